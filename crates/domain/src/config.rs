@@ -1,0 +1,192 @@
+//! Environment helpers shared by the binaries' config structs: every error names its variable.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A configuration value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is not set.
+    #[error("{0} is not set; set it in the environment or in .env (see .env.example)")]
+    Missing(&'static str),
+    /// A variable is set to something unusable.
+    #[error("{name}={value:?} is not valid: {reason}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// Its value (never a secret's).
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Loads `.env` from the working directory when there is one; variables already set win.
+pub fn load_dotenv() {
+    let _ = dotenvy::dotenv();
+}
+
+/// The variable's value, or `None` when unset or empty.
+pub fn var(name: &'static str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A required variable.
+pub fn required(name: &'static str) -> Result<String, ConfigError> {
+    var(name).ok_or(ConfigError::Missing(name))
+}
+
+/// A variable parsed with `FromStr`, or `default` when unset.
+pub fn parse_or<T>(name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(value) => value
+            .trim()
+            .parse()
+            .map_err(|e: T::Err| ConfigError::Invalid {
+                name,
+                reason: e.to_string(),
+                value,
+            }),
+    }
+}
+
+/// A boolean variable: `true/false`, `1/0`, `yes/no`, `on/off`.
+pub fn bool_or(name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(value) => match value.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(ConfigError::Invalid {
+                name,
+                value,
+                reason: "expected true or false".into(),
+            }),
+        },
+    }
+}
+
+/// A secret: shown as `***` in logs and debug output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Where the MQTT broker is: `mqtt://[user:password@]host[:port]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MqttUrl {
+    /// Host name or address.
+    pub host: String,
+    /// Port (default 8000, the lab's broker port).
+    pub port: u16,
+    /// User name and password, when the broker needs them.
+    pub credentials: Option<(String, Secret)>,
+}
+
+/// The default broker.
+pub const DEFAULT_MQTT_URL: &str = "mqtt://127.0.0.1:8000";
+
+impl FromStr for MqttUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let url = url::Url::parse(s)
+            .map_err(|e| format!("{e}; expected mqtt://[user:password@]host:port"))?;
+        if !matches!(url.scheme(), "mqtt" | "tcp") {
+            return Err(format!(
+                "scheme {:?} is not supported; use mqtt://",
+                url.scheme()
+            ));
+        }
+        let host = url
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or("the URL has no host")?;
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        let credentials = (!url.username().is_empty()).then(|| {
+            (
+                decode(url.username()),
+                Secret::new(decode(url.password().unwrap_or(""))),
+            )
+        });
+        Ok(Self {
+            host,
+            port: url.port().unwrap_or(8000),
+            credentials,
+        })
+    }
+}
+
+impl MqttUrl {
+    /// Reads `MQTT_URL`, defaulting to [`DEFAULT_MQTT_URL`].
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let raw = var("MQTT_URL").unwrap_or_else(|| DEFAULT_MQTT_URL.to_owned());
+        raw.parse().map_err(|reason| ConfigError::Invalid {
+            name: "MQTT_URL",
+            // The value may hold a password: show only what is safe.
+            value: "(hidden)".into(),
+            reason,
+        })
+    }
+}
+
+impl fmt::Display for MqttUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.credentials {
+            Some((user, _)) => write!(f, "mqtt://{user}:***@{}:{}", self.host, self.port),
+            None => write!(f, "mqtt://{}:{}", self.host, self.port),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_mqtt_urls() {
+        let u: MqttUrl = "mqtt://127.0.0.1:8000".parse().expect("plain");
+        assert_eq!(
+            (u.host.as_str(), u.port, u.credentials.is_none()),
+            ("127.0.0.1", 8000, true)
+        );
+        let u: MqttUrl = "mqtt://handler:p%40ss@broker".parse().expect("auth");
+        assert_eq!((u.host.as_str(), u.port), ("broker", 8000));
+        let (user, pass) = u.credentials.clone().expect("credentials");
+        assert_eq!((user.as_str(), pass.expose()), ("handler", "p@ss"));
+        assert_eq!(u.to_string(), "mqtt://handler:***@broker:8000");
+        assert!(format!("{u:?}").contains("***") && !format!("{u:?}").contains("p@ss"));
+        assert!("http://x".parse::<MqttUrl>().is_err());
+        assert!("nonsense".parse::<MqttUrl>().is_err());
+        assert!("mqtt://h:99999".parse::<MqttUrl>().is_err());
+    }
+}

@@ -1,0 +1,95 @@
+//! Stand ids: 1–64 characters of `A-Z a-z 0-9 _ -`, checked once at the edge.
+
+use std::fmt;
+
+/// The id of a test stand, e.g. `teststand1`. Only [`StandId::parse`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct StandId(String);
+
+/// Why a string is not a stand id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StandIdError {
+    /// The id is empty.
+    #[error("stand id is empty")]
+    Empty,
+    /// The id is longer than 64 characters.
+    #[error("stand id is {0} characters long; at most 64 are allowed")]
+    TooLong(usize),
+    /// The id holds a character outside `A-Z a-z 0-9 _ -`.
+    #[error("stand id {0:?} may only contain A-Z, a-z, 0-9, '_' and '-'")]
+    BadCharacter(String),
+}
+
+impl StandId {
+    /// The longest id allowed.
+    pub const MAX_LEN: usize = 64;
+
+    /// Checks `raw` and wraps it.
+    pub fn parse(raw: &str) -> Result<Self, StandIdError> {
+        if raw.is_empty() {
+            return Err(StandIdError::Empty);
+        }
+        if raw.len() > Self::MAX_LEN {
+            return Err(StandIdError::TooLong(raw.chars().count()));
+        }
+        if !raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(StandIdError::BadCharacter(raw.to_owned()));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StandId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for StandId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StandId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Self::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_allowed_alphabet() {
+        for ok in ["teststand1", "A", "a-b_c", &"x".repeat(64)] {
+            assert_eq!(StandId::parse(ok).map(|s| s.to_string()), Ok(ok.to_owned()));
+        }
+    }
+
+    #[test]
+    fn rejects_everything_else() {
+        assert_eq!(StandId::parse(""), Err(StandIdError::Empty));
+        assert_eq!(
+            StandId::parse(&"x".repeat(65)),
+            Err(StandIdError::TooLong(65))
+        );
+        for bad in ["a b", "a/b", "+", "#", "ä", "stand.1", "a\0"] {
+            assert!(
+                matches!(StandId::parse(bad), Err(StandIdError::BadCharacter(_))),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Inbound topic layouts: which topics the handler subscribes to and where the stand id sits.
+//!
+//! `INBOUND_TOPICS` is a comma-separated list of MQTT filters with exactly one `+` level, the
+//! stand id. The first filter is the primary layout (`+/inbound`); the others are legacy
+//! layouts (`Testdevice/+/Inbound`), whose stands are answered on the legacy outbound topic.
+
+use crate::stand_id::{StandId, StandIdError};
+
+/// The default subscriptions of the spec.
+pub const DEFAULT_INBOUND_TOPICS: &str = "+/inbound,Testdevice/+/Inbound";
+
+/// One inbound filter, split into levels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pattern {
+    filter: String,
+    levels: Vec<String>,
+    stand_level: usize,
+}
+
+/// The configured inbound filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicLayouts {
+    patterns: Vec<Pattern>,
+}
+
+/// A topic matched against the layouts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicMatch {
+    /// The stand the topic belongs to.
+    pub stand: StandId,
+    /// Whether it matched a legacy (not the first) layout.
+    pub legacy: bool,
+}
+
+/// Why a configured filter list is unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutError {
+    /// The list is empty.
+    #[error("INBOUND_TOPICS is empty; give at least one filter such as +/inbound")]
+    Empty,
+    /// A filter does not hold exactly one `+` level, or uses `#`.
+    #[error("inbound filter {0:?} must hold exactly one '+' level (the stand id) and no '#'")]
+    BadFilter(String),
+}
+
+/// Why a topic does not belong to a stand.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TopicError {
+    /// The topic matches none of the filters.
+    #[error("topic {0:?} matches none of the inbound filters")]
+    NoLayout(String),
+    /// The stand level is not a valid stand id.
+    #[error("topic {topic:?}: {error}")]
+    BadStandId {
+        /// The topic.
+        topic: String,
+        /// What is wrong with its stand level.
+        error: StandIdError,
+    },
+}
+
+impl TopicLayouts {
+    /// Parses a comma-separated filter list such as [`DEFAULT_INBOUND_TOPICS`].
+    pub fn parse(list: &str) -> Result<Self, LayoutError> {
+        let mut patterns = Vec::new();
+        for filter in list.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+            let levels: Vec<String> = filter.split('/').map(str::to_owned).collect();
+            let pluses: Vec<usize> = levels
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| *l == "+")
+                .map(|(i, _)| i)
+                .collect();
+            let wild = levels
+                .iter()
+                .any(|l| l.contains('#') || (l.contains('+') && l != "+"));
+            if pluses.len() != 1 || wild {
+                return Err(LayoutError::BadFilter(filter.to_owned()));
+            }
+            patterns.push(Pattern {
+                filter: filter.to_owned(),
+                levels,
+                stand_level: pluses[0],
+            });
+        }
+        if patterns.is_empty() {
+            return Err(LayoutError::Empty);
+        }
+        Ok(Self { patterns })
+    }
+
+    /// The MQTT filters to subscribe to.
+    pub fn filters(&self) -> impl Iterator<Item = &str> {
+        self.patterns.iter().map(|p| p.filter.as_str())
+    }
+
+    /// Finds the stand a topic belongs to.
+    pub fn match_topic(&self, topic: &str) -> Result<TopicMatch, TopicError> {
+        let levels: Vec<&str> = topic.split('/').collect();
+        for (index, pattern) in self.patterns.iter().enumerate() {
+            let fits = pattern.levels.len() == levels.len()
+                && pattern
+                    .levels
+                    .iter()
+                    .zip(&levels)
+                    .enumerate()
+                    .all(|(i, (p, l))| i == pattern.stand_level || p == l);
+            if fits {
+                let stand = StandId::parse(levels[pattern.stand_level]).map_err(|error| {
+                    TopicError::BadStandId {
+                        topic: topic.to_owned(),
+                        error,
+                    }
+                })?;
+                return Ok(TopicMatch {
+                    stand,
+                    legacy: index > 0,
+                });
+            }
+        }
+        Err(TopicError::NoLayout(topic.to_owned()))
+    }
+}
+
+impl Default for TopicLayouts {
+    fn default() -> Self {
+        // The default list is a constant that the tests below parse.
+        #[allow(clippy::unwrap_used)]
+        Self::parse(DEFAULT_INBOUND_TOPICS).unwrap()
+    }
+}
+
+/// The topic the server publishes commands to for a stand.
+pub fn outbound_topic(stand: &StandId, legacy: bool) -> String {
+    if legacy {
+        format!("Testdevice/{stand}/Outbound")
+    } else {
+        format!("{stand}/outbound")
+    }
+}
+
+/// The primary inbound topic of a stand (what a stand publishes to).
+pub fn inbound_topic(stand: &StandId, legacy: bool) -> String {
+    if legacy {
+        format!("Testdevice/{stand}/Inbound")
+    } else {
+        format!("{stand}/inbound")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_both_default_layouts() {
+        let layouts = TopicLayouts::default();
+        let m = layouts.match_topic("teststand1/inbound").expect("primary");
+        assert_eq!((m.stand.as_str(), m.legacy), ("teststand1", false));
+        let m = layouts
+            .match_topic("Testdevice/rig-2/Inbound")
+            .expect("legacy");
+        assert_eq!((m.stand.as_str(), m.legacy), ("rig-2", true));
+        assert_eq!(outbound_topic(&m.stand, true), "Testdevice/rig-2/Outbound");
+        assert_eq!(outbound_topic(&m.stand, false), "rig-2/outbound");
+    }
+
+    #[test]
+    fn refuses_foreign_topics_and_bad_ids() {
+        let layouts = TopicLayouts::default();
+        assert!(matches!(
+            layouts.match_topic("a/b/c/d"),
+            Err(TopicError::NoLayout(_))
+        ));
+        assert!(matches!(
+            layouts.match_topic("x/outbound"),
+            Err(TopicError::NoLayout(_))
+        ));
+        assert!(matches!(
+            layouts.match_topic("bad id!/inbound"),
+            Err(TopicError::BadStandId { .. })
+        ));
+        assert!(matches!(
+            layouts.match_topic("/inbound"),
+            Err(TopicError::BadStandId { .. })
+        ));
+    }
+
+    #[test]
+    fn refuses_bad_filter_lists() {
+        assert_eq!(TopicLayouts::parse(" , "), Err(LayoutError::Empty));
+        assert!(TopicLayouts::parse("a/#").is_err());
+        assert!(TopicLayouts::parse("+/+/inbound").is_err());
+        assert!(TopicLayouts::parse("inbound").is_err());
+        assert!(TopicLayouts::parse("x+/inbound").is_err());
+        let custom = TopicLayouts::parse("lab/+/in").expect("custom");
+        assert_eq!(custom.filters().collect::<Vec<_>>(), ["lab/+/in"]);
+    }
+}
