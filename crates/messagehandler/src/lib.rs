@@ -1,1 +1,132 @@
-//! placeholder
+//! The message handler: subscribes to the stands' inbound topics and stores every message.
+//!
+//! - [`config`]: settings from the environment;
+//! - [`mqtt`]: the broker connection: persistent session, QoS 2, manual acks, reconnects;
+//! - [`writer`]: batches messages, parses them, writes each batch in one transaction and only
+//!   then acknowledges them, retrying while the database is away.
+//!
+//! Two tasks joined by a channel: the MQTT task never waits for the database, so the
+//! connection stays alive (pings, acks) while a slow or absent database holds the writer.
+
+pub mod config;
+pub mod mqtt;
+pub mod writer;
+
+use std::future::Future;
+use std::time::Duration;
+
+use domain::ProtocolValidator;
+use tokio::sync::{mpsc, watch};
+
+pub use config::Config;
+
+/// Why the handler could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// The protocol schema could not be loaded.
+    #[error(transparent)]
+    Schema(#[from] domain::protocol::SchemaError),
+    /// The database URL is malformed.
+    #[error("DATABASE_URL is not a valid PostgreSQL URL: {0}")]
+    DatabaseUrl(sqlx::Error),
+    /// A task of the handler failed.
+    #[error("handler task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// A running handler, for tests and the launcher: how many subscriptions the broker confirmed
+/// (it grows on every reconnect), and the task to await.
+pub struct Running {
+    /// Number of SUBACKs received so far.
+    pub subscriptions: watch::Receiver<u64>,
+    /// The handler; finishes after shutdown.
+    pub task: tokio::task::JoinHandle<Result<(), HandlerError>>,
+}
+
+/// Starts the handler in the background.
+pub fn spawn(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Running {
+    let (sub_tx, subscriptions) = watch::channel(0);
+    let task = tokio::spawn(run_inner(config, shutdown, sub_tx));
+    Running { subscriptions, task }
+}
+
+/// Runs the handler until `shutdown` completes; the batch in flight is finished and
+/// acknowledged first, so SIGTERM loses nothing.
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), HandlerError> {
+    spawn(config, shutdown).task.await?
+}
+
+async fn run_inner(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    subscriptions: watch::Sender<u64>,
+) -> Result<(), HandlerError> {
+    let validator = match &config.schema_path {
+        Some(path) => ProtocolValidator::from_file(path)?,
+        None => ProtocolValidator::bundled()?,
+    };
+    let pool = writer::lazy_pool(config.database_url.expose()).map_err(HandlerError::DatabaseUrl)?;
+    tracing::info!(
+        broker = %config.mqtt,
+        client_id = %config.client_id,
+        topics = ?config.layouts.filters().collect::<Vec<_>>(),
+        "message handler starting"
+    );
+
+    let (client, eventloop) = mqtt::client(&config);
+    let (work_tx, work_rx) = mpsc::unbounded_channel();
+    let (stop_writer_tx, stop_writer) = watch::channel(false);
+    let (stop_mqtt_tx, stop_mqtt) = watch::channel(false);
+
+    let mqtt_task = tokio::spawn(mqtt::drive(
+        eventloop,
+        client.clone(),
+        config.layouts.clone(),
+        work_tx,
+        subscriptions,
+        stop_mqtt,
+    ));
+    let writer = writer::Writer::new(config, validator, pool.clone(), client.clone());
+    let writer_task = tokio::spawn(writer.run(work_rx, stop_writer));
+
+    shutdown.await;
+    tracing::info!("shutting down: finishing the batch in flight");
+    let _ = stop_writer_tx.send(true);
+    let written = writer_task.await;
+    // Acks are queued in the client; give the connection a moment to send them and say goodbye.
+    let _ = tokio::time::timeout(Duration::from_secs(2), client.disconnect()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(3), async {
+        let _ = stop_mqtt_tx.send(true);
+        mqtt_task.await
+    })
+    .await;
+    pool.close().await;
+    tracing::info!("message handler stopped");
+    written?;
+    Ok(())
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

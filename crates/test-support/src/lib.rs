@@ -50,8 +50,13 @@ pub fn workspace_bin(name: &str) -> PathBuf {
     let path = dir.join(name);
     if !path.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let release = dir.file_name().is_some_and(|p| p == "release");
+        let mut args = vec!["build", "--bin", name];
+        if release {
+            args.push("--release");
+        }
         let status = std::process::Command::new(cargo)
-            .args(["build", "--bin", name])
+            .args(&args)
             .current_dir(repo_root())
             .status()
             .expect("run cargo build");

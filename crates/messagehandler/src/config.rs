@@ -1,0 +1,75 @@
+//! The message handler's configuration, from the environment (see `.env.example`).
+
+use std::path::PathBuf;
+
+use domain::config::{self, ConfigError, MqttUrl, Secret};
+use domain::topics::{DEFAULT_INBOUND_TOPICS, TopicLayouts};
+
+/// Everything the handler needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`.
+    pub database_url: Secret,
+    /// `MQTT_URL`.
+    pub mqtt: MqttUrl,
+    /// `MQTT_CLIENT_ID` (default `standhub-messagehandler`): the persistent session's name.
+    pub client_id: String,
+    /// `INBOUND_TOPICS`.
+    pub layouts: TopicLayouts,
+    /// `MAX_PAYLOAD_BYTES` (default 16 MiB): larger messages are quarantined with their size only.
+    pub max_payload_bytes: usize,
+    /// `AUTO_REGISTER` (default true): register unknown stands on their first message.
+    pub auto_register: bool,
+    /// `SCHEMA_PATH`: the protocol schema to load; the copy built into the binary when unset.
+    pub schema_path: Option<PathBuf>,
+    /// `HANDLER_MAX_BATCH` (default 500): the most messages written in one transaction.
+    pub max_batch: usize,
+}
+
+/// The default `MAX_PAYLOAD_BYTES`.
+pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 16 * 1024 * 1024;
+
+impl Config {
+    /// Reads the configuration; errors name the variable and what to do.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let topics = config::var("INBOUND_TOPICS").unwrap_or_else(|| DEFAULT_INBOUND_TOPICS.into());
+        let layouts = TopicLayouts::parse(&topics).map_err(|e| ConfigError::Invalid {
+            name: "INBOUND_TOPICS",
+            value: topics.clone(),
+            reason: e.to_string(),
+        })?;
+        let max_batch = config::parse_or("HANDLER_MAX_BATCH", 500usize)?;
+        if max_batch == 0 {
+            return Err(ConfigError::Invalid {
+                name: "HANDLER_MAX_BATCH",
+                value: "0".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        Ok(Self {
+            database_url: Secret::new(config::required("DATABASE_URL")?),
+            mqtt: MqttUrl::from_env()?,
+            client_id: config::var("MQTT_CLIENT_ID")
+                .unwrap_or_else(|| "standhub-messagehandler".into()),
+            layouts,
+            max_payload_bytes: config::parse_or("MAX_PAYLOAD_BYTES", DEFAULT_MAX_PAYLOAD_BYTES)?,
+            auto_register: config::bool_or("AUTO_REGISTER", true)?,
+            schema_path: config::var("SCHEMA_PATH").map(PathBuf::from),
+            max_batch,
+        })
+    }
+
+    /// A configuration for a database and broker, with every other value at its default.
+    pub fn new(database_url: &str, mqtt: MqttUrl) -> Self {
+        Self {
+            database_url: Secret::new(database_url),
+            mqtt,
+            client_id: "standhub-messagehandler".into(),
+            layouts: TopicLayouts::default(),
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            auto_register: true,
+            schema_path: None,
+            max_batch: 500,
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Batches inbound messages, writes each batch in one transaction, then acknowledges it.
+//!
+//! A message is acknowledged only after the transaction that stored it (or quarantined it)
+//! committed. While the database is away the batch is retried with back-off and nothing is
+//! acknowledged, so the broker keeps everything; a crash before the ack means a redelivery,
+//! which the QoS 2 receipts in the store recognise.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use domain::store::ingest::{self, BatchOptions, Incoming, Quarantined};
+use domain::{Inbound, ProtocolValidator, Rejection};
+use rumqttc::{AsyncClient, Publish, QoS};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use tokio::sync::{mpsc, watch};
+
+use crate::config::Config;
+
+/// What the MQTT task hands to the writer, in arrival order.
+#[derive(Debug)]
+pub enum Work {
+    /// A message, with the time it arrived.
+    Publish(Publish, DateTime<Utc>),
+    /// The broker released a QoS 2 packet id (its exchange is complete).
+    Released(u16),
+}
+
+/// A pool that connects on first use, so the handler starts (and waits) while the database is
+/// still coming up.
+pub fn lazy_pool(url: &str) -> Result<PgPool, sqlx::Error> {
+    let options: PgConnectOptions = url.parse()?;
+    Ok(PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(options))
+}
+
+/// Writes batches and acknowledges them.
+pub struct Writer {
+    config: Config,
+    validator: ProtocolValidator,
+    pool: PgPool,
+    client: AsyncClient,
+}
+
+impl Writer {
+    /// A writer for one handler.
+    pub fn new(config: Config, validator: ProtocolValidator, pool: PgPool, client: AsyncClient) -> Self {
+        Self { config, validator, pool, client }
+    }
+
+    /// Takes work until `stop` turns true; the batch in flight is finished first.
+    pub async fn run(self, mut work: mpsc::UnboundedReceiver<Work>, mut stop: watch::Receiver<bool>) {
+        let mut totals = ingest::BatchReport::default();
+        let mut last_report = Instant::now();
+        loop {
+            let first = tokio::select! {
+                biased;
+                _ = stop.changed() => break,
+                w = work.recv() => match w {
+                    Some(w) => w,
+                    None => break,
+                },
+            };
+            let mut batch = vec![first];
+            while batch.len() < self.config.max_batch {
+                match work.try_recv() {
+                    Ok(w) => batch.push(w),
+                    Err(_) => break,
+                }
+            }
+            let Some(report) = self.write(batch, &mut stop).await else { break };
+            totals.statuses += report.statuses;
+            totals.results += report.results;
+            totals.quarantined += report.quarantined;
+            totals.duplicates += report.duplicates;
+            if last_report.elapsed() > Duration::from_secs(30) {
+                tracing::info!(?totals, "stored since start");
+                last_report = Instant::now();
+            }
+        }
+        tracing::info!(?totals, "writer stopped");
+    }
+
+    /// Writes one batch until it commits, then acks it. `None` when stopped before it committed
+    /// (nothing acked: the broker delivers it again).
+    #[tracing::instrument(skip_all, fields(size = batch.len()))]
+    async fn write(&self, batch: Vec<Work>, stop: &mut watch::Receiver<bool>) -> Option<ingest::BatchReport> {
+        let mut publishes = Vec::new();
+        let mut released = Vec::new();
+        for w in batch {
+            match w {
+                Work::Publish(p, at) => publishes.push((p, at)),
+                Work::Released(pkid) => released.push(pkid),
+            }
+        }
+        let items: Vec<Incoming> = publishes.iter().map(|(p, at)| self.classify(p, *at)).collect();
+        for item in &items {
+            if let Err(q) = &item.verdict {
+                tracing::warn!(topic = %item.topic, size = q.size, kind = q.reason.kind(), reason = %q.reason, "quarantined");
+            }
+        }
+        let opts = BatchOptions { client_id: &self.config.client_id, auto_register: self.config.auto_register };
+        let mut backoff = Duration::from_millis(100);
+        let report = loop {
+            match ingest::write_batch(&self.pool, &opts, &items, &released).await {
+                Ok(report) => break report,
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in = ?backoff, pending = items.len(),
+                        "cannot store the batch; nothing is acknowledged until it is stored \
+                         (is the database up and migrated with `webinterface migrate`?)");
+                    tokio::select! {
+                        _ = stop.changed() => return None,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        };
+        tracing::debug!(?report, "batch committed");
+        for (publish, _) in &publishes {
+            if publish.qos != QoS::AtMostOnce {
+                if let Err(e) = self.client.ack(publish).await {
+                    tracing::warn!(error = %e, "cannot queue the ack; the broker will redeliver");
+                }
+            }
+        }
+        Some(report)
+    }
+
+    /// Decides where a message goes: size, topic, then payload.
+    fn classify(&self, publish: &Publish, received_at: DateTime<Utc>) -> Incoming {
+        let payload: &[u8] = &publish.payload;
+        let size = payload.len();
+        let quarantine = |reason: Rejection, keep_bytes: bool| Quarantined {
+            reason,
+            payload: keep_bytes.then(|| payload.to_vec()),
+            size,
+        };
+        let topic = publish.topic.clone();
+        let verdict = if size > self.config.max_payload_bytes {
+            Err(quarantine(Rejection::TooLarge { size, limit: self.config.max_payload_bytes }, false))
+        } else {
+            match self.config.layouts.match_topic(&topic) {
+                Err(e) => Err(quarantine(e.into(), true)),
+                Ok(m) => match self.validator.parse(payload) {
+                    Ok(message) => Ok(Inbound { stand: m.stand, legacy: m.legacy, message }),
+                    Err(reason) => Err(quarantine(reason, true)),
+                },
+            }
+        };
+        Incoming {
+            qos2_packet_id: (publish.qos == QoS::ExactlyOnce).then_some(publish.pkid),
+            topic,
+            payload_hash: Sha256::digest(payload).into(),
+            received_at,
+            verdict,
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! The message handler against a real PostgreSQL and real brokers (the embedded one, and
+//! Mosquitto with the project's config when it is installed).
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::Duration as ChronoDuration;
+use common::*;
+use domain::StandState;
+use domain::store::{runs, stands};
+use serde_json::json;
+use test_support::mqtt::{Broker, available_brokers};
+use test_support::pg::TestDb;
+
+fn offline_after() -> ChronoDuration {
+    ChronoDuration::seconds(300)
+}
+
+async fn state_of(db: &TestDb, stand: &str) -> StandState {
+    stands::get(&db.pool, stand, offline_after()).await.expect("query").expect("stand").state
+}
+
+async fn statuses(db: &TestDb) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM status_history").fetch_one(&db.pool).await.expect("count")
+}
+
+/// Publishes and waits until `n` more status rows are stored.
+async fn send_and_wait(db: &TestDb, stand: &mut Stand, topic: &str, msg: serde_json::Value) {
+    let before = statuses(db).await;
+    stand.send(topic, &msg).await;
+    stand.flush().await;
+    test_support::wait_for("the status row", Duration::from_secs(30), || async {
+        (statuses(db).await > before).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_updates_derive_the_stand_state() {
+    test_support::init_tracing();
+    for kind in available_brokers() {
+        let db = TestDb::new().await;
+        let broker = Broker::start(kind);
+        let handler = InProcess::start(config(&db.url, &broker.url())).await;
+        let mut stand = Stand::connect(&broker.url(), "rig1");
+        let t = "rig1/inbound";
+
+        send_and_wait(&db, &mut stand, t, status("200", "rig1")).await;
+        let view = stands::get(&db.pool, "rig1", offline_after()).await.expect("q").expect("auto-registered");
+        assert_eq!((view.state, view.status_code, view.legacy_topics), (StandState::Ready, Some(200), false), "{kind:?}");
+        send_and_wait(&db, &mut stand, t, status("202", "rig1")).await;
+        assert_eq!(state_of(&db, "rig1").await, StandState::Busy);
+        // 1xx and 3xx are shown but do not change the state.
+        send_and_wait(&db, &mut stand, t, status("101", "rig1")).await;
+        let view = stands::get(&db.pool, "rig1", offline_after()).await.expect("q").expect("stand");
+        assert_eq!((view.state, view.status_code), (StandState::Busy, Some(101)));
+        send_and_wait(&db, &mut stand, t, status("500", "rig1")).await;
+        assert_eq!(state_of(&db, "rig1").await, StandState::Error);
+        send_and_wait(&db, &mut stand, t, status("610", "rig1")).await;
+        assert_eq!(state_of(&db, "rig1").await, StandState::Off);
+        send_and_wait(&db, &mut stand, t, status("600", "rig1")).await;
+        send_and_wait(&db, &mut stand, t, status("200", "rig1")).await;
+        let view = stands::get(&db.pool, "rig1", offline_after()).await.expect("q").expect("stand");
+        assert_eq!((view.state, view.power_code), (StandState::Ready, Some(600)));
+        let mut will = status("200", "rig1");
+        will["lastWill"] = json!(true);
+        send_and_wait(&db, &mut stand, t, will).await;
+        assert_eq!(state_of(&db, "rig1").await, StandState::Offline);
+
+        // The legacy layout is accepted and remembered for answers.
+        send_and_wait(&db, &mut stand, "Testdevice/old-rig/Inbound", status("200", "old-rig")).await;
+        let view = stands::get(&db.pool, "old-rig", offline_after()).await.expect("q").expect("stand");
+        assert_eq!((view.state, view.legacy_topics), (StandState::Ready, true));
+
+        // History is newest first, and "latest" is the last one sent, after many.
+        for i in 0..40 {
+            stand.send(t, &status(if i % 2 == 0 { "202" } else { "404" }, "rig1")).await;
+        }
+        stand.send(t, &status("200", "rig1")).await;
+        stand.flush().await;
+        wait_count(&db.pool, "SELECT count(*) FROM status_history WHERE stand_id = 'rig1'", 50).await;
+        let history = stands::status_history(&db.pool, "rig1", 3).await.expect("history");
+        assert_eq!(history.iter().map(|h| h.code).collect::<Vec<_>>(), [200, 404, 202]);
+        assert!(history.windows(2).all(|w| w[0].received_at >= w[1].received_at));
+        let view = stands::get(&db.pool, "rig1", offline_after()).await.expect("q").expect("stand");
+        assert_eq!((view.state, view.status_code), (StandState::Ready, Some(200)));
+        handler.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_message_completes_the_run_in_progress() {
+    test_support::init_tracing();
+    for kind in available_brokers() {
+        let db = TestDb::new().await;
+        let broker = Broker::start(kind);
+        let handler = InProcess::start(config(&db.url, &broker.url())).await;
+        let mut stand = Stand::connect(&broker.url(), "rig2");
+        send_and_wait(&db, &mut stand, "rig2/inbound", status("200", "rig2")).await;
+
+        let id = domain::StandId::parse("rig2").expect("id");
+        let (params, cmds) = (json!({"fs": 2000}), json!(["start"]));
+        let new_run = || runs::NewRun {
+            stand: &id,
+            requested_by: "alice",
+            user_id: None,
+            parameters: &params,
+            commands: &cmds,
+            keep: true,
+        };
+        let run = runs::create(&db.pool, new_run()).await.expect("run");
+        assert_eq!(state_of(&db, "rig2").await, StandState::Busy, "a run in progress makes it busy");
+        send_and_wait(&db, &mut stand, "rig2/inbound", status("202", "rig2")).await;
+        assert_eq!(runs::get(&db.pool, run).await.expect("q").expect("run").state, "running");
+
+        let text = r#"{"protocolVersion":1.1,"sentBy":"rig2","msgType":"data","statusCode":"200","commandList":["start"],"parameterObj":{"fs":2000},"dataObj":{"volts":[1.5, 2.0, -3e-2],"amps":[0,1],"note":"raw <b>"}}"#;
+        stand.send_raw("rig2/inbound", text).await;
+        stand.flush().await;
+        wait_count(&db.pool, "SELECT count(*) FROM results", 1).await;
+        let done = runs::get(&db.pool, run).await.expect("q").expect("run");
+        assert_eq!(done.state, "completed");
+        let result = done.result.expect("linked result");
+        let (data, keep, run_id): (String, bool, Option<i64>) =
+            sqlx::query_as("SELECT data::text, keep, run_id FROM results WHERE id = $1")
+                .bind(result)
+                .fetch_one(&db.pool)
+                .await
+                .expect("result");
+        assert_eq!(data, r#"{"volts":[1.5, 2.0, -3e-2],"amps":[0,1],"note":"raw <b>"}"#, "dataObj exactly as received");
+        assert_eq!((keep, run_id), (true, Some(run)));
+        let series: Vec<(String, bool, i32, Option<Vec<f64>>)> = sqlx::query_as(
+            "SELECT name, numeric, len, \"values\" FROM result_series WHERE result_id = $1 ORDER BY position",
+        )
+        .bind(result)
+        .fetch_all(&db.pool)
+        .await
+        .expect("series");
+        assert_eq!(
+            series,
+            [
+                ("volts".into(), true, 3, Some(vec![1.5, 2.0, -0.03])),
+                ("amps".into(), true, 2, Some(vec![0.0, 1.0])),
+                ("note".into(), false, 1, None),
+            ]
+        );
+        assert_eq!(state_of(&db, "rig2").await, StandState::Ready);
+
+        // Without a run: stored as an unsolicited result.
+        stand.send("rig2/inbound", &data("rig2", json!({"x": [1, 2, 3]}))).await;
+        stand.flush().await;
+        wait_count(&db.pool, "SELECT count(*) FROM results", 2).await;
+        let unsolicited: i64 = sqlx::query_scalar("SELECT count(*) FROM results WHERE run_id IS NULL")
+            .fetch_one(&db.pool)
+            .await
+            .expect("count");
+        assert_eq!(unsolicited, 1);
+
+        // A 4xx fails the run in progress.
+        let run2 = runs::create(&db.pool, new_run()).await.expect("second run");
+        send_and_wait(&db, &mut stand, "rig2/inbound", status("405", "rig2")).await;
+        let failed = runs::get(&db.pool, run2).await.expect("q").expect("run");
+        assert_eq!(failed.state, "failed");
+        assert!(failed.error.as_deref().is_some_and(|e| e.contains("405")), "{:?}", failed.error);
+        handler.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bad_input_ends_in_the_quarantine_and_the_handler_keeps_going() {
+    test_support::init_tracing();
+    for kind in available_brokers() {
+        let db = TestDb::new().await;
+        let broker = Broker::start(kind);
+        let mut cfg = config(&db.url, &broker.url());
+        cfg.max_payload_bytes = 4096;
+        let handler = InProcess::start(cfg).await;
+        let mut stand = Stand::connect(&broker.url(), "bad");
+        let t = "rig3/inbound";
+        let mut no_code = status("200", "rig3");
+        no_code.as_object_mut().map(|o| o.remove("statusCode"));
+        let mut version_text = status("200", "rig3");
+        version_text["protocolVersion"] = json!("1.1");
+        let mut code_number = status("200", "rig3");
+        code_number["statusCode"] = json!(200);
+        let mut unknown_type = status("200", "rig3");
+        unknown_type["msgType"] = json!("gossip");
+        let mut command = status("200", "rig3");
+        command["msgType"] = json!("command");
+        let mut data_without_obj = status("200", "rig3");
+        data_without_obj["msgType"] = json!("data");
+        let long_topic = format!("{}/inbound", "x".repeat(65));
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            (t, b"this is not json".to_vec(), "not JSON"),
+            (t, Vec::new(), "empty payload"),
+            (t, b"{\"sentBy\": \"\xff\xfe\"}".to_vec(), "not UTF-8"),
+            (t, vec![b'x'; 5000], "larger than the limit of 4096"),
+            (t, no_code.to_string().into(), "statusCode"),
+            (t, status("abc", "rig3").to_string().into(), "\"abc\" is not a three-digit code"),
+            (t, status("2020", "rig3").to_string().into(), "\"2020\" is not a three-digit code"),
+            (t, version_text.to_string().into(), "protocolVersion"),
+            (t, code_number.to_string().into(), "statusCode"),
+            (t, unknown_type.to_string().into(), "unknown msgType \"gossip\""),
+            (t, command.to_string().into(), "server-to-stand only"),
+            (t, data_without_obj.to_string().into(), "without dataObj"),
+            (t, b"[1,2,3]".to_vec(), "schema"),
+            ("bad.stand/inbound", status("200", "x").to_string().into(), "may only contain"),
+            (&long_topic[..], status("200", "x").to_string().into(), "at most 64 are allowed"),
+        ];
+        for (topic, payload, _) in &cases {
+            stand.send_raw(topic, payload.clone()).await;
+        }
+        stand.flush().await;
+        wait_count(&db.pool, "SELECT count(*) FROM quarantine", cases.len() as i64).await;
+        let rows: Vec<(String, String, i64, Option<Vec<u8>>)> =
+            sqlx::query_as("SELECT topic, reason, size, payload FROM quarantine ORDER BY id")
+                .fetch_all(&db.pool)
+                .await
+                .expect("quarantine");
+        assert_eq!(rows.len(), cases.len());
+        for ((topic, payload, expected), (q_topic, reason, size, raw)) in cases.iter().zip(&rows) {
+            assert_eq!(q_topic, topic);
+            assert!(reason.contains(expected), "{kind:?}: reason {reason:?} should mention {expected:?}");
+            assert_eq!(*size as usize, payload.len());
+            if payload.len() > 4096 {
+                assert_eq!(raw, &None, "oversized payloads keep only their size");
+            } else {
+                assert_eq!(raw.as_deref(), Some(&payload[..]), "raw bytes kept");
+            }
+        }
+
+        // The old killers that are valid messages are stored, and the handler is still alive.
+        let mut long_param = data("rig3", json!({"a": [1.0]}));
+        long_param["parameterObj"] = json!({"comment": "p".repeat(150)});
+        long_param.as_object_mut().map(|o| o.remove("commandList"));
+        stand.send(t, &long_param).await;
+        stand.send(t, &status("200", "rig3")).await;
+        stand.flush().await;
+        wait_count(&db.pool, "SELECT count(*) FROM results", 1).await;
+        wait_count(&db.pool, "SELECT count(*) FROM status_history WHERE stand_id = 'rig3'", 2).await;
+        assert_eq!(state_of(&db, "rig3").await, StandState::Ready);
+        assert!(!handler.running.task.is_finished());
+        handler.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_stands_are_quarantined_when_auto_registration_is_off() {
+    test_support::init_tracing();
+    let db = TestDb::new().await;
+    sqlx::query("INSERT INTO stands (id, name) VALUES ('known', 'Known')").execute(&db.pool).await.expect("stand");
+    let broker = Broker::start(test_support::mqtt::BrokerKind::Embedded);
+    let mut cfg = config(&db.url, &broker.url());
+    cfg.auto_register = false;
+    let handler = InProcess::start(cfg).await;
+    let mut stand = Stand::connect(&broker.url(), "s");
+    stand.send("stranger/inbound", &status("200", "stranger")).await;
+    stand.send("known/inbound", &status("200", "known")).await;
+    stand.flush().await;
+    wait_count(&db.pool, "SELECT count(*) FROM status_history", 1).await;
+    wait_count(&db.pool, "SELECT count(*) FROM quarantine", 1).await;
+    let (reason, payload): (String, Option<Vec<u8>>) =
+        sqlx::query_as("SELECT reason, payload FROM quarantine").fetch_one(&db.pool).await.expect("row");
+    assert!(reason.contains("not registered"), "{reason}");
+    assert!(payload.is_some(), "the message is kept for a later look");
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM stands WHERE id = 'stranger')")
+        .fetch_one(&db.pool)
+        .await
+        .expect("q");
+    assert!(!exists);
+    handler.stop().await;
+}

@@ -1,0 +1,173 @@
+//! Nothing lost, nothing stored twice: the handler killed, down, cut off from its broker or
+//! its database while stands keep publishing.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::json;
+use test_support::mqtt::{Broker, BrokerKind, available_brokers};
+use test_support::pg::{PgCluster, TestDb};
+
+/// Publishes `n` messages from stand `stand`: statuses, and every fifth a data message with
+/// two series, each with a unique `sentBy` so every one can be counted.
+async fn publish_numbered(stand: &mut Stand, name: &str, n: usize) {
+    for i in 0..n {
+        let sent_by = format!("{name}-{i}");
+        let msg = if i % 5 == 4 {
+            data(&sent_by, json!({"a": (0..100).map(|x| x as f64).collect::<Vec<_>>(), "b": [i]}))
+        } else {
+            status(if i % 2 == 0 { "202" } else { "200" }, &sent_by)
+        };
+        stand.send(&format!("{name}/inbound"), &msg).await;
+    }
+}
+
+/// Every numbered message is stored exactly once, and every result whole.
+async fn assert_exactly_once(pool: &sqlx::PgPool, name: &str, n: usize) {
+    let (rows, senders) = stored_senders(pool, name).await;
+    assert_eq!(rows, n, "status rows (one per message, data included)");
+    assert_eq!(senders.len(), n, "distinct messages");
+    let results: i64 = sqlx::query_scalar("SELECT count(*) FROM results WHERE stand_id = $1")
+        .bind(name)
+        .fetch_one(pool)
+        .await
+        .expect("results");
+    assert_eq!(results as usize, n / 5, "results stored once each");
+    let partial: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM results r WHERE r.stand_id = $1 AND
+            (SELECT count(*) FROM result_series s WHERE s.result_id = r.id) <> 2
+            OR NOT EXISTS (SELECT 1 FROM result_series s WHERE s.result_id = r.id AND s.len = 100)",
+    )
+    .bind(name)
+    .fetch_one(pool)
+    .await
+    .expect("partial");
+    assert_eq!(partial, 0, "no half-written result");
+}
+
+const COUNT_RIG: &str = "SELECT count(*) FROM status_history WHERE stand_id = 'rig'";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handler_killed_mid_stream_loses_and_duplicates_nothing() {
+    test_support::init_tracing();
+    for kind in available_brokers() {
+        let db = TestDb::new().await;
+        let broker = Broker::start(kind);
+        let client_id = format!("handler-{}", uuid_like());
+        let mut handler = HandlerProcess::start(&db.url, &broker.url(), &client_id);
+        let mut stand = Stand::connect(&broker.url(), "rig-client");
+        probe_until_stored(&db.pool, &mut stand).await;
+
+        publish_numbered(&mut stand, "rig", 500).await;
+        // Kill it while it is busy storing.
+        wait_count(&db.pool, COUNT_RIG, 60).await;
+        handler.kill();
+        stand.flush().await;
+        let at_kill: i64 = sqlx::query_scalar(COUNT_RIG).fetch_one(&db.pool).await.expect("count");
+        eprintln!("{kind:?}: {at_kill} of 500 stored when the handler was killed");
+        assert!(at_kill < 500, "the kill came too late to prove anything");
+
+        let mut handler = HandlerProcess::start(&db.url, &broker.url(), &client_id);
+        wait_count(&db.pool, COUNT_RIG, 500).await;
+        // Let any redelivery arrive before counting duplicates.
+        stand.send("rig/inbound", &status("200", "rig-last")).await;
+        stand.flush().await;
+        wait_count(&db.pool, COUNT_RIG, 501).await;
+        assert_exactly_once_minus_last(&db.pool).await;
+        assert!(handler.terminate().success(), "SIGTERM is a clean exit");
+    }
+}
+
+async fn assert_exactly_once_minus_last(pool: &sqlx::PgPool) {
+    sqlx::query("DELETE FROM status_history WHERE sent_by = 'rig-last'").execute(pool).await.expect("delete");
+    assert_exactly_once(pool, "rig", 500).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_of_2000_published_while_the_handler_is_down_arrives_whole() {
+    test_support::init_tracing();
+    for kind in available_brokers() {
+        let db = TestDb::new().await;
+        let broker = Broker::start(kind);
+        let cfg = config(&db.url, &broker.url());
+        // The first start creates the persistent session; then the handler is away.
+        InProcess::start(cfg.clone()).await.stop().await;
+
+        let mut stand = Stand::connect(&broker.url(), "rig-client");
+        publish_numbered(&mut stand, "rig", 2000).await;
+        stand.flush().await;
+
+        let handler = InProcess::start(cfg).await;
+        wait_count(&db.pool, COUNT_RIG, 2000).await;
+        assert_exactly_once(&db.pool, "rig", 2000).await;
+        handler.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_broker_restart_the_handler_is_subscribed_again() {
+    test_support::init_tracing();
+    for kind in available_brokers() {
+        let db = TestDb::new().await;
+        let mut broker = Broker::start(kind);
+        let mut handler = InProcess::start(config(&db.url, &broker.url())).await;
+        let mut stand = Stand::connect(&broker.url(), "rig-client");
+        stand.send("rig/inbound", &status("200", "rig-0")).await;
+        stand.flush().await;
+        wait_count(&db.pool, COUNT_RIG, 1).await;
+
+        for round in 1..=2 {
+            let subs = *handler.running.subscriptions.borrow();
+            broker.kill();
+            broker.start_again();
+            wait_subscribed(&mut handler.running.subscriptions, subs + 1).await;
+            let mut stand = Stand::connect(&broker.url(), &format!("rig-client-{round}"));
+            stand.send("rig/inbound", &status("200", &format!("rig-{round}"))).await;
+            stand.flush().await;
+            wait_count(&db.pool, COUNT_RIG, 1 + round).await;
+        }
+        assert!(!handler.running.task.is_finished());
+        handler.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_stopped_for_ten_seconds_under_load_loses_nothing() {
+    test_support::init_tracing();
+    let cluster = PgCluster::private(false);
+    let db = TestDb::on_cluster(&cluster).await;
+    let kind = if available_brokers().contains(&BrokerKind::Mosquitto) { BrokerKind::Mosquitto } else { BrokerKind::Embedded };
+    let broker = Broker::start(kind);
+    let handler = InProcess::start(config(&db.url, &broker.url())).await;
+    let mut stand = Stand::connect(&broker.url(), "rig-client");
+
+    let publisher = tokio::spawn(async move {
+        // About 15 s of steady load: 300 messages, one every 50 ms.
+        for chunk in 0..30 {
+            for i in 0..10 {
+                let n = chunk * 10 + i;
+                let sent_by = format!("rig-{n}");
+                let msg = if n % 5 == 4 {
+                    data(&sent_by, json!({"a": (0..100).map(f64::from).collect::<Vec<_>>(), "b": [n]}))
+                } else {
+                    status("200", &sent_by)
+                };
+                stand.send("rig/inbound", &msg).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        stand.flush().await;
+    });
+    wait_count(&db.pool, COUNT_RIG, 20).await;
+    cluster.stop();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    cluster.start();
+    publisher.await.expect("publisher");
+    let pool = domain::store::connect(&db.url, 2).await.expect("reconnect");
+    wait_count(&pool, COUNT_RIG, 300).await;
+    assert_exactly_once(&pool, "rig", 300).await;
+    assert!(!handler.running.task.is_finished());
+    handler.stop().await;
+}
