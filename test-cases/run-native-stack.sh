@@ -50,10 +50,14 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/standhub-native.XXXXXX")
 chmod 755 "$WORK"
 PIDS=()
 PG_STARTED=false
+CASE_PID=
 
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    if [ -n "$CASE_PID" ] && kill -0 "$CASE_PID" 2>/dev/null; then
+        kill $(ps -o pid= --ppid "$CASE_PID" 2>/dev/null) "$CASE_PID" 2>/dev/null
+    fi
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
         kill "${PIDS[$i]}" 2>/dev/null
     done
@@ -225,8 +229,12 @@ summary=()
 for tc in "$HERE"/tc-*.sh; do
     name=$(basename "$tc")
     echo "=== $name"
-    bash "$tc"
+    # In the background and waited for, so that a signal stops the run at once.
+    bash "$tc" &
+    CASE_PID=$!
+    wait "$CASE_PID"
     rc=$?
+    CASE_PID=
     failed=$((failed + rc))
     summary+=("$name: $rc failed")
 done
