@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared helpers of the test-case scripts (sourced, not run).
 #
 # Every parameter is an environment variable and may also be given as a flag: --mqtt-port 18000

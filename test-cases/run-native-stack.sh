@@ -56,7 +56,8 @@ cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     if [ -n "$CASE_PID" ] && kill -0 "$CASE_PID" 2>/dev/null; then
-        kill $(ps -o pid= --ppid "$CASE_PID" 2>/dev/null) "$CASE_PID" 2>/dev/null
+        read -r -a children <<<"$(ps -o pid= --ppid "$CASE_PID" 2>/dev/null | tr '\n' ' ')"
+        kill "${children[@]}" "$CASE_PID" 2>/dev/null
     fi
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
         kill "${PIDS[$i]}" 2>/dev/null
@@ -222,7 +223,9 @@ log "nginx on $NGINX_PORT"
 
 # --- the cases ---
 export HOST=127.0.0.1 MQTT_PORT WS_PORT VIDEO_PORT CAMERA_URL API_TOKEN
-export WEB_PORT=$NGINX_PORT DIRECT_PORT=$WEB_PORT
+DIRECT_PORT=$WEB_PORT   # the web interface itself
+WEB_PORT=$NGINX_PORT     # the cases reach the web through nginx
+export WEB_PORT DIRECT_PORT
 export STAND_USER STAND_PASSWORD HANDLER_PASSWORD WEB_MQTT_PASSWORD
 failed=0
 summary=()
