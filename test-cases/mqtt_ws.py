@@ -136,7 +136,7 @@ def encode_len(n):
 class Client:
     """One MQTT 3.1.1 connection."""
 
-    def __init__(self, url, user, password, client_id, timeout):
+    def __init__(self, url, user, password, client_id, timeout, keepalive=30):
         self.t = Transport(url, timeout)
         flags = 0x02  # clean session
         payload = encode_str(client_id)
@@ -146,7 +146,7 @@ class Client:
             if password is not None:
                 flags |= 0x40
                 payload += encode_str(password)
-        var = encode_str("MQTT") + bytes([4, flags]) + struct.pack("!H", 30)
+        var = encode_str("MQTT") + bytes([4, flags]) + struct.pack("!H", keepalive)
         self.packet(0x10, var + payload)
         kind, body = self.next_packet()
         if kind != 0x20 or len(body) < 2:
