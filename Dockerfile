@@ -14,7 +14,8 @@ WORKDIR /app
 COPY . .
 # Keep Cargo.toml/Cargo.lock and every .rs file as an empty stub (same paths, so every target
 # Cargo.toml declares still exists); drop everything else.
-RUN find . -name '*.rs' -not -path './target/*' -exec sh -c 'echo "fn main() {}" > "$1"' _ {} \; \
+# (No "{}" in the stub text: find would substitute it.)
+RUN find . -name '*.rs' -not -path './target/*' -exec sh -c 'for f; do echo "fn main() { }" > "$f"; done' _ {} + \
  && find . -type f -not -name '*.rs' -not -name 'Cargo.toml' -not -name 'Cargo.lock' -delete \
  && find . -type d -empty -delete
 
