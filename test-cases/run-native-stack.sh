@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# run-native-stack: the docker-compose topology without Docker, then every test case against it.
+#
+#   test-cases/run-native-stack.sh [BIN_DIR]
+#
+# Starts, on free ports of 127.0.0.1 and in a temporary folder: a private PostgreSQL cluster,
+# Mosquitto with a copy of mosquitto/mosquitto.conf (only listener ports and file paths
+# changed) and mosquitto/acl, nginx with a copy of nginx/nginx.conf (only the upstream
+# addresses and the listen port changed), a fake MJPEG camera, and the four services
+# (webinterface, messagehandler, scheduler, videostream) as separate processes from BIN_DIR.
+# Then runs `webinterface migrate`, `createsuperuser`, `createtoken`, and every
+# test-cases/tc-*.sh with the hosts, ports and credentials as parameters. Everything is
+# stopped on exit. Exit code: 0 when every case passed, else the number of failed cases
+# (at least 1; 255 when the stack could not be started).
+#
+# Environment: BIN_DIR (default target/debug; builds nothing), PG_BIN_DIR (default: newest
+# /usr/lib/postgresql/*/bin), KEEP_WORKDIR=1 keeps the logs, STACK_HOLD=1 keeps the stack
+# running after the cases until Ctrl-C (prints how to reach it).
+# Needs: PostgreSQL server, mosquitto, mosquitto-clients, nginx, curl, python3. As root the
+# cluster runs as user postgres (runuser) and Mosquitto drops to user mosquitto.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+BIN_DIR=${1:-${BIN_DIR:-target/debug}}
+case $BIN_DIR in /*) ;; *) BIN_DIR="$REPO/$BIN_DIR" ;; esac
+
+die() { echo "run-native-stack: $*" >&2; exit 255; }
+log() { echo "run-native-stack: $*" >&2; }
+
+# --- prerequisites ---
+for b in webinterface messagehandler scheduler videostream; do
+    [ -x "$BIN_DIR/$b" ] || die "$BIN_DIR/$b not found: build first (cargo build --bins) or pass BIN_DIR"
+done
+for t in mosquitto mosquitto_pub mosquitto_sub mosquitto_passwd nginx curl python3; do
+    command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || die "$t not found (Debian: postgresql mosquitto mosquitto-clients nginx curl python3)"
+done
+MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if [ -z "${PG_BIN_DIR:-}" ]; then
+    PG_BIN_DIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+fi
+[ -n "$PG_BIN_DIR" ] && [ -x "$PG_BIN_DIR/initdb" ] || die "PostgreSQL server binaries not found: install postgresql or set PG_BIN_DIR"
+
+ROOT=false
+[ "$(id -u)" = 0 ] && ROOT=true
+as_postgres() { if $ROOT; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/standhub-native.XXXXXX")
+chmod 755 "$WORK"
+PIDS=()
+PG_STARTED=false
+CASE_PID=
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ -n "$CASE_PID" ] && kill -0 "$CASE_PID" 2>/dev/null; then
+        read -r -a children <<<"$(ps -o pid= --ppid "$CASE_PID" 2>/dev/null | tr '\n' ' ')"
+        kill "${children[@]}" "$CASE_PID" 2>/dev/null
+    fi
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        kill "${PIDS[$i]}" 2>/dev/null
+    done
+    for pid in "${PIDS[@]}"; do
+        # Up to 10 s for a clean exit, then kill.
+        for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    if $PG_STARTED; then
+        as_postgres "$PG_BIN_DIR/pg_ctl" -D "$WORK/pg" -m fast -w stop >/dev/null 2>&1
+    fi
+    if [ "${KEEP_WORKDIR:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
+        log "logs kept in $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# N free TCP ports on 127.0.0.1 (all distinct).
+free_ports() {
+    python3 - "$1" <<'EOF'
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+read -r PG_PORT MQTT_PORT WS_PORT WEB_PORT VIDEO_PORT NGINX_PORT CAMERA_PORT <<<"$(free_ports 7)"
+
+# wait_port NAME PORT PID: until something accepts connections on PORT (60 s at most).
+wait_port() {
+    local name=$1 port=$2 pid=$3
+    for _ in $(seq 120); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+        kill -0 "$pid" 2>/dev/null || die "$name exited; log: $(tail -n 20 "$WORK/$name.log")"
+        sleep 0.5
+    done
+    die "$name does not listen on $port after 60 s; log: $(tail -n 20 "$WORK/$name.log")"
+}
+# wait_http NAME URL PID: until URL answers 200.
+wait_http() {
+    local name=$1 url=$2 pid=$3
+    for _ in $(seq 120); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url")" = 200 ] && return 0
+        kill -0 "$pid" 2>/dev/null || die "$name exited; log: $(tail -n 20 "$WORK/$name.log")"
+        sleep 0.5
+    done
+    die "$name: $url not 200 after 60 s; log: $(tail -n 20 "$WORK/$name.log")"
+}
+# start NAME COMMAND...: runs it in the background, output to $WORK/NAME.log.
+start() {
+    local name=$1
+    shift
+    "$@" >"$WORK/$name.log" 2>&1 </dev/null &
+    PIDS+=($!)
+    LAST_PID=$!
+}
+
+# --- PostgreSQL ---
+mkdir -p "$WORK/pg"
+$ROOT && chown postgres: "$WORK/pg"
+as_postgres "$PG_BIN_DIR/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 --locale=C --no-sync \
+    >"$WORK/initdb.log" 2>&1 || die "initdb failed: $(tail -n 5 "$WORK/initdb.log")"
+cat >>"$WORK/pg/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$WORK/pg'
+fsync = off
+EOF
+as_postgres "$PG_BIN_DIR/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w -t 60 start >/dev/null \
+    || die "PostgreSQL did not start: $(tail -n 5 "$WORK/pg/server.log")"
+PG_STARTED=true
+as_postgres "$PG_BIN_DIR/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres standhub || die "createdb failed"
+export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/standhub"
+log "PostgreSQL on $PG_PORT"
+
+# --- Mosquitto: the project's config, only listener ports and paths changed ---
+M="$WORK/mosquitto"
+mkdir -p "$M/config" "$M/data"
+sed -e "s#^listener 8000\$#listener $MQTT_PORT 127.0.0.1#" \
+    -e "s#^listener 8081\$#listener $WS_PORT 127.0.0.1#" \
+    -e "s#/mosquitto/config/#$M/config/#g" \
+    -e "s#/mosquitto/data/#$M/data/#g" \
+    "$REPO/mosquitto/mosquitto.conf" >"$M/config/mosquitto.conf"
+grep -q "^listener $MQTT_PORT " "$M/config/mosquitto.conf" && grep -q "^listener $WS_PORT " "$M/config/mosquitto.conf" \
+    || die "mosquitto/mosquitto.conf has no 'listener 8000' and 'listener 8081' lines to move"
+cp "$REPO/mosquitto/acl" "$M/config/acl"
+HANDLER_PASSWORD="handler-$RANDOM$RANDOM"
+WEB_MQTT_PASSWORD="web-$RANDOM$RANDOM"
+STAND_USER="tc-stand-1"
+STAND_PASSWORD="stand-$RANDOM$RANDOM"
+adduser() { printf '%s\n' "$2" | "$REPO/mosquitto/add-user.sh" --no-reload -f "$M/config/passwd" "$1" >/dev/null || die "add-user.sh $1 failed"; }
+adduser messagehandler "$HANDLER_PASSWORD"
+adduser webinterface "$WEB_MQTT_PASSWORD"
+adduser "$STAND_USER" "$STAND_PASSWORD"
+if $ROOT && id mosquitto >/dev/null 2>&1; then chown -R mosquitto: "$M"; fi
+start mosquitto "$MOSQUITTO" -c "$M/config/mosquitto.conf"
+wait_port mosquitto "$MQTT_PORT" "$LAST_PID"
+wait_port mosquitto "$WS_PORT" "$LAST_PID"
+log "Mosquitto on $MQTT_PORT (websockets $WS_PORT)"
+
+# --- a fake camera ---
+start camera python3 "$HERE/fake_camera.py" --port "$CAMERA_PORT"
+wait_port camera "$CAMERA_PORT" "$LAST_PID"
+CAMERA_URL="http://127.0.0.1:$CAMERA_PORT/video.mjpg"
+
+# --- the web interface's CLI: migrations, first admin, API token ---
+export SECRET_KEY="native-stack-secret-$RANDOM$RANDOM$RANDOM$RANDOM"
+export PRODUCTION=${STACK_PRODUCTION:-true}
+export RUST_LOG=${RUST_LOG:-info}
+export OFFLINE_AFTER_SECONDS=300 AUTO_REGISTER=true
+unset MQTT_URL WEB_BIND VIDEOSTREAM_BIND
+cd "$WORK" || die "cd $WORK"   # no .env here: only this environment counts
+"$BIN_DIR/webinterface" migrate >"$WORK/migrate.log" 2>&1 || die "webinterface migrate failed: $(tail -n 20 "$WORK/migrate.log")"
+ADMIN_PASSWORD="admin-$RANDOM$RANDOM$RANDOM"
+printf '%s\n' "$ADMIN_PASSWORD" | "$BIN_DIR/webinterface" createsuperuser --username tc-admin \
+    --email tc-admin@example.org --password-stdin >"$WORK/createsuperuser.log" 2>&1 \
+    || die "webinterface createsuperuser failed: $(tail -n 20 "$WORK/createsuperuser.log")"
+"$BIN_DIR/webinterface" createtoken tc-admin >"$WORK/createtoken.out" 2>"$WORK/createtoken.log" \
+    || die "webinterface createtoken failed: $(tail -n 20 "$WORK/createtoken.log")"
+# The token is the last word printed.
+API_TOKEN=$(grep -v '^[[:space:]]*$' "$WORK/createtoken.out" | tail -n 1 | awk '{print $NF}')
+[ -n "$API_TOKEN" ] || die "webinterface createtoken printed no token"
+log "migrated, admin tc-admin and an API token made"
+
+# --- the four services ---
+MQTT_HOST=127.0.0.1:$MQTT_PORT
+start webinterface env WEB_BIND="127.0.0.1:$WEB_PORT" \
+    MQTT_URL="mqtt://webinterface:$WEB_MQTT_PASSWORD@$MQTT_HOST" "$BIN_DIR/webinterface" serve
+WEB_PID=$LAST_PID
+start messagehandler env MQTT_URL="mqtt://messagehandler:$HANDLER_PASSWORD@$MQTT_HOST" \
+    "$BIN_DIR/messagehandler"
+HANDLER_PID=$LAST_PID
+start scheduler "$BIN_DIR/scheduler"
+SCHEDULER_PID=$LAST_PID
+start videostream env VIDEOSTREAM_BIND="127.0.0.1:$VIDEO_PORT" "$BIN_DIR/videostream"
+VIDEO_PID=$LAST_PID
+wait_http webinterface "http://127.0.0.1:$WEB_PORT/healthz" "$WEB_PID"
+wait_http videostream "http://127.0.0.1:$VIDEO_PORT/healthz" "$VIDEO_PID"
+log "web on $WEB_PORT, video relay on $VIDEO_PORT"
+
+# --- nginx: the project's config, only upstream addresses and the listen port changed ---
+N="$WORK/nginx"
+mkdir -p "$N"
+sed -e "s#server webinterface:8001;#server 127.0.0.1:$WEB_PORT;#" \
+    -e "s#server videostream:5555;#server 127.0.0.1:$VIDEO_PORT;#" \
+    -e "s#listen 80 default_server;#listen 127.0.0.1:$NGINX_PORT default_server;#" \
+    "$REPO/nginx/nginx.conf" >"$N/nginx.conf"
+grep -q "127.0.0.1:$WEB_PORT;" "$N/nginx.conf" && grep -q "127.0.0.1:$VIDEO_PORT;" "$N/nginx.conf" \
+    && grep -q "listen 127.0.0.1:$NGINX_PORT" "$N/nginx.conf" \
+    || die "nginx/nginx.conf lacks the upstream or listen lines the test rewrites"
+"$NGINX" -t -e "$N/error.log" -c "$N/nginx.conf" -g "pid $N/nginx.pid;" >"$N/check.log" 2>&1 \
+    || die "nginx -t failed: $(cat "$N/check.log")"
+start nginx "$NGINX" -e "$N/error.log" -c "$N/nginx.conf" -g "pid $N/nginx.pid; daemon off;"
+wait_http nginx "http://127.0.0.1:$NGINX_PORT/nginx-health" "$LAST_PID"
+log "nginx on $NGINX_PORT"
+
+# --- the cases ---
+export HOST=127.0.0.1 MQTT_PORT WS_PORT VIDEO_PORT CAMERA_URL API_TOKEN
+DIRECT_PORT=$WEB_PORT   # the web interface itself
+WEB_PORT=$NGINX_PORT     # the cases reach the web through nginx
+export WEB_PORT DIRECT_PORT
+export STAND_USER STAND_PASSWORD HANDLER_PASSWORD WEB_MQTT_PASSWORD
+failed=0
+summary=()
+for tc in "$HERE"/tc-*.sh; do
+    name=$(basename "$tc")
+    echo "=== $name"
+    # In the background and waited for, so that a signal stops the run at once.
+    bash "$tc" &
+    CASE_PID=$!
+    wait "$CASE_PID"
+    rc=$?
+    CASE_PID=
+    failed=$((failed + rc))
+    summary+=("$name: $rc failed")
+done
+for p in "$HANDLER_PID" "$SCHEDULER_PID" "$WEB_PID" "$VIDEO_PID"; do
+    if ! kill -0 "$p" 2>/dev/null; then
+        echo "FAIL: a service (pid $p) exited during the cases"
+        failed=$((failed + 1))
+    fi
+done
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+
+if [ "${STACK_HOLD:-0}" = 1 ]; then
+    echo "stack running: nginx http://127.0.0.1:$NGINX_PORT (tc-admin / $ADMIN_PASSWORD), MQTT $MQTT_PORT," \
+        "websockets $WS_PORT, stand $STAND_USER / $STAND_PASSWORD, logs $WORK; Ctrl-C stops it"
+    while sleep 3600; do :; done
+fi
+
+if [ "$failed" -gt 0 ]; then
+    echo "run-native-stack: $failed case(s) failed; logs in $WORK"
+    exit $((failed > 254 ? 254 : failed))
+fi
+echo "run-native-stack: every case passed"
