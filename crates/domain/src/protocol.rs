@@ -173,6 +173,9 @@ pub enum Rejection {
     /// A well-formed stand id that is not registered while auto-registration is off.
     #[error("stand {0:?} is not registered and AUTO_REGISTER is off")]
     UnknownStand(String),
+    /// A message the database refused to store (e.g. a NUL character in a text field).
+    #[error("the database refused to store it: {0}")]
+    Unstorable(String),
 }
 
 impl Rejection {
@@ -190,6 +193,7 @@ impl Rejection {
             Self::MissingData => "missing_data",
             Self::Topic(_) => "bad_topic",
             Self::UnknownStand(_) => "unknown_stand",
+            Self::Unstorable(_) => "unstorable",
         }
     }
 }

@@ -96,27 +96,44 @@ impl Writer {
                 Work::Released(pkid) => released.push(pkid),
             }
         }
-        let items: Vec<Incoming> = publishes.iter().map(|(p, at)| self.classify(p, *at)).collect();
+        let mut items: Vec<Incoming> = publishes.iter().map(|(p, at)| self.classify(p, *at)).collect();
         for item in &items {
             if let Err(q) = &item.verdict {
-                tracing::warn!(topic = %item.topic, size = q.size, kind = q.reason.kind(), reason = %q.reason, "quarantined");
+                tracing::warn!(topic = %item.topic, size = item.payload.len(), kind = q.reason.kind(), reason = %q.reason, "quarantined");
             }
         }
-        let opts = BatchOptions { client_id: &self.config.client_id, auto_register: self.config.auto_register };
-        let mut backoff = Duration::from_millis(100);
-        let report = loop {
-            match ingest::write_batch(&self.pool, &opts, &items, &released).await {
-                Ok(report) => break report,
-                Err(e) => {
-                    tracing::warn!(error = %e, retry_in = ?backoff, pending = items.len(),
-                        "cannot store the batch; nothing is acknowledged until it is stored \
-                         (is the database up and migrated with `webinterface migrate`?)");
-                    tokio::select! {
-                        _ = stop.changed() => return None,
-                        () = tokio::time::sleep(backoff) => {}
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+        let report = match self.store(&items, &released, stop).await? {
+            Ok(report) => report,
+            // The database refused something in the batch for good (not an outage): store the
+            // messages one by one so one poison message cannot hold up the others, and put the
+            // one the database refuses in the quarantine with the database's reason.
+            Err(refusal) => {
+                tracing::warn!(error = %refusal, "the database refused the batch; storing its messages one by one");
+                let mut total = ingest::BatchReport::default();
+                let mut released = released;
+                for item in &mut items {
+                    let one = std::slice::from_ref(item);
+                    let report = match self.store(one, &released, stop).await? {
+                        Ok(r) => r,
+                        Err(refusal) => {
+                            tracing::warn!(topic = %item.topic, error = %refusal, "quarantined: the database refused it");
+                            item.verdict = Err(Quarantined { reason: Rejection::Unstorable(refusal.to_string()), keep_bytes: true });
+                            match self.store(std::slice::from_ref(item), &released, stop).await? {
+                                Ok(r) => r,
+                                Err(e) => {
+                                    tracing::error!(error = %e, "cannot even quarantine the message; it stays unacknowledged");
+                                    return None;
+                                }
+                            }
+                        }
+                    };
+                    released.clear();
+                    total.statuses += report.statuses;
+                    total.results += report.results;
+                    total.quarantined += report.quarantined;
+                    total.duplicates += report.duplicates;
                 }
+                total
             }
         };
         tracing::debug!(?report, "batch committed");
@@ -130,15 +147,39 @@ impl Writer {
         Some(report)
     }
 
+    /// Writes until the batch commits or the database refuses it for good. Outages (no
+    /// connection, shutdown, deadlock) are retried with back-off; `None` when stopped first.
+    async fn store(
+        &self,
+        items: &[Incoming],
+        released: &[u16],
+        stop: &mut watch::Receiver<bool>,
+    ) -> Option<Result<ingest::BatchReport, sqlx::Error>> {
+        let opts = BatchOptions { client_id: &self.config.client_id, auto_register: self.config.auto_register };
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match ingest::write_batch(&self.pool, &opts, items, released).await {
+                Ok(report) => return Some(Ok(report)),
+                Err(e) if is_refusal(&e) => return Some(Err(e)),
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in = ?backoff, pending = items.len(),
+                        "cannot store the batch; nothing is acknowledged until it is stored \
+                         (is the database up and migrated with `webinterface migrate`?)");
+                    tokio::select! {
+                        _ = stop.changed() => return None,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
     /// Decides where a message goes: size, topic, then payload.
     fn classify(&self, publish: &Publish, received_at: DateTime<Utc>) -> Incoming {
         let payload: &[u8] = &publish.payload;
         let size = payload.len();
-        let quarantine = |reason: Rejection, keep_bytes: bool| Quarantined {
-            reason,
-            payload: keep_bytes.then(|| payload.to_vec()),
-            size,
-        };
+        let quarantine = |reason: Rejection, keep_bytes: bool| Quarantined { reason, keep_bytes };
         let topic = publish.topic.clone();
         let verdict = if size > self.config.max_payload_bytes {
             Err(quarantine(Rejection::TooLarge { size, limit: self.config.max_payload_bytes }, false))
@@ -154,9 +195,24 @@ impl Writer {
         Incoming {
             qos2_packet_id: (publish.qos == QoS::ExactlyOnce).then_some(publish.pkid),
             topic,
+            payload: publish.payload.clone(),
             payload_hash: Sha256::digest(payload).into(),
             received_at,
             verdict,
         }
+    }
+}
+
+/// Whether the database refused the data itself (it would refuse it again), as opposed to an
+/// outage worth waiting out: connection errors (08), shutdowns (57), resources (53),
+/// serialization failures and deadlocks (40) and a missing schema (42P01) are retried.
+fn is_refusal(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            let retried = ["08", "57", "53", "40", "58", "XX"];
+            !(retried.iter().any(|c| code.starts_with(c)) || code == "42P01" || code == "3D000")
+        }
+        _ => false,
     }
 }

@@ -79,7 +79,7 @@ async fn status_updates_derive_the_stand_state() {
         }
         stand.send(t, &status("200", "rig1")).await;
         stand.flush().await;
-        wait_count(&db.pool, "SELECT count(*) FROM status_history WHERE stand_id = 'rig1'", 50).await;
+        wait_count(&db.pool, "SELECT count(*) FROM status_history WHERE stand_id = 'rig1'", 49).await;
         let history = stands::status_history(&db.pool, "rig1", 3).await.expect("history");
         assert_eq!(history.iter().map(|h| h.code).collect::<Vec<_>>(), [200, 404, 202]);
         assert!(history.windows(2).all(|w| w[0].received_at >= w[1].received_at));
@@ -121,13 +121,13 @@ async fn a_data_message_completes_the_run_in_progress() {
         let done = runs::get(&db.pool, run).await.expect("q").expect("run");
         assert_eq!(done.state, "completed");
         let result = done.result.expect("linked result");
-        let (data, keep, run_id): (String, bool, Option<i64>) =
+        let (data_text, keep, run_id): (String, bool, Option<i64>) =
             sqlx::query_as("SELECT data::text, keep, run_id FROM results WHERE id = $1")
                 .bind(result)
                 .fetch_one(&db.pool)
                 .await
                 .expect("result");
-        assert_eq!(data, r#"{"volts":[1.5, 2.0, -3e-2],"amps":[0,1],"note":"raw <b>"}"#, "dataObj exactly as received");
+        assert_eq!(data_text, r#"{"volts":[1.5, 2.0, -3e-2],"amps":[0,1],"note":"raw <b>"}"#, "dataObj exactly as received");
         assert_eq!((keep, run_id), (true, Some(run)));
         let series: Vec<(String, bool, i32, Option<Vec<f64>>)> = sqlx::query_as(
             "SELECT name, numeric, len, \"values\" FROM result_series WHERE result_id = $1 ORDER BY position",
@@ -190,6 +190,9 @@ async fn every_bad_input_ends_in_the_quarantine_and_the_handler_keeps_going() {
         let mut data_without_obj = status("200", "rig3");
         data_without_obj["msgType"] = json!("data");
         let long_topic = format!("{}/inbound", "x".repeat(65));
+        // Valid JSON that PostgreSQL refuses to store (NUL in a jsonb string).
+        let mut poison = data("rig3", json!({"a": [1]}));
+        poison["parameterObj"] = json!({"p": "nul\u{0}here"});
         let cases: Vec<(&str, Vec<u8>, &str)> = vec![
             (t, b"this is not json".to_vec(), "not JSON"),
             (t, Vec::new(), "empty payload"),
@@ -204,6 +207,7 @@ async fn every_bad_input_ends_in_the_quarantine_and_the_handler_keeps_going() {
             (t, command.to_string().into(), "server-to-stand only"),
             (t, data_without_obj.to_string().into(), "without dataObj"),
             (t, b"[1,2,3]".to_vec(), "schema"),
+            (t, poison.to_string().into(), "refused to store"),
             ("bad.stand/inbound", status("200", "x").to_string().into(), "may only contain"),
             (&long_topic[..], status("200", "x").to_string().into(), "at most 64 are allowed"),
         ];

@@ -21,6 +21,8 @@ pub struct Incoming {
     pub qos2_packet_id: Option<u16>,
     /// The topic it came on.
     pub topic: String,
+    /// The payload as received (kept for the quarantine).
+    pub payload: bytes::Bytes,
     /// SHA-256 of the payload.
     pub payload_hash: [u8; 32],
     /// When the handler received it.
@@ -34,10 +36,8 @@ pub struct Incoming {
 pub struct Quarantined {
     /// Why.
     pub reason: Rejection,
-    /// The raw bytes; `None` when they were above the size limit.
-    pub payload: Option<Vec<u8>>,
-    /// The payload's size in bytes.
-    pub size: usize,
+    /// Whether its bytes are kept (not when they were above the size limit).
+    pub keep_bytes: bool,
 }
 
 /// What a batch did.
@@ -128,12 +128,12 @@ pub async fn write_batch(
     for item in fresh() {
         let inbound = match &item.verdict {
             Err(q) => {
-                quarantine.push(item, &q.reason, q.payload.as_deref(), q.size);
+                quarantine.push(item, &q.reason, q.keep_bytes);
                 continue;
             }
             Ok(inbound) if !known.contains(inbound.stand.as_str()) => {
                 let reason = Rejection::UnknownStand(inbound.stand.to_string());
-                quarantine.push(item, &reason, None, 0);
+                quarantine.push(item, &reason, true);
                 continue;
             }
             Ok(inbound) => inbound,
@@ -439,8 +439,7 @@ async fn insert_result(
     sqlx::query(
         "INSERT INTO result_series (result_id, position, name, numeric, len, \"values\")
          SELECT $1, u.pos - 1, u.name, u.numeric, u.len,
-                CASE WHEN u.numeric THEN COALESCE($6::float8[], '{}')[u.off + 1 : u.off + u.len]
-                                         || '{}'::float8[] END
+                CASE WHEN u.numeric THEN ($6::float8[])[u.off + 1 : u.off + u.len] END
          FROM unnest($2::text[], $3::bool[], $4::int[], $5::int[]) WITH ORDINALITY
               AS u(name, numeric, len, off, pos)",
     )
@@ -499,16 +498,11 @@ struct QuarantineRows {
 }
 
 impl QuarantineRows {
-    fn push(&mut self, item: &Incoming, reason: &Rejection, payload: Option<&[u8]>, size: usize) {
-        // An unknown stand's message keeps its bytes: it is only rejected for the stand.
-        let (payload, size) = match (&item.verdict, payload) {
-            (Ok(_), _) => (None, size),
-            (Err(_), p) => (p.map(<[u8]>::to_vec), size),
-        };
+    fn push(&mut self, item: &Incoming, reason: &Rejection, keep_bytes: bool) {
         self.topic.push(item.topic.clone());
         self.reason.push(reason.to_string());
-        self.size.push(i64::try_from(size).unwrap_or(i64::MAX));
-        self.payload.push(payload);
+        self.size.push(i64::try_from(item.payload.len()).unwrap_or(i64::MAX));
+        self.payload.push(keep_bytes.then(|| item.payload.to_vec()));
         self.at.push(item.received_at);
     }
 
