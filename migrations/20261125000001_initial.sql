@@ -153,16 +153,19 @@ CREATE TABLE quarantine (
 );
 CREATE INDEX quarantine_newest ON quarantine (received_at DESC, id DESC);
 
--- MQTT packet ids of messages stored but whose QoS 2 exchange is not complete yet: a
--- redelivery (same client, packet id and payload) is acknowledged without storing it twice.
+-- Receipts of QoS 2 deliveries stored but whose exchange the broker has not completed (no
+-- PUBREL yet). A delivery on a later connection with the same payload is the broker's
+-- redelivery of a stored message: acknowledged, not stored twice. Deleted on PUBREL.
 CREATE TABLE inbound_receipts (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     client_id    text NOT NULL,
+    connection   bigint NOT NULL,
     packet_id    integer NOT NULL,
     payload_hash bytea NOT NULL,
-    released     boolean NOT NULL DEFAULT false,
-    stored_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (client_id, packet_id)
+    stored_at    timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX inbound_receipts_hash ON inbound_receipts (client_id, payload_hash);
+CREATE INDEX inbound_receipts_packet ON inbound_receipts (client_id, packet_id, id DESC);
 
 CREATE TABLE job_runs (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

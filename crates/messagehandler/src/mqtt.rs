@@ -42,6 +42,8 @@ pub async fn drive(
 ) {
     let mut backoff = Duration::from_millis(100);
     let mut connected = false;
+    // Identifies the connection each message came on (a redelivery comes on a later one).
+    let mut connection: i64 = 0;
     loop {
         let event = tokio::select! {
             _ = stop.changed() => break,
@@ -51,6 +53,10 @@ pub async fn drive(
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                 backoff = Duration::from_millis(100);
                 connected = true;
+                connection = Utc::now().timestamp_nanos_opt().unwrap_or(connection + 1).max(connection + 1);
+                if !ack.session_present && work.send(Work::SessionLost).is_err() {
+                    break;
+                }
                 tracing::info!(session_present = ack.session_present, "connected to the broker; subscribing");
                 // Always subscribe: a restarted broker may have lost the session.
                 for filter in layouts.filters() {
@@ -68,7 +74,7 @@ pub async fn drive(
                 subscriptions.send_modify(|n| *n += 1);
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
-                if work.send(Work::Publish(publish, Utc::now())).is_err() {
+                if work.send(Work::Publish(publish, Utc::now(), connection)).is_err() {
                     break;
                 }
             }

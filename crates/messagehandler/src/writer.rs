@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use domain::store::ingest::{self, BatchOptions, Incoming, Quarantined};
+use domain::store::ingest::{self, BatchOptions, Delivery, Incoming, Quarantined};
 use domain::{Inbound, ProtocolValidator, Rejection};
 use rumqttc::{AsyncClient, Publish, QoS};
 use sha2::{Digest, Sha256};
@@ -21,8 +21,10 @@ use crate::config::Config;
 /// What the MQTT task hands to the writer, in arrival order.
 #[derive(Debug)]
 pub enum Work {
-    /// A message, with the time it arrived.
-    Publish(Publish, DateTime<Utc>),
+    /// A message, with the time it arrived and the connection it came on.
+    Publish(Publish, DateTime<Utc>, i64),
+    /// Connected with a new session: the broker will redeliver nothing from before.
+    SessionLost,
     /// The broker released a QoS 2 packet id (its exchange is complete).
     Released(u16),
 }
@@ -90,19 +92,22 @@ impl Writer {
     async fn write(&self, batch: Vec<Work>, stop: &mut watch::Receiver<bool>) -> Option<ingest::BatchReport> {
         let mut publishes = Vec::new();
         let mut released = Vec::new();
+        let mut session_lost = false;
         for w in batch {
             match w {
-                Work::Publish(p, at) => publishes.push((p, at)),
+                Work::Publish(p, at, connection) => publishes.push((p, at, connection)),
                 Work::Released(pkid) => released.push(pkid),
+                Work::SessionLost => session_lost = true,
             }
         }
-        let mut items: Vec<Incoming> = publishes.iter().map(|(p, at)| self.classify(p, *at)).collect();
+        let mut items: Vec<Incoming> =
+            publishes.iter().map(|(p, at, connection)| self.classify(p, *at, *connection)).collect();
         for item in &items {
             if let Err(q) = &item.verdict {
                 tracing::warn!(topic = %item.topic, size = item.payload.len(), kind = q.reason.kind(), reason = %q.reason, "quarantined");
             }
         }
-        let report = match self.store(&items, &released, stop).await? {
+        let report = match self.store(&items, &released, session_lost, stop).await? {
             Ok(report) => report,
             // The database refused something in the batch for good (not an outage): store the
             // messages one by one so one poison message cannot hold up the others, and put the
@@ -113,12 +118,12 @@ impl Writer {
                 let mut released = released;
                 for item in &mut items {
                     let one = std::slice::from_ref(item);
-                    let report = match self.store(one, &released, stop).await? {
+                    let report = match self.store(one, &released, false, stop).await? {
                         Ok(r) => r,
                         Err(refusal) => {
                             tracing::warn!(topic = %item.topic, error = %refusal, "quarantined: the database refused it");
                             item.verdict = Err(Quarantined { reason: Rejection::Unstorable(refusal.to_string()), keep_bytes: true });
-                            match self.store(std::slice::from_ref(item), &released, stop).await? {
+                            match self.store(std::slice::from_ref(item), &released, false, stop).await? {
                                 Ok(r) => r,
                                 Err(e) => {
                                     tracing::error!(error = %e, "cannot even quarantine the message; it stays unacknowledged");
@@ -137,7 +142,7 @@ impl Writer {
             }
         };
         tracing::debug!(?report, "batch committed");
-        for (publish, _) in &publishes {
+        for (publish, _, _) in &publishes {
             if publish.qos != QoS::AtMostOnce {
                 if let Err(e) = self.client.ack(publish).await {
                     tracing::warn!(error = %e, "cannot queue the ack; the broker will redeliver");
@@ -153,9 +158,14 @@ impl Writer {
         &self,
         items: &[Incoming],
         released: &[u16],
+        session_lost: bool,
         stop: &mut watch::Receiver<bool>,
     ) -> Option<Result<ingest::BatchReport, sqlx::Error>> {
-        let opts = BatchOptions { client_id: &self.config.client_id, auto_register: self.config.auto_register };
+        let opts = BatchOptions {
+            client_id: &self.config.client_id,
+            auto_register: self.config.auto_register,
+            session_lost,
+        };
         let mut backoff = Duration::from_millis(100);
         loop {
             match ingest::write_batch(&self.pool, &opts, items, released).await {
@@ -176,7 +186,7 @@ impl Writer {
     }
 
     /// Decides where a message goes: size, topic, then payload.
-    fn classify(&self, publish: &Publish, received_at: DateTime<Utc>) -> Incoming {
+    fn classify(&self, publish: &Publish, received_at: DateTime<Utc>, connection: i64) -> Incoming {
         let payload: &[u8] = &publish.payload;
         let size = payload.len();
         let quarantine = |reason: Rejection, keep_bytes: bool| Quarantined { reason, keep_bytes };
@@ -193,7 +203,8 @@ impl Writer {
             }
         };
         Incoming {
-            qos2_packet_id: (publish.qos == QoS::ExactlyOnce).then_some(publish.pkid),
+            qos2: (publish.qos == QoS::ExactlyOnce)
+                .then_some(Delivery { connection, packet_id: publish.pkid }),
             topic,
             payload: publish.payload.clone(),
             payload_hash: Sha256::digest(payload).into(),

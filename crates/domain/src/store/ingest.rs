@@ -17,8 +17,8 @@ use crate::store::NOTIFY_CHANNEL;
 /// One inbound message as the handler received it.
 #[derive(Debug, Clone)]
 pub struct Incoming {
-    /// The MQTT packet id of a QoS 2 delivery (used to recognise a redelivery); `None` for QoS 0/1.
-    pub qos2_packet_id: Option<u16>,
+    /// The QoS 2 delivery (used to recognise a redelivery); `None` for QoS 0/1.
+    pub qos2: Option<Delivery>,
     /// The topic it came on.
     pub topic: String,
     /// The payload as received (kept for the quarantine).
@@ -29,6 +29,15 @@ pub struct Incoming {
     pub received_at: DateTime<Utc>,
     /// What parsing made of it.
     pub verdict: Result<Inbound, Quarantined>,
+}
+
+/// Which connection and packet id a QoS 2 message came with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    /// A number unique to the broker connection (a new one on every connect).
+    pub connection: i64,
+    /// The MQTT packet id.
+    pub packet_id: u16,
 }
 
 /// A rejected message on its way to the quarantine.
@@ -60,6 +69,8 @@ pub struct BatchOptions<'a> {
     pub client_id: &'a str,
     /// Register unknown stands on their first message.
     pub auto_register: bool,
+    /// The broker started a new session (it will redeliver nothing): forget all receipts.
+    pub session_lost: bool,
 }
 
 /// The latest of everything a batch says about one stand.
@@ -94,11 +105,20 @@ pub async fn write_batch(
     let mut tx = pool.begin().await?;
     let mut report = BatchReport::default();
 
+    if opts.session_lost {
+        sqlx::query("DELETE FROM inbound_receipts WHERE client_id = $1")
+            .bind(opts.client_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     if !released.is_empty() {
+        // A PUBREL completes the newest exchange with its packet id.
         let ids: Vec<i32> = released.iter().map(|&p| i32::from(p)).collect();
         sqlx::query(
-            "UPDATE inbound_receipts SET released = true
-             WHERE client_id = $1 AND packet_id = ANY($2)",
+            "DELETE FROM inbound_receipts r USING (
+                 SELECT DISTINCT ON (packet_id) id FROM inbound_receipts
+                 WHERE client_id = $1 AND packet_id = ANY($2) ORDER BY packet_id, id DESC) x
+             WHERE r.id = x.id",
         )
         .bind(opts.client_id)
         .bind(&ids)
@@ -106,9 +126,8 @@ pub async fn write_batch(
         .await?;
     }
 
-    let duplicate = find_duplicates(&mut tx, opts.client_id, items).await?;
+    let duplicate = match_receipts(&mut tx, opts.client_id, items).await?;
     report.duplicates = duplicate.iter().filter(|d| **d).count();
-    record_receipts(&mut tx, opts.client_id, items, &duplicate).await?;
 
     let fresh = || {
         items
@@ -203,68 +222,108 @@ pub async fn write_batch(
     Ok(report)
 }
 
-/// Marks each item that repeats a stored, not yet released QoS 2 delivery, or an earlier item
-/// of this same batch.
-async fn find_duplicates(
+/// An open receipt, from the database (`id`) or made by this batch.
+struct Receipt {
+    id: Option<i64>,
+    connection: i64,
+    packet_id: u16,
+    hash: [u8; 32],
+}
+
+/// Marks each QoS 2 item that is a redelivery of a stored message: the same payload with an
+/// open receipt from an earlier connection (brokers may give a redelivery a new packet id), or
+/// the same connection and packet id. A redelivery takes the receipt over (its exchange is the
+/// one the next PUBREL completes); a new message gets a receipt of its own.
+async fn match_receipts(
     tx: &mut Transaction<'_, Postgres>,
     client_id: &str,
     items: &[Incoming],
 ) -> Result<Vec<bool>, sqlx::Error> {
-    let ids: Vec<i32> = items
-        .iter()
-        .filter_map(|i| i.qos2_packet_id)
-        .map(i32::from)
-        .collect();
-    let mut seen: HashSet<(i32, Vec<u8>)> = HashSet::new();
-    if !ids.is_empty() {
-        let rows: Vec<(i32, Vec<u8>)> = sqlx::query_as(
-            "SELECT packet_id, payload_hash FROM inbound_receipts
-             WHERE client_id = $1 AND packet_id = ANY($2) AND NOT released",
-        )
-        .bind(client_id)
-        .bind(&ids)
-        .fetch_all(&mut **tx)
-        .await?;
-        seen.extend(rows);
+    let hashes: Vec<Vec<u8>> =
+        items.iter().filter(|i| i.qos2.is_some()).map(|i| i.payload_hash.to_vec()).collect();
+    if hashes.is_empty() {
+        return Ok(vec![false; items.len()]);
     }
-    Ok(items
-        .iter()
-        .map(|item| match item.qos2_packet_id {
-            Some(p) => !seen.insert((i32::from(p), item.payload_hash.to_vec())),
-            None => false,
-        })
-        .collect())
-}
-
-async fn record_receipts(
-    tx: &mut Transaction<'_, Postgres>,
-    client_id: &str,
-    items: &[Incoming],
-    duplicate: &[bool],
-) -> Result<(), sqlx::Error> {
-    // The last fresh delivery per packet id wins: one row per key in a single upsert.
-    let mut latest: HashMap<i32, Vec<u8>> = HashMap::new();
-    for (item, _) in items.iter().zip(duplicate).filter(|(_, d)| !**d) {
-        if let Some(p) = item.qos2_packet_id {
-            latest.insert(i32::from(p), item.payload_hash.to_vec());
-        }
-    }
-    if latest.is_empty() {
-        return Ok(());
-    }
-    let (ids, hashes): (Vec<i32>, Vec<Vec<u8>>) = latest.into_iter().unzip();
-    sqlx::query(
-        "INSERT INTO inbound_receipts (client_id, packet_id, payload_hash)
-         SELECT $1, p, h FROM unnest($2::int[], $3::bytea[]) AS u(p, h)
-         ON CONFLICT (client_id, packet_id) DO UPDATE
-         SET payload_hash = excluded.payload_hash, released = false, stored_at = now()",
+    let rows: Vec<(i64, i64, i32, Vec<u8>)> = sqlx::query_as(
+        "SELECT id, connection, packet_id, payload_hash FROM inbound_receipts
+         WHERE client_id = $1 AND payload_hash = ANY($2) ORDER BY id",
     )
     .bind(client_id)
-    .bind(&ids)
     .bind(&hashes)
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
-    Ok(())
+    let mut open: Vec<Receipt> = rows
+        .into_iter()
+        .filter_map(|(id, connection, packet_id, hash)| {
+            Some(Receipt {
+                id: Some(id),
+                connection,
+                packet_id: u16::try_from(packet_id).ok()?,
+                hash: hash.try_into().ok()?,
+            })
+        })
+        .collect();
+    let mut moved: Vec<(i64, i64, i32)> = Vec::new();
+    let duplicate = items
+        .iter()
+        .map(|item| {
+            let Some(d) = item.qos2 else { return false };
+            let found = open.iter_mut().find(|r| {
+                r.hash == item.payload_hash
+                    && (r.connection != d.connection || r.packet_id == d.packet_id)
+            });
+            match found {
+                Some(r) => {
+                    r.connection = d.connection;
+                    r.packet_id = d.packet_id;
+                    if let Some(id) = r.id {
+                        moved.push((id, d.connection, i32::from(d.packet_id)));
+                    }
+                    true
+                }
+                None => {
+                    open.push(Receipt {
+                        id: None,
+                        connection: d.connection,
+                        packet_id: d.packet_id,
+                        hash: item.payload_hash,
+                    });
+                    false
+                }
+            }
+        })
+        .collect();
+    if !moved.is_empty() {
+        let ids: Vec<i64> = moved.iter().map(|m| m.0).collect();
+        let conns: Vec<i64> = moved.iter().map(|m| m.1).collect();
+        let pkids: Vec<i32> = moved.iter().map(|m| m.2).collect();
+        sqlx::query(
+            "UPDATE inbound_receipts r SET connection = u.c, packet_id = u.p
+             FROM unnest($1::int8[], $2::int8[], $3::int[]) AS u(id, c, p) WHERE r.id = u.id",
+        )
+        .bind(&ids)
+        .bind(&conns)
+        .bind(&pkids)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let new: Vec<&Receipt> = open.iter().filter(|r| r.id.is_none()).collect();
+    if !new.is_empty() {
+        let conns: Vec<i64> = new.iter().map(|r| r.connection).collect();
+        let pkids: Vec<i32> = new.iter().map(|r| i32::from(r.packet_id)).collect();
+        let hashes: Vec<Vec<u8>> = new.iter().map(|r| r.hash.to_vec()).collect();
+        sqlx::query(
+            "INSERT INTO inbound_receipts (client_id, connection, packet_id, payload_hash)
+             SELECT $1, c, p, h FROM unnest($2::int8[], $3::int[], $4::bytea[]) AS u(c, p, h)",
+        )
+        .bind(client_id)
+        .bind(&conns)
+        .bind(&pkids)
+        .bind(&hashes)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(duplicate)
 }
 
 /// Registers unknown stands (when allowed) and returns the set of stands that exist.
