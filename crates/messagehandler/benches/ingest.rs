@@ -28,7 +28,9 @@ fn status_msg(i: usize) -> String {
 fn data_msg(i: usize, series: usize, points: usize) -> String {
     let mut data = serde_json::Map::new();
     for s in 0..series {
-        let values: Vec<f64> = (0..points).map(|p| ((p + s) as f64 * 0.001).sin()).collect();
+        let values: Vec<f64> = (0..points)
+            .map(|p| ((p + s) as f64 * 0.001).sin())
+            .collect();
         data.insert(format!("series{s}"), json!(values));
     }
     json!({"protocolVersion": 1.1, "sentBy": format!("b-{i}"), "msgType": "data", "statusCode": "200",
@@ -48,11 +50,16 @@ async fn run_scenario(db: &TestDb, broker: &Broker, sc: &Scenario) -> (f64, Dura
         .expect("truncate");
     let payloads: Vec<String> = (0..sc.count).map(sc.make).collect();
     let mut listener = PgListener::connect(&db.url).await.expect("listen");
-    listener.listen(domain::store::NOTIFY_CHANNEL).await.expect("listen");
+    listener
+        .listen(domain::store::NOTIFY_CHANNEL)
+        .await
+        .expect("listen");
 
     let url: domain::config::MqttUrl = broker.url().parse().expect("url");
     let mut options = MqttOptions::new(format!("bench-{}", sc.name), url.host, url.port);
-    options.set_max_packet_size(64 << 20, 64 << 20).set_inflight(100);
+    options
+        .set_max_packet_size(64 << 20, 64 << 20)
+        .set_inflight(100);
     let (client, mut eventloop) = AsyncClient::new(options, 1000);
     tokio::spawn(async move {
         loop {
@@ -68,7 +75,10 @@ async fn run_scenario(db: &TestDb, broker: &Broker, sc: &Scenario) -> (f64, Dura
     let publisher = tokio::spawn(async move {
         let mut sent = Vec::with_capacity(payloads.len());
         for p in payloads {
-            client.publish("bench/inbound", QoS::ExactlyOnce, false, p).await.expect("publish");
+            client
+                .publish("bench/inbound", QoS::ExactlyOnce, false, p)
+                .await
+                .expect("publish");
             sent.push(Instant::now());
         }
         sent
@@ -90,29 +100,61 @@ async fn run_scenario(db: &TestDb, broker: &Broker, sc: &Scenario) -> (f64, Dura
                 seen.insert(i, now);
             }
         }
-        assert!(start.elapsed() < Duration::from_secs(900), "scenario {} stalled", sc.name);
+        assert!(
+            start.elapsed() < Duration::from_secs(900),
+            "scenario {} stalled",
+            sc.name
+        );
     }
     let elapsed = start.elapsed();
     let sent = publisher.await.expect("publisher");
-    let mut latencies: Vec<Duration> =
-        (0..sc.count).map(|i| seen[&i].saturating_duration_since(sent[i])).collect();
+    let mut latencies: Vec<Duration> = (0..sc.count)
+        .map(|i| seen[&i].saturating_duration_since(sent[i]))
+        .collect();
     latencies.sort();
-    (sc.count as f64 / elapsed.as_secs_f64(), percentile(&latencies, 0.5), percentile(&latencies, 0.99))
+    (
+        sc.count as f64 / elapsed.as_secs_f64(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+    )
 }
 
 fn main() {
-    let scale: f64 = std::env::var("BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let scale: f64 = std::env::var("BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
     let n = |base: usize| ((base as f64 * scale) as usize).max(5);
     let scenarios = [
-        Scenario { name: "status", count: n(20_000), make: status_msg },
-        Scenario { name: "data 2x100", count: n(5_000), make: |i| data_msg(i, 2, 100) },
-        Scenario { name: "data 1x100000", count: n(40), make: |i| data_msg(i, 1, 100_000) },
+        Scenario {
+            name: "status",
+            count: n(20_000),
+            make: status_msg,
+        },
+        Scenario {
+            name: "data 2x100",
+            count: n(5_000),
+            make: |i| data_msg(i, 2, 100),
+        },
+        Scenario {
+            name: "data 1x100000",
+            count: n(40),
+            make: |i| data_msg(i, 1, 100_000),
+        },
     ];
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let cluster = PgCluster::private(true);
-        println!("ingest benchmark: publisher -> broker -> messagehandler -> PostgreSQL (fsync on)");
-        println!("{:<10} {:<14} {:>8} {:>12} {:>10} {:>10}", "broker", "messages", "count", "msg/s", "p50", "p99");
+        println!(
+            "ingest benchmark: publisher -> broker -> messagehandler -> PostgreSQL (fsync on)"
+        );
+        println!(
+            "{:<10} {:<14} {:>8} {:>12} {:>10} {:>10}",
+            "broker", "messages", "count", "msg/s", "p50", "p99"
+        );
         for kind in available_brokers() {
             let db = TestDb::on_cluster(&cluster).await;
             let broker = Broker::start(kind);

@@ -47,7 +47,10 @@ pub struct Running {
 pub fn spawn(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Running {
     let (sub_tx, subscriptions) = watch::channel(0);
     let task = tokio::spawn(run_inner(config, shutdown, sub_tx));
-    Running { subscriptions, task }
+    Running {
+        subscriptions,
+        task,
+    }
 }
 
 /// Runs the handler until `shutdown` completes; the batch in flight is finished and
@@ -68,7 +71,8 @@ async fn run_inner(
         Some(path) => ProtocolValidator::from_file(path)?,
         None => ProtocolValidator::bundled()?,
     };
-    let pool = writer::lazy_pool(config.database_url.expose()).map_err(HandlerError::DatabaseUrl)?;
+    let pool =
+        writer::lazy_pool(config.database_url.expose()).map_err(HandlerError::DatabaseUrl)?;
     tracing::info!(
         broker = %config.mqtt,
         client_id = %config.client_id,

@@ -19,7 +19,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(messagehandler::run(config, messagehandler::shutdown_signal())) {
+    match runtime.block_on(messagehandler::run(
+        config,
+        messagehandler::shutdown_signal(),
+    )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "message handler stopped");

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use domain::TopicLayouts;
-use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS, SubscribeReasonCode};
+use rumqttc::{
+    AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS, SubscribeReasonCode,
+};
 use tokio::sync::{mpsc, watch};
 
 use crate::config::Config;
@@ -53,11 +55,17 @@ pub async fn drive(
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                 backoff = Duration::from_millis(100);
                 connected = true;
-                connection = Utc::now().timestamp_nanos_opt().unwrap_or(connection + 1).max(connection + 1);
+                connection = Utc::now()
+                    .timestamp_nanos_opt()
+                    .unwrap_or(connection + 1)
+                    .max(connection + 1);
                 if !ack.session_present && work.send(Work::SessionLost).is_err() {
                     break;
                 }
-                tracing::info!(session_present = ack.session_present, "connected to the broker; subscribing");
+                tracing::info!(
+                    session_present = ack.session_present,
+                    "connected to the broker; subscribing"
+                );
                 // Always subscribe: a restarted broker may have lost the session.
                 for filter in layouts.filters() {
                     if let Err(e) = client.try_subscribe(filter, QoS::ExactlyOnce) {
@@ -66,15 +74,25 @@ pub async fn drive(
                 }
             }
             Ok(Event::Incoming(Packet::SubAck(ack))) => {
-                if ack.return_codes.iter().any(|c| matches!(c, SubscribeReasonCode::Failure)) {
-                    tracing::error!(?ack, "the broker refused a subscription: check the broker's ACL for this user");
+                if ack
+                    .return_codes
+                    .iter()
+                    .any(|c| matches!(c, SubscribeReasonCode::Failure))
+                {
+                    tracing::error!(
+                        ?ack,
+                        "the broker refused a subscription: check the broker's ACL for this user"
+                    );
                 } else {
                     tracing::info!("subscribed");
                 }
                 subscriptions.send_modify(|n| *n += 1);
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
-                if work.send(Work::Publish(publish, Utc::now(), connection)).is_err() {
+                if work
+                    .send(Work::Publish(publish, Utc::now(), connection))
+                    .is_err()
+                {
                     break;
                 }
             }

@@ -49,12 +49,26 @@ pub struct Writer {
 
 impl Writer {
     /// A writer for one handler.
-    pub fn new(config: Config, validator: ProtocolValidator, pool: PgPool, client: AsyncClient) -> Self {
-        Self { config, validator, pool, client }
+    pub fn new(
+        config: Config,
+        validator: ProtocolValidator,
+        pool: PgPool,
+        client: AsyncClient,
+    ) -> Self {
+        Self {
+            config,
+            validator,
+            pool,
+            client,
+        }
     }
 
     /// Takes work until `stop` turns true; the batch in flight is finished first.
-    pub async fn run(self, mut work: mpsc::UnboundedReceiver<Work>, mut stop: watch::Receiver<bool>) {
+    pub async fn run(
+        self,
+        mut work: mpsc::UnboundedReceiver<Work>,
+        mut stop: watch::Receiver<bool>,
+    ) {
         let mut totals = ingest::BatchReport::default();
         let mut last_report = Instant::now();
         loop {
@@ -73,7 +87,9 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            let Some(report) = self.write(batch, &mut stop).await else { break };
+            let Some(report) = self.write(batch, &mut stop).await else {
+                break;
+            };
             totals.statuses += report.statuses;
             totals.results += report.results;
             totals.quarantined += report.quarantined;
@@ -89,7 +105,11 @@ impl Writer {
     /// Writes one batch until it commits, then acks it. `None` when stopped before it committed
     /// (nothing acked: the broker delivers it again).
     #[tracing::instrument(skip_all, fields(size = batch.len()))]
-    async fn write(&self, batch: Vec<Work>, stop: &mut watch::Receiver<bool>) -> Option<ingest::BatchReport> {
+    async fn write(
+        &self,
+        batch: Vec<Work>,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Option<ingest::BatchReport> {
         let mut publishes = Vec::new();
         let mut released = Vec::new();
         let mut session_lost = false;
@@ -100,8 +120,10 @@ impl Writer {
                 Work::SessionLost => session_lost = true,
             }
         }
-        let mut items: Vec<Incoming> =
-            publishes.iter().map(|(p, at, connection)| self.classify(p, *at, *connection)).collect();
+        let mut items: Vec<Incoming> = publishes
+            .iter()
+            .map(|(p, at, connection)| self.classify(p, *at, *connection))
+            .collect();
         for item in &items {
             if let Err(q) = &item.verdict {
                 tracing::warn!(topic = %item.topic, size = item.payload.len(), kind = q.reason.kind(), reason = %q.reason, "quarantined");
@@ -122,8 +144,14 @@ impl Writer {
                         Ok(r) => r,
                         Err(refusal) => {
                             tracing::warn!(topic = %item.topic, error = %refusal, "quarantined: the database refused it");
-                            item.verdict = Err(Quarantined { reason: Rejection::Unstorable(refusal.to_string()), keep_bytes: true });
-                            match self.store(std::slice::from_ref(item), &released, false, stop).await? {
+                            item.verdict = Err(Quarantined {
+                                reason: Rejection::Unstorable(refusal.to_string()),
+                                keep_bytes: true,
+                            });
+                            match self
+                                .store(std::slice::from_ref(item), &released, false, stop)
+                                .await?
+                            {
                                 Ok(r) => r,
                                 Err(e) => {
                                     tracing::error!(error = %e, "cannot even quarantine the message; it stays unacknowledged");
@@ -192,19 +220,31 @@ impl Writer {
         let quarantine = |reason: Rejection, keep_bytes: bool| Quarantined { reason, keep_bytes };
         let topic = publish.topic.clone();
         let verdict = if size > self.config.max_payload_bytes {
-            Err(quarantine(Rejection::TooLarge { size, limit: self.config.max_payload_bytes }, false))
+            Err(quarantine(
+                Rejection::TooLarge {
+                    size,
+                    limit: self.config.max_payload_bytes,
+                },
+                false,
+            ))
         } else {
             match self.config.layouts.match_topic(&topic) {
                 Err(e) => Err(quarantine(e.into(), true)),
                 Ok(m) => match self.validator.parse(payload) {
-                    Ok(message) => Ok(Inbound { stand: m.stand, legacy: m.legacy, message }),
+                    Ok(message) => Ok(Inbound {
+                        stand: m.stand,
+                        legacy: m.legacy,
+                        message,
+                    }),
                     Err(reason) => Err(quarantine(reason, true)),
                 },
             }
         };
         Incoming {
-            qos2: (publish.qos == QoS::ExactlyOnce)
-                .then_some(Delivery { connection, packet_id: publish.pkid }),
+            qos2: (publish.qos == QoS::ExactlyOnce).then_some(Delivery {
+                connection,
+                packet_id: publish.pkid,
+            }),
             topic,
             payload: publish.payload.clone(),
             payload_hash: Sha256::digest(payload).into(),

@@ -18,11 +18,18 @@ fn offline_after() -> ChronoDuration {
 }
 
 async fn state_of(db: &TestDb, stand: &str) -> StandState {
-    stands::get(&db.pool, stand, offline_after()).await.expect("query").expect("stand").state
+    stands::get(&db.pool, stand, offline_after())
+        .await
+        .expect("query")
+        .expect("stand")
+        .state
 }
 
 async fn statuses(db: &TestDb) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM status_history").fetch_one(&db.pool).await.expect("count")
+    sqlx::query_scalar("SELECT count(*) FROM status_history")
+        .fetch_one(&db.pool)
+        .await
+        .expect("count")
 }
 
 /// Publishes and waits until `n` more status rows are stored.
@@ -47,44 +54,94 @@ async fn status_updates_derive_the_stand_state() {
         let t = "rig1/inbound";
 
         send_and_wait(&db, &mut stand, t, status("200", "rig1")).await;
-        let view = stands::get(&db.pool, "rig1", offline_after()).await.expect("q").expect("auto-registered");
-        assert_eq!((view.state, view.status_code, view.legacy_topics), (StandState::Ready, Some(200), false), "{kind:?}");
+        let view = stands::get(&db.pool, "rig1", offline_after())
+            .await
+            .expect("q")
+            .expect("auto-registered");
+        assert_eq!(
+            (view.state, view.status_code, view.legacy_topics),
+            (StandState::Ready, Some(200), false),
+            "{kind:?}"
+        );
         send_and_wait(&db, &mut stand, t, status("202", "rig1")).await;
         assert_eq!(state_of(&db, "rig1").await, StandState::Busy);
         // 1xx and 3xx are shown but do not change the state.
         send_and_wait(&db, &mut stand, t, status("101", "rig1")).await;
-        let view = stands::get(&db.pool, "rig1", offline_after()).await.expect("q").expect("stand");
-        assert_eq!((view.state, view.status_code), (StandState::Busy, Some(101)));
+        let view = stands::get(&db.pool, "rig1", offline_after())
+            .await
+            .expect("q")
+            .expect("stand");
+        assert_eq!(
+            (view.state, view.status_code),
+            (StandState::Busy, Some(101))
+        );
         send_and_wait(&db, &mut stand, t, status("500", "rig1")).await;
         assert_eq!(state_of(&db, "rig1").await, StandState::Error);
         send_and_wait(&db, &mut stand, t, status("610", "rig1")).await;
         assert_eq!(state_of(&db, "rig1").await, StandState::Off);
         send_and_wait(&db, &mut stand, t, status("600", "rig1")).await;
         send_and_wait(&db, &mut stand, t, status("200", "rig1")).await;
-        let view = stands::get(&db.pool, "rig1", offline_after()).await.expect("q").expect("stand");
-        assert_eq!((view.state, view.power_code), (StandState::Ready, Some(600)));
+        let view = stands::get(&db.pool, "rig1", offline_after())
+            .await
+            .expect("q")
+            .expect("stand");
+        assert_eq!(
+            (view.state, view.power_code),
+            (StandState::Ready, Some(600))
+        );
         let mut will = status("200", "rig1");
         will["lastWill"] = json!(true);
         send_and_wait(&db, &mut stand, t, will).await;
         assert_eq!(state_of(&db, "rig1").await, StandState::Offline);
 
         // The legacy layout is accepted and remembered for answers.
-        send_and_wait(&db, &mut stand, "Testdevice/old-rig/Inbound", status("200", "old-rig")).await;
-        let view = stands::get(&db.pool, "old-rig", offline_after()).await.expect("q").expect("stand");
+        send_and_wait(
+            &db,
+            &mut stand,
+            "Testdevice/old-rig/Inbound",
+            status("200", "old-rig"),
+        )
+        .await;
+        let view = stands::get(&db.pool, "old-rig", offline_after())
+            .await
+            .expect("q")
+            .expect("stand");
         assert_eq!((view.state, view.legacy_topics), (StandState::Ready, true));
 
         // History is newest first, and "latest" is the last one sent, after many.
         for i in 0..40 {
-            stand.send(t, &status(if i % 2 == 0 { "202" } else { "404" }, "rig1")).await;
+            stand
+                .send(t, &status(if i % 2 == 0 { "202" } else { "404" }, "rig1"))
+                .await;
         }
         stand.send(t, &status("200", "rig1")).await;
         stand.flush().await;
-        wait_count(&db.pool, "SELECT count(*) FROM status_history WHERE stand_id = 'rig1'", 49).await;
-        let history = stands::status_history(&db.pool, "rig1", 3).await.expect("history");
-        assert_eq!(history.iter().map(|h| h.code).collect::<Vec<_>>(), [200, 404, 202]);
-        assert!(history.windows(2).all(|w| w[0].received_at >= w[1].received_at));
-        let view = stands::get(&db.pool, "rig1", offline_after()).await.expect("q").expect("stand");
-        assert_eq!((view.state, view.status_code), (StandState::Ready, Some(200)));
+        wait_count(
+            &db.pool,
+            "SELECT count(*) FROM status_history WHERE stand_id = 'rig1'",
+            49,
+        )
+        .await;
+        let history = stands::status_history(&db.pool, "rig1", 3)
+            .await
+            .expect("history");
+        assert_eq!(
+            history.iter().map(|h| h.code).collect::<Vec<_>>(),
+            [200, 404, 202]
+        );
+        assert!(
+            history
+                .windows(2)
+                .all(|w| w[0].received_at >= w[1].received_at)
+        );
+        let view = stands::get(&db.pool, "rig1", offline_after())
+            .await
+            .expect("q")
+            .expect("stand");
+        assert_eq!(
+            (view.state, view.status_code),
+            (StandState::Ready, Some(200))
+        );
         handler.stop().await;
     }
 }
@@ -110,9 +167,20 @@ async fn a_data_message_completes_the_run_in_progress() {
             keep: true,
         };
         let run = runs::create(&db.pool, new_run()).await.expect("run");
-        assert_eq!(state_of(&db, "rig2").await, StandState::Busy, "a run in progress makes it busy");
+        assert_eq!(
+            state_of(&db, "rig2").await,
+            StandState::Busy,
+            "a run in progress makes it busy"
+        );
         send_and_wait(&db, &mut stand, "rig2/inbound", status("202", "rig2")).await;
-        assert_eq!(runs::get(&db.pool, run).await.expect("q").expect("run").state, "running");
+        assert_eq!(
+            runs::get(&db.pool, run)
+                .await
+                .expect("q")
+                .expect("run")
+                .state,
+            "running"
+        );
 
         let text = r#"{"protocolVersion":1.1,"sentBy":"rig2","msgType":"data","statusCode":"200","commandList":["start"],"parameterObj":{"fs":2000},"dataObj":{"volts":[1.5, 2.0, -3e-2],"amps":[0,1],"note":"raw <b>"}}"#;
         stand.send_raw("rig2/inbound", text).await;
@@ -127,7 +195,10 @@ async fn a_data_message_completes_the_run_in_progress() {
                 .fetch_one(&db.pool)
                 .await
                 .expect("result");
-        assert_eq!(data_text, r#"{"volts":[1.5, 2.0, -3e-2],"amps":[0,1],"note":"raw <b>"}"#, "dataObj exactly as received");
+        assert_eq!(
+            data_text, r#"{"volts":[1.5, 2.0, -3e-2],"amps":[0,1],"note":"raw <b>"}"#,
+            "dataObj exactly as received"
+        );
         assert_eq!((keep, run_id), (true, Some(run)));
         let series: Vec<(String, bool, i32, Option<Vec<f64>>)> = sqlx::query_as(
             "SELECT name, numeric, len, \"values\" FROM result_series WHERE result_id = $1 ORDER BY position",
@@ -147,13 +218,16 @@ async fn a_data_message_completes_the_run_in_progress() {
         assert_eq!(state_of(&db, "rig2").await, StandState::Ready);
 
         // Without a run: stored as an unsolicited result.
-        stand.send("rig2/inbound", &data("rig2", json!({"x": [1, 2, 3]}))).await;
+        stand
+            .send("rig2/inbound", &data("rig2", json!({"x": [1, 2, 3]})))
+            .await;
         stand.flush().await;
         wait_count(&db.pool, "SELECT count(*) FROM results", 2).await;
-        let unsolicited: i64 = sqlx::query_scalar("SELECT count(*) FROM results WHERE run_id IS NULL")
-            .fetch_one(&db.pool)
-            .await
-            .expect("count");
+        let unsolicited: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM results WHERE run_id IS NULL")
+                .fetch_one(&db.pool)
+                .await
+                .expect("count");
         assert_eq!(unsolicited, 1);
 
         // A 4xx fails the run in progress.
@@ -161,7 +235,11 @@ async fn a_data_message_completes_the_run_in_progress() {
         send_and_wait(&db, &mut stand, "rig2/inbound", status("405", "rig2")).await;
         let failed = runs::get(&db.pool, run2).await.expect("q").expect("run");
         assert_eq!(failed.state, "failed");
-        assert!(failed.error.as_deref().is_some_and(|e| e.contains("405")), "{:?}", failed.error);
+        assert!(
+            failed.error.as_deref().is_some_and(|e| e.contains("405")),
+            "{:?}",
+            failed.error
+        );
         handler.stop().await;
     }
 }
@@ -199,23 +277,48 @@ async fn every_bad_input_ends_in_the_quarantine_and_the_handler_keeps_going() {
             (t, b"{\"sentBy\": \"\xff\xfe\"}".to_vec(), "not UTF-8"),
             (t, vec![b'x'; 5000], "larger than the limit of 4096"),
             (t, no_code.to_string().into(), "statusCode"),
-            (t, status("abc", "rig3").to_string().into(), "\"abc\" is not a three-digit code"),
-            (t, status("2020", "rig3").to_string().into(), "\"2020\" is not a three-digit code"),
+            (
+                t,
+                status("abc", "rig3").to_string().into(),
+                "\"abc\" is not a three-digit code",
+            ),
+            (
+                t,
+                status("2020", "rig3").to_string().into(),
+                "\"2020\" is not a three-digit code",
+            ),
             (t, version_text.to_string().into(), "protocolVersion"),
             (t, code_number.to_string().into(), "statusCode"),
-            (t, unknown_type.to_string().into(), "unknown msgType \"gossip\""),
+            (
+                t,
+                unknown_type.to_string().into(),
+                "unknown msgType \"gossip\"",
+            ),
             (t, command.to_string().into(), "server-to-stand only"),
             (t, data_without_obj.to_string().into(), "without dataObj"),
             (t, b"[1,2,3]".to_vec(), "schema"),
             (t, poison.to_string().into(), "refused to store"),
-            ("bad.stand/inbound", status("200", "x").to_string().into(), "may only contain"),
-            (&long_topic[..], status("200", "x").to_string().into(), "at most 64 are allowed"),
+            (
+                "bad.stand/inbound",
+                status("200", "x").to_string().into(),
+                "may only contain",
+            ),
+            (
+                &long_topic[..],
+                status("200", "x").to_string().into(),
+                "at most 64 are allowed",
+            ),
         ];
         for (topic, payload, _) in &cases {
             stand.send_raw(topic, payload.clone()).await;
         }
         stand.flush().await;
-        wait_count(&db.pool, "SELECT count(*) FROM quarantine", cases.len() as i64).await;
+        wait_count(
+            &db.pool,
+            "SELECT count(*) FROM quarantine",
+            cases.len() as i64,
+        )
+        .await;
         let rows: Vec<(String, String, i64, Option<Vec<u8>>)> =
             sqlx::query_as("SELECT topic, reason, size, payload FROM quarantine ORDER BY id")
                 .fetch_all(&db.pool)
@@ -224,7 +327,10 @@ async fn every_bad_input_ends_in_the_quarantine_and_the_handler_keeps_going() {
         assert_eq!(rows.len(), cases.len());
         for ((topic, payload, expected), (q_topic, reason, size, raw)) in cases.iter().zip(&rows) {
             assert_eq!(q_topic, topic);
-            assert!(reason.contains(expected), "{kind:?}: reason {reason:?} should mention {expected:?}");
+            assert!(
+                reason.contains(expected),
+                "{kind:?}: reason {reason:?} should mention {expected:?}"
+            );
             assert_eq!(*size as usize, payload.len());
             if payload.len() > 4096 {
                 assert_eq!(raw, &None, "oversized payloads keep only their size");
@@ -241,7 +347,12 @@ async fn every_bad_input_ends_in_the_quarantine_and_the_handler_keeps_going() {
         stand.send(t, &status("200", "rig3")).await;
         stand.flush().await;
         wait_count(&db.pool, "SELECT count(*) FROM results", 1).await;
-        wait_count(&db.pool, "SELECT count(*) FROM status_history WHERE stand_id = 'rig3'", 2).await;
+        wait_count(
+            &db.pool,
+            "SELECT count(*) FROM status_history WHERE stand_id = 'rig3'",
+            2,
+        )
+        .await;
         assert_eq!(state_of(&db, "rig3").await, StandState::Ready);
         assert!(!handler.running.task.is_finished());
         handler.stop().await;
@@ -252,25 +363,34 @@ async fn every_bad_input_ends_in_the_quarantine_and_the_handler_keeps_going() {
 async fn unknown_stands_are_quarantined_when_auto_registration_is_off() {
     test_support::init_tracing();
     let db = TestDb::new().await;
-    sqlx::query("INSERT INTO stands (id, name) VALUES ('known', 'Known')").execute(&db.pool).await.expect("stand");
+    sqlx::query("INSERT INTO stands (id, name) VALUES ('known', 'Known')")
+        .execute(&db.pool)
+        .await
+        .expect("stand");
     let broker = Broker::start(test_support::mqtt::BrokerKind::Embedded);
     let mut cfg = config(&db.url, &broker.url());
     cfg.auto_register = false;
     let handler = InProcess::start(cfg).await;
     let mut stand = Stand::connect(&broker.url(), "s");
-    stand.send("stranger/inbound", &status("200", "stranger")).await;
+    stand
+        .send("stranger/inbound", &status("200", "stranger"))
+        .await;
     stand.send("known/inbound", &status("200", "known")).await;
     stand.flush().await;
     wait_count(&db.pool, "SELECT count(*) FROM status_history", 1).await;
     wait_count(&db.pool, "SELECT count(*) FROM quarantine", 1).await;
     let (reason, payload): (String, Option<Vec<u8>>) =
-        sqlx::query_as("SELECT reason, payload FROM quarantine").fetch_one(&db.pool).await.expect("row");
+        sqlx::query_as("SELECT reason, payload FROM quarantine")
+            .fetch_one(&db.pool)
+            .await
+            .expect("row");
     assert!(reason.contains("not registered"), "{reason}");
     assert!(payload.is_some(), "the message is kept for a later look");
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM stands WHERE id = 'stranger')")
-        .fetch_one(&db.pool)
-        .await
-        .expect("q");
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM stands WHERE id = 'stranger')")
+            .fetch_one(&db.pool)
+            .await
+            .expect("q");
     assert!(!exists);
     handler.stop().await;
 }

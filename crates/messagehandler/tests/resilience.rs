@@ -16,7 +16,10 @@ async fn publish_numbered(stand: &mut Stand, name: &str, n: usize) {
     for i in 0..n {
         let sent_by = format!("{name}-{i}");
         let msg = if i % 5 == 4 {
-            data(&sent_by, json!({"a": (0..100).map(|x| x as f64).collect::<Vec<_>>(), "b": [i]}))
+            data(
+                &sent_by,
+                json!({"a": (0..100).map(|x| x as f64).collect::<Vec<_>>(), "b": [i]}),
+            )
         } else {
             status(if i % 2 == 0 { "202" } else { "200" }, &sent_by)
         };
@@ -65,7 +68,10 @@ async fn handler_killed_mid_stream_loses_and_duplicates_nothing() {
         wait_count(&db.pool, COUNT_RIG, 60).await;
         handler.kill();
         stand.flush().await;
-        let at_kill: i64 = sqlx::query_scalar(COUNT_RIG).fetch_one(&db.pool).await.expect("count");
+        let at_kill: i64 = sqlx::query_scalar(COUNT_RIG)
+            .fetch_one(&db.pool)
+            .await
+            .expect("count");
         eprintln!("{kind:?}: {at_kill} of 500 stored when the handler was killed");
         assert!(at_kill < 500, "the kill came too late to prove anything");
 
@@ -81,7 +87,10 @@ async fn handler_killed_mid_stream_loses_and_duplicates_nothing() {
 }
 
 async fn assert_exactly_once_minus_last(pool: &sqlx::PgPool) {
-    sqlx::query("DELETE FROM status_history WHERE sent_by = 'rig-last'").execute(pool).await.expect("delete");
+    sqlx::query("DELETE FROM status_history WHERE sent_by = 'rig-last'")
+        .execute(pool)
+        .await
+        .expect("delete");
     assert_exactly_once(pool, "rig", 500).await;
 }
 
@@ -124,7 +133,9 @@ async fn after_a_broker_restart_the_handler_is_subscribed_again() {
             broker.start_again();
             wait_subscribed(&mut handler.running.subscriptions, subs + 1).await;
             let mut stand = Stand::connect(&broker.url(), &format!("rig-client-{round}"));
-            stand.send("rig/inbound", &status("200", &format!("rig-{round}"))).await;
+            stand
+                .send("rig/inbound", &status("200", &format!("rig-{round}")))
+                .await;
             stand.flush().await;
             wait_count(&db.pool, COUNT_RIG, 1 + round).await;
         }
@@ -136,9 +147,14 @@ async fn after_a_broker_restart_the_handler_is_subscribed_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_database_stopped_for_ten_seconds_under_load_loses_nothing() {
     test_support::init_tracing();
-    let cluster = PgCluster::private(false);
+    // Durable: with synchronous_commit off an immediate stop loses commits already acknowledged.
+    let cluster = PgCluster::private(true);
     let db = TestDb::on_cluster(&cluster).await;
-    let kind = if available_brokers().contains(&BrokerKind::Mosquitto) { BrokerKind::Mosquitto } else { BrokerKind::Embedded };
+    let kind = if available_brokers().contains(&BrokerKind::Mosquitto) {
+        BrokerKind::Mosquitto
+    } else {
+        BrokerKind::Embedded
+    };
     let broker = Broker::start(kind);
     let handler = InProcess::start(config(&db.url, &broker.url())).await;
     let mut stand = Stand::connect(&broker.url(), "rig-client");
@@ -150,7 +166,10 @@ async fn the_database_stopped_for_ten_seconds_under_load_loses_nothing() {
                 let n = chunk * 10 + i;
                 let sent_by = format!("rig-{n}");
                 let msg = if n % 5 == 4 {
-                    data(&sent_by, json!({"a": (0..100).map(f64::from).collect::<Vec<_>>(), "b": [n]}))
+                    data(
+                        &sent_by,
+                        json!({"a": (0..100).map(f64::from).collect::<Vec<_>>(), "b": [n]}),
+                    )
                 } else {
                     status("200", &sent_by)
                 };

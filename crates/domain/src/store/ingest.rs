@@ -239,8 +239,11 @@ async fn match_receipts(
     client_id: &str,
     items: &[Incoming],
 ) -> Result<Vec<bool>, sqlx::Error> {
-    let hashes: Vec<Vec<u8>> =
-        items.iter().filter(|i| i.qos2.is_some()).map(|i| i.payload_hash.to_vec()).collect();
+    let hashes: Vec<Vec<u8>> = items
+        .iter()
+        .filter(|i| i.qos2.is_some())
+        .map(|i| i.payload_hash.to_vec())
+        .collect();
     if hashes.is_empty() {
         return Ok(vec![false; items.len()]);
     }
@@ -560,7 +563,8 @@ impl QuarantineRows {
     fn push(&mut self, item: &Incoming, reason: &Rejection, keep_bytes: bool) {
         self.topic.push(item.topic.clone());
         self.reason.push(reason.to_string());
-        self.size.push(i64::try_from(item.payload.len()).unwrap_or(i64::MAX));
+        self.size
+            .push(i64::try_from(item.payload.len()).unwrap_or(i64::MAX));
         self.payload.push(keep_bytes.then(|| item.payload.to_vec()));
         self.at.push(item.received_at);
     }

@@ -37,7 +37,9 @@ impl Stand {
     pub fn connect(url: &str, id: &str) -> Self {
         let url: MqttUrl = url.parse().expect("broker url");
         let mut options = MqttOptions::new(id, url.host, url.port);
-        options.set_keep_alive(Duration::from_secs(30)).set_max_packet_size(64 << 20, 64 << 20);
+        options
+            .set_keep_alive(Duration::from_secs(30))
+            .set_max_packet_size(64 << 20, 64 << 20);
         options.set_inflight(100);
         let (client, mut eventloop) = AsyncClient::new(options, 10_000);
         let (tx, completed) = mpsc::unbounded_channel();
@@ -56,7 +58,11 @@ impl Stand {
                 }
             }
         });
-        Self { client, completed, queued: 0 }
+        Self {
+            client,
+            completed,
+            queued: 0,
+        }
     }
 
     /// Publishes raw bytes at QoS 2 (not waiting for the broker).
@@ -99,7 +105,10 @@ impl InProcess {
             let _ = stopped.await;
         });
         wait_subscribed(&mut running.subscriptions, 1).await;
-        Self { running, stop: Some(stop) }
+        Self {
+            running,
+            stop: Some(stop),
+        }
     }
 
     /// Shuts it down gracefully and waits for it.
@@ -174,11 +183,14 @@ pub async fn wait_count(pool: &PgPool, sql: &'static str, n: i64) -> i64 {
 /// Sends status probes from stand `probe` until one is stored: the handler is subscribed.
 pub async fn probe_until_stored(pool: &PgPool, stand: &mut Stand) {
     for i in 0.. {
-        stand.send("probe/inbound", &status("200", &format!("probe-{i}"))).await;
-        let found: i64 = sqlx::query_scalar("SELECT count(*) FROM status_history WHERE stand_id = 'probe'")
-            .fetch_one(pool)
-            .await
-            .unwrap_or(0);
+        stand
+            .send("probe/inbound", &status("200", &format!("probe-{i}")))
+            .await;
+        let found: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM status_history WHERE stand_id = 'probe'")
+                .fetch_one(pool)
+                .await
+                .unwrap_or(0);
         if found > 0 {
             return;
         }
@@ -189,11 +201,12 @@ pub async fn probe_until_stored(pool: &PgPool, stand: &mut Stand) {
 
 /// The `sent_by` values stored for a stand's statuses, with duplicates counted.
 pub async fn stored_senders(pool: &PgPool, stand: &str) -> (usize, HashSet<String>) {
-    let rows: Vec<String> = sqlx::query_scalar("SELECT sent_by FROM status_history WHERE stand_id = $1")
-        .bind(stand)
-        .fetch_all(pool)
-        .await
-        .expect("senders");
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT sent_by FROM status_history WHERE stand_id = $1")
+            .bind(stand)
+            .fetch_all(pool)
+            .await
+            .expect("senders");
     let n = rows.len();
     (n, rows.into_iter().collect())
 }
@@ -208,6 +221,9 @@ pub fn config(db_url: &str, broker_url: &str) -> Config {
 /// A short unique suffix.
 pub fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     format!("{:x}{:x}", nanos, std::process::id())
 }
