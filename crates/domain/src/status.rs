@@ -91,22 +91,25 @@ impl StatusCode {
 
     /// The meaning shown to users: the code's own when the protocol names it, else its group's.
     pub fn meaning(self) -> &'static str {
-        match self.0 {
-            200 => "OK, received and accepted; stand is free",
-            202 => "Accepted, still working",
-            400 => "Bad request: the message did not follow the protocol",
-            404 => "Not found: component not available",
-            405 => "Method not allowed: command not allowed or not understood",
-            500 => "Internal error on the stand",
-            600 => "Power on",
-            610 => "Power off (shutting down)",
-            100..=199 => "Information",
-            200..=299 => "Success",
-            300..=399 => "Redirection",
-            400..=499 => "Client error",
-            500..=599 => "Server error on the stand",
+        let named = match self.0 {
+            200 => Some("OK, received and accepted; stand is free"),
+            202 => Some("Accepted, still working"),
+            400 => Some("Bad request: the message did not follow the protocol"),
+            404 => Some("Not found: component not available"),
+            405 => Some("Method not allowed: command not allowed or not understood"),
+            500 => Some("Internal error on the stand"),
+            600 => Some("Power on"),
+            610 => Some("Power off (shutting down)"),
+            _ => None,
+        };
+        named.unwrap_or(match self.0 / 100 {
+            1 => "Information",
+            2 => "Success",
+            3 => "Redirection",
+            4 => "Client error",
+            5 => "Server error on the stand",
             _ => "Power",
-        }
+        })
     }
 }
 

@@ -171,10 +171,10 @@ impl Writer {
         };
         tracing::debug!(?report, "batch committed");
         for (publish, _, _) in &publishes {
-            if publish.qos != QoS::AtMostOnce {
-                if let Err(e) = self.client.ack(publish).await {
-                    tracing::warn!(error = %e, "cannot queue the ack; the broker will redeliver");
-                }
+            if publish.qos != QoS::AtMostOnce
+                && let Err(e) = self.client.ack(publish).await
+            {
+                tracing::warn!(error = %e, "cannot queue the ack; the broker will redeliver");
             }
         }
         Some(report)

@@ -179,13 +179,12 @@ pub async fn write_batch(
                 update_run(&mut tx, &run).await?;
                 notes.push(run_note(&run, stand));
             }
-        } else if let Some(run) = run {
-            if finish_run(run, code, item.received_at, false) {
-                if let Some(run) = runs.remove(stand) {
-                    update_run(&mut tx, &run).await?;
-                    notes.push(run_note(&run, stand));
-                }
-            }
+        } else if let Some(run) = run
+            && finish_run(run, code, item.received_at, false)
+            && let Some(run) = runs.remove(stand)
+        {
+            update_run(&mut tx, &run).await?;
+            notes.push(run_note(&run, stand));
         }
     }
     for (stand, run) in &runs {
