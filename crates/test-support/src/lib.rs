@@ -3,10 +3,12 @@
 //!
 //! - [`pg`]: a private PostgreSQL cluster (or the server at `TEST_DATABASE_URL`), one fresh
 //!   migrated database per test, copied from a template and dropped afterwards;
+//! - [`camera`]: a fake MJPEG camera over real HTTP, for the video relay's tests and benchmark;
 //! - [`mqtt`]: the embedded rumqttd broker and Mosquitto (when installed) as processes that
 //!   tests can kill and restart;
 //! - helpers to find the workspace's binaries and to wait for conditions.
 
+pub mod camera;
 pub mod mqtt;
 pub mod pg;
 

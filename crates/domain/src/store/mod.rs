@@ -3,9 +3,18 @@
 //! Queries are plain `sqlx::query`/`query_as` (no compile-time checked macros, so building
 //! needs no database); every query is exercised by the integration tests in `tests/`.
 
+pub mod cameras;
 pub mod ingest;
+pub mod jobs;
+pub mod login_attempts;
+pub mod outbound;
 pub mod runs;
+pub mod sessions;
+pub mod stand_admin;
+pub mod stand_pages;
 pub mod stands;
+pub mod tokens;
+pub mod users;
 
 use std::time::Duration;
 

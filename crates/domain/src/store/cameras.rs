@@ -1,0 +1,39 @@
+//! Camera URLs of the stands (`stands.camera_url`), shared by the video relay and the web admin.
+
+use sqlx::PgPool;
+
+use crate::StandId;
+
+/// The camera URL installed for `stand`, or `None` when the stand is unknown or has none.
+pub async fn get(pool: &PgPool, stand: &StandId) -> Result<Option<String>, sqlx::Error> {
+    let url: Option<Option<String>> =
+        sqlx::query_scalar("SELECT camera_url FROM stands WHERE id = $1")
+            .bind(stand.as_str())
+            .fetch_optional(pool)
+            .await?;
+    Ok(url.flatten())
+}
+
+/// Installs `url` as the camera of `stand`, creating the stand (named after its id) when it is
+/// not known yet.
+pub async fn install(pool: &PgPool, stand: &StandId, url: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO stands (id, name, camera_url) VALUES ($1, $1, $2)
+         ON CONFLICT (id) DO UPDATE SET camera_url = EXCLUDED.camera_url",
+    )
+    .bind(stand.as_str())
+    .bind(url)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Removes the camera of `stand`; returns whether one was installed.
+pub async fn remove(pool: &PgPool, stand: &StandId) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE stands SET camera_url = NULL WHERE id = $1 AND camera_url IS NOT NULL")
+            .bind(stand.as_str())
+            .execute(pool)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}

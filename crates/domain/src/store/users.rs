@@ -1,0 +1,241 @@
+//! Accounts of the web interface: users, their roles and password hashes.
+//!
+//! Hashing is the web interface's business; this module only stores the PHC strings.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Read everything.
+    Viewer,
+    /// Also start tests, keep and delete results.
+    Operator,
+    /// Everything, including stands and users.
+    Admin,
+}
+
+impl Role {
+    /// Every role, least privileged first.
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Operator, Role::Admin];
+
+    /// The name stored in the `user_role` enum.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Viewer => "viewer",
+            Self::Operator => "operator",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// Parses `admin`, `operator` or `viewer`.
+    pub fn parse(raw: &str) -> Result<Self, UnknownRole> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "viewer" => Ok(Self::Viewer),
+            "operator" => Ok(Self::Operator),
+            "admin" => Ok(Self::Admin),
+            _ => Err(UnknownRole(raw.to_owned())),
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+/// A role name that is none of `admin`, `operator`, `viewer`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role {0:?}; use admin, operator or viewer")]
+pub struct UnknownRole(pub String);
+
+/// A user as stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct User {
+    /// Its id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// E-mail address (may be empty).
+    pub email: String,
+    /// The argon2 PHC string.
+    #[serde(skip)]
+    pub password_hash: String,
+    /// What the user may do.
+    pub role: Role,
+    /// Inactive users cannot log in or use tokens.
+    pub active: bool,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+    /// Last successful login.
+    pub last_login: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    username: String,
+    email: String,
+    password_hash: String,
+    role: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+    last_login: Option<DateTime<Utc>>,
+}
+
+impl UserRow {
+    fn user(self) -> User {
+        User {
+            // The column is the `user_role` enum: it holds only these three names.
+            role: Role::parse(&self.role).unwrap_or(Role::Viewer),
+            id: self.id,
+            username: self.username,
+            email: self.email,
+            password_hash: self.password_hash,
+            active: self.active,
+            created_at: self.created_at,
+            last_login: self.last_login,
+        }
+    }
+}
+
+macro_rules! select_user {
+    () => {
+        "SELECT id, username, email, password_hash, role::text AS role, active, created_at,
+        last_login FROM users"
+    };
+}
+
+/// Why a user cannot be created or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    /// The name is taken (names are compared case-insensitively).
+    #[error("a user named {0:?} already exists")]
+    Duplicate(String),
+    /// The name breaks the allowed pattern.
+    #[error("user name {0:?} is not valid: use 1-150 characters of letters, digits and _ . @ + -")]
+    BadName(String),
+    /// No such user.
+    #[error("no user {0:?}")]
+    NotFound(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Creates a user; returns its id.
+pub async fn create(
+    pool: &PgPool,
+    username: &str,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+) -> Result<i64, UserError> {
+    let res = sqlx::query_scalar(
+        "INSERT INTO users (username, email, password_hash, role)
+         VALUES ($1, $2, $3, $4::user_role) RETURNING id",
+    )
+    .bind(username)
+    .bind(email)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .fetch_one(pool)
+    .await;
+    match res {
+        Ok(id) => Ok(id),
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_username_key") => {
+            Err(UserError::Duplicate(username.to_owned()))
+        }
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_username_check") => {
+            Err(UserError::BadName(username.to_owned()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A user by name (case-insensitive).
+pub async fn by_username(pool: &PgPool, username: &str) -> Result<Option<User>, sqlx::Error> {
+    let row: Option<UserRow> = sqlx::query_as(concat!(
+        select_user!(),
+        " WHERE lower(username) = lower($1)"
+    ))
+    .bind(username)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(UserRow::user))
+}
+
+/// A user by id.
+pub async fn by_id(pool: &PgPool, id: i64) -> Result<Option<User>, sqlx::Error> {
+    let row: Option<UserRow> = sqlx::query_as(concat!(select_user!(), " WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(UserRow::user))
+}
+
+/// Every user, by name.
+pub async fn list(pool: &PgPool) -> Result<Vec<User>, sqlx::Error> {
+    let rows: Vec<UserRow> = sqlx::query_as(concat!(select_user!(), " ORDER BY lower(username)"))
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(UserRow::user).collect())
+}
+
+/// Replaces a user's password hash.
+pub async fn set_password(pool: &PgPool, username: &str, hash: &str) -> Result<(), UserError> {
+    let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE lower(username) = lower($1)")
+        .bind(username)
+        .bind(hash)
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(UserError::NotFound(username.to_owned()));
+    }
+    Ok(())
+}
+
+/// Changes a user's role and whether it is active.
+pub async fn set_role_active(
+    pool: &PgPool,
+    id: i64,
+    role: Role,
+    active: bool,
+) -> Result<(), UserError> {
+    let done = sqlx::query("UPDATE users SET role = $2::user_role, active = $3 WHERE id = $1")
+        .bind(id)
+        .bind(role.as_str())
+        .bind(active)
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(UserError::NotFound(id.to_string()));
+    }
+    Ok(())
+}
+
+/// Records a successful login.
+pub async fn touch_login(pool: &PgPool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET last_login = now() WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// How many users there are.
+pub async fn count(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(pool)
+        .await
+}

@@ -1,0 +1,58 @@
+//! `scheduler`: reads the configuration, connects, and runs the jobs until SIGTERM or Ctrl-C.
+
+use std::process::ExitCode;
+
+use scheduler::Config;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    domain::config::load_dotenv();
+    domain::telemetry::init("info,sqlx=warn");
+    let (url, config) = match domain::config::required("DATABASE_URL")
+        .and_then(|url| Ok((url, Config::from_env()?)))
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("scheduler: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let pool = match domain::store::connect(&url, 2).await {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("scheduler: cannot connect to DATABASE_URL: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match scheduler::run(config, pool, shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("scheduler: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on SIGTERM (docker stop) or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,115 @@
+//! The `scheduler` binary: refuses bad configuration naming the variable, runs the jobs, and
+//! stops cleanly on SIGTERM.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use test_support::pg::TestDb;
+use test_support::wait_for;
+
+const VARS: [&str; 12] = [
+    "DATABASE_URL",
+    "CRON_RETENTION",
+    "CRON_RUN_TIMEOUT",
+    "CRON_OFFLINE",
+    "CRON_PRUNE",
+    "RETENTION_DAYS",
+    "OFFLINE_AFTER_SECONDS",
+    "STATUS_HISTORY_DAYS",
+    "QUARANTINE_DAYS",
+    "JOB_RUNS_DAYS",
+    "SCHEDULER_STANDBY_POLL_SECONDS",
+    "SCHEDULER_INSTANCE",
+];
+
+/// The binary with a clean environment, in an empty folder (no `.env` to pick up).
+fn scheduler(dir: &tempfile::TempDir, env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scheduler"));
+    cmd.current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for v in VARS {
+        cmd.env_remove(v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+#[test]
+fn bad_configuration_is_refused_naming_the_variable() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none");
+    let cases: [(&[(&str, &str)], &str); 6] = [
+        (&[], "DATABASE_URL"),
+        (&[url, ("CRON_RETENTION", "15 3 * * *")], "CRON_RETENTION"),
+        (&[url, ("CRON_OFFLINE", "every minute")], "CRON_OFFLINE"),
+        (&[url, ("CRON_PRUNE", "0 99 3 * * *")], "CRON_PRUNE"),
+        (&[url, ("RETENTION_DAYS", "0")], "RETENTION_DAYS"),
+        (
+            &[url, ("OFFLINE_AFTER_SECONDS", "five")],
+            "OFFLINE_AFTER_SECONDS",
+        ),
+    ];
+    for (env, named) in cases {
+        let out = scheduler(&dir, env).output().expect("run the binary");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{env:?}: {stderr}");
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with("scheduler: ") && l.contains(named)),
+            "{env:?} must name {named}: {stderr}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn runs_jobs_and_stops_on_sigterm() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let every_second = "* * * * * *";
+    let mut child = scheduler(
+        &dir,
+        &[
+            ("DATABASE_URL", &db.url),
+            ("CRON_RETENTION", every_second),
+            ("CRON_RUN_TIMEOUT", every_second),
+            ("CRON_OFFLINE", every_second),
+            ("CRON_PRUNE", every_second),
+            ("SCHEDULER_INSTANCE", "from-the-binary"),
+        ],
+    )
+    .spawn()
+    .expect("start the binary");
+
+    wait_for("a job run of each job", Duration::from_secs(60), || async {
+        let jobs: i64 = sqlx::query_scalar(
+            "SELECT count(DISTINCT job) FROM job_runs
+             WHERE instance = 'from-the-binary' AND outcome = 'ok'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .expect("job runs");
+        (jobs == 4).then_some(())
+    })
+    .await;
+    let pid = i32::try_from(child.id()).expect("pid");
+    kill(Pid::from_raw(pid), Signal::SIGTERM).expect("SIGTERM");
+    let status = wait_for("the binary to exit", Duration::from_secs(60), || {
+        let status = child.try_wait().expect("wait");
+        async move { status }
+    })
+    .await;
+    assert!(status.success(), "{status:?}");
+    let holders: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("locks");
+    assert_eq!(holders, 0, "the lock is released");
+}

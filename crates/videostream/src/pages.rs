@@ -1,0 +1,56 @@
+//! The two small HTML pages of the relay: the viewer page and the message page.
+//!
+//! URLs in pages are relative, so they work at the root and behind the `/videostream/` proxy.
+
+use domain::StandId;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn layout(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>body{{font-family:sans-serif;margin:2em}}\
+         img{{max-width:100%;background:#222}}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
+        title = escape(title),
+    )
+}
+
+/// A page with a title and one message.
+pub fn message(title: &str, text: &str) -> String {
+    layout(
+        title,
+        &format!("<h1>{}</h1>\n<p>{}</p>", escape(title), escape(text)),
+    )
+}
+
+/// The page showing the live stream of `stand`.
+pub fn viewer(stand: &StandId) -> String {
+    let id = escape(stand.as_str());
+    // The page is at .../vstream/test-stand/{stand}; the stream two levels up at
+    // .../vstream-direct/test-stand/{stand}.
+    layout(
+        &format!("Camera of {}", stand.as_str()),
+        &format!(
+            "<h1>Camera of stand {id}</h1>\n\
+             <img id=\"stream\" src=\"../../vstream-direct/test-stand/{id}\" alt=\"Live camera of stand {id}\" \
+             onerror=\"document.getElementById('down').hidden=false\">\n\
+             <p id=\"down\" hidden>The camera stream is not available right now; \
+             <a href=\"\">reload</a> to try again.</p>"
+        ),
+    )
+}

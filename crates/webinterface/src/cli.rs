@@ -1,0 +1,284 @@
+//! The operator commands of the `webinterface` binary, named like Django's because the lab
+//! knows those: `serve`, `migrate`, `createsuperuser`, `createuser`, `changepassword`,
+//! `createtoken`, `check`.
+//!
+//! Passwords come from, in this order: `--password-stdin` (one line on standard input), the
+//! `WEBINTERFACE_PASSWORD` variable, or a prompt when standard input is a terminal.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use domain::store::users::{self, Role};
+use sqlx::PgPool;
+
+use crate::{AppState, Config, auth};
+
+/// The variable read for the password when not interactive.
+pub const PASSWORD_ENV: &str = "WEBINTERFACE_PASSWORD";
+
+/// Web interface of the stand hub, and its operator commands.
+#[derive(Debug, Parser)]
+#[command(name = "webinterface", version, about)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve the web interface on WEB_BIND (default).
+    Serve {
+        /// Listen here instead of WEB_BIND.
+        #[arg(long)]
+        bind: Option<std::net::SocketAddr>,
+    },
+    /// Apply pending database migrations and print what was applied.
+    Migrate,
+    /// Make an admin account.
+    Createsuperuser {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// E-mail address.
+        #[arg(long, default_value = "")]
+        email: String,
+        /// Read the password from one line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Make an account with a role.
+    Createuser {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// E-mail address.
+        #[arg(long, default_value = "")]
+        email: String,
+        /// admin, operator or viewer.
+        #[arg(long)]
+        role: Role,
+        /// Read the password from one line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a user's password.
+    Changepassword {
+        /// Login name.
+        username: String,
+        /// Read the password from one line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Make an API token for a user and print it (it is shown only this once).
+    Createtoken {
+        /// Login name.
+        username: String,
+        /// A label for the token.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// Check the configuration, the database (and its migrations) and the broker.
+    Check,
+}
+
+/// Runs the command; serving stops on Ctrl-C or SIGTERM.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Serve { bind: None });
+    let config = Config::from_env()?;
+    match command {
+        Command::Serve { bind } => serve(config, bind).await,
+        Command::Migrate => {
+            let pool = connect(&config).await?;
+            let applied = domain::store::migrate(&pool).await.context("migrating")?;
+            if applied.is_empty() {
+                println!("No migrations to apply: the database is up to date.");
+            }
+            for (version, description) in applied {
+                println!("Applied {version} {description}");
+            }
+            Ok(())
+        }
+        Command::Createsuperuser {
+            username,
+            email,
+            password_stdin,
+        } => create_user(&config, &username, &email, Role::Admin, password_stdin).await,
+        Command::Createuser {
+            username,
+            email,
+            role,
+            password_stdin,
+        } => create_user(&config, &username, &email, role, password_stdin).await,
+        Command::Changepassword {
+            username,
+            password_stdin,
+        } => {
+            let pool = connect(&config).await?;
+            let password = read_password(password_stdin)?;
+            let hash = auth::hash_password(&password)?;
+            users::set_password(&pool, &username, &hash).await?;
+            println!("Password of {username} changed.");
+            Ok(())
+        }
+        Command::Createtoken { username, name } => {
+            let pool = connect(&config).await?;
+            let user = users::by_username(&pool, &username)
+                .await?
+                .with_context(|| format!("no user {username:?}"))?;
+            let token = auth::create_token(&pool, &user, &name).await?;
+            println!("{token}");
+            eprintln!("Token for {username}: keep it safe, it is not shown again.");
+            Ok(())
+        }
+        Command::Check => check(&config).await,
+    }
+}
+
+async fn connect(config: &Config) -> anyhow::Result<PgPool> {
+    domain::store::connect(config.database_url.expose(), 10)
+        .await
+        .context("cannot connect to DATABASE_URL")
+}
+
+async fn create_user(
+    config: &Config,
+    username: &str,
+    email: &str,
+    role: Role,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let pool = connect(config).await?;
+    let password = read_password(password_stdin)?;
+    let hash = auth::hash_password(&password)?;
+    users::create(&pool, username, email, &hash, role).await?;
+    println!("User {username} created with role {role}.");
+    Ok(())
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        if password.is_empty() {
+            bail!("--password-stdin: standard input held no password");
+        }
+        return Ok(password);
+    }
+    if let Ok(password) = std::env::var(PASSWORD_ENV)
+        && !password.is_empty()
+    {
+        return Ok(password);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "no password: standard input is not a terminal; use --password-stdin or set \
+             {PASSWORD_ENV}"
+        );
+    }
+    let first = rpassword::prompt_password("Password: ")?;
+    let second = rpassword::prompt_password("Password (again): ")?;
+    if first != second {
+        bail!("the passwords differ");
+    }
+    Ok(first)
+}
+
+async fn serve(config: Config, bind: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
+    let pool = connect(&config).await?;
+    for (version, description) in domain::store::migrate(&pool).await.context("migrating")? {
+        tracing::info!(version, description, "applied migration");
+    }
+    let addr = bind.unwrap_or(config.bind);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (WEB_BIND)"))?;
+    tracing::info!(address = %listener.local_addr()?, mqtt = %config.mqtt, "web interface listening");
+    let state = AppState::new(pool, config);
+    crate::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("web interface stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+async fn check(config: &Config) -> anyhow::Result<()> {
+    let mut failed = false;
+    println!(
+        "ok   configuration (WEB_BIND {}, MQTT_URL {})",
+        config.bind, config.mqtt
+    );
+    match connect(config).await {
+        Ok(pool) => {
+            println!("ok   database reachable");
+            let applied: Vec<i64> =
+                sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap_or_default();
+            let pending: Vec<i64> = domain::store::MIGRATOR
+                .iter()
+                .map(|m| m.version)
+                .filter(|v| !applied.contains(v))
+                .collect();
+            if pending.is_empty() {
+                println!("ok   migrations applied");
+            } else {
+                failed = true;
+                println!("FAIL migrations pending: {pending:?} (run `webinterface migrate`)");
+            }
+            match users::count(&pool).await {
+                Ok(0) => {
+                    println!("warn no users yet (run `webinterface createsuperuser --username …`)")
+                }
+                Ok(n) => println!("ok   {n} users"),
+                Err(e) => {
+                    failed = true;
+                    println!("FAIL users table: {e}");
+                }
+            }
+        }
+        Err(e) => {
+            failed = true;
+            println!("FAIL database: {e:#}");
+        }
+    }
+    let publisher = crate::publish::Publisher::new(config.mqtt.clone(), config.publish_timeout);
+    match publisher.check().await {
+        Ok(()) => println!("ok   broker reachable"),
+        Err(e) => {
+            failed = true;
+            println!("FAIL broker: {e}");
+        }
+    }
+    if failed {
+        bail!("check failed");
+    }
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! Live updates: one `LISTEN` on the store's channel, fanned out to every open page as
+//! server-sent events through a broadcast channel.
+//!
+//! A stand or run notification is turned into the stand's current API view once, here, so a
+//! hundred open dashboards cost one query, not a hundred. Events: `stand` (the stand's JSON as
+//! in `GET /api/stands`), `result` and `quarantine` (the notification as sent), and `resync`
+//! (updates may have been missed: the page re-reads `/api/stands`).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use domain::store::{self, stands};
+use futures::{Stream, StreamExt};
+use sqlx::postgres::PgListener;
+use tokio_stream::wrappers::BroadcastStream;
+
+use crate::AppState;
+use crate::api::StandJson;
+use crate::auth::Viewer;
+
+/// One event for the open pages.
+#[derive(Debug, Clone)]
+pub struct LiveEvent {
+    /// `stand`, `result`, `quarantine` or `resync`.
+    pub kind: &'static str,
+    /// JSON.
+    pub data: String,
+}
+
+/// `GET /events`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/events", get(stream))
+}
+
+async fn stream(
+    State(state): State<AppState>,
+    _user: Viewer,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let events = BroadcastStream::new(state.events().subscribe()).map(|item| {
+        Ok(match item {
+            Ok(e) => Event::default().event(e.kind).data(e.data),
+            // This client fell behind: tell it to re-read everything.
+            Err(_) => Event::default().event("resync").data("{}"),
+        })
+    });
+    let hello = tokio_stream::once(Ok(Event::default().event("hello").data("{}")));
+    let token = state.shutdown_token().clone();
+    Sse::new(
+        hello
+            .chain(events)
+            .take_until(async move { token.cancelled().await }),
+    )
+    .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+#[derive(serde::Deserialize)]
+struct Notification {
+    kind: String,
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    #[serde(default)]
+    stand: Option<String>,
+}
+
+/// Listens for notifications until the server shuts down, reconnecting after database
+/// outages (and telling pages to resync, since notifications were missed meanwhile).
+pub async fn fan_out(state: AppState) {
+    let token = state.shutdown_token().clone();
+    loop {
+        let listened = tokio::select! {
+            () = token.cancelled() => return,
+            r = listen(&state) => r,
+        };
+        if let Err(e) = listened {
+            tracing::warn!(error = %e, "live updates: database listener failed; retrying");
+        }
+        let _ = state.events().send(LiveEvent {
+            kind: "resync",
+            data: "{}".into(),
+        });
+        tokio::select! {
+            () = token.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+async fn listen(state: &AppState) -> Result<(), sqlx::Error> {
+    let mut listener = PgListener::connect_with(state.pool()).await?;
+    listener.listen(store::NOTIFY_CHANNEL).await?;
+    tracing::debug!("live updates: listening");
+    loop {
+        // `None`: the connection was lost (and will be re-established): resync the pages.
+        let Some(n) = listener.try_recv().await? else {
+            let _ = state.events().send(LiveEvent {
+                kind: "resync",
+                data: "{}".into(),
+            });
+            continue;
+        };
+        let payload = n.payload();
+        let Ok(parsed) = serde_json::from_str::<Notification>(payload) else {
+            tracing::debug!(payload, "live updates: ignoring unknown notification");
+            continue;
+        };
+        let stand = match parsed.kind.as_str() {
+            "stand" => parsed
+                .id
+                .as_ref()
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            "run" | "result" => parsed.stand.clone(),
+            _ => None,
+        };
+        if matches!(parsed.kind.as_str(), "result" | "quarantine") {
+            let kind = if parsed.kind == "result" {
+                "result"
+            } else {
+                "quarantine"
+            };
+            let _ = state.events().send(LiveEvent {
+                kind,
+                data: payload.to_owned(),
+            });
+        }
+        if let Some(id) = stand
+            && state.events().receiver_count() > 0
+            && let Some(view) = stands::get(state.pool(), &id, state.offline_after()).await?
+        {
+            let data = serde_json::to_string(&StandJson::from(view)).unwrap_or_default();
+            let _ = state.events().send(LiveEvent {
+                kind: "stand",
+                data,
+            });
+        }
+    }
+}

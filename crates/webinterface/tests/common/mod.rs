@@ -1,0 +1,249 @@
+//! The web interface on port 0 against a fresh database and a real broker, and helpers to
+//! arrange users, tokens and stands.
+#![allow(dead_code, missing_docs)]
+
+use std::time::Duration;
+
+use domain::store::users::Role;
+use test_support::mqtt::{Broker, BrokerKind};
+use test_support::pg::TestDb;
+use webinterface::{AppState, Config};
+
+pub struct App {
+    pub db: TestDb,
+    pub broker: Broker,
+    pub base: String,
+    pub state: AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl App {
+    pub async fn start() -> Self {
+        test_support::init_tracing();
+        let db = TestDb::new().await;
+        let broker = Broker::start(BrokerKind::Embedded);
+        let config = Config::new(&db.url, broker.url().parse().expect("broker url"));
+        let state = AppState::new(db.pool.clone(), config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(webinterface::serve(listener, state.clone(), async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            db,
+            broker,
+            base,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Stops the server and waits for it (open event streams included).
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server");
+        }
+    }
+
+    pub async fn user(&self, name: &str, role: Role) {
+        let hash = webinterface::auth::hash_password(PASSWORD).expect("hash");
+        domain::store::users::create(&self.db.pool, name, "", &hash, role)
+            .await
+            .expect("create user");
+    }
+
+    /// A user with this role and a bearer token for it.
+    pub async fn token(&self, name: &str, role: Role) -> String {
+        self.user(name, role).await;
+        let user = domain::store::users::by_username(&self.db.pool, name)
+            .await
+            .expect("user")
+            .expect("exists");
+        webinterface::auth::create_token(&self.db.pool, &user, "test")
+            .await
+            .expect("token")
+    }
+
+    /// A stand whose derived state is `state` (ready, busy, off, offline, error, unknown).
+    pub async fn stand(&self, id: &str, state: &str) {
+        self.stand_with(id, state, false).await;
+    }
+
+    pub async fn stand_with(&self, id: &str, state: &str, legacy: bool) {
+        let (effective, power, last_seen_ago): (Option<i16>, Option<i16>, Option<i64>) = match state
+        {
+            "ready" => (Some(200), Some(600), Some(1)),
+            "busy" => (Some(202), Some(600), Some(1)),
+            "off" => (Some(200), Some(610), Some(1)),
+            "offline" => (Some(200), Some(600), Some(3600)),
+            "error" => (Some(500), Some(600), Some(1)),
+            _ => (None, None, None),
+        };
+        sqlx::query(
+            "INSERT INTO stands (id, name, legacy_topics, status_code, effective_code, power_code,
+                                 last_seen)
+             VALUES ($1, $1, $2, $3, $3, $4, now() - make_interval(secs => $5))",
+        )
+        .bind(id)
+        .bind(legacy)
+        .bind(effective)
+        .bind(power)
+        .bind(last_seen_ago.map(|s| s as f64))
+        .execute(&self.db.pool)
+        .await
+        .expect("insert stand");
+        if let Some(code) = effective {
+            sqlx::query("INSERT INTO status_history (stand_id, code, sent_by) VALUES ($1, $2, $1)")
+                .bind(id)
+                .bind(code)
+                .execute(&self.db.pool)
+                .await
+                .expect("history");
+        }
+    }
+
+    /// A client without cookies that does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client")
+    }
+
+    /// A browser-like client logged in as `name` (cookie store), and its CSRF token.
+    pub async fn login(&self, name: &str) -> (reqwest::Client, String) {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        let csrf = login_form_csrf(&client, &self.url("/login")).await;
+        let r = client
+            .post(self.url("/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", name),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(r.status(), 303, "login of {name} failed");
+        let me: serde_json::Value = client
+            .get(self.url("/api/me"))
+            .send()
+            .await
+            .expect("me")
+            .json()
+            .await
+            .expect("json");
+        let csrf = me["csrf"].as_str().expect("csrf").to_owned();
+        (client, csrf)
+    }
+}
+
+/// Loads the login form and returns its CSRF field (the client keeps the cookie).
+pub async fn login_form_csrf(client: &reqwest::Client, url: &str) -> String {
+    let html = client
+        .get(url)
+        .send()
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .expect("html");
+    hidden_field(&html, "csrf")
+}
+
+/// The value of a hidden input in a page.
+pub fn hidden_field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("hidden field") + marker.len();
+    let end = html[start..].find('"').expect("end of value") + start;
+    html[start..end].to_owned()
+}
+
+/// An MQTT client subscribed to `filters` at QoS 2, and a channel of (topic, payload).
+pub async fn subscriber(
+    url: &str,
+    filters: &[&str],
+) -> tokio::sync::mpsc::UnboundedReceiver<(String, Vec<u8>)> {
+    let parsed: domain::config::MqttUrl = url.parse().expect("url");
+    let mut options = rumqttc::MqttOptions::new(
+        format!("test-sub-{}", uuid_like()),
+        parsed.host,
+        parsed.port,
+    );
+    options.set_max_packet_size(1 << 20, 1 << 20);
+    let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 100);
+    for f in filters {
+        client
+            .subscribe(*f, rumqttc::QoS::ExactlyOnce)
+            .await
+            .expect("subscribe");
+    }
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let wanted = filters.len();
+    tokio::spawn(async move {
+        let _keep = client;
+        let mut acks = 0;
+        let mut ready = Some(ready_tx);
+        loop {
+            match eventloop.poll().await {
+                Ok(rumqttc::Event::Incoming(rumqttc::Packet::SubAck(_))) => {
+                    acks += 1;
+                    if acks == wanted
+                        && let Some(r) = ready.take()
+                    {
+                        let _ = r.send(());
+                    }
+                }
+                Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) => {
+                    let _ = tx.send((p.topic.clone(), p.payload.to_vec()));
+                }
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
+    });
+    tokio::time::timeout(Duration::from_secs(20), ready_rx)
+        .await
+        .expect("subscription acknowledged in time")
+        .expect("subscriber alive");
+    rx
+}
+
+fn uuid_like() -> String {
+    let n: u64 = rand_u64();
+    format!("{n:016x}")
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0),
+    );
+    h.finish()
+}
