@@ -6,6 +6,8 @@ this for the broker's websocket listener (8081).
 
   mqtt_ws.py connect   --url ws://HOST:PORT [--user U --password P]
       exit 0 if the broker accepts the connection, 1 if it refuses it (prints the code)
+  mqtt_ws.py publish   --url ws://HOST:PORT [--user U --password P] --topic T --message M
+      publishes one message (QoS 1); exit 0 once the broker acknowledged it
   mqtt_ws.py roundtrip --url ws://HOST:PORT --sub-user U --sub-password P
                        --pub-user U --pub-password P --topic T [--message M] [--timeout S]
       subscribes (QoS 1), waits for the SUBACK, publishes (QoS 1), waits for the PUBACK, then
@@ -215,7 +217,7 @@ CONNACK_MEANING = {
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("command", choices=["connect", "roundtrip"])
+    p.add_argument("command", choices=["connect", "publish", "roundtrip"])
     p.add_argument("--url", required=True)
     p.add_argument("--user")
     p.add_argument("--password")
@@ -235,7 +237,18 @@ def main():
             c.disconnect()
             return 0 if c.connack == 0 else 1
         if not a.topic:
-            p.error("roundtrip needs --topic")
+            p.error(f"{a.command} needs --topic")
+        if a.command == "publish":
+            if a.message is None:
+                p.error("publish needs --message")
+            c = Client(a.url, a.user, a.password, tag, a.timeout)
+            if c.connack:
+                print(f"refused: CONNACK {c.connack}: {CONNACK_MEANING.get(c.connack, 'unknown')}")
+                return 1
+            c.publish(a.topic, a.message.encode())
+            c.disconnect()
+            print(f"published to {a.topic}")
+            return 0
         message = (a.message or f"roundtrip {tag} {time.time()}").encode()
         sub = Client(a.url, a.sub_user, a.sub_password, tag + "-sub", a.timeout)
         if sub.connack:

@@ -26,9 +26,30 @@ pub fn load_dotenv() {
     let _ = dotenvy::dotenv();
 }
 
-/// The variable's value, or `None` when unset or empty.
+/// Defaults given by the program itself (see [`provide_default`]).
+static PROVIDED: std::sync::Mutex<Vec<(&'static str, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// Gives `name` a default used when the environment does not set it. The all-in-one launcher
+/// hands its private database and embedded broker to the services it runs this way, without
+/// changing the process environment (which is not safe once threads run).
+pub fn provide_default(name: &'static str, value: impl Into<String>) {
+    let mut provided = PROVIDED.lock().unwrap_or_else(|e| e.into_inner());
+    provided.retain(|(n, _)| *n != name);
+    provided.push((name, value.into()));
+}
+
+/// The variable's value, or `None` when unset or empty (then a [`provide_default`] value).
 pub fn var(name: &'static str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| {
+            let provided = PROVIDED.lock().unwrap_or_else(|e| e.into_inner());
+            provided
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        })
 }
 
 /// A required variable.

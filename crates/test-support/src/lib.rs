@@ -3,6 +3,7 @@
 //!
 //! - [`pg`]: a private PostgreSQL cluster (or the server at `TEST_DATABASE_URL`), one fresh
 //!   migrated database per test, copied from a template and dropped afterwards;
+//! - [`web`]: reading hidden form fields out of pages;
 //! - [`camera`]: a fake MJPEG camera over real HTTP, for the video relay's tests and benchmark;
 //! - [`mqtt`]: the embedded rumqttd broker and Mosquitto (when installed) as processes that
 //!   tests can kill and restart;
@@ -11,6 +12,7 @@
 pub mod camera;
 pub mod mqtt;
 pub mod pg;
+pub mod web;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -19,6 +21,16 @@ use std::time::Duration;
 /// The repository's top folder.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `n` different ports nobody listens on right now (all held until all are chosen).
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let held: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("cannot bind a local port"))
+        .collect();
+    held.iter()
+        .map(|l| l.local_addr().expect("local address").port())
+        .collect()
 }
 
 /// A port nobody listens on right now.

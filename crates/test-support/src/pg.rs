@@ -8,7 +8,7 @@
 //! milliseconds; it is dropped when the test ends.
 
 use std::fs::OpenOptions;
-use std::path::{Path, PathBuf};
+
 use std::process::Command;
 
 use fs4::fs_std::FileExt;
@@ -16,63 +16,14 @@ use sqlx::{Connection, Executor, PgConnection, PgPool};
 
 use crate::free_port;
 
-/// The folder of `initdb`, `pg_ctl` and `postgres`: `PG_BIN_DIR`, or the newest installed.
-pub fn pg_bin_dir() -> Option<PathBuf> {
-    if let Ok(dir) = std::env::var("PG_BIN_DIR") {
-        return Some(dir.into());
-    }
-    let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let v = e.file_name().to_str()?.parse().ok()?;
-            let bin = e.path().join("bin");
-            bin.join("initdb").is_file().then_some((v, bin))
-        })
-        .collect();
-    dirs.sort();
-    dirs.pop().map(|(_, d)| d)
-}
-
-/// Runs a PostgreSQL tool; as root it runs as the `postgres` user (initdb refuses root).
-fn pg_command(tool: &str) -> Command {
-    let bin = pg_bin_dir()
-        .expect("PostgreSQL server binaries not found: install postgresql or set PG_BIN_DIR")
-        .join(tool);
-    if nix::unistd::geteuid().is_root() {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    }
-}
-
-fn give_to_postgres_user(path: &Path) {
-    if nix::unistd::geteuid().is_root() {
-        let user = nix::unistd::User::from_name("postgres")
-            .ok()
-            .flatten()
-            .expect("running as root needs a 'postgres' user for the private cluster");
-        nix::unistd::chown(path, Some(user.uid), Some(user.gid)).expect("chown the cluster folder");
-    }
-}
-
-fn run(cmd: &mut Command, what: &str) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+/// Panics with the cluster error's advice: a test cannot go on without its database.
+fn must<T>(r: Result<T, pgcluster::Error>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A PostgreSQL cluster of its own: a data folder and a server on a free port.
 pub struct PgCluster {
-    dir: PathBuf,
+    cluster: pgcluster::Cluster,
     /// The port it listens on (127.0.0.1).
     pub port: u16,
     _temp: Option<tempfile::TempDir>,
@@ -84,75 +35,27 @@ impl PgCluster {
     /// keeps fsync on (for benchmarks); tests run without it.
     pub fn private(durable: bool) -> Self {
         let temp = tempfile::tempdir().expect("temp dir for the cluster");
-        let dir = temp.path().join("data");
-        std::fs::create_dir(&dir).expect("cluster folder");
-        give_to_postgres_user(temp.path());
-        give_to_postgres_user(&dir);
-        let cluster = Self {
-            dir,
-            port: free_port(),
+        must(pgcluster::give_to_postgres_user(temp.path()));
+        let port = free_port();
+        let cluster = must(pgcluster::Cluster::new(temp.path().join("data")));
+        must(cluster.init(&settings(port, durable)));
+        must(cluster.start());
+        Self {
+            cluster,
+            port,
             _temp: Some(temp),
             stop_on_drop: true,
-        };
-        cluster.init();
-        cluster.write_settings(durable);
-        cluster.start();
-        cluster
-    }
-
-    fn init(&self) {
-        run(
-            pg_command("initdb").arg("-D").arg(&self.dir).args([
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-            ]),
-            "initdb",
-        );
-    }
-
-    fn write_settings(&self, durable: bool) {
-        let mut conf = format!(
-            "\nlisten_addresses = '127.0.0.1'\nport = {}\nunix_socket_directories = '{}'\n\
-             max_connections = 300\nshared_buffers = 128MB\n",
-            self.port,
-            self.dir.display()
-        );
-        if !durable {
-            conf.push_str("fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n");
         }
-        let path = self.dir.join("postgresql.conf");
-        let mut text = std::fs::read_to_string(&path).expect("postgresql.conf");
-        text.push_str(&conf);
-        std::fs::write(&path, text).expect("write postgresql.conf");
     }
 
     /// Starts the server (waits until it accepts connections).
     pub fn start(&self) {
-        run(
-            pg_command("pg_ctl")
-                .arg("-D")
-                .arg(&self.dir)
-                .arg("-l")
-                .arg(self.dir.join("server.log"))
-                .args(["-w", "-t", "60", "start"]),
-            "pg_ctl start",
-        );
+        must(self.cluster.start());
     }
 
     /// Stops the server at once (like a crash: `-m immediate`).
     pub fn stop(&self) {
-        run(
-            pg_command("pg_ctl")
-                .arg("-D")
-                .arg(&self.dir)
-                .args(["-w", "-m", "immediate", "stop"]),
-            "pg_ctl stop",
-        );
+        must(self.cluster.stop(false));
     }
 
     /// A URL of the `postgres` database as the superuser.
@@ -164,7 +67,7 @@ impl PgCluster {
     fn shared() -> Self {
         let base = std::env::temp_dir().join("standhub-test-pg");
         std::fs::create_dir_all(&base).expect("shared cluster folder");
-        give_to_postgres_user(&base);
+        must(pgcluster::give_to_postgres_user(&base));
         let lock = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -172,32 +75,29 @@ impl PgCluster {
             .open(base.join("lock"))
             .expect("lock file");
         lock.lock_exclusive().expect("lock the shared cluster");
-        let dir = base.join("data");
+        let inner = must(pgcluster::Cluster::new(base.join("data")));
         let port_file = base.join("port");
         let port = std::fs::read_to_string(&port_file)
             .ok()
             .and_then(|p| p.trim().parse().ok());
         let cluster = match port {
-            Some(port) if dir.join("PG_VERSION").exists() => Self {
-                dir,
+            Some(port) if inner.is_initialized() => Self {
+                cluster: inner,
                 port,
                 _temp: None,
                 stop_on_drop: false,
             },
             _ => {
-                let _ = std::fs::remove_dir_all(&dir);
-                std::fs::create_dir(&dir).expect("cluster folder");
-                give_to_postgres_user(&dir);
-                let c = Self {
-                    dir,
-                    port: free_port(),
+                let _ = std::fs::remove_dir_all(inner.dir());
+                let port = free_port();
+                must(inner.init(&settings(port, false)));
+                std::fs::write(&port_file, port.to_string()).expect("port file");
+                Self {
+                    cluster: inner,
+                    port,
                     _temp: None,
                     stop_on_drop: false,
-                };
-                c.init();
-                c.write_settings(false);
-                std::fs::write(&port_file, c.port.to_string()).expect("port file");
-                c
+                }
             }
         };
         if !crate::wait_for_port(cluster.port, std::time::Duration::from_millis(10)) {
@@ -211,12 +111,16 @@ impl PgCluster {
 impl Drop for PgCluster {
     fn drop(&mut self) {
         if self.stop_on_drop {
-            let _ = pg_command("pg_ctl")
-                .arg("-D")
-                .arg(&self.dir)
-                .args(["-m", "immediate", "stop"])
-                .output();
+            let _ = self.cluster.stop(false);
         }
+    }
+}
+
+fn settings(port: u16, durable: bool) -> pgcluster::Settings {
+    pgcluster::Settings {
+        listen: pgcluster::Listen::Tcp(port),
+        durable,
+        max_connections: 300,
     }
 }
 

@@ -131,8 +131,24 @@ async fn log_in_watch_the_dashboard_live_and_start_a_test() {
     app.stand("rig1", "ready").await;
     app.stand("rig2", "off").await;
     app.stand("rig3", "ready").await;
+    app.stand("rig4", "ready").await;
     app.user("olga", Role::Operator).await;
     let mut inbox = subscriber(&app.broker.url(), &["+/outbound"]).await;
+    // The real message handler stores what stands publish, as in production.
+    let (stop_handler, handler_stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut handler = messagehandler::spawn(
+        messagehandler::Config::new(&app.db.url, app.broker.url().parse().expect("url")),
+        async move {
+            let _ = handler_stopped.await;
+        },
+    );
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        handler.subscriptions.wait_for(|n| *n > 0),
+    )
+    .await
+    .expect("the handler subscribes")
+    .expect("handler alive");
 
     // Log in; the login page sends us back to the dashboard.
     c.goto(&app.url("/")).await.expect("open");
@@ -167,13 +183,16 @@ async fn log_in_watch_the_dashboard_live_and_start_a_test() {
     assert_eq!(text_of(&c, "#stand-rig2 [data-field=state]").await, "off");
     wait_text(&c, "#live", "live").await;
 
-    // The stand turns busy without a reload when a run starts on it (from the API, as a
-    // script would): a marker set on this page must survive.
-    // The lead adds here: a stand client publishing 202 on the inbound topic of a ready stand through a running
-    // `messagehandler::run`, and its row turning busy the same way.
+    // A stand turns busy without a reload when it publishes 202 (through the broker and the
+    // message handler): a marker set on this page must survive.
+    assert_eq!(text_of(&c, "#stand-rig4 [data-field=state]").await, "ready");
     c.execute("window.__noReload = 42; return null;", vec![])
         .await
         .expect("marker");
+    publish_status(&app.broker.url(), "rig4/inbound", "202").await;
+    wait_text(&c, "#stand-rig4 [data-field=state]", "busy").await;
+
+    // The same when a run starts on a stand from the API, as a script would.
     let token = app.token("script", Role::Operator).await;
     let r = app
         .client()
@@ -285,4 +304,33 @@ async fn log_in_watch_the_dashboard_live_and_start_a_test() {
     let shot = c.screenshot().await.expect("screenshot");
     std::fs::write(shots.join("dashboard-phone.png"), shot).expect("write");
     c.close().await.expect("close");
+    let _ = stop_handler.send(());
+    (&mut handler.task)
+        .await
+        .expect("handler task")
+        .expect("handler");
+}
+
+/// Publishes a status message as a stand does (QoS 2) and waits for the broker's PUBCOMP.
+async fn publish_status(broker: &str, topic: &str, code: &str) {
+    let url: domain::config::MqttUrl = broker.parse().expect("url");
+    let options = rumqttc::MqttOptions::new("browser-test-stand", url.host, url.port);
+    let (client, mut events) = rumqttc::AsyncClient::new(options, 10);
+    let message = json!({"protocolVersion": 1.1, "sentBy": "rig4", "msgType": "status",
+                         "statusCode": code});
+    client
+        .publish(topic, rumqttc::QoS::ExactlyOnce, false, message.to_string())
+        .await
+        .expect("queue");
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match events.poll().await {
+                Ok(rumqttc::Event::Incoming(rumqttc::Packet::PubComp(_))) => break,
+                Ok(_) => {}
+                Err(e) => panic!("stand publish: {e}"),
+            }
+        }
+    })
+    .await
+    .expect("PUBCOMP");
 }

@@ -39,9 +39,20 @@ pub async fn create(
     .await
 }
 
+/// A user row as the token query returns it (no password hash).
+type TokenUserRow = (
+    i64,
+    String,
+    String,
+    String,
+    bool,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
 /// The active user owning a valid token with this hash; marks the token used.
 pub async fn user_for(pool: &PgPool, token_hash: &[u8]) -> Result<Option<User>, sqlx::Error> {
-    let row: Option<(i64, String, String, String, bool, DateTime<Utc>, Option<DateTime<Utc>>)> =
+    let row: Option<TokenUserRow> =
         // Marks the token used at most once a minute, so busy scripts do not write per request.
         sqlx::query_as(
             "WITH found AS (

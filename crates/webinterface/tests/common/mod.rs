@@ -172,13 +172,7 @@ pub async fn login_form_csrf(client: &reqwest::Client, url: &str) -> String {
     hidden_field(&html, "csrf")
 }
 
-/// The value of a hidden input in a page.
-pub fn hidden_field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).expect("hidden field") + marker.len();
-    let end = html[start..].find('"').expect("end of value") + start;
-    html[start..end].to_owned()
-}
+pub use test_support::web::hidden_field;
 
 /// An MQTT client subscribed to `filters` at QoS 2, and a channel of (topic, payload).
 pub async fn subscriber(

@@ -1,0 +1,88 @@
+//! What a first start leaves in the data directory: the secret key that signs cookies (so
+//! logins survive restarts) and the first admin account.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use domain::store::users::{self, Role};
+use sqlx::PgPool;
+
+use crate::Options;
+
+/// The first admin's user name.
+pub const ADMIN: &str = "admin";
+
+/// The file holding the generated first admin password.
+pub const PASSWORD_FILE: &str = "initial-admin-password";
+
+/// A freshly created admin account, for the banner.
+pub struct NewAdmin {
+    /// Its user name.
+    pub username: String,
+    /// Its password (as given or generated).
+    pub password: String,
+    /// Where a generated password was written too.
+    pub password_file: Option<PathBuf>,
+}
+
+/// `SECRET_KEY` when set, otherwise the key kept in `<data dir>/secret-key` (made on first start).
+pub fn secret_key(data_dir: &Path) -> anyhow::Result<String> {
+    if let Some(key) = domain::config::var("SECRET_KEY") {
+        return Ok(key);
+    }
+    let path = data_dir.join("secret-key");
+    match std::fs::read_to_string(&path) {
+        Ok(key) if key.trim().len() >= webinterface::config::MIN_SECRET_LEN => {
+            Ok(key.trim().to_owned())
+        }
+        _ => {
+            let key = webinterface::config::generated_secret().expose().to_owned();
+            write_private(&path, &key)?;
+            Ok(key)
+        }
+    }
+}
+
+/// Creates the `admin` account when there is no user at all; returns it for the banner.
+pub async fn ensure_admin(pool: &PgPool, options: &Options) -> anyhow::Result<Option<NewAdmin>> {
+    if users::count(pool).await? > 0 {
+        return Ok(None);
+    }
+    let (password, password_file) = match &options.admin_password {
+        Some(p) => (p.clone(), None),
+        None => {
+            let generated: String =
+                webinterface::config::generated_secret().expose()[..20].to_owned();
+            let file = options.data_dir.join(PASSWORD_FILE);
+            write_private(&file, &format!("{generated}\n"))?;
+            (generated, Some(file))
+        }
+    };
+    let hash = {
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || webinterface::auth::hash_password(&password)).await??
+    };
+    users::create(pool, ADMIN, "admin@localhost", &hash, Role::Admin)
+        .await
+        .context("cannot create the first admin account")?;
+    Ok(Some(NewAdmin {
+        username: ADMIN.to_owned(),
+        password,
+        password_file,
+    }))
+}
+
+/// Writes a file only its owner may read.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
+}

@@ -1,0 +1,225 @@
+//! The all-in-one launcher: the web interface, the message handler, the scheduler and the video
+//! relay in one process, with the embedded MQTT broker (rumqttd) and, when no `DATABASE_URL` is
+//! given, a private PostgreSQL cluster kept in the data directory.
+//!
+//! - [`Options`]: the command line (every option also an environment variable);
+//! - [`database`]: the private cluster: made on first start, kept across restarts, stopped on
+//!   exit, and the `standhub` database in it;
+//! - [`first_start`]: the secret key kept in the data directory and the first admin account;
+//! - [`run`]: checks the ports, starts everything, and stops it all in order on shutdown.
+
+pub mod database;
+pub mod first_start;
+
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener as StdListener};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+/// The launcher's command line; each option may also come from the environment (or `.env`).
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "standhub", version, about)]
+pub struct Options {
+    /// Where the private PostgreSQL cluster, the secret key and the first admin's password live.
+    #[arg(long, env = "STANDHUB_DATA_DIR", default_value = "standhub-data")]
+    pub data_dir: PathBuf,
+    /// An existing PostgreSQL database to use instead of the private cluster.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The web interface's address.
+    #[arg(long, env = "WEB_BIND", default_value = "0.0.0.0:8001")]
+    pub web_bind: SocketAddr,
+    /// The video relay's address.
+    #[arg(long, env = "VIDEOSTREAM_BIND", default_value = "0.0.0.0:5555")]
+    pub videostream_bind: SocketAddr,
+    /// The embedded MQTT broker's TCP listener.
+    #[arg(long, env = "MQTT_BIND", default_value = "0.0.0.0:8000")]
+    pub mqtt_bind: SocketAddr,
+    /// The embedded MQTT broker's websocket listener.
+    #[arg(long, env = "MQTT_WS_BIND", default_value = "0.0.0.0:8081")]
+    pub mqtt_ws_bind: SocketAddr,
+    /// The first admin's password (otherwise one is generated and printed on first start).
+    #[arg(long, env = "STANDHUB_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+}
+
+/// Runs the whole stack until `shutdown` completes or a service fails; then stops the services,
+/// and the private cluster last.
+pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    // Ports first: a taken port should not cost a database start to find out.
+    let web = bind(options.web_bind, "WEB_BIND / --web-bind")?;
+    let video = bind(
+        options.videostream_bind,
+        "VIDEOSTREAM_BIND / --videostream-bind",
+    )?;
+    for (addr, what) in [
+        (options.mqtt_bind, "MQTT_BIND / --mqtt-bind"),
+        (options.mqtt_ws_bind, "MQTT_WS_BIND / --mqtt-ws-bind"),
+    ] {
+        drop(bind(addr, what)?);
+    }
+    std::fs::create_dir_all(&options.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {} (STANDHUB_DATA_DIR / --data-dir)",
+            options.data_dir.display()
+        )
+    })?;
+
+    let db = database::Database::open(&options).await?;
+    let pool = domain::store::connect(db.url(), 20)
+        .await
+        .context("cannot connect to the database")?;
+    for (version, description) in database::migrate(&pool).await? {
+        println!("standhub: applied migration {version} {description}");
+    }
+    let secret = first_start::secret_key(&options.data_dir)?;
+    let admin = first_start::ensure_admin(&pool, &options).await?;
+
+    let mqtt_port = options.mqtt_bind.port();
+    start_broker(&options)?;
+
+    // The services read their usual variables; these defaults point them at our own parts.
+    domain::config::provide_default("DATABASE_URL", db.url());
+    domain::config::provide_default("MQTT_URL", format!("mqtt://127.0.0.1:{mqtt_port}"));
+    domain::config::provide_default("SECRET_KEY", secret);
+    let web_config = webinterface::Config::from_env()?;
+    let handler_config = messagehandler::Config::from_env()?;
+    let scheduler_config = scheduler::Config::from_env()?;
+
+    let stop = CancellationToken::new();
+    let web_state = webinterface::AppState::new(pool.clone(), web_config);
+    let web_task = tokio::spawn(webinterface::serve(
+        tokio::net::TcpListener::from_std(web)?,
+        web_state,
+        stop.clone().cancelled_owned(),
+    ));
+    let handler = messagehandler::spawn(handler_config, stop.clone().cancelled_owned());
+    let scheduler_task = tokio::spawn(scheduler::run(
+        scheduler_config,
+        pool.clone(),
+        stop.clone().cancelled_owned(),
+    ));
+    let video_task = tokio::spawn(videostream::run(
+        tokio::net::TcpListener::from_std(video)?,
+        pool.clone(),
+        stop.clone().cancelled_owned(),
+    ));
+
+    print_banner(&options, &db, admin.as_ref());
+
+    let mut web_task = web_task;
+    let mut handler_task = handler.task;
+    let mut scheduler_task = scheduler_task;
+    let mut video_task = video_task;
+    // Whichever ends first (the shutdown, or a service failing) stops the others.
+    let early: Option<anyhow::Error> = tokio::select! {
+        () = shutdown => None,
+        r = &mut web_task => Some(ended("web interface", r.map(|r| r.map_err(anyhow::Error::from)))),
+        r = &mut handler_task => Some(ended("message handler", r.map(|r| r.map_err(anyhow::Error::from)))),
+        r = &mut scheduler_task => Some(ended("scheduler", r.map(|r| r.map_err(anyhow::Error::from)))),
+        r = &mut video_task => Some(ended("video relay", r.map(|r| r.map_err(anyhow::Error::from)))),
+    };
+    println!("standhub: stopping");
+    stop.cancel();
+    stop_within("web interface", web_task).await;
+    stop_within("message handler", handler_task).await;
+    stop_within("scheduler", scheduler_task).await;
+    stop_within("video relay", video_task).await;
+    pool.close().await;
+    db.stop().await;
+    println!("standhub: stopped");
+    match early {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Binds a listener now, so a taken port is one clear error before anything starts.
+fn bind(addr: SocketAddr, what: &str) -> anyhow::Result<StdListener> {
+    let listener = StdListener::bind(addr).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {addr}: {e}. Another program (or another standhub) uses the \
+             port: stop it, or choose another address with {what}"
+        )
+    })?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+fn start_broker(options: &Options) -> anyhow::Result<()> {
+    let config = broker::BrokerConfig::new(options.mqtt_bind, Some(options.mqtt_ws_bind));
+    // rumqttd binds in its own thread; the ports were checked free above, and the services
+    // reconnect with back-off should they come first.
+    broker::spawn(config).context("cannot start the embedded MQTT broker")?;
+    Ok(())
+}
+
+/// The message for a service that ended before the launcher asked it to.
+fn ended(name: &str, result: Result<anyhow::Result<()>, tokio::task::JoinError>) -> anyhow::Error {
+    match result {
+        Ok(Ok(())) => anyhow::anyhow!("the {name} stopped unexpectedly"),
+        Ok(Err(e)) => e.context(format!("the {name} failed")),
+        Err(e) => anyhow::anyhow!("the {name} crashed: {e}"),
+    }
+}
+
+/// Waits up to 20 s for a service to finish its work after the shutdown (a task the `select!`
+/// above already saw end is not polled again).
+async fn stop_within<T>(name: &str, task: tokio::task::JoinHandle<T>) {
+    if task.is_finished() {
+        return;
+    }
+    if tokio::time::timeout(Duration::from_secs(20), task)
+        .await
+        .is_err()
+    {
+        tracing::warn!(service = name, "did not stop within 20 s");
+    }
+}
+
+fn print_banner(options: &Options, db: &database::Database, admin: Option<&first_start::NewAdmin>) {
+    let host = |addr: SocketAddr| {
+        if addr.ip().is_unspecified() {
+            format!("localhost:{}", addr.port())
+        } else {
+            addr.to_string()
+        }
+    };
+    println!();
+    println!("standhub is running. Stop it with Ctrl-C.");
+    println!("  web interface  http://{}/", host(options.web_bind));
+    println!(
+        "  MQTT broker    mqtt://{}  websockets ws://{}/mqtt",
+        host(options.mqtt_bind),
+        host(options.mqtt_ws_bind)
+    );
+    println!(
+        "  video relay    http://{}/",
+        host(options.videostream_bind)
+    );
+    println!("  database       {}", db.describe());
+    match admin {
+        Some(new) => {
+            println!();
+            println!(
+                "  First start: log in as `{}` with password: {}",
+                new.username, new.password
+            );
+            if let Some(file) = &new.password_file {
+                println!(
+                    "  (also written to {}; delete it once you have changed the password)",
+                    file.display()
+                );
+            }
+        }
+        None => println!("  Log in with your account (the first admin is `admin`)."),
+    }
+    println!(
+        "  Operator commands: DATABASE_URL='{}' webinterface --help",
+        db.url()
+    );
+    println!();
+}

@@ -1,0 +1,27 @@
+//! `standhub`: the whole stack in one process (see the crate documentation).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    domain::config::load_dotenv();
+    let options = standhub::Options::parse();
+    // rumqttd logs every client that disconnects without DISCONNECT as an ERROR: off, unless
+    // RUST_LOG asks for it.
+    domain::telemetry::init("info,sqlx=warn,rumqttd=off,rumqttc=warn,tokio_cron_scheduler=warn");
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("standhub: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(standhub::run(options, messagehandler::shutdown_signal())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("standhub: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

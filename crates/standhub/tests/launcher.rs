@@ -1,0 +1,363 @@
+//! The launcher as a user runs it: the `standhub` binary from an empty data directory, then
+//! again on the same directory.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use test_support::{free_ports, wait_for, workspace_bin};
+
+/// A running launcher and everything it printed so far.
+struct Launcher {
+    child: Child,
+    output: Arc<Mutex<String>>,
+    web: u16,
+    mqtt: u16,
+    mqtt_ws: u16,
+}
+
+struct Ports {
+    web: u16,
+    video: u16,
+    mqtt: u16,
+    mqtt_ws: u16,
+}
+
+impl Ports {
+    fn free() -> Self {
+        let p = free_ports(4);
+        Self {
+            web: p[0],
+            video: p[1],
+            mqtt: p[2],
+            mqtt_ws: p[3],
+        }
+    }
+}
+
+fn launcher_command(data: &Path, ports: &Ports) -> Command {
+    let mut cmd = Command::new(workspace_bin("standhub"));
+    cmd.env_remove("DATABASE_URL")
+        .env_remove("SECRET_KEY")
+        .env_remove("STANDHUB_ADMIN_PASSWORD")
+        .env("STANDHUB_DATA_DIR", data)
+        .env("WEB_BIND", format!("127.0.0.1:{}", ports.web))
+        .env("VIDEOSTREAM_BIND", format!("127.0.0.1:{}", ports.video))
+        .env("MQTT_BIND", format!("127.0.0.1:{}", ports.mqtt))
+        .env("MQTT_WS_BIND", format!("127.0.0.1:{}", ports.mqtt_ws))
+        .env("RUST_LOG", "warn")
+        // No `.env` of the repository: the test sets what it needs.
+        .current_dir(data.parent().expect("parent"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+impl Launcher {
+    fn start(data: &Path, ports: &Ports) -> Self {
+        let mut child = launcher_command(data, ports)
+            .spawn()
+            .expect("start standhub");
+        let output = Arc::new(Mutex::new(String::new()));
+        for stream in [
+            Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().expect("stderr")),
+        ] {
+            let output = output.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    eprintln!("[standhub] {line}");
+                    let mut out = output.lock().expect("output");
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+            });
+        }
+        Self {
+            child,
+            output,
+            web: ports.web,
+            mqtt: ports.mqtt,
+            mqtt_ws: ports.mqtt_ws,
+        }
+    }
+
+    fn output(&self) -> String {
+        self.output.lock().expect("output").clone()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.web)
+    }
+
+    /// Waits for the banner (everything started) and a healthy web interface.
+    async fn ready(&mut self) {
+        wait_for("the launcher's banner", Duration::from_secs(120), || {
+            let out = self.output();
+            let exited = self.child.try_wait().expect("try_wait");
+            assert!(exited.is_none(), "standhub exited ({exited:?}):\n{out}");
+            async move { out.contains("standhub is running").then_some(()) }
+        })
+        .await;
+        let health = reqwest::get(self.url("/healthz")).await.expect("healthz");
+        assert_eq!(health.status(), 200);
+    }
+
+    /// SIGTERM, then the exit status.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).expect("pid"));
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "standhub did not stop on SIGTERM:\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Launcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A data directory the `postgres` user can reach when the test runs as root.
+fn data_dir() -> (tempfile::TempDir, PathBuf) {
+    let temp = tempfile::tempdir().expect("temp dir");
+    std::fs::set_permissions(
+        temp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    let data = temp.path().join("data");
+    (temp, data)
+}
+
+async fn login(launcher: &Launcher, password: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let form = client
+        .get(launcher.url("/login"))
+        .send()
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .expect("html");
+    let csrf = test_support::web::hidden_field(&form, "csrf");
+    let r = client
+        .post(launcher.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "admin"),
+            ("password", password),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 303, "the admin could not log in");
+    client
+}
+
+fn status(code: &str) -> String {
+    format!(
+        r#"{{"protocolVersion": 1.1, "sentBy": "launcher-test", "msgType": "status", "statusCode": "{code}"}}"#
+    )
+}
+
+/// Publishes over TCP at QoS 1 and waits for the broker's acknowledgement.
+async fn publish_tcp(port: u16, topic: &str, payload: String) {
+    let options = rumqttc::MqttOptions::new("launcher-test-tcp", "127.0.0.1", port);
+    let (client, mut events) = rumqttc::AsyncClient::new(options, 10);
+    client
+        .publish(topic, rumqttc::QoS::AtLeastOnce, false, payload)
+        .await
+        .expect("queue");
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match events.poll().await {
+                Ok(rumqttc::Event::Incoming(rumqttc::Packet::PubAck(_))) => break,
+                Ok(_) => {}
+                Err(e) => panic!("MQTT over TCP: {e}"),
+            }
+        }
+    })
+    .await
+    .expect("PUBACK over TCP");
+}
+
+/// Publishes over websockets with the test cases' standard-library client.
+fn publish_ws(port: u16, topic: &str, payload: &str) {
+    let script = test_support::repo_root().join("test-cases/mqtt_ws.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args(["publish", "--url", &format!("ws://127.0.0.1:{port}/mqtt")])
+        .args(["--topic", topic, "--message", payload])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "publish over websockets failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+async fn stand_codes(client: &reqwest::Client, launcher: &Launcher) -> Vec<(String, String)> {
+    let stands: Value = client
+        .get(launcher.url("/api/stands"))
+        .send()
+        .await
+        .expect("stands")
+        .json()
+        .await
+        .expect("json");
+    stands
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap_or_default().to_owned(),
+                // The code as a number, however the API spells it.
+                s["status_code"].to_string().trim_matches('"').to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_a_restart() {
+    let (_temp, data) = data_dir();
+    let ports = Ports::free();
+
+    // First start: makes the cluster, migrates, creates the admin and says how to log in.
+    let mut launcher = Launcher::start(&data, &ports);
+    launcher.ready().await;
+    let banner = launcher.output();
+    assert!(
+        banner.contains("creating a private PostgreSQL cluster"),
+        "{banner}"
+    );
+    assert!(banner.contains("log in as `admin`"), "{banner}");
+    assert!(
+        banner.contains(&format!("http://127.0.0.1:{}/", ports.web)),
+        "{banner}"
+    );
+    let password = std::fs::read_to_string(data.join("initial-admin-password"))
+        .expect("the generated password is kept in the data directory");
+    let password = password.trim().to_owned();
+    assert!(banner.contains(&password), "the banner shows the password");
+
+    let client = login(&launcher, &password).await;
+    let dashboard = client
+        .get(launcher.url("/"))
+        .send()
+        .await
+        .expect("dashboard");
+    assert_eq!(dashboard.status(), 200);
+    assert!(dashboard.text().await.expect("html").contains("<html"));
+
+    // A stand on TCP, another on websockets, through the embedded broker into the database.
+    publish_tcp(launcher.mqtt, "tcp-stand/inbound", status("200")).await;
+    publish_ws(launcher.mqtt_ws, "ws-stand/inbound", &status("202"));
+    let expected = vec![
+        ("tcp-stand".to_owned(), "200".to_owned()),
+        ("ws-stand".to_owned(), "202".to_owned()),
+    ];
+    wait_for("both stands in the API", Duration::from_secs(30), || {
+        let (client, launcher, expected) = (&client, &launcher, &expected);
+        async move {
+            let mut codes = stand_codes(client, launcher).await;
+            codes.sort();
+            (codes == *expected).then_some(())
+        }
+    })
+    .await;
+
+    // SIGTERM stops everything, the private cluster included.
+    let status = launcher.stop();
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        !data.join("postgres/postmaster.pid").exists(),
+        "the private cluster is stopped on exit"
+    );
+
+    // Second start on the same directory: same data, same admin, no new password.
+    let mut launcher = Launcher::start(&data, &ports);
+    launcher.ready().await;
+    let banner = launcher.output();
+    assert!(
+        !banner.contains("creating a private PostgreSQL cluster"),
+        "{banner}"
+    );
+    assert!(!banner.contains("log in as `admin`"), "{banner}");
+    let client = login(&launcher, &password).await;
+    let mut codes = stand_codes(&client, &launcher).await;
+    codes.sort();
+    assert_eq!(codes, expected, "the stands survived the restart");
+    assert!(launcher.stop().success());
+}
+
+#[tokio::test]
+async fn a_taken_port_is_a_clear_error_naming_the_setting() {
+    let (_temp, data) = data_dir();
+    let ports = Ports::free();
+    let _taken = std::net::TcpListener::bind(("127.0.0.1", ports.mqtt)).expect("take the port");
+    let out = launcher_command(&data, &ports)
+        .output()
+        .expect("run standhub");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        text.contains(&format!("127.0.0.1:{}", ports.mqtt)),
+        "{text}"
+    );
+    assert!(text.contains("MQTT_BIND"), "{text}");
+    assert!(
+        !data.join("postgres").exists(),
+        "nothing is started before the ports are checked"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_postgresql_installation_says_what_to_do() {
+    let (temp, data) = data_dir();
+    let ports = Ports::free();
+    let out = launcher_command(&data, &ports)
+        .env("PG_BIN_DIR", temp.path().join("no-postgres-here"))
+        .output()
+        .expect("run standhub");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(text.contains("apt-get install postgresql"), "{text}");
+    assert!(text.contains("DATABASE_URL"), "{text}");
+}
+
+#[tokio::test]
+async fn a_bad_setting_names_the_variable() {
+    let (_temp, data) = data_dir();
+    let ports = Ports::free();
+    let out = launcher_command(&data, &ports)
+        .env("WEB_BIND", "not-an-address")
+        .output()
+        .expect("run standhub");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(text.contains("WEB_BIND"), "{text}");
+}
