@@ -108,6 +108,14 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
         stop.clone().cancelled_owned(),
     ));
 
+    // "Running" means ready to ingest: the handler has subscribed (or 10 s passed).
+    let mut subscriptions = handler.subscriptions.clone();
+    if tokio::time::timeout(Duration::from_secs(10), subscriptions.wait_for(|n| *n > 0))
+        .await
+        .is_err()
+    {
+        tracing::warn!("the message handler has not subscribed yet; it keeps trying");
+    }
     print_banner(&options, &db, admin.as_ref());
 
     let mut web_task = web_task;
@@ -151,10 +159,19 @@ fn bind(addr: SocketAddr, what: &str) -> anyhow::Result<StdListener> {
 
 fn start_broker(options: &Options) -> anyhow::Result<()> {
     let config = broker::BrokerConfig::new(options.mqtt_bind, Some(options.mqtt_ws_bind));
-    // rumqttd binds in its own thread; the ports were checked free above, and the services
-    // reconnect with back-off should they come first.
     broker::spawn(config).context("cannot start the embedded MQTT broker")?;
-    Ok(())
+    // rumqttd binds in its own thread: wait until it accepts, so the services find it at once.
+    let probe = SocketAddr::from(([127, 0, 0, 1], options.mqtt_bind.port()));
+    for _ in 0..200 {
+        if std::net::TcpStream::connect_timeout(&probe, Duration::from_millis(100)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    anyhow::bail!(
+        "the embedded MQTT broker did not start listening on {}",
+        options.mqtt_bind
+    )
 }
 
 /// The message for a service that ended before the launcher asked it to.
