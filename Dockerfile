@@ -25,9 +25,10 @@ ENV CARGO_TERM_COLOR=never SQLX_OFFLINE=true
 # 1. Dependencies only: cached as long as the manifests and the lock file are unchanged.
 COPY --from=skeleton /app/ ./
 RUN cargo build --release --locked --workspace --bins
-# 2. The real sources. Touch them so Cargo rebuilds the workspace crates over the stubs.
+# 2. The real sources. Touch them so Cargo rebuilds the workspace crates (and the vendored
+#    rumqttc, a path dependency) over the stubs.
 COPY . .
-RUN find crates -name '*.rs' -exec touch {} + \
+RUN find crates vendor -name '*.rs' -exec touch {} + \
  && cargo build --release --locked --workspace --bins \
  && mkdir -p /out/bin \
  && find target/release -maxdepth 1 -type f -perm -u+x -exec cp {} /out/bin/ \; \

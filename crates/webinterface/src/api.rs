@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/rejected", get(rejected))
         .route("/api/users", get(list_users).post(create_user))
         .route("/api/tokens", post(create_token))
+        .route("/api/jobs", get(job_runs))
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -417,4 +418,10 @@ async fn create_token(
         StatusCode::CREATED,
         Json(json!({"token": token, "username": user.username})),
     ))
+}
+
+/// The scheduler's latest job runs, newest first (admins).
+async fn job_runs(State(state): State<AppState>, _a: Admin) -> Result<Json<Value>> {
+    let runs = domain::store::jobs::recent_job_runs(state.pool(), 200).await?;
+    Ok(Json(json!({ "items": runs })))
 }

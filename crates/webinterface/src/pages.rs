@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/password", post(admin_user_password))
         .route("/admin/tokens", post(admin_token_create))
         .route("/admin/tokens/{id}/revoke", post(admin_token_revoke))
+        .route("/admin/jobs", get(admin_jobs))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }
@@ -1069,6 +1070,55 @@ async fn js() -> impl IntoResponse {
         ],
         include_str!("../static/app.js"),
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduler job runs
+
+/// How many job runs the admin page lists.
+const JOB_RUNS_SHOWN: i64 = 200;
+
+struct JobRunRow {
+    job: String,
+    instance: String,
+    started_at: String,
+    took: String,
+    outcome: String,
+    rows_touched: i64,
+    error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_jobs.html")]
+struct AdminJobsPage {
+    nav: Option<Nav>,
+    notice: Option<String>,
+    problem: Option<String>,
+    runs: Vec<JobRunRow>,
+}
+
+async fn admin_jobs(State(state): State<AppState>, Admin(a): Admin) -> PageResult<AdminJobsPage> {
+    let runs = domain::store::jobs::recent_job_runs(state.pool(), JOB_RUNS_SHOWN).await?;
+    Ok(AdminJobsPage {
+        nav: nav(&a),
+        notice: None,
+        problem: None,
+        runs: runs
+            .into_iter()
+            .map(|r| JobRunRow {
+                took: match r.finished_at {
+                    Some(end) => format!("{} ms", (end - r.started_at).num_milliseconds()),
+                    None => "—".into(),
+                },
+                started_at: time(Some(r.started_at)),
+                job: r.job,
+                instance: r.instance,
+                outcome: r.outcome,
+                rows_touched: r.rows_touched,
+                error: r.error,
+            })
+            .collect(),
+    })
 }
 
 #[cfg(test)]

@@ -131,6 +131,8 @@ async fn each_role_is_allowed_and_refused_where_it_should_be() {
         ("GET", "/admin/stands", None, Role::Admin),
         ("GET", "/admin/stands/s1", None, Role::Admin),
         ("GET", "/admin/users", None, Role::Admin),
+        ("GET", "/admin/jobs", None, Role::Admin),
+        ("GET", "/api/jobs", None, Role::Admin),
     ];
     for (method, path, body, least) in routes {
         for (role, token) in [
@@ -802,4 +804,57 @@ async fn api_shapes_and_metrics() {
     ] {
         assert!(text.contains(name), "missing {name} in\n{text}");
     }
+}
+
+#[tokio::test]
+async fn admins_see_the_scheduler_job_runs_with_their_errors_escaped() {
+    let app = App::start().await;
+    let mut conn = app.db.pool.acquire().await.expect("connection");
+    use domain::store::jobs;
+    let ok = jobs::start_job_run(&mut conn, "retention", "sched-a")
+        .await
+        .expect("start");
+    jobs::finish_job_run(&mut conn, ok, Ok(7))
+        .await
+        .expect("finish");
+    let bad = jobs::start_job_run(&mut conn, "prune", "sched-a")
+        .await
+        .expect("start");
+    jobs::finish_job_run(&mut conn, bad, Err("<b>disk full</b>"))
+        .await
+        .expect("finish");
+    drop(conn);
+    let admin = app.token("admin1", Role::Admin).await;
+
+    let api: Value = app
+        .client()
+        .get(app.url("/api/jobs"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("api")
+        .json()
+        .await
+        .expect("json");
+    let items = api["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["job"], "prune", "newest first");
+    assert_eq!(items[0]["outcome"], "failed");
+    assert_eq!(items[0]["error"], "<b>disk full</b>");
+    assert_eq!(items[1]["outcome"], "ok");
+    assert_eq!(items[1]["rows_touched"], 7);
+
+    let html = app
+        .client()
+        .get(app.url("/admin/jobs"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("retention") && html.contains("prune"));
+    assert!(html.contains("disk full"), "the error is shown");
+    assert!(!html.contains("<b>disk full</b>"), "errors are escaped");
 }
