@@ -352,12 +352,36 @@ async fn prune_deletes_old_history_but_never_a_stands_newest_status() {
     let j_old_running = job_run(now() - Duration::days(31), "running").await;
     let j_new = job_run(now() - Duration::days(29), "failed").await;
 
+    let receipt = |at: DateTime<Utc>| async move {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO inbound_receipts (client_id, connection, packet_id, payload_hash,
+                                           stored_at)
+             VALUES ('handler', 1, 7, '\\x00', $1) RETURNING id",
+        )
+        .bind(at)
+        .fetch_one(pool)
+        .await
+        .expect("receipt")
+    };
+    let receipt_cut = now() - Duration::days(domain::store::jobs::RECEIPT_KEEP_DAYS);
+    let _r_old = receipt(receipt_cut - Duration::seconds(1)).await;
+    let r_at_limit = receipt(receipt_cut).await;
+    let r_new = receipt(now()).await;
+
     let mut conn = pool.acquire().await.expect("connection");
     let n = jobs::prune::run(&mut conn, now(), &limits)
         .await
         .expect("prune");
 
-    assert_eq!(n, 4 + 1 + 1, "status history, quarantine, job runs");
+    assert_eq!(
+        n,
+        4 + 1 + 1 + 1,
+        "status history, quarantine, job runs, receipts"
+    );
+    assert_eq!(
+        ids(pool, "SELECT id FROM inbound_receipts").await,
+        BTreeSet::from([r_at_limit, r_new])
+    );
     assert_eq!(
         ids(pool, "SELECT id FROM status_history").await,
         BTreeSet::from([s1_at_limit, s1_new, s2_newest, s3_only, s4_second])

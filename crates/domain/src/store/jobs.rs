@@ -159,6 +159,23 @@ pub async fn prune_job_runs(
     Ok(done.rows_affected())
 }
 
+/// How long an unfinished QoS 2 receipt is kept: a receipt is deleted when the broker's PUBREL
+/// completes the exchange, so one this old belongs to a session the broker has long dropped.
+pub const RECEIPT_KEEP_DAYS: i64 = 7;
+
+/// Deletes QoS 2 receipts stored before `now - RECEIPT_KEEP_DAYS` (left by exchanges that
+/// never completed, e.g. a broker that lost its sessions).
+pub async fn prune_receipts(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM inbound_receipts WHERE stored_at < $1")
+        .bind(now - Duration::days(RECEIPT_KEEP_DAYS))
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 async fn notify(conn: &mut PgConnection, notes: &[String]) -> Result<(), sqlx::Error> {
     if !notes.is_empty() {
         sqlx::query("SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n")
