@@ -90,10 +90,7 @@ impl Writer {
             let Some(report) = self.write(batch, &mut stop).await else {
                 break;
             };
-            totals.statuses += report.statuses;
-            totals.results += report.results;
-            totals.quarantined += report.quarantined;
-            totals.duplicates += report.duplicates;
+            totals += report;
             if last_report.elapsed() > Duration::from_secs(30) {
                 tracing::info!(?totals, "stored since start");
                 last_report = Instant::now();
@@ -161,10 +158,7 @@ impl Writer {
                         }
                     };
                     released.clear();
-                    total.statuses += report.statuses;
-                    total.results += report.results;
-                    total.quarantined += report.quarantined;
-                    total.duplicates += report.duplicates;
+                    total += report;
                 }
                 total
             }

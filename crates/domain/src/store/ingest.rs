@@ -62,6 +62,15 @@ pub struct BatchReport {
     pub duplicates: usize,
 }
 
+impl std::ops::AddAssign for BatchReport {
+    fn add_assign(&mut self, other: Self) {
+        self.statuses += other.statuses;
+        self.results += other.results;
+        self.quarantined += other.quarantined;
+        self.duplicates += other.duplicates;
+    }
+}
+
 /// How the batch is written.
 #[derive(Debug, Clone)]
 pub struct BatchOptions<'a> {
