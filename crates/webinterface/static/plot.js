@@ -101,6 +101,8 @@
     var y0 = Infinity, y1 = -Infinity, i;
     for (i = 0; i < n; i++) { if (d.y[i] < y0) { y0 = d.y[i]; } if (d.y[i] > y1) { y1 = d.y[i]; } }
     if (!isFinite(y0)) { y0 = 0; y1 = 1; }
+    // A spectrum's exact zeros sit at the floor (-300 dB): show a useful range under the peak.
+    if (this.opts.range && y1 - y0 > this.opts.range) { y0 = y1 - this.opts.range; }
     if (y1 === y0) { y0 -= 1; y1 += 1; }
     var padY = (y1 - y0) * 0.05; y0 -= padY; y1 += padY;
     this.x0 = x0; this.x1 = x1;
@@ -152,6 +154,8 @@
     }
     this.box.setAttribute("data-drawn", "true");
     this.box.setAttribute("data-points", String(n));
+    this.box.setAttribute("data-x0", String(x0));
+    this.box.setAttribute("data-x1", String(x1));
   };
 
   function getJson(url) {
@@ -177,7 +181,7 @@
       }
       if (spec) {
         new Plot(spec, {
-          title: spec.getAttribute("data-title"), points: s.spectrum, color: "#b5521b", xScale: 1,
+          title: spec.getAttribute("data-title"), points: s.spectrum, color: "#b5521b", xScale: 1, range: 200,
           xLabel: rate ? "frequency (Hz)" : "frequency (cycles/sample)", yLabel: "power (dB)"
         });
       }
