@@ -116,7 +116,7 @@ pub fn spectrum(values: &[f64], rate: Option<f64>) -> Points {
     };
     for (k, c) in buf.iter().take(half + 1).enumerate() {
         // Bin 0 and, for even n, bin n/2 have no mirror image.
-        let mirrored = k != 0 && !(n % 2 == 0 && k == half);
+        let mirrored = k != 0 && !(n.is_multiple_of(2) && k == half);
         let power = c.norm_sqr() * norm * if mirrored { 2.0 } else { 1.0 };
         out.x.push(k as f64 * scale);
         out.y.push(db(power));
