@@ -6,10 +6,12 @@
 //! `BENCH_POINTS=10000,100000` to choose sizes, `BENCH_REPEAT=3` for repetitions).
 //!
 //! Time: from sending the request to the last byte of the body, median of the repetitions.
-//! Memory: the growth of this process' peak resident set while serving one request (the peak
-//! is reset through `/proc/self/clear_refs` before each request). The process also holds the
-//! HTTP client, which discards the body as it arrives; PostgreSQL runs in its own processes
-//! and is not counted.
+//! Memory: each request is served by a fresh process (this binary again, started with
+//! `--serve-one`) that starts the app in-process, warms it up with a small request, then
+//! sends the measured one; the figure is that process' peak resident set (`VmHWM`) minus its
+//! resident set just before the request, so memory kept by earlier requests cannot hide a
+//! peak. The process also holds the HTTP client, which discards the body as it arrives;
+//! PostgreSQL runs in its own processes and is not counted.
 
 use std::time::{Duration, Instant};
 
@@ -113,8 +115,40 @@ async fn measure(client: &reqwest::Client, url: &str, token: &str) -> (Duration,
     (took, size, peak.saturating_sub(before))
 }
 
+/// The child: serve `path` once from an in-process app on `db_url`; print
+/// `millis bytes peak_kib`.
+async fn serve_one(db_url: &str, path: &str, token: &str, warm: &str) {
+    let pool = domain::store::connect(db_url, 8).await.expect("db");
+    let config = Config::new(db_url, "mqtt://127.0.0.1:1".parse().expect("url"));
+    let state = AppState::new(pool, config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(webinterface::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .expect("client");
+    // Warm up connections, templates and the allocator on a small result of the same kind.
+    measure(&client, &format!("{base}{warm}"), token).await;
+    let (took, size, peak) = measure(&client, &format!("{base}{path}"), token).await;
+    println!("{} {size} {peak}", took.as_secs_f64() * 1000.0);
+    let _ = stop.send(());
+    let _ = server.await;
+}
+
 #[tokio::main]
 async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--serve-one") {
+        let a = &args[i + 1..];
+        serve_one(&a[0], &a[1], &a[2], &a[3]).await;
+        return;
+    }
     let sizes: Vec<usize> = std::env::var("BENCH_POINTS")
         .unwrap_or_else(|_| "10000,100000,1000000".into())
         .split(',')
@@ -129,8 +163,6 @@ async fn main() {
         eprintln!("note: /proc/self/clear_refs is not writable; memory figures are process peaks");
     }
     let db = TestDb::new().await;
-    let config = Config::new(&db.url, "mqtt://127.0.0.1:1".parse().expect("url"));
-    let state = AppState::new(db.pool.clone(), config);
     let hash = webinterface::auth::hash_password("bench password").expect("hash");
     users::create(&db.pool, "bench", "", &hash, Role::Viewer)
         .await
@@ -142,46 +174,63 @@ async fn main() {
     let token = webinterface::auth::create_token(&db.pool, &user, "bench")
         .await
         .expect("token");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(webinterface::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(600))
-        .build()
-        .expect("client");
+    let small = seed(&db.pool, 100).await;
+    let exe = std::env::current_exe().expect("own path");
 
-    println!("| points | request | time (median of {repeat}) | body | peak memory growth |");
+    println!("| points | request | time (median of {repeat}) | body | peak memory growth (max) |");
     println!("|---:|---|---:|---:|---:|");
     for &n in &sizes {
         let id = seed(&db.pool, n).await;
         let requests = [
-            ("page HTML", format!("/results/{id}")),
-            ("plot data", format!("/api/results/{id}/plot")),
-            ("CSV", format!("/results/{id}.csv")),
-            ("xlsx", format!("/results/{id}.xlsx")),
+            (
+                "page HTML",
+                format!("/results/{id}"),
+                format!("/results/{small}"),
+            ),
+            (
+                "plot data",
+                format!("/api/results/{id}/plot"),
+                format!("/api/results/{small}/plot"),
+            ),
+            (
+                "CSV",
+                format!("/results/{id}.csv"),
+                format!("/results/{small}.csv"),
+            ),
+            (
+                "xlsx",
+                format!("/results/{id}.xlsx"),
+                format!("/results/{small}.xlsx"),
+            ),
         ];
-        for (what, path) in requests {
-            let url = format!("{base}{path}");
-            let mut runs = Vec::new();
+        for (what, path, warm) in requests {
+            let mut runs: Vec<(f64, u64, u64)> = Vec::new();
             for _ in 0..repeat {
-                runs.push(measure(&client, &url, &token).await);
+                let out = std::process::Command::new(&exe)
+                    .args(["--serve-one", &db.url, &path, &token, &warm])
+                    .output()
+                    .expect("child");
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let line = String::from_utf8_lossy(&out.stdout);
+                let f: Vec<&str> = line.split_whitespace().collect();
+                runs.push((
+                    f[0].parse().expect("ms"),
+                    f[1].parse().expect("bytes"),
+                    f[2].parse().expect("kib"),
+                ));
             }
-            runs.sort_by_key(|r| r.0);
-            let (took, size, _) = runs[runs.len() / 2];
+            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let (ms, size, _) = runs[runs.len() / 2];
             let mem = runs.iter().map(|r| r.2).max().unwrap_or(0);
             println!(
-                "| {n} | {what} | {:.1} ms | {:.1} KiB | {:.1} MiB |",
-                took.as_secs_f64() * 1000.0,
+                "| {n} | {what} | {ms:.1} ms | {:.1} KiB | {:.1} MiB |",
                 size as f64 / 1024.0,
                 mem as f64 / 1024.0
             );
         }
     }
-    let _ = stop.send(());
-    let _ = server.await;
 }
