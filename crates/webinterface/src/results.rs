@@ -332,10 +332,23 @@ async fn api_plot(
     })))
 }
 
+/// A window of samples; strings so a bad number is our JSON 400, not the extractor's text.
 #[derive(serde::Deserialize)]
 struct Window {
-    from: Option<f64>,
-    to: Option<f64>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn sample_index(name: &str, raw: Option<&str>) -> Result<Option<f64>> {
+    raw.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| Error::BadRequest(format!("{name}={s:?} is not a sample index")))
+        })
+        .transpose()
 }
 
 async fn api_window(
@@ -345,6 +358,8 @@ async fn api_window(
     Query(w): Query<Window>,
 ) -> Result<Json<plot::Points>> {
     let id = result_id(&id)?;
+    let from = sample_index("from", w.from.as_deref())?;
+    let to = sample_index("to", w.to.as_deref())?;
     let missing = || Error::NotFound(format!("result {id} has no numeric series {position:?}"));
     let pos: i32 = position.parse().map_err(|_| missing())?;
     let values = results::series_values(state.pool(), id, pos)
@@ -352,8 +367,8 @@ async fn api_window(
         .ok_or_else(missing)?;
     let len = values.len() as f64;
     let clamp = |v: f64| v.clamp(0.0, len) as usize;
-    let from = clamp(w.from.unwrap_or(0.0).floor());
-    let to = clamp(w.to.unwrap_or(len).ceil() + 1.0);
+    let from = clamp(from.unwrap_or(0.0).floor());
+    let to = clamp(to.unwrap_or(len).ceil() + 1.0);
     let points =
         tokio::task::spawn_blocking(move || plot::downsample(&values, from, to, plot::PLOT_POINTS))
             .await
@@ -442,7 +457,8 @@ async fn result_file(
     if let Some(id) = file.strip_suffix(".xlsx") {
         return Ok(xlsx_download(&state, result_id(id)?).await?);
     }
-    let page = result_page(&state, &a, result_id(&file)?, q.kept).await?;
+    let kept = q.kept.map(|k| k == "true");
+    let page = result_page(&state, &a, result_id(&file)?, kept).await?;
     Ok(page.into_response())
 }
 
@@ -627,7 +643,7 @@ const RAW_SHOWN: usize = 10_000;
 
 #[derive(serde::Deserialize)]
 struct PageNotice {
-    kept: Option<bool>,
+    kept: Option<String>,
 }
 
 async fn result_page(

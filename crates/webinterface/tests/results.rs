@@ -317,6 +317,29 @@ async fn the_result_page_shows_master_data_and_escapes_html() {
         plot["series"][0]["spectrum"]["x"],
         json!([0.0, 250.0 / 3.0])
     );
+    // A zoom window, and refusals in JSON.
+    let w: Value = c
+        .get(app.url(&format!("/api/results/{id}/series/0?from=1&to=2")))
+        .send()
+        .await
+        .expect("window")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(w, json!({"x": [1.0, 2.0], "y": [2.0, 3.0]}));
+    for (path, status) in [
+        (
+            format!("/api/results/{id}/series/0?from=abc"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (format!("/api/results/{id}/series/1"), StatusCode::NOT_FOUND),
+        (format!("/api/results/{id}/series/x"), StatusCode::NOT_FOUND),
+    ] {
+        let r = c.get(app.url(&path)).send().await.expect("get");
+        assert_eq!(r.status(), status, "{path}");
+        let e: Value = r.json().await.expect("json error");
+        assert!(e["error"].is_string(), "{path}");
+    }
 }
 
 #[tokio::test]
@@ -609,4 +632,67 @@ async fn the_quarantine_shows_payloads_safely_and_gives_the_raw_bytes() {
         .await
         .expect("get");
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn large_unequal_series_round_trip_through_both_downloads() {
+    let app = App::start().await;
+    app.stand("rig1", "ready").await;
+    let token = app.token("viola", Role::Viewer).await;
+    // Values with full 17-digit mantissas, so any rounding on the way shows.
+    let long: Vec<f64> = (0..150_000)
+        .map(|i| (i as f64 * 0.731).sin() * 1e3 / 7.0)
+        .collect();
+    let short: Vec<f64> = (0..70_000).map(|i| (i as f64).sqrt() * -1e-7).collect();
+    let data = format!(
+        r#"{{"long": {}, "short": {}}}"#,
+        serde_json::to_string(&long).expect("long"),
+        serde_json::to_string(&short).expect("short")
+    );
+    let id = ingest(&app.db.pool, "rig1", &data_message("pc", json!({}), &data))
+        .await
+        .expect("result");
+    let c = app.client();
+    let get = |path: String| {
+        let c = c.clone();
+        let token = token.clone();
+        let url = app.url(&path);
+        async move {
+            let r = c
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("download");
+            assert_eq!(r.status(), StatusCode::OK);
+            r.bytes().await.expect("body").to_vec()
+        }
+    };
+
+    let csv_bytes = get(format!("/results/{id}.csv")).await;
+    let mut reader = csv::Reader::from_reader(csv_bytes.as_slice());
+    let mut rows = 0;
+    for (i, row) in reader.records().enumerate() {
+        let row = row.expect("row");
+        let a: f64 = row[0].parse().expect("long value");
+        assert_eq!(a.to_bits(), long[i].to_bits(), "long, row {i}");
+        match short.get(i) {
+            Some(b) => assert_eq!(row[1].parse::<f64>().expect("short").to_bits(), b.to_bits()),
+            None => assert!(row[1].is_empty(), "row {i}"),
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, long.len());
+
+    let xlsx = get(format!("/results/{id}.xlsx")).await;
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(xlsx)).expect("xlsx");
+    let sheet = wb.worksheet_range("Data").expect("Data");
+    assert_eq!(sheet.height(), long.len() + 1);
+    for (i, row) in sheet.rows().skip(1).enumerate() {
+        assert_eq!(row[0], Data::Float(long[i]), "long, row {i}");
+        match short.get(i) {
+            Some(b) => assert_eq!(row[1], Data::Float(*b), "short, row {i}"),
+            None => assert_eq!(row[1], Data::Empty, "row {i}"),
+        }
+    }
 }
