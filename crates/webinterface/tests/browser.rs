@@ -374,6 +374,8 @@ async fn a_million_point_result_opens_plotted_and_zooms() {
     let opened = started.elapsed();
     assert_eq!(drawn, "true");
     eprintln!("1,000,000-point result page plotted in {opened:?}");
+    let shot = c.screenshot().await.expect("screenshot");
+    std::fs::write(shots.join("result-1m-top.png"), shot).expect("write");
     let points: usize = wait_attr(&c, time_plot, "data-points", Duration::from_secs(5))
         .await
         .parse()

@@ -696,3 +696,68 @@ async fn large_unequal_series_round_trip_through_both_downloads() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_result_of_a_run_shows_who_started_it_and_keeps_the_runs_choice() {
+    let app = App::start().await;
+    app.stand("rig1", "ready").await;
+    app.user("viola", Role::Viewer).await;
+    let run: i64 = sqlx::query_scalar(
+        "INSERT INTO runs (stand_id, requested_by, keep) VALUES ('rig1', 'olga', true) RETURNING id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("run");
+    let id = ingest(
+        &app.db.pool,
+        "rig1",
+        &data_message("rig1-pc", json!({"sampleRate": 20}), r#"{"v": [1, 2]}"#),
+    )
+    .await
+    .expect("result");
+    let (c, _) = app.login("viola").await;
+    let body: Value = c
+        .get(app.url(&format!("/api/results/{id}")))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["run"], run);
+    assert_eq!(body["requested_by"], "olga");
+    assert_eq!(body["keep"], true, "the run asked to keep it");
+    let list: Value = c
+        .get(app.url("/api/results?user=olga&kept=true"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["requested_by"], "olga");
+    let html = c
+        .get(app.url(&format!("/results/{id}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("<dd data-field=\"started_by\">olga</dd>"),
+        "{html}"
+    );
+    assert!(html.contains("20 Hz"));
+    assert!(html.contains("kept forever"));
+    let list_html = c
+        .get(app.url("/results"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(list_html.contains("olga (sent by rig1-pc)"));
+}
