@@ -52,6 +52,21 @@ pub fn router() -> Router<AppState> {
         .route("/static/plot.js", get(plot_js))
 }
 
+/// Plot data and downloads of big results at a time: each holds a whole series in memory
+/// (8 bytes a point, and the FFT's buffers), so many at once are queued, not all run.
+const HEAVY_AT_ONCE: usize = 2;
+
+async fn heavy_permit() -> Result<tokio::sync::OwnedSemaphorePermit> {
+    static HEAVY: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> =
+        std::sync::OnceLock::new();
+    HEAVY
+        .get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(HEAVY_AT_ONCE)))
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| Error::Internal(e.into()))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parsing the edge: ids, filters, paging
 
@@ -300,6 +315,7 @@ async fn api_plot(
     let id = result_id(&id)?;
     let d = find(&state, id).await?;
     let rate = plot::sample_rate(d.parameters.as_ref());
+    let _permit = heavy_permit().await?;
     let mut out = Vec::new();
     // One series at a time, so only one full array is in memory.
     for s in results::series(state.pool(), id, false).await? {
@@ -381,9 +397,12 @@ async fn api_window(
 
 async fn csv_download(state: &AppState, id: i64) -> Result<Response> {
     find(state, id).await?;
+    let permit = heavy_permit().await?;
     let columns = export::columns(results::series(state.pool(), id, true).await?);
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(4);
     tokio::task::spawn_blocking(move || {
+        // Held until the last chunk is handed over (or the client leaves).
+        let _permit = permit;
         let written = export::write_csv(&columns, |chunk| {
             tx.blocking_send(Ok(axum::body::Bytes::from(chunk))).is_ok()
         });
@@ -408,8 +427,10 @@ async fn csv_download(state: &AppState, id: i64) -> Result<Response> {
 
 async fn xlsx_download(state: &AppState, id: i64) -> Result<Response> {
     let detail = find(state, id).await?;
+    let permit = heavy_permit().await?;
     let columns = export::columns(results::series(state.pool(), id, true).await?);
     let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File> {
+        let _permit = permit;
         let mut tmp = tempfile::tempfile().map_err(|e| Error::Internal(e.into()))?;
         export::write_xlsx(&detail, &columns, &mut tmp).map_err(|e| match e {
             export::XlsxExportError::TooLong(..) => Error::BadRequest(e.to_string()),

@@ -632,6 +632,36 @@ async fn the_quarantine_shows_payloads_safely_and_gives_the_raw_bytes() {
         .await
         .expect("get");
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Too large to keep: the page says so and the download explains.
+    let big: i64 = sqlx::query_scalar(
+        "INSERT INTO quarantine (topic, reason, size, payload)
+         VALUES ('rig1/inbound', 'too big', 99999999, NULL) RETURNING id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("insert");
+    let html = c
+        .get(app.url("/rejected"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("too large: not kept"));
+    let r = c
+        .get(app.url(&format!("/api/rejected/{big}/payload")))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let e: Value = r.json().await.expect("json");
+    assert!(
+        e["error"]
+            .as_str()
+            .expect("message")
+            .contains("only its size")
+    );
 }
 
 #[tokio::test]
