@@ -481,5 +481,31 @@ async fn a_million_point_result_opens_plotted_and_zooms() {
     wait_attr(&c, time_plot, "data-drawn", Duration::from_secs(5)).await;
     let shot = c.screenshot().await.expect("screenshot");
     std::fs::write(shots.join("result-1m.png"), shot).expect("write");
+
+    // The list and the quarantine, for a person to look at.
+    c.goto(&app.url("/results?stand=rig1")).await.expect("list");
+    assert_eq!(
+        text_of(&c, &format!("#result-{id} td[data-label=Points]")).await,
+        "1000003"
+    );
+    let shot = c.screenshot().await.expect("screenshot");
+    std::fs::write(shots.join("results-list.png"), shot).expect("write");
+    assert!(
+        ingest(&app.db.pool, "rig1", &[0xff, 0x00, b'<', b'i', b'>'])
+            .await
+            .is_none()
+    );
+    assert!(
+        ingest(&app.db.pool, "rig1", br#"{"msgType": "<i>x</i>"}"#)
+            .await
+            .is_none()
+    );
+    c.goto(&app.url("/rejected")).await.expect("rejected");
+    c.wait()
+        .for_element(Locator::Css("pre.payload-hex"))
+        .await
+        .expect("hex payload");
+    let shot = c.screenshot().await.expect("screenshot");
+    std::fs::write(shots.join("rejected.png"), shot).expect("write");
     c.close().await.expect("close");
 }
