@@ -9,7 +9,8 @@
 //! - [`events`]: `LISTEN` on the store's channel, fanned out to server-sent-event clients;
 //! - [`api`]: the JSON API under `/api/`;
 //! - [`pages`]: the askama pages (login, dashboard, stand, rejected messages, admin);
-//! - [`results`]: the slot for the results routes (pages, API, downloads);
+//! - [`results`]: the results list and result pages (plots, FFT), `/api/results…`, the CSV
+//!   and Excel downloads, keep/delete, and raw payloads of rejected messages;
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`;
 //! - [`cli`]: the operator commands of the `webinterface` binary.
 //!

@@ -52,15 +52,18 @@ pub fn router() -> Router<AppState> {
         .route("/static/plot.js", get(plot_js))
 }
 
-/// Plot data and downloads of big results at a time: each holds a whole series in memory
-/// (8 bytes a point, and the FFT's buffers), so many at once are queued, not all run.
-const HEAVY_AT_ONCE: usize = 2;
+/// How many plot computations, and how many downloads, run at a time: each holds whole
+/// series in memory (8 bytes a point, and the FFT's buffers), so a crowd is queued instead of
+/// all running at once. Separate pools, so slow download clients never hold up the plots.
+const PLOTS_AT_ONCE: usize = 2;
+const DOWNLOADS_AT_ONCE: usize = 4;
 
-async fn heavy_permit() -> Result<tokio::sync::OwnedSemaphorePermit> {
-    static HEAVY: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> =
-        std::sync::OnceLock::new();
-    HEAVY
-        .get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(HEAVY_AT_ONCE)))
+type Pool = std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>>;
+static PLOTS: Pool = std::sync::OnceLock::new();
+static DOWNLOADS: Pool = std::sync::OnceLock::new();
+
+async fn permit(pool: &'static Pool, size: usize) -> Result<tokio::sync::OwnedSemaphorePermit> {
+    pool.get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(size)))
         .clone()
         .acquire_owned()
         .await
@@ -315,7 +318,7 @@ async fn api_plot(
     let id = result_id(&id)?;
     let d = find(&state, id).await?;
     let rate = plot::sample_rate(d.parameters.as_ref());
-    let _permit = heavy_permit().await?;
+    let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
     let mut out = Vec::new();
     // One series at a time, so only one full array is in memory.
     for s in results::series(state.pool(), id, false).await? {
@@ -397,7 +400,7 @@ async fn api_window(
 
 async fn csv_download(state: &AppState, id: i64) -> Result<Response> {
     find(state, id).await?;
-    let permit = heavy_permit().await?;
+    let permit = permit(&DOWNLOADS, DOWNLOADS_AT_ONCE).await?;
     let columns = export::columns(results::series(state.pool(), id, true).await?);
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(4);
     tokio::task::spawn_blocking(move || {
@@ -427,7 +430,7 @@ async fn csv_download(state: &AppState, id: i64) -> Result<Response> {
 
 async fn xlsx_download(state: &AppState, id: i64) -> Result<Response> {
     let detail = find(state, id).await?;
-    let permit = heavy_permit().await?;
+    let permit = permit(&DOWNLOADS, DOWNLOADS_AT_ONCE).await?;
     let columns = export::columns(results::series(state.pool(), id, true).await?);
     let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File> {
         let _permit = permit;
