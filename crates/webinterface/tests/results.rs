@@ -186,6 +186,18 @@ async fn xlsx_round_trips_every_value_with_all_sheets() {
             .contains(".xlsx")
     );
     let body = r.bytes().await.expect("body").to_vec();
+    // The Chart sheet holds a line chart of the numeric series, drawn from the Data sheet.
+    let mut zip = zip::ZipArchive::new(Cursor::new(body.clone())).expect("a zip");
+    let mut chart = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/charts/chart1.xml").expect("a chart"),
+        &mut chart,
+    )
+    .expect("chart xml");
+    assert!(chart.contains("<c:lineChart>"), "{chart}");
+    assert!(chart.contains("Data!$A$2:$A$11"), "series a: {chart}");
+    assert!(chart.contains("Data!$B$2:$B$3"), "series b: {chart}");
+    assert!(!chart.contains("Data!$C$"), "no chart of the text series");
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(body)).expect("an xlsx file");
     assert_eq!(wb.sheet_names(), ["Data", "Chart", "Parameters", "Info"]);
 
