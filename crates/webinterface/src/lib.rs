@@ -53,6 +53,7 @@ struct Inner {
     events: tokio::sync::broadcast::Sender<events::LiveEvent>,
     metrics: health::Metrics,
     shutdown: CancellationToken,
+    plots: results::PlotCache,
 }
 
 impl AppState {
@@ -67,6 +68,7 @@ impl AppState {
                 events,
                 metrics: health::Metrics::new(),
                 shutdown: CancellationToken::new(),
+                plots: results::PlotCache::default(),
                 config,
             }),
         }
@@ -100,6 +102,11 @@ impl AppState {
     /// Cancelled when the server shuts down (ends open event streams).
     pub fn shutdown_token(&self) -> &CancellationToken {
         &self.inner.shutdown
+    }
+
+    /// Plot data of recently opened results.
+    pub fn plot_cache(&self) -> &results::PlotCache {
+        &self.inner.plots
     }
 
     /// The offline limit as a chrono duration for the store's state derivation.

@@ -297,6 +297,7 @@ async fn api_delete(
     if !results::delete(state.pool(), id).await? {
         return Err(Error::NotFound(format!("no result {id}")));
     }
+    state.plot_cache().put(id, None);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -310,13 +311,50 @@ struct SeriesPlot {
     spectrum: plot::Points,
 }
 
+/// The plot data of the last few results opened, as sent: a result never changes, so a
+/// second look (or another viewer) costs no FFT. One per [`AppState`].
+#[derive(Default)]
+pub struct PlotCache {
+    entries: std::sync::Mutex<std::collections::VecDeque<(i64, axum::body::Bytes)>>,
+}
+
+impl PlotCache {
+    /// Results whose plot data is kept.
+    const SIZE: usize = 16;
+
+    fn get(&self, id: i64) -> Option<axum::body::Bytes> {
+        let cache = self.entries.lock().ok()?;
+        cache.iter().find(|(k, _)| *k == id).map(|(_, v)| v.clone())
+    }
+
+    /// Stores (or, with `None`, forgets) a result's plot data.
+    fn put(&self, id: i64, body: Option<axum::body::Bytes>) {
+        if let Ok(mut cache) = self.entries.lock() {
+            cache.retain(|(k, _)| *k != id);
+            if let Some(body) = body {
+                if cache.len() >= Self::SIZE {
+                    cache.pop_front();
+                }
+                cache.push_back((id, body));
+            }
+        }
+    }
+}
+
+fn json_bytes(body: axum::body::Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 async fn api_plot(
     State(state): State<AppState>,
     _u: Viewer,
     Path(id): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     let id = result_id(&id)?;
     let d = find(&state, id).await?;
+    if let Some(body) = state.plot_cache().get(id) {
+        return Ok(json_bytes(body));
+    }
     let rate = plot::sample_rate(d.parameters.as_ref());
     let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
     let mut out = Vec::new();
@@ -343,12 +381,16 @@ async fn api_plot(
             spectrum,
         });
     }
-    Ok(Json(json!({
+    let body = serde_json::to_vec(&json!({
         "rate": rate,
         "time_unit": if rate.is_some() { "s" } else { "samples" },
         "frequency_unit": if rate.is_some() { "Hz" } else { "cycles/sample" },
         "series": out,
-    })))
+    }))
+    .map_err(|e| Error::Internal(e.into()))?;
+    let body = axum::body::Bytes::from(body);
+    state.plot_cache().put(id, Some(body.clone()));
+    Ok(json_bytes(body))
 }
 
 /// A window of samples; strings so a bad number is our JSON 400, not the extractor's text.
@@ -796,6 +838,7 @@ async fn delete_form(
     if !results::delete(state.pool(), id).await? {
         return Err(Error::NotFound(format!("no result {id}")).into());
     }
+    state.plot_cache().put(id, None);
     Ok(Redirect::to(&format!("/results?deleted={id}")).into_response())
 }
 

@@ -522,6 +522,24 @@ async fn keep_and_delete_by_role_and_with_csrf_only() {
         .expect("patch");
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 
+    // Plot data is computed once and then served from the cache, until the result goes.
+    let plot_url = app.url(&format!("/api/results/{id}/plot"));
+    let first = c
+        .get(&plot_url)
+        .bearer_auth(&viewer_token)
+        .send()
+        .await
+        .expect("plot");
+    assert_eq!(first.status(), StatusCode::OK);
+    let first = first.text().await.expect("body");
+    let again = c
+        .get(&plot_url)
+        .bearer_auth(&viewer_token)
+        .send()
+        .await
+        .expect("plot");
+    assert_eq!(again.text().await.expect("body"), first);
+
     // … and through the page's forms, but only with the CSRF token.
     app.user("olga", Role::Operator).await;
     let (oc, csrf) = app.login("olga").await;
@@ -572,6 +590,17 @@ async fn keep_and_delete_by_role_and_with_csrf_only() {
         .expect("form");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], format!("/results?deleted={id}"));
+    let r = c
+        .get(&plot_url)
+        .bearer_auth(&viewer_token)
+        .send()
+        .await
+        .expect("plot");
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "no plot of a deleted result"
+    );
     let series: i64 = sqlx::query_scalar("SELECT count(*) FROM result_series WHERE result_id = $1")
         .bind(id)
         .fetch_one(&app.db.pool)
