@@ -42,6 +42,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/results/{id}/plot", get(api_plot))
         .route("/api/results/{id}/series/{position}", get(api_window))
+        .route(
+            "/api/results/{id}/series/{position}/spectrum",
+            get(api_spectrum_window),
+        )
         .route("/results", get(list_page))
         // `/results/{id}`, `/results/{id}.csv` and `/results/{id}.xlsx` share one segment.
         .route("/results/{file}", get(result_file))
@@ -434,6 +438,41 @@ async fn api_window(
         tokio::task::spawn_blocking(move || plot::downsample(&values, from, to, plot::PLOT_POINTS))
             .await
             .map_err(|e| Error::Internal(e.into()))?;
+    Ok(Json(points))
+}
+
+/// `GET /api/results/{id}/series/{position}/spectrum?from=&to=`: the power spectrum between
+/// two frequencies (in the plot's unit: Hz with a sample rate, else cycles/sample) at full
+/// resolution, reduced to the plot's size only when the window still has more bins.
+async fn api_spectrum_window(
+    State(state): State<AppState>,
+    _u: Viewer,
+    Path((id, position)): Path<(String, String)>,
+    Query(w): Query<Window>,
+) -> Result<Json<plot::Points>> {
+    let id = result_id(&id)?;
+    let from = sample_index("from", w.from.as_deref())?.unwrap_or(f64::NEG_INFINITY);
+    let to = sample_index("to", w.to.as_deref())?.unwrap_or(f64::INFINITY);
+    let d = find(&state, id).await?;
+    let rate = plot::sample_rate(d.parameters.as_ref());
+    let missing = || Error::NotFound(format!("result {id} has no numeric series {position:?}"));
+    let pos: i32 = position.parse().map_err(|_| missing())?;
+    let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
+    let values = results::series_values(state.pool(), id, pos)
+        .await?
+        .ok_or_else(missing)?;
+    let points = tokio::task::spawn_blocking(move || {
+        let full = plot::spectrum(&values, rate);
+        let lo = full.x.partition_point(|&f| f < from);
+        let hi = full.x.partition_point(|&f| f <= to);
+        let window = plot::Points {
+            x: full.x[lo..hi].to_vec(),
+            y: full.y[lo..hi].to_vec(),
+        };
+        plot::downsample_max(&window, plot::PLOT_POINTS)
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))?;
     Ok(Json(points))
 }
 

@@ -1,7 +1,7 @@
 // Stand hub: the result page's plots. A small canvas line plot of our own (no library, no
 // CDN): axes with ticks, hover readout, drag across to zoom in, double-click to zoom out.
 // The server sends at most ~2,000 points per plot (min/max per bucket, so peaks survive);
-// zooming a time plot asks the server for the window at full resolution.
+// zooming asks the server for the window (samples, or frequencies) at full resolution.
 (function () {
   "use strict";
 
@@ -182,7 +182,10 @@
       if (spec) {
         new Plot(spec, {
           title: spec.getAttribute("data-title"), points: s.spectrum, color: "#b5521b", xScale: 1, range: 200,
-          xLabel: rate ? "frequency (Hz)" : "frequency (cycles/sample)", yLabel: "power (dB)"
+          xLabel: rate ? "frequency (Hz)" : "frequency (cycles/sample)", yLabel: "power (dB)",
+          window: function (a, b) {
+            return getJson("/api/results/" + id + "/series/" + s.position + "/spectrum?from=" + a + "&to=" + b);
+          }
         });
       }
     });

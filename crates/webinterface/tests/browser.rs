@@ -464,6 +464,28 @@ async fn a_million_point_result_opens_plotted_and_zooms() {
     .await
     .expect("the full-resolution window arrives");
     eprintln!("zoomed to {zoomed} samples at full resolution");
+    // The spectrum zooms too, with its window computed on the server at full resolution.
+    c.execute(drag, vec![json!(spectrum), json!(70), json!(90)])
+        .await
+        .expect("drag spectrum");
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let x0: f64 = wait_attr(&c, spectrum, "data-x0", Duration::from_secs(5))
+                .await
+                .parse()
+                .unwrap_or(0.0);
+            let x1: f64 = wait_attr(&c, spectrum, "data-x1", Duration::from_secs(5))
+                .await
+                .parse()
+                .unwrap_or(f64::MAX);
+            if x1 - x0 < 200.0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the spectrum zooms in");
     let shot = c.screenshot().await.expect("screenshot");
     std::fs::write(shots.join("result-1m-zoomed.png"), shot).expect("write");
     c.execute(

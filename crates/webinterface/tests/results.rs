@@ -329,6 +329,19 @@ async fn the_result_page_shows_master_data_and_escapes_html() {
         plot["series"][0]["spectrum"]["x"],
         json!([0.0, 250.0 / 3.0])
     );
+    // A spectrum window in Hz at full resolution (3 samples at 250 Hz: bins 0 and 83.3 Hz).
+    let w: Value = c
+        .get(app.url(&format!(
+            "/api/results/{id}/series/0/spectrum?from=50&to=125"
+        )))
+        .send()
+        .await
+        .expect("spectrum window")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(w["x"], json!([250.0 / 3.0]));
+    assert_eq!(w["y"], json!([plot["series"][0]["spectrum"]["y"][1]]));
     // A zoom window, and refusals in JSON.
     let w: Value = c
         .get(app.url(&format!("/api/results/{id}/series/0?from=1&to=2")))
