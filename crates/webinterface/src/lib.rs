@@ -9,7 +9,8 @@
 //! - [`events`]: `LISTEN` on the store's channel, fanned out to server-sent-event clients;
 //! - [`api`]: the JSON API under `/api/`;
 //! - [`pages`]: the askama pages (login, dashboard, stand, rejected messages, admin);
-//! - [`results`]: the slot for the results routes (pages, API, downloads);
+//! - [`results`]: the results list and result pages (plots, FFT), `/api/results…`, the CSV
+//!   and Excel downloads, keep/delete, and raw payloads of rejected messages;
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`;
 //! - [`cli`]: the operator commands of the `webinterface` binary.
 //!
@@ -52,6 +53,7 @@ struct Inner {
     events: tokio::sync::broadcast::Sender<events::LiveEvent>,
     metrics: health::Metrics,
     shutdown: CancellationToken,
+    plots: results::PlotCache,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
                 events,
                 metrics: health::Metrics::new(),
                 shutdown: CancellationToken::new(),
+                plots: results::PlotCache::default(),
                 config,
             }),
         }
@@ -99,6 +102,11 @@ impl AppState {
     /// Cancelled when the server shuts down (ends open event streams).
     pub fn shutdown_token(&self) -> &CancellationToken {
         &self.inner.shutdown
+    }
+
+    /// Plot data of recently opened results.
+    pub fn plot_cache(&self) -> &results::PlotCache {
+        &self.inner.plots
     }
 
     /// The offline limit as a chrono duration for the store's state derivation.

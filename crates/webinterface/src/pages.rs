@@ -61,7 +61,8 @@ pub struct Nav {
     pub csrf: String,
 }
 
-fn nav(a: &Authed) -> Option<Nav> {
+/// The header's user menu for a logged-in user.
+pub(crate) fn nav(a: &Authed) -> Option<Nav> {
     Some(Nav {
         username: a.user.username.clone(),
         role: a.user.role.as_str(),
@@ -529,6 +530,9 @@ async fn start_run(
 // Rejected messages
 
 struct RejectedRow {
+    id: i64,
+    /// `text` (UTF-8), `hex`, or `none` (too large to keep).
+    shown_as: &'static str,
     received_at: String,
     topic: String,
     reason: String,
@@ -576,25 +580,58 @@ async fn rejected_page(
         page,
         items: items
             .into_iter()
-            .map(|r| RejectedRow {
-                received_at: time(Some(r.received_at)),
-                topic: r.topic,
-                reason: r.reason,
-                size: r.size,
-                payload: match r.payload {
-                    None => "(too large: not kept)".into(),
-                    Some(p) => {
-                        let shown = &p[..p.len().min(4096)];
-                        let mut text = String::from_utf8_lossy(shown).into_owned();
-                        if p.len() > shown.len() {
-                            text.push_str(" …");
-                        }
-                        text
-                    }
-                },
+            .map(|r| {
+                let (shown_as, payload) = match &r.payload {
+                    None => ("none", "(too large: not kept)".into()),
+                    Some(p) => show_payload(p),
+                };
+                RejectedRow {
+                    id: r.id,
+                    shown_as,
+                    received_at: time(Some(r.received_at)),
+                    topic: r.topic,
+                    reason: r.reason,
+                    size: r.size,
+                    payload,
+                }
             })
             .collect(),
     })
+}
+
+/// Bytes of a payload shown on the page, at most.
+const PAYLOAD_SHOWN: usize = 4096;
+
+/// A payload as text when it is UTF-8, else as hex bytes (16 to a line); the template
+/// escapes either. Long payloads are cut (the download has them whole).
+fn show_payload(p: &[u8]) -> (&'static str, String) {
+    let cut = p.len() > PAYLOAD_SHOWN;
+    let shown = &p[..p.len().min(PAYLOAD_SHOWN)];
+    let (kind, mut text) = match std::str::from_utf8(shown) {
+        Ok(t) => ("text", t.to_owned()),
+        // A multi-byte character cut at the limit is still text.
+        Err(e) if cut && e.error_len().is_none() => (
+            "text",
+            String::from_utf8_lossy(&shown[..e.valid_up_to()]).into_owned(),
+        ),
+        Err(_) => (
+            "hex",
+            shown
+                .chunks(16)
+                .map(|line| {
+                    line.iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    };
+    if cut {
+        text.push_str(" …");
+    }
+    (kind, text)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1153,6 +1190,24 @@ mod tests {
             keep: None,
         };
         assert!(dup.into_request().is_err());
+    }
+
+    #[test]
+    fn payloads_shown_as_text_or_hex() {
+        assert_eq!(show_payload(b"<b>hi</b>"), ("text", "<b>hi</b>".into()));
+        assert_eq!(
+            show_payload(&[0xff, 0x00, 0x41]),
+            ("hex", "ff 00 41".into())
+        );
+        let long = vec![0u8; 20];
+        let (kind, text) = show_payload(&[&[0xfe][..], &long].concat());
+        assert_eq!(kind, "hex");
+        assert_eq!(text.lines().count(), 2);
+        let mut big = "é".repeat(PAYLOAD_SHOWN).into_bytes();
+        big.truncate(PAYLOAD_SHOWN + 1);
+        let (kind, text) = show_payload(&big);
+        assert_eq!(kind, "text");
+        assert!(text.ends_with(" …"));
     }
 
     #[test]

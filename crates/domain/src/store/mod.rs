@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod login_attempts;
 pub mod outbound;
+pub mod results;
 pub mod runs;
 pub mod sessions;
 pub mod stand_admin;

@@ -241,3 +241,56 @@ fn rand_u64() -> u64 {
     );
     h.finish()
 }
+
+/// Stores a message on `stand`'s inbound topic through the handler's ingest path (schema
+/// check, results and series, or the quarantine); returns the new result's id, if any.
+pub async fn ingest(pool: &sqlx::PgPool, stand: &str, payload: &[u8]) -> Option<i64> {
+    use domain::store::ingest::{BatchOptions, Incoming, Quarantined, write_batch};
+    let validator = domain::ProtocolValidator::bundled().expect("schema");
+    let verdict = validator
+        .parse(payload)
+        .map(|message| domain::Inbound {
+            stand: domain::StandId::parse(stand).expect("stand id"),
+            legacy: false,
+            message,
+        })
+        .map_err(|reason| Quarantined {
+            reason,
+            keep_bytes: true,
+        });
+    let item = Incoming {
+        qos2: None,
+        topic: format!("{stand}/inbound"),
+        payload: axum::body::Bytes::copy_from_slice(payload),
+        payload_hash: [0; 32],
+        received_at: chrono::Utc::now(),
+        verdict,
+    };
+    let opts = BatchOptions {
+        client_id: "test",
+        auto_register: true,
+        session_lost: false,
+    };
+    let report = write_batch(pool, &opts, &[item], &[])
+        .await
+        .expect("ingest");
+    if report.results == 0 {
+        return None;
+    }
+    sqlx::query_scalar("SELECT max(id) FROM results")
+        .fetch_one(pool)
+        .await
+        .expect("result id")
+}
+
+/// A data message's payload.
+pub fn data_message(sent_by: &str, parameters: serde_json::Value, data: &str) -> Vec<u8> {
+    format!(
+        r#"{{"protocolVersion": 1.1, "sentBy": {}, "msgType": "data", "statusCode": "200",
+            "commandList": ["start", "<b>measure</b>"], "parameterObj": {}, "dataObj": {}}}"#,
+        serde_json::Value::from(sent_by),
+        parameters,
+        data
+    )
+    .into_bytes()
+}
