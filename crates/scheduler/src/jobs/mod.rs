@@ -91,6 +91,8 @@ pub async fn run_recorded(job: Job, conn: &mut PgConnection, pool: &PgPool, conf
     }
     .await;
     match outcome {
+        // Most ticks change nothing: only runs that did something are worth an info line.
+        Ok(0) => tracing::debug!(rows = 0, "job run finished"),
         Ok(rows) => tracing::info!(rows, "job run finished"),
         Err(e) => {
             let error = e.to_string();
