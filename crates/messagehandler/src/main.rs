@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(messagehandler::run(
         config,
-        messagehandler::shutdown_signal(),
+        domain::telemetry::shutdown_signal(),
     )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -24,35 +24,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match scheduler::run(config, pool, shutdown_signal()).await {
+    match scheduler::run(config, pool, domain::telemetry::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("scheduler: {e}");
             ExitCode::FAILURE
         }
     }
-}
-
-/// Completes on SIGTERM (docker stop) or Ctrl-C.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::info!("shutdown requested");
 }

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(standhub::run(options, messagehandler::shutdown_signal())) {
+    match runtime.block_on(standhub::run(options, domain::telemetry::shutdown_signal())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("standhub: {e:#}");

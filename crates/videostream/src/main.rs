@@ -40,7 +40,7 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {} (VIDEOSTREAM_BIND)", config.bind))?;
-    videostream::run(listener, pool, shutdown_signal()).await?;
+    videostream::run(listener, pool, domain::telemetry::shutdown_signal()).await?;
     tracing::info!("video relay stopped");
     Ok(())
 }
@@ -59,33 +59,4 @@ async fn connect(url: &config::Secret) -> anyhow::Result<sqlx::PgPool> {
             Err(e) => return Err(e).context("cannot connect to DATABASE_URL"),
         }
     }
-}
-
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
-    tracing::info!("shutting down");
 }

@@ -201,31 +201,9 @@ async fn serve(config: Config, bind: Option<std::net::SocketAddr>) -> anyhow::Re
         .with_context(|| format!("cannot listen on {addr} (WEB_BIND)"))?;
     tracing::info!(address = %listener.local_addr()?, mqtt = %config.mqtt, "web interface listening");
     let state = AppState::new(pool, config);
-    crate::serve(listener, state, shutdown_signal()).await?;
+    crate::serve(listener, state, domain::telemetry::shutdown_signal()).await?;
     tracing::info!("web interface stopped");
     Ok(())
-}
-
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
 }
 
 async fn check(config: &Config) -> anyhow::Result<()> {
