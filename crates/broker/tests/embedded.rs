@@ -1,0 +1,55 @@
+//! The `embedded-broker` binary as the other tests use it: a message round trip over TCP, and
+//! its websocket listener speaking MQTT. (Being an integration test of this package also makes
+//! `cargo nextest run --workspace` build the binary with the workspace's features, so the other
+//! tests find it ready instead of building it themselves.)
+
+use std::process::Command;
+use std::time::Duration;
+
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use test_support::mqtt::{Broker, BrokerKind};
+
+#[tokio::test]
+async fn a_message_round_trips_over_tcp_and_the_websocket_listener_speaks_mqtt() {
+    let broker = Broker::start(BrokerKind::Embedded);
+
+    let (sub, mut sub_events) =
+        AsyncClient::new(MqttOptions::new("sub", "127.0.0.1", broker.port), 10);
+    sub.subscribe("stand-1/inbound", QoS::AtLeastOnce)
+        .await
+        .expect("subscribe");
+    let (publ, mut pub_events) =
+        AsyncClient::new(MqttOptions::new("pub", "127.0.0.1", broker.port), 10);
+    tokio::spawn(async move { while pub_events.poll().await.is_ok() {} });
+    let received = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match sub_events.poll().await.expect("subscriber connection") {
+                Event::Incoming(Packet::SubAck(_)) => {
+                    publ.publish("stand-1/inbound", QoS::AtLeastOnce, false, "hello")
+                        .await
+                        .expect("publish");
+                }
+                Event::Incoming(Packet::Publish(p)) => return (p.topic, p.payload),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the message arrives");
+    assert_eq!(received.0, "stand-1/inbound");
+    assert_eq!(&received.1[..], b"hello");
+
+    // The websocket listener: the test cases' standard-library client connects over it.
+    let out = Command::new("python3")
+        .arg(test_support::repo_root().join("test-cases/mqtt_ws.py"))
+        .args([
+            "connect",
+            "--url",
+            &format!("ws://127.0.0.1:{}/mqtt", broker.ws_port),
+        ])
+        .output()
+        .expect("python3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "websocket connect failed: {text}");
+    assert!(text.contains("CONNACK 0"), "{text}");
+}
