@@ -12,7 +12,9 @@ use clap::{Parser, Subcommand};
 use domain::store::users::{self, Role};
 use sqlx::PgPool;
 
-use crate::{AppState, Config, auth};
+use crate::auth;
+use crate::config::Config;
+use crate::state::AppState;
 
 /// The variable read for the password when not interactive.
 pub const PASSWORD_ENV: &str = "WEBINTERFACE_PASSWORD";

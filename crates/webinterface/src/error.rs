@@ -1,9 +1,13 @@
 //! The handlers' error type: one variant per answer a user can get, mapped to a status code
-//! in one place. API requests get `{"error": "…"}`; pages get an HTML page. Internal causes
-//! are logged, never shown.
+//! in one place, answered as `{"error": "…"}`. A leaf: it knows status codes and JSON, nothing
+//! of pages. Every error response carries an [`ErrorShown`] extension, which the page routes'
+//! response layer (`layout::html_errors`) turns into an HTML page. Internal causes are
+//! logged (inside the request's span, so the log says where), never shown.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use domain::store::stand_admin::StandAdminError;
+use domain::store::users::UserError;
 
 /// What went wrong, as the user is told.
 #[derive(Debug, thiserror::Error)]
@@ -63,41 +67,79 @@ impl Error {
         }
     }
 
-    /// The message shown to the user (logs the cause of internal errors).
+    /// The message shown to the user (logs the cause chain of internal errors).
     pub fn user_message(&self) -> String {
         if let Self::Internal(cause) = self {
             tracing::error!(error = format!("{cause:#}"), "internal error");
         }
         self.to_string()
     }
+
+    /// An internal error with what was being done when it happened.
+    pub fn internal(what: &'static str, cause: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(cause.into().context(what))
+    }
+}
+
+/// Context on `?` at I/O: turns a foreign error into [`Error::Internal`] saying what failed.
+pub trait Context<T> {
+    /// `Err(e)` becomes an internal error with `what` as its context.
+    fn context(self, what: &'static str) -> Result<T>;
+}
+
+impl<T, E: Into<anyhow::Error>> Context<T> for std::result::Result<T, E> {
+    fn context(self, what: &'static str) -> Result<T> {
+        self.map_err(|e| Error::internal(what, e))
+    }
 }
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
-        Self::Internal(anyhow::Error::new(e).context("database"))
+        Self::internal("database", e)
     }
+}
+
+impl From<StandAdminError> for Error {
+    fn from(e: StandAdminError) -> Self {
+        match e {
+            StandAdminError::Duplicate(_) => Self::Conflict(e.to_string()),
+            StandAdminError::NotFound(_) => Self::NotFound(e.to_string()),
+            StandAdminError::BadDuration => Self::BadRequest(e.to_string()),
+            StandAdminError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<UserError> for Error {
+    fn from(e: UserError) -> Self {
+        match e {
+            UserError::Duplicate(_) => Self::Conflict(e.to_string()),
+            UserError::BadName(_) => Self::BadRequest(e.to_string()),
+            UserError::NotFound(_) => Self::NotFound(e.to_string()),
+            UserError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// Left on every error response for the layers above: the message as the user is told, and
+/// whether logging in would help. The page routes render it as HTML; the API keeps the JSON.
+#[derive(Debug, Clone)]
+pub struct ErrorShown {
+    /// The user's message.
+    pub message: String,
+    /// The error was [`Error::Unauthorized`].
+    pub unauthorized: bool,
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.user_message() });
-        (self.status_code(), axum::Json(body)).into_response()
-    }
-}
-
-/// An error on a page: the same variants, shown as HTML (and a redirect to the login page
-/// for [`Error::Unauthorized`]).
-#[derive(Debug)]
-pub struct PageError(pub Error);
-
-impl<E: Into<Error>> From<E> for PageError {
-    fn from(e: E) -> Self {
-        Self(e.into())
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        crate::pages::error_page(self.0)
+        let message = self.user_message();
+        let body = serde_json::json!({ "error": message });
+        let mut response = (self.status_code(), axum::Json(body)).into_response();
+        response.extensions_mut().insert(ErrorShown {
+            message,
+            unauthorized: matches!(self, Self::Unauthorized),
+        });
+        response
     }
 }

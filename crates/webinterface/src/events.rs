@@ -9,31 +9,24 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::routing::get;
+use domain::store::users::Role;
 use domain::store::{self, stands};
 use futures::{Stream, StreamExt};
 use sqlx::postgres::PgListener;
 use tokio_stream::wrappers::BroadcastStream;
 
-use crate::AppState;
-use crate::api::StandJson;
+pub use crate::state::LiveEvent;
+
 use crate::auth::Viewer;
+use crate::routes::Routes;
+use crate::stands::StandJson;
+use crate::state::AppState;
 
-/// One event for the open pages.
-#[derive(Debug, Clone)]
-pub struct LiveEvent {
-    /// `stand`, `result`, `quarantine` or `resync`.
-    pub kind: &'static str,
-    /// JSON.
-    pub data: String,
-}
-
-/// `GET /events`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/events", get(stream))
+/// `GET /events` (errors as JSON: it is read by scripts, not shown).
+pub fn api() -> Routes {
+    Routes::api().get("/events", Some(Role::Viewer), stream)
 }
 
 async fn stream(

@@ -1,144 +1,134 @@
 //! The web interface of the stand hub: pages, JSON API, live updates and the operator CLI.
 //!
+//! The modules, lowest first; each imports only modules above it in this list (no cycles):
+//!
+//! - [`error`]: the one error type of the handlers, its status map and JSON answer (a leaf);
 //! - [`config`]: the `Config` read from the environment (`WEB_BIND`, `SECRET_KEY`, …);
-//! - [`error`]: the one error type of the handlers and how it becomes a JSON or HTML answer;
-//! - [`auth`]: passwords (argon2), sessions in PostgreSQL, API tokens, CSRF, roles as
-//!   extractors, login rate limiting;
+//! - [`metrics`]: the Prometheus registry (request latency, stored figures);
 //! - [`publish`]: publishing a `command` at QoS 2 and awaiting the broker's confirmation;
-//! - [`runs`]: starting a test, shared by the API and the form;
+//! - [`state`]: [`AppState`], what every handler shares;
+//! - [`layout`]: what every page shares (user menu, notice, problem, time format) and the one
+//!   response layer that turns the page routes' errors into HTML or a login redirect;
+//! - [`routes`]: the route builder that also writes the route table ([`route_table`]);
+//! - [`shared`]: request helpers the features share (JSON extractor, stand ids);
+//! - [`middleware`]: the request span (method, route, user), latency metric, security headers;
+//! - [`auth`]: passwords, API tokens, sessions, CSRF, roles as extractors, login and logout;
+//! - [`assets`]: the static files;
+//! - [`stands`]: the stand API for viewers, the dashboard and stand pages;
+//! - [`runs`]: starting a test (shared by the API and the stand page's form), runs in the API;
+//! - [`results`]: the results list and result pages, plots (FFT), CSV and Excel downloads,
+//!   keep/delete, `/api/results…`;
+//! - [`quarantine`]: rejected messages, their reasons and raw bytes (`/quarantine`,
+//!   `/api/quarantine`; the old `/rejected` paths answer the same);
+//! - [`admin`]: stands, users, tokens and the scheduler's job runs, for admins;
 //! - [`events`]: `LISTEN` on the store's channel, fanned out to server-sent-event clients;
-//! - [`api`]: the JSON API under `/api/`;
-//! - [`pages`]: the askama pages (login, dashboard, stand, rejected messages, admin);
-//! - [`results`]: the results list and result pages (plots, FFT), `/api/results…`, the CSV
-//!   and Excel downloads, keep/delete, and raw payloads of rejected messages;
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`;
 //! - [`cli`]: the operator commands of the `webinterface` binary.
 //!
-//! [`router`] builds the whole application; [`serve`] runs it on a listener until shutdown.
+//! [`router`] builds the whole application from the features' route groups; [`serve`] runs it
+//! on a listener until shutdown.
 
-pub mod api;
+pub mod admin;
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod events;
 pub mod health;
-pub mod pages;
+pub mod layout;
+pub mod metrics;
+pub mod middleware;
 pub mod publish;
+pub mod quarantine;
 pub mod results;
+pub mod routes;
 pub mod runs;
+pub mod shared;
+pub mod stands;
+pub mod state;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
-use sqlx::PgPool;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::{Extension, Router};
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
 pub use error::{Error, Result};
+pub use routes::{Kind, RouteInfo};
+pub use state::AppState;
 
-/// What every handler shares; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    inner: Arc<Inner>,
+use routes::Routes;
+
+/// Pages behind a session: errors as HTML, the session's CSRF token on every form.
+fn page_routes() -> Routes {
+    stands::pages::routes()
+        .merge(runs::form::routes())
+        .merge(results::pages())
+        .merge(quarantine::pages())
+        .merge(admin::pages())
+        .merge(auth::login::pages())
 }
 
-struct Inner {
-    pool: PgPool,
-    config: Config,
-    publisher: publish::Publisher,
-    events: tokio::sync::broadcast::Sender<events::LiveEvent>,
-    metrics: health::Metrics,
-    shutdown: CancellationToken,
-    plots: results::PlotCache,
+/// The login form: errors as HTML, its own double-submit CSRF cookie.
+fn login_routes() -> Routes {
+    auth::login::login_pages()
 }
 
-impl AppState {
-    /// State for a database pool and a configuration.
-    pub fn new(pool: PgPool, config: Config) -> Self {
-        let publisher = publish::Publisher::new(config.mqtt.clone(), config.publish_timeout);
-        let (events, _) = tokio::sync::broadcast::channel(1024);
-        Self {
-            inner: Arc::new(Inner {
-                pool,
-                publisher,
-                events,
-                metrics: health::Metrics::new(),
-                shutdown: CancellationToken::new(),
-                plots: results::PlotCache::default(),
-                config,
-            }),
-        }
-    }
-
-    /// The database pool.
-    pub fn pool(&self) -> &PgPool {
-        &self.inner.pool
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.inner.config
-    }
-
-    /// The MQTT publisher.
-    pub fn publisher(&self) -> &publish::Publisher {
-        &self.inner.publisher
-    }
-
-    /// The live event fan-out.
-    pub fn events(&self) -> &tokio::sync::broadcast::Sender<events::LiveEvent> {
-        &self.inner.events
-    }
-
-    /// The HTTP metrics.
-    pub fn metrics(&self) -> &health::Metrics {
-        &self.inner.metrics
-    }
-
-    /// Cancelled when the server shuts down (ends open event streams).
-    pub fn shutdown_token(&self) -> &CancellationToken {
-        &self.inner.shutdown
-    }
-
-    /// Plot data of recently opened results.
-    pub fn plot_cache(&self) -> &results::PlotCache {
-        &self.inner.plots
-    }
-
-    /// The offline limit as a chrono duration for the store's state derivation.
-    pub fn offline_after(&self) -> chrono::Duration {
-        chrono::Duration::seconds(
-            i64::try_from(self.inner.config.offline_after.as_secs()).unwrap_or(i64::MAX / 1000),
-        )
-    }
+/// The JSON API, the event stream and the health routes: errors as JSON.
+fn api_routes() -> Routes {
+    auth::login::api()
+        .merge(stands::api::routes())
+        .merge(runs::api::routes())
+        .merge(results::api())
+        .merge(quarantine::api())
+        .merge(admin::api())
+        .merge(events::api())
+        .merge(health::api())
+        .merge(shared::api_not_found())
 }
 
-/// The whole application: pages, API, health and static files, with the auth, CSRF, security
-/// header and metrics layers.
+/// Every route of the application with its method, least role and kind, from the same
+/// builders [`router`] uses.
+pub fn route_table() -> Vec<RouteInfo> {
+    [
+        page_routes(),
+        login_routes(),
+        api_routes(),
+        assets::routes(),
+    ]
+    .into_iter()
+    .flat_map(|r| r.into_parts().1)
+    .collect()
+}
+
+/// The whole application: pages, API, health and static files, with the CSRF, HTML error,
+/// auth, request span, metrics and security header layers.
 pub fn router(state: AppState) -> Router {
+    let html_errors = from_fn(layout::html_errors);
+    let session_csrf = from_fn(auth::csrf::session_guard);
+    let login_csrf = from_fn_with_state(state.clone(), auth::csrf::login_guard);
+    let (pages, _) = page_routes().into_parts();
+    let (login, _) = login_routes().into_parts();
+    let (api, _) = api_routes().into_parts();
+    let (assets, _) = assets::routes().into_parts();
     Router::new()
-        .merge(pages::router())
-        .merge(api::router())
-        .merge(results::router())
-        .merge(health::router())
-        .merge(events::router())
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            health::track,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::csrf_guard,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::authenticate,
-        ))
-        .layer(axum::middleware::from_fn(health::secure_headers))
+        .merge(
+            pages
+                .route_layer(session_csrf.clone())
+                .layer(html_errors.clone()),
+        )
+        .merge(login.route_layer(login_csrf).layer(html_errors))
+        .merge(api.route_layer(session_csrf))
+        .merge(assets)
+        .route_layer(from_fn_with_state(state.clone(), middleware::track))
+        .layer(Extension(Arc::new(results::cache::PlotCache::default())))
+        .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(from_fn(middleware::request_span))
+        .layer(from_fn(middleware::secure_headers))
         .with_state(state)
 }
 

@@ -5,6 +5,12 @@
 //! topic, and the broker's confirmation awaited. No confirmation: the run is `failed` and the
 //! caller gets 503. The handler moves the run on (`running`, `completed`, `failed`) as the
 //! stand answers.
+//!
+//! - [`api`]: `POST /api/stands/{id}/runs`, a stand's runs, one run;
+//! - [`form`]: the start-test form of the stand page.
+
+pub mod api;
+pub mod form;
 
 use domain::store::runs::{self, CreateRunError, NewRun};
 use domain::store::{outbound, stands};
@@ -12,7 +18,8 @@ use domain::{StandId, StandState};
 use serde_json::Value;
 
 use crate::auth::Authed;
-use crate::{AppState, Error};
+use crate::error::{Context, Error};
+use crate::state::AppState;
 
 /// A test to start.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -44,11 +51,6 @@ pub struct Started {
     pub id: i64,
     /// Its state (`sent`).
     pub state: &'static str,
-}
-
-/// Parses a stand id from a path, as a 404 when it cannot be one.
-pub fn stand_id(raw: &str) -> Result<StandId, Error> {
-    StandId::parse(raw).map_err(|_| Error::NotFound(format!("no stand {raw:?}")))
 }
 
 /// Starts a test; see the module documentation.
@@ -98,7 +100,7 @@ pub async fn start(
     let topic = domain::topics::outbound_topic(stand, view.legacy_topics);
     let outbound_id =
         outbound::record(state.pool(), Some(run_id), stand.as_str(), &topic, &message).await?;
-    let payload = serde_json::to_vec(&message).map_err(|e| Error::Internal(e.into()))?;
+    let payload = serde_json::to_vec(&message).context("encoding the command")?;
     match state.publisher().publish(&topic, payload).await {
         Ok(()) => {
             outbound::confirmed(state.pool(), outbound_id).await?;

@@ -1,0 +1,72 @@
+//! The scheduler's job runs (not to be confused with test runs): the admin page
+//! (`/admin/jobs`) and `GET /api/jobs`, newest first.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Json;
+use axum::extract::State;
+use domain::store::users::Role;
+use serde_json::{Value, json};
+
+use crate::auth::Admin;
+use crate::error::Result;
+use crate::layout::{Layout, time};
+use crate::routes::Routes;
+use crate::state::AppState;
+
+/// How many job runs the page and the API list.
+const JOB_RUNS_SHOWN: i64 = 200;
+
+/// `/admin/jobs`.
+pub fn pages() -> Routes {
+    Routes::pages().get("/admin/jobs", Some(Role::Admin), admin_jobs)
+}
+
+/// `/api/jobs`.
+pub fn api() -> Routes {
+    Routes::api().get("/api/jobs", Some(Role::Admin), api_jobs)
+}
+
+async fn api_jobs(State(state): State<AppState>, _a: Admin) -> Result<Json<Value>> {
+    let job_runs = domain::store::jobs::recent_job_runs(state.pool(), JOB_RUNS_SHOWN).await?;
+    Ok(Json(json!({ "items": job_runs })))
+}
+
+struct JobRunRow {
+    job: String,
+    instance: String,
+    started_at: String,
+    took: String,
+    outcome: String,
+    rows_touched: i64,
+    error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_jobs.html")]
+struct AdminJobsPage {
+    layout: Layout,
+    job_runs: Vec<JobRunRow>,
+}
+
+async fn admin_jobs(State(state): State<AppState>, Admin(a): Admin) -> Result<AdminJobsPage> {
+    let job_runs = domain::store::jobs::recent_job_runs(state.pool(), JOB_RUNS_SHOWN).await?;
+    Ok(AdminJobsPage {
+        layout: a.layout(),
+        job_runs: job_runs
+            .into_iter()
+            .map(|r| JobRunRow {
+                took: match r.finished_at {
+                    Some(end) => format!("{} ms", (end - r.started_at).num_milliseconds()),
+                    None => "—".into(),
+                },
+                started_at: time(r.started_at),
+                job: r.job,
+                instance: r.instance,
+                outcome: r.outcome,
+                rows_touched: r.rows_touched,
+                error: r.error,
+            })
+            .collect(),
+    })
+}

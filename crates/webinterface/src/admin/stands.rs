@@ -1,0 +1,343 @@
+//! Adding and editing stands: the admin pages (`/admin/stands…`) and the API
+//! (`POST /api/stands`, `PATCH /api/stands/{id}`), which share the settings' checks.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use domain::StandId;
+use domain::store::stand_admin::{self, StandAdminError, StandSettings};
+use domain::store::stands::{self, StandView};
+use domain::store::users::Role;
+use serde_json::Value;
+
+use crate::auth::{Admin, Authed};
+use crate::error::{Error, Result};
+use crate::layout::Layout;
+use crate::routes::Routes;
+use crate::shared::{ApiJson, find_stand, stand_id};
+use crate::stands::api::stand_detail;
+use crate::state::AppState;
+
+const ADMIN: Option<Role> = Some(Role::Admin);
+
+/// `/admin/stands` and `/admin/stands/{id}`.
+pub fn pages() -> Routes {
+    Routes::pages()
+        .get("/admin/stands", ADMIN, admin_stands)
+        .post("/admin/stands", ADMIN, admin_stand_create)
+        .get("/admin/stands/{id}", ADMIN, admin_stand)
+        .post("/admin/stands/{id}", ADMIN, admin_stand_save)
+}
+
+/// `POST /api/stands`, `PATCH /api/stands/{id}`.
+pub fn api() -> Routes {
+    Routes::api()
+        .post("/api/stands", ADMIN, create_stand)
+        .patch("/api/stands/{id}", ADMIN, update_stand)
+}
+
+/// The settings a stand has now.
+pub fn settings_of(v: &StandView) -> StandSettings {
+    StandSettings {
+        name: v.name.clone(),
+        description: v.description.clone(),
+        camera_url: v.camera_url.clone(),
+        max_test_seconds: v.max_test_seconds,
+        legacy_topics: v.legacy_topics,
+    }
+}
+
+/// A new stand's settings.
+fn defaults(id: &StandId) -> StandSettings {
+    StandSettings {
+        name: id.to_string(),
+        description: String::new(),
+        camera_url: None,
+        max_test_seconds: 3600,
+        legacy_topics: false,
+    }
+}
+
+/// An empty URL removes the camera; others must be http(s).
+pub fn check_camera_url(raw: &str) -> Result<Option<String>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    match url::Url::parse(raw) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(raw.to_owned())),
+        _ => Err(Error::BadRequest(format!(
+            "camera URL {raw:?} is not an http:// or https:// URL"
+        ))),
+    }
+}
+
+fn parse_new_id(raw: &str) -> Result<StandId> {
+    StandId::parse(raw.trim()).map_err(|e| Error::BadRequest(e.to_string()))
+}
+
+/// Creates a stand and tells the open pages.
+async fn create(state: &AppState, id: &StandId, settings: &StandSettings) -> Result<()> {
+    stand_admin::create(state.pool(), id, settings).await?;
+    stand_admin::notify_stand(state.pool(), id).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// API
+
+/// The editable fields of a stand in `POST /api/stands` and `PATCH /api/stands/{id}`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandPatch {
+    /// New id (create only).
+    pub id: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// Camera URL; empty removes it.
+    pub camera_url: Option<String>,
+    /// Time limit in seconds.
+    pub max_test_seconds: Option<i32>,
+    /// Legacy topics.
+    pub legacy_topics: Option<bool>,
+}
+
+impl StandPatch {
+    fn apply(self, mut s: StandSettings) -> Result<StandSettings> {
+        if let Some(name) = self.name {
+            s.name = name.trim().to_owned();
+        }
+        if let Some(d) = self.description {
+            s.description = d;
+        }
+        if let Some(url) = self.camera_url {
+            s.camera_url = check_camera_url(&url)?;
+        }
+        if let Some(m) = self.max_test_seconds {
+            s.max_test_seconds = m;
+        }
+        if let Some(l) = self.legacy_topics {
+            s.legacy_topics = l;
+        }
+        if s.max_test_seconds < 1 {
+            return Err(StandAdminError::BadDuration.into());
+        }
+        Ok(s)
+    }
+}
+
+async fn update_stand(
+    State(state): State<AppState>,
+    _a: Admin,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<StandPatch>,
+) -> Result<Json<Value>> {
+    let current = find_stand(&state, &id).await?;
+    if patch.id.is_some() {
+        return Err(Error::BadRequest("a stand's id cannot be changed".into()));
+    }
+    let settings = patch.apply(settings_of(&current))?;
+    let sid = stand_id(&current.id)?;
+    stand_admin::update(state.pool(), &sid, &settings).await?;
+    Ok(Json(stand_detail(find_stand(&state, &id).await?)))
+}
+
+async fn create_stand(
+    State(state): State<AppState>,
+    _a: Admin,
+    ApiJson(patch): ApiJson<StandPatch>,
+) -> Result<impl IntoResponse> {
+    let raw = patch
+        .id
+        .clone()
+        .ok_or_else(|| Error::BadRequest("give the stand's id".into()))?;
+    let sid = parse_new_id(&raw)?;
+    let settings = patch.apply(defaults(&sid))?;
+    create(&state, &sid, &settings).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(stand_detail(find_stand(&state, sid.as_str()).await?)),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+struct AdminStandRow {
+    id: String,
+    name: String,
+    camera: String,
+    max_test_seconds: i32,
+    legacy: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_stands.html")]
+struct AdminStandsPage {
+    layout: Layout,
+    csrf: String,
+    stands: Vec<AdminStandRow>,
+}
+
+async fn admin_stands_page(
+    state: &AppState,
+    a: &Authed,
+    problem: Option<String>,
+) -> Result<AdminStandsPage> {
+    let all = stands::list(state.pool(), state.offline_after()).await?;
+    Ok(AdminStandsPage {
+        layout: a.layout().problem(problem),
+        csrf: a.csrf().to_owned(),
+        stands: all
+            .into_iter()
+            .map(|s| AdminStandRow {
+                camera: s.camera_url.unwrap_or_else(|| "—".into()),
+                id: s.id,
+                name: s.name,
+                max_test_seconds: s.max_test_seconds,
+                legacy: s.legacy_topics,
+            })
+            .collect(),
+    })
+}
+
+async fn admin_stands(State(state): State<AppState>, Admin(a): Admin) -> Result<AdminStandsPage> {
+    admin_stands_page(&state, &a, None).await
+}
+
+#[derive(serde::Deserialize)]
+struct NewStandForm {
+    id: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn admin_stand_create(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    Form(form): Form<NewStandForm>,
+) -> Result<Response> {
+    let outcome = async {
+        let id = parse_new_id(&form.id)?;
+        let mut settings = defaults(&id);
+        if !form.name.trim().is_empty() {
+            settings.name = form.name.trim().to_owned();
+        }
+        create(&state, &id, &settings).await?;
+        Ok::<_, Error>(id)
+    }
+    .await;
+    match outcome {
+        Ok(id) => Ok(Redirect::to(&format!("/admin/stands/{id}")).into_response()),
+        Err(e @ (Error::BadRequest(_) | Error::Conflict(_))) => {
+            let status = e.status_code();
+            let page = admin_stands_page(&state, &a, Some(e.user_message())).await?;
+            Ok((status, page).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_stand.html")]
+struct AdminStandPage {
+    layout: Layout,
+    csrf: String,
+    id: String,
+    name: String,
+    description: String,
+    camera_url: String,
+    max_test_seconds: i32,
+    legacy_topics: bool,
+}
+
+fn admin_stand_view(a: &Authed, id: &str, s: StandSettings, layout: Layout) -> AdminStandPage {
+    AdminStandPage {
+        layout,
+        csrf: a.csrf().to_owned(),
+        id: id.to_owned(),
+        name: s.name,
+        description: s.description,
+        camera_url: s.camera_url.unwrap_or_default(),
+        max_test_seconds: s.max_test_seconds,
+        legacy_topics: s.legacy_topics,
+    }
+}
+
+async fn admin_stand(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    Path(id): Path<String>,
+) -> Result<AdminStandPage> {
+    let v = find_stand(&state, &id).await?;
+    Ok(admin_stand_view(&a, &v.id, settings_of(&v), a.layout()))
+}
+
+#[derive(serde::Deserialize)]
+struct StandForm {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    camera_url: String,
+    max_test_seconds: String,
+    #[serde(default)]
+    legacy_topics: Option<String>,
+}
+
+async fn admin_stand_save(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    Path(id): Path<String>,
+    Form(form): Form<StandForm>,
+) -> Result<Response> {
+    let sid = stand_id(&id)?;
+    let settings = StandSettings {
+        name: form.name.trim().to_owned(),
+        description: form.description.clone(),
+        camera_url: None,
+        max_test_seconds: form.max_test_seconds.trim().parse().unwrap_or(0),
+        legacy_topics: form.legacy_topics.is_some(),
+    };
+    let checked = check_camera_url(&form.camera_url).and_then(|camera_url| {
+        if settings.name.is_empty() {
+            return Err(Error::BadRequest("the name cannot be empty".into()));
+        }
+        Ok(StandSettings {
+            camera_url,
+            ..settings.clone()
+        })
+    });
+    let outcome = match checked {
+        Ok(s) => stand_admin::update(state.pool(), &sid, &s)
+            .await
+            .map(|()| s)
+            .map_err(Error::from),
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(s) => {
+            let layout = a.layout().notice(Some("Saved.".into()));
+            Ok(admin_stand_view(&a, sid.as_str(), s, layout).into_response())
+        }
+        Err(e @ Error::BadRequest(_)) => {
+            let shown = StandSettings {
+                camera_url: Some(form.camera_url),
+                ..settings
+            };
+            let layout = a.layout().problem(Some(e.user_message()));
+            Ok((
+                StatusCode::BAD_REQUEST,
+                admin_stand_view(&a, sid.as_str(), shown, layout),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,324 @@
+//! Users, roles, passwords and API tokens: the admin page (`/admin/users`, its forms and
+//! `/admin/tokens…`) and the API (`/api/users`, `POST /api/tokens`).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::Form;
+use domain::store::tokens;
+use domain::store::users::{self, Role};
+use serde_json::{Value, json};
+
+use crate::auth::password::hash_blocking;
+use crate::auth::{Admin, Authed, create_token};
+use crate::error::{Error, Result};
+use crate::layout::{Layout, time, time_or_never};
+use crate::routes::Routes;
+use crate::shared::ApiJson;
+use crate::state::AppState;
+
+const ADMIN: Option<Role> = Some(Role::Admin);
+
+/// `/admin/users…` and `/admin/tokens…`.
+pub fn pages() -> Routes {
+    Routes::pages()
+        .get("/admin/users", ADMIN, admin_users)
+        .post("/admin/users", ADMIN, admin_user_create)
+        .post("/admin/users/{id}", ADMIN, admin_user_save)
+        .post("/admin/users/{id}/password", ADMIN, admin_user_password)
+        .post("/admin/tokens", ADMIN, admin_token_create)
+        .post("/admin/tokens/{id}/revoke", ADMIN, admin_token_revoke)
+}
+
+/// `/api/users`, `/api/tokens`.
+pub fn api() -> Routes {
+    Routes::api()
+        .get("/api/users", ADMIN, list_users)
+        .post("/api/users", ADMIN, create_user)
+        .post("/api/tokens", ADMIN, api_token_create)
+}
+
+fn parse_role(raw: &str) -> Result<Role> {
+    Role::parse(raw).map_err(|e| Error::BadRequest(e.to_string()))
+}
+
+/// Makes a user with a hashed password; returns the new id.
+async fn add_user(
+    state: &AppState,
+    username: &str,
+    email: &str,
+    role: &str,
+    password: String,
+) -> Result<(i64, Role)> {
+    let role = parse_role(role)?;
+    let hash = hash_blocking(password).await?;
+    let id = users::create(state.pool(), username.trim(), email.trim(), &hash, role).await?;
+    Ok((id, role))
+}
+
+// ---------------------------------------------------------------------------------------------
+// API
+
+async fn list_users(State(state): State<AppState>, _a: Admin) -> Result<Json<Value>> {
+    Ok(Json(json!(users::list(state.pool()).await?)))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    username: String,
+    #[serde(default)]
+    email: String,
+    role: String,
+    password: String,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    _a: Admin,
+    ApiJson(new): ApiJson<NewUser>,
+) -> Result<impl IntoResponse> {
+    let (id, role) = add_user(&state, &new.username, &new.email, &new.role, new.password).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "username": new.username.trim(), "role": role})),
+    ))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewToken {
+    username: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn api_token_create(
+    State(state): State<AppState>,
+    _a: Admin,
+    ApiJson(new): ApiJson<NewToken>,
+) -> Result<impl IntoResponse> {
+    let user = users::by_username(state.pool(), &new.username)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no user {:?}", new.username)))?;
+    let token = create_token(state.pool(), &user, &new.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"token": token, "username": user.username})),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+struct UserRow {
+    id: i64,
+    username: String,
+    email: String,
+    options: Vec<RoleOption>,
+    active: bool,
+    last_login: String,
+}
+
+struct RoleOption {
+    name: &'static str,
+    selected: bool,
+}
+
+struct TokenRow {
+    id: i64,
+    username: String,
+    name: String,
+    created_at: String,
+    last_used: String,
+    revoked: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_users.html")]
+struct AdminUsersPage {
+    layout: Layout,
+    csrf: String,
+    users: Vec<UserRow>,
+    tokens: Vec<TokenRow>,
+    roles: Vec<&'static str>,
+    new_token: Option<String>,
+}
+
+async fn users_page(
+    state: &AppState,
+    a: &Authed,
+    layout: Layout,
+    new_token: Option<String>,
+) -> Result<AdminUsersPage> {
+    let all = users::list(state.pool()).await?;
+    let toks = tokens::list(state.pool()).await?;
+    Ok(AdminUsersPage {
+        layout,
+        new_token,
+        csrf: a.csrf().to_owned(),
+        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        users: all
+            .into_iter()
+            .map(|u| UserRow {
+                id: u.id,
+                username: u.username,
+                email: u.email,
+                options: Role::ALL
+                    .iter()
+                    .map(|r| RoleOption {
+                        name: r.as_str(),
+                        selected: *r == u.role,
+                    })
+                    .collect(),
+                active: u.active,
+                last_login: time_or_never(u.last_login),
+            })
+            .collect(),
+        tokens: toks
+            .into_iter()
+            .map(|t| TokenRow {
+                id: t.id,
+                username: t.username,
+                name: t.name,
+                created_at: time(t.created_at),
+                last_used: time_or_never(t.last_used_at),
+                revoked: t.revoked,
+            })
+            .collect(),
+    })
+}
+
+/// Shows the users page with the outcome of a form: user errors on the page, others as errors.
+async fn users_outcome(
+    state: &AppState,
+    a: &Authed,
+    outcome: Result<String>,
+) -> Result<Response> {
+    match outcome {
+        Ok(notice) => Ok(users_page(state, a, a.layout().notice(Some(notice)), None)
+            .await?
+            .into_response()),
+        Err(e @ (Error::BadRequest(_) | Error::Conflict(_) | Error::NotFound(_))) => {
+            let status = e.status_code();
+            let layout = a.layout().problem(Some(e.user_message()));
+            Ok((status, users_page(state, a, layout, None).await?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn admin_users(State(state): State<AppState>, Admin(a): Admin) -> Result<AdminUsersPage> {
+    users_page(&state, &a, a.layout(), None).await
+}
+
+#[derive(serde::Deserialize)]
+struct NewUserForm {
+    username: String,
+    #[serde(default)]
+    email: String,
+    role: String,
+    password: String,
+}
+
+async fn admin_user_create(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    Form(form): Form<NewUserForm>,
+) -> Result<Response> {
+    let outcome = add_user(&state, &form.username, &form.email, &form.role, form.password)
+        .await
+        .map(|(_, role)| format!("User {} added as {role}.", form.username.trim()));
+    users_outcome(&state, &a, outcome).await
+}
+
+#[derive(serde::Deserialize)]
+struct UserForm {
+    role: String,
+    #[serde(default)]
+    active: Option<String>,
+}
+
+async fn admin_user_save(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    Path(id): Path<i64>,
+    Form(form): Form<UserForm>,
+) -> Result<Response> {
+    let outcome = async {
+        let role = parse_role(&form.role)?;
+        let active = form.active.is_some();
+        if id == a.user.id && (role != Role::Admin || !active) {
+            return Err(Error::BadRequest(
+                "you cannot remove your own admin role or deactivate yourself".into(),
+            ));
+        }
+        users::set_role_active(state.pool(), id, role, active).await?;
+        Ok("Saved.".to_owned())
+    }
+    .await;
+    users_outcome(&state, &a, outcome).await
+}
+
+#[derive(serde::Deserialize)]
+struct PasswordForm {
+    password: String,
+}
+
+async fn admin_user_password(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    Path(id): Path<i64>,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response> {
+    let outcome = async {
+        let user = users::by_id(state.pool(), id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no user {id}")))?;
+        let hash = hash_blocking(form.password).await?;
+        users::set_password(state.pool(), &user.username, &hash).await?;
+        Ok(format!("Password of {} changed.", user.username))
+    }
+    .await;
+    users_outcome(&state, &a, outcome).await
+}
+
+#[derive(serde::Deserialize)]
+struct TokenForm {
+    username: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn admin_token_create(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    Form(form): Form<TokenForm>,
+) -> Result<Response> {
+    let user = users::by_username(state.pool(), form.username.trim()).await?;
+    let Some(user) = user else {
+        let missing = Error::NotFound(format!("no user {:?}", form.username.trim()));
+        return users_outcome(&state, &a, Err(missing)).await;
+    };
+    let token = create_token(state.pool(), &user, form.name.trim()).await?;
+    Ok(users_page(&state, &a, a.layout(), Some(token))
+        .await?
+        .into_response())
+}
+
+async fn admin_token_revoke(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let found = tokens::revoke(state.pool(), id).await?;
+    let outcome = if found {
+        Ok("Token revoked.".to_owned())
+    } else {
+        Err(Error::NotFound(format!("no token {id}")))
+    };
+    users_outcome(&state, &a, outcome).await
+}

@@ -1,0 +1,208 @@
+//! Logging in and out: the login page and form (rate-limited per user name and per address,
+//! every attempt recorded) and the logout form.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::Form;
+use chrono::Utc;
+use domain::store::users::{Role, User};
+use domain::store::{login_attempts, users};
+
+use super::csrf::login_form_token;
+use super::extract::{MaybeUser, RemoteAddr, Viewer};
+use super::password::{dummy_hash, verify_blocking};
+use super::sessions::{end_session, start_session};
+use crate::error::{Error, Result};
+use crate::layout::Layout;
+use crate::routes::Routes;
+use crate::state::AppState;
+
+/// Failed logins for one user name within [`RATE_WINDOW_MINUTES`] before logins are refused.
+pub const MAX_FAILURES_PER_USER: i64 = 5;
+/// Failed logins from one address within the window before logins are refused.
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+/// The rate-limiting window.
+pub const RATE_WINDOW_MINUTES: i64 = 15;
+
+/// `GET`/`POST /login` (public; guarded by the login form's CSRF cookie).
+pub fn login_pages() -> Routes {
+    Routes::pages()
+        .get("/login", None, login_page)
+        .post("/login", None, login_submit)
+}
+
+/// `POST /logout`.
+pub fn pages() -> Routes {
+    Routes::pages().post("/logout", Some(Role::Viewer), logout)
+}
+
+/// `GET /api/me`: who is asking, their role and the CSRF token for cookie API calls.
+pub fn api() -> Routes {
+    Routes::api().get("/api/me", Some(Role::Viewer), me)
+}
+
+async fn me(Viewer(a): Viewer) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "username": a.user.username,
+        "role": a.user.role,
+        "csrf": a.csrf(),
+    }))
+}
+
+/// Refuses a login when the user name or address failed too often recently.
+pub async fn check_rate_limit(state: &AppState, username: &str, remote: &str) -> Result<()> {
+    let since = Utc::now() - chrono::Duration::minutes(RATE_WINDOW_MINUTES);
+    let (by_user, by_address) =
+        login_attempts::failures_since(state.pool(), username, remote, since).await?;
+    if by_user >= MAX_FAILURES_PER_USER || by_address >= MAX_FAILURES_PER_ADDRESS {
+        tracing::warn!(
+            username,
+            remote,
+            by_user,
+            by_address,
+            "login rate limit hit"
+        );
+        return Err(Error::TooManyAttempts {
+            minutes: RATE_WINDOW_MINUTES,
+        });
+    }
+    Ok(())
+}
+
+/// Checks a user name and password (rate-limited, recorded); returns the user.
+pub async fn login(state: &AppState, username: &str, password: &str, remote: &str) -> Result<User> {
+    check_rate_limit(state, username, remote).await?;
+    let user = users::by_username(state.pool(), username).await?;
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_owned());
+    let matches = verify_blocking(password.to_owned(), hash).await;
+    let ok = matches && user.as_ref().is_some_and(|u| u.active);
+    login_attempts::record(state.pool(), username, remote, ok).await?;
+    match user {
+        Some(user) if ok => {
+            users::touch_login(state.pool(), user.id).await?;
+            Ok(user)
+        }
+        _ => Err(Error::Unauthorized),
+    }
+}
+
+/// Only local paths are followed after login (no open redirect).
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    csrf: String,
+    next: String,
+    username: String,
+}
+
+#[derive(serde::Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let next = safe_next(q.next.as_deref().unwrap_or("/")).to_owned();
+    if user.is_some() {
+        return Redirect::to(&next).into_response();
+    }
+    login_form(&state, &headers, next, String::new(), None, StatusCode::OK)
+}
+
+fn login_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    next: String,
+    username: String,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let (cookie, csrf) = login_form_token(state, headers);
+    let page = LoginPage {
+        layout: Layout::default().problem(problem),
+        csrf,
+        next,
+        username,
+    };
+    (status, CookieJar::new().add(cookie), page).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    RemoteAddr(remote): RemoteAddr,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response> {
+    let next = safe_next(&form.next).to_owned();
+    match login(&state, form.username.trim(), &form.password, &remote).await {
+        Ok(user) => {
+            let cookie = start_session(&state, &headers, &user).await?;
+            Ok((CookieJar::new().add(cookie), Redirect::to(&next)).into_response())
+        }
+        Err(Error::Unauthorized) => Ok(login_form(
+            &state,
+            &headers,
+            next,
+            form.username,
+            Some("Wrong user name or password.".into()),
+            StatusCode::UNAUTHORIZED,
+        )),
+        Err(e @ Error::TooManyAttempts { .. }) => {
+            let status = e.status_code();
+            Ok(login_form(
+                &state,
+                &headers,
+                next,
+                form.username,
+                Some(e.user_message()),
+                status,
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn logout(State(state): State<AppState>, Viewer(a): Viewer) -> Result<Response> {
+    let removal = end_session(&state, &a).await?;
+    Ok((CookieJar::new().add(removal), Redirect::to("/login")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_redirects() {
+        assert_eq!(safe_next("/stands/x"), "/stands/x");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+    }
+}

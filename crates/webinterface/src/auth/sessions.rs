@@ -1,0 +1,190 @@
+//! Sessions: a login makes a random token, sent in a signed cookie and stored as its SHA-256
+//! with a sliding expiry; [`authenticate`] resolves the bearer token or session cookie once
+//! per request and leaves the [`Authed`] user for the role extractors.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
+use domain::store::users::{Role, User};
+use domain::store::{sessions, tokens, users};
+use sha2::{Digest, Sha256};
+
+use super::signing::{constant_eq, cookie, hmac_hex, secure};
+use super::tokens::token_hash;
+use crate::error::{Context, Error, Result};
+use crate::layout::{Layout, Nav};
+use crate::state::AppState;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "standhub_session";
+
+/// How a request was authenticated.
+#[derive(Debug, Clone)]
+pub enum Via {
+    /// A session cookie; carries the session's CSRF token and its cookie token.
+    Session {
+        /// The token forms and API calls must echo.
+        csrf: String,
+        /// The cookie's token (to end the session at logout).
+        token: String,
+    },
+    /// An API bearer token (no ambient credential, so no CSRF check).
+    Token,
+}
+
+/// The authenticated user of a request.
+#[derive(Debug, Clone)]
+pub struct Authed {
+    /// The user.
+    pub user: User,
+    /// How.
+    pub via: Via,
+}
+
+impl Authed {
+    /// The CSRF token for forms (empty for token requests, which need none).
+    pub fn csrf(&self) -> &str {
+        match &self.via {
+            Via::Session { csrf, .. } => csrf,
+            Via::Token => "",
+        }
+    }
+
+    /// The page layout with this user's menu.
+    pub fn layout(&self) -> Layout {
+        Layout::with_nav(Nav {
+            username: self.user.username.clone(),
+            role: self.user.role.as_str(),
+            is_admin: self.user.role == Role::Admin,
+            csrf: self.csrf().to_owned(),
+        })
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SessionData {
+    user_id: i64,
+}
+
+fn session_key(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn csrf_for(state: &AppState, token: &str) -> String {
+    hmac_hex(state, &[b"csrf", token.as_bytes()])
+}
+
+fn sign(state: &AppState, token: &str) -> String {
+    let sig = hmac_hex(state, &[b"session", token.as_bytes()]);
+    format!("{token}.{sig}")
+}
+
+fn unsign<'a>(state: &AppState, value: &'a str) -> Option<&'a str> {
+    let (token, sig) = value.rsplit_once('.')?;
+    let expected = hmac_hex(state, &[b"session", token.as_bytes()]);
+    constant_eq(sig, &expected).then_some(token)
+}
+
+/// Starts a session for `user`; returns the cookie to set.
+pub async fn start_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &User,
+) -> Result<Cookie<'static>> {
+    let bytes: [u8; 32] = rand::random();
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let data = serde_json::to_vec(&SessionData { user_id: user.id })
+        .context("encoding the session data")?;
+    let expiry = Utc::now() + chrono::Duration::hours(i64::from(state.config().session_hours));
+    sessions::create(state.pool(), &session_key(&token), &data, expiry).await?;
+    let mut c = cookie(SESSION_COOKIE, sign(state, &token), secure(state, headers));
+    c.set_max_age(time::Duration::hours(i64::from(
+        state.config().session_hours,
+    )));
+    Ok(c)
+}
+
+/// Ends the session of `authed` (if it came from a session); returns the cookie removal.
+pub async fn end_session(state: &AppState, authed: &Authed) -> Result<Cookie<'static>> {
+    if let Via::Session { token, .. } = &authed.via {
+        sessions::delete(state.pool(), &session_key(token)).await?;
+    }
+    let mut c = cookie(SESSION_COOKIE, String::new(), false);
+    c.make_removal();
+    Ok(c)
+}
+
+async fn from_session(state: &AppState, value: &str) -> Result<Option<Authed>> {
+    let Some(token) = unsign(state, value) else {
+        return Ok(None);
+    };
+    let key = session_key(token);
+    let Some((data, expiry)) = sessions::load(state.pool(), &key).await? else {
+        return Ok(None);
+    };
+    let Ok(data) = serde_json::from_slice::<SessionData>(&data) else {
+        return Ok(None);
+    };
+    let Some(user) = users::by_id(state.pool(), data.user_id).await? else {
+        return Ok(None);
+    };
+    if !user.active {
+        return Ok(None);
+    }
+    // Sliding expiry, written at most once per half session so reads stay reads.
+    let length = chrono::Duration::hours(i64::from(state.config().session_hours));
+    if expiry - Utc::now() < length / 2 {
+        sessions::extend(state.pool(), &key, Utc::now() + length).await?;
+    }
+    Ok(Some(Authed {
+        user,
+        via: Via::Session {
+            csrf: csrf_for(state, token),
+            token: token.to_owned(),
+        },
+    }))
+}
+
+/// Middleware: resolves the bearer token or session cookie once per request and leaves the
+/// result (`Option<Authed>`) in the request's extensions for the role extractors; the user
+/// goes into the request's span.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let authed = match resolve(&state, req.headers()).await {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(a) = &authed {
+        tracing::Span::current().record("user", a.user.username.as_str());
+    }
+    req.extensions_mut().insert(authed);
+    next.run(req).await
+}
+
+async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Authed>> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(Error::Unauthorized)?;
+        return match tokens::user_for(state.pool(), &token_hash(token)).await? {
+            Some(user) => Ok(Some(Authed {
+                user,
+                via: Via::Token,
+            })),
+            // A wrong token is an error even on public routes: the caller meant to log in.
+            None => Err(Error::Unauthorized),
+        };
+    }
+    let jar = CookieJar::from_headers(headers);
+    match jar.get(SESSION_COOKIE) {
+        Some(c) => from_session(state, c.value()).await,
+        None => Ok(None),
+    }
+}

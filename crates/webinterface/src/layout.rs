@@ -1,0 +1,107 @@
+//! What every page shares: the [`Layout`] (user menu, notice, problem) the base template
+//! draws, the time format, and the one response layer ([`html_errors`]) that turns the error
+//! responses of page routes into HTML pages or a login redirect.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+
+use crate::error::ErrorShown;
+
+/// The header's user menu.
+pub struct Nav {
+    /// Who.
+    pub username: String,
+    /// Their role.
+    pub role: &'static str,
+    /// Show the admin links.
+    pub is_admin: bool,
+    /// For the logout form.
+    pub csrf: String,
+}
+
+/// The parts of `base.html` every page fills.
+#[derive(Default)]
+pub struct Layout {
+    /// The user menu (none when logged out).
+    pub nav: Option<Nav>,
+    /// Good news at the top of the page.
+    pub notice: Option<String>,
+    /// What went wrong, at the top of the page.
+    pub problem: Option<String>,
+}
+
+impl Layout {
+    /// A layout with this user menu.
+    pub fn with_nav(nav: Nav) -> Self {
+        Self {
+            nav: Some(nav),
+            ..Self::default()
+        }
+    }
+
+    /// With a notice.
+    pub fn notice(mut self, notice: Option<String>) -> Self {
+        self.notice = notice;
+        self
+    }
+
+    /// With a problem.
+    pub fn problem(mut self, problem: Option<String>) -> Self {
+        self.problem = problem;
+        self
+    }
+}
+
+/// A time as pages show it.
+pub fn time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// A time that may not have happened yet.
+pub fn time_or_never(t: Option<DateTime<Utc>>) -> String {
+    t.map(time).unwrap_or_else(|| "never".into())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    title: String,
+    message: String,
+}
+
+/// Response layer of the page routes: an error response (marked with [`ErrorShown`]) becomes
+/// an HTML page with the same status, or, for "log in first", a redirect to the login page
+/// that comes back here afterwards.
+pub async fn html_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    let Some(shown) = response.extensions().get::<ErrorShown>() else {
+        return response;
+    };
+    if shown.unauthorized {
+        return login_redirect(&path);
+    }
+    let status = response.status();
+    error_page(status, shown.message.clone())
+}
+
+fn error_page(status: StatusCode, message: String) -> Response {
+    let page = ErrorPage {
+        layout: Layout::default(),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        message,
+    };
+    (status, page).into_response()
+}
+
+/// A redirect to the login page that comes back to `path` afterwards.
+pub fn login_redirect(path: &str) -> Response {
+    let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+    Redirect::to(&format!("/login?next={next}")).into_response()
+}

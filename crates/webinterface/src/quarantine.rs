@@ -1,0 +1,220 @@
+//! The quarantine: messages the handler could not accept, each with the reason it was
+//! rejected. The page (`/quarantine`), the API list (`/api/quarantine`) and the raw bytes of one
+//! message (`…/quarantine/{id}/payload`). The older `/rejected` paths answer the same, so
+//! bookmarks and scripts keep working.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use domain::store::users::Role;
+use domain::store::{results, stand_pages};
+use serde_json::{Value, json};
+
+use crate::auth::Viewer;
+use crate::error::{Error, Result};
+use crate::layout::{Layout, time};
+use crate::routes::Routes;
+use crate::state::AppState;
+
+const VIEWER: Option<Role> = Some(Role::Viewer);
+
+/// The quarantine page and its payload download, under both names.
+pub fn pages() -> Routes {
+    Routes::pages()
+        .get("/quarantine", VIEWER, page)
+        .get("/rejected", VIEWER, page)
+        .get("/quarantine/{id}/payload", VIEWER, payload)
+        .get("/rejected/{id}/payload", VIEWER, payload)
+}
+
+/// The quarantine API, under both names.
+pub fn api() -> Routes {
+    Routes::api()
+        .get("/api/quarantine", VIEWER, list)
+        .get("/api/rejected", VIEWER, list)
+        .get("/api/quarantine/{id}/payload", VIEWER, payload)
+        .get("/api/rejected/{id}/payload", VIEWER, payload)
+}
+
+#[derive(serde::Deserialize)]
+struct ApiPage {
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    _u: Viewer,
+    Query(q): Query<ApiPage>,
+) -> Result<Json<Value>> {
+    let per_page = q.per_page.unwrap_or(50).clamp(1, 500);
+    let page = q.page.unwrap_or(1).max(1);
+    let (items, total) =
+        stand_pages::rejected_page(state.pool(), (page - 1) * per_page, per_page).await?;
+    let items: Vec<Value> = items
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "topic": r.topic,
+                "reason": r.reason,
+                "size": r.size,
+                "payload_base64": r.payload.map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
+                "received_at": r.received_at,
+            })
+        })
+        .collect();
+    Ok(Json(json!({"items": items, "total": total})))
+}
+
+struct QuarantinedRow {
+    id: i64,
+    /// `text` (UTF-8), `hex`, or `none` (too large to keep).
+    shown_as: &'static str,
+    received_at: String,
+    topic: String,
+    reason: String,
+    size: i64,
+    payload: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "quarantine.html")]
+struct QuarantinePage {
+    layout: Layout,
+    items: Vec<QuarantinedRow>,
+    total: i64,
+    page: i64,
+    has_more: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct PageQuery {
+    page: Option<i64>,
+}
+
+const PER_PAGE: i64 = 50;
+
+async fn page(
+    State(state): State<AppState>,
+    Viewer(a): Viewer,
+    Query(q): Query<PageQuery>,
+) -> Result<QuarantinePage> {
+    let page = q.page.unwrap_or(1).max(1);
+    let (items, total) =
+        stand_pages::rejected_page(state.pool(), (page - 1) * PER_PAGE, PER_PAGE).await?;
+    Ok(QuarantinePage {
+        layout: a.layout(),
+        has_more: page * PER_PAGE < total,
+        total,
+        page,
+        items: items
+            .into_iter()
+            .map(|r| {
+                let (shown_as, payload) = match &r.payload {
+                    None => ("none", "(too large: not kept)".into()),
+                    Some(p) => show_payload(p),
+                };
+                QuarantinedRow {
+                    id: r.id,
+                    shown_as,
+                    received_at: time(r.received_at),
+                    topic: r.topic,
+                    reason: r.reason,
+                    size: r.size,
+                    payload,
+                }
+            })
+            .collect(),
+    })
+}
+
+/// Bytes of a payload shown on the page, at most.
+const PAYLOAD_SHOWN: usize = 4096;
+
+/// A payload as text when it is UTF-8, else as hex bytes (16 to a line); the template
+/// escapes either. Long payloads are cut (the download has them whole).
+fn show_payload(p: &[u8]) -> (&'static str, String) {
+    let cut = p.len() > PAYLOAD_SHOWN;
+    let shown = &p[..p.len().min(PAYLOAD_SHOWN)];
+    let (kind, mut text) = match std::str::from_utf8(shown) {
+        Ok(t) => ("text", t.to_owned()),
+        // A multi-byte character cut at the limit is still text.
+        Err(e) if cut && e.error_len().is_none() => (
+            "text",
+            String::from_utf8_lossy(&shown[..e.valid_up_to()]).into_owned(),
+        ),
+        Err(_) => (
+            "hex",
+            shown
+                .chunks(16)
+                .map(|line| {
+                    line.iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    };
+    if cut {
+        text.push_str(" …");
+    }
+    (kind, text)
+}
+
+async fn payload(
+    State(state): State<AppState>,
+    _u: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let missing = || Error::NotFound(format!("no quarantined message {id:?}"));
+    let qid: i64 = id.parse().map_err(|_| missing())?;
+    let (_, payload) = results::rejected_payload(state.pool(), qid)
+        .await?
+        .ok_or_else(missing)?;
+    let bytes = payload.ok_or_else(|| {
+        Error::NotFound(format!(
+            "quarantined message {qid} was larger than MAX_PAYLOAD_BYTES: only its size was kept"
+        ))
+    })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"quarantined-{qid}.bin\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_shown_as_text_or_hex() {
+        assert_eq!(show_payload(b"<b>hi</b>"), ("text", "<b>hi</b>".into()));
+        assert_eq!(
+            show_payload(&[0xff, 0x00, 0x41]),
+            ("hex", "ff 00 41".into())
+        );
+        let long = vec![0u8; 20];
+        let (kind, text) = show_payload(&[&[0xfe][..], &long].concat());
+        assert_eq!(kind, "hex");
+        assert_eq!(text.lines().count(), 2);
+        let mut big = "é".repeat(PAYLOAD_SHOWN).into_bytes();
+        big.truncate(PAYLOAD_SHOWN + 1);
+        let (kind, text) = show_payload(&big);
+        assert_eq!(kind, "text");
+        assert!(text.ends_with(" …"));
+    }
+}

@@ -1,0 +1,85 @@
+//! The downloads of a result with every point: CSV streamed as it is written, `.xlsx` built
+//! in a temporary file (with a chart) and then streamed.
+
+use axum::body::Body;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use domain::store::results;
+
+use super::export;
+use super::load::{DOWNLOADS, DOWNLOADS_AT_ONCE, find, permit};
+use crate::error::{Context, Error, Result};
+use crate::state::AppState;
+
+/// `/results/{id}.csv`.
+pub async fn csv_download(state: &AppState, id: i64) -> Result<Response> {
+    find(state, id).await?;
+    let permit = permit(&DOWNLOADS, DOWNLOADS_AT_ONCE).await?;
+    let columns = export::columns(results::series(state.pool(), id, true).await?);
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(4);
+    tokio::task::spawn_blocking(move || {
+        // Held until the last chunk is handed over (or the client leaves).
+        let _permit = permit;
+        let written = export::write_csv(&columns, |chunk| {
+            tx.blocking_send(Ok(axum::body::Bytes::from(chunk))).is_ok()
+        });
+        if let Err(e) = written {
+            tracing::error!(error = %e, result = id, "CSV export failed");
+            let _ = tx.blocking_send(Err(std::io::Error::other(e)));
+        }
+    });
+    let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"result-{id}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `/results/{id}.xlsx`.
+pub async fn xlsx_download(state: &AppState, id: i64) -> Result<Response> {
+    let detail = find(state, id).await?;
+    let permit = permit(&DOWNLOADS, DOWNLOADS_AT_ONCE).await?;
+    let columns = export::columns(results::series(state.pool(), id, true).await?);
+    let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File> {
+        let _permit = permit;
+        let mut tmp = tempfile::tempfile().context("creating a temporary file for the xlsx")?;
+        export::write_xlsx(&detail, &columns, &mut tmp).map_err(|e| match e {
+            export::XlsxExportError::TooLong(..) => Error::BadRequest(e.to_string()),
+            other => Error::internal("writing the xlsx", other),
+        })?;
+        use std::io::Seek;
+        tmp.rewind().context("rewinding the xlsx file")?;
+        Ok(tmp)
+    })
+    .await
+    .context("the xlsx task")??;
+    let len = file.metadata().map(|m| m.len()).ok();
+    let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
+    let mut response = (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"result-{id}.xlsx\""),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response();
+    if let Some(len) = len {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, header::HeaderValue::from(len));
+    }
+    Ok(response)
+}

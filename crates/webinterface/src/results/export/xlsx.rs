@@ -1,0 +1,198 @@
+//! Excel: `.xlsx` with the sheets Data, Chart, Parameters and Info, written in
+//! `rust_xlsxwriter`'s constant-memory mode.
+
+use domain::store::results::ResultDetail;
+use rust_xlsxwriter::{Chart, ChartType, Workbook, XlsxError};
+use serde_json::Value;
+
+use super::Column;
+
+/// Excel's rows per sheet (one is the header).
+pub const EXCEL_MAX_ROWS: usize = 1_048_576;
+/// Excel's longest text in a cell.
+const EXCEL_MAX_TEXT: usize = 32_767;
+/// Excel's series per chart.
+const EXCEL_MAX_CHART_SERIES: usize = 255;
+
+/// Why the workbook could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum XlsxExportError {
+    /// A series longer than a sheet.
+    #[error(
+        "series {0:?} has {1} values, more than an Excel sheet holds ({max}); download the CSV",
+        max = EXCEL_MAX_ROWS - 1
+    )]
+    TooLong(String, usize),
+    /// The writer failed.
+    #[error("writing the workbook: {0}")]
+    Xlsx(#[from] XlsxError),
+    /// The temporary file failed.
+    #[error("writing the workbook: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn clip(text: &str) -> &str {
+    if text.chars().count() <= EXCEL_MAX_TEXT {
+        return text;
+    }
+    let end = text
+        .char_indices()
+        .nth(EXCEL_MAX_TEXT)
+        .map_or(text.len(), |(i, _)| i);
+    &text[..end]
+}
+
+fn column_name(col: u16) -> String {
+    let mut n = u32::from(col) + 1;
+    let mut name = Vec::new();
+    while n > 0 {
+        let rem = u8::try_from((n - 1) % 26).unwrap_or(0);
+        name.push(char::from(b'A' + rem));
+        n = (n - 1) / 26;
+    }
+    name.iter().rev().collect()
+}
+
+/// Writes the workbook to `out`: Data (a header of names and one column per series), Chart
+/// (a line chart of the numeric series), Parameters (name, value) and Info (the result's
+/// master data).
+pub fn write_xlsx(
+    detail: &ResultDetail,
+    columns: &[(String, Column)],
+    out: &mut std::fs::File,
+) -> Result<(), XlsxExportError> {
+    if let Some((name, c)) = columns.iter().find(|(_, c)| c.len() >= EXCEL_MAX_ROWS) {
+        return Err(XlsxExportError::TooLong(name.clone(), c.len()));
+    }
+    let mut wb = Workbook::new();
+    let rows = columns.iter().map(|(_, c)| c.len()).max().unwrap_or(0);
+    {
+        // Constant memory: each row goes to a temporary file once the next one starts, so
+        // rows are written in order.
+        let data = wb.add_worksheet_with_constant_memory()?;
+        data.set_name("Data")?;
+        for (col, (name, _)) in columns.iter().enumerate() {
+            let col = u16::try_from(col).unwrap_or(u16::MAX);
+            data.write_string(0, col, clip(name))?;
+        }
+        for row in 0..rows {
+            let r = u32::try_from(row + 1).unwrap_or(u32::MAX);
+            for (col, (_, c)) in columns.iter().enumerate() {
+                let col = u16::try_from(col).unwrap_or(u16::MAX);
+                match c {
+                    Column::Numbers(v) => {
+                        if let Some(x) = v.get(row) {
+                            data.write_number(r, col, *x)?;
+                        }
+                    }
+                    Column::Texts(v) => {
+                        if let Some(t) = v.get(row) {
+                            data.write_string(r, col, clip(t))?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    let mut chart = Chart::new(ChartType::Line);
+    chart.title().set_name(&format!("Result {}", detail.id));
+    chart.x_axis().set_name("sample");
+    let mut plotted = 0;
+    for (col, (name, c)) in columns.iter().enumerate() {
+        if let Column::Numbers(v) = c
+            && !v.is_empty()
+            && plotted < EXCEL_MAX_CHART_SERIES
+        {
+            let letter = column_name(u16::try_from(col).unwrap_or(u16::MAX));
+            let last = v.len() + 1;
+            chart
+                .add_series()
+                .set_name(clip(name))
+                .set_values(format!("=Data!${letter}$2:${letter}${last}").as_str());
+            plotted += 1;
+        }
+    }
+    let sheet = wb.add_chartsheet();
+    sheet.set_name("Chart")?;
+    if plotted > 0 {
+        sheet.insert_chart(0, 0, &chart)?;
+    }
+
+    let params = wb.add_worksheet();
+    params.set_name("Parameters")?;
+    params.write_string(0, 0, "Name")?;
+    params.write_string(0, 1, "Value")?;
+    if let Some(Value::Object(map)) = &detail.parameters {
+        for (i, (k, v)) in map.iter().enumerate() {
+            let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            params.write_string(r, 0, clip(k))?;
+            match v {
+                Value::Number(n) if n.as_f64().is_some() => {
+                    params.write_number(r, 1, n.as_f64().unwrap_or_default())?;
+                }
+                Value::Bool(b) => {
+                    params.write_boolean(r, 1, *b)?;
+                }
+                Value::String(s) => {
+                    params.write_string(r, 1, clip(s))?;
+                }
+                other => {
+                    params.write_string(r, 1, clip(&other.to_string()))?;
+                }
+            }
+        }
+    }
+
+    let info = wb.add_worksheet();
+    info.set_name("Info")?;
+    let json_text = |v: &Option<Value>| v.as_ref().map(Value::to_string).unwrap_or_default();
+    let facts: Vec<(&str, String)> = vec![
+        ("Result", detail.id.to_string()),
+        ("Stand", detail.stand.clone()),
+        ("Stand name", detail.stand_name.clone()),
+        ("Run", detail.run.map(|r| r.to_string()).unwrap_or_default()),
+        (
+            "Started by",
+            detail.requested_by.clone().unwrap_or_default(),
+        ),
+        (
+            "Started at",
+            detail
+                .requested_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+        ),
+        ("Sent by", detail.sent_by.clone()),
+        ("Received at", detail.received_at.to_rfc3339()),
+        ("Status code", detail.status_code.to_string()),
+        ("Protocol version", detail.protocol_version.to_string()),
+        ("Commands", json_text(&detail.commands)),
+        ("Keep forever", detail.keep.to_string()),
+        ("Points", detail.point_count.to_string()),
+        ("Series", columns.len().to_string()),
+    ];
+    for (i, (k, v)) in facts.iter().enumerate() {
+        let r = u32::try_from(i).unwrap_or(u32::MAX);
+        info.write_string(r, 0, *k)?;
+        info.write_string(r, 1, clip(v))?;
+    }
+    wb.save_to_writer(&mut *out)?;
+    out.flush()?;
+    Ok(())
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excel_column_names() {
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(25), "Z");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(701), "ZZ");
+        assert_eq!(column_name(702), "AAA");
+    }
+}

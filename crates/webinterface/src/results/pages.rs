@@ -1,0 +1,343 @@
+//! The results pages: the filtered list (`/results`), one result (`/results/{id}`, whose
+//! `.csv` and `.xlsx` siblings are the downloads), and the keep and delete forms.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use domain::store::results::{self, ResultItem};
+use domain::store::users::Role;
+use serde_json::Value;
+
+use super::cache::PlotCache;
+use super::downloads::{csv_download, xlsx_download};
+use super::params::{ListParams, given};
+use super::load::{find, result_id};
+use super::plot;
+use crate::auth::{Authed, Operator, Viewer};
+use crate::error::{Error, Result};
+use crate::layout::{Layout, time};
+use crate::state::AppState;
+
+pub(super) async fn result_file(
+    State(state): State<AppState>,
+    Viewer(a): Viewer,
+    Path(file): Path<String>,
+    Query(q): Query<PageNotice>,
+) -> Result<Response> {
+    if let Some(id) = file.strip_suffix(".csv") {
+        return csv_download(&state, result_id(id)?).await;
+    }
+    if let Some(id) = file.strip_suffix(".xlsx") {
+        return xlsx_download(&state, result_id(id)?).await;
+    }
+    let kept = q.kept.map(|k| k == "true");
+    let page = result_page(&state, &a, result_id(&file)?, kept).await?;
+    Ok(page.into_response())
+}
+
+struct ListRow {
+    id: i64,
+    stand: String,
+    run: String,
+    by: String,
+    received_at: String,
+    point_count: i64,
+    keep: bool,
+}
+
+impl From<ResultItem> for ListRow {
+    fn from(r: ResultItem) -> Self {
+        Self {
+            id: r.id,
+            stand: r.stand,
+            run: r.run.map(|i| i.to_string()).unwrap_or_else(|| "—".into()),
+            by: match r.requested_by {
+                Some(u) if u != r.sent_by => format!("{u} (sent by {})", r.sent_by),
+                Some(u) => u,
+                None => r.sent_by,
+            },
+            received_at: time(r.received_at),
+            point_count: r.point_count,
+            keep: r.keep,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "results.html")]
+struct ListPage {
+    layout: Layout,
+    stand: String,
+    user: String,
+    from: String,
+    to: String,
+    kept: String,
+    stands: Vec<String>,
+    items: Vec<ListRow>,
+    total: i64,
+    page: i64,
+    has_more: bool,
+    newer: String,
+    older: String,
+}
+
+#[derive(serde::Deserialize)]
+struct DeletedNotice {
+    deleted: Option<i64>,
+}
+
+pub(super) async fn list_page(
+    State(state): State<AppState>,
+    Viewer(a): Viewer,
+    Query(q): Query<ListParams>,
+    Query(n): Query<DeletedNotice>,
+) -> Result<Response> {
+    let stands: Vec<String> = domain::store::stands::list(state.pool(), state.offline_after())
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let shown = |v: &Option<String>| given(v).unwrap_or_default().to_owned();
+    let mut page = ListPage {
+        layout: a
+            .layout()
+            .notice(n.deleted.map(|id| format!("Result {id} was deleted."))),
+        stand: shown(&q.stand),
+        user: shown(&q.user),
+        from: shown(&q.from),
+        to: shown(&q.to),
+        kept: shown(&q.kept).to_ascii_lowercase(),
+        stands,
+        items: Vec::new(),
+        total: 0,
+        page: 1,
+        has_more: false,
+        newer: String::new(),
+        older: String::new(),
+    };
+    let req = match q.parse() {
+        Ok(r) => r,
+        Err(e) => {
+            page.layout.problem = Some(e.user_message());
+            return Ok((StatusCode::BAD_REQUEST, page).into_response());
+        }
+    };
+    let (items, total) = results::list(
+        state.pool(),
+        &req.filter,
+        (req.page - 1) * req.per_page,
+        req.per_page,
+    )
+    .await?;
+    let link = |p: i64| {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("stand", &page.stand),
+            ("user", &page.user),
+            ("from", &page.from),
+            ("to", &page.to),
+            ("kept", &page.kept),
+        ] {
+            if !v.is_empty() {
+                s.append_pair(k, v);
+            }
+        }
+        if req.per_page != 50 {
+            s.append_pair("per_page", &req.per_page.to_string());
+        }
+        s.append_pair("page", &p.to_string());
+        format!("/results?{}", s.finish())
+    };
+    page.newer = link(req.page - 1);
+    page.older = link(req.page + 1);
+    page.items = items.into_iter().map(ListRow::from).collect();
+    page.total = total;
+    page.page = req.page;
+    page.has_more = req.page * req.per_page < total;
+    Ok(page.into_response())
+}
+
+struct ParamRow {
+    name: String,
+    value: String,
+    structured: bool,
+}
+
+struct NumericRow {
+    position: i32,
+    name: String,
+    len: i32,
+}
+
+struct RawRow {
+    name: String,
+    len: i32,
+    text: String,
+    clipped: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "result.html")]
+struct ResultPage {
+    layout: Layout,
+    id: i64,
+    stand: String,
+    stand_name: String,
+    run: String,
+    requested_by: String,
+    requested_at: String,
+    sent_by: String,
+    received_at: String,
+    status_code: i16,
+    commands: Vec<String>,
+    params: Vec<ParamRow>,
+    rate: String,
+    point_count: i64,
+    keep: bool,
+    can_edit: bool,
+    csrf: String,
+    numeric: Vec<NumericRow>,
+    raw: Vec<RawRow>,
+}
+
+/// Shown of a non-numeric series on the page, at most (the downloads have all of it).
+const RAW_SHOWN: usize = 10_000;
+
+#[derive(serde::Deserialize)]
+struct PageNotice {
+    kept: Option<String>,
+}
+
+async fn result_page(
+    state: &AppState,
+    a: &Authed,
+    id: i64,
+    kept: Option<bool>,
+) -> Result<ResultPage> {
+    let d = find(state, id).await?;
+    let series = results::series(state.pool(), id, false).await?;
+    let shown = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let commands = match &d.commands {
+        Some(Value::Array(items)) => items.iter().map(shown).collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(other) => vec![other.to_string()],
+    };
+    let params = match &d.parameters {
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| ParamRow {
+                name: k.clone(),
+                structured: v.is_object() || v.is_array(),
+                value: if v.is_object() || v.is_array() {
+                    serde_json::to_string_pretty(v).unwrap_or_default()
+                } else {
+                    shown(v)
+                },
+            })
+            .collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(other) => vec![ParamRow {
+            name: "(parameterObj)".into(),
+            value: other.to_string(),
+            structured: true,
+        }],
+    };
+    let rate = plot::sample_rate(d.parameters.as_ref())
+        .map(|r| format!("{r} Hz"))
+        .unwrap_or_else(|| "not given (axes in samples)".into());
+    let mut numeric = Vec::new();
+    let mut raw = Vec::new();
+    for s in series {
+        if s.numeric {
+            numeric.push(NumericRow {
+                position: s.position,
+                name: s.name,
+                len: s.len,
+            });
+        } else {
+            let text = s.raw.unwrap_or_default();
+            let clipped = text.len() > RAW_SHOWN;
+            let end = (0..=RAW_SHOWN.min(text.len()))
+                .rev()
+                .find(|&i| text.is_char_boundary(i))
+                .unwrap_or(0);
+            raw.push(RawRow {
+                name: s.name,
+                len: s.len,
+                text: text[..end].to_owned(),
+                clipped,
+            });
+        }
+    }
+    Ok(ResultPage {
+        layout: a.layout().notice(kept.map(|k| {
+            if k {
+                "This result is kept forever.".to_owned()
+            } else {
+                "This result is no longer kept forever.".to_owned()
+            }
+        })),
+        id: d.id,
+        stand: d.stand,
+        stand_name: d.stand_name,
+        run: d
+            .run
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "— (unsolicited)".into()),
+        requested_by: d.requested_by.unwrap_or_else(|| "—".into()),
+        requested_at: d.requested_at.map(time).unwrap_or_else(|| "—".into()),
+        sent_by: d.sent_by,
+        received_at: time(d.received_at),
+        status_code: d.status_code,
+        commands,
+        params,
+        rate,
+        point_count: d.point_count,
+        keep: d.keep,
+        can_edit: a.user.role >= Role::Operator,
+        csrf: a.csrf().to_owned(),
+        numeric,
+        raw,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct KeepForm {
+    keep: String,
+}
+
+pub(super) async fn keep_form(
+    State(state): State<AppState>,
+    _o: Operator,
+    Path(id): Path<String>,
+    Form(f): Form<KeepForm>,
+) -> Result<Response> {
+    let id = result_id(&id)?;
+    let keep = f.keep == "true";
+    if !results::set_keep(state.pool(), id, keep).await? {
+        return Err(Error::NotFound(format!("no result {id}")));
+    }
+    Ok(Redirect::to(&format!("/results/{id}?kept={keep}")).into_response())
+}
+
+pub(super) async fn delete_form(
+    State(state): State<AppState>,
+    _o: Operator,
+    Path(id): Path<String>,
+    Extension(cache): Extension<Arc<PlotCache>>,
+) -> Result<Response> {
+    let id = result_id(&id)?;
+    if !results::delete(state.pool(), id).await? {
+        return Err(Error::NotFound(format!("no result {id}")));
+    }
+    cache.put(id, None);
+    Ok(Redirect::to(&format!("/results?deleted={id}")).into_response())
+}

@@ -1,0 +1,161 @@
+//! The plot data the result page draws: every numeric series downsampled with its power
+//! spectrum (`/api/results/{id}/plot`, cached), and windows at full resolution for zooming
+//! (`…/series/{position}` and `…/series/{position}/spectrum`).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use domain::store::results;
+use serde_json::json;
+
+use super::cache::PlotCache;
+use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit, result_id};
+use super::plot;
+use crate::auth::Viewer;
+use crate::error::{Context, Error, Result};
+use crate::state::AppState;
+
+/// One numeric series as the page plots it.
+#[derive(serde::Serialize)]
+struct SeriesPlot {
+    position: i32,
+    name: String,
+    len: i32,
+    time: plot::Points,
+    spectrum: plot::Points,
+}
+
+fn json_bytes(body: axum::body::Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+pub(super) async fn api_plot(
+    State(state): State<AppState>,
+    _u: Viewer,
+    Path(id): Path<String>,
+    Extension(cache): Extension<Arc<PlotCache>>,
+) -> Result<Response> {
+    let id = result_id(&id)?;
+    let d = find(&state, id).await?;
+    if let Some(body) = cache.get(id) {
+        return Ok(json_bytes(body));
+    }
+    let rate = plot::sample_rate(d.parameters.as_ref());
+    let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
+    let mut out = Vec::new();
+    // One series at a time, so only one full array is in memory.
+    for s in results::series(state.pool(), id, false).await? {
+        if !s.numeric {
+            continue;
+        }
+        let values = results::series_values(state.pool(), id, s.position)
+            .await?
+            .unwrap_or_default();
+        let (time, spectrum) = tokio::task::spawn_blocking(move || {
+            let time = plot::downsample(&values, 0, values.len(), plot::PLOT_POINTS);
+            let full = plot::spectrum(&values, rate);
+            (time, plot::downsample_max(&full, plot::PLOT_POINTS))
+        })
+        .await
+        .context("computing a plot")?;
+        out.push(SeriesPlot {
+            position: s.position,
+            name: s.name,
+            len: s.len,
+            time,
+            spectrum,
+        });
+    }
+    let body = serde_json::to_vec(&json!({
+        "rate": rate,
+        "time_unit": if rate.is_some() { "s" } else { "samples" },
+        "frequency_unit": if rate.is_some() { "Hz" } else { "cycles/sample" },
+        "series": out,
+    }))
+    .context("encoding the plot")?;
+    let body = axum::body::Bytes::from(body);
+    cache.put(id, Some(body.clone()));
+    Ok(json_bytes(body))
+}
+
+/// A window of samples; strings so a bad number is our JSON 400, not the extractor's text.
+#[derive(serde::Deserialize)]
+struct Window {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn sample_index(name: &str, raw: Option<&str>) -> Result<Option<f64>> {
+    raw.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| Error::BadRequest(format!("{name}={s:?} is not a sample index")))
+        })
+        .transpose()
+}
+
+pub(super) async fn api_window(
+    State(state): State<AppState>,
+    _u: Viewer,
+    Path((id, position)): Path<(String, String)>,
+    Query(w): Query<Window>,
+) -> Result<Json<plot::Points>> {
+    let id = result_id(&id)?;
+    let from = sample_index("from", w.from.as_deref())?;
+    let to = sample_index("to", w.to.as_deref())?;
+    let missing = || Error::NotFound(format!("result {id} has no numeric series {position:?}"));
+    let pos: i32 = position.parse().map_err(|_| missing())?;
+    let values = results::series_values(state.pool(), id, pos)
+        .await?
+        .ok_or_else(missing)?;
+    let len = values.len() as f64;
+    let clamp = |v: f64| v.clamp(0.0, len) as usize;
+    let from = clamp(from.unwrap_or(0.0).floor());
+    let to = clamp(to.unwrap_or(len).ceil() + 1.0);
+    let points =
+        tokio::task::spawn_blocking(move || plot::downsample(&values, from, to, plot::PLOT_POINTS))
+            .await
+            .context("downsampling a window")?;
+    Ok(Json(points))
+}
+
+/// `GET /api/results/{id}/series/{position}/spectrum?from=&to=`: the power spectrum between
+/// two frequencies (in the plot's unit: Hz with a sample rate, else cycles/sample) at full
+/// resolution, reduced to the plot's size only when the window still has more bins.
+pub(super) async fn api_spectrum_window(
+    State(state): State<AppState>,
+    _u: Viewer,
+    Path((id, position)): Path<(String, String)>,
+    Query(w): Query<Window>,
+) -> Result<Json<plot::Points>> {
+    let id = result_id(&id)?;
+    let from = sample_index("from", w.from.as_deref())?.unwrap_or(f64::NEG_INFINITY);
+    let to = sample_index("to", w.to.as_deref())?.unwrap_or(f64::INFINITY);
+    let d = find(&state, id).await?;
+    let rate = plot::sample_rate(d.parameters.as_ref());
+    let missing = || Error::NotFound(format!("result {id} has no numeric series {position:?}"));
+    let pos: i32 = position.parse().map_err(|_| missing())?;
+    let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
+    let values = results::series_values(state.pool(), id, pos)
+        .await?
+        .ok_or_else(missing)?;
+    let points = tokio::task::spawn_blocking(move || {
+        let full = plot::spectrum(&values, rate);
+        let lo = full.x.partition_point(|&f| f < from);
+        let hi = full.x.partition_point(|&f| f <= to);
+        let window = plot::Points {
+            x: full.x[lo..hi].to_vec(),
+            y: full.y[lo..hi].to_vec(),
+        };
+        plot::downsample_max(&window, plot::PLOT_POINTS)
+    })
+    .await
+    .context("computing a spectrum window")?;
+    Ok(Json(points))
+}

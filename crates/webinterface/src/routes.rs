@@ -1,0 +1,146 @@
+//! The one way routes are added: [`Routes`] builds an axum router and, from the same calls, the
+//! route table ([`RouteInfo`]: method, path, least role, page or API) that the role × route
+//! test walks, so a new route cannot escape it.
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{MethodRouter, any, delete, get, patch, post};
+use domain::store::users::Role;
+
+use crate::state::AppState;
+
+/// How a route answers errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A page: errors are HTML, "log in" is a redirect to the login page.
+    Page,
+    /// JSON API (also `/events` and `/metrics`): errors are `{"error": …}`.
+    Api,
+}
+
+/// One method on one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteInfo {
+    /// The method (`ANY` routes are listed as `GET`).
+    pub method: Method,
+    /// The path as given to the router, with `{placeholders}`.
+    pub path: &'static str,
+    /// The least role that may use it; `None`: public.
+    pub least: Option<Role>,
+    /// Page or API.
+    pub kind: Kind,
+}
+
+/// Routes of one kind, and their table.
+pub struct Routes {
+    kind: Kind,
+    router: Router<AppState>,
+    table: Vec<RouteInfo>,
+}
+
+impl Routes {
+    /// Page routes.
+    pub fn pages() -> Self {
+        Self::new(Kind::Page)
+    }
+
+    /// API routes.
+    pub fn api() -> Self {
+        Self::new(Kind::Api)
+    }
+
+    fn new(kind: Kind) -> Self {
+        Self {
+            kind,
+            router: Router::new(),
+            table: Vec::new(),
+        }
+    }
+
+    fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        least: Option<Role>,
+        route: MethodRouter<AppState>,
+    ) -> Self {
+        // axum merges the method routers of one path.
+        self.router = self.router.route(path, route);
+        self.table.push(RouteInfo {
+            method,
+            path,
+            least,
+            kind: self.kind,
+        });
+        self
+    }
+
+    /// `GET path`, for `least` and above (`None`: public).
+    pub fn get<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        least: Option<Role>,
+        handler: H,
+    ) -> Self {
+        self.add(Method::GET, path, least, get(handler))
+    }
+
+    /// `POST path`.
+    pub fn post<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        least: Option<Role>,
+        handler: H,
+    ) -> Self {
+        self.add(Method::POST, path, least, post(handler))
+    }
+
+    /// `PATCH path`.
+    pub fn patch<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        least: Option<Role>,
+        handler: H,
+    ) -> Self {
+        self.add(Method::PATCH, path, least, patch(handler))
+    }
+
+    /// `DELETE path`.
+    pub fn delete<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        least: Option<Role>,
+        handler: H,
+    ) -> Self {
+        self.add(Method::DELETE, path, least, delete(handler))
+    }
+
+    /// Every method on `path` (listed as `GET`).
+    pub fn any<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        least: Option<Role>,
+        handler: H,
+    ) -> Self {
+        self.add(Method::GET, path, least, any(handler))
+    }
+
+    /// These routes and `other`'s (of the same kind).
+    pub fn merge(mut self, other: Routes) -> Self {
+        debug_assert_eq!(self.kind, other.kind, "merging pages with API routes");
+        self.router = self.router.merge(other.router);
+        self.table.extend(other.table);
+        self
+    }
+
+    /// The table.
+    pub fn table(&self) -> &[RouteInfo] {
+        &self.table
+    }
+
+    /// The router and the table.
+    pub fn into_parts(self) -> (Router<AppState>, Vec<RouteInfo>) {
+        (self.router, self.table)
+    }
+}

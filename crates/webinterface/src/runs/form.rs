@@ -1,0 +1,152 @@
+//! The start-test form of the stand page (`POST /stands/{id}/runs`): parameter rows, commands
+//! one per line, "keep"; refusals are shown on the stand page.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{Redirect, Response, IntoResponse};
+use axum_extra::extract::Form;
+use domain::store::users::Role;
+use serde_json::Value;
+
+use super::StartRun;
+use crate::auth::Operator;
+use crate::error::{Error, Result};
+use crate::routes::Routes;
+use crate::shared::stand_id;
+use crate::stands::pages::render_stand;
+use crate::state::AppState;
+
+/// The form's route.
+pub fn routes() -> Routes {
+    Routes::pages().post("/stands/{id}/runs", Some(Role::Operator), start_run)
+}
+
+/// The start-test form: parameter rows, commands (one per line), keep.
+#[derive(serde::Deserialize)]
+struct StartForm {
+    #[serde(default)]
+    param_name: Vec<String>,
+    #[serde(default)]
+    param_value: Vec<String>,
+    #[serde(default)]
+    commands: String,
+    #[serde(default)]
+    keep: Option<String>,
+}
+
+/// A form value as JSON: numbers and booleans as such, anything else as text.
+fn form_value(raw: &str) -> Value {
+    let t = raw.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Value::from(i);
+    }
+    if let Ok(f) = t.parse::<f64>()
+        && f.is_finite()
+    {
+        return Value::from(f);
+    }
+    match t {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ => Value::String(raw.to_owned()),
+    }
+}
+
+impl StartForm {
+    fn into_request(self) -> Result<StartRun> {
+        let mut parameters = serde_json::Map::new();
+        for (i, name) in self.param_name.iter().enumerate() {
+            let name = name.trim();
+            let value = self.param_value.get(i).map(String::as_str).unwrap_or("");
+            if name.is_empty() {
+                if !value.trim().is_empty() {
+                    return Err(Error::BadRequest(format!(
+                        "parameter row {} has a value but no name",
+                        i + 1
+                    )));
+                }
+                continue;
+            }
+            if parameters
+                .insert(name.to_owned(), form_value(value))
+                .is_some()
+            {
+                return Err(Error::BadRequest(format!(
+                    "parameter {name:?} is given twice"
+                )));
+            }
+        }
+        let commands = self
+            .commands
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| Value::String(l.to_owned()))
+            .collect();
+        Ok(StartRun {
+            parameters: Value::Object(parameters),
+            commands: Value::Array(commands),
+            keep: self.keep.is_some_and(|k| k == "true" || k == "on"),
+        })
+    }
+}
+
+async fn start_run(
+    State(state): State<AppState>,
+    Operator(a): Operator,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<StartForm>,
+) -> Result<Response> {
+    let stand = stand_id(&id)?;
+    let outcome = match form.into_request() {
+        Ok(request) => super::start(&state, &a, &stand, request).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(started) => {
+            Ok(Redirect::to(&format!("/stands/{stand}?started={}", started.id)).into_response())
+        }
+        Err(e @ (Error::Conflict(_) | Error::Unavailable(_) | Error::BadRequest(_))) => {
+            let status = e.status_code();
+            let layout = a.layout().problem(Some(e.user_message()));
+            render_stand(&state, &a, &id, &headers, layout, status).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_values_keep_their_type() {
+        assert_eq!(form_value("1000"), Value::from(1000));
+        assert_eq!(form_value(" 2.5 "), Value::from(2.5));
+        assert_eq!(form_value("true"), Value::Bool(true));
+        assert_eq!(form_value("sine"), Value::from("sine"));
+        assert_eq!(form_value("NaN"), Value::from("NaN"));
+    }
+
+    #[test]
+    fn start_form_builds_the_request() {
+        let form = StartForm {
+            param_name: vec!["fs".into(), "".into(), "wave".into()],
+            param_value: vec!["100".into(), "".into(), "sine".into()],
+            commands: "start\n\n stop \n".into(),
+            keep: Some("true".into()),
+        };
+        let r = form.into_request().expect("valid");
+        assert_eq!(r.parameters, serde_json::json!({"fs": 100, "wave": "sine"}));
+        assert_eq!(r.commands, serde_json::json!(["start", "stop"]));
+        assert!(r.keep);
+        let dup = StartForm {
+            param_name: vec!["a".into(), "a".into()],
+            param_value: vec!["1".into(), "2".into()],
+            commands: String::new(),
+            keep: None,
+        };
+        assert!(dup.into_request().is_err());
+    }
+}

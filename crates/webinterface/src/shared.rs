@@ -1,0 +1,55 @@
+//! Request and response helpers the features share: the JSON body extractor whose refusals
+//! are our JSON errors, parsing a stand id from a path and finding the stand, and the JSON 404
+//! of unknown API paths.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use domain::StandId;
+use domain::store::stands::{self, StandView};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+use crate::routes::Routes;
+use crate::state::AppState;
+
+/// `Json` whose refusals are JSON errors with the reason.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(e) => Err(Error::BadRequest(match e {
+                JsonRejection::MissingJsonContentType(_) => {
+                    "send the body as JSON with Content-Type: application/json".into()
+                }
+                other => other.body_text(),
+            })),
+        }
+    }
+}
+
+/// Parses a stand id from a path, as a 404 when it cannot be one.
+pub fn stand_id(raw: &str) -> Result<StandId> {
+    StandId::parse(raw).map_err(|_| Error::NotFound(format!("no stand {raw:?}")))
+}
+
+/// The stand a path names, or a 404.
+pub async fn find_stand(state: &AppState, raw: &str) -> Result<StandView> {
+    let id = stand_id(raw)?;
+    stands::get(state.pool(), id.as_str(), state.offline_after())
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no stand {id}")))
+}
+
+/// `/api/{*rest}`: unknown API paths are JSON 404s, whoever asks.
+pub fn api_not_found() -> Routes {
+    Routes::api().any("/api/{*rest}", None, not_found)
+}
+
+async fn not_found() -> Error {
+    Error::NotFound("no such API route; see the route table in the README".into())
+}

@@ -1,0 +1,44 @@
+//! Stands as viewers see them: the JSON API (list, one stand, its status history) and the
+//! dashboard and stand pages. Editing stands is in `admin::stands`; starting tests in `runs`.
+
+pub mod api;
+pub mod pages;
+
+use chrono::{DateTime, Utc};
+use domain::store::stands::StandView;
+
+/// A stand as the API shows it (`GET /api/stands` and the live `stand` events).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StandJson {
+    /// Its id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `offline`, `off`, `busy`, `error`, `ready` or `unknown`.
+    pub state: &'static str,
+    /// Latest status code below 600.
+    pub status_code: Option<u16>,
+    /// Its meaning.
+    pub status_meaning: Option<&'static str>,
+    /// Latest power code.
+    pub power_code: Option<u16>,
+    /// Last time anything was heard (RFC 3339 UTC).
+    pub last_seen: Option<DateTime<Utc>>,
+    /// The id of the run in progress, or null.
+    pub run: Option<i64>,
+}
+
+impl From<StandView> for StandJson {
+    fn from(v: StandView) -> Self {
+        Self {
+            id: v.id,
+            name: v.name,
+            state: v.state.as_str(),
+            status_code: v.status_code,
+            status_meaning: v.status_meaning,
+            power_code: v.power_code,
+            last_seen: v.last_seen,
+            run: v.run,
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The dashboard (`/`) and a stand's page (`/stands/{id}`: state, camera, the start-test
+//! form for operators, recent runs, results and status history).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::store::stand_pages;
+use domain::store::stands::{self, StandView};
+use domain::store::users::Role;
+
+use crate::auth::{Authed, Viewer};
+use crate::error::Result;
+use crate::layout::{Layout, time, time_or_never};
+use crate::routes::Routes;
+use crate::shared::{find_stand, stand_id};
+use crate::state::AppState;
+
+/// The dashboard and stand pages.
+pub fn routes() -> Routes {
+    Routes::pages()
+        .get("/", Some(Role::Viewer), dashboard)
+        .get("/stands/{id}", Some(Role::Viewer), stand_page)
+}
+
+/// A stand's row as shown.
+pub struct StandRow {
+    id: String,
+    name: String,
+    state: &'static str,
+    status: String,
+    power: String,
+    last_seen: String,
+    run: String,
+}
+
+impl From<&StandView> for StandRow {
+    fn from(v: &StandView) -> Self {
+        Self {
+            id: v.id.clone(),
+            name: v.name.clone(),
+            state: v.state.as_str(),
+            status: match (v.status_code, v.status_meaning) {
+                (Some(c), Some(m)) => format!("{c} {m}"),
+                _ => "—".into(),
+            },
+            power: match v.power_code {
+                Some(610) => "610 off".into(),
+                Some(600) => "600 on".into(),
+                Some(c) => c.to_string(),
+                None => "—".into(),
+            },
+            last_seen: time_or_never(v.last_seen),
+            run: v.run.map(|r| format!("#{r}")).unwrap_or_else(|| "—".into()),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    nav_admin: bool,
+    stands: Vec<StandRow>,
+}
+
+async fn dashboard(State(state): State<AppState>, Viewer(a): Viewer) -> Result<DashboardPage> {
+    let all = stands::list(state.pool(), state.offline_after()).await?;
+    Ok(DashboardPage {
+        nav_admin: a.user.role == Role::Admin,
+        layout: a.layout(),
+        stands: all.iter().map(StandRow::from).collect(),
+    })
+}
+
+struct RunRow {
+    id: i64,
+    state: String,
+    requested_by: String,
+    requested_at: String,
+    error: String,
+}
+
+struct ResultRow {
+    id: i64,
+    run: String,
+    received_at: String,
+    point_count: i64,
+    keep: bool,
+}
+
+struct HistoryRow {
+    code: u16,
+    meaning: &'static str,
+    received_at: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "stand.html")]
+struct StandPage {
+    layout: Layout,
+    s: StandRow,
+    description: String,
+    max_test_seconds: i32,
+    outbound_topic: String,
+    camera: Option<String>,
+    can_start: bool,
+    ready: bool,
+    role: &'static str,
+    csrf: String,
+    runs: Vec<RunRow>,
+    results: Vec<ResultRow>,
+    history: Vec<HistoryRow>,
+}
+
+#[derive(serde::Deserialize)]
+struct StandQuery {
+    started: Option<i64>,
+}
+
+async fn stand_page(
+    State(state): State<AppState>,
+    Viewer(a): Viewer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<StandQuery>,
+) -> Result<Response> {
+    let notice = q
+        .started
+        .map(|r| format!("Run {r} was sent to the stand; the broker confirmed it."));
+    render_stand(
+        &state,
+        &a,
+        &id,
+        &headers,
+        a.layout().notice(notice),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// A stand's page with this layout (the start form shows its refusals on it).
+pub async fn render_stand(
+    state: &AppState,
+    a: &Authed,
+    raw_id: &str,
+    headers: &HeaderMap,
+    layout: Layout,
+    status: StatusCode,
+) -> Result<Response> {
+    let id = stand_id(raw_id)?;
+    let v = find_stand(state, raw_id).await?;
+    let runs = stand_pages::recent_runs(state.pool(), id.as_str(), 10).await?;
+    let results = stand_pages::recent_results(state.pool(), id.as_str(), 10).await?;
+    let history = stands::status_history(state.pool(), id.as_str(), 20).await?;
+    let camera = v
+        .camera_url
+        .as_ref()
+        .map(|_| camera_src(state, headers, id.as_str()));
+    let page = StandPage {
+        layout,
+        s: StandRow::from(&v),
+        description: v.description.clone(),
+        max_test_seconds: v.max_test_seconds,
+        outbound_topic: domain::topics::outbound_topic(&id, v.legacy_topics),
+        camera,
+        can_start: a.user.role >= Role::Operator,
+        ready: v.state == domain::StandState::Ready,
+        role: a.user.role.as_str(),
+        csrf: a.csrf().to_owned(),
+        runs: runs
+            .into_iter()
+            .map(|r| RunRow {
+                id: r.id,
+                state: r.state,
+                requested_by: r.requested_by,
+                requested_at: time(r.requested_at),
+                error: r.error.unwrap_or_default(),
+            })
+            .collect(),
+        results: results
+            .into_iter()
+            .map(|r| ResultRow {
+                id: r.id,
+                run: r
+                    .run_id
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| "—".into()),
+                received_at: time(r.received_at),
+                point_count: r.point_count,
+                keep: r.keep,
+            })
+            .collect(),
+        history: history
+            .into_iter()
+            .map(|h| HistoryRow {
+                code: h.code,
+                meaning: h.meaning,
+                received_at: time(h.received_at),
+            })
+            .collect(),
+    };
+    Ok((status, page).into_response())
+}
+
+/// The relay's stream of a stand, as the browser reaches it.
+fn camera_src(state: &AppState, headers: &HeaderMap, stand: &str) -> String {
+    let base = match &state.config().videostream_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
+            // Strip the web port; the relay listens on its own (5555 by default).
+            let host = match host.rsplit_once(':') {
+                Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h,
+                _ => host,
+            };
+            format!("//{host}:5555")
+        }
+    };
+    format!("{base}/vstream-direct/test-stand/{stand}")
+}

@@ -1,0 +1,90 @@
+//! What every handler shares ([`AppState`]): the pool, the configuration, the MQTT
+//! publisher, the live event fan-out, the metrics and the shutdown token.
+
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::publish::Publisher;
+
+/// One event for the open pages (see `events`).
+#[derive(Debug, Clone)]
+pub struct LiveEvent {
+    /// `stand`, `result`, `quarantine` or `resync`.
+    pub kind: &'static str,
+    /// JSON.
+    pub data: String,
+}
+
+/// What every handler shares; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    config: Config,
+    publisher: Publisher,
+    events: tokio::sync::broadcast::Sender<LiveEvent>,
+    metrics: Metrics,
+    shutdown: CancellationToken,
+}
+
+impl AppState {
+    /// State for a database pool and a configuration.
+    pub fn new(pool: PgPool, config: Config) -> Self {
+        let publisher = Publisher::new(config.mqtt.clone(), config.publish_timeout);
+        let (events, _) = tokio::sync::broadcast::channel(1024);
+        Self {
+            inner: Arc::new(Inner {
+                pool,
+                publisher,
+                events,
+                metrics: Metrics::new(),
+                shutdown: CancellationToken::new(),
+                config,
+            }),
+        }
+    }
+
+    /// The database pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The MQTT publisher.
+    pub fn publisher(&self) -> &Publisher {
+        &self.inner.publisher
+    }
+
+    /// The live event fan-out.
+    pub fn events(&self) -> &tokio::sync::broadcast::Sender<LiveEvent> {
+        &self.inner.events
+    }
+
+    /// The HTTP metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Cancelled when the server shuts down (ends open event streams).
+    pub fn shutdown_token(&self) -> &CancellationToken {
+        &self.inner.shutdown
+    }
+
+    /// The offline limit as a chrono duration for the store's state derivation.
+    pub fn offline_after(&self) -> chrono::Duration {
+        chrono::Duration::seconds(
+            i64::try_from(self.inner.config.offline_after.as_secs()).unwrap_or(i64::MAX / 1000),
+        )
+    }
+}
