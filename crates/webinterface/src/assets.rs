@@ -3,14 +3,14 @@
 use axum::http::header;
 use axum::response::IntoResponse;
 
-use crate::routes::Routes;
+use crate::routes::{PUBLIC, Routes};
 
 /// `/static/…` (public).
 pub fn routes() -> Routes {
     Routes::pages()
-        .get("/static/app.css", None, css)
-        .get("/static/app.js", None, js)
-        .get("/static/plot.js", None, plot_js)
+        .get("/static/app.css", PUBLIC, css)
+        .get("/static/app.js", PUBLIC, js)
+        .get("/static/plot.js", PUBLIC, plot_js)
 }
 
 async fn css() -> impl IntoResponse {

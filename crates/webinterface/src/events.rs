@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use domain::store::users::Role;
 use domain::store::{self, stands};
 use futures::{Stream, StreamExt};
 use sqlx::postgres::PgListener;
@@ -20,13 +19,13 @@ use tokio_stream::wrappers::BroadcastStream;
 pub use crate::state::LiveEvent;
 
 use crate::auth::Viewer;
-use crate::routes::Routes;
+use crate::routes::{Routes, VIEWER};
 use crate::stands::StandJson;
 use crate::state::AppState;
 
 /// `GET /events` (errors as JSON: it is read by scripts, not shown).
 pub fn api() -> Routes {
-    Routes::api().get("/events", Some(Role::Viewer), stream)
+    Routes::api().get("/events", VIEWER, stream)
 }
 
 async fn stream(

@@ -4,21 +4,20 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::store::users::Role;
 use serde_json::json;
 
 use crate::auth::Viewer;
 use crate::error::{Context, Result};
 use crate::metrics::Figures;
-use crate::routes::Routes;
+use crate::routes::{PUBLIC, Routes, VIEWER};
 use crate::state::AppState;
 
 /// `/healthz`, `/readyz`, `/metrics` (JSON errors).
 pub fn api() -> Routes {
     Routes::api()
-        .get("/healthz", None, healthz)
-        .get("/readyz", None, readyz)
-        .get("/metrics", Some(Role::Viewer), metrics)
+        .get("/healthz", PUBLIC, healthz)
+        .get("/readyz", PUBLIC, readyz)
+        .get("/metrics", VIEWER, metrics)
 }
 
 async fn healthz() -> impl IntoResponse {

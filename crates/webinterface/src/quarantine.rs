@@ -10,17 +10,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use domain::store::users::Role;
 use domain::store::{results, stand_pages};
 use serde_json::{Value, json};
 
 use crate::auth::Viewer;
 use crate::error::{Error, Result};
 use crate::layout::{Layout, time};
-use crate::routes::Routes;
+use crate::routes::{Routes, VIEWER};
 use crate::state::AppState;
-
-const VIEWER: Option<Role> = Some(Role::Viewer);
 
 /// The quarantine page and its payload download, under both names.
 pub fn pages() -> Routes {

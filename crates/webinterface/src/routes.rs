@@ -10,6 +10,15 @@ use domain::store::users::Role;
 
 use crate::state::AppState;
 
+/// Anyone, logged in or not.
+pub const PUBLIC: Option<Role> = None;
+/// Any logged-in user.
+pub const VIEWER: Option<Role> = Some(Role::Viewer);
+/// Operators and admins.
+pub const OPERATOR: Option<Role> = Some(Role::Operator);
+/// Admins.
+pub const ADMIN: Option<Role> = Some(Role::Admin);
+
 /// How a route answers errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

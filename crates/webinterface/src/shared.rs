@@ -10,7 +10,7 @@ use domain::store::stands::{self, StandView};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
-use crate::routes::Routes;
+use crate::routes::{PUBLIC, Routes};
 use crate::state::AppState;
 
 /// `Json` whose refusals are JSON errors with the reason.
@@ -47,7 +47,7 @@ pub async fn find_stand(state: &AppState, raw: &str) -> Result<StandView> {
 
 /// `/api/{*rest}`: unknown API paths are JSON 404s, whoever asks.
 pub fn api_not_found() -> Routes {
-    Routes::api().any("/api/{*rest}", None, not_found)
+    Routes::api().any("/api/{*rest}", PUBLIC, not_found)
 }
 
 async fn not_found() -> Error {

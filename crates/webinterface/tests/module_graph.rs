@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 
 /// `src/auth/mod.rs` → `auth`, `src/auth/login.rs` → `auth::login`, `src/lib.rs` → `crate`.
 fn module_of(src: &Path, file: &Path) -> String {
-    let rel = file.strip_prefix(src).expect("under src").with_extension("");
+    let rel = file
+        .strip_prefix(src)
+        .expect("under src")
+        .with_extension("");
     let mut parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -106,8 +109,7 @@ fn graph() -> (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>) {
                 } else {
                     m.strip_prefix(&format!("{me}::"))
                 }?;
-                (!rest.contains("::") && rest != "crate" && rest != "main")
-                    .then(|| rest.to_owned())
+                (!rest.contains("::") && rest != "crate" && rest != "main").then(|| rest.to_owned())
             })
             .collect();
         let text = std::fs::read_to_string(file).expect("read");
@@ -224,7 +226,10 @@ fn the_module_graph_has_no_cycle() {
         }
     }
     if let Some(cycle) = find_cycle(&folded) {
-        panic!("the top-level modules import in a circle: {}", cycle.join(" -> "));
+        panic!(
+            "the top-level modules import in a circle: {}",
+            cycle.join(" -> ")
+        );
     }
 }
 
@@ -242,6 +247,9 @@ fn the_crate_doc_maps_every_top_level_module() {
         .iter()
         .filter(|m| !m.contains("::") && *m != "crate" && *m != "main")
     {
-        assert!(doc.contains(&format!("[`{m}`]")), "the crate doc misses {m}");
+        assert!(
+            doc.contains(&format!("[`{m}`]")),
+            "the crate doc misses {m}"
+        );
     }
 }

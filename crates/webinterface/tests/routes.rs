@@ -125,7 +125,12 @@ fn the_table_has_one_entry_per_route() {
         );
     }
     // The old quarantine paths still answer, under the new names too.
-    for path in ["/quarantine", "/rejected", "/api/quarantine", "/api/rejected"] {
+    for path in [
+        "/quarantine",
+        "/rejected",
+        "/api/quarantine",
+        "/api/rejected",
+    ] {
         assert!(table.iter().any(|r| r.path == path), "{path}");
     }
 }
@@ -149,7 +154,13 @@ fn routes_are_only_added_through_the_table() {
             }
             files += 1;
             let text = std::fs::read_to_string(&path).expect("read");
-            for bad in [".route(", ".nest(", ".fallback(", ".route_service(", ".nest_service("] {
+            for bad in [
+                ".route(",
+                ".nest(",
+                ".fallback(",
+                ".route_service(",
+                ".nest_service(",
+            ] {
                 assert!(
                     !text.contains(bad),
                     "{} adds a route with {bad} outside the route table",

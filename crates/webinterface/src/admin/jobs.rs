@@ -5,13 +5,12 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
 use axum::extract::State;
-use domain::store::users::Role;
 use serde_json::{Value, json};
 
 use crate::auth::Admin;
 use crate::error::Result;
 use crate::layout::{Layout, time};
-use crate::routes::Routes;
+use crate::routes::{ADMIN, Routes};
 use crate::state::AppState;
 
 /// How many job runs the page and the API list.
@@ -19,12 +18,12 @@ const JOB_RUNS_SHOWN: i64 = 200;
 
 /// `/admin/jobs`.
 pub fn pages() -> Routes {
-    Routes::pages().get("/admin/jobs", Some(Role::Admin), admin_jobs)
+    Routes::pages().get("/admin/jobs", ADMIN, admin_jobs)
 }
 
 /// `/api/jobs`.
 pub fn api() -> Routes {
-    Routes::api().get("/api/jobs", Some(Role::Admin), api_jobs)
+    Routes::api().get("/api/jobs", ADMIN, api_jobs)
 }
 
 async fn api_jobs(State(state): State<AppState>, _a: Admin) -> Result<Json<Value>> {

@@ -11,18 +11,15 @@ use axum_extra::extract::Form;
 use domain::StandId;
 use domain::store::stand_admin::{self, StandAdminError, StandSettings};
 use domain::store::stands::{self, StandView};
-use domain::store::users::Role;
 use serde_json::Value;
 
 use crate::auth::{Admin, Authed};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
-use crate::routes::Routes;
+use crate::routes::{ADMIN, Routes};
 use crate::shared::{ApiJson, find_stand, stand_id};
 use crate::stands::api::stand_detail;
 use crate::state::AppState;
-
-const ADMIN: Option<Role> = Some(Role::Admin);
 
 /// `/admin/stands` and `/admin/stands/{id}`.
 pub fn pages() -> Routes {

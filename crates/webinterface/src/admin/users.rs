@@ -16,11 +16,9 @@ use crate::auth::password::hash_blocking;
 use crate::auth::{Admin, Authed, create_token};
 use crate::error::{Error, Result};
 use crate::layout::{Layout, time, time_or_never};
-use crate::routes::Routes;
+use crate::routes::{ADMIN, Routes};
 use crate::shared::ApiJson;
 use crate::state::AppState;
-
-const ADMIN: Option<Role> = Some(Role::Admin);
 
 /// `/admin/users…` and `/admin/tokens…`.
 pub fn pages() -> Routes {
@@ -193,11 +191,7 @@ async fn users_page(
 }
 
 /// Shows the users page with the outcome of a form: user errors on the page, others as errors.
-async fn users_outcome(
-    state: &AppState,
-    a: &Authed,
-    outcome: Result<String>,
-) -> Result<Response> {
+async fn users_outcome(state: &AppState, a: &Authed, outcome: Result<String>) -> Result<Response> {
     match outcome {
         Ok(notice) => Ok(users_page(state, a, a.layout().notice(Some(notice)), None)
             .await?
@@ -229,9 +223,15 @@ async fn admin_user_create(
     Admin(a): Admin,
     Form(form): Form<NewUserForm>,
 ) -> Result<Response> {
-    let outcome = add_user(&state, &form.username, &form.email, &form.role, form.password)
-        .await
-        .map(|(_, role)| format!("User {} added as {role}.", form.username.trim()));
+    let outcome = add_user(
+        &state,
+        &form.username,
+        &form.email,
+        &form.role,
+        form.password,
+    )
+    .await
+    .map(|(_, role)| format!("User {} added as {role}.", form.username.trim()));
     users_outcome(&state, &a, outcome).await
 }
 

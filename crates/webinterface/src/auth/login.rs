@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::Form;
 use chrono::Utc;
-use domain::store::users::{Role, User};
+use domain::store::users::User;
 use domain::store::{login_attempts, users};
 
 use super::csrf::login_form_token;
@@ -18,7 +18,7 @@ use super::password::{dummy_hash, verify_blocking};
 use super::sessions::{end_session, start_session};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
-use crate::routes::Routes;
+use crate::routes::{PUBLIC, Routes, VIEWER};
 use crate::state::AppState;
 
 /// Failed logins for one user name within [`RATE_WINDOW_MINUTES`] before logins are refused.
@@ -31,18 +31,18 @@ pub const RATE_WINDOW_MINUTES: i64 = 15;
 /// `GET`/`POST /login` (public; guarded by the login form's CSRF cookie).
 pub fn login_pages() -> Routes {
     Routes::pages()
-        .get("/login", None, login_page)
-        .post("/login", None, login_submit)
+        .get("/login", PUBLIC, login_page)
+        .post("/login", PUBLIC, login_submit)
 }
 
 /// `POST /logout`.
 pub fn pages() -> Routes {
-    Routes::pages().post("/logout", Some(Role::Viewer), logout)
+    Routes::pages().post("/logout", VIEWER, logout)
 }
 
 /// `GET /api/me`: who is asking, their role and the CSRF token for cookie API calls.
 pub fn api() -> Routes {
-    Routes::api().get("/api/me", Some(Role::Viewer), me)
+    Routes::api().get("/api/me", VIEWER, me)
 }
 
 async fn me(Viewer(a): Viewer) -> axum::Json<serde_json::Value> {

@@ -13,8 +13,7 @@ type HmacSha256 = Hmac<Sha256>;
 /// HMAC-SHA256 of `parts` (each followed by a zero byte) under `state`'s secret key, in hex.
 pub fn hmac_hex(state: &AppState, parts: &[&[u8]]) -> String {
     // HMAC accepts keys of any length: new_from_slice cannot fail.
-    let mut mac = match HmacSha256::new_from_slice(state.config().secret_key.expose().as_bytes())
-    {
+    let mut mac = match HmacSha256::new_from_slice(state.config().secret_key.expose().as_bytes()) {
         Ok(mac) => mac,
         Err(_) => return String::new(),
     };

@@ -13,14 +13,24 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::cache::PlotCache;
-use super::params::ListParams;
 use super::load::{find, result_id};
+use super::params::ListParams;
 use crate::auth::{Operator, Viewer};
 use crate::error::{Context, Error, Result};
+use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::shared::ApiJson;
 use crate::state::AppState;
 
-pub(super) async fn api_list(
+/// `/api/results` and `/api/results/{id}`.
+pub fn routes() -> Routes {
+    Routes::api()
+        .get("/api/results", VIEWER, api_list)
+        .get("/api/results/{id}", VIEWER, api_get)
+        .patch("/api/results/{id}", OPERATOR, api_patch)
+        .delete("/api/results/{id}", OPERATOR, api_delete)
+}
+
+async fn api_list(
     State(state): State<AppState>,
     _u: Viewer,
     Query(q): Query<ListParams>,
@@ -54,7 +64,7 @@ struct ResultJson<'a> {
     point_count: i64,
 }
 
-pub(super) async fn api_get(
+async fn api_get(
     State(state): State<AppState>,
     _u: Viewer,
     Path(id): Path<String>,
@@ -89,7 +99,7 @@ struct KeepPatch {
     keep: bool,
 }
 
-pub(super) async fn api_patch(
+async fn api_patch(
     State(state): State<AppState>,
     _o: Operator,
     Path(id): Path<String>,
@@ -102,7 +112,7 @@ pub(super) async fn api_patch(
     Ok(Json(json!({"id": id, "keep": patch.keep})))
 }
 
-pub(super) async fn api_delete(
+async fn api_delete(
     State(state): State<AppState>,
     _o: Operator,
     Path(id): Path<String>,

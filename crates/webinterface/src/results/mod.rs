@@ -25,39 +25,14 @@ pub mod params;
 pub mod plot;
 pub mod plots;
 
-use domain::store::users::Role;
-
 use crate::routes::Routes;
-
-const VIEWER: Option<Role> = Some(Role::Viewer);
-const OPERATOR: Option<Role> = Some(Role::Operator);
 
 /// The results pages (and downloads).
 pub fn pages() -> Routes {
-    Routes::pages()
-        .get("/results", VIEWER, pages::list_page)
-        // `/results/{id}`, `/results/{id}.csv` and `/results/{id}.xlsx` share one segment.
-        .get("/results/{file}", VIEWER, pages::result_file)
-        .post("/results/{id}/keep", OPERATOR, pages::keep_form)
-        .post("/results/{id}/delete", OPERATOR, pages::delete_form)
+    pages::routes()
 }
 
-/// The results API.
+/// The results API and plot data.
 pub fn api() -> Routes {
-    Routes::api()
-        .get("/api/results", VIEWER, api::api_list)
-        .get("/api/results/{id}", VIEWER, api::api_get)
-        .patch("/api/results/{id}", OPERATOR, api::api_patch)
-        .delete("/api/results/{id}", OPERATOR, api::api_delete)
-        .get("/api/results/{id}/plot", VIEWER, plots::api_plot)
-        .get(
-            "/api/results/{id}/series/{position}",
-            VIEWER,
-            plots::api_window,
-        )
-        .get(
-            "/api/results/{id}/series/{position}/spectrum",
-            VIEWER,
-            plots::api_spectrum_window,
-        )
+    api::routes().merge(plots::routes())
 }

@@ -15,15 +15,26 @@ use serde_json::Value;
 
 use super::cache::PlotCache;
 use super::downloads::{csv_download, xlsx_download};
-use super::params::{ListParams, given};
 use super::load::{find, result_id};
+use super::params::{ListParams, given};
 use super::plot;
 use crate::auth::{Authed, Operator, Viewer};
 use crate::error::{Error, Result};
 use crate::layout::{Layout, time};
+use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::state::AppState;
 
-pub(super) async fn result_file(
+/// The results pages (and downloads).
+pub fn routes() -> Routes {
+    Routes::pages()
+        .get("/results", VIEWER, list_page)
+        // `/results/{id}`, `/results/{id}.csv` and `/results/{id}.xlsx` share one segment.
+        .get("/results/{file}", VIEWER, result_file)
+        .post("/results/{id}/keep", OPERATOR, keep_form)
+        .post("/results/{id}/delete", OPERATOR, delete_form)
+}
+
+async fn result_file(
     State(state): State<AppState>,
     Viewer(a): Viewer,
     Path(file): Path<String>,
@@ -91,7 +102,7 @@ struct DeletedNotice {
     deleted: Option<i64>,
 }
 
-pub(super) async fn list_page(
+async fn list_page(
     State(state): State<AppState>,
     Viewer(a): Viewer,
     Query(q): Query<ListParams>,
@@ -314,7 +325,7 @@ struct KeepForm {
     keep: String,
 }
 
-pub(super) async fn keep_form(
+async fn keep_form(
     State(state): State<AppState>,
     _o: Operator,
     Path(id): Path<String>,
@@ -328,7 +339,7 @@ pub(super) async fn keep_form(
     Ok(Redirect::to(&format!("/results/{id}?kept={keep}")).into_response())
 }
 
-pub(super) async fn delete_form(
+async fn delete_form(
     State(state): State<AppState>,
     _o: Operator,
     Path(id): Path<String>,

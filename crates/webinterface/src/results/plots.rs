@@ -16,7 +16,20 @@ use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit, result_id};
 use super::plot;
 use crate::auth::Viewer;
 use crate::error::{Context, Error, Result};
+use crate::routes::{Routes, VIEWER};
 use crate::state::AppState;
+
+/// The plot data and zoom windows.
+pub fn routes() -> Routes {
+    Routes::api()
+        .get("/api/results/{id}/plot", VIEWER, api_plot)
+        .get("/api/results/{id}/series/{position}", VIEWER, api_window)
+        .get(
+            "/api/results/{id}/series/{position}/spectrum",
+            VIEWER,
+            api_spectrum_window,
+        )
+}
 
 /// One numeric series as the page plots it.
 #[derive(serde::Serialize)]
@@ -32,7 +45,7 @@ fn json_bytes(body: axum::body::Bytes) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-pub(super) async fn api_plot(
+async fn api_plot(
     State(state): State<AppState>,
     _u: Viewer,
     Path(id): Path<String>,
@@ -100,7 +113,7 @@ fn sample_index(name: &str, raw: Option<&str>) -> Result<Option<f64>> {
         .transpose()
 }
 
-pub(super) async fn api_window(
+async fn api_window(
     State(state): State<AppState>,
     _u: Viewer,
     Path((id, position)): Path<(String, String)>,
@@ -128,7 +141,7 @@ pub(super) async fn api_window(
 /// `GET /api/results/{id}/series/{position}/spectrum?from=&to=`: the power spectrum between
 /// two frequencies (in the plot's unit: Hz with a sample rate, else cycles/sample) at full
 /// resolution, reduced to the plot's size only when the window still has more bins.
-pub(super) async fn api_spectrum_window(
+async fn api_spectrum_window(
     State(state): State<AppState>,
     _u: Viewer,
     Path((id, position)): Path<(String, String)>,

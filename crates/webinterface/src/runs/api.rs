@@ -5,13 +5,12 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use domain::store::users::Role;
 use domain::store::{runs, stand_pages};
 
 use super::StartRun;
 use crate::auth::{Operator, Viewer};
 use crate::error::{Error, Result};
-use crate::routes::Routes;
+use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::shared::{ApiJson, find_stand, stand_id};
 use crate::stands::api::Limit;
 use crate::state::AppState;
@@ -19,9 +18,9 @@ use crate::state::AppState;
 /// The run API routes.
 pub fn routes() -> Routes {
     Routes::api()
-        .post("/api/stands/{id}/runs", Some(Role::Operator), start_run)
-        .get("/api/stands/{id}/runs", Some(Role::Viewer), stand_runs)
-        .get("/api/runs/{id}", Some(Role::Viewer), get_run)
+        .post("/api/stands/{id}/runs", OPERATOR, start_run)
+        .get("/api/stands/{id}/runs", VIEWER, stand_runs)
+        .get("/api/runs/{id}", VIEWER, get_run)
 }
 
 async fn stand_runs(

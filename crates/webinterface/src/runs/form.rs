@@ -3,22 +3,21 @@
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::{Redirect, Response, IntoResponse};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use domain::store::users::Role;
 use serde_json::Value;
 
 use super::StartRun;
 use crate::auth::Operator;
 use crate::error::{Error, Result};
-use crate::routes::Routes;
+use crate::routes::{OPERATOR, Routes};
 use crate::shared::stand_id;
 use crate::stands::pages::render_stand;
 use crate::state::AppState;
 
 /// The form's route.
 pub fn routes() -> Routes {
-    Routes::pages().post("/stands/{id}/runs", Some(Role::Operator), start_run)
+    Routes::pages().post("/stands/{id}/runs", OPERATOR, start_run)
 }
 
 /// The start-test form: parameter rows, commands (one per line), keep.

@@ -4,19 +4,18 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use domain::store::stands::{self, StandView};
-use domain::store::users::Role;
 use serde_json::{Value, json};
 
 use super::StandJson;
 use crate::auth::Viewer;
 use crate::error::Result;
-use crate::routes::Routes;
+use crate::routes::{Routes, VIEWER};
 use crate::shared::find_stand;
 use crate::state::AppState;
 
 /// The stand API routes for viewers.
 pub fn routes() -> Routes {
-    let viewer = Some(Role::Viewer);
+    let viewer = VIEWER;
     Routes::api()
         .get("/api/stands", viewer, list_stands)
         .get("/api/stands/{id}", viewer, get_stand)

@@ -13,15 +13,15 @@ use domain::store::users::Role;
 use crate::auth::{Authed, Viewer};
 use crate::error::Result;
 use crate::layout::{Layout, time, time_or_never};
-use crate::routes::Routes;
+use crate::routes::{Routes, VIEWER};
 use crate::shared::{find_stand, stand_id};
 use crate::state::AppState;
 
 /// The dashboard and stand pages.
 pub fn routes() -> Routes {
     Routes::pages()
-        .get("/", Some(Role::Viewer), dashboard)
-        .get("/stands/{id}", Some(Role::Viewer), stand_page)
+        .get("/", VIEWER, dashboard)
+        .get("/stands/{id}", VIEWER, stand_page)
 }
 
 /// A stand's row as shown.

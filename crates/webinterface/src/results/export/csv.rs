@@ -179,5 +179,4 @@ mod tests {
         .expect("csv");
         assert!(chunks > 5);
     }
-
 }

@@ -76,5 +76,4 @@ mod tests {
         assert_eq!(texts_of(r#""raw""#), vec!["raw"]);
         assert_eq!(texts_of("{\"x\": 1}"), vec![r#"{"x":1}"#]);
     }
-
 }

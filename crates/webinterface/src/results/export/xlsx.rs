@@ -1,6 +1,8 @@
 //! Excel: `.xlsx` with the sheets Data, Chart, Parameters and Info, written in
 //! `rust_xlsxwriter`'s constant-memory mode.
 
+use std::io::Write;
+
 use domain::store::results::ResultDetail;
 use rust_xlsxwriter::{Chart, ChartType, Workbook, XlsxError};
 use serde_json::Value;
@@ -181,7 +183,6 @@ pub fn write_xlsx(
     out.flush()?;
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {
