@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::Column;
+use super::columns::Column;
 
 /// Bytes of CSV per chunk handed to the response.
 const CSV_CHUNK_BYTES: usize = 64 * 1024;

@@ -7,7 +7,7 @@ use domain::store::results::ResultDetail;
 use rust_xlsxwriter::{Chart, ChartType, Workbook, XlsxError};
 use serde_json::Value;
 
-use super::Column;
+use super::columns::Column;
 
 /// Excel's rows per sheet (one is the header).
 pub const EXCEL_MAX_ROWS: usize = 1_048_576;
