@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::cache::PlotCache;
-use super::load::{find, result_id};
+use super::load::{self, find, result_id};
 use super::params::ListParams;
 use crate::auth::{Operator, Viewer};
 use crate::error::{Context, Error, Result};
@@ -106,9 +106,7 @@ async fn api_patch(
     ApiJson(patch): ApiJson<KeepPatch>,
 ) -> Result<Json<Value>> {
     let id = result_id(&id)?;
-    if !results::set_keep(state.pool(), id, patch.keep).await? {
-        return Err(Error::NotFound(format!("no result {id}")));
-    }
+    load::set_keep(&state, id, patch.keep).await?;
     Ok(Json(json!({"id": id, "keep": patch.keep})))
 }
 
@@ -119,9 +117,6 @@ async fn api_delete(
     Extension(cache): Extension<Arc<PlotCache>>,
 ) -> Result<StatusCode> {
     let id = result_id(&id)?;
-    if !results::delete(state.pool(), id).await? {
-        return Err(Error::NotFound(format!("no result {id}")));
-    }
-    cache.put(id, None);
+    load::delete(&state, &cache, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,8 +1,10 @@
-//! Finding a result by the id in its path (a 404 otherwise), and the slots that bound how
-//! much plot and download work runs at once.
+//! Finding a result by the id in its path (a 404 otherwise), keeping or deleting it (the API
+//! and the forms share these), and the slots that bound how much plot and download work runs
+//! at once.
 
 use domain::store::results::{self, ResultDetail};
 
+use super::cache::PlotCache;
 use crate::error::{Context, Error, Result};
 use crate::state::AppState;
 
@@ -42,4 +44,21 @@ pub async fn find(state: &AppState, id: i64) -> Result<ResultDetail> {
     results::get(state.pool(), id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no result {id}")))
+}
+
+/// Sets "keep forever"; a 404 when there is no such result.
+pub async fn set_keep(state: &AppState, id: i64, keep: bool) -> Result<()> {
+    if !results::set_keep(state.pool(), id, keep).await? {
+        return Err(Error::NotFound(format!("no result {id}")));
+    }
+    Ok(())
+}
+
+/// Deletes a result and forgets its plot data; a 404 when there is no such result.
+pub async fn delete(state: &AppState, cache: &PlotCache, id: i64) -> Result<()> {
+    if !results::delete(state.pool(), id).await? {
+        return Err(Error::NotFound(format!("no result {id}")));
+    }
+    cache.put(id, None);
+    Ok(())
 }

@@ -15,11 +15,11 @@ use serde_json::Value;
 
 use super::cache::PlotCache;
 use super::downloads::{csv_download, xlsx_download};
-use super::load::{find, result_id};
+use super::load::{self, find, result_id};
 use super::params::{ListParams, given};
 use super::plot;
 use crate::auth::{Authed, Operator, Viewer};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::layout::{Layout, time};
 use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::state::AppState;
@@ -333,9 +333,7 @@ async fn keep_form(
 ) -> Result<Response> {
     let id = result_id(&id)?;
     let keep = f.keep == "true";
-    if !results::set_keep(state.pool(), id, keep).await? {
-        return Err(Error::NotFound(format!("no result {id}")));
-    }
+    load::set_keep(&state, id, keep).await?;
     Ok(Redirect::to(&format!("/results/{id}?kept={keep}")).into_response())
 }
 
@@ -346,9 +344,6 @@ async fn delete_form(
     Extension(cache): Extension<Arc<PlotCache>>,
 ) -> Result<Response> {
     let id = result_id(&id)?;
-    if !results::delete(state.pool(), id).await? {
-        return Err(Error::NotFound(format!("no result {id}")));
-    }
-    cache.put(id, None);
+    load::delete(&state, &cache, id).await?;
     Ok(Redirect::to(&format!("/results?deleted={id}")).into_response())
 }
