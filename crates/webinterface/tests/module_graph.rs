@@ -234,8 +234,8 @@ fn the_module_graph_has_no_cycle() {
 }
 
 #[test]
-fn the_crate_doc_maps_every_top_level_module() {
-    let (modules, _) = graph();
+fn the_crate_doc_maps_every_top_level_module_lowest_first() {
+    let (modules, edges) = graph();
     let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
         .expect("lib.rs");
     let doc: String = lib
@@ -251,5 +251,30 @@ fn the_crate_doc_maps_every_top_level_module() {
             doc.contains(&format!("[`{m}`]")),
             "the crate doc misses {m}"
         );
+    }
+    // The map lists the modules lowest first: each imports only modules listed above it.
+    let order: Vec<String> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("//! - [`"))
+        .filter_map(|l| l.split('`').next())
+        .map(str::to_owned)
+        .collect();
+    let rank = |m: &str| {
+        order
+            .iter()
+            .position(|o| o == m.split("::").next().unwrap_or(m))
+    };
+    for (from, to) in &edges {
+        let Some(f) = rank(from) else { continue };
+        for t in to {
+            if let Some(r) = rank(t)
+                && r != f
+            {
+                assert!(
+                    r < f,
+                    "{from} imports {t}, which the crate doc lists below it"
+                );
+            }
+        }
     }
 }

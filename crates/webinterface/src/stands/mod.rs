@@ -1,5 +1,8 @@
 //! Stands as viewers see them: the JSON API (list, one stand, its status history) and the
 //! dashboard and stand pages. Editing stands is in `admin::stands`; starting tests in `runs`.
+//!
+//! - [`api`]: `GET /api/stands…` and the stand JSON with its settings;
+//! - [`pages`]: the dashboard and a stand's page.
 
 pub mod api;
 pub mod pages;
