@@ -220,6 +220,12 @@ async fn the_database_stopped_for_ten_seconds_under_load_loses_nothing() {
 /// acknowledged only after it is committed. The database is down, so everything the broker
 /// delivers waits in the handler's retry; the handler is then killed. An ack sent before the
 /// commit would have told the broker "delivered" for messages that exist nowhere now.
+///
+/// Tried with the acks moved before the commit in `writer.rs`: the Mosquitto variant fails
+/// ("status rows (one per message, data included)"); the embedded-broker variant still passed
+/// (rumqttd handed the messages over again after the restart, or had not handed them over
+/// before the kill; not investigated). Mosquitto is the deployed broker, and CI (`CI=true`)
+/// requires it, so CI runs the variant that fails.
 async fn messages_waiting_in_the_retry_survive_a_kill(kind: BrokerKind) {
     const N: usize = 40;
     test_support::init_tracing();
