@@ -4,38 +4,20 @@
 //! tests find it ready instead of building it themselves.)
 
 use std::process::Command;
-use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
-use test_support::mqtt::{Broker, BrokerKind};
+use rumqttc::QoS;
+use test_support::mqtt::{Broker, BrokerKind, TestClient};
 
 #[tokio::test]
 async fn a_message_round_trips_over_tcp_and_the_websocket_listener_speaks_mqtt() {
     let broker = Broker::start(BrokerKind::Embedded);
 
-    let (sub, mut sub_events) =
-        AsyncClient::new(MqttOptions::new("sub", "127.0.0.1", broker.port), 10);
-    sub.subscribe("stand-1/inbound", QoS::AtLeastOnce)
-        .await
-        .expect("subscribe");
-    let (publ, mut pub_events) =
-        AsyncClient::new(MqttOptions::new("pub", "127.0.0.1", broker.port), 10);
-    tokio::spawn(async move { while pub_events.poll().await.is_ok() {} });
-    let received = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            match sub_events.poll().await.expect("subscriber connection") {
-                Event::Incoming(Packet::SubAck(_)) => {
-                    publ.publish("stand-1/inbound", QoS::AtLeastOnce, false, "hello")
-                        .await
-                        .expect("publish");
-                }
-                Event::Incoming(Packet::Publish(p)) => return (p.topic, p.payload),
-                _ => {}
-            }
-        }
-    })
-    .await
-    .expect("the message arrives");
+    let mut sub = TestClient::connect(&broker.url(), "sub");
+    sub.subscribe(&["stand-1/inbound"], QoS::AtLeastOnce).await;
+    let mut publ = TestClient::connect(&broker.url(), "pub");
+    publ.publish_confirmed("stand-1/inbound", QoS::AtLeastOnce, "hello")
+        .await;
+    let received = sub.recv().await;
     assert_eq!(received.0, "stand-1/inbound");
     assert_eq!(&received.1[..], b"hello");
 

@@ -5,12 +5,14 @@
 //! - [`status`]: status and power codes, their meanings and effects;
 //! - [`state`]: the state a stand is shown in, derived from what it last said;
 //! - [`topics`]: inbound topic layouts (`{stand}/inbound`, legacy `Testdevice/{stand}/Inbound`);
-//! - [`protocol`]: the v1.1 wire protocol, schema validation and parsing of inbound payloads.
+//! - [`protocol`]: the v1.1 wire protocol, schema validation and parsing of inbound payloads;
+//! - [`backoff`]: the exponential back-off every reconnect and retry loop waits with.
 //!
 //! I/O parts:
 //! - [`store`]: the one place that speaks SQL (migrations, ingest batches, queries);
 //! - [`config`] and [`telemetry`]: environment helpers and tracing set-up for the binaries.
 
+pub mod backoff;
 pub mod config;
 pub mod protocol;
 pub mod stand_id;

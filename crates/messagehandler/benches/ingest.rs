@@ -9,10 +9,11 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use rumqttc::QoS;
 use serde_json::json;
 use sqlx::postgres::PgListener;
-use test_support::mqtt::{Broker, available_brokers};
+use test_support::messages;
+use test_support::mqtt::{Broker, TestClient, available_brokers};
 use test_support::pg::{PgCluster, TestDb};
 
 struct Scenario {
@@ -22,7 +23,7 @@ struct Scenario {
 }
 
 fn status_msg(i: usize) -> String {
-    json!({"protocolVersion": 1.1, "sentBy": format!("b-{i}"), "msgType": "status", "statusCode": "200"}).to_string()
+    messages::status("200", &format!("b-{i}")).to_string()
 }
 
 fn data_msg(i: usize, series: usize, points: usize) -> String {
@@ -33,9 +34,8 @@ fn data_msg(i: usize, series: usize, points: usize) -> String {
             .collect();
         data.insert(format!("series{s}"), json!(values));
     }
-    json!({"protocolVersion": 1.1, "sentBy": format!("b-{i}"), "msgType": "data", "statusCode": "200",
-        "commandList": ["run"], "parameterObj": {"fs": 1000}, "dataObj": data})
-    .to_string()
+    let series = serde_json::Value::Object(data).to_string();
+    messages::data_text(&format!("b-{i}"), &["run"], &json!({"fs": 1000}), &series)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -55,30 +55,12 @@ async fn run_scenario(db: &TestDb, broker: &Broker, sc: &Scenario) -> (f64, Dura
         .await
         .expect("listen");
 
-    let url: domain::config::MqttUrl = broker.url().parse().expect("url");
-    let mut options = MqttOptions::new(format!("bench-{}", sc.name), url.host, url.port);
-    options
-        .set_max_packet_size(64 << 20, 64 << 20)
-        .set_inflight(100);
-    let (client, mut eventloop) = AsyncClient::new(options, 1000);
-    tokio::spawn(async move {
-        loop {
-            match eventloop.poll().await {
-                Ok(Event::Incoming(Packet::Disconnect)) => break,
-                Ok(_) => {}
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    });
-
+    let mut client = TestClient::connect(&broker.url(), &format!("bench-{}", sc.name));
     let start = Instant::now();
     let publisher = tokio::spawn(async move {
         let mut sent = Vec::with_capacity(payloads.len());
         for p in payloads {
-            client
-                .publish("bench/inbound", QoS::ExactlyOnce, false, p)
-                .await
-                .expect("publish");
+            client.publish("bench/inbound", QoS::ExactlyOnce, p).await;
             sent.push(Instant::now());
         }
         sent

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use domain::TopicLayouts;
+use domain::backoff::Backoff;
 use rumqttc::{
     AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS, SubscribeReasonCode,
 };
@@ -42,7 +43,7 @@ pub async fn drive(
     subscriptions: watch::Sender<u64>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
     let mut connected = false;
     // Identifies the connection each message came on (a redelivery comes on a later one).
     let mut connection: i64 = 0;
@@ -53,7 +54,7 @@ pub async fn drive(
         };
         match event {
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                backoff = Duration::from_millis(100);
+                backoff.reset();
                 connected = true;
                 connection = Utc::now()
                     .timestamp_nanos_opt()
@@ -107,14 +108,13 @@ pub async fn drive(
                 if connected {
                     tracing::warn!(error = %e, "lost the broker connection; reconnecting");
                 } else {
-                    tracing::warn!(error = %e, retry_in = ?backoff, "cannot reach the broker; retrying");
+                    tracing::warn!(error = %e, retry_in = ?backoff.peek(), "cannot reach the broker; retrying");
                 }
                 connected = false;
                 tokio::select! {
                     _ = stop.changed() => break,
-                    () = tokio::time::sleep(backoff) => {}
+                    () = backoff.wait() => {}
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(10));
             }
         }
     }

@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use domain::backoff::Backoff;
 use domain::store::ingest::{self, BatchOptions, Delivery, Incoming, Quarantined};
 use domain::{Inbound, ProtocolValidator, Rejection};
 use rumqttc::{AsyncClient, Publish, QoS};
@@ -188,20 +189,19 @@ impl Writer {
             auto_register: self.config.auto_register,
             session_lost,
         };
-        let mut backoff = Duration::from_millis(100);
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
         loop {
             match ingest::write_batch(&self.pool, &opts, items, released).await {
                 Ok(report) => return Some(Ok(report)),
                 Err(e) if is_refusal(&e) => return Some(Err(e)),
                 Err(e) => {
-                    tracing::warn!(error = %e, retry_in = ?backoff, pending = items.len(),
+                    tracing::warn!(error = %e, retry_in = ?backoff.peek(), pending = items.len(),
                         "cannot store the batch; nothing is acknowledged until it is stored \
                          (is the database up and migrated with `webinterface migrate`?)");
                     tokio::select! {
                         _ = stop.changed() => return None,
-                        () = tokio::time::sleep(backoff) => {}
+                        () = backoff.wait() => {}
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
             }
         }

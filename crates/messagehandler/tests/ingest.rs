@@ -10,7 +10,7 @@ use common::*;
 use domain::StandState;
 use domain::store::{runs, stands};
 use serde_json::json;
-use test_support::mqtt::{Broker, available_brokers};
+use test_support::mqtt::{Broker, BrokerKind, available_brokers};
 use test_support::pg::TestDb;
 
 fn offline_after() -> ChronoDuration {
@@ -33,9 +33,11 @@ async fn statuses(db: &TestDb) -> i64 {
 }
 
 /// Publishes and waits until `n` more status rows are stored.
-async fn send_and_wait(db: &TestDb, stand: &mut Stand, topic: &str, msg: serde_json::Value) {
+async fn send_and_wait(db: &TestDb, stand: &mut TestClient, topic: &str, msg: serde_json::Value) {
     let before = statuses(db).await;
-    stand.send(topic, &msg).await;
+    stand
+        .publish(topic, QoS::ExactlyOnce, msg.to_string())
+        .await;
     stand.flush().await;
     test_support::wait_for("the status row", Duration::from_secs(30), || async {
         (statuses(db).await > before).then_some(())
@@ -43,17 +45,48 @@ async fn send_and_wait(db: &TestDb, stand: &mut Stand, topic: &str, msg: serde_j
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn status_updates_derive_the_stand_state() {
-    test_support::init_tracing();
-    for kind in available_brokers() {
+/// The fixture of most tests here: a fresh database, a broker of `kind`, the handler on them,
+/// and a stand client publishing at QoS 2.
+struct Rig {
+    db: TestDb,
+    _broker: Broker,
+    handler: InProcess,
+    stand: TestClient,
+}
+
+impl Rig {
+    async fn start(kind: BrokerKind, client_id: &str) -> Self {
+        test_support::init_tracing();
         let db = TestDb::new().await;
         let broker = Broker::start(kind);
         let handler = InProcess::start(config(&db.url, &broker.url())).await;
-        let mut stand = Stand::connect(&broker.url(), "rig1");
+        let stand = TestClient::connect(&broker.url(), client_id);
+        Self {
+            db,
+            _broker: broker,
+            handler,
+            stand,
+        }
+    }
+
+    /// Publishes `msg` on `topic` and waits until the handler stored it.
+    async fn send(&mut self, topic: &str, msg: serde_json::Value) {
+        send_and_wait(&self.db, &mut self.stand, topic, msg).await;
+    }
+
+    async fn stop(self) {
+        self.handler.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_codes_move_the_stand_through_its_states() {
+    for kind in available_brokers() {
+        let mut rig = Rig::start(kind, "rig1").await;
         let t = "rig1/inbound";
 
-        send_and_wait(&db, &mut stand, t, status("200", "rig1")).await;
+        rig.send(t, status("200", "rig1")).await;
+        let db = &rig.db;
         let view = stands::get(&db.pool, "rig1", offline_after())
             .await
             .expect("q")
@@ -63,11 +96,11 @@ async fn status_updates_derive_the_stand_state() {
             (StandState::Ready, Some(200), false),
             "{kind:?}"
         );
-        send_and_wait(&db, &mut stand, t, status("202", "rig1")).await;
-        assert_eq!(state_of(&db, "rig1").await, StandState::Busy);
+        rig.send(t, status("202", "rig1")).await;
+        assert_eq!(state_of(&rig.db, "rig1").await, StandState::Busy);
         // 1xx and 3xx are shown but do not change the state.
-        send_and_wait(&db, &mut stand, t, status("101", "rig1")).await;
-        let view = stands::get(&db.pool, "rig1", offline_after())
+        rig.send(t, status("101", "rig1")).await;
+        let view = stands::get(&rig.db.pool, "rig1", offline_after())
             .await
             .expect("q")
             .expect("stand");
@@ -75,13 +108,13 @@ async fn status_updates_derive_the_stand_state() {
             (view.state, view.status_code),
             (StandState::Busy, Some(101))
         );
-        send_and_wait(&db, &mut stand, t, status("500", "rig1")).await;
-        assert_eq!(state_of(&db, "rig1").await, StandState::Error);
-        send_and_wait(&db, &mut stand, t, status("610", "rig1")).await;
-        assert_eq!(state_of(&db, "rig1").await, StandState::Off);
-        send_and_wait(&db, &mut stand, t, status("600", "rig1")).await;
-        send_and_wait(&db, &mut stand, t, status("200", "rig1")).await;
-        let view = stands::get(&db.pool, "rig1", offline_after())
+        rig.send(t, status("500", "rig1")).await;
+        assert_eq!(state_of(&rig.db, "rig1").await, StandState::Error);
+        rig.send(t, status("610", "rig1")).await;
+        assert_eq!(state_of(&rig.db, "rig1").await, StandState::Off);
+        rig.send(t, status("600", "rig1")).await;
+        rig.send(t, status("200", "rig1")).await;
+        let view = stands::get(&rig.db.pool, "rig1", offline_after())
             .await
             .expect("q")
             .expect("stand");
@@ -91,35 +124,51 @@ async fn status_updates_derive_the_stand_state() {
         );
         let mut will = status("200", "rig1");
         will["lastWill"] = json!(true);
-        send_and_wait(&db, &mut stand, t, will).await;
-        assert_eq!(state_of(&db, "rig1").await, StandState::Offline);
+        rig.send(t, will).await;
+        assert_eq!(state_of(&rig.db, "rig1").await, StandState::Offline);
+        rig.stop().await;
+    }
+}
 
-        // The legacy layout is accepted and remembered for answers.
-        send_and_wait(
-            &db,
-            &mut stand,
-            "Testdevice/old-rig/Inbound",
-            status("200", "old-rig"),
-        )
-        .await;
-        let view = stands::get(&db.pool, "old-rig", offline_after())
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_legacy_topic_layout_is_accepted_and_remembered_for_answers() {
+    for kind in available_brokers() {
+        let mut rig = Rig::start(kind, "old-rig").await;
+        rig.send("Testdevice/old-rig/Inbound", status("200", "old-rig"))
+            .await;
+        let view = stands::get(&rig.db.pool, "old-rig", offline_after())
             .await
             .expect("q")
             .expect("stand");
-        assert_eq!((view.state, view.legacy_topics), (StandState::Ready, true));
+        assert_eq!(
+            (view.state, view.legacy_topics),
+            (StandState::Ready, true),
+            "{kind:?}"
+        );
+        rig.stop().await;
+    }
+}
 
-        // History is newest first, and "latest" is the last one sent, after many.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_history_is_newest_first_and_the_latest_is_the_last_sent() {
+    for kind in available_brokers() {
+        let mut rig = Rig::start(kind, "rig1").await;
+        let t = "rig1/inbound";
         for i in 0..40 {
-            stand
-                .send(t, &status(if i % 2 == 0 { "202" } else { "404" }, "rig1"))
+            let code = if i % 2 == 0 { "202" } else { "404" };
+            rig.stand
+                .publish(t, QoS::ExactlyOnce, status(code, "rig1").to_string())
                 .await;
         }
-        stand.send(t, &status("200", "rig1")).await;
-        stand.flush().await;
+        rig.stand
+            .publish(t, QoS::ExactlyOnce, status("200", "rig1").to_string())
+            .await;
+        rig.stand.flush().await;
+        let db = &rig.db;
         wait_count(
             &db.pool,
             "SELECT count(*) FROM status_history WHERE stand_id = 'rig1'",
-            49,
+            41,
         )
         .await;
         let history = stands::status_history(&db.pool, "rig1", 3)
@@ -127,7 +176,8 @@ async fn status_updates_derive_the_stand_state() {
             .expect("history");
         assert_eq!(
             history.iter().map(|h| h.code).collect::<Vec<_>>(),
-            [200, 404, 202]
+            [200, 404, 202],
+            "{kind:?}"
         );
         assert!(
             history
@@ -142,37 +192,48 @@ async fn status_updates_derive_the_stand_state() {
             (view.state, view.status_code),
             (StandState::Ready, Some(200))
         );
-        handler.stop().await;
+        rig.stop().await;
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_data_message_completes_the_run_in_progress() {
-    test_support::init_tracing();
-    for kind in available_brokers() {
-        let db = TestDb::new().await;
-        let broker = Broker::start(kind);
-        let handler = InProcess::start(config(&db.url, &broker.url())).await;
-        let mut stand = Stand::connect(&broker.url(), "rig2");
-        send_and_wait(&db, &mut stand, "rig2/inbound", status("200", "rig2")).await;
+/// A stand `rig2` that said "ready", and a way to ask it for runs.
+async fn rig_with_ready_stand(kind: BrokerKind) -> Rig {
+    let mut rig = Rig::start(kind, "rig2").await;
+    rig.send("rig2/inbound", status("200", "rig2")).await;
+    rig
+}
 
-        let id = domain::StandId::parse("rig2").expect("id");
-        let (params, cmds) = (json!({"fs": 2000}), json!(["start"]));
-        let new_run = || runs::NewRun {
+/// Requests a run on `rig2` as alice.
+async fn create_run(pool: &sqlx::PgPool) -> i64 {
+    let id = domain::StandId::parse("rig2").expect("id");
+    let (params, cmds) = (json!({"fs": 2000}), json!(["start"]));
+    runs::create(
+        pool,
+        runs::NewRun {
             stand: &id,
             requested_by: "alice",
             user_id: None,
             parameters: &params,
             commands: &cmds,
             keep: true,
-        };
-        let run = runs::create(&db.pool, new_run()).await.expect("run");
+        },
+    )
+    .await
+    .expect("run")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_message_completes_the_run_in_progress() {
+    for kind in available_brokers() {
+        let mut rig = rig_with_ready_stand(kind).await;
+        let run = create_run(&rig.db.pool).await;
         assert_eq!(
-            state_of(&db, "rig2").await,
+            state_of(&rig.db, "rig2").await,
             StandState::Busy,
             "a run in progress makes it busy"
         );
-        send_and_wait(&db, &mut stand, "rig2/inbound", status("202", "rig2")).await;
+        rig.send("rig2/inbound", status("202", "rig2")).await;
+        let db = &rig.db;
         assert_eq!(
             runs::get(&db.pool, run)
                 .await
@@ -183,8 +244,11 @@ async fn a_data_message_completes_the_run_in_progress() {
         );
 
         let text = r#"{"protocolVersion":1.1,"sentBy":"rig2","msgType":"data","statusCode":"200","commandList":["start"],"parameterObj":{"fs":2000},"dataObj":{"volts":[1.5, 2.0, -3e-2],"amps":[0,1],"note":"raw <b>"}}"#;
-        stand.send_raw("rig2/inbound", text).await;
-        stand.flush().await;
+        rig.stand
+            .publish("rig2/inbound", QoS::ExactlyOnce, text)
+            .await;
+        rig.stand.flush().await;
+        let db = &rig.db;
         wait_count(&db.pool, "SELECT count(*) FROM results", 1).await;
         let done = runs::get(&db.pool, run).await.expect("q").expect("run");
         assert_eq!(done.state, "completed");
@@ -215,32 +279,45 @@ async fn a_data_message_completes_the_run_in_progress() {
                 ("note".into(), false, 1, None),
             ]
         );
-        assert_eq!(state_of(&db, "rig2").await, StandState::Ready);
+        assert_eq!(state_of(db, "rig2").await, StandState::Ready);
+        rig.stop().await;
+    }
+}
 
-        // Without a run: stored as an unsolicited result.
-        stand
-            .send("rig2/inbound", &data("rig2", json!({"x": [1, 2, 3]})))
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_message_without_a_run_is_stored_as_an_unsolicited_result() {
+    for kind in available_brokers() {
+        let mut rig = rig_with_ready_stand(kind).await;
+        let message = data("rig2", json!({"x": [1, 2, 3]})).to_string();
+        rig.stand
+            .publish("rig2/inbound", QoS::ExactlyOnce, message)
             .await;
-        stand.flush().await;
-        wait_count(&db.pool, "SELECT count(*) FROM results", 2).await;
+        rig.stand.flush().await;
+        wait_count(&rig.db.pool, "SELECT count(*) FROM results", 1).await;
         let unsolicited: i64 =
             sqlx::query_scalar("SELECT count(*) FROM results WHERE run_id IS NULL")
-                .fetch_one(&db.pool)
+                .fetch_one(&rig.db.pool)
                 .await
                 .expect("count");
-        assert_eq!(unsolicited, 1);
+        assert_eq!(unsolicited, 1, "{kind:?}");
+        rig.stop().await;
+    }
+}
 
-        // A 4xx fails the run in progress.
-        let run2 = runs::create(&db.pool, new_run()).await.expect("second run");
-        send_and_wait(&db, &mut stand, "rig2/inbound", status("405", "rig2")).await;
-        let failed = runs::get(&db.pool, run2).await.expect("q").expect("run");
-        assert_eq!(failed.state, "failed");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_4xx_status_fails_the_run_in_progress() {
+    for kind in available_brokers() {
+        let mut rig = rig_with_ready_stand(kind).await;
+        let run = create_run(&rig.db.pool).await;
+        rig.send("rig2/inbound", status("405", "rig2")).await;
+        let failed = runs::get(&rig.db.pool, run).await.expect("q").expect("run");
+        assert_eq!(failed.state, "failed", "{kind:?}");
         assert!(
             failed.error.as_deref().is_some_and(|e| e.contains("405")),
             "{:?}",
             failed.error
         );
-        handler.stop().await;
+        rig.stop().await;
     }
 }
 
@@ -253,7 +330,7 @@ async fn every_bad_input_ends_in_the_quarantine_and_the_handler_keeps_going() {
         let mut cfg = config(&db.url, &broker.url());
         cfg.max_payload_bytes = 4096;
         let handler = InProcess::start(cfg).await;
-        let mut stand = Stand::connect(&broker.url(), "bad");
+        let mut stand = TestClient::connect(&broker.url(), "bad");
         let t = "rig3/inbound";
         let mut no_code = status("200", "rig3");
         no_code.as_object_mut().map(|o| o.remove("statusCode"));
@@ -310,7 +387,9 @@ async fn every_bad_input_ends_in_the_quarantine_and_the_handler_keeps_going() {
             ),
         ];
         for (topic, payload, _) in &cases {
-            stand.send_raw(topic, payload.clone()).await;
+            stand
+                .publish(topic, QoS::ExactlyOnce, payload.clone())
+                .await;
         }
         stand.flush().await;
         wait_count(
@@ -343,8 +422,12 @@ async fn every_bad_input_ends_in_the_quarantine_and_the_handler_keeps_going() {
         let mut long_param = data("rig3", json!({"a": [1.0]}));
         long_param["parameterObj"] = json!({"comment": "p".repeat(150)});
         long_param.as_object_mut().map(|o| o.remove("commandList"));
-        stand.send(t, &long_param).await;
-        stand.send(t, &status("200", "rig3")).await;
+        stand
+            .publish(t, QoS::ExactlyOnce, long_param.to_string())
+            .await;
+        stand
+            .publish(t, QoS::ExactlyOnce, status("200", "rig3").to_string())
+            .await;
         stand.flush().await;
         wait_count(&db.pool, "SELECT count(*) FROM results", 1).await;
         wait_count(
@@ -371,11 +454,21 @@ async fn unknown_stands_are_quarantined_when_auto_registration_is_off() {
     let mut cfg = config(&db.url, &broker.url());
     cfg.auto_register = false;
     let handler = InProcess::start(cfg).await;
-    let mut stand = Stand::connect(&broker.url(), "s");
+    let mut stand = TestClient::connect(&broker.url(), "s");
     stand
-        .send("stranger/inbound", &status("200", "stranger"))
+        .publish(
+            "stranger/inbound",
+            QoS::ExactlyOnce,
+            status("200", "stranger").to_string(),
+        )
         .await;
-    stand.send("known/inbound", &status("200", "known")).await;
+    stand
+        .publish(
+            "known/inbound",
+            QoS::ExactlyOnce,
+            status("200", "known").to_string(),
+        )
+        .await;
     stand.flush().await;
     wait_count(&db.pool, "SELECT count(*) FROM status_history", 1).await;
     wait_count(&db.pool, "SELECT count(*) FROM quarantine", 1).await;

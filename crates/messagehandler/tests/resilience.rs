@@ -12,7 +12,7 @@ use test_support::pg::{PgCluster, TestDb};
 
 /// Publishes `n` messages from stand `stand`: statuses, and every fifth a data message with
 /// two series, each with a unique `sentBy` so every one can be counted.
-async fn publish_numbered(stand: &mut Stand, name: &str, n: usize) {
+async fn publish_numbered(stand: &mut TestClient, name: &str, n: usize) {
     for i in 0..n {
         let sent_by = format!("{name}-{i}");
         let msg = if i % 5 == 4 {
@@ -23,7 +23,13 @@ async fn publish_numbered(stand: &mut Stand, name: &str, n: usize) {
         } else {
             status(if i % 2 == 0 { "202" } else { "200" }, &sent_by)
         };
-        stand.send(&format!("{name}/inbound"), &msg).await;
+        stand
+            .publish(
+                &format!("{name}/inbound"),
+                QoS::ExactlyOnce,
+                msg.to_string(),
+            )
+            .await;
     }
 }
 
@@ -60,7 +66,7 @@ async fn handler_killed_mid_stream_loses_and_duplicates_nothing() {
         let broker = Broker::start(kind);
         let client_id = format!("handler-{}", uuid_like());
         let mut handler = HandlerProcess::start(&db.url, &broker.url(), &client_id);
-        let mut stand = Stand::connect(&broker.url(), "rig-client");
+        let mut stand = TestClient::connect(&broker.url(), "rig-client");
         probe_until_stored(&db.pool, &mut stand).await;
 
         publish_numbered(&mut stand, "rig", 500).await;
@@ -78,20 +84,27 @@ async fn handler_killed_mid_stream_loses_and_duplicates_nothing() {
         let mut handler = HandlerProcess::start(&db.url, &broker.url(), &client_id);
         wait_count(&db.pool, COUNT_RIG, 500).await;
         // Let any redelivery arrive before counting duplicates.
-        stand.send("rig/inbound", &status("200", "rig-last")).await;
+        stand
+            .publish(
+                "rig/inbound",
+                QoS::ExactlyOnce,
+                status("200", "rig-last").to_string(),
+            )
+            .await;
         stand.flush().await;
         wait_count(&db.pool, COUNT_RIG, 501).await;
-        assert_exactly_once_minus_last(&db.pool).await;
+        assert_exactly_once_minus_last(&db.pool, 500).await;
         assert!(handler.terminate().success(), "SIGTERM is a clean exit");
     }
 }
 
-async fn assert_exactly_once_minus_last(pool: &sqlx::PgPool) {
+/// [`assert_exactly_once`] for `n` messages, after removing the marker `rig-last`.
+async fn assert_exactly_once_minus_last(pool: &sqlx::PgPool, n: usize) {
     sqlx::query("DELETE FROM status_history WHERE sent_by = 'rig-last'")
         .execute(pool)
         .await
         .expect("delete");
-    assert_exactly_once(pool, "rig", 500).await;
+    assert_exactly_once(pool, "rig", n).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,7 +117,7 @@ async fn a_backlog_of_2000_published_while_the_handler_is_down_arrives_whole() {
         // The first start creates the persistent session; then the handler is away.
         InProcess::start(cfg.clone()).await.stop().await;
 
-        let mut stand = Stand::connect(&broker.url(), "rig-client");
+        let mut stand = TestClient::connect(&broker.url(), "rig-client");
         publish_numbered(&mut stand, "rig", 2000).await;
         stand.flush().await;
 
@@ -122,8 +135,14 @@ async fn after_a_broker_restart_the_handler_is_subscribed_again() {
         let db = TestDb::new().await;
         let mut broker = Broker::start(kind);
         let mut handler = InProcess::start(config(&db.url, &broker.url())).await;
-        let mut stand = Stand::connect(&broker.url(), "rig-client");
-        stand.send("rig/inbound", &status("200", "rig-0")).await;
+        let mut stand = TestClient::connect(&broker.url(), "rig-client");
+        stand
+            .publish(
+                "rig/inbound",
+                QoS::ExactlyOnce,
+                status("200", "rig-0").to_string(),
+            )
+            .await;
         stand.flush().await;
         wait_count(&db.pool, COUNT_RIG, 1).await;
 
@@ -132,9 +151,13 @@ async fn after_a_broker_restart_the_handler_is_subscribed_again() {
             broker.kill();
             broker.start_again();
             wait_subscribed(&mut handler.running.subscriptions, subs + 1).await;
-            let mut stand = Stand::connect(&broker.url(), &format!("rig-client-{round}"));
+            let mut stand = TestClient::connect(&broker.url(), &format!("rig-client-{round}"));
             stand
-                .send("rig/inbound", &status("200", &format!("rig-{round}")))
+                .publish(
+                    "rig/inbound",
+                    QoS::ExactlyOnce,
+                    status("200", &format!("rig-{round}")).to_string(),
+                )
                 .await;
             stand.flush().await;
             wait_count(&db.pool, COUNT_RIG, 1 + round).await;
@@ -157,7 +180,7 @@ async fn the_database_stopped_for_ten_seconds_under_load_loses_nothing() {
     };
     let broker = Broker::start(kind);
     let handler = InProcess::start(config(&db.url, &broker.url())).await;
-    let mut stand = Stand::connect(&broker.url(), "rig-client");
+    let mut stand = TestClient::connect(&broker.url(), "rig-client");
 
     let publisher = tokio::spawn(async move {
         // About 15 s of steady load: 300 messages, one every 50 ms.
@@ -173,7 +196,9 @@ async fn the_database_stopped_for_ten_seconds_under_load_loses_nothing() {
                 } else {
                     status("200", &sent_by)
                 };
-                stand.send("rig/inbound", &msg).await;
+                stand
+                    .publish("rig/inbound", QoS::ExactlyOnce, msg.to_string())
+                    .await;
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
@@ -189,4 +214,79 @@ async fn the_database_stopped_for_ten_seconds_under_load_loses_nothing() {
     assert_exactly_once(&pool, "rig", 300).await;
     assert!(!handler.running.task.is_finished());
     handler.stop().await;
+}
+
+/// The handler's central promise, in a form that fails when it is broken: a message is
+/// acknowledged only after it is committed. The database is down, so everything the broker
+/// delivers waits in the handler's retry; the handler is then killed. An ack sent before the
+/// commit would have told the broker "delivered" for messages that exist nowhere now.
+///
+/// Tried with the acks moved before the commit in `writer.rs`: the Mosquitto variant fails
+/// ("status rows (one per message, data included)"); the embedded-broker variant still passed
+/// (rumqttd handed the messages over again after the restart, or had not handed them over
+/// before the kill; not investigated). Mosquitto is the deployed broker, and CI (`CI=true`)
+/// requires it, so CI runs the variant that fails.
+async fn messages_waiting_in_the_retry_survive_a_kill(kind: BrokerKind) {
+    const N: usize = 40;
+    test_support::init_tracing();
+    // A cluster of its own, so stopping it disturbs no other test; durable, so an immediate
+    // stop keeps every commit.
+    let cluster = PgCluster::private(true);
+    let db = TestDb::on_cluster(&cluster).await;
+    let broker = Broker::start(kind);
+    let client_id = format!("handler-{}", uuid_like());
+    let mut handler = HandlerProcess::start_logged(&db.url, &broker.url(), &client_id);
+    let mut stand = TestClient::connect(&broker.url(), "rig-client");
+    probe_until_stored(&db.pool, &mut stand).await;
+
+    cluster.stop();
+    publish_numbered(&mut stand, "rig", N).await;
+    stand.flush().await;
+    // Two failed attempts of the same batch: the first batch is in the retry, and whatever the
+    // handler queued for the broker before its first attempt has long been sent.
+    test_support::wait_for(
+        "the handler to retry a batch twice",
+        Duration::from_secs(60),
+        || async { (handler.log().matches("cannot store the batch").count() >= 2).then_some(()) },
+    )
+    .await;
+    handler.kill();
+
+    cluster.start();
+    let _handler = HandlerProcess::start(&db.url, &broker.url(), &client_id);
+    let pool = domain::store::connect(&db.url, 2).await.expect("reconnect");
+    // Published after the restart: the broker redelivers the earlier ones before it.
+    stand
+        .publish(
+            "rig/inbound",
+            QoS::ExactlyOnce,
+            status("200", "rig-last").to_string(),
+        )
+        .await;
+    stand.flush().await;
+    wait_count(
+        &pool,
+        "SELECT count(*) FROM status_history WHERE sent_by = 'rig-last'",
+        1,
+    )
+    .await;
+    // Grace for a slow redelivery; a lost message never comes, and the count below names it.
+    let _ = tokio::time::timeout(
+        Duration::from_secs(10),
+        wait_count(&pool, COUNT_RIG, N as i64 + 1),
+    )
+    .await;
+    assert_exactly_once_minus_last(&pool, N).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_waiting_for_the_database_survive_a_handler_kill_on_the_embedded_broker() {
+    messages_waiting_in_the_retry_survive_a_kill(BrokerKind::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_waiting_for_the_database_survive_a_handler_kill_on_mosquitto() {
+    if available_brokers().contains(&BrokerKind::Mosquitto) {
+        messages_waiting_in_the_retry_survive_a_kill(BrokerKind::Mosquitto).await;
+    }
 }

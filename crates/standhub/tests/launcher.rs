@@ -175,30 +175,16 @@ async fn login(launcher: &Launcher, password: &str) -> reqwest::Client {
 }
 
 fn status(code: &str) -> String {
-    format!(
-        r#"{{"protocolVersion": 1.1, "sentBy": "launcher-test", "msgType": "status", "statusCode": "{code}"}}"#
-    )
+    test_support::messages::status(code, "launcher-test").to_string()
 }
 
 /// Publishes over TCP at QoS 1 and waits for the broker's acknowledgement.
 async fn publish_tcp(port: u16, topic: &str, payload: String) {
-    let options = rumqttc::MqttOptions::new("launcher-test-tcp", "127.0.0.1", port);
-    let (client, mut events) = rumqttc::AsyncClient::new(options, 10);
-    client
-        .publish(topic, rumqttc::QoS::AtLeastOnce, false, payload)
-        .await
-        .expect("queue");
-    tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            match events.poll().await {
-                Ok(rumqttc::Event::Incoming(rumqttc::Packet::PubAck(_))) => break,
-                Ok(_) => {}
-                Err(e) => panic!("MQTT over TCP: {e}"),
-            }
-        }
-    })
-    .await
-    .expect("PUBACK over TCP");
+    let url = format!("mqtt://127.0.0.1:{port}");
+    let mut stand = test_support::mqtt::TestClient::connect(&url, "launcher-test-tcp");
+    stand
+        .publish_confirmed(topic, rumqttc::QoS::AtLeastOnce, payload)
+        .await;
 }
 
 /// Publishes over websockets with the test cases' standard-library client.

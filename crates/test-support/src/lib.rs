@@ -6,10 +6,15 @@
 //! - [`web`]: reading hidden form fields out of pages;
 //! - [`camera`]: a fake MJPEG camera over real HTTP, for the video relay's tests and benchmark;
 //! - [`mqtt`]: the embedded rumqttd broker and Mosquitto (when installed) as processes that
-//!   tests can kill and restart;
-//! - helpers to find the workspace's binaries and to wait for conditions.
+//!   tests can kill and restart, and [`mqtt::TestClient`], the one MQTT client of the tests;
+//! - [`messages`]: protocol v1.1 status and data payloads as stands send them;
+//! - [`require_tool`]: the one place that decides whether a missing tool skips a test or, with
+//!   `CI=true`, fails it;
+//! - helpers to find the workspace's binaries, to name things uniquely and to wait for
+//!   conditions.
 
 pub mod camera;
+pub mod messages;
 pub mod mqtt;
 pub mod pg;
 pub mod web;
@@ -39,6 +44,31 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("cannot bind a local port: is the loopback interface up?")
+}
+
+/// A short unique suffix (16 hex digits) for client ids and names shared across test processes.
+pub fn uuid_like() -> String {
+    format!("{:016x}", uuid::Uuid::new_v4().as_u64_pair().0)
+}
+
+/// Whether this run is in CI (`CI=true`, as GitHub Actions and most CI systems set it).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// Decides what a missing tool means: `found` passes through; when it is missing, a local run
+/// says so loudly and skips (returns `false`), a CI run (`CI=true`) fails, so a CI image that
+/// lost Chromium or Mosquitto cannot turn tests green by skipping them.
+pub fn require_tool(found: bool, what: &str, install: &str) -> bool {
+    if found {
+        return true;
+    }
+    assert!(
+        !in_ci(),
+        "CI=true and {what} is not installed ({install}): in CI a missing tool fails the run"
+    );
+    eprintln!("\n\n*** SKIPPED: {what} is not installed ({install}) ***\n\n");
+    false
 }
 
 /// Logs of the code under test, shown for failing tests.

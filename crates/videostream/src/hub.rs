@@ -17,6 +17,7 @@ use tokio::task::AbortHandle;
 
 use crate::multipart::{self, Parser};
 use domain::StandId;
+use domain::backoff::Backoff;
 
 /// Time limits and sizes of the relay.
 #[derive(Debug, Clone)]
@@ -313,7 +314,7 @@ enum UpstreamError {
 #[tracing::instrument(skip_all, fields(%stand, feed = id))]
 async fn feed(hub: Hub, stand: StandId, id: u64, url: String, tx: Arc<watch::Sender<FeedState>>) {
     let settings = hub.settings().clone();
-    let mut backoff = settings.backoff_initial;
+    let mut backoff = Backoff::new(settings.backoff_initial, settings.backoff_max);
     let mut seq = 0;
     loop {
         let before = seq;
@@ -333,11 +334,11 @@ async fn feed(hub: Hub, stand: StandId, id: u64, url: String, tx: Arc<watch::Sen
             }
         };
         if seq > before {
-            backoff = settings.backoff_initial;
+            backoff.reset();
         }
-        tracing::warn!(error = %error, retry_in = ?backoff, "camera stream interrupted");
+        tracing::warn!(error = %error, retry_in = ?backoff.peek(), "camera stream interrupted");
         tx.send_replace(FeedState::Down(error.to_string().into()));
-        let pause = tokio::time::sleep(backoff);
+        let pause = backoff.wait();
         tokio::pin!(pause);
         loop {
             tokio::select! {
@@ -349,7 +350,6 @@ async fn feed(hub: Hub, stand: StandId, id: u64, url: String, tx: Arc<watch::Sen
                 }
             }
         }
-        backoff = (backoff * 2).min(settings.backoff_max);
     }
 }
 

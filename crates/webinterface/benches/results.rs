@@ -48,11 +48,8 @@ fn payload(n: usize) -> Vec<u8> {
         data.push_str(&format!("{v:.6}"));
     }
     data.push_str("]}");
-    format!(
-        r#"{{"protocolVersion": 1.1, "sentBy": "bench", "msgType": "data", "statusCode": "200",
-            "commandList": ["run"], "parameterObj": {{"fs": 10000}}, "dataObj": {data}}}"#
-    )
-    .into_bytes()
+    test_support::messages::data_text("bench", &["run"], &serde_json::json!({"fs": 10000}), &data)
+        .into_bytes()
 }
 
 async fn seed(pool: &sqlx::PgPool, n: usize) -> i64 {

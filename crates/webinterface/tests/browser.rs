@@ -37,16 +37,17 @@ impl Drop for Driver {
     }
 }
 
-/// chromedriver and a headless Chromium, or `None` (loudly) when they are not installed.
+/// chromedriver and a headless Chromium, or `None` (loudly) when they are not installed; with
+/// `CI=true` a missing browser fails the test instead.
 async fn browser() -> Option<(Driver, Client, PathBuf)> {
-    let (Some(chromium), Some(chromedriver)) = (
-        find_exe(&["chromium", "chromium-browser", "google-chrome"]),
-        find_exe(&["chromedriver"]),
-    ) else {
-        eprintln!(
-            "\n\n*** SKIPPED: the browser test needs Chromium and chromedriver \
-             (Debian: apt-get install -y chromium chromium-driver) ***\n\n"
-        );
+    let chromium = find_exe(&["chromium", "chromium-browser", "google-chrome"]);
+    let chromedriver = find_exe(&["chromedriver"]);
+    let found = test_support::require_tool(
+        chromium.is_some() && chromedriver.is_some(),
+        "Chromium and chromedriver (the browser test needs both)",
+        "Debian: apt-get install -y chromium chromium-driver",
+    );
+    let (true, Some(chromium), Some(chromedriver)) = (found, chromium, chromedriver) else {
         return None;
     };
     let port = test_support::free_port();
@@ -314,26 +315,11 @@ async fn log_in_watch_the_dashboard_live_and_start_a_test() {
 
 /// Publishes a status message as a stand does (QoS 2) and waits for the broker's PUBCOMP.
 async fn publish_status(broker: &str, topic: &str, code: &str) {
-    let url: domain::config::MqttUrl = broker.parse().expect("url");
-    let options = rumqttc::MqttOptions::new("browser-test-stand", url.host, url.port);
-    let (client, mut events) = rumqttc::AsyncClient::new(options, 10);
-    let message = json!({"protocolVersion": 1.1, "sentBy": "rig4", "msgType": "status",
-                         "statusCode": code});
-    client
-        .publish(topic, rumqttc::QoS::ExactlyOnce, false, message.to_string())
-        .await
-        .expect("queue");
-    tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            match events.poll().await {
-                Ok(rumqttc::Event::Incoming(rumqttc::Packet::PubComp(_))) => break,
-                Ok(_) => {}
-                Err(e) => panic!("stand publish: {e}"),
-            }
-        }
-    })
-    .await
-    .expect("PUBCOMP");
+    let mut stand = test_support::mqtt::TestClient::connect(broker, "browser-test-stand");
+    let message = test_support::messages::status(code, "rig4");
+    stand
+        .publish_confirmed(topic, rumqttc::QoS::ExactlyOnce, message.to_string())
+        .await;
 }
 
 /// Logs in through the login form and waits for the dashboard.

@@ -759,6 +759,30 @@ mod test {
         }
     }
 
+    // PATCHED (standhub): a PUBREL for a packet id this state never saw (the PUBREC went out
+    // on an earlier connection) is answered with PUBCOMP instead of an error that closes the
+    // connection; the state stays usable.
+    #[test]
+    fn unknown_pubrel_is_answered_with_pubcomp_and_keeps_the_connection() {
+        let mut mqtt = build_mqttstate();
+
+        let packet = mqtt
+            .handle_incoming_packet(Incoming::PubRel(PubRel::new(7)))
+            .expect("an unknown PUBREL is not an error")
+            .expect("it is answered");
+        match packet {
+            Packet::PubComp(pubcomp) => assert_eq!(pubcomp.pkid, 7),
+            packet => panic!("Invalid network request: {:?}", packet),
+        }
+
+        // Still a working session: the next QoS 2 message goes through as usual.
+        let publish = build_incoming_publish(QoS::ExactlyOnce, 8);
+        match mqtt.handle_incoming_publish(&publish).unwrap().unwrap() {
+            Packet::PubRec(pubrec) => assert_eq!(pubrec.pkid, 8),
+            packet => panic!("Invalid network request: {:?}", packet),
+        }
+    }
+
     #[test]
     fn incoming_pubcomp_should_release_correct_pkid_from_release_queue() {
         let mut mqtt = build_mqttstate();

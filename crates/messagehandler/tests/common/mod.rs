@@ -1,5 +1,5 @@
-//! Shared pieces of the handler's integration tests: a stand that publishes at QoS 2 and
-//! waits for the broker's PUBCOMP, the handler in-process or as a process, and waits on rows.
+//! Shared pieces of the handler's integration tests: the handler in-process or as a process,
+//! and waits on rows. Stands are `test_support::mqtt::TestClient`s publishing at QoS 2.
 
 #![allow(dead_code)]
 
@@ -7,89 +7,14 @@ use std::collections::HashSet;
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use domain::config::MqttUrl;
 use messagehandler::Config;
-use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
-use serde_json::{Value, json};
 use sqlx::PgPool;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
-/// A status message.
-pub fn status(code: &str, sent_by: &str) -> Value {
-    json!({"protocolVersion": 1.1, "sentBy": sent_by, "msgType": "status", "statusCode": code})
-}
-
-/// A data message with the given series.
-pub fn data(sent_by: &str, series: Value) -> Value {
-    json!({"protocolVersion": 1.1, "sentBy": sent_by, "msgType": "data", "statusCode": "200",
-        "commandList": ["measure"], "parameterObj": {"fs": 1000}, "dataObj": series})
-}
-
-/// A test stand: an MQTT client that publishes at QoS 2 and knows what the broker confirmed.
-pub struct Stand {
-    pub client: AsyncClient,
-    completed: mpsc::UnboundedReceiver<u16>,
-    queued: usize,
-}
-
-impl Stand {
-    /// Connects a stand client to `url`.
-    pub fn connect(url: &str, id: &str) -> Self {
-        let url: MqttUrl = url.parse().expect("broker url");
-        let mut options = MqttOptions::new(id, url.host, url.port);
-        options
-            .set_keep_alive(Duration::from_secs(30))
-            .set_max_packet_size(64 << 20, 64 << 20);
-        options.set_inflight(100);
-        let (client, mut eventloop) = AsyncClient::new(options, 10_000);
-        let (tx, completed) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            loop {
-                match eventloop.poll().await {
-                    Ok(Event::Incoming(Packet::PubComp(c))) => {
-                        let _ = tx.send(c.pkid);
-                    }
-                    Ok(Event::Incoming(Packet::PubAck(a))) => {
-                        let _ = tx.send(a.pkid);
-                    }
-                    Ok(Event::Outgoing(Outgoing::Disconnect)) => break,
-                    Ok(_) => {}
-                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-                }
-            }
-        });
-        Self {
-            client,
-            completed,
-            queued: 0,
-        }
-    }
-
-    /// Publishes raw bytes at QoS 2 (not waiting for the broker).
-    pub async fn send_raw(&mut self, topic: &str, payload: impl Into<Vec<u8>>) {
-        self.client
-            .publish(topic, QoS::ExactlyOnce, false, payload.into())
-            .await
-            .expect("queue publish");
-        self.queued += 1;
-    }
-
-    /// Publishes a JSON message at QoS 2.
-    pub async fn send(&mut self, topic: &str, message: &Value) {
-        self.send_raw(topic, message.to_string()).await;
-    }
-
-    /// Waits until the broker confirmed (PUBCOMP) everything sent so far.
-    pub async fn flush(&mut self) {
-        while self.queued > 0 {
-            tokio::time::timeout(Duration::from_secs(60), self.completed.recv())
-                .await
-                .expect("broker confirmation within a minute")
-                .expect("stand client running");
-            self.queued -= 1;
-        }
-    }
-}
+pub use rumqttc::QoS;
+pub use test_support::messages::{data, status};
+pub use test_support::mqtt::TestClient;
+pub use test_support::uuid_like;
 
 /// The handler running in this process.
 pub struct InProcess {
@@ -135,19 +60,51 @@ pub async fn wait_subscribed(subs: &mut tokio::sync::watch::Receiver<u64>, n: u6
 /// The handler binary as a child process.
 pub struct HandlerProcess {
     child: Child,
+    log: Option<tempfile::NamedTempFile>,
 }
 
 impl HandlerProcess {
     /// Starts `messagehandler` with the given database, broker and client id.
     pub fn start(database_url: &str, broker_url: &str, client_id: &str) -> Self {
-        let child = Command::new(env!("CARGO_BIN_EXE_messagehandler"))
+        let child = Self::command(database_url, broker_url, client_id)
+            .spawn()
+            .expect("start messagehandler");
+        Self { child, log: None }
+    }
+
+    /// Like [`HandlerProcess::start`], with its output (warnings and up) kept for
+    /// [`HandlerProcess::log`].
+    pub fn start_logged(database_url: &str, broker_url: &str, client_id: &str) -> Self {
+        let log = tempfile::NamedTempFile::new().expect("handler log file");
+        let out = log.reopen().expect("handler log");
+        let err = log.reopen().expect("handler log");
+        let child = Self::command(database_url, broker_url, client_id)
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("start messagehandler");
+        Self {
+            child,
+            log: Some(log),
+        }
+    }
+
+    fn command(database_url: &str, broker_url: &str, client_id: &str) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_messagehandler"));
+        command
             .env("DATABASE_URL", database_url)
             .env("MQTT_URL", broker_url)
             .env("MQTT_CLIENT_ID", client_id)
-            .env("RUST_LOG", "warn")
-            .spawn()
-            .expect("start messagehandler");
-        Self { child }
+            .env("RUST_LOG", "warn");
+        command
+    }
+
+    /// Its output so far (empty unless started with [`HandlerProcess::start_logged`]).
+    pub fn log(&self) -> String {
+        self.log
+            .as_ref()
+            .and_then(|l| std::fs::read_to_string(l.path()).ok())
+            .unwrap_or_default()
     }
 
     /// SIGKILL: no chance to finish anything.
@@ -181,10 +138,11 @@ pub async fn wait_count(pool: &PgPool, sql: &'static str, n: i64) -> i64 {
 }
 
 /// Sends status probes from stand `probe` until one is stored: the handler is subscribed.
-pub async fn probe_until_stored(pool: &PgPool, stand: &mut Stand) {
+pub async fn probe_until_stored(pool: &PgPool, stand: &mut TestClient) {
     for i in 0.. {
+        let probe = status("200", &format!("probe-{i}")).to_string();
         stand
-            .send("probe/inbound", &status("200", &format!("probe-{i}")))
+            .publish("probe/inbound", QoS::ExactlyOnce, probe)
             .await;
         let found: i64 =
             sqlx::query_scalar("SELECT count(*) FROM status_history WHERE stand_id = 'probe'")
@@ -216,14 +174,4 @@ pub fn config(db_url: &str, broker_url: &str) -> Config {
     let mut c = Config::new(db_url, broker_url.parse().expect("broker url"));
     c.client_id = format!("handler-{}", uuid_like());
     c
-}
-
-/// A short unique suffix.
-pub fn uuid_like() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{:x}{:x}", nanos, std::process::id())
 }

@@ -179,67 +179,10 @@ pub async fn subscriber(
     url: &str,
     filters: &[&str],
 ) -> tokio::sync::mpsc::UnboundedReceiver<(String, Vec<u8>)> {
-    let parsed: domain::config::MqttUrl = url.parse().expect("url");
-    let mut options = rumqttc::MqttOptions::new(
-        format!("test-sub-{}", uuid_like()),
-        parsed.host,
-        parsed.port,
-    );
-    options.set_max_packet_size(1 << 20, 1 << 20);
-    let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 100);
-    for f in filters {
-        client
-            .subscribe(*f, rumqttc::QoS::ExactlyOnce)
-            .await
-            .expect("subscribe");
-    }
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let wanted = filters.len();
-    tokio::spawn(async move {
-        let _keep = client;
-        let mut acks = 0;
-        let mut ready = Some(ready_tx);
-        loop {
-            match eventloop.poll().await {
-                Ok(rumqttc::Event::Incoming(rumqttc::Packet::SubAck(_))) => {
-                    acks += 1;
-                    if acks == wanted
-                        && let Some(r) = ready.take()
-                    {
-                        let _ = r.send(());
-                    }
-                }
-                Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) => {
-                    let _ = tx.send((p.topic.clone(), p.payload.to_vec()));
-                }
-                Ok(_) => {}
-                Err(_) => return,
-            }
-        }
-    });
-    tokio::time::timeout(Duration::from_secs(20), ready_rx)
-        .await
-        .expect("subscription acknowledged in time")
-        .expect("subscriber alive");
-    rx
-}
-
-fn uuid_like() -> String {
-    let n: u64 = rand_u64();
-    format!("{n:016x}")
-}
-
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0),
-    );
-    h.finish()
+    let id = format!("test-sub-{}", test_support::uuid_like());
+    let mut client = test_support::mqtt::TestClient::connect(url, &id);
+    client.subscribe(filters, rumqttc::QoS::ExactlyOnce).await;
+    client.into_inbox()
 }
 
 /// Stores a message on `stand`'s inbound topic through the handler's ingest path (schema
@@ -285,12 +228,6 @@ pub async fn ingest(pool: &sqlx::PgPool, stand: &str, payload: &[u8]) -> Option<
 
 /// A data message's payload.
 pub fn data_message(sent_by: &str, parameters: serde_json::Value, data: &str) -> Vec<u8> {
-    format!(
-        r#"{{"protocolVersion": 1.1, "sentBy": {}, "msgType": "data", "statusCode": "200",
-            "commandList": ["start", "<b>measure</b>"], "parameterObj": {}, "dataObj": {}}}"#,
-        serde_json::Value::from(sent_by),
-        parameters,
-        data
-    )
-    .into_bytes()
+    test_support::messages::data_text(sent_by, &["start", "<b>measure</b>"], &parameters, data)
+        .into_bytes()
 }
