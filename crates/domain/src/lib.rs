@@ -5,13 +5,15 @@
 //! - [`status`]: status and power codes, their meanings and effects;
 //! - [`state`]: the state a stand is shown in, derived from what it last said;
 //! - [`topics`]: inbound topic layouts (`{stand}/inbound`, legacy `Testdevice/{stand}/Inbound`);
-//! - [`protocol`]: the v1.1 wire protocol, schema validation and parsing of inbound payloads.
+//! - [`protocol`]: the v1.1 wire protocol, schema validation and parsing of inbound payloads;
+//! - [`parameters`]: how a parameter typed as text becomes the JSON value a stand receives.
 //!
 //! I/O parts:
 //! - [`store`]: the one place that speaks SQL (migrations, ingest batches, queries);
 //! - [`config`] and [`telemetry`]: environment helpers and tracing set-up for the binaries.
 
 pub mod config;
+pub mod parameters;
 pub mod protocol;
 pub mod stand_id;
 pub mod state;
