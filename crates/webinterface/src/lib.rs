@@ -12,7 +12,8 @@
 //! - [`results`]: the results list and result pages (plots, FFT), `/api/results…`, the CSV
 //!   and Excel downloads, keep/delete, and raw payloads of rejected messages;
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`;
-//! - [`cli`]: the operator commands of the `webinterface` binary.
+//! - [`cli`]: the operator commands of the `webinterface` binary;
+//! - [`import_django`]: `import-django`, taking over the old (Django) stack's database.
 //!
 //! [`router`] builds the whole application; [`serve`] runs it on a listener until shutdown.
 
@@ -23,6 +24,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod import_django;
 pub mod pages;
 pub mod publish;
 pub mod results;
