@@ -261,3 +261,110 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
 
     stop_handler(stop, handler).await;
 }
+
+/// The system python3 with Debian's python3-paho-mqtt (scripts/setup.sh installs it).
+fn python3() -> &'static str {
+    if std::path::Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    }
+}
+
+/// The next line the Python stand prints, within 30 s.
+async fn line_from(
+    lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+) -> String {
+    tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the Python stand prints in time")
+        .expect("read its output")
+        .expect("the Python stand ended early (is python3-paho-mqtt installed? scripts/setup.sh)")
+}
+
+#[tokio::test]
+async fn a_paho_stand_written_like_the_module_guide_gets_all_seven_keys_and_is_stored() {
+    use tokio::io::AsyncBufReadExt;
+
+    let app = App::start().await;
+    let (stop, handler) = start_handler(&app).await;
+    let token = app.token("olga", Role::Operator).await;
+    let stand = "prøvestand_7";
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/guide_stand.py");
+    let mut python = tokio::process::Command::new(python3())
+        .arg(script)
+        .arg("127.0.0.1")
+        .arg(app.broker.port.to_string())
+        .arg(stand)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start python3");
+    let mut lines =
+        tokio::io::BufReader::new(python.stdout.take().expect("stdout")).lines();
+    assert_eq!(line_from(&mut lines).await, "READY");
+    let view = api_until(&app, &token, &format!("/api/stands/{stand}"), |v| {
+        v["state"] == "ready"
+    })
+    .await;
+    assert_eq!(view["outbound_topic"], format!("Testdevice/{stand}/outbound"));
+
+    let r = app
+        .client()
+        .post(app.url(&format!("/api/stands/{stand}/runs")))
+        .bearer_auth(&token)
+        .json(&json!({"parameters": {"n": 4, "label": "1.10"}, "commands": ["start", "log"]}))
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(r.status(), 201);
+    let run_id = r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("run id");
+
+    // What the stand received, byte for byte as paho handed it over.
+    let command = line_from(&mut lines).await;
+    let raw = command.strip_prefix("COMMAND ").expect("a command line");
+    let message: Value = serde_json::from_str(raw).expect("json");
+    assert_eq!(keys_of(&message), SEVEN_KEYS, "{raw}");
+    assert!(raw.ends_with(r#""dataObj":{}}"#), "{raw}");
+    assert_eq!(message["msgType"], "command");
+    assert_eq!(message["commandList"], json!(["start", "log"]));
+    assert_eq!(message["parameterObj"], json!({"n": 4, "label": "1.10"}));
+    assert_eq!(line_from(&mut lines).await, "SENT");
+    let status = tokio::time::timeout(Duration::from_secs(30), python.wait())
+        .await
+        .expect("the Python stand exits")
+        .expect("wait");
+    assert!(status.success(), "the Python stand failed: {status}");
+
+    // Its answer on the lowercase topic was stored as the run's result.
+    let run = api_until(&app, &token, &format!("/api/runs/{run_id}"), |v| {
+        v["state"] == "completed"
+    })
+    .await;
+    let result = run["result"].as_i64().expect("result");
+    let series: Vec<(String, Option<Vec<f64>>)> = sqlx::query_as(
+        "SELECT name, \"values\" FROM result_series WHERE result_id = $1 ORDER BY position",
+    )
+    .bind(result)
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("series");
+    assert_eq!(
+        series,
+        [
+            ("x".to_owned(), Some(vec![0.0, 1.0, 2.0, 3.0])),
+            ("y".to_owned(), Some(vec![0.0, 0.5, 1.0, 1.5])),
+            ("old".to_owned(), Some(vec![0.0])),
+        ]
+    );
+    let quarantined: i64 = sqlx::query_scalar("SELECT count(*) FROM quarantine")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(quarantined, 0);
+
+    stop_handler(stop, handler).await;
+}
