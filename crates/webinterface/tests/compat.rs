@@ -304,11 +304,17 @@ async fn a_paho_stand_written_like_the_module_guide_gets_all_seven_keys_and_is_s
     let mut lines =
         tokio::io::BufReader::new(python.stdout.take().expect("stdout")).lines();
     assert_eq!(line_from(&mut lines).await, "READY");
-    let view = api_until(&app, &token, &format!("/api/stands/{stand}"), |v| {
+    api_until(&app, &token, &format!("/api/stands/{stand}"), |v| {
         v["state"] == "ready"
     })
     .await;
-    assert_eq!(view["outbound_topic"], format!("Testdevice/{stand}/outbound"));
+    let answer_on: Option<String> =
+        sqlx::query_scalar("SELECT outbound_topic FROM stands WHERE id = $1")
+            .bind(stand)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("stand row");
+    assert_eq!(answer_on, Some(format!("Testdevice/{stand}/outbound")));
 
     let r = app
         .client()
