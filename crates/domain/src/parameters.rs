@@ -20,8 +20,9 @@ pub fn parameter_value(raw: &str) -> Value {
         "false" => return Value::Bool(false),
         _ => {}
     }
+    // Compared as text on purpose: `Value == &str` would compare with a JSON string.
     if let Ok(number @ Value::Number(_)) = serde_json::from_str::<Value>(t)
-        && number.to_string() == t
+        && serde_json::to_string(&number).is_ok_and(|written| written == t)
     {
         return number;
     }
@@ -52,8 +53,22 @@ mod tests {
     #[test]
     fn everything_else_arrives_as_typed() {
         for typed in [
-            "007", "1.10", "1e3", "-0", "+1", ".5", "5.", "NaN", "inf", "sine", "True", "null",
-            "[1,2]", "", " a b ", "12345678901234567890123",
+            "007",
+            "1.10",
+            "1e3",
+            "-0",
+            "+1",
+            ".5",
+            "5.",
+            "NaN",
+            "inf",
+            "sine",
+            "True",
+            "null",
+            "[1,2]",
+            "",
+            " a b ",
+            "12345678901234567890123",
         ] {
             assert_eq!(parameter_value(typed), json!(typed), "{typed}");
         }

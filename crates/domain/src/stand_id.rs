@@ -104,7 +104,17 @@ mod tests {
             Err(StandIdError::TooLong(65))
         );
         for bad in [
-            "a b", "a/b", "+", "#", "stand.1", "a\0", "a\u{200b}", "tab\t", "ø/", "🙂", "a\u{a0}",
+            "a b",
+            "a/b",
+            "+",
+            "#",
+            "stand.1",
+            "a\0",
+            "a\u{200b}",
+            "tab\t",
+            "ø/",
+            "🙂",
+            "a\u{a0}",
         ] {
             assert!(
                 matches!(StandId::parse(bad), Err(StandIdError::BadCharacter(_))),

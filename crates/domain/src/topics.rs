@@ -195,17 +195,25 @@ mod tests {
             answer_topic(topic, &m.stand, m.legacy),
             "Testdevice/prøvestand_3/outbound"
         );
-        let m = layouts.match_topic("Testdevice/s1/Inbound").expect("legacy");
+        let m = layouts
+            .match_topic("Testdevice/s1/Inbound")
+            .expect("legacy");
         assert_eq!(
             answer_topic("Testdevice/s1/Inbound", &m.stand, true),
             "Testdevice/s1/Outbound"
         );
         // A stand named like the level is still answered on its own topic.
         let m = layouts.match_topic("inbound/inbound").expect("primary");
-        assert_eq!(answer_topic("inbound/inbound", &m.stand, false), "inbound/outbound");
+        assert_eq!(
+            answer_topic("inbound/inbound", &m.stand, false),
+            "inbound/outbound"
+        );
         // A custom layout without an inbound level falls back to the standard topics.
         let s1 = StandId::parse("s1").expect("id");
-        assert_eq!(answer_topic("lab/s1/in", &s1, true), "Testdevice/s1/Outbound");
+        assert_eq!(
+            answer_topic("lab/s1/in", &s1, true),
+            "Testdevice/s1/Outbound"
+        );
         assert_eq!(answer_topic("inbound", &s1, false), "s1/outbound");
     }
 

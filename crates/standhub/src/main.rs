@@ -18,9 +18,10 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match options.command.clone() {
-        Some(standhub::Command::Simulate(simulate)) => runtime.block_on(
-            standhub::simulate::run(simulate, domain::telemetry::shutdown_signal()),
-        ),
+        Some(standhub::Command::Simulate(simulate)) => runtime.block_on(standhub::simulate::run(
+            simulate,
+            domain::telemetry::shutdown_signal(),
+        )),
         None => runtime.block_on(standhub::run(options, domain::telemetry::shutdown_signal())),
     };
     match outcome {

@@ -52,12 +52,14 @@ pub fn status_message(stand: &StandId, code: &str) -> Value {
 
 /// A number from a parameter: a JSON number or text holding one.
 fn number(parameters: &Value, names: &[&str]) -> Option<f64> {
-    names.iter().find_map(|name| match parameters.get(*name)? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    })
-    .filter(|v: &f64| v.is_finite())
+    names
+        .iter()
+        .find_map(|name| match parameters.get(*name)? {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+        .filter(|v: &f64| v.is_finite())
 }
 
 /// The data a command asks for: a sine wave `amplitude·sin(2π·frequency·t) + offset` sampled
@@ -165,14 +167,18 @@ pub async fn run(
             }
             Ok(Event::Incoming(Packet::SubAck(_))) => {
                 for code in ["600", "200"] {
-                    publish(status_message(&stand, code)).await.context("publish")?;
+                    publish(status_message(&stand, code))
+                        .await
+                        .context("publish")?;
                 }
                 println!("simulated stand {stand}: ready");
             }
             Ok(Event::Incoming(Packet::Publish(p))) if p.topic == outbound => {
                 match serde_json::from_slice::<Value>(&p.payload) {
                     Ok(command) if command["msgType"] == "command" => {
-                        publish(status_message(&stand, "202")).await.context("publish")?;
+                        publish(status_message(&stand, "202"))
+                            .await
+                            .context("publish")?;
                         println!(
                             "simulated stand {stand}: command {} accepted (202)",
                             command["commandList"]
@@ -182,7 +188,9 @@ pub async fn run(
                     Ok(_) => {}
                     Err(e) => {
                         println!("simulated stand {stand}: not a JSON command ({e}): 400");
-                        publish(status_message(&stand, "400")).await.context("publish")?;
+                        publish(status_message(&stand, "400"))
+                            .await
+                            .context("publish")?;
                     }
                 }
             }
@@ -220,7 +228,12 @@ async fn work(
         let data = data_message(&stand, &command);
         for message in [data, status_message(&stand, "200")] {
             if let Err(e) = client
-                .publish(inbound.as_str(), QoS::ExactlyOnce, false, message.to_string())
+                .publish(
+                    inbound.as_str(),
+                    QoS::ExactlyOnce,
+                    false,
+                    message.to_string(),
+                )
                 .await
             {
                 println!("simulated stand {stand}: cannot publish: {e}");

@@ -164,7 +164,10 @@ async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
     // The handler stored the result and completed the run.
     let finished = tokio::time::timeout(Duration::from_secs(30), async {
         loop {
-            let run = runs::get(&db.pool, run_id).await.expect("query").expect("run");
+            let run = runs::get(&db.pool, run_id)
+                .await
+                .expect("query")
+                .expect("run");
             if run.state == "completed" {
                 return run;
             }

@@ -151,7 +151,7 @@ fn rebuild(validator: &ProtocolValidator, message: &Value) -> Result<domain::Dat
 }
 
 fn progress(what: &str, done: usize, total: usize) {
-    if done % 100 == 0 || done == total {
+    if done.is_multiple_of(100) || done == total {
         println!("{what}: {done}/{total}");
     }
 }

@@ -55,7 +55,11 @@ async fn stop_handler(stop: tokio::sync::oneshot::Sender<()>, handler: messageha
 /// Publishes `message` on `topic` at QoS 2 as a stand would, and waits for the broker's PUBCOMP.
 async fn stand_publishes(broker: &str, topic: &str, message: &Value) {
     let url: domain::config::MqttUrl = broker.parse().expect("url");
-    let options = rumqttc::MqttOptions::new(format!("compat-{}", uuid::Uuid::new_v4()), url.host, url.port);
+    let options = rumqttc::MqttOptions::new(
+        format!("compat-{}", uuid::Uuid::new_v4()),
+        url.host,
+        url.port,
+    );
     let (client, mut events) = rumqttc::AsyncClient::new(options, 10);
     client
         .publish(topic, rumqttc::QoS::ExactlyOnce, false, message.to_string())
@@ -76,12 +80,7 @@ async fn stand_publishes(broker: &str, topic: &str, message: &Value) {
 
 /// Asks `url` (with `token`) until `done` accepts the JSON answer; the handler stores
 /// asynchronously, so the API is the event to wait for.
-async fn api_until(
-    app: &App,
-    token: &str,
-    path: &str,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
+async fn api_until(app: &App, token: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     let client = app.client();
     let mut last = Value::Null;
     let found = tokio::time::timeout(Duration::from_secs(30), async {
@@ -184,7 +183,10 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
     assert_eq!(r.status(), 200);
     let html = r.text().await.expect("html");
     assert!(html.contains(stand), "the page names the stand");
-    assert!(html.contains(&format!("Testdevice/{stand}/outbound")), "{html}");
+    assert!(
+        html.contains(&format!("Testdevice/{stand}/outbound")),
+        "{html}"
+    );
     let dashboard = viewer
         .get(app.url("/"))
         .send()
@@ -301,8 +303,7 @@ async fn a_paho_stand_written_like_the_module_guide_gets_all_seven_keys_and_is_s
         .kill_on_drop(true)
         .spawn()
         .expect("start python3");
-    let mut lines =
-        tokio::io::BufReader::new(python.stdout.take().expect("stdout")).lines();
+    let mut lines = tokio::io::BufReader::new(python.stdout.take().expect("stdout")).lines();
     assert_eq!(line_from(&mut lines).await, "READY");
     api_until(&app, &token, &format!("/api/stands/{stand}"), |v| {
         v["state"] == "ready"

@@ -113,7 +113,10 @@ async fn an_old_database_is_imported_once_with_every_value() {
     assert_eq!(sent_by, "demo_module");
     assert_eq!(received_at.to_rfc3339(), "2020-04-18T11:55:03+00:00");
     assert_eq!(commands, json!(["start", "measure"]));
-    assert_eq!(parameters, json!({"fs": 1000, "gain": "007", "mode": "sine"}));
+    assert_eq!(
+        parameters,
+        json!({"fs": 1000, "gain": "007", "mode": "sine"})
+    );
     assert_eq!(
         data,
         r#"{"tid":[0,0.001,0.002],"spænding":[1.5,-2.25,3.0],"labels":["a","b"]}"#
@@ -193,5 +196,8 @@ async fn a_database_without_the_old_tables_is_refused_clearly() {
     let out = import(&target, &old);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("none of the demo_module tables"), "{stderr}");
+    assert!(
+        stderr.contains("none of the demo_module tables"),
+        "{stderr}"
+    );
 }

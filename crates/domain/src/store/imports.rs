@@ -40,7 +40,10 @@ async fn claim(
     Ok(claimed.rows_affected() == 1)
 }
 
-async fn ensure_stand(tx: &mut Transaction<'_, Postgres>, stand: &StandId) -> Result<(), sqlx::Error> {
+async fn ensure_stand(
+    tx: &mut Transaction<'_, Postgres>,
+    stand: &StandId,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO stands (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING")
         .bind(stand.as_str())
         .execute(&mut **tx)
