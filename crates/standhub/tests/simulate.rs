@@ -154,10 +154,7 @@ async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
     assert_eq!(data["msgType"], "data");
     assert_eq!(data["statusCode"], "200");
     assert_eq!(data["parameterObj"], parameters);
-    assert_eq!(
-        data["dataObj"]["time"],
-        json!([0.0, 0.1, 0.2, 0.30000000000000004, 0.4])
-    );
+    assert_eq!(data["dataObj"]["time"], json!([0.0, 0.1, 0.2, 0.3, 0.4]));
     let (_, done) = next(&mut heard).await;
     assert_eq!(done["statusCode"], "200");
 
