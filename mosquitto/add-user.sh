@@ -14,7 +14,7 @@ set -eu
 
 usage() {
     echo "usage: $0 [-f PASSWD_FILE] [--delete] [--no-reload] NAME" >&2
-    echo "  NAME: a stand id or service user, 1-64 characters of A-Z a-z 0-9 _ -" >&2
+    echo "  NAME: a stand id or service user, 1-64 letters or digits (Unicode, e.g. ø), _ or -" >&2
     echo "  PASSWD_FILE: default \$MOSQUITTO_PASSWD_FILE, else 'passwd' next to this script" >&2
     exit 2
 }
@@ -38,9 +38,14 @@ done
 [ -n "$name" ] || usage
 
 # The same rule as stand ids: the ACL substitutes the user name into topics, so it must not
-# contain '/', '+' or '#'.
-if ! printf '%s' "$name" | grep -Eq '^[A-Za-z0-9_-]{1,64}$'; then
-    echo "error: '$name' is not a valid name: use 1-64 characters of A-Z a-z 0-9 _ -" >&2
+# contain '/', '+' or '#'. Checked byte-wise (LC_ALL=C) so it works the same with any locale
+# and with busybox: the ASCII characters must be letters, digits, '_' or '-', and non-ASCII
+# (UTF-8) characters are taken as letters; the length counts characters, not bytes.
+ascii_part=$(printf '%s' "$name" | LC_ALL=C tr -d '\200-\377')
+chars=$(printf '%s' "$name" | LC_ALL=C tr -d '\200-\277' | wc -c | tr -d ' ')
+if ! printf '%s\n' "$ascii_part" | LC_ALL=C grep -Eq '^[A-Za-z0-9_-]*$' \
+    || [ "$chars" -lt 1 ] || [ "$chars" -gt 64 ]; then
+    echo "error: '$name' is not a valid name: use 1-64 letters, digits, _ or -" >&2
     exit 2
 fi
 

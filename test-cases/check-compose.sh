@@ -66,6 +66,14 @@ for want in "nginx 81:80" "webinterface 8001:8001" "videostream 5555:5555" "mosq
     else fail "port ${want#* } not published by ${want%% *} (published: $(tr '\n' ',' <ports.txt))"; fi
 done
 
+# --- the camera through port 81: the web points browsers at the relay's nginx path ---
+for f in docker-compose.yml docker-compose-win.yml; do
+    web=$(awk -v s="  webinterface:" '$0 == s {on = 1; next} /^  [a-z][a-z0-9_-]*:$/ {on = 0} on' "$f.out")
+    if grep -Eq "^ +VIDEOSTREAM_URL: /videostream$" <<<"$web"; then
+        pass "$f: webinterface's VIDEOSTREAM_URL defaults to the nginx path /videostream"
+    else fail "$f: webinterface's VIDEOSTREAM_URL is not /videostream: $(grep VIDEOSTREAM_URL <<<"$web")"; fi
+done
+
 # --- ordering and health ---
 # section SERVICE: that service's lines of the resolved configuration.
 section() {

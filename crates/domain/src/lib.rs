@@ -7,6 +7,7 @@
 //! - [`topics`]: inbound topic layouts (`{stand}/inbound`, legacy `Testdevice/{stand}/Inbound`);
 //! - [`protocol`]: the v1.1 wire protocol, schema validation and parsing of inbound payloads;
 //! - [`backoff`]: the exponential back-off every reconnect and retry loop waits with.
+//! - [`parameters`]: how a parameter typed as text becomes the JSON value a stand receives.
 //!
 //! I/O parts:
 //! - [`store`]: the one place that speaks SQL (migrations, ingest batches, queries);
@@ -14,6 +15,7 @@
 
 pub mod backoff;
 pub mod config;
+pub mod parameters;
 pub mod protocol;
 pub mod stand_id;
 pub mod state;

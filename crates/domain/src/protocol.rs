@@ -332,16 +332,20 @@ fn series_of(name: &str, value: &Value) -> Series {
     }
 }
 
-/// Builds the `command` message the server publishes to start a test.
+/// Builds the `command` message the server publishes to start a test: every key of v1.1 in
+/// the schema's order, `dataObj` included (empty), because stands written for the old stack
+/// read `msg["dataObj"]` without checking that it is there.
 pub fn command_message(sent_by: &str, commands: &Value, parameters: &Value) -> Value {
-    serde_json::json!({
-        "protocolVersion": PROTOCOL_VERSION,
-        "sentBy": sent_by,
-        "msgType": "command",
-        "statusCode": "200",
-        "commandList": commands,
-        "parameterObj": parameters,
-    })
+    // serde_json's `preserve_order` feature (workspace) keeps the keys in insertion order.
+    let mut message = serde_json::Map::new();
+    message.insert("protocolVersion".into(), Value::from(PROTOCOL_VERSION));
+    message.insert("sentBy".into(), Value::from(sent_by));
+    message.insert("msgType".into(), Value::from("command"));
+    message.insert("commandList".into(), commands.clone());
+    message.insert("statusCode".into(), Value::from("200"));
+    message.insert("parameterObj".into(), parameters.clone());
+    message.insert("dataObj".into(), Value::Object(serde_json::Map::new()));
+    Value::Object(message)
 }
 
 #[cfg(test)]
@@ -470,6 +474,11 @@ mod tests {
         let cmd = command_message("alice", &json!(["start"]), &json!({"fs": 10}));
         validator().check(&cmd).expect("schema-valid");
         assert_eq!(cmd["msgType"], "command");
+        let text = serde_json::to_string(&cmd).expect("serialises");
+        assert_eq!(
+            text,
+            r#"{"protocolVersion":1.1,"sentBy":"alice","msgType":"command","commandList":["start"],"statusCode":"200","parameterObj":{"fs":10},"dataObj":{}}"#
+        );
     }
 
     proptest! {

@@ -1,8 +1,9 @@
-//! Stand ids: 1–64 characters of `A-Z a-z 0-9 _ -`, checked once at the edge.
+//! Stand ids: 1–64 Unicode letters or digits, `_` or `-` (e.g. `prøvestand_3`), checked once
+//! at the edge.
 
 use std::fmt;
 
-/// The id of a test stand, e.g. `teststand1`. Only [`StandId::parse`] makes one.
+/// The id of a test stand, e.g. `teststand1` or `prøvestand_3`. Only [`StandId::parse`] makes one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
 pub struct StandId(String);
@@ -16,27 +17,31 @@ pub enum StandIdError {
     /// The id is longer than 64 characters.
     #[error("stand id is {0} characters long; at most 64 are allowed")]
     TooLong(usize),
-    /// The id holds a character outside `A-Z a-z 0-9 _ -`.
-    #[error("stand id {0:?} may only contain A-Z, a-z, 0-9, '_' and '-'")]
+    /// The id holds a character that is not a letter, a digit, `_` or `-`.
+    #[error("stand id {0:?} may only contain letters, digits, '_' and '-'")]
     BadCharacter(String),
 }
 
 impl StandId {
-    /// The longest id allowed.
+    /// The longest id allowed, in characters (at most 256 bytes of UTF-8).
     pub const MAX_LEN: usize = 64;
+
+    /// Whether `c` may appear in a stand id: a Unicode letter or digit, `_` or `-`. This keeps
+    /// out what would break a topic (`/`, `+`, `#`), whitespace, control and format characters.
+    pub fn allowed_char(c: char) -> bool {
+        c.is_alphanumeric() || c == '_' || c == '-'
+    }
 
     /// Checks `raw` and wraps it.
     pub fn parse(raw: &str) -> Result<Self, StandIdError> {
         if raw.is_empty() {
             return Err(StandIdError::Empty);
         }
-        if raw.len() > Self::MAX_LEN {
-            return Err(StandIdError::TooLong(raw.chars().count()));
+        let chars = raw.chars().count();
+        if chars > Self::MAX_LEN {
+            return Err(StandIdError::TooLong(chars));
         }
-        if !raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
+        if !raw.chars().all(Self::allowed_char) {
             return Err(StandIdError::BadCharacter(raw.to_owned()));
         }
         Ok(Self(raw.to_owned()))
@@ -73,7 +78,16 @@ mod tests {
 
     #[test]
     fn accepts_the_allowed_alphabet() {
-        for ok in ["teststand1", "A", "a-b_c", &"x".repeat(64)] {
+        for ok in [
+            "teststand1",
+            "A",
+            "a-b_c",
+            &"x".repeat(64),
+            "prøvestand_3",
+            "Æblegård-2",
+            "ä",
+            &"ø".repeat(64),
+        ] {
             assert_eq!(StandId::parse(ok).map(|s| s.to_string()), Ok(ok.to_owned()));
         }
     }
@@ -85,7 +99,23 @@ mod tests {
             StandId::parse(&"x".repeat(65)),
             Err(StandIdError::TooLong(65))
         );
-        for bad in ["a b", "a/b", "+", "#", "ä", "stand.1", "a\0"] {
+        assert_eq!(
+            StandId::parse(&"ø".repeat(65)),
+            Err(StandIdError::TooLong(65))
+        );
+        for bad in [
+            "a b",
+            "a/b",
+            "+",
+            "#",
+            "stand.1",
+            "a\0",
+            "a\u{200b}",
+            "tab\t",
+            "ø/",
+            "🙂",
+            "a\u{a0}",
+        ] {
             assert!(
                 matches!(StandId::parse(bad), Err(StandIdError::BadCharacter(_))),
                 "{bad}"

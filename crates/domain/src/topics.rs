@@ -2,12 +2,14 @@
 //!
 //! `INBOUND_TOPICS` is a comma-separated list of MQTT filters with exactly one `+` level, the
 //! stand id. The first filter is the primary layout (`+/inbound`); the others are legacy
-//! layouts (`Testdevice/+/Inbound`), whose stands are answered on the legacy outbound topic.
+//! layouts (`Testdevice/+/Inbound`, and `Testdevice/+/inbound` as the stand builders' module
+//! guide writes it). A stand is answered on the outbound topic spelled like the inbound topic
+//! it last used ([`answer_topic`]).
 
 use crate::stand_id::{StandId, StandIdError};
 
 /// The default subscriptions of the spec.
-pub const DEFAULT_INBOUND_TOPICS: &str = "+/inbound,Testdevice/+/Inbound";
+pub const DEFAULT_INBOUND_TOPICS: &str = "+/inbound,Testdevice/+/Inbound,Testdevice/+/inbound";
 
 /// One inbound filter, split into levels.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +141,24 @@ pub fn outbound_topic(stand: &StandId, legacy: bool) -> String {
     }
 }
 
+/// The topic to answer a stand on, mirrored from the inbound `topic` it used: its last level
+/// `inbound`, `Inbound` or `INBOUND` becomes `outbound`, `Outbound` or `OUTBOUND`
+/// (`Testdevice/s1/inbound` is answered on `Testdevice/s1/outbound`). A topic of a custom
+/// layout that does not end so is answered on [`outbound_topic`].
+pub fn answer_topic(topic: &str, stand: &StandId, legacy: bool) -> String {
+    let (head, last) = topic.rsplit_once('/').unwrap_or(("", topic));
+    let out = match last {
+        "inbound" => "outbound",
+        "Inbound" => "Outbound",
+        "INBOUND" => "OUTBOUND",
+        _ => return outbound_topic(stand, legacy),
+    };
+    if head.is_empty() {
+        return outbound_topic(stand, legacy);
+    }
+    format!("{head}/{out}")
+}
+
 /// The primary inbound topic of a stand (what a stand publishes to).
 pub fn inbound_topic(stand: &StandId, legacy: bool) -> String {
     if legacy {
@@ -163,6 +183,38 @@ mod tests {
         assert_eq!((m.stand.as_str(), m.legacy), ("rig-2", true));
         assert_eq!(outbound_topic(&m.stand, true), "Testdevice/rig-2/Outbound");
         assert_eq!(outbound_topic(&m.stand, false), "rig-2/outbound");
+    }
+
+    #[test]
+    fn the_module_guides_lowercase_layout_is_answered_in_lowercase() {
+        let layouts = TopicLayouts::default();
+        let topic = "Testdevice/prøvestand_3/inbound";
+        let m = layouts.match_topic(topic).expect("lowercase legacy");
+        assert_eq!((m.stand.as_str(), m.legacy), ("prøvestand_3", true));
+        assert_eq!(
+            answer_topic(topic, &m.stand, m.legacy),
+            "Testdevice/prøvestand_3/outbound"
+        );
+        let m = layouts
+            .match_topic("Testdevice/s1/Inbound")
+            .expect("legacy");
+        assert_eq!(
+            answer_topic("Testdevice/s1/Inbound", &m.stand, true),
+            "Testdevice/s1/Outbound"
+        );
+        // A stand named like the level is still answered on its own topic.
+        let m = layouts.match_topic("inbound/inbound").expect("primary");
+        assert_eq!(
+            answer_topic("inbound/inbound", &m.stand, false),
+            "inbound/outbound"
+        );
+        // A custom layout without an inbound level falls back to the standard topics.
+        let s1 = StandId::parse("s1").expect("id");
+        assert_eq!(
+            answer_topic("lab/s1/in", &s1, true),
+            "Testdevice/s1/Outbound"
+        );
+        assert_eq!(answer_topic("inbound", &s1, false), "s1/outbound");
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! - [`database`]: the private cluster: made on first start, kept across restarts, stopped on
 //!   exit, and the `standhub` database in it;
 //! - [`first_start`]: the secret key kept in the data directory and the first admin account;
-//! - [`run`]: checks the ports, starts everything, and stops it all in order on shutdown.
+//! - [`run`]: checks the ports, starts everything, and stops it all in order on shutdown;
+//! - [`simulate`]: `standhub simulate`, a test stand without hardware.
 
 pub mod database;
 pub mod first_start;
+pub mod simulate;
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -44,6 +46,16 @@ pub struct Options {
     /// The first admin's password (otherwise one is generated and printed on first start).
     #[arg(long, env = "STANDHUB_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// Something else than running the stack (without one, the stack runs).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The launcher's subcommands.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// A simulated test stand: reports ready, answers commands with 202, then data and 200.
+    Simulate(simulate::SimulateOptions),
 }
 
 /// Runs the whole stack until `shutdown` completes or a service fails; then stops the services,

@@ -17,7 +17,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(standhub::run(options, domain::telemetry::shutdown_signal())) {
+    let outcome = match options.command.clone() {
+        Some(standhub::Command::Simulate(simulate)) => runtime.block_on(standhub::simulate::run(
+            simulate,
+            domain::telemetry::shutdown_signal(),
+        )),
+        None => runtime.block_on(standhub::run(options, domain::telemetry::shutdown_signal())),
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("standhub: {e:#}");

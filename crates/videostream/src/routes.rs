@@ -6,7 +6,7 @@ use axum::Json;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, FromRequest, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -24,7 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/install-test-stand/{stand}",
-            get(get_camera).put(put_camera),
+            get(get_camera).put(put_camera).fallback(any_case_method),
         )
         .route("/vstream-direct/test-stand/{stand}", get(stream))
         .route("/vstream/test-stand/{stand}", get(page))
@@ -38,7 +38,9 @@ pub struct InstallForm {
     pub data: String,
 }
 
-/// Checks a camera URL: absolute `http` or `https` with a host.
+/// Checks a camera URL: absolute `http` or `https` with a host. The URL is kept as given
+/// (only spaces around it are dropped), as the old relay stored it: `http://cam` stays
+/// `http://cam`, not `http://cam/`.
 pub fn parse_camera_url(raw: &str) -> Result<String, Error> {
     let bad = |reason: &str| Error::BadUrl {
         url: raw.to_owned(),
@@ -51,7 +53,7 @@ pub fn parse_camera_url(raw: &str) -> Result<String, Error> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err(bad("the URL has no host"));
     }
-    Ok(url.to_string())
+    Ok(raw.trim().to_owned())
 }
 
 fn camera_json(stand: &StandId, url: Option<String>) -> Json<Value> {
@@ -81,7 +83,8 @@ async fn put_camera(
     let url = if form.data.trim().is_empty() {
         cameras::remove(&state.pool, &stand).await?;
         tracing::info!("camera removed");
-        None
+        // The old relay answered a removal with the empty string it stored.
+        Some(String::new())
     } else {
         let url = parse_camera_url(&form.data)?;
         cameras::install(&state.pool, &stand, &url).await?;
@@ -91,6 +94,31 @@ async fn put_camera(
     // Viewers of the old camera are cut off; the next ones watch the new one.
     state.hub.forget(&stand);
     Ok(camera_json(&stand, url))
+}
+
+/// Methods spelled in another case (`curl -X put`, as the old test script sends it): HTTP
+/// methods are case-sensitive, so `put` is not `PUT` to the router, but the old relay (Flask)
+/// took any case. `GET` and `PUT` in any case are served; anything else is 405.
+async fn any_case_method(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    request: Request,
+) -> Response {
+    let method = request.method().as_str().to_ascii_uppercase();
+    match method.as_str() {
+        "GET" => get_camera(State(state), Path(raw)).await.into_response(),
+        "PUT" => {
+            let form = Form::<InstallForm>::from_request(request, &state).await;
+            put_camera(State(state), Path(raw), form)
+                .await
+                .into_response()
+        }
+        _ => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, PUT")],
+        )
+            .into_response(),
+    }
 }
 
 /// `GET /vstream-direct/test-stand/{stand}`: the MJPEG stream, or an error page.

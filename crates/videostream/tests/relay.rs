@@ -162,12 +162,9 @@ async fn install_and_uninstall_round_trip_at_root_and_under_the_proxy_prefix() {
         json!({ "s1": other })
     );
 
-    // Empty data removes it; the stand stays.
+    // Empty data removes it and answers the empty string, as the old relay did; the stand stays.
     let r = relay.install("s1", "").await;
-    assert_eq!(
-        r.json::<Value>().await.expect("json"),
-        json!({ "s1": null })
-    );
+    assert_eq!(r.json::<Value>().await.expect("json"), json!({ "s1": "" }));
     assert_eq!(relay.installed("s1").await, (200, json!({ "s1": null })));
     let stands: i64 = sqlx::query_scalar("SELECT count(*) FROM stands WHERE id = 's1'")
         .fetch_one(&db.pool)
@@ -181,6 +178,66 @@ async fn install_and_uninstall_round_trip_at_root_and_under_the_proxy_prefix() {
         .await
         .expect("healthz");
     assert_eq!(r.status(), 200);
+    relay.stop().await;
+}
+
+/// Runs curl as the old test script did and returns (status, body).
+async fn curl(args: &[&str]) -> (u16, String) {
+    let out = tokio::process::Command::new("curl")
+        .args(["-s", "-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .await
+        .expect("curl runs (Debian package curl)");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let (body, code) = text.rsplit_once('\n').expect("status line");
+    (code.parse().expect("status"), body.to_owned())
+}
+
+/// The old test script's calls (`test_videostream_api.sh`), byte for byte: a lowercase `put`
+/// with `-d data=URL` installs, the URL is stored as given, and `-d data=` removes with
+/// `{"67": ""}`. A Danish stand id works through its percent-encoded path too.
+#[tokio::test]
+async fn the_old_test_scripts_curl_calls_work() {
+    let db = TestDb::new().await;
+    let relay = Relay::start(db.pool.clone(), test_settings()).await;
+    let install = relay.url("/install-test-stand/67");
+    // The url crate would write this as http://188.178.124.160/mjpg/video.mjpg.
+    let camera = "http://188.178.124.160:80/mjpg/video.mjpg";
+
+    let (status, body) = curl(&[&install, "-d", &format!("data={camera}"), "-X", "put"]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("json"),
+        json!({ "67": camera })
+    );
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT camera_url FROM stands WHERE id = '67'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("stand row");
+    assert_eq!(stored.as_deref(), Some(camera));
+    let (status, body) = curl(&[&install, "-X", "get"]).await;
+    assert_eq!(
+        (status, serde_json::from_str::<Value>(&body).expect("json")),
+        (200, json!({ "67": camera }))
+    );
+
+    let (status, body) = curl(&[&install, "-d", "data=", "-X", "put"]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, r#"{"67":""}"#);
+    assert_eq!(relay.installed("67").await, (200, json!({ "67": null })));
+
+    let (status, _) = curl(&[&install, "-X", "delete"]).await;
+    assert_eq!(status, 405);
+
+    let danish = relay.url("/videostream/install-test-stand/pr%C3%B8vestand_3");
+    let (status, body) = curl(&[&danish, "-d", "data=http://cam.lab/x", "-X", "put"]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("json"),
+        json!({ "prøvestand_3": "http://cam.lab/x" })
+    );
     relay.stop().await;
 }
 

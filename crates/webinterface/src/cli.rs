@@ -1,6 +1,6 @@
 //! The operator commands of the `webinterface` binary, named like Django's because the lab
 //! knows those: `serve`, `migrate`, `createsuperuser`, `createuser`, `changepassword`,
-//! `createtoken`, `check`.
+//! `createtoken`, `check`; and `import-django`, which takes over the old stack's data.
 //!
 //! Passwords come from, in this order: `--password-stdin` (one line on standard input), the
 //! `WEBINTERFACE_PASSWORD` variable, or a prompt when standard input is a terminal.
@@ -84,6 +84,16 @@ pub enum Command {
     },
     /// Check the configuration, the database (and its migrations) and the broker.
     Check,
+    /// Import the results, status history and keep flags of the old (Django) stack's
+    /// database; running it again imports nothing twice.
+    ImportDjango {
+        /// The old database, e.g. postgres://team2:PASSWORD@localhost:5433/webinterface_dev.
+        #[arg(long)]
+        from: String,
+        /// The stand the old stack's data belongs to (it served one).
+        #[arg(long, default_value = "demo_module")]
+        stand: String,
+    },
 }
 
 /// Runs the command; serving stops on Ctrl-C or SIGTERM.
@@ -136,6 +146,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Check => check(&config).await,
+        Command::ImportDjango { from, stand } => {
+            let stand = domain::StandId::parse(&stand).context("--stand")?;
+            let pool = connect(&config).await?;
+            domain::store::migrate(&pool).await.context("migrating")?;
+            let summary = crate::import_django::run(&pool, &from, &stand).await?;
+            println!("{summary}");
+            Ok(())
+        }
     }
 }
 

@@ -23,6 +23,7 @@
 //! - [`admin`]: stands, users, tokens and the scheduler's job runs, for admins;
 //! - [`events`]: `LISTEN` on the store's channel, fanned out to server-sent-event clients;
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`;
+//! - [`import_django`]: `import-django`, taking over the old (Django) stack's database;
 //! - [`cli`]: the operator commands of the `webinterface` binary.
 //!
 //! [`router`] builds the whole application from the features' route groups; [`serve`] runs it
@@ -36,6 +37,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod import_django;
 pub mod layout;
 pub mod metrics;
 pub mod middleware;

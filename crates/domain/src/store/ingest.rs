@@ -91,6 +91,7 @@ struct StandUpdate {
     last_seen: Option<DateTime<Utc>>,
     offline: bool,
     legacy: bool,
+    outbound_topic: Option<String>,
 }
 
 /// A run in progress, as the batch moves it along.
@@ -171,6 +172,11 @@ pub async fn write_batch(
         let update = stands.entry(stand).or_default();
         apply_code(update, code, item.received_at);
         update.legacy = inbound.legacy;
+        update.outbound_topic = Some(crate::topics::answer_topic(
+            &item.topic,
+            &inbound.stand,
+            inbound.legacy,
+        ));
         update.offline = matches!(&inbound.message, Message::Status(s) if s.last_will);
         statuses.push(stand, code, inbound.message.sent_by(), item.received_at);
 
@@ -610,6 +616,7 @@ async fn update_stands(
     let mut seen = Vec::new();
     let mut offline = Vec::new();
     let mut legacy = Vec::new();
+    let mut answer = Vec::new();
     for (id, u) in stands {
         ids.push(*id);
         status.push(u.status_code);
@@ -618,6 +625,7 @@ async fn update_stands(
         seen.push(u.last_seen);
         offline.push(u.offline);
         legacy.push(u.legacy);
+        answer.push(u.outbound_topic.as_deref());
     }
     sqlx::query(
         "UPDATE stands s SET
@@ -626,9 +634,11 @@ async fn update_stands(
              power_code = COALESCE(u.power, s.power_code),
              last_seen = GREATEST(u.seen, s.last_seen),
              offline = u.offline,
-             legacy_topics = u.legacy
+             legacy_topics = u.legacy,
+             outbound_topic = COALESCE(u.answer, s.outbound_topic)
          FROM unnest($1::text[], $2::int2[], $3::int2[], $4::int2[], $5::timestamptz[],
-                     $6::bool[], $7::bool[]) AS u(id, status, effective, power, seen, offline, legacy)
+                     $6::bool[], $7::bool[], $8::text[])
+              AS u(id, status, effective, power, seen, offline, legacy, answer)
          WHERE s.id = u.id",
     )
     .bind(&ids)
@@ -638,6 +648,7 @@ async fn update_stands(
     .bind(&seen)
     .bind(&offline)
     .bind(&legacy)
+    .bind(&answer)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -4,6 +4,7 @@
 //! needs no database); every query is exercised by the integration tests in `tests/`.
 
 pub mod cameras;
+pub mod imports;
 pub mod ingest;
 pub mod jobs;
 pub mod login_attempts;

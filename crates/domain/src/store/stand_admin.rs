@@ -78,7 +78,9 @@ pub async fn update(
 ) -> Result<(), StandAdminError> {
     let done = sqlx::query(
         "UPDATE stands SET name = $2, description = $3, camera_url = $4, max_test_seconds = $5,
-         legacy_topics = $6 WHERE id = $1",
+         legacy_topics = $6,
+         outbound_topic = CASE WHEN legacy_topics = $6 THEN outbound_topic END
+         WHERE id = $1",
     )
     .bind(id.as_str())
     .bind(&settings.name)

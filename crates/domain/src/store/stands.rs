@@ -21,6 +21,9 @@ pub struct StandView {
     pub max_test_seconds: i32,
     /// Answered on the legacy topics.
     pub legacy_topics: bool,
+    /// The topic commands are published on: spelled like the inbound topic the stand last
+    /// used, else the standard or legacy outbound topic.
+    pub outbound_topic: String,
     /// Derived state.
     pub state: StandState,
     /// Latest status code (below 600).
@@ -43,6 +46,7 @@ struct StandRow {
     camera_url: Option<String>,
     max_test_seconds: i32,
     legacy_topics: bool,
+    outbound_topic: Option<String>,
     status_code: Option<i16>,
     effective_code: Option<i16>,
     power_code: Option<i16>,
@@ -61,7 +65,15 @@ impl StandRow {
             effective_code: code(self.effective_code),
             run_in_progress: self.run.is_some(),
         };
+        let outbound_topic = self.outbound_topic.unwrap_or_else(|| {
+            crate::StandId::parse(&self.id)
+                .map(|id| crate::topics::outbound_topic(&id, self.legacy_topics))
+                // The table's check keeps ids parseable; an old row that is not still gets
+                // the standard layout's topic.
+                .unwrap_or_else(|_| format!("{}/outbound", self.id))
+        });
         StandView {
+            outbound_topic,
             state: snapshot.state(now, offline_after),
             status_code: code(self.status_code).map(StatusCode::get),
             status_meaning: code(self.status_code).map(StatusCode::meaning),
@@ -82,7 +94,7 @@ impl StandRow {
 macro_rules! select_stand {
     () => {
         "SELECT s.id, s.name, s.description, s.camera_url, s.max_test_seconds,
-        s.legacy_topics, s.status_code, s.effective_code, s.power_code, s.last_seen, s.offline,
+        s.legacy_topics, s.outbound_topic, s.status_code, s.effective_code, s.power_code, s.last_seen, s.offline,
         r.id AS run
     FROM stands s LEFT JOIN runs r ON r.stand_id = s.id AND r.state IN ('sent', 'running')"
     };

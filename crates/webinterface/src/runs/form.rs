@@ -33,22 +33,9 @@ struct StartForm {
     keep: Option<String>,
 }
 
-/// A form value as JSON: numbers and booleans as such, anything else as text.
+/// A form value as JSON, by the rule of [`domain::parameters::PARAMETER_RULE`].
 fn form_value(raw: &str) -> Value {
-    let t = raw.trim();
-    if let Ok(i) = t.parse::<i64>() {
-        return Value::from(i);
-    }
-    if let Ok(f) = t.parse::<f64>()
-        && f.is_finite()
-    {
-        return Value::from(f);
-    }
-    match t {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        _ => Value::String(raw.to_owned()),
-    }
+    domain::parameters::parameter_value(raw)
 }
 
 impl StartForm {

@@ -97,7 +97,7 @@ pub async fn start(
         &request.commands,
         &request.parameters,
     );
-    let topic = domain::topics::outbound_topic(stand, view.legacy_topics);
+    let topic = view.outbound_topic;
     let outbound_id =
         outbound::record(state.pool(), Some(run_id), stand.as_str(), &topic, &message).await?;
     let payload = serde_json::to_vec(&message).context("encoding the command")?;

@@ -163,7 +163,7 @@ pub async fn render_stand(
         s: StandRow::from(&v),
         description: v.description.clone(),
         max_test_seconds: v.max_test_seconds,
-        outbound_topic: domain::topics::outbound_topic(&id, v.legacy_topics),
+        outbound_topic: v.outbound_topic.clone(),
         camera,
         can_start: a.user.role >= Role::Operator,
         ready: v.state == domain::StandState::Ready,

@@ -1,0 +1,136 @@
+//! Rows taken over from the old (Django) stack by `webinterface import-django`, recorded by
+//! their old table and id in `django_imports`, so a second import stores nothing twice.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, Transaction};
+
+use crate::StandId;
+use crate::protocol::DataMessage;
+use crate::status::StatusCode;
+
+/// A result of the old stack, parsed as a v1.1 data message.
+pub struct ImportedResult<'a> {
+    /// The old table (`package` or `result`).
+    pub kind: &'a str,
+    /// The old row's id.
+    pub old_id: i64,
+    /// The stand it is filed under.
+    pub stand: &'a StandId,
+    /// The message rebuilt from the old rows.
+    pub data: &'a DataMessage,
+    /// When the old stack received it.
+    pub received_at: DateTime<Utc>,
+    /// The old keep flag (`NODELETE`).
+    pub keep: bool,
+}
+
+/// Claims `(kind, old_id)` in the transaction; false when an earlier import has it.
+async fn claim(
+    tx: &mut Transaction<'_, Postgres>,
+    kind: &str,
+    old_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let claimed = sqlx::query(
+        "INSERT INTO django_imports (kind, old_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(kind)
+    .bind(old_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+async fn ensure_stand(
+    tx: &mut Transaction<'_, Postgres>,
+    stand: &StandId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO stands (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING")
+        .bind(stand.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Stores an old result with its series and keep flag, unless it was imported before.
+/// Returns the new result's id, or `None` when it was already there.
+pub async fn import_result(
+    pool: &PgPool,
+    imported: ImportedResult<'_>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    if !claim(&mut tx, imported.kind, imported.old_id).await? {
+        return Ok(None);
+    }
+    ensure_stand(&mut tx, imported.stand).await?;
+    let data = imported.data;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO results (stand_id, sent_by, protocol_version, status_code, received_at,
+             commands, parameters, data, keep, point_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json, $9, $10) RETURNING id",
+    )
+    .bind(imported.stand.as_str())
+    .bind(&data.sent_by)
+    .bind(data.protocol_version)
+    .bind(i16::from(data.code))
+    .bind(imported.received_at)
+    .bind(&data.commands)
+    .bind(&data.parameters)
+    .bind(&data.data_raw)
+    .bind(imported.keep)
+    .bind(i64::try_from(data.point_count()).unwrap_or(i64::MAX))
+    .fetch_one(&mut *tx)
+    .await?;
+    // The series as the ingest path stores them (one row per series, numeric ones as float8[]).
+    for (position, s) in data.series.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO result_series (result_id, position, name, numeric, len, \"values\")
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(i32::try_from(position).unwrap_or(i32::MAX))
+        .bind(&s.name)
+        .bind(s.values.is_some())
+        .bind(i32::try_from(s.len).unwrap_or(i32::MAX))
+        .bind(&s.values)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("UPDATE django_imports SET result_id = $3 WHERE kind = $1 AND old_id = $2")
+        .bind(imported.kind)
+        .bind(imported.old_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// Stores the codes of one old status row as status history of `stand`, unless it was
+/// imported before; returns how many codes were stored.
+pub async fn import_status(
+    pool: &PgPool,
+    old_id: i64,
+    stand: &StandId,
+    sent_by: &str,
+    codes: &[(StatusCode, DateTime<Utc>)],
+) -> Result<Option<usize>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    if !claim(&mut tx, "status", old_id).await? {
+        return Ok(None);
+    }
+    ensure_stand(&mut tx, stand).await?;
+    for (code, at) in codes {
+        sqlx::query(
+            "INSERT INTO status_history (stand_id, code, sent_by, received_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(stand.as_str())
+        .bind(i16::from(*code))
+        .bind(sent_by)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(codes.len()))
+}

@@ -1,0 +1,203 @@
+//! `webinterface import-django` against a database built with the old stack's schema (the SQL
+//! of its Django migrations), run as an operator runs it: the binary, twice.
+
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+use test_support::pg::TestDb;
+
+/// The old schema, as the old migrations create it on PostgreSQL.
+const OLD_SCHEMA: &str = include_str!("fixtures/django_demo_module.sql");
+
+/// Rows as the old stack wrote them: two results (one kept), one package that failed
+/// validation, one result of the first, obsolete table, and two status rows.
+const OLD_ROWS: &str = r#"
+INSERT INTO demo_module_inbound_teststand_package
+    (id, "Timestamp", "NODELETE", "Sent_by", command_list, "Validation_failed") VALUES
+    (1, '18/04/2020-11:55:03', true, 'demo_module', '{start,measure}', false),
+    (2, '19/04/2020-08:00:00', false, 'demo_module', '{start}', false),
+    (3, '04/19/20-09:00:00', false, 'Failed validation', NULL, true);
+INSERT INTO demo_module_test_stand_parameters
+    ("Parameter_name", "Parameter_value", "Inbound_teststand_package_id") VALUES
+    ('fs', '1000', 1), ('gain', '007', 1), ('mode', 'sine', 1), ('fs', '10', 2);
+INSERT INTO demo_module_test_stand_data
+    ("Data_name", "Data_points", "Inbound_teststand_package_id") VALUES
+    ('tid', '[0, 0.001, 0.002]', 1),
+    ('spænding', '[1.5, -2.25, 3.0]', 1),
+    ('labels', '["a", "b"]', 1),
+    ('x', '[1, 2]', 2);
+INSERT INTO demo_module_result
+    (job_requested_by, job_received_time, "job_NODELETE", command_list, parameter_obj,
+     data_obj, embedded_file_format, embedded_file) VALUES
+    ('janus', '2019-12-16 05:00:00+00', true, '{go}', '{"n": 2}', '{"y": [0.5, 1.5]}', '', '');
+INSERT INTO demo_module_status
+    (latest_power_code, latest_power_update, latest_status_code, latest_status_update) VALUES
+    ('600', '2020-04-18 11:50:00+00', '200', '2020-04-18 11:50:00+00'),
+    ('600', '2020-04-18 11:55:00+00', '202', '2020-04-18 11:55:00+00');
+"#;
+
+fn import(target: &TestDb, old: &TestDb) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_webinterface"))
+        .args(["import-django", "--from", &old.url])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &target.url)
+        .env("RUST_LOG", "warn")
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run webinterface import-django")
+}
+
+async fn count(db: &TestDb, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+        .fetch_one(&db.pool)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn an_old_database_is_imported_once_with_every_value() {
+    let old = TestDb::new().await;
+    sqlx::raw_sql(OLD_SCHEMA)
+        .execute(&old.pool)
+        .await
+        .expect("the old schema");
+    sqlx::raw_sql(OLD_ROWS)
+        .execute(&old.pool)
+        .await
+        .expect("the old rows");
+    let target = TestDb::new().await;
+
+    let first = import(&target, &old);
+    let stdout = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(
+        first.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    // Progress and a summary.
+    assert!(stdout.contains("results: 3/3"), "{stdout}");
+    assert!(
+        stdout.contains("results: 3 imported, 0 already imported before, 1 skipped"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("status:  2 rows imported as 4 status history entries"),
+        "{stdout}"
+    );
+    assert_eq!(count(&target, "results").await, 3);
+    assert_eq!(count(&target, "result_series").await, 5);
+    assert_eq!(count(&target, "status_history").await, 4);
+
+    // The kept result, value by value.
+    let (stand, sent_by, received_at, commands, parameters, data, keep, points): (
+        String,
+        String,
+        chrono::DateTime<chrono::Utc>,
+        Value,
+        Value,
+        String,
+        bool,
+        i64,
+    ) = sqlx::query_as(
+        "SELECT r.stand_id, r.sent_by, r.received_at, r.commands, r.parameters, r.data::text,
+                r.keep, r.point_count
+         FROM results r JOIN django_imports i ON i.result_id = r.id
+         WHERE i.kind = 'package' AND i.old_id = 1",
+    )
+    .fetch_one(&target.pool)
+    .await
+    .expect("the imported result");
+    assert_eq!(stand, "demo_module");
+    assert_eq!(sent_by, "demo_module");
+    assert_eq!(received_at.to_rfc3339(), "2020-04-18T11:55:03+00:00");
+    assert_eq!(commands, json!(["start", "measure"]));
+    assert_eq!(
+        parameters,
+        json!({"fs": 1000, "gain": "007", "mode": "sine"})
+    );
+    assert_eq!(
+        data,
+        r#"{"tid":[0,0.001,0.002],"spænding":[1.5,-2.25,3.0],"labels":["a","b"]}"#
+    );
+    assert!(keep);
+    assert_eq!(points, 6);
+    let series: Vec<(String, bool, i32, Option<Vec<f64>>)> = sqlx::query_as(
+        "SELECT s.name, s.numeric, s.len, s.\"values\" FROM result_series s
+         JOIN django_imports i ON i.result_id = s.result_id
+         WHERE i.kind = 'package' AND i.old_id = 1 ORDER BY s.position",
+    )
+    .fetch_all(&target.pool)
+    .await
+    .expect("series");
+    assert_eq!(
+        series,
+        [
+            ("tid".to_owned(), true, 3, Some(vec![0.0, 0.001, 0.002])),
+            ("spænding".to_owned(), true, 3, Some(vec![1.5, -2.25, 3.0])),
+            ("labels".to_owned(), false, 2, None),
+        ]
+    );
+    // The keep flags of the others, and the obsolete table's result.
+    let kept: Vec<(String, i64, bool, String)> = sqlx::query_as(
+        "SELECT i.kind, i.old_id, r.keep, r.sent_by FROM results r
+         JOIN django_imports i ON i.result_id = r.id ORDER BY i.kind, i.old_id",
+    )
+    .fetch_all(&target.pool)
+    .await
+    .expect("kept");
+    assert_eq!(
+        kept,
+        [
+            ("package".to_owned(), 1, true, "demo_module".to_owned()),
+            ("package".to_owned(), 2, false, "demo_module".to_owned()),
+            ("result".to_owned(), 1, true, "janus".to_owned()),
+        ]
+    );
+    let history: Vec<(i16, String)> = sqlx::query_as(
+        "SELECT code, to_char(received_at AT TIME ZONE 'UTC', 'HH24:MI') FROM status_history
+         WHERE stand_id = 'demo_module' ORDER BY received_at, code",
+    )
+    .fetch_all(&target.pool)
+    .await
+    .expect("history");
+    assert_eq!(
+        history,
+        [
+            (200, "11:50".to_owned()),
+            (600, "11:50".to_owned()),
+            (202, "11:55".to_owned()),
+            (600, "11:55".to_owned()),
+        ]
+    );
+
+    // Again: nothing is imported twice.
+    let second = import(&target, &old);
+    let stdout = String::from_utf8_lossy(&second.stdout).into_owned();
+    assert!(second.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("results: 0 imported, 3 already imported before"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("0 rows imported as 0 status history entries, 2 already imported"),
+        "{stdout}"
+    );
+    assert_eq!(count(&target, "results").await, 3);
+    assert_eq!(count(&target, "result_series").await, 5);
+    assert_eq!(count(&target, "status_history").await, 4);
+}
+
+#[tokio::test]
+async fn a_database_without_the_old_tables_is_refused_clearly() {
+    let old = TestDb::new().await;
+    let target = TestDb::new().await;
+    let out = import(&target, &old);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("none of the demo_module tables"),
+        "{stderr}"
+    );
+}
