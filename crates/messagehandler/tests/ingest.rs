@@ -8,17 +8,22 @@ use std::time::Duration;
 use chrono::Duration as ChronoDuration;
 use common::*;
 use domain::StandState;
-use domain::store::{runs, stands};
+use domain::StandId;
+use domain::store::{runs, stands, status_history};
 use serde_json::json;
 use test_support::mqtt::{Broker, available_brokers};
 use test_support::pg::TestDb;
+
+fn id(raw: &str) -> StandId {
+    StandId::parse(raw).expect("valid stand id")
+}
 
 fn offline_after() -> ChronoDuration {
     ChronoDuration::seconds(300)
 }
 
 async fn state_of(db: &TestDb, stand: &str) -> StandState {
-    stands::get(&db.pool, stand, offline_after())
+    stands::get(&db.pool, &id(stand), offline_after())
         .await
         .expect("query")
         .expect("stand")
@@ -54,7 +59,7 @@ async fn status_updates_derive_the_stand_state() {
         let t = "rig1/inbound";
 
         send_and_wait(&db, &mut stand, t, status("200", "rig1")).await;
-        let view = stands::get(&db.pool, "rig1", offline_after())
+        let view = stands::get(&db.pool, &id("rig1"), offline_after())
             .await
             .expect("q")
             .expect("auto-registered");
@@ -67,7 +72,7 @@ async fn status_updates_derive_the_stand_state() {
         assert_eq!(state_of(&db, "rig1").await, StandState::Busy);
         // 1xx and 3xx are shown but do not change the state.
         send_and_wait(&db, &mut stand, t, status("101", "rig1")).await;
-        let view = stands::get(&db.pool, "rig1", offline_after())
+        let view = stands::get(&db.pool, &id("rig1"), offline_after())
             .await
             .expect("q")
             .expect("stand");
@@ -81,7 +86,7 @@ async fn status_updates_derive_the_stand_state() {
         assert_eq!(state_of(&db, "rig1").await, StandState::Off);
         send_and_wait(&db, &mut stand, t, status("600", "rig1")).await;
         send_and_wait(&db, &mut stand, t, status("200", "rig1")).await;
-        let view = stands::get(&db.pool, "rig1", offline_after())
+        let view = stands::get(&db.pool, &id("rig1"), offline_after())
             .await
             .expect("q")
             .expect("stand");
@@ -102,7 +107,7 @@ async fn status_updates_derive_the_stand_state() {
             status("200", "old-rig"),
         )
         .await;
-        let view = stands::get(&db.pool, "old-rig", offline_after())
+        let view = stands::get(&db.pool, &id("old-rig"), offline_after())
             .await
             .expect("q")
             .expect("stand");
@@ -122,7 +127,7 @@ async fn status_updates_derive_the_stand_state() {
             49,
         )
         .await;
-        let history = stands::status_history(&db.pool, "rig1", 3)
+        let history = status_history::list(&db.pool, &id("rig1"), 3)
             .await
             .expect("history");
         assert_eq!(
@@ -134,7 +139,7 @@ async fn status_updates_derive_the_stand_state() {
                 .windows(2)
                 .all(|w| w[0].received_at >= w[1].received_at)
         );
-        let view = stands::get(&db.pool, "rig1", offline_after())
+        let view = stands::get(&db.pool, &id("rig1"), offline_after())
             .await
             .expect("q")
             .expect("stand");
@@ -178,7 +183,8 @@ async fn a_data_message_completes_the_run_in_progress() {
                 .await
                 .expect("q")
                 .expect("run")
-                .state,
+                .state
+                .as_str(),
             "running"
         );
 
@@ -187,7 +193,7 @@ async fn a_data_message_completes_the_run_in_progress() {
         stand.flush().await;
         wait_count(&db.pool, "SELECT count(*) FROM results", 1).await;
         let done = runs::get(&db.pool, run).await.expect("q").expect("run");
-        assert_eq!(done.state, "completed");
+        assert_eq!(done.state.as_str(), "completed");
         let result = done.result.expect("linked result");
         let (data_text, keep, run_id): (String, bool, Option<i64>) =
             sqlx::query_as("SELECT data::text, keep, run_id FROM results WHERE id = $1")
@@ -234,7 +240,7 @@ async fn a_data_message_completes_the_run_in_progress() {
         let run2 = runs::create(&db.pool, new_run()).await.expect("second run");
         send_and_wait(&db, &mut stand, "rig2/inbound", status("405", "rig2")).await;
         let failed = runs::get(&db.pool, run2).await.expect("q").expect("run");
-        assert_eq!(failed.state, "failed");
+        assert_eq!(failed.state.as_str(), "failed");
         assert!(
             failed.error.as_deref().is_some_and(|e| e.contains("405")),
             "{:?}",

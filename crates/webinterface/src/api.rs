@@ -9,10 +9,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use domain::store::stand_admin::{self, StandAdminError, StandSettings};
-use domain::store::stands::{self, StandView};
+use domain::CameraUrl;
+use domain::store::stands::{self, StandAdminError, StandSettings, StandView};
 use domain::store::users::{self, Role, UserError};
-use domain::store::{runs, stand_pages};
+use domain::store::{quarantine, runs, status_history};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -106,7 +106,7 @@ async fn list_stands(State(state): State<AppState>, _u: Viewer) -> Result<Json<V
 
 async fn find_stand(state: &AppState, raw: &str) -> Result<StandView> {
     let id = stand_id(raw)?;
-    stands::get(state.pool(), id.as_str(), state.offline_after())
+    stands::get(state.pool(), &id, state.offline_after())
         .await?
         .ok_or_else(|| Error::NotFound(format!("no stand {id}")))
 }
@@ -147,7 +147,7 @@ async fn status_history(
     let stand = find_stand(&state, &id).await?;
     let limit = q.limit.unwrap_or(50).clamp(1, 10_000);
     Ok(Json(
-        stands::status_history(state.pool(), &stand.id, limit).await?,
+        status_history::list(state.pool(), &stand_id(&stand.id)?, limit).await?,
     ))
 }
 
@@ -160,7 +160,7 @@ async fn stand_runs(
     let stand = find_stand(&state, &id).await?;
     let limit = q.limit.unwrap_or(20).clamp(1, 1000);
     Ok(Json(
-        stand_pages::recent_runs(state.pool(), &stand.id, limit).await?,
+        runs::recent(state.pool(), &stand_id(&stand.id)?, limit).await?,
     ))
 }
 
@@ -203,7 +203,7 @@ async fn rejected(
     let per_page = q.per_page.unwrap_or(50).clamp(1, 500);
     let page = q.page.unwrap_or(1).max(1);
     let (items, total) =
-        stand_pages::rejected_page(state.pool(), (page - 1) * per_page, per_page).await?;
+        quarantine::page(state.pool(), (page - 1) * per_page, per_page).await?;
     let items: Vec<Value> = items
         .into_iter()
         .map(|r| {
@@ -262,18 +262,9 @@ impl StandPatch {
     }
 }
 
-/// An empty URL removes the camera; others must be http(s).
-pub fn check_camera_url(raw: &str) -> Result<Option<String>> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    match url::Url::parse(raw) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(raw.to_owned())),
-        _ => Err(Error::BadRequest(format!(
-            "camera URL {raw:?} is not an http:// or https:// URL"
-        ))),
-    }
+/// An empty URL removes the camera; others must pass [`CameraUrl::parse`].
+pub fn check_camera_url(raw: &str) -> Result<Option<CameraUrl>> {
+    CameraUrl::parse_optional(raw).map_err(|e| Error::BadRequest(e.to_string()))
 }
 
 impl From<StandAdminError> for Error {
@@ -303,7 +294,7 @@ pub fn settings_of(v: &StandView) -> StandSettings {
     StandSettings {
         name: v.name.clone(),
         description: v.description.clone(),
-        camera_url: v.camera_url.clone(),
+        camera_url: v.camera_url.clone().map(CameraUrl::from_stored),
         max_test_seconds: v.max_test_seconds,
         legacy_topics: v.legacy_topics,
     }
@@ -321,7 +312,7 @@ async fn update_stand(
     }
     let settings = patch.apply(settings_of(&current))?;
     let sid = stand_id(&current.id)?;
-    stand_admin::update(state.pool(), &sid, &settings).await?;
+    stands::update(state.pool(), &sid, &settings).await?;
     Ok(Json(stand_detail(find_stand(&state, &id).await?)))
 }
 
@@ -343,8 +334,8 @@ async fn create_stand(
         legacy_topics: false,
     };
     let settings = patch.apply(defaults)?;
-    stand_admin::create(state.pool(), &sid, &settings).await?;
-    stand_admin::notify_stand(state.pool(), &sid).await?;
+    stands::create(state.pool(), &sid, &settings).await?;
+    stands::notify_stand(state.pool(), &sid).await?;
     Ok((
         StatusCode::CREATED,
         Json(stand_detail(find_stand(&state, sid.as_str()).await?)),
@@ -422,6 +413,6 @@ async fn create_token(
 
 /// The scheduler's latest job runs, newest first (admins).
 async fn job_runs(State(state): State<AppState>, _a: Admin) -> Result<Json<Value>> {
-    let runs = domain::store::jobs::recent_job_runs(state.pool(), 200).await?;
+    let runs = domain::store::job_runs::recent(state.pool(), 200).await?;
     Ok(Json(json!({ "items": runs })))
 }

@@ -72,8 +72,8 @@ impl Error {
     }
 }
 
-impl From<sqlx::Error> for Error {
-    fn from(e: sqlx::Error) -> Self {
+impl From<domain::store::StoreError> for Error {
+    fn from(e: domain::store::StoreError) -> Self {
         Self::Internal(anyhow::Error::new(e).context("database"))
     }
 }

@@ -33,10 +33,7 @@ async fn healthz() -> impl IntoResponse {
 
 /// Public like `/healthz` so orchestrators can probe it; it says only "ok" or "unreachable".
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let db = sqlx::query_scalar::<_, i32>("SELECT 1")
-        .fetch_one(state.pool())
-        .await
-        .is_ok();
+    let db = domain::store::ping(state.pool()).await.is_ok();
     let broker = state.publisher().check().await;
     if let Err(e) = &broker {
         tracing::warn!(error = %e, "readyz: broker");
@@ -142,7 +139,7 @@ impl Metrics {
 }
 
 async fn metrics(State(state): State<AppState>, _u: Viewer) -> crate::Result<Response> {
-    let f = domain::store::stand_pages::figures(state.pool()).await?;
+    let f = domain::store::figures::read(state.pool()).await?;
     let m = state.metrics();
     m.stored
         .get_or_create(&KindLabel { kind: "status" })
@@ -152,7 +149,7 @@ async fn metrics(State(state): State<AppState>, _u: Viewer) -> crate::Result<Res
         .set(f.results);
     m.stored
         .get_or_create(&KindLabel { kind: "rejected" })
-        .set(f.rejected);
+        .set(f.quarantined);
     m.stands.set(f.stands);
     m.runs_in_progress.set(f.runs_in_progress);
     m.lag.set(f.seconds_since_last_message.unwrap_or(0.0));

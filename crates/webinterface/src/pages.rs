@@ -11,10 +11,9 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::Form;
 use chrono::{DateTime, Utc};
-use domain::store::stand_admin::{self, StandSettings};
-use domain::store::stands::{self, StandView};
+use domain::store::stands::{self, StandSettings, StandView};
 use domain::store::users::{self, Role};
-use domain::store::{stand_pages, tokens};
+use domain::store::{quarantine, results, runs, status_history, tokens};
 use serde_json::Value;
 
 use crate::api::{check_camera_url, hash_blocking, settings_of};
@@ -345,12 +344,12 @@ async fn render_stand(
     status: StatusCode,
 ) -> PageResult<Response> {
     let id = stand_id(raw_id)?;
-    let v = stands::get(state.pool(), id.as_str(), state.offline_after())
+    let v = stands::get(state.pool(), &id, state.offline_after())
         .await?
         .ok_or_else(|| Error::NotFound(format!("no stand {id}")))?;
-    let runs = stand_pages::recent_runs(state.pool(), id.as_str(), 10).await?;
-    let results = stand_pages::recent_results(state.pool(), id.as_str(), 10).await?;
-    let history = stands::status_history(state.pool(), id.as_str(), 20).await?;
+    let runs = runs::recent(state.pool(), &id, 10).await?;
+    let results = results::recent(state.pool(), &id, 10).await?;
+    let history = status_history::list(state.pool(), &id, 20).await?;
     let camera = v
         .camera_url
         .as_ref()
@@ -372,7 +371,7 @@ async fn render_stand(
             .into_iter()
             .map(|r| RunRow {
                 id: r.id,
-                state: r.state,
+                state: r.state.to_string(),
                 requested_by: r.requested_by,
                 requested_at: time(Some(r.requested_at)),
                 error: r.error.unwrap_or_default(),
@@ -565,7 +564,7 @@ async fn rejected_page(
     Query(q): Query<PageQuery>,
 ) -> PageResult<RejectedPage> {
     let page = q.page.unwrap_or(1).max(1);
-    let (items, total) = stand_pages::rejected_page(
+    let (items, total) = quarantine::page(
         state.pool(),
         (page - 1) * REJECTED_PER_PAGE,
         REJECTED_PER_PAGE,
@@ -714,8 +713,8 @@ async fn admin_stand_create(
             max_test_seconds: 3600,
             legacy_topics: false,
         };
-        stand_admin::create(state.pool(), &id, &settings).await?;
-        stand_admin::notify_stand(state.pool(), &id).await?;
+        stands::create(state.pool(), &id, &settings).await?;
+        stands::notify_stand(state.pool(), &id).await?;
         Ok::<_, Error>(id)
     }
     .await;
@@ -763,7 +762,7 @@ fn admin_stand_view(
         id: id.to_owned(),
         name: s.name,
         description: s.description,
-        camera_url: s.camera_url.unwrap_or_default(),
+        camera_url: s.camera_url.map(|u| u.to_string()).unwrap_or_default(),
         max_test_seconds: s.max_test_seconds,
         legacy_topics: s.legacy_topics,
     }
@@ -775,7 +774,7 @@ async fn admin_stand(
     Path(id): Path<String>,
 ) -> PageResult<AdminStandPage> {
     let sid = stand_id(&id)?;
-    let v = stands::get(state.pool(), sid.as_str(), state.offline_after())
+    let v = stands::get(state.pool(), &sid, state.offline_after())
         .await?
         .ok_or_else(|| Error::NotFound(format!("no stand {sid}")))?;
     Ok(admin_stand_view(
@@ -823,7 +822,7 @@ async fn admin_stand_save(
         })
     });
     let outcome = match checked {
-        Ok(s) => stand_admin::update(state.pool(), &sid, &s)
+        Ok(s) => stands::update(state.pool(), &sid, &s)
             .await
             .map(|()| s)
             .map_err(Error::from),
@@ -834,15 +833,11 @@ async fn admin_stand_save(
             Ok(admin_stand_view(&a, sid.as_str(), s, Some("Saved.".into()), None).into_response())
         }
         Err(e @ Error::BadRequest(_)) => {
-            let shown = StandSettings {
-                camera_url: Some(form.camera_url),
-                ..settings
-            };
-            Ok((
-                StatusCode::BAD_REQUEST,
-                admin_stand_view(&a, sid.as_str(), shown, None, Some(e.user_message())),
-            )
-                .into_response())
+            // The form is shown again as it was sent, camera URL included.
+            let mut shown =
+                admin_stand_view(&a, sid.as_str(), settings, None, Some(e.user_message()));
+            shown.camera_url = form.camera_url;
+            Ok((StatusCode::BAD_REQUEST, shown).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -1135,7 +1130,7 @@ struct AdminJobsPage {
 }
 
 async fn admin_jobs(State(state): State<AppState>, Admin(a): Admin) -> PageResult<AdminJobsPage> {
-    let runs = domain::store::jobs::recent_job_runs(state.pool(), JOB_RUNS_SHOWN).await?;
+    let runs = domain::store::job_runs::recent(state.pool(), JOB_RUNS_SHOWN).await?;
     Ok(AdminJobsPage {
         nav: nav(&a),
         notice: None,

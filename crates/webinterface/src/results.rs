@@ -888,7 +888,7 @@ async fn rejected_payload(
 ) -> Result<Response> {
     let missing = || Error::NotFound(format!("no rejected message {id:?}"));
     let qid: i64 = id.parse().map_err(|_| missing())?;
-    let (_, payload) = results::rejected_payload(state.pool(), qid)
+    let (_, payload) = domain::store::quarantine::payload(state.pool(), qid)
         .await?
         .ok_or_else(missing)?;
     let bytes = payload.ok_or_else(|| {

@@ -8,7 +8,7 @@
 
 use domain::store::runs::{self, CreateRunError, NewRun};
 use domain::store::{outbound, stands};
-use domain::{StandId, StandState};
+use domain::{RunState, StandId, StandState};
 use serde_json::Value;
 
 use crate::auth::Authed;
@@ -43,7 +43,7 @@ pub struct Started {
     /// The run's id.
     pub id: i64,
     /// Its state (`sent`).
-    pub state: &'static str,
+    pub state: RunState,
 }
 
 /// Parses a stand id from a path, as a 404 when it cannot be one.
@@ -67,7 +67,7 @@ pub async fn start(
     if !request.commands.is_array() {
         return Err(Error::BadRequest("commands must be a JSON array".into()));
     }
-    let view = stands::get(state.pool(), stand.as_str(), state.offline_after())
+    let view = stands::get(state.pool(), stand, state.offline_after())
         .await?
         .ok_or_else(|| Error::NotFound(format!("no stand {stand}")))?;
     if view.state != StandState::Ready {
@@ -97,16 +97,16 @@ pub async fn start(
     );
     let topic = domain::topics::outbound_topic(stand, view.legacy_topics);
     let outbound_id =
-        outbound::record(state.pool(), Some(run_id), stand.as_str(), &topic, &message).await?;
+        outbound::record(state.pool(), Some(run_id), stand, &topic, &message).await?;
     let payload = serde_json::to_vec(&message).map_err(|e| Error::Internal(e.into()))?;
     match state.publisher().publish(&topic, payload).await {
         Ok(()) => {
             outbound::confirmed(state.pool(), outbound_id).await?;
-            outbound::notify_run(state.pool(), run_id, stand.as_str(), "sent").await?;
+            runs::notify_state(state.pool(), run_id, stand, RunState::Sent).await?;
             tracing::info!(run = run_id, topic, "command sent");
             Ok(Started {
                 id: run_id,
-                state: "sent",
+                state: RunState::Sent,
             })
         }
         Err(e) => {
@@ -114,7 +114,7 @@ pub async fn start(
             tracing::warn!(run = run_id, error = reason, "command not confirmed");
             outbound::failed(state.pool(), outbound_id, &reason).await?;
             runs::fail(state.pool(), run_id, &reason).await?;
-            outbound::notify_run(state.pool(), run_id, stand.as_str(), "failed").await?;
+            runs::notify_state(state.pool(), run_id, stand, RunState::Failed).await?;
             Err(Error::Unavailable(format!(
                 "{reason}; run {run_id} is marked failed"
             )))
