@@ -8,11 +8,11 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use domain::store::StoreError;
 use domain::store::ingest::{self, BatchOptions, Delivery, Incoming, Quarantined};
 use domain::{Inbound, ProtocolValidator, Rejection};
 use rumqttc::{AsyncClient, Publish, QoS};
 use sha2::{Digest, Sha256};
-use domain::store::StoreError;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
 
@@ -237,4 +237,3 @@ impl Writer {
         }
     }
 }
-

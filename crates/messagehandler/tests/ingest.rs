@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use chrono::Duration as ChronoDuration;
 use common::*;
-use domain::StandState;
 use domain::StandId;
+use domain::StandState;
 use domain::store::{runs, stands, status_history};
 use serde_json::json;
 use test_support::mqtt::{Broker, available_brokers};

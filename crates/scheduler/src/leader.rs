@@ -142,7 +142,7 @@ async fn still_leader(conn: &mut PgConnection) -> bool {
 
 /// Closes the lock connection, which releases the lock at once.
 pub(crate) async fn resign(conn: PgConnection) {
-    if let Err(e) = conn.close().await {
+    if let Err(e) = scheduler_lock::release(conn).await {
         tracing::debug!(error = %e, "closing the lock connection");
     }
 }

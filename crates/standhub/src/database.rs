@@ -38,7 +38,9 @@ impl Database {
         domain::store::database::create_database_if_missing(&admin_url, DATABASE)
             .await
             .with_context(|| {
-                format!("cannot create the {DATABASE} database in the private cluster ({admin_url})")
+                format!(
+                    "cannot create the {DATABASE} database in the private cluster ({admin_url})"
+                )
             })?;
         Ok(this)
     }

@@ -9,8 +9,8 @@ use crate::hub::WatchError;
 use crate::pages;
 use domain::StandId;
 use domain::camera::CameraUrlError;
-use domain::store::StoreError;
 use domain::stand_id::StandIdError;
+use domain::store::StoreError;
 
 /// What went wrong with a request.
 #[derive(Debug, thiserror::Error)]

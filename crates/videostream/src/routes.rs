@@ -16,8 +16,8 @@ use crate::AppState;
 use crate::error::{ApiError, Error, PageError};
 use crate::hub::{self, BOUNDARY};
 use crate::pages;
-use domain::{CameraUrl, StandId};
 use domain::store::cameras;
+use domain::{CameraUrl, StandId};
 
 /// The routes, without state.
 pub fn routes() -> Router<AppState> {

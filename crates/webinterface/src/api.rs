@@ -202,8 +202,7 @@ async fn rejected(
 ) -> Result<Json<Value>> {
     let per_page = q.per_page.unwrap_or(50).clamp(1, 500);
     let page = q.page.unwrap_or(1).max(1);
-    let (items, total) =
-        quarantine::page(state.pool(), (page - 1) * per_page, per_page).await?;
+    let (items, total) = quarantine::page(state.pool(), (page - 1) * per_page, per_page).await?;
     let items: Vec<Value> = items
         .into_iter()
         .map(|r| {

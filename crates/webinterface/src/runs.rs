@@ -96,8 +96,7 @@ pub async fn start(
         &request.parameters,
     );
     let topic = domain::topics::outbound_topic(stand, view.legacy_topics);
-    let outbound_id =
-        outbound::record(state.pool(), Some(run_id), stand, &topic, &message).await?;
+    let outbound_id = outbound::record(state.pool(), Some(run_id), stand, &topic, &message).await?;
     let payload = serde_json::to_vec(&message).map_err(|e| Error::Internal(e.into()))?;
     match state.publisher().publish(&topic, payload).await {
         Ok(()) => {

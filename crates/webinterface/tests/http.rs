@@ -664,12 +664,9 @@ async fn live_events_carry_stand_changes() {
         .execute(&app.db.pool)
         .await
         .expect("update");
-    domain::store::stands::notify_stand(
-        &app.db.pool,
-        &domain::StandId::parse("rig1").expect("id"),
-    )
-    .await
-    .expect("notify");
+    domain::store::stands::notify_stand(&app.db.pool, &domain::StandId::parse("rig1").expect("id"))
+        .await
+        .expect("notify");
     let event = tokio::time::timeout(Duration::from_secs(20), async {
         loop {
             let chunk = stream.chunk().await.expect("chunk").expect("open");
@@ -814,9 +811,7 @@ async fn admins_see_the_scheduler_job_runs_with_their_errors_escaped() {
     let ok = jobs::start(&mut conn, "retention", "sched-a")
         .await
         .expect("start");
-    jobs::finish(&mut conn, ok, Ok(7))
-        .await
-        .expect("finish");
+    jobs::finish(&mut conn, ok, Ok(7)).await.expect("finish");
     let bad = jobs::start(&mut conn, "prune", "sched-a")
         .await
         .expect("start");

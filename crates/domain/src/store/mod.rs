@@ -44,7 +44,8 @@ pub mod tokens;
 pub mod users;
 
 pub use database::{
-    MIGRATOR, STARTUP_WAIT, acquire, begin, commit, connect, connect_at_startup, connect_lazy, migrate, ping,
+    MIGRATOR, STARTUP_WAIT, acquire, begin, commit, connect, connect_at_startup, connect_lazy,
+    migrate, ping,
 };
 pub(crate) use error::QueryContext;
 pub use error::StoreError;

@@ -51,3 +51,8 @@ pub async fn is_held(conn: &mut PgConnection) -> Result<bool, StoreError> {
     .await
     .query("scheduler_lock.held")
 }
+
+/// Closes the lock connection, which releases the lock at once.
+pub async fn release(conn: PgConnection) -> Result<(), StoreError> {
+    conn.close().await.query("scheduler_lock.release")
+}
