@@ -109,7 +109,7 @@ async fn store_errors_name_their_query_and_tell_refusals_from_outages() {
         .expect_err("no server");
     assert!(!outage.is_refusal(), "{outage}");
     assert!(matches!(
-        store::connect("mysql://nope", 1).await,
+        store::connect("postgres://u@127.0.0.1:port/x", 1).await,
         Err(store::StoreError::BadUrl(_))
     ));
 }
