@@ -1,22 +1,55 @@
 //! The domain every service of the stand hub shares.
 //!
+//! # Glossary
+//!
+//! The same word means the same thing in SQL, Rust, templates and the API.
+//!
+//! - **stand**: a test stand in the lab, known by its [`StandId`]; it talks MQTT and has a
+//!   shown [`StandState`] derived from what it last said.
+//! - **run**: a test run a *user* started on a stand from the web interface (table `runs`,
+//!   [`run::RunState`]: `sent` → `running` → `completed` / `failed` / `timed_out`). Not to be
+//!   confused with a **job run**: one execution of a scheduler job (table `job_runs`,
+//!   [`store::job_runs`]).
+//! - **result**: what a stand's data message delivered (table `results`), completing the run
+//!   in progress if there is one.
+//! - **series**: one named list of values inside a result's data (table `result_series`).
+//! - **status code**: the three-digit code of every stand message ([`StatusCode`]): below 600
+//!   a status (200 ready, 202 busy, 4xx/5xx error), 600 and above power (600 on, 610 off).
+//! - **quarantine** vs **rejection**: the quarantine is the *place* (table `quarantine`) where
+//!   messages the handler could not accept are kept; a [`Rejection`] is the *reason* one was
+//!   put there.
+//! - **`requested_at`** vs **`started_at`**: when the user asked for a run (the command was
+//!   sent right after), and when the stand said it started working on it (its 202). A run that
+//!   never started has no `started_at`.
+//! - **notification**: what a writer of the store tells live pages changed
+//!   ([`notification::Notification`] on PostgreSQL's `LISTEN/NOTIFY`).
+//!
+//! # Map
+//!
 //! Pure parts, tested without any server:
 //! - [`stand_id`]: the `StandId` newtype, the only way a stand id enters the system;
 //! - [`status`]: status and power codes, their meanings and effects;
 //! - [`state`]: the state a stand is shown in, derived from what it last said;
+//! - [`run`]: the run lifecycle, its states and the rules a stand's messages apply to it;
+//! - [`camera`]: the `CameraUrl` newtype, the one check of a camera URL;
+//! - [`notification`]: the typed `NOTIFY` payload every writer sends and the web reads;
 //! - [`topics`]: inbound topic layouts (`{stand}/inbound`, legacy `Testdevice/{stand}/Inbound`);
 //! - [`protocol`]: the v1.1 wire protocol, schema validation and parsing of inbound payloads;
-//! - [`backoff`]: the exponential back-off every reconnect and retry loop waits with.
+//! - [`backoff`]: the exponential back-off every reconnect and retry loop waits with;
 //! - [`parameters`]: how a parameter typed as text becomes the JSON value a stand receives.
 //!
 //! I/O parts:
-//! - [`store`]: the one place that speaks SQL (migrations, ingest batches, queries);
+//! - [`store`]: the one place that speaks SQL, one module per table or aggregate, with its
+//!   own error type [`store::StoreError`] and the start-up policy for an absent database;
 //! - [`config`] and [`telemetry`]: environment helpers and tracing set-up for the binaries.
 
 pub mod backoff;
+pub mod camera;
 pub mod config;
+pub mod notification;
 pub mod parameters;
 pub mod protocol;
+pub mod run;
 pub mod stand_id;
 pub mod state;
 pub mod status;
@@ -24,9 +57,12 @@ pub mod store;
 pub mod telemetry;
 pub mod topics;
 
+pub use camera::CameraUrl;
+pub use notification::Notification;
 pub use protocol::{
     DataMessage, Inbound, Message, ProtocolValidator, Rejection, Series, StatusMessage,
 };
+pub use run::RunState;
 pub use stand_id::StandId;
 pub use state::{StandSnapshot, StandState};
 pub use status::StatusCode;

@@ -84,3 +84,117 @@ async fn a_stand_has_at_most_one_run_in_progress() {
         Err(store::runs::CreateRunError::NoStand(_))
     ));
 }
+
+#[tokio::test]
+async fn store_errors_name_their_query_and_tell_refusals_from_outages() {
+    let db = TestDb::new().await;
+    let expiry = chrono::Utc::now() + chrono::Duration::hours(1);
+    store::sessions::create(&db.pool, "k1", b"{}", expiry)
+        .await
+        .expect("first session");
+    // The same key again: the database refuses the data itself, and would refuse it again.
+    let refused = store::sessions::create(&db.pool, "k1", b"{}", expiry)
+        .await
+        .expect_err("duplicate key");
+    assert!(refused.is_refusal(), "{refused}");
+    assert_eq!(refused.constraint(), Some("sessions_pkey"));
+    assert!(
+        refused.to_string().starts_with("sessions.create: "),
+        "{refused}"
+    );
+
+    // Nobody listens on port 1: an outage, worth waiting out.
+    let outage = store::connect("postgres://u@127.0.0.1:1/x", 1)
+        .await
+        .expect_err("no server");
+    assert!(!outage.is_refusal(), "{outage}");
+    assert!(matches!(
+        store::connect("postgres://u@127.0.0.1:port/x", 1).await,
+        Err(store::StoreError::BadUrl(_))
+    ));
+}
+
+#[tokio::test]
+async fn startup_gives_up_after_its_wait_with_an_error_naming_database_url() {
+    let started = std::time::Instant::now();
+    let e = store::connect_at_startup(
+        "test",
+        "postgres://u@127.0.0.1:1/x",
+        1,
+        std::time::Duration::from_secs(3),
+    )
+    .await
+    .expect_err("no server");
+    assert!(matches!(e, store::StoreError::Unreachable { .. }), "{e}");
+    assert!(e.to_string().contains("DATABASE_URL"), "{e}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(3));
+    // A database that answers is connected to at once.
+    let db = TestDb::new().await;
+    let pool = store::connect_at_startup("test", &db.url, 1, std::time::Duration::ZERO)
+        .await
+        .expect("reachable");
+    store::ping(&pool).await.expect("ping");
+    assert!(store::database::pending_migrations(&pool).await.is_empty());
+}
+
+#[tokio::test]
+async fn create_database_if_missing_creates_once() {
+    let db = TestDb::new().await;
+    let name = format!("created_{}", std::process::id());
+    assert!(
+        store::database::create_database_if_missing(&db.url, &name)
+            .await
+            .expect("create")
+    );
+    assert!(
+        !store::database::create_database_if_missing(&db.url, &name)
+            .await
+            .expect("exists")
+    );
+    assert!(
+        store::database::create_database_if_missing(&db.url, "x; DROP DATABASE y")
+            .await
+            .is_err()
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
+        .execute(&db.pool)
+        .await
+        .expect("drop");
+}
+
+#[tokio::test]
+async fn the_listener_reads_what_the_writers_send() {
+    use store::listener::{NotificationListener, Received};
+    let db = TestDb::new().await;
+    let mut listener = NotificationListener::connect(&db.pool)
+        .await
+        .expect("listen");
+    let stand = domain::StandId::parse("s1").expect("id");
+    store::stands::notify_stand(&db.pool, &stand)
+        .await
+        .expect("notify");
+    store::runs::notify_state(&db.pool, 7, &stand, domain::RunState::Failed)
+        .await
+        .expect("notify");
+    sqlx::query("SELECT pg_notify($1, 'sentinel')")
+        .bind(domain::notification::CHANNEL)
+        .execute(&db.pool)
+        .await
+        .expect("sentinel");
+    assert_eq!(
+        listener.recv().await.expect("recv"),
+        Received::Notification(domain::Notification::Stand { id: stand.clone() })
+    );
+    assert_eq!(
+        listener.recv().await.expect("recv"),
+        Received::Notification(domain::Notification::Run {
+            id: 7,
+            stand,
+            state: domain::RunState::Failed,
+        })
+    );
+    assert_eq!(
+        listener.recv().await.expect("recv"),
+        Received::Unknown("sentinel".into())
+    );
+}

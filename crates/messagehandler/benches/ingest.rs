@@ -51,7 +51,7 @@ async fn run_scenario(db: &TestDb, broker: &Broker, sc: &Scenario) -> (f64, Dura
     let payloads: Vec<String> = (0..sc.count).map(sc.make).collect();
     let mut listener = PgListener::connect(&db.url).await.expect("listen");
     listener
-        .listen(domain::store::NOTIFY_CHANNEL)
+        .listen(domain::notification::CHANNEL)
         .await
         .expect("listen");
 

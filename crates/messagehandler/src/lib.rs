@@ -27,8 +27,8 @@ pub enum HandlerError {
     #[error(transparent)]
     Schema(#[from] domain::protocol::SchemaError),
     /// The database URL is malformed.
-    #[error("DATABASE_URL is not a valid PostgreSQL URL: {0}")]
-    DatabaseUrl(sqlx::Error),
+    #[error(transparent)]
+    DatabaseUrl(domain::store::StoreError),
     /// A task of the handler failed.
     #[error("handler task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
@@ -71,8 +71,11 @@ async fn run_inner(
         Some(path) => ProtocolValidator::from_file(path)?,
         None => ProtocolValidator::bundled()?,
     };
-    let pool =
-        writer::lazy_pool(config.database_url.expose()).map_err(HandlerError::DatabaseUrl)?;
+    // The handler starts without the database and waits for it batch by batch: the broker
+    // keeps the messages meanwhile (see `writer`). The other services wait at start-up instead
+    // (`domain::store::connect_at_startup`).
+    let pool = domain::store::connect_lazy(config.database_url.expose(), 4)
+        .map_err(HandlerError::DatabaseUrl)?;
     tracing::info!(
         broker = %config.mqtt,
         client_id = %config.client_id,

@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use domain::backoff::Backoff;
+use domain::store::StoreError;
 use domain::store::ingest::{self, BatchOptions, Delivery, Incoming, Quarantined};
 use domain::{Inbound, ProtocolValidator, Rejection};
 use rumqttc::{AsyncClient, Publish, QoS};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::sync::{mpsc, watch};
 
 use crate::config::Config;
@@ -28,16 +28,6 @@ pub enum Work {
     SessionLost,
     /// The broker released a QoS 2 packet id (its exchange is complete).
     Released(u16),
-}
-
-/// A pool that connects on first use, so the handler starts (and waits) while the database is
-/// still coming up.
-pub fn lazy_pool(url: &str) -> Result<PgPool, sqlx::Error> {
-    let options: PgConnectOptions = url.parse()?;
-    Ok(PgPoolOptions::new()
-        .max_connections(4)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_lazy_with(options))
 }
 
 /// Writes batches and acknowledges them.
@@ -183,7 +173,7 @@ impl Writer {
         released: &[u16],
         session_lost: bool,
         stop: &mut watch::Receiver<bool>,
-    ) -> Option<Result<ingest::BatchReport, sqlx::Error>> {
+    ) -> Option<Result<ingest::BatchReport, StoreError>> {
         let opts = BatchOptions {
             client_id: &self.config.client_id,
             auto_register: self.config.auto_register,
@@ -193,7 +183,7 @@ impl Writer {
         loop {
             match ingest::write_batch(&self.pool, &opts, items, released).await {
                 Ok(report) => return Some(Ok(report)),
-                Err(e) if is_refusal(&e) => return Some(Err(e)),
+                Err(e) if e.is_refusal() => return Some(Err(e)),
                 Err(e) => {
                     tracing::warn!(error = %e, retry_in = ?backoff.peek(), pending = items.len(),
                         "cannot store the batch; nothing is acknowledged until it is stored \
@@ -245,19 +235,5 @@ impl Writer {
             received_at,
             verdict,
         }
-    }
-}
-
-/// Whether the database refused the data itself (it would refuse it again), as opposed to an
-/// outage worth waiting out: connection errors (08), shutdowns (57), resources (53),
-/// serialization failures and deadlocks (40) and a missing schema (42P01) are retried.
-fn is_refusal(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(db) => {
-            let code = db.code().unwrap_or_default();
-            let retried = ["08", "57", "53", "40", "58", "XX"];
-            !(retried.iter().any(|c| code.starts_with(c)) || code == "42P01" || code == "3D000")
-        }
-        _ => false,
     }
 }

@@ -7,18 +7,23 @@ use std::time::Duration;
 
 use chrono::Duration as ChronoDuration;
 use common::*;
+use domain::StandId;
 use domain::StandState;
-use domain::store::{runs, stands};
+use domain::store::{runs, stands, status_history};
 use serde_json::json;
 use test_support::mqtt::{Broker, BrokerKind, available_brokers};
 use test_support::pg::TestDb;
+
+fn id(raw: &str) -> StandId {
+    StandId::parse(raw).expect("valid stand id")
+}
 
 fn offline_after() -> ChronoDuration {
     ChronoDuration::seconds(300)
 }
 
 async fn state_of(db: &TestDb, stand: &str) -> StandState {
-    stands::get(&db.pool, stand, offline_after())
+    stands::get(&db.pool, &id(stand), offline_after())
         .await
         .expect("query")
         .expect("stand")
@@ -87,7 +92,7 @@ async fn status_codes_move_the_stand_through_its_states() {
 
         rig.send(t, status("200", "rig1")).await;
         let db = &rig.db;
-        let view = stands::get(&db.pool, "rig1", offline_after())
+        let view = stands::get(&db.pool, &id("rig1"), offline_after())
             .await
             .expect("q")
             .expect("auto-registered");
@@ -100,7 +105,7 @@ async fn status_codes_move_the_stand_through_its_states() {
         assert_eq!(state_of(&rig.db, "rig1").await, StandState::Busy);
         // 1xx and 3xx are shown but do not change the state.
         rig.send(t, status("101", "rig1")).await;
-        let view = stands::get(&rig.db.pool, "rig1", offline_after())
+        let view = stands::get(&rig.db.pool, &id("rig1"), offline_after())
             .await
             .expect("q")
             .expect("stand");
@@ -114,7 +119,7 @@ async fn status_codes_move_the_stand_through_its_states() {
         assert_eq!(state_of(&rig.db, "rig1").await, StandState::Off);
         rig.send(t, status("600", "rig1")).await;
         rig.send(t, status("200", "rig1")).await;
-        let view = stands::get(&rig.db.pool, "rig1", offline_after())
+        let view = stands::get(&rig.db.pool, &id("rig1"), offline_after())
             .await
             .expect("q")
             .expect("stand");
@@ -136,7 +141,7 @@ async fn the_legacy_topic_layout_is_accepted_and_remembered_for_answers() {
         let mut rig = Rig::start(kind, "old-rig").await;
         rig.send("Testdevice/old-rig/Inbound", status("200", "old-rig"))
             .await;
-        let view = stands::get(&rig.db.pool, "old-rig", offline_after())
+        let view = stands::get(&rig.db.pool, &id("old-rig"), offline_after())
             .await
             .expect("q")
             .expect("stand");
@@ -171,7 +176,7 @@ async fn status_history_is_newest_first_and_the_latest_is_the_last_sent() {
             41,
         )
         .await;
-        let history = stands::status_history(&db.pool, "rig1", 3)
+        let history = status_history::list(&db.pool, &id("rig1"), 3)
             .await
             .expect("history");
         assert_eq!(
@@ -184,7 +189,7 @@ async fn status_history_is_newest_first_and_the_latest_is_the_last_sent() {
                 .windows(2)
                 .all(|w| w[0].received_at >= w[1].received_at)
         );
-        let view = stands::get(&db.pool, "rig1", offline_after())
+        let view = stands::get(&db.pool, &id("rig1"), offline_after())
             .await
             .expect("q")
             .expect("stand");
@@ -239,7 +244,8 @@ async fn a_data_message_completes_the_run_in_progress() {
                 .await
                 .expect("q")
                 .expect("run")
-                .state,
+                .state
+                .as_str(),
             "running"
         );
 
@@ -251,7 +257,7 @@ async fn a_data_message_completes_the_run_in_progress() {
         let db = &rig.db;
         wait_count(&db.pool, "SELECT count(*) FROM results", 1).await;
         let done = runs::get(&db.pool, run).await.expect("q").expect("run");
-        assert_eq!(done.state, "completed");
+        assert_eq!(done.state.as_str(), "completed");
         let result = done.result.expect("linked result");
         let (data_text, keep, run_id): (String, bool, Option<i64>) =
             sqlx::query_as("SELECT data::text, keep, run_id FROM results WHERE id = $1")
@@ -311,7 +317,7 @@ async fn a_4xx_status_fails_the_run_in_progress() {
         let run = create_run(&rig.db.pool).await;
         rig.send("rig2/inbound", status("405", "rig2")).await;
         let failed = runs::get(&rig.db.pool, run).await.expect("q").expect("run");
-        assert_eq!(failed.state, "failed", "{kind:?}");
+        assert_eq!(failed.state.as_str(), "failed", "{kind:?}");
         assert!(
             failed.error.as_deref().is_some_and(|e| e.contains("405")),
             "{:?}",

@@ -11,13 +11,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool};
 use tokio::sync::mpsc;
 
 use crate::config::Config;
 use crate::jobs::{self, Job};
-use domain::store::jobs as store;
+use domain::store::{job_runs, scheduler_lock};
 
 /// Why a term as leader ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -44,29 +43,20 @@ impl Ticks {
     }
 }
 
-fn lock_options(pool: &PgPool, instance: &str) -> PgConnectOptions {
-    let name: String = format!("scheduler {instance}").chars().take(63).collect();
-    (*pool.connect_options())
-        .clone()
-        .application_name(&name)
-        .disable_statement_logging()
-}
-
 /// Waits as standby until this instance holds the lock; returns the connection holding it.
 /// Cancel-safe: dropping the future drops its connection and so any lock it took.
 pub(crate) async fn wait_for_lock(pool: &PgPool, config: &Config) -> PgConnection {
-    let options = lock_options(pool, &config.instance);
     let mut conn: Option<PgConnection> = None;
     let mut said_standby = false;
     loop {
         if conn.is_none() {
-            match PgConnection::connect_with(&options).await {
+            match scheduler_lock::connect(pool, &config.instance).await {
                 Ok(c) => conn = Some(c),
                 Err(e) => tracing::warn!(error = %e, "cannot connect for the scheduler lock"),
             }
         }
         if let Some(c) = conn.as_mut() {
-            match store::try_scheduler_lock(c).await {
+            match scheduler_lock::try_take(c).await {
                 Ok(true) => {
                     if let Some(c) = conn.take() {
                         return c;
@@ -102,7 +92,7 @@ pub(crate) async fn lead(
     tracing::info!(instance = %config.instance, "this scheduler is now the leader");
     ticks.drain();
     // Runs left `running` by a leader that died mid-run: with the lock ours, none is running.
-    match store::abandon_unfinished_job_runs(conn).await {
+    match job_runs::abandon_unfinished(conn).await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(
             n,
@@ -137,7 +127,7 @@ pub(crate) async fn lead(
 }
 
 async fn still_leader(conn: &mut PgConnection) -> bool {
-    match store::holds_scheduler_lock(conn).await {
+    match scheduler_lock::is_held(conn).await {
         Ok(true) => true,
         Ok(false) => {
             tracing::warn!("the scheduler lock is no longer held; back to standby");
@@ -152,7 +142,7 @@ async fn still_leader(conn: &mut PgConnection) -> bool {
 
 /// Closes the lock connection, which releases the lock at once.
 pub(crate) async fn resign(conn: PgConnection) {
-    if let Err(e) = conn.close().await {
+    if let Err(e) = scheduler_lock::release(conn).await {
         tracing::debug!(error = %e, "closing the lock connection");
     }
 }

@@ -17,10 +17,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let pool = match domain::store::connect(&url, 2).await {
+    let wait = domain::store::STARTUP_WAIT;
+    let pool = match domain::store::connect_at_startup("scheduler", &url, 2, wait).await {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("scheduler: cannot connect to DATABASE_URL: {e}");
+            eprintln!("scheduler: {e}");
             return ExitCode::FAILURE;
         }
     };

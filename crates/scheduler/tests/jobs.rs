@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use domain::store::NOTIFY_CHANNEL;
-use domain::store::jobs::recent_job_runs;
+use domain::notification::CHANNEL as NOTIFY_CHANNEL;
+use domain::store::job_runs::recent as recent_job_runs;
 use scheduler::jobs::{self, Job};
 use scheduler::{Config, Limits};
 use sqlx::PgPool;
@@ -363,7 +363,7 @@ async fn prune_deletes_old_history_but_never_a_stands_newest_status() {
         .await
         .expect("receipt")
     };
-    let receipt_cut = now() - Duration::days(domain::store::jobs::RECEIPT_KEEP_DAYS);
+    let receipt_cut = now() - Duration::days(domain::store::receipts::RECEIPT_KEEP_DAYS);
     let _r_old = receipt(receipt_cut - Duration::seconds(1)).await;
     let r_at_limit = receipt(receipt_cut).await;
     let r_new = receipt(now()).await;

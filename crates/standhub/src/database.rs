@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use pgcluster::{Cluster, Listen, Settings};
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::PgPool;
 
 use crate::Options;
 
@@ -35,20 +35,13 @@ impl Database {
             cluster: Some(cluster),
         };
         let admin_url = this.cluster_url("postgres");
-        let mut conn = PgConnection::connect(&admin_url)
+        domain::store::database::create_database_if_missing(&admin_url, DATABASE)
             .await
-            .with_context(|| format!("cannot connect to the private cluster ({admin_url})"))?;
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-                .bind(DATABASE)
-                .fetch_one(&mut conn)
-                .await?;
-        if !exists {
-            sqlx::query(concat!("CREATE DATABASE ", "standhub"))
-                .execute(&mut conn)
-                .await
-                .context("cannot create the standhub database")?;
-        }
+            .with_context(|| {
+                format!(
+                    "cannot create the {DATABASE} database in the private cluster ({admin_url})"
+                )
+            })?;
         Ok(this)
     }
 

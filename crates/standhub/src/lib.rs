@@ -81,9 +81,9 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
     })?;
 
     let db = database::Database::open(&options).await?;
-    let pool = domain::store::connect(db.url(), 20)
-        .await
-        .context("cannot connect to the database")?;
+    let pool =
+        domain::store::connect_at_startup("standhub", db.url(), 20, domain::store::STARTUP_WAIT)
+            .await?;
     for (version, description) in database::migrate(&pool).await? {
         println!("standhub: applied migration {version} {description}");
     }

@@ -106,9 +106,13 @@ async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
     let offline_after = chrono::Duration::seconds(300);
     let ready = tokio::time::timeout(Duration::from_secs(30), async {
         loop {
-            let view = domain::store::stands::get(&db.pool, "demo_module", offline_after)
-                .await
-                .expect("query");
+            let view = domain::store::stands::get(
+                &db.pool,
+                &domain::StandId::parse("demo_module").expect("id"),
+                offline_after,
+            )
+            .await
+            .expect("query");
             if let Some(view) = view.filter(|v| v.state == domain::StandState::Ready) {
                 return view;
             }
@@ -165,7 +169,7 @@ async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
                 .await
                 .expect("query")
                 .expect("run");
-            if run.state == "completed" {
+            if run.state == domain::RunState::Completed {
                 return run;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

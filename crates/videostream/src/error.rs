@@ -8,7 +8,9 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::hub::WatchError;
 use crate::pages;
 use domain::StandId;
+use domain::camera::CameraUrlError;
 use domain::stand_id::StandIdError;
+use domain::store::StoreError;
 
 /// What went wrong with a request.
 #[derive(Debug, thiserror::Error)]
@@ -16,14 +18,9 @@ pub enum Error {
     /// The stand id in the path is not valid.
     #[error("invalid stand id: {0}")]
     BadStand(#[from] StandIdError),
-    /// The camera URL is not an http(s) URL.
-    #[error("invalid camera URL {url:?}: {reason}")]
-    BadUrl {
-        /// What was sent.
-        url: String,
-        /// What is wrong.
-        reason: String,
-    },
+    /// The camera URL is not an http(s) URL with a host.
+    #[error(transparent)]
+    BadUrl(#[from] CameraUrlError),
     /// The install form is not `data=<camera URL>`.
     #[error("expected a form with the field `data` (the camera URL; empty removes it): {0}")]
     BadForm(String),
@@ -40,14 +37,14 @@ pub enum Error {
     },
     /// The database failed.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[from] StoreError),
 }
 
 impl Error {
     /// The HTTP status of each variant.
     pub fn status_code(&self) -> StatusCode {
         match self {
-            Self::BadStand(_) | Self::BadUrl { .. } | Self::BadForm(_) => StatusCode::BAD_REQUEST,
+            Self::BadStand(_) | Self::BadUrl(_) | Self::BadForm(_) => StatusCode::BAD_REQUEST,
             Self::NoCamera(_) => StatusCode::NOT_FOUND,
             Self::Camera { cause, .. } => match cause {
                 WatchError::Camera(_) => StatusCode::BAD_GATEWAY,

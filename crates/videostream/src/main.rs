@@ -2,7 +2,6 @@
 //! serves until SIGINT or SIGTERM.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use anyhow::Context;
 use domain::config;
@@ -36,27 +35,17 @@ async fn main() -> anyhow::Result<()> {
     config::load_dotenv();
     domain::telemetry::init("info,sqlx=warn");
     let config = Config::from_env()?;
-    let pool = connect(&config.database_url).await?;
+    let pool = domain::store::connect_at_startup(
+        "videostream",
+        config.database_url.expose(),
+        5,
+        domain::store::STARTUP_WAIT,
+    )
+    .await?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {} (VIDEOSTREAM_BIND)", config.bind))?;
     videostream::run(listener, pool, domain::telemetry::shutdown_signal()).await?;
     tracing::info!("video relay stopped");
     Ok(())
-}
-
-/// Connects to the database, retrying for a while so the relay may start before it.
-async fn connect(url: &config::Secret) -> anyhow::Result<sqlx::PgPool> {
-    let mut attempt = 1;
-    loop {
-        match domain::store::connect(url.expose(), 5).await {
-            Ok(pool) => return Ok(pool),
-            Err(e) if attempt < 10 => {
-                tracing::warn!(error = %e, attempt, "database not reachable yet; retrying");
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                attempt += 1;
-            }
-            Err(e) => return Err(e).context("cannot connect to DATABASE_URL"),
-        }
-    }
 }

@@ -16,8 +16,8 @@ use crate::AppState;
 use crate::error::{ApiError, Error, PageError};
 use crate::hub::{self, BOUNDARY};
 use crate::pages;
-use domain::StandId;
 use domain::store::cameras;
+use domain::{CameraUrl, StandId};
 
 /// The routes, without state.
 pub fn routes() -> Router<AppState> {
@@ -36,24 +36,6 @@ pub fn routes() -> Router<AppState> {
 pub struct InstallForm {
     /// The camera URL; empty removes the camera.
     pub data: String,
-}
-
-/// Checks a camera URL: absolute `http` or `https` with a host. The URL is kept as given
-/// (only spaces around it are dropped), as the old relay stored it: `http://cam` stays
-/// `http://cam`, not `http://cam/`.
-pub fn parse_camera_url(raw: &str) -> Result<String, Error> {
-    let bad = |reason: &str| Error::BadUrl {
-        url: raw.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let url = url::Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad("only http:// and https:// cameras are supported"));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("the URL has no host"));
-    }
-    Ok(raw.trim().to_owned())
 }
 
 fn camera_json(stand: &StandId, url: Option<String>) -> Json<Value> {
@@ -86,10 +68,10 @@ async fn put_camera(
         // The old relay answered a removal with the empty string it stored.
         Some(String::new())
     } else {
-        let url = parse_camera_url(&form.data)?;
+        let url = CameraUrl::parse(&form.data)?;
         cameras::install(&state.pool, &stand, &url).await?;
         tracing::info!(%url, "camera installed");
-        Some(url)
+        Some(url.to_string())
     };
     // Viewers of the old camera are cut off; the next ones watch the new one.
     state.hub.forget(&stand);
@@ -183,7 +165,7 @@ async fn page(
 
 /// `GET /healthz`: 200 when the database answers.
 async fn healthz(State(state): State<AppState>) -> Response {
-    match sqlx::query("SELECT 1").execute(&state.pool).await {
+    match domain::store::ping(&state.pool).await {
         Ok(_) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unreachable");

@@ -211,7 +211,13 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
 }
 
 async fn serve(config: Config, bind: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
-    let pool = connect(&config).await?;
+    let pool = domain::store::connect_at_startup(
+        "webinterface",
+        config.database_url.expose(),
+        10,
+        domain::store::STARTUP_WAIT,
+    )
+    .await?;
     for (version, description) in domain::store::migrate(&pool).await.context("migrating")? {
         tracing::info!(version, description, "applied migration");
     }
@@ -235,16 +241,7 @@ async fn check(config: &Config) -> anyhow::Result<()> {
     match connect(config).await {
         Ok(pool) => {
             println!("ok   database reachable");
-            let applied: Vec<i64> =
-                sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap_or_default();
-            let pending: Vec<i64> = domain::store::MIGRATOR
-                .iter()
-                .map(|m| m.version)
-                .filter(|v| !applied.contains(v))
-                .collect();
+            let pending = domain::store::database::pending_migrations(&pool).await;
             if pending.is_empty() {
                 println!("ok   migrations applied");
             } else {

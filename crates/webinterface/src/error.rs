@@ -6,7 +6,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use domain::store::stand_admin::StandAdminError;
+use domain::store::stands::StandAdminError;
 use domain::store::users::UserError;
 
 /// What went wrong, as the user is told.
@@ -93,8 +93,8 @@ impl<T, E: Into<anyhow::Error>> Context<T> for std::result::Result<T, E> {
     }
 }
 
-impl From<sqlx::Error> for Error {
-    fn from(e: sqlx::Error) -> Self {
+impl From<domain::store::StoreError> for Error {
+    fn from(e: domain::store::StoreError) -> Self {
         Self::internal("database", e)
     }
 }

@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use domain::store::{self, stands};
+use domain::Notification;
+use domain::store::listener::{NotificationListener, Received};
+use domain::store::{StoreError, stands};
 use futures::{Stream, StreamExt};
-use sqlx::postgres::PgListener;
 use tokio_stream::wrappers::BroadcastStream;
 
 pub use crate::state::LiveEvent;
@@ -49,15 +50,6 @@ async fn stream(
     .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
-#[derive(serde::Deserialize)]
-struct Notification {
-    kind: String,
-    #[serde(default)]
-    id: Option<serde_json::Value>,
-    #[serde(default)]
-    stand: Option<String>,
-}
-
 /// Listens for notifications until the server shuts down, reconnecting after database
 /// outages (and telling pages to resync, since notifications were missed meanwhile).
 pub async fn fan_out(state: AppState) {
@@ -81,47 +73,39 @@ pub async fn fan_out(state: AppState) {
     }
 }
 
-async fn listen(state: &AppState) -> Result<(), sqlx::Error> {
-    let mut listener = PgListener::connect_with(state.pool()).await?;
-    listener.listen(store::NOTIFY_CHANNEL).await?;
+async fn listen(state: &AppState) -> Result<(), StoreError> {
+    let mut listener = NotificationListener::connect(state.pool()).await?;
     tracing::debug!("live updates: listening");
     loop {
-        // `None`: the connection was lost (and will be re-established): resync the pages.
-        let Some(n) = listener.try_recv().await? else {
-            let _ = state.events().send(LiveEvent {
-                kind: "resync",
-                data: "{}".into(),
-            });
-            continue;
+        let note = match listener.recv().await? {
+            Received::Notification(note) => note,
+            // The connection was lost (and will be re-established): resync the pages.
+            Received::Lost => {
+                let _ = state.events().send(LiveEvent {
+                    kind: "resync",
+                    data: "{}".into(),
+                });
+                continue;
+            }
+            Received::Unknown(payload) => {
+                tracing::debug!(payload, "live updates: ignoring unknown notification");
+                continue;
+            }
         };
-        let payload = n.payload();
-        let Ok(parsed) = serde_json::from_str::<Notification>(payload) else {
-            tracing::debug!(payload, "live updates: ignoring unknown notification");
-            continue;
+        let kind = match note {
+            Notification::Result { .. } => Some("result"),
+            Notification::Quarantine { .. } => Some("quarantine"),
+            Notification::Stand { .. } | Notification::Run { .. } => None,
         };
-        let stand = match parsed.kind.as_str() {
-            "stand" => parsed
-                .id
-                .as_ref()
-                .and_then(|v| v.as_str())
-                .map(str::to_owned),
-            "run" | "result" => parsed.stand.clone(),
-            _ => None,
-        };
-        if matches!(parsed.kind.as_str(), "result" | "quarantine") {
-            let kind = if parsed.kind == "result" {
-                "result"
-            } else {
-                "quarantine"
-            };
+        if let Some(kind) = kind {
             let _ = state.events().send(LiveEvent {
                 kind,
-                data: payload.to_owned(),
+                data: note.encode(),
             });
         }
-        if let Some(id) = stand
+        if let Some(id) = note.stand()
             && state.events().receiver_count() > 0
-            && let Some(view) = stands::get(state.pool(), &id, state.offline_after()).await?
+            && let Some(view) = stands::get(state.pool(), id, state.offline_after()).await?
         {
             let data = serde_json::to_string(&StandJson::from(view)).unwrap_or_default();
             let _ = state.events().send(LiveEvent {

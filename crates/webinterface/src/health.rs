@@ -26,10 +26,7 @@ async fn healthz() -> impl IntoResponse {
 
 /// Public like `/healthz` so orchestrators can probe it; it says only "ok" or "unreachable".
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let db = sqlx::query_scalar::<_, i32>("SELECT 1")
-        .fetch_one(state.pool())
-        .await
-        .is_ok();
+    let db = domain::store::ping(state.pool()).await.is_ok();
     let broker = state.publisher().check().await;
     if let Err(e) = &broker {
         tracing::warn!(error = %e, "readyz: broker");
@@ -52,13 +49,13 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(state): State<AppState>, _u: Viewer) -> Result<Response> {
-    let f = domain::store::stand_pages::figures(state.pool()).await?;
+    let f = domain::store::figures::read(state.pool()).await?;
     let body = state
         .metrics()
         .encode(&Figures {
             status_messages: f.status_messages,
             results: f.results,
-            quarantine: f.rejected,
+            quarantine: f.quarantined,
             stands: f.stands,
             runs_in_progress: f.runs_in_progress,
             seconds_since_last_message: f.seconds_since_last_message,

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use domain::store::{results, stand_pages};
+use domain::store::quarantine;
 use serde_json::{Value, json};
 
 use crate::auth::Viewer;
@@ -50,8 +50,7 @@ async fn list(
 ) -> Result<Json<Value>> {
     let per_page = q.per_page.unwrap_or(50).clamp(1, 500);
     let page = q.page.unwrap_or(1).max(1);
-    let (items, total) =
-        stand_pages::rejected_page(state.pool(), (page - 1) * per_page, per_page).await?;
+    let (items, total) = quarantine::page(state.pool(), (page - 1) * per_page, per_page).await?;
     let items: Vec<Value> = items
         .into_iter()
         .map(|r| {
@@ -102,8 +101,7 @@ async fn page(
     Query(q): Query<PageQuery>,
 ) -> Result<QuarantinePage> {
     let page = q.page.unwrap_or(1).max(1);
-    let (items, total) =
-        stand_pages::rejected_page(state.pool(), (page - 1) * PER_PAGE, PER_PAGE).await?;
+    let (items, total) = quarantine::page(state.pool(), (page - 1) * PER_PAGE, PER_PAGE).await?;
     Ok(QuarantinePage {
         layout: a.layout(),
         has_more: page * PER_PAGE < total,
@@ -172,7 +170,7 @@ async fn payload(
 ) -> Result<Response> {
     let missing = || Error::NotFound(format!("no quarantined message {id:?}"));
     let qid: i64 = id.parse().map_err(|_| missing())?;
-    let (_, payload) = results::rejected_payload(state.pool(), qid)
+    let (_, payload) = quarantine::payload(state.pool(), qid)
         .await?
         .ok_or_else(missing)?;
     let bytes = payload.ok_or_else(|| {

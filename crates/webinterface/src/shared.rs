@@ -40,7 +40,7 @@ pub fn stand_id(raw: &str) -> Result<StandId> {
 /// The stand a path names, or a 404.
 pub async fn find_stand(state: &AppState, raw: &str) -> Result<StandView> {
     let id = stand_id(raw)?;
-    stands::get(state.pool(), id.as_str(), state.offline_after())
+    stands::get(state.pool(), &id, state.offline_after())
         .await?
         .ok_or_else(|| Error::NotFound(format!("no stand {id}")))
 }

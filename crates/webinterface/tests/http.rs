@@ -664,12 +664,9 @@ async fn live_events_carry_stand_changes() {
         .execute(&app.db.pool)
         .await
         .expect("update");
-    domain::store::stand_admin::notify_stand(
-        &app.db.pool,
-        &domain::StandId::parse("rig1").expect("id"),
-    )
-    .await
-    .expect("notify");
+    domain::store::stands::notify_stand(&app.db.pool, &domain::StandId::parse("rig1").expect("id"))
+        .await
+        .expect("notify");
     let event = tokio::time::timeout(Duration::from_secs(20), async {
         loop {
             let chunk = stream.chunk().await.expect("chunk").expect("open");
@@ -810,17 +807,15 @@ async fn api_shapes_and_metrics() {
 async fn admins_see_the_scheduler_job_runs_with_their_errors_escaped() {
     let app = App::start().await;
     let mut conn = app.db.pool.acquire().await.expect("connection");
-    use domain::store::jobs;
-    let ok = jobs::start_job_run(&mut conn, "retention", "sched-a")
+    use domain::store::job_runs as jobs;
+    let ok = jobs::start(&mut conn, "retention", "sched-a")
         .await
         .expect("start");
-    jobs::finish_job_run(&mut conn, ok, Ok(7))
-        .await
-        .expect("finish");
-    let bad = jobs::start_job_run(&mut conn, "prune", "sched-a")
+    jobs::finish(&mut conn, ok, Ok(7)).await.expect("finish");
+    let bad = jobs::start(&mut conn, "prune", "sched-a")
         .await
         .expect("start");
-    jobs::finish_job_run(&mut conn, bad, Err("<b>disk full</b>"))
+    jobs::finish(&mut conn, bad, Err("<b>disk full</b>"))
         .await
         .expect("finish");
     drop(conn);

@@ -3,19 +3,22 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use super::{QueryContext, StoreError};
+
 /// Records an attempt.
 pub async fn record(
     pool: &PgPool,
     username: &str,
     remote: &str,
     succeeded: bool,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO login_attempts (username, remote, succeeded) VALUES ($1, $2, $3)")
         .bind(username)
         .bind(remote)
         .bind(succeeded)
         .execute(pool)
-        .await?;
+        .await
+        .query("login_attempts.record")?;
     Ok(())
 }
 
@@ -25,7 +28,7 @@ pub async fn failures_since(
     username: &str,
     remote: &str,
     since: DateTime<Utc>,
-) -> Result<(i64, i64), sqlx::Error> {
+) -> Result<(i64, i64), StoreError> {
     sqlx::query_as(
         "SELECT
            count(*) FILTER (WHERE lower(username) = lower($1)),
@@ -37,13 +40,15 @@ pub async fn failures_since(
     .bind(since)
     .fetch_one(pool)
     .await
+    .query("login_attempts.failures_since")
 }
 
 /// Removes attempts older than `before`; returns how many.
-pub async fn prune(pool: &PgPool, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+pub async fn prune(pool: &PgPool, before: DateTime<Utc>) -> Result<u64, StoreError> {
     let done = sqlx::query("DELETE FROM login_attempts WHERE attempted_at < $1")
         .bind(before)
         .execute(pool)
-        .await?;
+        .await
+        .query("login_attempts.prune")?;
     Ok(done.rows_affected())
 }

@@ -1,62 +1,76 @@
-//! The one place that speaks SQL: connection, migrations, and queries returning domain types.
+//! The one place that speaks SQL: connection, migrations, and queries returning domain types,
+//! one module per table or aggregate it owns.
 //!
 //! Queries are plain `sqlx::query`/`query_as` (no compile-time checked macros, so building
-//! needs no database); every query is exercised by the integration tests in `tests/`.
+//! needs no database); every query is exercised by the integration tests in `tests/`. Every
+//! function fails with [`StoreError`], which names the query (`table.operation`).
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`database`] | connecting, the start-up policy, migrations, readiness, `CREATE DATABASE` |
+//! | [`stands`] | `stands`: listing, derived state, admin edits, offline marking |
+//! | [`cameras`] | `stands.camera_url`, shared by the relay and the web admin |
+//! | [`status_history`] | `status_history`: a stand's codes over time, pruning |
+//! | [`runs`] | `runs`: test runs started by users, their lifecycle, time-outs |
+//! | [`outbound`] | `outbound_commands`: command messages published for runs |
+//! | [`results`] | `results` and `result_series`: stored data, retention |
+//! | [`quarantine`] | `quarantine`: rejected messages, pruning |
+//! | [`receipts`] | `inbound_receipts`: QoS 2 exchanges, so a redelivery is stored once |
+//! | [`ingest`] | one inbound batch in one transaction, across the tables above |
+//! | [`figures`] | counts over several tables for `/metrics` |
+//! | [`users`], [`sessions`], [`tokens`], [`login_attempts`] | the web interface's accounts |
+//! | [`imports`] | `django_imports`: rows taken over from the old stack's database |
+//! | [`job_runs`] | `job_runs`: the record of scheduler job executions |
+//! | [`listener`] | `LISTEN` for the notifications the writers send |
+//! | [`scheduler_lock`] | the advisory lock only the acting scheduler holds |
 
 pub mod cameras;
+pub mod database;
+mod error;
+pub mod figures;
 pub mod imports;
 pub mod ingest;
-pub mod jobs;
+pub mod job_runs;
+pub mod listener;
 pub mod login_attempts;
 pub mod outbound;
+pub mod quarantine;
+pub mod receipts;
 pub mod results;
 pub mod runs;
+pub mod scheduler_lock;
 pub mod sessions;
-pub mod stand_admin;
-pub mod stand_pages;
 pub mod stands;
+pub mod status_history;
 pub mod tokens;
 pub mod users;
 
-use std::time::Duration;
+pub use database::{
+    MIGRATOR, STARTUP_WAIT, acquire, begin, commit, connect, connect_at_startup, connect_lazy,
+    migrate, ping,
+};
+pub(crate) use error::QueryContext;
+pub use error::StoreError;
 
-use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, PgPool};
+use sqlx::PgConnection;
 
-/// The migrations in the repository's `migrations/`, compiled in.
-pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
+use crate::notification::Notification;
 
-/// The `LISTEN/NOTIFY` channel on which the handler and scheduler say what changed. Payloads
-/// are JSON: `{"kind":"stand","id":…}`, `{"kind":"result","id":…,"stand":…}`,
-/// `{"kind":"run","id":…,"stand":…,"state":…}`, `{"kind":"quarantine","id":…}`.
-pub const NOTIFY_CHANNEL: &str = "standhub_events";
-
-/// Opens a pool; fails fast (5 s) when the database is unreachable so callers can retry.
-pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
-    let options: PgConnectOptions = url
-        .parse::<PgConnectOptions>()?
-        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(2));
-    PgPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_with(options)
+/// Sends `notes` on [`crate::notification::CHANNEL`] (delivered when the transaction
+/// commits).
+pub(crate) async fn notify(
+    conn: &mut PgConnection,
+    notes: &[Notification],
+) -> Result<(), StoreError> {
+    if notes.is_empty() {
+        return Ok(());
+    }
+    let payloads: Vec<String> = notes.iter().map(Notification::encode).collect();
+    sqlx::query("SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n")
+        .bind(crate::notification::CHANNEL)
+        .bind(&payloads)
+        .execute(conn)
         .await
-}
-
-/// Applies the migrations not yet applied; returns the versions and descriptions it applied.
-pub async fn migrate(pool: &PgPool) -> Result<Vec<(i64, String)>, sqlx::migrate::MigrateError> {
-    let before: Vec<i64> = applied_versions(pool).await.unwrap_or_default();
-    MIGRATOR.run(pool).await?;
-    Ok(MIGRATOR
-        .iter()
-        .filter(|m| !before.contains(&m.version))
-        .map(|m| (m.version, m.description.to_string()))
-        .collect())
-}
-
-async fn applied_versions(pool: &PgPool) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-        .fetch_all(pool)
-        .await
+        .query("pg_notify")?;
+    Ok(())
 }

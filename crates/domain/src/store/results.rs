@@ -1,9 +1,16 @@
-//! Results: the filtered list, one result with its run, its series (numeric ones as binary
-//! `float8[]`, the others as the JSON text they came as), "keep forever" and deletion.
+//! The `results` and `result_series` tables: storing a data message's result, the filtered
+//! list, a stand's recent results, one result with its run, its series (numeric ones as
+//! binary `float8[]`, the others as the JSON text they came as), "keep forever", deletion and
+//! retention.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
+
+use super::runs::ActiveRun;
+use super::{QueryContext, StoreError};
+use crate::StandId;
+use crate::protocol::DataMessage;
 
 /// Which results to list; `None` fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -65,7 +72,7 @@ pub async fn list(
     filter: &ResultFilter,
     offset: i64,
     limit: i64,
-) -> Result<(Vec<ResultItem>, i64), sqlx::Error> {
+) -> Result<(Vec<ResultItem>, i64), StoreError> {
     let items = sqlx::query_as(filtered!(
         "SELECT r.id, r.stand_id AS stand, r.run_id AS run, r.sent_by, ru.requested_by,
                 r.received_at, r.point_count, r.keep",
@@ -79,7 +86,8 @@ pub async fn list(
     .bind(offset)
     .bind(limit)
     .fetch_all(pool)
-    .await?;
+    .await
+    .query("results.list")?;
     let total = sqlx::query_scalar(filtered!("SELECT count(*)", ""))
         .bind(&filter.stand)
         .bind(&filter.user)
@@ -87,7 +95,8 @@ pub async fn list(
         .bind(filter.to)
         .bind(filter.kept)
         .fetch_one(pool)
-        .await?;
+        .await
+        .query("results.count")?;
     Ok((items, total))
 }
 
@@ -125,7 +134,7 @@ pub struct ResultDetail {
 }
 
 /// A result by id.
-pub async fn get(pool: &PgPool, id: i64) -> Result<Option<ResultDetail>, sqlx::Error> {
+pub async fn get(pool: &PgPool, id: i64) -> Result<Option<ResultDetail>, StoreError> {
     sqlx::query_as(
         "SELECT r.id, r.stand_id AS stand, s.name AS stand_name, r.run_id AS run, r.sent_by,
                 r.protocol_version, r.status_code, r.received_at, r.commands, r.parameters,
@@ -136,14 +145,16 @@ pub async fn get(pool: &PgPool, id: i64) -> Result<Option<ResultDetail>, sqlx::E
     .bind(id)
     .fetch_optional(pool)
     .await
+    .query("results.get")
 }
 
 /// The result's `dataObj` exactly as received (its JSON text).
-pub async fn data_text(pool: &PgPool, id: i64) -> Result<Option<String>, sqlx::Error> {
+pub async fn data_text(pool: &PgPool, id: i64) -> Result<Option<String>, StoreError> {
     sqlx::query_scalar("SELECT data::text FROM results WHERE id = $1")
         .bind(id)
         .fetch_optional(pool)
         .await
+        .query("results.data_text")
 }
 
 /// One series of a result.
@@ -165,7 +176,7 @@ pub struct Series {
 
 /// The series of a result in their order, with the values (`with_values`) or only the
 /// names and lengths. Non-numeric series always come with their JSON text.
-pub async fn series(pool: &PgPool, id: i64, with_values: bool) -> Result<Vec<Series>, sqlx::Error> {
+pub async fn series(pool: &PgPool, id: i64, with_values: bool) -> Result<Vec<Series>, StoreError> {
     sqlx::query_as(
         "SELECT s.position, s.name, s.numeric, s.len,
                 CASE WHEN $2 THEN s.\"values\" END AS values,
@@ -177,6 +188,7 @@ pub async fn series(pool: &PgPool, id: i64, with_values: bool) -> Result<Vec<Ser
     .bind(with_values)
     .fetch_all(pool)
     .await
+    .query("result_series.list")
 }
 
 /// The values of one numeric series (`None` when there is no such numeric series).
@@ -184,44 +196,154 @@ pub async fn series_values(
     pool: &PgPool,
     id: i64,
     position: i32,
-) -> Result<Option<Vec<f64>>, sqlx::Error> {
+) -> Result<Option<Vec<f64>>, StoreError> {
     let row: Option<Option<Vec<f64>>> = sqlx::query_scalar(
         "SELECT \"values\" FROM result_series WHERE result_id = $1 AND position = $2",
     )
     .bind(id)
     .bind(position)
     .fetch_optional(pool)
-    .await?;
+    .await
+    .query("result_series.values")?;
     Ok(row.flatten())
 }
 
 /// Sets "keep forever"; returns whether the result exists.
-pub async fn set_keep(pool: &PgPool, id: i64, keep: bool) -> Result<bool, sqlx::Error> {
+pub async fn set_keep(pool: &PgPool, id: i64, keep: bool) -> Result<bool, StoreError> {
     let done = sqlx::query("UPDATE results SET keep = $2 WHERE id = $1")
         .bind(id)
         .bind(keep)
         .execute(pool)
-        .await?;
+        .await
+        .query("results.set_keep")?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Deletes a result and its series; returns whether it existed.
-pub async fn delete(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn delete(pool: &PgPool, id: i64) -> Result<bool, StoreError> {
     let done = sqlx::query("DELETE FROM results WHERE id = $1")
         .bind(id)
         .execute(pool)
-        .await?;
+        .await
+        .query("results.delete")?;
     Ok(done.rows_affected() == 1)
 }
 
-/// A rejected message's raw bytes and topic: `Some((topic, None))` when it was too large to
-/// keep, `None` when there is no such entry.
-pub async fn rejected_payload(
+/// A result as the stand page lists it.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ResultSummary {
+    /// Its id.
+    pub id: i64,
+    /// The run it completed.
+    pub run_id: Option<i64>,
+    /// The stand's `sentBy`.
+    pub sent_by: String,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+    /// Number of values over all series.
+    pub point_count: i64,
+    /// Kept forever.
+    pub keep: bool,
+}
+
+/// A stand's latest results, newest first.
+pub async fn recent(
     pool: &PgPool,
-    id: i64,
-) -> Result<Option<(String, Option<Vec<u8>>)>, sqlx::Error> {
-    sqlx::query_as("SELECT topic, payload FROM quarantine WHERE id = $1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    stand: &StandId,
+    limit: i64,
+) -> Result<Vec<ResultSummary>, StoreError> {
+    sqlx::query_as(
+        "SELECT id, run_id, sent_by, received_at, point_count, keep
+         FROM results WHERE stand_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2",
+    )
+    .bind(stand.as_str())
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .query("results.recent")
+}
+
+/// Stores a data message's result and its series; it completes `run` when one is in progress
+/// (and is kept when the run is). Returns the result's id.
+pub(crate) async fn insert(
+    conn: &mut PgConnection,
+    stand: &str,
+    data: &DataMessage,
+    run: Option<&ActiveRun>,
+    received_at: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO results (stand_id, run_id, sent_by, protocol_version, status_code,
+             received_at, commands, parameters, data, keep, point_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::json, $10, $11) RETURNING id",
+    )
+    .bind(stand)
+    .bind(run.map(|r| r.id))
+    .bind(&data.sent_by)
+    .bind(data.protocol_version)
+    .bind(i16::from(data.code))
+    .bind(received_at)
+    .bind(&data.commands)
+    .bind(&data.parameters)
+    .bind(&data.data_raw)
+    .bind(run.is_some_and(|r| r.keep))
+    .bind(i64::try_from(data.point_count()).unwrap_or(i64::MAX))
+    .fetch_one(&mut *conn)
+    .await
+    .query("results.insert")?;
+    if data.series.is_empty() {
+        return Ok(id);
+    }
+    // All series of the result in one statement: names, lengths and one flat array of values
+    // sliced per series on the server.
+    let mut names = Vec::with_capacity(data.series.len());
+    let mut numeric = Vec::with_capacity(data.series.len());
+    let mut lens = Vec::with_capacity(data.series.len());
+    let mut offsets = Vec::with_capacity(data.series.len());
+    let mut flat: Vec<f64> = Vec::with_capacity(data.point_count());
+    for s in &data.series {
+        names.push(s.name.as_str());
+        numeric.push(s.values.is_some());
+        lens.push(i32::try_from(s.len).unwrap_or(i32::MAX));
+        offsets.push(i32::try_from(flat.len()).unwrap_or(i32::MAX));
+        if let Some(v) = &s.values {
+            flat.extend_from_slice(v);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO result_series (result_id, position, name, numeric, len, \"values\")
+         SELECT $1, u.pos - 1, u.name, u.numeric, u.len,
+                CASE WHEN u.numeric THEN ($6::float8[])[u.off + 1 : u.off + u.len] END
+         FROM unnest($2::text[], $3::bool[], $4::int[], $5::int[]) WITH ORDINALITY
+              AS u(name, numeric, len, off, pos)",
+    )
+    .bind(id)
+    .bind(&names)
+    .bind(&numeric)
+    .bind(&lens)
+    .bind(&offsets)
+    .bind(&flat)
+    .execute(conn)
+    .await
+    .query("result_series.insert")?;
+    Ok(id)
+}
+
+/// Deletes results received before `now - retention` that are not kept (neither the result
+/// nor its run is marked keep). Their series go with them.
+pub async fn delete_expired(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    retention: Duration,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM results r
+         WHERE NOT r.keep AND r.received_at < $1
+           AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = r.run_id AND runs.keep)",
+    )
+    .bind(now - retention)
+    .execute(conn)
+    .await
+    .query("results.delete_expired")?;
+    Ok(done.rows_affected())
 }

@@ -1,10 +1,23 @@
-//! Runs: tests started from the web interface, and their states.
+//! The `runs` table: test runs started by users from the web interface (not the scheduler's
+//! job runs, see [`super::job_runs`]). The lifecycle rules are in [`crate::run`]; this module
+//! stores their outcome: creation, a stand's recent runs, failing a run that could not be
+//! published, the runs an inbound batch moves along, and time-outs.
+
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
+use super::{QueryContext, StoreError, notify};
 use crate::StandId;
+use crate::notification::Notification;
+use crate::run::{RunState, Step};
+
+/// The names of [`RunState::IN_PROGRESS`], bound as a `run_state[]` parameter.
+fn in_progress() -> Vec<&'static str> {
+    RunState::IN_PROGRESS.map(RunState::as_str).to_vec()
+}
 
 /// A run as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
@@ -15,11 +28,12 @@ pub struct Run {
     #[sqlx(rename = "stand_id")]
     #[serde(rename = "stand")]
     pub stand: String,
-    /// `sent`, `running`, `completed`, `failed` or `timed_out`.
-    pub state: String,
+    /// Where it is in its lifecycle.
+    #[sqlx(try_from = "String")]
+    pub state: RunState,
     /// The user who started it.
     pub requested_by: String,
-    /// When it was started.
+    /// When the user asked for it (the command was sent right after).
     pub requested_at: DateTime<Utc>,
     /// When it finished, if it did.
     pub finished_at: Option<DateTime<Utc>>,
@@ -63,7 +77,7 @@ pub enum CreateRunError {
     NoStand(String),
     /// The database failed.
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(#[from] StoreError),
 }
 
 /// The run columns; a macro so queries can `concat!` onto it.
@@ -79,8 +93,8 @@ macro_rules! select_run {
 /// Creates a run in state `sent`.
 pub async fn create(pool: &PgPool, new: NewRun<'_>) -> Result<i64, CreateRunError> {
     let res = sqlx::query_scalar(
-        "INSERT INTO runs (stand_id, requested_by, user_id, parameters, commands, keep)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO runs (stand_id, requested_by, user_id, parameters, commands, keep, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::run_state) RETURNING id",
     )
     .bind(new.stand.as_str())
     .bind(new.requested_by)
@@ -88,37 +102,255 @@ pub async fn create(pool: &PgPool, new: NewRun<'_>) -> Result<i64, CreateRunErro
     .bind(new.parameters)
     .bind(new.commands)
     .bind(new.keep)
+    .bind(RunState::Sent.as_str())
     .fetch_one(pool)
-    .await;
+    .await
+    .query("runs.create");
     match res {
         Ok(id) => Ok(id),
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("runs_one_in_progress") => {
-            Err(CreateRunError::InProgress(new.stand.to_string()))
-        }
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("runs_stand_id_fkey") => {
-            Err(CreateRunError::NoStand(new.stand.to_string()))
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(match e.constraint() {
+            Some("runs_one_in_progress") => CreateRunError::InProgress(new.stand.to_string()),
+            Some("runs_stand_id_fkey") => CreateRunError::NoStand(new.stand.to_string()),
+            _ => e.into(),
+        }),
     }
 }
 
 /// One run.
-pub async fn get(pool: &PgPool, id: i64) -> Result<Option<Run>, sqlx::Error> {
+pub async fn get(pool: &PgPool, id: i64) -> Result<Option<Run>, StoreError> {
     sqlx::query_as(concat!(select_run!(), " WHERE r.id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await
+        .query("runs.get")
 }
 
-/// Marks a run failed (e.g. the broker could not be reached).
-pub async fn fail(pool: &PgPool, id: i64, error: &str) -> Result<(), sqlx::Error> {
+/// Marks a run in progress failed (e.g. the broker could not be reached).
+pub async fn fail(pool: &PgPool, id: i64, error: &str) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE runs SET state = 'failed', error = $2, finished_at = now()
-         WHERE id = $1 AND state IN ('sent', 'running')",
+        "UPDATE runs SET state = $3::run_state, error = $2, finished_at = now()
+         WHERE id = $1 AND state = ANY($4::run_state[])",
     )
     .bind(id)
     .bind(error)
+    .bind(RunState::Failed.as_str())
+    .bind(in_progress())
     .execute(pool)
-    .await?;
+    .await
+    .query("runs.fail")?;
     Ok(())
+}
+
+/// Tells open pages that a run changed state.
+pub async fn notify_state(
+    pool: &PgPool,
+    id: i64,
+    stand: &StandId,
+    state: RunState,
+) -> Result<(), StoreError> {
+    let mut conn = pool.acquire().await.query("runs.notify")?;
+    let note = Notification::Run {
+        id,
+        stand: stand.clone(),
+        state,
+    };
+    notify(&mut conn, &[note]).await
+}
+
+/// A run as the stand page lists it.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct RunSummary {
+    /// Its id.
+    pub id: i64,
+    /// Where it is in its lifecycle.
+    #[sqlx(try_from = "String")]
+    pub state: RunState,
+    /// Who started it.
+    pub requested_by: String,
+    /// When the user asked for it.
+    pub requested_at: DateTime<Utc>,
+    /// When it ended.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// A stand's latest runs, newest first.
+pub async fn recent(
+    pool: &PgPool,
+    stand: &StandId,
+    limit: i64,
+) -> Result<Vec<RunSummary>, StoreError> {
+    sqlx::query_as(
+        "SELECT id, state::text AS state, requested_by, requested_at, finished_at, error
+         FROM runs WHERE stand_id = $1 ORDER BY requested_at DESC, id DESC LIMIT $2",
+    )
+    .bind(stand.as_str())
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .query("runs.recent")
+}
+
+/// A run in progress, as an inbound batch moves it along.
+pub(crate) struct ActiveRun {
+    pub(crate) id: i64,
+    pub(crate) state: RunState,
+    pub(crate) keep: bool,
+    changed: bool,
+    error: Option<String>,
+    started: Option<DateTime<Utc>>,
+    finished: Option<DateTime<Utc>>,
+}
+
+impl ActiveRun {
+    /// Applies a lifecycle step taken at `at`; returns whether the run ended.
+    pub(crate) fn apply(&mut self, step: Step, at: DateTime<Utc>) -> bool {
+        self.state = step.next_state(self.state);
+        match step {
+            Step::Unchanged => false,
+            Step::Started => {
+                self.started = Some(at);
+                self.changed = true;
+                false
+            }
+            Step::Ended { error, .. } => {
+                self.error = error;
+                self.finished = Some(at);
+                self.changed = true;
+                true
+            }
+        }
+    }
+
+    /// Whether a step changed it since it was read.
+    pub(crate) fn changed(&self) -> bool {
+        self.changed
+    }
+
+    /// The notification of its new state.
+    pub(crate) fn note(&self, stand: &str) -> Option<Notification> {
+        Some(Notification::Run {
+            id: self.id,
+            stand: StandId::parse(stand).ok()?,
+            state: self.state,
+        })
+    }
+}
+
+/// Locks the runs in progress of `stands` (already locked themselves); by stand.
+pub(crate) async fn lock_active(
+    conn: &mut PgConnection,
+    stands: &HashSet<String>,
+) -> Result<HashMap<String, ActiveRun>, StoreError> {
+    if stands.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<&String> = stands.iter().collect();
+    let rows: Vec<(i64, String, String, bool)> = sqlx::query_as(
+        "SELECT id, stand_id, state::text, keep FROM runs
+         WHERE stand_id = ANY($1) AND state = ANY($2::run_state[]) FOR UPDATE",
+    )
+    .bind(&ids)
+    .bind(in_progress())
+    .fetch_all(conn)
+    .await
+    .query("runs.lock_active")?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, stand, state, keep)| {
+            let run = ActiveRun {
+                id,
+                // The column is the `run_state` enum: it holds only the five names.
+                state: RunState::parse(&state).ok()?,
+                keep,
+                changed: false,
+                error: None,
+                started: None,
+                finished: None,
+            };
+            Some((stand, run))
+        })
+        .collect())
+}
+
+/// Writes what a batch did to a run.
+pub(crate) async fn update_active(
+    conn: &mut PgConnection,
+    run: &ActiveRun,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE runs SET state = $2::run_state, error = COALESCE($3, error),
+             started_at = COALESCE(started_at, $4), finished_at = COALESCE($5, finished_at)
+         WHERE id = $1",
+    )
+    .bind(run.id)
+    .bind(run.state.as_str())
+    .bind(&run.error)
+    .bind(run.started)
+    .bind(run.finished)
+    .execute(conn)
+    .await
+    .query("runs.update_active")?;
+    Ok(())
+}
+
+/// Marks `timed_out` every run in progress (`sent` or `running`) for longer than its stand's
+/// `max_test_seconds`, counted from when it started (or was sent, if it never started); the
+/// stand may start a new run again. Notifies each run and stand.
+///
+/// Call it inside a transaction: it locks the stands first, in id order, as every writer does,
+/// so it cannot deadlock with the message handler.
+pub async fn time_out(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let stands: Vec<String> = sqlx::query_scalar(
+        "SELECT s.id FROM stands s
+         WHERE EXISTS (SELECT 1 FROM runs r WHERE r.stand_id = s.id
+                         AND r.state = ANY($2::run_state[])
+                         AND coalesce(r.started_at, r.requested_at)
+                             + make_interval(secs => s.max_test_seconds) < $1)
+         ORDER BY s.id FOR UPDATE OF s",
+    )
+    .bind(now)
+    .bind(in_progress())
+    .fetch_all(&mut *conn)
+    .await
+    .query("runs.time_out.lock_stands")?;
+    if stands.is_empty() {
+        return Ok(0);
+    }
+    let timed_out: Vec<(i64, String)> = sqlx::query_as(
+        "UPDATE runs r SET state = $4::run_state, finished_at = $1,
+             error = 'timed out after ' || s.max_test_seconds || ' s'
+         FROM stands s
+         WHERE s.id = r.stand_id AND r.stand_id = ANY($2)
+           AND r.state = ANY($3::run_state[])
+           AND coalesce(r.started_at, r.requested_at)
+               + make_interval(secs => s.max_test_seconds) < $1
+         RETURNING r.id, r.stand_id",
+    )
+    .bind(now)
+    .bind(&stands)
+    .bind(in_progress())
+    .bind(RunState::TimedOut.as_str())
+    .fetch_all(&mut *conn)
+    .await
+    .query("runs.time_out")?;
+    let mut notes: Vec<Notification> = timed_out
+        .iter()
+        .filter_map(|(id, stand)| {
+            Some(Notification::Run {
+                id: *id,
+                stand: StandId::parse(stand).ok()?,
+                state: RunState::TimedOut,
+            })
+        })
+        .collect();
+    notes.extend(
+        stands
+            .iter()
+            .filter_map(|s| StandId::parse(s).ok())
+            .map(|id| Notification::Stand { id }),
+    );
+    notify(conn, &notes).await?;
+    Ok(timed_out.len() as u64)
 }

@@ -1,10 +1,17 @@
-//! Stands: their stored fields, derived state and status history.
+//! The `stands` table: the stands as shown (stored fields and derived state), what admins
+//! change about them, what a batch of inbound messages writes into them, and offline marking.
+
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
+use super::{QueryContext, StoreError, notify};
+use crate::StandId;
+use crate::camera::CameraUrl;
+use crate::notification::Notification;
 use crate::state::{StandSnapshot, StandState};
-use crate::status::StatusCode;
+use crate::status::{Effect, StatusCode};
 
 /// A stand as the dashboard and API show it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -101,10 +108,11 @@ macro_rules! select_stand {
 }
 
 /// Every stand, by id.
-pub async fn list(pool: &PgPool, offline_after: Duration) -> Result<Vec<StandView>, sqlx::Error> {
+pub async fn list(pool: &PgPool, offline_after: Duration) -> Result<Vec<StandView>, StoreError> {
     let rows: Vec<StandRow> = sqlx::query_as(concat!(select_stand!(), " ORDER BY s.id"))
         .fetch_all(pool)
-        .await?;
+        .await
+        .query("stands.list")?;
     let now = Utc::now();
     Ok(rows
         .into_iter()
@@ -115,50 +123,258 @@ pub async fn list(pool: &PgPool, offline_after: Duration) -> Result<Vec<StandVie
 /// One stand.
 pub async fn get(
     pool: &PgPool,
-    id: &str,
+    id: &StandId,
     offline_after: Duration,
-) -> Result<Option<StandView>, sqlx::Error> {
+) -> Result<Option<StandView>, StoreError> {
     let row: Option<StandRow> = sqlx::query_as(concat!(select_stand!(), " WHERE s.id = $1"))
-        .bind(id)
+        .bind(id.as_str())
         .fetch_optional(pool)
-        .await?;
+        .await
+        .query("stands.get")?;
     Ok(row.map(|r| r.view(Utc::now(), offline_after)))
 }
 
-/// One entry of a stand's status history.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct StatusEntry {
-    /// The code.
-    pub code: u16,
-    /// Its meaning.
-    pub meaning: &'static str,
-    /// When it was received.
-    pub received_at: DateTime<Utc>,
+/// The editable fields of a stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandSettings {
+    /// Display name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// MJPEG camera URL; `None` removes the camera.
+    pub camera_url: Option<CameraUrl>,
+    /// Runs longer than this time out; must be positive.
+    pub max_test_seconds: i32,
+    /// Answer on `Testdevice/{id}/Outbound`.
+    pub legacy_topics: bool,
 }
 
-/// A stand's status history, newest first.
-pub async fn status_history(
+/// Why a stand cannot be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum StandAdminError {
+    /// A stand with this id exists already.
+    #[error("a stand {0} exists already")]
+    Duplicate(String),
+    /// No such stand.
+    #[error("no stand {0}")]
+    NotFound(String),
+    /// The time limit is not positive.
+    #[error("the maximum test duration must be at least 1 second")]
+    BadDuration,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] StoreError),
+}
+
+fn map_err(e: StoreError, id: &StandId) -> StandAdminError {
+    match e.constraint() {
+        Some("stands_pkey") => StandAdminError::Duplicate(id.to_string()),
+        Some("stands_max_test_seconds_check") => StandAdminError::BadDuration,
+        _ => e.into(),
+    }
+}
+
+/// Registers a stand by hand.
+pub async fn create(
     pool: &PgPool,
-    id: &str,
-    limit: i64,
-) -> Result<Vec<StatusEntry>, sqlx::Error> {
-    let rows: Vec<(i16, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT code, received_at FROM status_history WHERE stand_id = $1
-         ORDER BY received_at DESC, id DESC LIMIT $2",
+    id: &StandId,
+    settings: &StandSettings,
+) -> Result<(), StandAdminError> {
+    sqlx::query(
+        "INSERT INTO stands (id, name, description, camera_url, max_test_seconds, legacy_topics)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(code, received_at)| {
-            let code = StatusCode::from_stored(code)?;
-            Some(StatusEntry {
-                code: code.get(),
-                meaning: code.meaning(),
-                received_at,
-            })
-        })
-        .collect())
+    .bind(id.as_str())
+    .bind(&settings.name)
+    .bind(&settings.description)
+    .bind(settings.camera_url.as_ref().map(CameraUrl::as_str))
+    .bind(settings.max_test_seconds)
+    .bind(settings.legacy_topics)
+    .execute(pool)
+    .await
+    .query("stands.create")
+    .map_err(|e| map_err(e, id))?;
+    Ok(())
+}
+
+/// Saves a stand's settings.
+pub async fn update(
+    pool: &PgPool,
+    id: &StandId,
+    settings: &StandSettings,
+) -> Result<(), StandAdminError> {
+    let done = sqlx::query(
+        "UPDATE stands SET name = $2, description = $3, camera_url = $4, max_test_seconds = $5,
+         legacy_topics = $6,
+         outbound_topic = CASE WHEN legacy_topics = $6 THEN outbound_topic END
+         WHERE id = $1",
+    )
+    .bind(id.as_str())
+    .bind(&settings.name)
+    .bind(&settings.description)
+    .bind(settings.camera_url.as_ref().map(CameraUrl::as_str))
+    .bind(settings.max_test_seconds)
+    .bind(settings.legacy_topics)
+    .execute(pool)
+    .await
+    .query("stands.update")
+    .map_err(|e| map_err(e, id))?;
+    if done.rows_affected() == 0 {
+        return Err(StandAdminError::NotFound(id.to_string()));
+    }
+    notify_stand(pool, id).await?;
+    Ok(())
+}
+
+/// Tells open pages that a stand changed.
+pub async fn notify_stand(pool: &PgPool, id: &StandId) -> Result<(), StoreError> {
+    let mut conn = pool.acquire().await.query("stands.notify")?;
+    notify(&mut conn, &[Notification::Stand { id: id.clone() }]).await
+}
+
+/// The latest of everything one batch of inbound messages says about one stand.
+#[derive(Default)]
+pub(crate) struct StandUpdate {
+    pub(crate) status_code: Option<i16>,
+    pub(crate) effective_code: Option<i16>,
+    pub(crate) power_code: Option<i16>,
+    pub(crate) last_seen: Option<DateTime<Utc>>,
+    pub(crate) offline: bool,
+    pub(crate) legacy: bool,
+    /// The outbound topic spelled like the inbound topic the stand last used.
+    pub(crate) outbound_topic: Option<String>,
+}
+
+impl StandUpdate {
+    /// Records a code the stand sent at `at`: power codes and status codes are kept apart, and
+    /// only codes with an effect change the code the state is derived from.
+    pub(crate) fn apply_code(&mut self, code: StatusCode, at: DateTime<Utc>) {
+        let stored = Some(i16::from(code));
+        if code.is_power() {
+            self.power_code = stored;
+        } else {
+            self.status_code = stored;
+            if code.effect() != Effect::None {
+                self.effective_code = stored;
+            }
+        }
+        self.last_seen = Some(at);
+    }
+}
+
+/// Registers the stands in `legacy` (id → speaks the legacy topics) that are unknown, when
+/// `auto_register`; locks every one that exists, in id order, and returns them.
+pub(crate) async fn register_and_lock(
+    conn: &mut PgConnection,
+    auto_register: bool,
+    legacy: &HashMap<String, bool>,
+) -> Result<HashSet<String>, StoreError> {
+    if legacy.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut ids: Vec<String> = legacy.keys().cloned().collect();
+    // A fixed lock order keeps concurrent writers (handler, web, scheduler) free of deadlocks.
+    ids.sort();
+    if auto_register {
+        let flags: Vec<bool> = ids.iter().map(|id| legacy[id]).collect();
+        sqlx::query(
+            "INSERT INTO stands (id, name, auto_registered, legacy_topics)
+             SELECT id, id, true, l FROM unnest($1::text[], $2::bool[]) AS u(id, l)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&ids)
+        .bind(&flags)
+        .execute(&mut *conn)
+        .await
+        .query("stands.auto_register")?;
+    }
+    let known: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM stands WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(&ids)
+            .fetch_all(&mut *conn)
+            .await
+            .query("stands.lock")?;
+    Ok(known.into_iter().collect())
+}
+
+/// Writes what a batch said about each stand.
+pub(crate) async fn apply_updates(
+    conn: &mut PgConnection,
+    stands: &HashMap<&str, StandUpdate>,
+) -> Result<(), StoreError> {
+    if stands.is_empty() {
+        return Ok(());
+    }
+    let mut ids = Vec::new();
+    let mut status = Vec::new();
+    let mut effective = Vec::new();
+    let mut power = Vec::new();
+    let mut seen = Vec::new();
+    let mut offline = Vec::new();
+    let mut legacy = Vec::new();
+    let mut answer = Vec::new();
+    for (id, u) in stands {
+        ids.push(*id);
+        status.push(u.status_code);
+        effective.push(u.effective_code);
+        power.push(u.power_code);
+        seen.push(u.last_seen);
+        offline.push(u.offline);
+        legacy.push(u.legacy);
+        answer.push(u.outbound_topic.as_deref());
+    }
+    sqlx::query(
+        "UPDATE stands s SET
+             status_code = COALESCE(u.status, s.status_code),
+             effective_code = COALESCE(u.effective, s.effective_code),
+             power_code = COALESCE(u.power, s.power_code),
+             last_seen = GREATEST(u.seen, s.last_seen),
+             offline = u.offline,
+             legacy_topics = u.legacy,
+             outbound_topic = COALESCE(u.answer, s.outbound_topic)
+         FROM unnest($1::text[], $2::int2[], $3::int2[], $4::int2[], $5::timestamptz[],
+                     $6::bool[], $7::bool[], $8::text[])
+              AS u(id, status, effective, power, seen, offline, legacy, answer)
+         WHERE s.id = u.id",
+    )
+    .bind(&ids)
+    .bind(&status)
+    .bind(&effective)
+    .bind(&power)
+    .bind(&seen)
+    .bind(&offline)
+    .bind(&legacy)
+    .bind(&answer)
+    .execute(conn)
+    .await
+    .query("stands.apply_updates")?;
+    Ok(())
+}
+
+/// Marks offline every stand not yet offline whose `last_seen` is before `now - offline_after`
+/// (stands never heard stay as they are). Notifies each stand.
+pub async fn mark_offline(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    offline_after: Duration,
+) -> Result<u64, StoreError> {
+    // Locked in id order first, as every writer does; FOR UPDATE re-checks the condition
+    // against a concurrent message that just refreshed `last_seen`.
+    let stands: Vec<String> = sqlx::query_scalar(
+        "WITH silent AS (
+             SELECT id FROM stands WHERE NOT offline AND last_seen < $1 ORDER BY id FOR UPDATE)
+         UPDATE stands s SET offline = true FROM silent WHERE s.id = silent.id
+         RETURNING s.id",
+    )
+    .bind(now - offline_after)
+    .fetch_all(&mut *conn)
+    .await
+    .query("stands.mark_offline")?;
+    let notes: Vec<Notification> = stands
+        .iter()
+        .filter_map(|s| StandId::parse(s).ok())
+        .map(|id| Notification::Stand { id })
+        .collect();
+    notify(conn, &notes).await?;
+    Ok(stands.len() as u64)
 }

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use super::{QueryContext, StoreError};
+
 use super::users::{Role, User};
 
 /// A token as listed (never the token itself).
@@ -28,7 +30,7 @@ pub async fn create(
     user_id: i64,
     name: &str,
     token_hash: &[u8],
-) -> Result<i64, sqlx::Error> {
+) -> Result<i64, StoreError> {
     sqlx::query_scalar(
         "INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, $2, $3) RETURNING id",
     )
@@ -37,6 +39,7 @@ pub async fn create(
     .bind(token_hash)
     .fetch_one(pool)
     .await
+    .query("api_tokens.create")
 }
 
 /// A user row as the token query returns it (no password hash).
@@ -51,7 +54,7 @@ type TokenUserRow = (
 );
 
 /// The active user owning a valid token with this hash; marks the token used.
-pub async fn user_for(pool: &PgPool, token_hash: &[u8]) -> Result<Option<User>, sqlx::Error> {
+pub async fn user_for(pool: &PgPool, token_hash: &[u8]) -> Result<Option<User>, StoreError> {
     let row: Option<TokenUserRow> =
         // Marks the token used at most once a minute, so busy scripts do not write per request.
         sqlx::query_as(
@@ -69,7 +72,8 @@ pub async fn user_for(pool: &PgPool, token_hash: &[u8]) -> Result<Option<User>, 
         )
         .bind(token_hash)
         .fetch_optional(pool)
-        .await?;
+        .await
+        .query("api_tokens.user_for")?;
     Ok(row.map(
         |(id, username, email, role, active, created_at, last_login)| User {
             id,
@@ -86,20 +90,22 @@ pub async fn user_for(pool: &PgPool, token_hash: &[u8]) -> Result<Option<User>, 
 }
 
 /// Every token, newest first.
-pub async fn list(pool: &PgPool) -> Result<Vec<TokenInfo>, sqlx::Error> {
+pub async fn list(pool: &PgPool) -> Result<Vec<TokenInfo>, StoreError> {
     sqlx::query_as(
         "SELECT t.id, u.username, t.name, t.created_at, t.last_used_at, t.revoked
          FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at DESC, t.id DESC",
     )
     .fetch_all(pool)
     .await
+    .query("api_tokens.list")
 }
 
 /// Revokes a token; returns whether it existed.
-pub async fn revoke(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn revoke(pool: &PgPool, id: i64) -> Result<bool, StoreError> {
     let done = sqlx::query("UPDATE api_tokens SET revoked = true WHERE id = $1")
         .bind(id)
         .execute(pool)
-        .await?;
+        .await
+        .query("api_tokens.revoke")?;
     Ok(done.rows_affected() > 0)
 }

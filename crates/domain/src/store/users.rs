@@ -5,6 +5,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use super::{QueryContext, StoreError};
+
 /// What a user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -130,7 +132,7 @@ pub enum UserError {
     NotFound(String),
     /// The database failed.
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(#[from] StoreError),
 }
 
 /// Creates a user; returns its id.
@@ -150,45 +152,47 @@ pub async fn create(
     .bind(password_hash)
     .bind(role.as_str())
     .fetch_one(pool)
-    .await;
+    .await
+    .query("users.create");
     match res {
         Ok(id) => Ok(id),
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_username_key") => {
-            Err(UserError::Duplicate(username.to_owned()))
-        }
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_username_check") => {
-            Err(UserError::BadName(username.to_owned()))
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(match e.constraint() {
+            Some("users_username_key") => UserError::Duplicate(username.to_owned()),
+            Some("users_username_check") => UserError::BadName(username.to_owned()),
+            _ => e.into(),
+        }),
     }
 }
 
 /// A user by name (case-insensitive).
-pub async fn by_username(pool: &PgPool, username: &str) -> Result<Option<User>, sqlx::Error> {
+pub async fn by_username(pool: &PgPool, username: &str) -> Result<Option<User>, StoreError> {
     let row: Option<UserRow> = sqlx::query_as(concat!(
         select_user!(),
         " WHERE lower(username) = lower($1)"
     ))
     .bind(username)
     .fetch_optional(pool)
-    .await?;
+    .await
+    .query("users.by_username")?;
     Ok(row.map(UserRow::user))
 }
 
 /// A user by id.
-pub async fn by_id(pool: &PgPool, id: i64) -> Result<Option<User>, sqlx::Error> {
+pub async fn by_id(pool: &PgPool, id: i64) -> Result<Option<User>, StoreError> {
     let row: Option<UserRow> = sqlx::query_as(concat!(select_user!(), " WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
-        .await?;
+        .await
+        .query("users.by_id")?;
     Ok(row.map(UserRow::user))
 }
 
 /// Every user, by name.
-pub async fn list(pool: &PgPool) -> Result<Vec<User>, sqlx::Error> {
+pub async fn list(pool: &PgPool) -> Result<Vec<User>, StoreError> {
     let rows: Vec<UserRow> = sqlx::query_as(concat!(select_user!(), " ORDER BY lower(username)"))
         .fetch_all(pool)
-        .await?;
+        .await
+        .query("users.list")?;
     Ok(rows.into_iter().map(UserRow::user).collect())
 }
 
@@ -198,7 +202,8 @@ pub async fn set_password(pool: &PgPool, username: &str, hash: &str) -> Result<(
         .bind(username)
         .bind(hash)
         .execute(pool)
-        .await?;
+        .await
+        .query("users.set_password")?;
     if done.rows_affected() == 0 {
         return Err(UserError::NotFound(username.to_owned()));
     }
@@ -217,7 +222,8 @@ pub async fn set_role_active(
         .bind(role.as_str())
         .bind(active)
         .execute(pool)
-        .await?;
+        .await
+        .query("users.set_role_active")?;
     if done.rows_affected() == 0 {
         return Err(UserError::NotFound(id.to_string()));
     }
@@ -225,17 +231,19 @@ pub async fn set_role_active(
 }
 
 /// Records a successful login.
-pub async fn touch_login(pool: &PgPool, id: i64) -> Result<(), sqlx::Error> {
+pub async fn touch_login(pool: &PgPool, id: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE users SET last_login = now() WHERE id = $1")
         .bind(id)
         .execute(pool)
-        .await?;
+        .await
+        .query("users.touch_login")?;
     Ok(())
 }
 
 /// How many users there are.
-pub async fn count(pool: &PgPool) -> Result<i64, sqlx::Error> {
+pub async fn count(pool: &PgPool) -> Result<i64, StoreError> {
     sqlx::query_scalar("SELECT count(*) FROM users")
         .fetch_one(pool)
         .await
+        .query("users.count")
 }

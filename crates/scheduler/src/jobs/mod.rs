@@ -6,10 +6,10 @@ pub mod retention;
 pub mod run_timeout;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, PgConnection, PgPool};
+use domain::store::{self, StoreError, job_runs};
+use sqlx::{PgConnection, PgPool};
 
 use crate::config::{Config, CronExpr, Limits};
-use domain::store::jobs as store;
 
 /// One of the scheduler's jobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,7 +59,7 @@ impl Job {
         conn: &mut PgConnection,
         now: DateTime<Utc>,
         limits: &Limits,
-    ) -> Result<u64, sqlx::Error> {
+    ) -> Result<u64, StoreError> {
         match self {
             Job::Retention => retention::run(conn, now, limits.retention).await,
             Job::RunTimeout => run_timeout::run(conn, now).await,
@@ -74,7 +74,7 @@ impl Job {
 /// recorded `failed` (through the pool when `conn` is broken); it never ends the scheduler.
 #[tracing::instrument(skip_all, fields(job = job.name()))]
 pub async fn run_recorded(job: Job, conn: &mut PgConnection, pool: &PgPool, config: &Config) {
-    let id = match store::start_job_run(conn, job.name(), &config.instance).await {
+    let id = match job_runs::start(conn, job.name(), &config.instance).await {
         Ok(id) => id,
         Err(e) => {
             tracing::error!(error = %e, "could not record the start of the job run; skipped");
@@ -83,11 +83,11 @@ pub async fn run_recorded(job: Job, conn: &mut PgConnection, pool: &PgPool, conf
     };
     let now = Utc::now();
     let outcome = async {
-        let mut tx = conn.begin().await?;
+        let mut tx = store::begin(conn).await?;
         let rows = job.execute(&mut tx, now, &config.limits).await?;
-        store::finish_job_run(&mut tx, id, Ok(rows)).await?;
-        tx.commit().await?;
-        Ok::<u64, sqlx::Error>(rows)
+        job_runs::finish(&mut tx, id, Ok(rows)).await?;
+        store::commit(tx).await?;
+        Ok::<u64, StoreError>(rows)
     }
     .await;
     match outcome {
@@ -97,10 +97,10 @@ pub async fn run_recorded(job: Job, conn: &mut PgConnection, pool: &PgPool, conf
         Err(e) => {
             let error = e.to_string();
             tracing::error!(%error, "job run failed; it runs again at its next tick");
-            if let Err(e2) = store::finish_job_run(conn, id, Err(&error)).await {
+            if let Err(e2) = job_runs::finish(conn, id, Err(&error)).await {
                 // The lock connection itself may be what broke: record it through the pool.
-                let recorded = match pool.acquire().await {
-                    Ok(mut c) => store::finish_job_run(&mut c, id, Err(&error)).await,
+                let recorded = match store::acquire(pool).await {
+                    Ok(mut c) => job_runs::finish(&mut c, id, Err(&error)).await,
                     Err(e3) => Err(e3),
                 };
                 if let Err(e3) = recorded {

@@ -2,6 +2,7 @@
 //! `NOTIFY` so open pages update without waiting for their next refresh.
 
 use chrono::{DateTime, Duration, Utc};
+use domain::store::StoreError;
 use sqlx::PgConnection;
 
 /// Marks offline the stands last seen before `now - offline_after`; returns how many.
@@ -10,6 +11,6 @@ pub async fn run(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     offline_after: Duration,
-) -> Result<u64, sqlx::Error> {
-    domain::store::jobs::mark_offline(conn, now, offline_after).await
+) -> Result<u64, StoreError> {
+    domain::store::stands::mark_offline(conn, now, offline_after).await
 }

@@ -1,6 +1,7 @@
 //! Retention: deletes results older than `RETENTION_DAYS` that are not kept.
 
 use chrono::{DateTime, Duration, Utc};
+use domain::store::StoreError;
 use sqlx::PgConnection;
 
 /// Deletes unkept results received before `now - retention`; returns how many.
@@ -9,6 +10,6 @@ pub async fn run(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     retention: Duration,
-) -> Result<u64, sqlx::Error> {
-    domain::store::jobs::delete_expired_results(conn, now, retention).await
+) -> Result<u64, StoreError> {
+    domain::store::results::delete_expired(conn, now, retention).await
 }

@@ -27,7 +27,7 @@ pub fn api() -> Routes {
 }
 
 async fn api_jobs(State(state): State<AppState>, _a: Admin) -> Result<Json<Value>> {
-    let job_runs = domain::store::jobs::recent_job_runs(state.pool(), JOB_RUNS_SHOWN).await?;
+    let job_runs = domain::store::job_runs::recent(state.pool(), JOB_RUNS_SHOWN).await?;
     Ok(Json(json!({ "items": job_runs })))
 }
 
@@ -49,7 +49,7 @@ struct AdminJobsPage {
 }
 
 async fn admin_jobs(State(state): State<AppState>, Admin(a): Admin) -> Result<AdminJobsPage> {
-    let job_runs = domain::store::jobs::recent_job_runs(state.pool(), JOB_RUNS_SHOWN).await?;
+    let job_runs = domain::store::job_runs::recent(state.pool(), JOB_RUNS_SHOWN).await?;
     Ok(AdminJobsPage {
         layout: a.layout(),
         job_runs: job_runs

@@ -8,9 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
+use domain::CameraUrl;
 use domain::StandId;
-use domain::store::stand_admin::{self, StandAdminError, StandSettings};
-use domain::store::stands::{self, StandView};
+use domain::store::stands::{self, StandAdminError, StandSettings, StandView};
 use serde_json::Value;
 
 use crate::auth::{Admin, Authed};
@@ -42,7 +42,7 @@ pub fn settings_of(v: &StandView) -> StandSettings {
     StandSettings {
         name: v.name.clone(),
         description: v.description.clone(),
-        camera_url: v.camera_url.clone(),
+        camera_url: v.camera_url.clone().map(CameraUrl::from_stored),
         max_test_seconds: v.max_test_seconds,
         legacy_topics: v.legacy_topics,
     }
@@ -59,18 +59,9 @@ fn defaults(id: &StandId) -> StandSettings {
     }
 }
 
-/// An empty URL removes the camera; others must be http(s).
-pub fn check_camera_url(raw: &str) -> Result<Option<String>> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    match url::Url::parse(raw) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(raw.to_owned())),
-        _ => Err(Error::BadRequest(format!(
-            "camera URL {raw:?} is not an http:// or https:// URL"
-        ))),
-    }
+/// An empty URL removes the camera; others must pass [`CameraUrl::parse`].
+pub fn check_camera_url(raw: &str) -> Result<Option<CameraUrl>> {
+    CameraUrl::parse_optional(raw).map_err(|e| Error::BadRequest(e.to_string()))
 }
 
 fn parse_new_id(raw: &str) -> Result<StandId> {
@@ -79,8 +70,8 @@ fn parse_new_id(raw: &str) -> Result<StandId> {
 
 /// Creates a stand and tells the open pages.
 async fn create(state: &AppState, id: &StandId, settings: &StandSettings) -> Result<()> {
-    stand_admin::create(state.pool(), id, settings).await?;
-    stand_admin::notify_stand(state.pool(), id).await?;
+    stands::create(state.pool(), id, settings).await?;
+    stands::notify_stand(state.pool(), id).await?;
     Ok(())
 }
 
@@ -141,7 +132,7 @@ async fn update_stand(
     }
     let settings = patch.apply(settings_of(&current))?;
     let sid = stand_id(&current.id)?;
-    stand_admin::update(state.pool(), &sid, &settings).await?;
+    stands::update(state.pool(), &sid, &settings).await?;
     Ok(Json(stand_detail(find_stand(&state, &id).await?)))
 }
 
@@ -194,7 +185,10 @@ async fn admin_stands_page(
         stands: all
             .into_iter()
             .map(|s| AdminStandRow {
-                camera: s.camera_url.unwrap_or_else(|| "—".into()),
+                camera: s
+                    .camera_url
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|| "—".into()),
                 id: s.id,
                 name: s.name,
                 max_test_seconds: s.max_test_seconds,
@@ -261,7 +255,7 @@ fn admin_stand_view(a: &Authed, id: &str, s: StandSettings, layout: Layout) -> A
         id: id.to_owned(),
         name: s.name,
         description: s.description,
-        camera_url: s.camera_url.unwrap_or_default(),
+        camera_url: s.camera_url.map(|u| u.to_string()).unwrap_or_default(),
         max_test_seconds: s.max_test_seconds,
         legacy_topics: s.legacy_topics,
     }
@@ -312,7 +306,7 @@ async fn admin_stand_save(
         })
     });
     let outcome = match checked {
-        Ok(s) => stand_admin::update(state.pool(), &sid, &s)
+        Ok(s) => stands::update(state.pool(), &sid, &s)
             .await
             .map(|()| s)
             .map_err(Error::from),
@@ -324,16 +318,11 @@ async fn admin_stand_save(
             Ok(admin_stand_view(&a, sid.as_str(), s, layout).into_response())
         }
         Err(e @ Error::BadRequest(_)) => {
-            let shown = StandSettings {
-                camera_url: Some(form.camera_url),
-                ..settings
-            };
+            // The form is shown again as it was sent, camera URL included.
             let layout = a.layout().problem(Some(e.user_message()));
-            Ok((
-                StatusCode::BAD_REQUEST,
-                admin_stand_view(&a, sid.as_str(), shown, layout),
-            )
-                .into_response())
+            let mut shown = admin_stand_view(&a, sid.as_str(), settings, layout);
+            shown.camera_url = form.camera_url;
+            Ok((StatusCode::BAD_REQUEST, shown).into_response())
         }
         Err(e) => Err(e),
     }

@@ -24,7 +24,7 @@ pub async fn create_token(
     state_pool: &sqlx::PgPool,
     user: &User,
     name: &str,
-) -> Result<String, sqlx::Error> {
+) -> Result<String, domain::store::StoreError> {
     let (token, hash) = new_api_token();
     tokens::create(state_pool, user.id, name, &hash).await?;
     Ok(token)

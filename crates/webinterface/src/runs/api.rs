@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use domain::store::{runs, stand_pages};
+use domain::store::runs;
 
 use super::StartRun;
 use crate::auth::{Operator, Viewer};
@@ -32,7 +32,7 @@ async fn stand_runs(
     let stand = find_stand(&state, &id).await?;
     let limit = q.limit.unwrap_or(20).clamp(1, 1000);
     Ok(Json(
-        stand_pages::recent_runs(state.pool(), &stand.id, limit).await?,
+        runs::recent(state.pool(), &stand_id(&stand.id)?, limit).await?,
     ))
 }
 

@@ -14,7 +14,7 @@ pub mod form;
 
 use domain::store::runs::{self, CreateRunError, NewRun};
 use domain::store::{outbound, stands};
-use domain::{StandId, StandState};
+use domain::{RunState, StandId, StandState};
 use serde_json::Value;
 
 use crate::auth::Authed;
@@ -50,7 +50,7 @@ pub struct Started {
     /// The run's id.
     pub id: i64,
     /// Its state (`sent`).
-    pub state: &'static str,
+    pub state: RunState,
 }
 
 /// Starts a test; see the module documentation.
@@ -69,7 +69,7 @@ pub async fn start(
     if !request.commands.is_array() {
         return Err(Error::BadRequest("commands must be a JSON array".into()));
     }
-    let view = stands::get(state.pool(), stand.as_str(), state.offline_after())
+    let view = stands::get(state.pool(), stand, state.offline_after())
         .await?
         .ok_or_else(|| Error::NotFound(format!("no stand {stand}")))?;
     if view.state != StandState::Ready {
@@ -98,17 +98,16 @@ pub async fn start(
         &request.parameters,
     );
     let topic = view.outbound_topic;
-    let outbound_id =
-        outbound::record(state.pool(), Some(run_id), stand.as_str(), &topic, &message).await?;
+    let outbound_id = outbound::record(state.pool(), Some(run_id), stand, &topic, &message).await?;
     let payload = serde_json::to_vec(&message).context("encoding the command")?;
     match state.publisher().publish(&topic, payload).await {
         Ok(()) => {
             outbound::confirmed(state.pool(), outbound_id).await?;
-            outbound::notify_run(state.pool(), run_id, stand.as_str(), "sent").await?;
+            runs::notify_state(state.pool(), run_id, stand, RunState::Sent).await?;
             tracing::info!(run = run_id, topic, "command sent");
             Ok(Started {
                 id: run_id,
-                state: "sent",
+                state: RunState::Sent,
             })
         }
         Err(e) => {
@@ -116,7 +115,7 @@ pub async fn start(
             tracing::warn!(run = run_id, error = reason, "command not confirmed");
             outbound::failed(state.pool(), outbound_id, &reason).await?;
             runs::fail(state.pool(), run_id, &reason).await?;
-            outbound::notify_run(state.pool(), run_id, stand.as_str(), "failed").await?;
+            runs::notify_state(state.pool(), run_id, stand, RunState::Failed).await?;
             Err(Error::Unavailable(format!(
                 "{reason}; run {run_id} is marked failed"
             )))

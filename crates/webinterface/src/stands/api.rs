@@ -10,7 +10,7 @@ use super::StandJson;
 use crate::auth::Viewer;
 use crate::error::Result;
 use crate::routes::{Routes, VIEWER};
-use crate::shared::find_stand;
+use crate::shared::{find_stand, stand_id};
 use crate::state::AppState;
 
 /// The stand API routes for viewers.
@@ -66,6 +66,6 @@ async fn status_history(
     let stand = find_stand(&state, &id).await?;
     let limit = q.limit.unwrap_or(50).clamp(1, 10_000);
     Ok(Json(
-        stands::status_history(state.pool(), &stand.id, limit).await?,
+        domain::store::status_history::list(state.pool(), &stand_id(&stand.id)?, limit).await?,
     ))
 }

@@ -6,9 +6,9 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::store::stand_pages;
 use domain::store::stands::{self, StandView};
 use domain::store::users::Role;
+use domain::store::{results, runs, status_history};
 
 use crate::auth::{Authed, Viewer};
 use crate::error::Result;
@@ -151,9 +151,9 @@ pub async fn render_stand(
 ) -> Result<Response> {
     let id = stand_id(raw_id)?;
     let v = find_stand(state, raw_id).await?;
-    let runs = stand_pages::recent_runs(state.pool(), id.as_str(), 10).await?;
-    let results = stand_pages::recent_results(state.pool(), id.as_str(), 10).await?;
-    let history = stands::status_history(state.pool(), id.as_str(), 20).await?;
+    let runs = runs::recent(state.pool(), &id, 10).await?;
+    let results = results::recent(state.pool(), &id, 10).await?;
+    let history = status_history::list(state.pool(), &id, 20).await?;
     let camera = v
         .camera_url
         .as_ref()
@@ -173,7 +173,7 @@ pub async fn render_stand(
             .into_iter()
             .map(|r| RunRow {
                 id: r.id,
-                state: r.state,
+                state: r.state.to_string(),
                 requested_by: r.requested_by,
                 requested_at: time(r.requested_at),
                 error: r.error.unwrap_or_default(),

@@ -1,0 +1,105 @@
+//! The `status_history` table: every code a stand sent, as listed on its page, written by
+//! inbound batches and pruned by the scheduler.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use super::{QueryContext, StoreError};
+use crate::StandId;
+use crate::status::StatusCode;
+
+/// One entry of a stand's status history.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StatusEntry {
+    /// The code.
+    pub code: u16,
+    /// Its meaning.
+    pub meaning: &'static str,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+}
+
+/// A stand's status history, newest first.
+pub async fn list(pool: &PgPool, id: &StandId, limit: i64) -> Result<Vec<StatusEntry>, StoreError> {
+    let rows: Vec<(i16, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT code, received_at FROM status_history WHERE stand_id = $1
+         ORDER BY received_at DESC, id DESC LIMIT $2",
+    )
+    .bind(id.as_str())
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .query("status_history.list")?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(code, received_at)| {
+            let code = StatusCode::from_stored(code)?;
+            Some(StatusEntry {
+                code: code.get(),
+                meaning: code.meaning(),
+                received_at,
+            })
+        })
+        .collect())
+}
+
+/// The status rows of one batch, in arrival order, inserted in one statement.
+#[derive(Default)]
+pub(crate) struct StatusRows {
+    stand: Vec<String>,
+    code: Vec<i16>,
+    sent_by: Vec<String>,
+    at: Vec<DateTime<Utc>>,
+}
+
+impl StatusRows {
+    pub(crate) fn push(&mut self, stand: &str, code: StatusCode, sent_by: &str, at: DateTime<Utc>) {
+        self.stand.push(stand.to_owned());
+        self.code.push(i16::from(code));
+        self.sent_by.push(sent_by.to_owned());
+        self.at.push(at);
+    }
+
+    /// How many rows there are.
+    pub(crate) fn len(&self) -> usize {
+        self.stand.len()
+    }
+
+    pub(crate) async fn insert(&self, conn: &mut PgConnection) -> Result<(), StoreError> {
+        if self.stand.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO status_history (stand_id, code, sent_by, received_at)
+             SELECT * FROM unnest($1::text[], $2::int2[], $3::text[], $4::timestamptz[])",
+        )
+        .bind(&self.stand)
+        .bind(&self.code)
+        .bind(&self.sent_by)
+        .bind(&self.at)
+        .execute(conn)
+        .await
+        .query("status_history.insert")?;
+        Ok(())
+    }
+}
+
+/// Deletes status history received before `now - keep`, except each stand's newest entry.
+pub async fn prune(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    keep: Duration,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM status_history h
+         WHERE h.received_at < $1
+           AND EXISTS (SELECT 1 FROM status_history n
+                       WHERE n.stand_id = h.stand_id
+                         AND (n.received_at, n.id) > (h.received_at, h.id))",
+    )
+    .bind(now - keep)
+    .execute(conn)
+    .await
+    .query("status_history.prune")?;
+    Ok(done.rows_affected())
+}
