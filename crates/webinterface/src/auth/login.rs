@@ -93,13 +93,23 @@ pub async fn login(state: &AppState, username: &str, password: &str, remote: &st
     }
 }
 
-/// Only local paths are followed after login (no open redirect).
+/// Only paths of this site are followed after login (no open redirect). Browsers drop tabs
+/// and newlines from URLs and read `\\` as `/`, so `/\t/evil.example` would become
+/// `//evil.example` (another host): any control character, white space or backslash is
+/// refused, and what is left must resolve to this site's origin.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/"
-    }
+    const HERE: &str = "http://this-site.invalid/";
+    let plain = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    let same_site = || {
+        url::Url::parse(HERE)
+            .and_then(|base| base.join(next).map(|u| (base, u)))
+            .is_ok_and(|(base, u)| u.origin() == base.origin())
+    };
+    if plain && same_site() { next } else { "/" }
 }
 
 #[derive(Template, WebTemplate)]
@@ -204,5 +214,29 @@ mod tests {
         assert_eq!(safe_next("/stands/x"), "/stands/x");
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");
+        // `next=/%09/evil.example` arrives decoded: a tab that browsers drop.
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/ /evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "\\\\evil.example",
+            "evil.example",
+            "",
+            "/\u{0}/evil.example",
+            "/\u{a0}/evil.example",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+        assert_eq!(
+            safe_next("/results?stand=a&page=2"),
+            "/results?stand=a&page=2"
+        );
+        assert_eq!(
+            safe_next("/stands/pr%C3%B8vestand_3"),
+            "/stands/pr%C3%B8vestand_3"
+        );
     }
 }
