@@ -591,7 +591,7 @@ async fn the_start_form_sends_a_command_and_refuses_clearly() {
         r.text()
             .await
             .expect("html")
-            .contains("A test can only start on a ready stand")
+            .contains("A test cannot start now")
     );
     let r = c
         .post(app.url("/stands/rig1/runs"))

@@ -33,6 +33,8 @@ pub struct Run {
     pub error: Option<String>,
     /// The result that completed it.
     pub result: Option<i64>,
+    /// Started on a stand whose state was unknown or quiet, after the operator confirmed.
+    pub confirmed_unheard: bool,
 }
 
 /// What a new run needs.
@@ -70,7 +72,7 @@ pub enum CreateRunError {
 macro_rules! select_run {
     () => {
         "SELECT r.id, r.stand_id, r.state::text AS state, r.requested_by, r.requested_at,
-        r.finished_at, r.parameters, r.commands, r.keep, r.error,
+        r.finished_at, r.parameters, r.commands, r.keep, r.error, r.confirmed_unheard,
         (SELECT res.id FROM results res WHERE res.run_id = r.id) AS result
     FROM runs r"
     };
@@ -108,6 +110,15 @@ pub async fn get(pool: &PgPool, id: i64) -> Result<Option<Run>, sqlx::Error> {
         .bind(id)
         .fetch_optional(pool)
         .await
+}
+
+/// Records that a run was started on confirmation (its stand's state was unknown or quiet).
+pub async fn mark_confirmed_unheard(pool: &PgPool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE runs SET confirmed_unheard = true WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// Marks a run failed (e.g. the broker could not be reached).

@@ -19,6 +19,8 @@ pub struct RunSummary {
     pub finished_at: Option<DateTime<Utc>>,
     /// Why it failed.
     pub error: Option<String>,
+    /// Started on confirmation, the stand's state being unknown or quiet.
+    pub confirmed_unheard: bool,
 }
 
 /// A stand's latest runs, newest first.
@@ -28,7 +30,8 @@ pub async fn recent_runs(
     limit: i64,
 ) -> Result<Vec<RunSummary>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, state::text AS state, requested_by, requested_at, finished_at, error
+        "SELECT id, state::text AS state, requested_by, requested_at, finished_at, error,
+             confirmed_unheard
          FROM runs WHERE stand_id = $1 ORDER BY requested_at DESC, id DESC LIMIT $2",
     )
     .bind(stand)
