@@ -36,7 +36,5 @@ pub fn pages() -> Routes {
 
 /// The results API and plot data.
 pub fn api() -> Routes {
-    api::routes()
-        .merge(plots::routes())
-        .merge(xy::routes())
+    api::routes().merge(plots::routes()).merge(xy::routes())
 }
