@@ -17,6 +17,9 @@
     return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
   }
 
+  // A tick summed up from a negative start lands a rounding error away from zero: say 0.
+  function snap(t, step) { return Math.abs(t) < step * 1e-6 ? 0 : t; }
+
   function fmt(v) {
     if (v === 0) { return "0"; }
     var a = Math.abs(v);
@@ -126,13 +129,13 @@
     g.textAlign = "center";
     for (t = Math.ceil(x0 / step) * step; t <= x1; t += step) {
       g.beginPath(); g.moveTo(sx(t), PAD.t); g.lineTo(sx(t), PAD.t + ph); g.stroke();
-      g.fillText(fmt(t * this.opts.xScale), sx(t), PAD.t + ph + 14);
+      g.fillText(fmt(snap(t, step) * this.opts.xScale), sx(t), PAD.t + ph + 14);
     }
     step = niceStep(y1 - y0, 5);
     g.textAlign = "right";
     for (t = Math.ceil(y0 / step) * step; t <= y1; t += step) {
       g.beginPath(); g.moveTo(PAD.l, sy(t)); g.lineTo(PAD.l + pw, sy(t)); g.stroke();
-      g.fillText(fmt(t), PAD.l - 4, sy(t) + 4);
+      g.fillText(fmt(snap(t, step)), PAD.l - 4, sy(t) + 4);
     }
     g.textAlign = "center";
     g.fillText(this.opts.xLabel, PAD.l + pw / 2, h - 6);
