@@ -649,3 +649,38 @@ async fn the_classic_csv_has_the_old_layout_cell_by_cell() {
     assert!(plain.starts_with("x,y,label\n1,2.5,a\n"), "{plain}");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn stand_ids_in_redirects_are_percent_encoded() {
+    let mut app = App::start().await;
+    app.user("ada", Role::Admin).await;
+    let (browser, csrf) = app.login("ada").await;
+    // Creating a stand with a Danish id leads to its admin page.
+    let r = browser
+        .post(app.url("/admin/stands"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("id", "prøvestand_5"),
+            ("name", ""),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    assert_eq!(location_of(&r), "/admin/stands/pr%C3%B8vestand_5");
+    let page = browser
+        .get(app.url(&location_of(&r)))
+        .send()
+        .await
+        .expect("admin page");
+    assert_eq!(page.status(), 200);
+    // The login page sends a logged-in user on to `next`, encoded.
+    let r = browser
+        .get(app.url("/login?next=%2Fstands%2Fpr%C3%B8vestand_5"))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 303);
+    assert_eq!(location_of(&r), "/stands/pr%C3%B8vestand_5");
+    app.shutdown().await;
+}
