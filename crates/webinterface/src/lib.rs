@@ -23,6 +23,8 @@
 //! - [`admin`]: stands, users, tokens and the scheduler's job runs, for admins;
 //! - [`events`]: `LISTEN` on the store's channel, fanned out to server-sent-event clients;
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`;
+//! - [`old_addresses`]: the old stack's `/demo_module/…` and `/admin/` addresses, redirected
+//!   (old result ids through `import-django`'s record);
 //! - [`import_django`]: `import-django`, taking over the old (Django) stack's database;
 //! - [`cli`]: the operator commands of the `webinterface` binary.
 //!
@@ -41,6 +43,7 @@ pub mod import_django;
 pub mod layout;
 pub mod metrics;
 pub mod middleware;
+pub mod old_addresses;
 pub mod publish;
 pub mod quarantine;
 pub mod results;
@@ -73,6 +76,7 @@ fn page_routes() -> Routes {
         .merge(quarantine::pages())
         .merge(admin::pages())
         .merge(auth::login::pages())
+        .merge(old_addresses::routes())
 }
 
 /// The login form: errors as HTML, its own double-submit CSRF cookie.

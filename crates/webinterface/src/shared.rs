@@ -45,6 +45,31 @@ pub async fn find_stand(state: &AppState, raw: &str) -> Result<StandView> {
         .ok_or_else(|| Error::NotFound(format!("no stand {id}")))
 }
 
+/// `raw` percent-encoded as one path segment (for a stand id in a `Location` header: Unicode
+/// letters become `%C3%B8`, a `/` or `?` cannot leak into the path or query).
+pub fn path_segment(raw: &str) -> String {
+    encode_bytes(raw, |b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
+/// `path` with every byte that a `Location` header may not carry as-is (non-ASCII, spaces,
+/// controls) percent-encoded; `/`, `?`, `&`, `=` and existing `%xx` stay as they are.
+pub fn location(path: &str) -> String {
+    encode_bytes(path, |b| b.is_ascii_graphic())
+}
+
+fn encode_bytes(raw: &str, keep: impl Fn(u8) -> bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if keep(b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 /// `/api/{*rest}`: unknown API paths are JSON 404s, whoever asks.
 pub fn api_not_found() -> Routes {
     Routes::api().any("/api/{*rest}", PUBLIC, not_found)
@@ -52,4 +77,16 @@ pub fn api_not_found() -> Routes {
 
 async fn not_found() -> Error {
     Error::NotFound("no such API route; see the route table in the README".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stand_ids_are_encoded_for_locations() {
+        assert_eq!(path_segment("prøvestand_3"), "pr%C3%B8vestand_3");
+        assert_eq!(path_segment("a/b?c"), "a%2Fb%3Fc");
+        assert_eq!(location("/stands/prøve?x=1"), "/stands/pr%C3%B8ve?x=1");
+    }
 }

@@ -17,6 +17,9 @@
     return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
   }
 
+  // A tick summed up from a negative start lands a rounding error away from zero: say 0.
+  function snap(t, step) { return Math.abs(t) < step * 1e-6 ? 0 : t; }
+
   function fmt(v) {
     if (v === 0) { return "0"; }
     var a = Math.abs(v);
@@ -76,7 +79,13 @@
   Plot.prototype.zoom = function (a, b) {
     var self = this;
     this.range = [a, b];
-    if (this.opts.window) {
+    if (this.opts.xy) {
+      // x–y pairs are in sample order, not x order: keep those inside the window.
+      var f = this.full, xs = [], ys = [];
+      for (var k = 0; k < f.x.length; k++) { if (f.x[k] >= a && f.x[k] <= b) { xs.push(f.x[k]); ys.push(f.y[k]); } }
+      this.data = { x: xs, y: ys };
+      this.draw();
+    } else if (this.opts.window) {
       this.opts.window(a, b).then(function (pts) { if (self.range) { self.data = pts; self.draw(); } });
     } else {
       var i = lowerBound(this.full.x, a), j = lowerBound(this.full.x, b);
@@ -97,6 +106,10 @@
     var n = d.x.length;
     var x0 = this.range ? this.range[0] : (n ? d.x[0] : 0);
     var x1 = this.range ? this.range[1] : (n ? d.x[n - 1] : 1);
+    if (this.opts.xy && !this.range && n) {
+      x0 = Infinity; x1 = -Infinity;
+      for (var q = 0; q < n; q++) { if (d.x[q] < x0) { x0 = d.x[q]; } if (d.x[q] > x1) { x1 = d.x[q]; } }
+    }
     if (x1 === x0) { x1 = x0 + 1; }
     var y0 = Infinity, y1 = -Infinity, i;
     for (i = 0; i < n; i++) { if (d.y[i] < y0) { y0 = d.y[i]; } if (d.y[i] > y1) { y1 = d.y[i]; } }
@@ -116,13 +129,13 @@
     g.textAlign = "center";
     for (t = Math.ceil(x0 / step) * step; t <= x1; t += step) {
       g.beginPath(); g.moveTo(sx(t), PAD.t); g.lineTo(sx(t), PAD.t + ph); g.stroke();
-      g.fillText(fmt(t * this.opts.xScale), sx(t), PAD.t + ph + 14);
+      g.fillText(fmt(snap(t, step) * this.opts.xScale), sx(t), PAD.t + ph + 14);
     }
     step = niceStep(y1 - y0, 5);
     g.textAlign = "right";
     for (t = Math.ceil(y0 / step) * step; t <= y1; t += step) {
       g.beginPath(); g.moveTo(PAD.l, sy(t)); g.lineTo(PAD.l + pw, sy(t)); g.stroke();
-      g.fillText(fmt(t), PAD.l - 4, sy(t) + 4);
+      g.fillText(fmt(snap(t, step)), PAD.l - 4, sy(t) + 4);
     }
     g.textAlign = "center";
     g.fillText(this.opts.xLabel, PAD.l + pw / 2, h - 6);
@@ -145,6 +158,10 @@
     if (this.hover !== null && n && this.hover >= PAD.l && this.hover <= PAD.l + pw) {
       var xv = this.toX(this.hover), k = Math.min(lowerBound(d.x, xv), n - 1);
       if (k > 0 && Math.abs(d.x[k - 1] - xv) < Math.abs(d.x[k] - xv)) { k -= 1; }
+      if (this.opts.xy) {
+        k = 0;
+        for (var m = 1; m < n; m++) { if (Math.abs(d.x[m] - xv) < Math.abs(d.x[k] - xv)) { k = m; } }
+      }
       g.strokeStyle = "#d33"; g.beginPath(); g.moveTo(sx(d.x[k]), PAD.t); g.lineTo(sx(d.x[k]), PAD.t + ph); g.stroke();
       g.fillStyle = "#d33"; g.beginPath(); g.arc(sx(d.x[k]), sy(d.y[k]), 3, 0, 7); g.fill();
       this.readout.textContent = this.opts.title + " — " + this.opts.xLabel + ": " + fmt(d.x[k] * this.opts.xScale) +
@@ -156,6 +173,7 @@
     this.box.setAttribute("data-points", String(n));
     this.box.setAttribute("data-x0", String(x0));
     this.box.setAttribute("data-x1", String(x1));
+    this.box.setAttribute("data-x-label", this.opts.xLabel);
   };
 
   function getJson(url) {
@@ -167,17 +185,22 @@
 
   getJson("/api/results/" + id + "/plot").then(function (p) {
     var rate = p.rate;
+    // Each series' plot against the sample index or time, to return to from an x–y plot.
+    var byIndex = [];
     p.series.forEach(function (s) {
       var time = page.querySelector('.plot[data-kind="time"][data-position="' + s.position + '"]');
       var spec = page.querySelector('.plot[data-kind="spectrum"][data-position="' + s.position + '"]');
       if (time) {
-        new Plot(time, {
+        var opts = {
           title: time.getAttribute("data-title"), points: s.time, color: "#1f5fbf",
           xScale: rate ? 1 / rate : 1, xLabel: rate ? "time (s)" : "sample", yLabel: "value",
           window: function (a, b) {
             return getJson("/api/results/" + id + "/series/" + s.position + "?from=" + Math.floor(a) + "&to=" + Math.ceil(b));
           }
-        });
+        };
+        byIndex.push({ s: s, box: time, opts: opts });
+        time.setAttribute("data-x-axis", "index");
+        new Plot(time, opts);
       }
       if (spec) {
         new Plot(spec, {
@@ -189,6 +212,29 @@
         });
       }
     });
+    // The x axis picker: sample index/time, or any numeric series (an x–y plot of the others).
+    var pick = document.getElementById("x-axis");
+    if (pick) {
+      pick.addEventListener("change", function () {
+        var xPos = pick.value;
+        var xName = xPos === "" ? "" : pick.options[pick.selectedIndex].text;
+        byIndex.forEach(function (t) {
+          if (xPos === "" || String(t.s.position) === xPos) {
+            t.box.setAttribute("data-x-axis", "index");
+            new Plot(t.box, t.opts);
+            return;
+          }
+          getJson("/api/results/" + id + "/xy?x=" + xPos + "&y=" + t.s.position).then(function (pts) {
+            if (pick.value !== xPos) { return; }
+            t.box.setAttribute("data-x-axis", xPos);
+            new Plot(t.box, {
+              title: t.s.name + " against " + xName, points: pts, color: "#1f5fbf", xy: true,
+              xScale: 1, xLabel: xName, yLabel: t.s.name
+            });
+          });
+        });
+      });
+    }
   }).catch(function (e) {
     Array.prototype.forEach.call(page.querySelectorAll(".plot"), function (b) {
       b.textContent = "The plot could not be loaded: " + e.message;

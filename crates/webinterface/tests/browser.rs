@@ -565,3 +565,255 @@ async fn a_million_point_result_opens_plotted_and_zooms() {
     std::fs::write(shots.join("rejected.png"), shot).expect("write");
     c.close().await.expect("close");
 }
+
+/// Scrolls `css` into view, waits until its plot is drawn, and saves a screenshot as `name`.
+async fn shoot(c: &Client, shots: &std::path::Path, css: &str, name: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView(); return null;",
+        vec![json!(css)],
+    )
+    .await
+    .expect("scroll");
+    let shot = c.screenshot().await.expect("screenshot");
+    std::fs::write(shots.join(name), shot).expect("write");
+}
+
+#[tokio::test]
+async fn picking_a_series_as_the_x_axis_draws_an_x_y_plot() {
+    let Some((_driver, c, shots)) = browser().await else {
+        return;
+    };
+    let app = App::start().await;
+    app.user("viola", Role::Viewer).await;
+    // x = cos, y = sin: against the sample index y is a sine wave, against x it is a circle.
+    let turn = |i: i32| 2.0 * std::f64::consts::PI * f64::from(i) / 200.0;
+    let xs: Vec<String> = (0..=200).map(|i| format!("{:.6}", turn(i).cos())).collect();
+    let ys: Vec<String> = (0..=200).map(|i| format!("{:.6}", turn(i).sin())).collect();
+    let data = format!(r#"{{"x": [{}], "y": [{}]}}"#, xs.join(","), ys.join(","));
+    let payload = data_message("rig1-pc", json!({"mode": "circle"}), &data);
+    let id = ingest(&app.db.pool, "rig1", &payload)
+        .await
+        .expect("result");
+    log_in(&c, &app, "viola").await;
+    c.goto(&app.url(&format!("/results/{id}")))
+        .await
+        .expect("result page");
+    let y_plot = ".plot[data-kind=time][data-position=\"1\"]";
+    assert_eq!(
+        wait_attr(&c, y_plot, "data-drawn", Duration::from_secs(30)).await,
+        "true"
+    );
+    assert_eq!(
+        wait_attr(&c, y_plot, "data-x-label", Duration::from_secs(5)).await,
+        "sample"
+    );
+    assert_eq!(
+        wait_attr(&c, y_plot, "data-x1", Duration::from_secs(5)).await,
+        "200"
+    );
+    shoot(&c, &shots, "#series-1", "result-xy-before.png").await;
+
+    // Pick x (series 0) as the x axis, as a person does with the select.
+    c.find(Locator::Id("x-axis"))
+        .await
+        .expect("the x axis picker")
+        .select_by_value("0")
+        .await
+        .expect("pick x");
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while wait_attr(&c, y_plot, "data-x-axis", Duration::from_secs(5)).await != "0" {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the plot is redrawn against x");
+    assert_eq!(
+        wait_attr(&c, y_plot, "data-x-label", Duration::from_secs(5)).await,
+        "x"
+    );
+    let x0: f64 = wait_attr(&c, y_plot, "data-x0", Duration::from_secs(5))
+        .await
+        .parse()
+        .expect("x0");
+    let x1: f64 = wait_attr(&c, y_plot, "data-x1", Duration::from_secs(5))
+        .await
+        .parse()
+        .expect("x1");
+    assert_eq!((x0, x1), (-1.0, 1.0), "the x axis spans the x series");
+    assert_eq!(
+        wait_attr(&c, y_plot, "data-points", Duration::from_secs(5)).await,
+        "201"
+    );
+    assert!(
+        text_of(&c, &format!("{y_plot} .readout"))
+            .await
+            .contains("y against x")
+    );
+    shoot(&c, &shots, "#series-1", "result-xy.png").await;
+
+    // Back to the sample index.
+    c.find(Locator::Id("x-axis"))
+        .await
+        .expect("picker")
+        .select_by_value("")
+        .await
+        .expect("pick index");
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while wait_attr(&c, y_plot, "data-x-label", Duration::from_secs(5)).await != "sample" {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("back to the sample index");
+    c.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn the_simulator_completes_a_run_started_from_the_stand_page() {
+    let Some((_driver, c, shots)) = browser().await else {
+        return;
+    };
+    let app = App::start().await;
+    app.user("olga", Role::Operator).await;
+    let (stop_handler, handler_stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut handler = messagehandler::spawn(
+        messagehandler::Config::new(&app.db.url, app.broker.url().parse().expect("url")),
+        async move {
+            let _ = handler_stopped.await;
+        },
+    );
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        handler.subscriptions.wait_for(|n| *n > 0),
+    )
+    .await
+    .expect("the handler subscribes")
+    .expect("handler alive");
+    // `standhub simulate --stand demo_module --busy-seconds 1`, in-process.
+    let (stop_stand, stand_stopped) = tokio::sync::oneshot::channel::<()>();
+    let stand = tokio::spawn(standhub::simulate::run(
+        standhub::simulate::SimulateOptions {
+            stand: "demo_module".into(),
+            legacy: false,
+            busy_seconds: 1,
+            mqtt_url: app.broker.url().parse().expect("url"),
+        },
+        async move {
+            let _ = stand_stopped.await;
+        },
+    ));
+    // The handler registers the stand from its ready report.
+    let offline_after = chrono::Duration::seconds(300);
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let view = domain::store::stands::get(
+                &app.db.pool,
+                &domain::StandId::parse("demo_module").expect("id"),
+                offline_after,
+            )
+            .await
+            .expect("query");
+            if view.is_some_and(|v| v.state == domain::StandState::Ready) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the simulated stand reports ready");
+
+    log_in(&c, &app, "olga").await;
+    c.goto(&app.url("/stands/demo_module"))
+        .await
+        .expect("stand page");
+    wait_text(&c, "#stand-state", "ready").await;
+    let form = c
+        .wait()
+        .for_element(Locator::Id("start-form"))
+        .await
+        .expect("form");
+    let names = form
+        .find_all(Locator::Css("input[name=param_name]"))
+        .await
+        .expect("names");
+    let values = form
+        .find_all(Locator::Css("input[name=param_value]"))
+        .await
+        .expect("values");
+    for (i, (n, v)) in [("samples", "40"), ("fs", "10"), ("frequency", "0.5")]
+        .into_iter()
+        .enumerate()
+    {
+        names[i].send_keys(n).await.expect("type");
+        values[i].send_keys(v).await.expect("type");
+    }
+    form.find(Locator::Css("textarea[name=commands]"))
+        .await
+        .expect("cmds")
+        .send_keys("start")
+        .await
+        .expect("type");
+    c.find(Locator::Id("start-button"))
+        .await
+        .expect("start")
+        .click()
+        .await
+        .expect("click");
+    let notice = c
+        .wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .expect("notice")
+        .text()
+        .await
+        .expect("text");
+    assert!(notice.contains("was sent to the stand"), "{notice}");
+    // The simulator answers 202, then after a second its data and 200: the run completes
+    // with a result, and the stand page shows both without a reload.
+    let result_link = "#start ~ section a[href^='/results/']:not([href*='?'])";
+    let href = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if let Ok(el) = c.find(Locator::Css(result_link)).await
+                && let Ok(Some(href)) = el.attr("href").await
+            {
+                return href;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            // The page may not list new results live: look again.
+            let _ = c.refresh().await;
+        }
+    })
+    .await
+    .expect("the result appears on the stand page");
+    let (state, result): (String, Option<i64>) = sqlx::query_as(
+        "SELECT state::text, (SELECT id FROM results WHERE run_id = runs.id) FROM runs",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("the run");
+    assert_eq!(state, "completed");
+    let result = result.expect("the run has its result");
+    assert_eq!(href, format!("/results/{result}"));
+    shoot(&c, &shots, "#start", "simulated-stand.png").await;
+    c.goto(&app.url(&href)).await.expect("result page");
+    let time_plot = ".plot[data-kind=time][data-position=\"1\"]";
+    assert_eq!(
+        wait_attr(&c, time_plot, "data-drawn", Duration::from_secs(30)).await,
+        "true"
+    );
+    assert_eq!(
+        wait_attr(&c, time_plot, "data-points", Duration::from_secs(5)).await,
+        "40"
+    );
+    assert_eq!(text_of(&c, "[data-field=started_by]").await, "olga");
+    shoot(&c, &shots, "#master", "simulated-result.png").await;
+
+    c.close().await.expect("close");
+    let _ = stop_stand.send(());
+    stand.await.expect("simulator task").expect("simulator");
+    let _ = stop_handler.send(());
+    (&mut handler.task)
+        .await
+        .expect("handler task")
+        .expect("handler");
+}

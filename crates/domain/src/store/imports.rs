@@ -134,3 +134,20 @@ pub async fn import_status(
     tx.commit().await?;
     Ok(Some(codes.len()))
 }
+
+/// The result that an old stack's result page id (`/demo_module/saved_data/<id>/`, a row of
+/// `demo_module_inbound_teststand_package`) was imported as, if it was.
+pub async fn result_of_old_package(
+    pool: &PgPool,
+    old_id: i64,
+) -> Result<Option<i64>, super::StoreError> {
+    use super::error::QueryContext;
+    let id: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT result_id FROM django_imports WHERE kind = 'package' AND old_id = $1",
+    )
+    .bind(old_id)
+    .fetch_optional(pool)
+    .await
+    .query("django_imports.result_of_old_package")?;
+    Ok(id.flatten())
+}

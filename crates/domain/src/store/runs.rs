@@ -47,6 +47,8 @@ pub struct Run {
     pub error: Option<String>,
     /// The result that completed it.
     pub result: Option<i64>,
+    /// Started on a stand whose state was unknown or quiet, after the operator confirmed.
+    pub confirmed_unheard: bool,
 }
 
 /// What a new run needs.
@@ -84,7 +86,7 @@ pub enum CreateRunError {
 macro_rules! select_run {
     () => {
         "SELECT r.id, r.stand_id, r.state::text AS state, r.requested_by, r.requested_at,
-        r.finished_at, r.parameters, r.commands, r.keep, r.error,
+        r.finished_at, r.parameters, r.commands, r.keep, r.error, r.confirmed_unheard,
         (SELECT res.id FROM results res WHERE res.run_id = r.id) AS result
     FROM runs r"
     };
@@ -123,6 +125,16 @@ pub async fn get(pool: &PgPool, id: i64) -> Result<Option<Run>, StoreError> {
         .fetch_optional(pool)
         .await
         .query("runs.get")
+}
+
+/// Records that a run was started on confirmation (its stand's state was unknown or quiet).
+pub async fn mark_confirmed_unheard(pool: &PgPool, id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE runs SET confirmed_unheard = true WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await
+        .query("runs.mark_confirmed_unheard")?;
+    Ok(())
 }
 
 /// Marks a run in progress failed (e.g. the broker could not be reached).
@@ -173,6 +185,8 @@ pub struct RunSummary {
     pub finished_at: Option<DateTime<Utc>>,
     /// Why it failed.
     pub error: Option<String>,
+    /// Started on confirmation, the stand's state being unknown or quiet.
+    pub confirmed_unheard: bool,
 }
 
 /// A stand's latest runs, newest first.
@@ -182,7 +196,8 @@ pub async fn recent(
     limit: i64,
 ) -> Result<Vec<RunSummary>, StoreError> {
     sqlx::query_as(
-        "SELECT id, state::text AS state, requested_by, requested_at, finished_at, error
+        "SELECT id, state::text AS state, requested_by, requested_at, finished_at, error,
+             confirmed_unheard
          FROM runs WHERE stand_id = $1 ORDER BY requested_at DESC, id DESC LIMIT $2",
     )
     .bind(stand.as_str())

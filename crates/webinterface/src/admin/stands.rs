@@ -225,7 +225,11 @@ async fn admin_stand_create(
     }
     .await;
     match outcome {
-        Ok(id) => Ok(Redirect::to(&format!("/admin/stands/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&format!(
+            "/admin/stands/{}",
+            crate::shared::path_segment(id.as_str())
+        ))
+        .into_response()),
         Err(e @ (Error::BadRequest(_) | Error::Conflict(_))) => {
             let status = e.status_code();
             let page = admin_stands_page(&state, &a, Some(e.user_message())).await?;

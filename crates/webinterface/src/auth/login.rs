@@ -134,7 +134,7 @@ async fn login_page(
 ) -> Response {
     let next = safe_next(q.next.as_deref().unwrap_or("/")).to_owned();
     if user.is_some() {
-        return Redirect::to(&next).into_response();
+        return Redirect::to(&crate::shared::location(&next)).into_response();
     }
     login_form(&state, &headers, next, String::new(), None, StatusCode::OK)
 }
@@ -175,7 +175,11 @@ async fn login_submit(
     match login(&state, form.username.trim(), &form.password, &remote).await {
         Ok(user) => {
             let cookie = start_session(&state, &headers, &user).await?;
-            Ok((CookieJar::new().add(cookie), Redirect::to(&next)).into_response())
+            Ok((
+                CookieJar::new().add(cookie),
+                Redirect::to(&crate::shared::location(&next)),
+            )
+                .into_response())
         }
         Err(Error::Unauthorized) => Ok(login_form(
             &state,

@@ -11,16 +11,32 @@ use super::load::{DOWNLOADS, DOWNLOADS_AT_ONCE, find, permit};
 use crate::error::{Context, Error, Result};
 use crate::state::AppState;
 
-/// `/results/{id}.csv`.
-pub async fn csv_download(state: &AppState, id: i64) -> Result<Response> {
-    find(state, id).await?;
+/// The layout of a CSV download (`?layout=`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CsvLayout {
+    /// A header of series names, then the points (the default).
+    #[default]
+    Columns,
+    /// The old stack's: date, sender and commands, parameter names and values, then the
+    /// series ([`export::classic_head`]).
+    Classic,
+}
+
+/// `/results/{id}.csv` (`?layout=classic` for the old stack's layout).
+pub async fn csv_download(state: &AppState, id: i64, layout: CsvLayout) -> Result<Response> {
+    let detail = find(state, id).await?;
+    let head = match layout {
+        CsvLayout::Columns => Vec::new(),
+        CsvLayout::Classic => export::classic_head(&detail),
+    };
     let permit = permit(&DOWNLOADS, DOWNLOADS_AT_ONCE).await?;
     let columns = export::columns(results::series(state.pool(), id, true).await?);
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(4);
     tokio::task::spawn_blocking(move || {
         // Held until the last chunk is handed over (or the client leaves).
         let _permit = permit;
-        let written = export::write_csv(&columns, |chunk| {
+        let written = export::write_csv_after(&head, &columns, |chunk| {
             tx.blocking_send(Ok(axum::body::Bytes::from(chunk))).is_ok()
         });
         if let Err(e) = written {

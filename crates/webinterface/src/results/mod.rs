@@ -5,6 +5,7 @@
 //! - [`params`]: the list's filters and paging, parsed at the edge;
 //! - [`api`]: the JSON list, one result, keep and delete;
 //! - [`plots`]: the plot data the page draws, and zoom windows at full resolution;
+//! - [`xy`]: the x–y plot data (one series against another);
 //! - [`cache`]: the plot data of recently opened results;
 //! - [`downloads`]: CSV and `.xlsx` with every point;
 //! - [`pages`]: the list page, the result page, the keep and delete forms;
@@ -24,6 +25,7 @@ pub mod pages;
 pub mod params;
 pub mod plot;
 pub mod plots;
+pub mod xy;
 
 use crate::routes::Routes;
 
@@ -34,5 +36,5 @@ pub fn pages() -> Routes {
 
 /// The results API and plot data.
 pub fn api() -> Routes {
-    api::routes().merge(plots::routes())
+    api::routes().merge(plots::routes()).merge(xy::routes())
 }

@@ -14,7 +14,7 @@ use domain::store::users::Role;
 use serde_json::Value;
 
 use super::cache::PlotCache;
-use super::downloads::{csv_download, xlsx_download};
+use super::downloads::{CsvLayout, csv_download, xlsx_download};
 use super::load::{self, find, result_id};
 use super::params::{ListParams, given};
 use super::plot;
@@ -41,7 +41,7 @@ async fn result_file(
     Query(q): Query<PageNotice>,
 ) -> Result<Response> {
     if let Some(id) = file.strip_suffix(".csv") {
-        return csv_download(&state, result_id(id)?).await;
+        return csv_download(&state, result_id(id)?, q.layout.unwrap_or_default()).await;
     }
     if let Some(id) = file.strip_suffix(".xlsx") {
         return xlsx_download(&state, result_id(id)?).await;
@@ -222,6 +222,8 @@ const RAW_SHOWN: usize = 10_000;
 #[derive(serde::Deserialize)]
 struct PageNotice {
     kept: Option<String>,
+    /// The CSV layout (`classic` for the old stack's).
+    layout: Option<CsvLayout>,
 }
 
 async fn result_page(

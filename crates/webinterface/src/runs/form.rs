@@ -1,8 +1,9 @@
 //! The start-test form of the stand page (`POST /stands/{id}/runs`): parameter rows, commands
-//! one per line, "keep"; refusals are shown on the stand page.
+//! one per line, "keep"; refusals are shown on the stand page, and a stand whose state is
+//! unknown or quiet gets the question "start anyway?" with the form ready to re-send.
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use serde_json::Value;
@@ -11,8 +12,8 @@ use super::StartRun;
 use crate::auth::Operator;
 use crate::error::{Error, Result};
 use crate::routes::{OPERATOR, Routes};
-use crate::shared::stand_id;
-use crate::stands::pages::render_stand;
+use crate::shared::{find_stand, path_segment, stand_id};
+use crate::stands::pages::{PendingStart, render_stand, render_stand_asking};
 use crate::state::AppState;
 
 /// The form's route.
@@ -31,6 +32,8 @@ struct StartForm {
     commands: String,
     #[serde(default)]
     keep: Option<String>,
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 /// A form value as JSON, by the rule of [`domain::parameters::PARAMETER_RULE`].
@@ -38,7 +41,32 @@ fn form_value(raw: &str) -> Value {
     domain::parameters::parameter_value(raw)
 }
 
+fn ticked(v: Option<&String>) -> bool {
+    v.is_some_and(|k| k == "true" || k == "on")
+}
+
 impl StartForm {
+    /// The form as typed, to ask "start anyway?" with.
+    fn pending(&self, question: String) -> PendingStart {
+        PendingStart {
+            question,
+            parameters: self
+                .param_name
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| !n.trim().is_empty())
+                .map(|(i, n)| {
+                    (
+                        n.clone(),
+                        self.param_value.get(i).cloned().unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            commands: self.commands.clone(),
+            keep: ticked(self.keep.as_ref()),
+        }
+    }
+
     fn into_request(self) -> Result<StartRun> {
         let mut parameters = serde_json::Map::new();
         for (i, name) in self.param_name.iter().enumerate() {
@@ -72,7 +100,8 @@ impl StartForm {
         Ok(StartRun {
             parameters: Value::Object(parameters),
             commands: Value::Array(commands),
-            keep: self.keep.is_some_and(|k| k == "true" || k == "on"),
+            keep: ticked(self.keep.as_ref()),
+            confirm: ticked(self.confirm.as_ref()),
         })
     }
 }
@@ -85,14 +114,40 @@ async fn start_run(
     Form(form): Form<StartForm>,
 ) -> Result<Response> {
     let stand = stand_id(&id)?;
+    if !ticked(form.confirm.as_ref()) {
+        let view = find_stand(&state, &id).await?;
+        if super::admission(view.state) == super::Admission::AskFirst {
+            let question = format!(
+                "Stand {stand} is {}: {}. Protocol v1.1 stands need not report, so it may \
+                 still take the test. Start it anyway?",
+                view.state,
+                super::why_ask(view.state)
+            );
+            let layout = a.layout();
+            let pending = Some(form.pending(question));
+            return render_stand_asking(
+                &state,
+                &a,
+                &id,
+                &headers,
+                layout,
+                StatusCode::CONFLICT,
+                pending,
+            )
+            .await;
+        }
+    }
     let outcome = match form.into_request() {
         Ok(request) => super::start(&state, &a, &stand, request).await,
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(started) => {
-            Ok(Redirect::to(&format!("/stands/{stand}?started={}", started.id)).into_response())
-        }
+        Ok(started) => Ok(Redirect::to(&format!(
+            "/stands/{}?started={}",
+            path_segment(stand.as_str()),
+            started.id
+        ))
+        .into_response()),
         Err(e @ (Error::Conflict(_) | Error::Unavailable(_) | Error::BadRequest(_))) => {
             let status = e.status_code();
             let layout = a.layout().problem(Some(e.user_message()));
@@ -122,6 +177,7 @@ mod tests {
             param_value: vec!["100".into(), "".into(), "sine".into()],
             commands: "start\n\n stop \n".into(),
             keep: Some("true".into()),
+            confirm: None,
         };
         let r = form.into_request().expect("valid");
         assert_eq!(r.parameters, serde_json::json!({"fs": 100, "wave": "sine"}));
@@ -132,6 +188,7 @@ mod tests {
             param_value: vec!["1".into(), "2".into()],
             commands: String::new(),
             keep: None,
+            confirm: None,
         };
         assert!(dup.into_request().is_err());
     }

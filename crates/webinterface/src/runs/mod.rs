@@ -1,7 +1,11 @@
 //! Starting a test on a stand: the one path the API and the start-test form share.
 //!
-//! Refused (409, nothing published) unless the stand is `ready`; otherwise the run is stored
-//! as `sent`, its `command` message recorded and published at QoS 2 on the stand's outbound
+//! Refused (409, nothing published) when the stand is known not to take a test: busy, powered
+//! off, or a run in progress. Protocol v1.1 does not make stands report every few minutes, so
+//! a stand whose state is unknown (never heard), quiet (offline by silence) or that last
+//! reported an error may be started, but only when the operator confirms (`"confirm": true`
+//! in the API, the "start anyway" button on the page); such a run records
+//! `confirmed_unheard`. Otherwise the run is stored as `sent`, its `command` message recorded and published at QoS 2 on the stand's outbound
 //! topic, and the broker's confirmation awaited. No confirmation: the run is `failed` and the
 //! caller gets 503. The handler moves the run on (`running`, `completed`, `failed`) as the
 //! stand answers.
@@ -34,6 +38,9 @@ pub struct StartRun {
     /// Keep the result forever.
     #[serde(default)]
     pub keep: bool,
+    /// Start even though the stand's state is unknown or quiet (see the module doc).
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 fn empty_object() -> Value {
@@ -72,9 +79,12 @@ pub async fn start(
     let view = stands::get(state.pool(), stand, state.offline_after())
         .await?
         .ok_or_else(|| Error::NotFound(format!("no stand {stand}")))?;
-    if view.state != StandState::Ready {
-        return Err(not_ready(stand, view.state));
-    }
+    let confirmed_unheard = match admission(view.state) {
+        Admission::Ready => false,
+        Admission::Refused => return Err(not_ready(stand, view.state)),
+        Admission::AskFirst if request.confirm => true,
+        Admission::AskFirst => return Err(unconfirmed(stand, view.state)),
+    };
     let run_id = runs::create(
         state.pool(),
         NewRun {
@@ -92,6 +102,9 @@ pub async fn start(
         CreateRunError::NoStand(s) => Error::NotFound(format!("no stand {s}")),
         CreateRunError::Db(e) => e.into(),
     })?;
+    if confirmed_unheard {
+        runs::mark_confirmed_unheard(state.pool(), run_id).await?;
+    }
     let message = domain::protocol::command_message(
         &by.user.username,
         &request.commands,
@@ -123,6 +136,44 @@ pub async fn start(
     }
 }
 
+/// Whether a stand in this state takes a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// It said it is ready.
+    Ready,
+    /// Its state is unknown or quiet: start only when the operator confirms.
+    AskFirst,
+    /// Known not to take one: busy or powered off.
+    Refused,
+}
+
+/// The admission rule of the module doc.
+pub fn admission(state: StandState) -> Admission {
+    match state {
+        StandState::Ready => Admission::Ready,
+        StandState::Unknown | StandState::Offline | StandState::Error => Admission::AskFirst,
+        StandState::Busy | StandState::Off => Admission::Refused,
+    }
+}
+
+/// Why a stand in this state needs the operator's confirmation (for the page's question).
+pub fn why_ask(state: StandState) -> &'static str {
+    match state {
+        StandState::Unknown => "it has never reported its state",
+        StandState::Offline => "nothing has been heard from it recently",
+        StandState::Error => "its last report was an error",
+        StandState::Ready | StandState::Busy | StandState::Off => "its state is not ready",
+    }
+}
+
+fn unconfirmed(stand: &StandId, state: StandState) -> Error {
+    Error::Conflict(format!(
+        "stand {stand} is {state}: {}. It may still take a test (protocol v1.1 stands need not \
+         report); send \"confirm\": true to start anyway; nothing was sent.",
+        why_ask(state)
+    ))
+}
+
 fn not_ready(stand: &StandId, state: StandState) -> Error {
     let why = match state {
         StandState::Busy => "it is busy with a test",
@@ -133,6 +184,22 @@ fn not_ready(stand: &StandId, state: StandState) -> Error {
         StandState::Ready => "it is not ready",
     };
     Error::Conflict(format!(
-        "stand {stand} is {state}: {why}. A test can only start on a ready stand; nothing was sent."
+        "stand {stand} is {state}: {why}. A test cannot start now; nothing was sent."
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_known_wrong_states_are_refused() {
+        assert_eq!(admission(StandState::Ready), Admission::Ready);
+        for s in [StandState::Unknown, StandState::Offline, StandState::Error] {
+            assert_eq!(admission(s), Admission::AskFirst, "{s}");
+        }
+        for s in [StandState::Busy, StandState::Off] {
+            assert_eq!(admission(s), Admission::Refused, "{s}");
+        }
+    }
 }

@@ -80,6 +80,20 @@ struct RunRow {
     requested_by: String,
     requested_at: String,
     error: String,
+    confirmed_unheard: bool,
+}
+
+/// A start the operator is asked to confirm ("start anyway"): the question, and the submitted
+/// form, shown again as hidden fields to be re-sent with `confirm`.
+pub struct PendingStart {
+    /// Why confirmation is asked.
+    pub question: String,
+    /// The parameter rows as typed (name, value).
+    pub parameters: Vec<(String, String)>,
+    /// The commands as typed.
+    pub commands: String,
+    /// Whether "keep" was ticked.
+    pub keep: bool,
 }
 
 struct ResultRow {
@@ -107,6 +121,9 @@ struct StandPage {
     camera: Option<String>,
     can_start: bool,
     ready: bool,
+    start_hint: &'static str,
+    parameter_rule: &'static str,
+    pending: Option<PendingStart>,
     role: &'static str,
     csrf: String,
     runs: Vec<RunRow>,
@@ -149,6 +166,31 @@ pub async fn render_stand(
     layout: Layout,
     status: StatusCode,
 ) -> Result<Response> {
+    render_stand_asking(state, a, raw_id, headers, layout, status, None).await
+}
+
+/// What the start form says about a stand in this state, before anything is submitted.
+fn start_hint(state: domain::StandState) -> &'static str {
+    use domain::StandState as S;
+    match state {
+        S::Ready => "",
+        S::Busy | S::Off => "a test cannot start until it is ready.",
+        S::Unknown | S::Offline | S::Error => {
+            "it may still take a test; you will be asked to confirm."
+        }
+    }
+}
+
+/// A stand's page that asks the operator to confirm `pending` ("start anyway").
+pub async fn render_stand_asking(
+    state: &AppState,
+    a: &Authed,
+    raw_id: &str,
+    headers: &HeaderMap,
+    layout: Layout,
+    status: StatusCode,
+    pending: Option<PendingStart>,
+) -> Result<Response> {
     let id = stand_id(raw_id)?;
     let v = find_stand(state, raw_id).await?;
     let runs = runs::recent(state.pool(), &id, 10).await?;
@@ -167,6 +209,9 @@ pub async fn render_stand(
         camera,
         can_start: a.user.role >= Role::Operator,
         ready: v.state == domain::StandState::Ready,
+        start_hint: start_hint(v.state),
+        parameter_rule: domain::parameters::PARAMETER_RULE,
+        pending,
         role: a.user.role.as_str(),
         csrf: a.csrf().to_owned(),
         runs: runs
@@ -177,6 +222,7 @@ pub async fn render_stand(
                 requested_by: r.requested_by,
                 requested_at: time(r.requested_at),
                 error: r.error.unwrap_or_default(),
+                confirmed_unheard: r.confirmed_unheard,
             })
             .collect(),
         results: results

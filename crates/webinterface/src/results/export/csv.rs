@@ -1,8 +1,49 @@
-//! CSV with every point, streamed in chunks as it is written.
+//! CSV with every point, streamed in chunks as it is written; in our layout (a header of
+//! series names, then the points) or the old stack's "classic" one (see [`classic_head`]).
 
 use std::io::Write;
 
+use domain::store::results::ResultDetail;
+use serde_json::Value;
+
 use super::columns::Column;
+
+/// The first header row of the classic layout, as the old stack wrote it (test date, sent
+/// by, command list).
+pub const CLASSIC_HEADER: [&str; 3] = ["Testdato", "Oprettet af", "Kommandoliste"];
+
+/// The rows the old stack's CSV began with, before the series: its header
+/// ([`CLASSIC_HEADER`]); the test's date (when the run was started, else when the result
+/// arrived, RFC 3339), the sender (`sentBy`) and the command list (a JSON array, which
+/// Python also reads as a list); the parameter names; their values (text as is, anything
+/// else as JSON).
+pub fn classic_head(detail: &ResultDetail) -> Vec<Vec<String>> {
+    let date = detail.requested_at.unwrap_or(detail.received_at);
+    let commands = detail
+        .commands
+        .clone()
+        .unwrap_or_else(|| Value::Array(Vec::new()));
+    let (mut names, mut values) = (Vec::new(), Vec::new());
+    if let Some(Value::Object(params)) = &detail.parameters {
+        for (name, value) in params {
+            names.push(name.clone());
+            values.push(match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+        }
+    }
+    vec![
+        CLASSIC_HEADER.iter().map(|h| (*h).to_owned()).collect(),
+        vec![
+            date.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            detail.sent_by.clone(),
+            commands.to_string(),
+        ],
+        names,
+        values,
+    ]
+}
 
 /// Bytes of CSV per chunk handed to the response.
 const CSV_CHUNK_BYTES: usize = 64 * 1024;
@@ -62,13 +103,32 @@ pub fn write_csv(
     columns: &[(String, Column)],
     emit: impl FnMut(Vec<u8>) -> bool,
 ) -> Result<(), csv::Error> {
+    write_csv_after(&[], columns, emit)
+}
+
+/// [`write_csv`] after the rows of `head` (the classic layout's [`classic_head`]); rows may
+/// differ in length.
+pub fn write_csv_after(
+    head: &[Vec<String>],
+    columns: &[(String, Column)],
+    emit: impl FnMut(Vec<u8>) -> bool,
+) -> Result<(), csv::Error> {
     let sink = ChunkSink {
         buf: Vec::with_capacity(CSV_CHUNK_BYTES * 2),
         emit,
     };
-    let mut w = csv::WriterBuilder::new().from_writer(sink);
+    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(sink);
     let gone = |e: &csv::Error| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe);
     let written = (|| -> Result<(), csv::Error> {
+        for row in head {
+            if row.is_empty() {
+                // The csv crate writes nothing for an empty record; an empty line keeps the
+                // row where scripts count on it.
+                w.write_record([""])?;
+            } else {
+                w.write_record(row)?;
+            }
+        }
         w.write_record(columns.iter().map(|(n, _)| n.as_str()))?;
         let rows = columns.iter().map(|(_, c)| c.len()).max().unwrap_or(0);
         let mut number = String::new();

@@ -1,5 +1,5 @@
 //! The downloads of a result, with every point: the series as columns ([`columns`]), written
-//! as CSV ([`csv`], streamed in chunks as it is written) or Excel ([`xlsx`], `.xlsx` with the
+//! as CSV ([`csv`], streamed in chunks as it is written, in our layout or the old stack's) or Excel ([`xlsx`], `.xlsx` with the
 //! sheets Data, Chart, Parameters and Info, written in constant-memory mode to a temporary
 //! file).
 
@@ -8,5 +8,5 @@ pub mod csv;
 pub mod xlsx;
 
 pub use columns::{Column, columns, texts_of};
-pub use csv::{write_csv, write_number};
+pub use csv::{CLASSIC_HEADER, classic_head, write_csv, write_csv_after, write_number};
 pub use xlsx::{EXCEL_MAX_ROWS, XlsxExportError, write_xlsx};
