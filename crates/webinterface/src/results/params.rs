@@ -7,21 +7,28 @@ use domain::store::results::ResultFilter;
 use crate::error::{Error, Result};
 
 /// The list's query string as sent: every field optional, empty means "any".
-#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// As sent.
+    /// Only this stand's results.
+    #[param(example = "rig1")]
     pub stand: Option<String>,
-    /// As sent.
+    /// Only results of runs this user started, or whose stand sent this `sentBy`.
+    #[param(max_length = 150)]
     pub user: Option<String>,
-    /// As sent.
+    /// Received at or after: a date (`2026-11-25`) or an RFC 3339 time.
+    #[param(example = "2026-11-01")]
     pub from: Option<String>,
-    /// As sent.
+    /// Received before the end of: a date (`2026-11-25`, inclusive) or an RFC 3339 time.
+    #[param(example = "2026-11-30")]
     pub to: Option<String>,
-    /// As sent.
+    /// `true`/`yes`/`1`/`on`, `false`/`no`/`0`/`off`, or `any` (any case).
     pub kept: Option<String>,
-    /// As sent.
+    /// Page number (from 1, default 1).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
-    /// As sent.
+    /// Results per page (1–500, default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub per_page: Option<String>,
 }
 
