@@ -14,6 +14,7 @@ use askama_web::WebTemplate;
 use axum::Json;
 use axum::http::Method;
 use domain::store::users::Role;
+use serde_json::Value;
 use utoipa::OpenApi;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
@@ -289,88 +290,66 @@ struct DocsPage {
 }
 
 /// A schema in one line: a reference's name, else its JSON.
-fn schema_text<T: serde::Serialize>(schema: &T) -> String {
-    let v = serde_json::to_value(schema).unwrap_or_default();
-    match v.get("$ref").and_then(|r| r.as_str()) {
+fn schema_text(schema: &Value) -> String {
+    match schema.get("$ref").and_then(Value::as_str) {
         Some(r) => r.rsplit('/').next().unwrap_or(r).to_owned(),
-        None => v.to_string(),
+        None => schema.to_string(),
     }
 }
 
-fn rows(doc: &Document) -> Vec<OperationRow> {
+fn text(v: &Value, key: &str) -> String {
+    v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+/// `media type: schema` for each content of a body or response.
+fn contents(v: &Value) -> String {
+    v.get("content")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(kind, c)| format!("{kind}: {}", c.get("schema").map(schema_text).unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The operations of the document (as JSON, so every part reads the same way).
+fn rows(doc: &Value) -> Vec<OperationRow> {
     let mut out = Vec::new();
-    for (path, item) in &doc.paths.paths {
-        let ops = [
-            ("GET", &item.get),
-            ("POST", &item.post),
-            ("PATCH", &item.patch),
-            ("PUT", &item.put),
-            ("DELETE", &item.delete),
-        ];
-        for (method, op) in ops {
-            let Some(op) = op else { continue };
-            let role = op
-                .extensions
-                .as_ref()
-                .and_then(|e| e.get("x-required-role"))
-                .and_then(|r| r.as_str())
-                .unwrap_or("")
-                .to_owned();
+    let paths = doc.get("paths").and_then(Value::as_object);
+    for (path, item) in paths.into_iter().flatten() {
+        for method in ["get", "post", "patch", "put", "delete"] {
+            let Some(op) = item.get(method) else { continue };
             out.push(OperationRow {
-                method: method.to_owned(),
+                method: method.to_ascii_uppercase(),
                 path: path.clone(),
-                anchor: op.operation_id.clone().unwrap_or_default(),
-                summary: op.summary.clone().unwrap_or_default(),
-                description: op.description.clone().unwrap_or_default(),
-                role,
-                deprecated: op.deprecated.is_some(),
+                anchor: text(op, "operationId"),
+                summary: text(op, "summary"),
+                description: text(op, "description"),
+                role: text(op, "x-required-role"),
+                deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
                 parameters: op
-                    .parameters
-                    .iter()
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
                     .flatten()
                     .map(|p| ParameterRow {
-                        name: p.name.clone(),
-                        place: schema_text(&p.parameter_in).trim_matches('"').to_owned(),
-                        required: matches!(p.required, utoipa::openapi::Required::True),
-                        schema: p.schema.as_ref().map(schema_text).unwrap_or_default(),
-                        description: p.description.clone().unwrap_or_default(),
+                        name: text(p, "name"),
+                        place: text(p, "in"),
+                        required: p.get("required").and_then(Value::as_bool).unwrap_or(false),
+                        schema: p.get("schema").map(schema_text).unwrap_or_default(),
+                        description: text(p, "description"),
                     })
                     .collect(),
-                body: op.request_body.as_ref().map(|b| {
-                    b.content
-                        .iter()
-                        .map(|(kind, c)| {
-                            let s = c.schema.as_ref().map(schema_text).unwrap_or_default();
-                            format!("{kind}: {s}")
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                }),
+                body: op.get("requestBody").map(contents),
                 responses: op
-                    .responses
-                    .responses
-                    .iter()
-                    .map(|(status, r)| {
-                        let (description, schema) = match r {
-                            RefOr::T(r) => (
-                                r.description.clone(),
-                                r.content
-                                    .iter()
-                                    .map(|(kind, c)| {
-                                        let s =
-                                            c.schema.as_ref().map(schema_text).unwrap_or_default();
-                                        format!("{kind}: {s}")
-                                    })
-                                    .collect::<Vec<_>>()
-                                    .join("; "),
-                            ),
-                            RefOr::Ref(r) => (String::new(), schema_text(r)),
-                        };
-                        ResponseRow {
-                            status: status.clone(),
-                            description,
-                            schema,
-                        }
+                    .get("responses")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                    .map(|(status, r)| ResponseRow {
+                        status: status.clone(),
+                        description: text(r, "description"),
+                        schema: contents(r),
                     })
                     .collect(),
             });
@@ -380,25 +359,23 @@ fn rows(doc: &Document) -> Vec<OperationRow> {
 }
 
 async fn page(Viewer(a): Viewer) -> DocsPage {
-    let doc = document();
+    let doc = serde_json::to_value(document()).unwrap_or_default();
     let schemas = doc
-        .components
-        .as_ref()
-        .map(|c| {
-            c.schemas
-                .iter()
-                .map(|(name, s)| SchemaRow {
-                    name: name.clone(),
-                    json: serde_json::to_string_pretty(s).unwrap_or_default(),
-                })
-                .collect()
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, s)| SchemaRow {
+            name: name.clone(),
+            json: serde_json::to_string_pretty(s).unwrap_or_default(),
         })
-        .unwrap_or_default();
+        .collect();
+    let info = doc.get("info").cloned().unwrap_or_default();
     DocsPage {
         layout: a.layout(),
-        title: doc.info.title.clone(),
-        version: doc.info.version.clone(),
-        intro: doc.info.description.clone().unwrap_or_default(),
+        title: text(&info, "title"),
+        version: text(&info, "version"),
+        intro: text(&info, "description"),
         operations: rows(&doc),
         schemas,
     }
