@@ -19,6 +19,43 @@ pub enum Role {
     Admin,
 }
 
+/// A new stand: its id and, optionally, its settings.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StandNew {
+    /// The new stand's id.
+    #[schema(example = "rig9")]
+    id: String,
+    /// Display name (default: the id).
+    name: Option<String>,
+    /// Free text.
+    description: Option<String>,
+    /// Camera URL (http or https); empty for none.
+    camera_url: Option<String>,
+    /// Time limit in seconds (default 3600).
+    #[schema(minimum = 1)]
+    max_test_seconds: Option<i32>,
+    /// Use the old `Testdevice/{stand}/…` topics.
+    legacy_topics: Option<bool>,
+}
+
+/// A stand's settings to change; a field left out keeps its value (the id cannot change).
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StandEdit {
+    /// Display name.
+    name: Option<String>,
+    /// Free text.
+    description: Option<String>,
+    /// Camera URL (http or https); empty removes it.
+    camera_url: Option<String>,
+    /// Time limit in seconds.
+    #[schema(minimum = 1)]
+    max_test_seconds: Option<i32>,
+    /// Use the old `Testdevice/{stand}/…` topics.
+    legacy_topics: Option<bool>,
+}
+
 /// One status code a stand sent.
 #[derive(ToSchema)]
 pub struct StatusEntry {
@@ -66,7 +103,7 @@ pub struct Run {
     #[schema(value_type = Object)]
     parameters: Value,
     /// The commands sent.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<serde_json::Value>)]
     commands: Value,
     /// Whether its result is kept forever.
     keep: bool,

@@ -225,20 +225,20 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
     let mut app = App::start().await;
     let admin = app.token("admin1", Role::Admin).await;
     seed(&app, &admin).await;
-    let reports = tempfile::tempdir().expect("tempdir");
-    let examples = std::env::var("SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "25".into());
+    let examples = std::env::var("SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "100".into());
     let url = app.url("/api/openapi.json");
     let auth = format!("Authorization: Bearer {admin}");
     let cmd = tokio::process::Command::new(&st)
         .args(["run", &url, "-H", &auth])
-        .args(["--checks", "all"])
+        // Every check but `positive_data_acceptance`: it wants every schema-valid request
+        // accepted, but the API rightly refuses some that JSON Schema cannot describe (a NUL
+        // character anywhere in a free-form `parameters` object, a date that does not exist, a
+        // `from` after `to`, starting a test on a stand that is not ready...). Those answers
+        // are documented 4xx, and the status code check still holds them to the document.
+        .args(["--checks", "all", "--exclude-checks", "positive_data_acceptance"])
         .args(["--max-examples", &examples])
         .args(["--workers", "2", "--request-timeout", "20"])
         .args(["--suppress-health-check", "all"])
-        .arg("--report")
-        .arg("ndjson")
-        .arg("--report-ndjson-path")
-        .arg(reports.path().join("events.ndjson"))
         .env("NO_COLOR", "1")
         .kill_on_drop(true)
         .output();
@@ -249,9 +249,13 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}\n{stderr}");
-    let events = std::fs::read_to_string(reports.path().join("events.ndjson")).unwrap_or_default();
-    let requests = events.matches("\"http_version\"").count();
-    println!("schemathesis made about {requests} requests (from its ndjson report)");
+    let generated = stdout
+        .lines()
+        .find(|l| {
+            l.trim_start().starts_with(|c: char| c.is_ascii_digit()) && l.contains(" generated")
+        })
+        .unwrap_or("(no count printed)");
+    println!("schemathesis test cases: {}", generated.trim());
     assert!(
         out.status.success(),
         "schemathesis found problems (exit {:?}); its report is above",

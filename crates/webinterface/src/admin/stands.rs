@@ -15,6 +15,7 @@ use crate::auth::{Admin, Authed};
 use crate::error::{Error, ErrorBody, Result};
 use crate::layout::Layout;
 use crate::routes::{ADMIN, Routes};
+use crate::schemas;
 use crate::shared::{ApiJson, find_stand, stand_id};
 use crate::stands::api::{StandDetail, stand_detail};
 use crate::state::AppState;
@@ -87,11 +88,11 @@ async fn create(state: &AppState, id: &StandId, settings: &StandSettings) -> Res
 
 /// The editable fields of a stand in `POST /api/stands` and `PATCH /api/stands/{id}`; a
 /// field left out keeps its value (or the default, when creating).
-#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+/// (Documented as `StandNew` and `StandEdit` in `schemas`.)
+#[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StandPatch {
     /// The new stand's id: required to create, refused when editing.
-    #[schema(example = "rig2")]
     pub id: Option<String>,
     /// Display name.
     pub name: Option<String>,
@@ -100,7 +101,6 @@ pub struct StandPatch {
     /// Camera URL (http or https); empty removes it.
     pub camera_url: Option<String>,
     /// Time limit in seconds (at least 1).
-    #[schema(minimum = 1)]
     pub max_test_seconds: Option<i32>,
     /// Legacy topics.
     pub legacy_topics: Option<bool>,
@@ -133,7 +133,7 @@ impl StandPatch {
 /// Changes a stand's settings.
 #[utoipa::path(patch, path = "/api/stands/{id}", tag = "admin",
     params(("id" = String, Path, description = "The stand's id", example = "rig1")),
-    request_body = StandPatch,
+    request_body = schemas::StandEdit,
     responses(
         (status = 200, description = "The stand as saved", body = StandDetail),
         (status = 400, description = "The body is not valid (bad camera URL, time limit below 1, \
@@ -158,7 +158,7 @@ async fn update_stand(
 
 /// Adds a stand.
 #[utoipa::path(post, path = "/api/stands", tag = "admin",
-    request_body = StandPatch,
+    request_body = schemas::StandNew,
     responses(
         (status = 201, description = "The new stand", body = StandDetail),
         (status = 400, description = "No `id`, a bad id, or another field is not valid",

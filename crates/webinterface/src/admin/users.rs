@@ -83,7 +83,8 @@ pub struct NewUser {
     /// `viewer`, `operator` or `admin`.
     #[schema(value_type = schemas::Role)]
     role: String,
-    /// The password (stored as an argon2id hash).
+    /// The password, at least 8 characters (stored as an argon2id hash).
+    #[schema(min_length = 8)]
     password: String,
 }
 

@@ -87,8 +87,8 @@ pub struct ResultJson<'a> {
     received_at: DateTime<Utc>,
     /// The status code it came with.
     status_code: i16,
-    /// The commands as the stand reported them.
-    #[schema(value_type = Option<Object>)]
+    /// The commands as the stand reported them (`commandList`).
+    #[schema(value_type = Option<Vec<serde_json::Value>>)]
     commands: &'a Option<Value>,
     /// The parameters as the stand reported them.
     #[schema(value_type = Option<Object>)]
@@ -180,7 +180,7 @@ async fn api_patch(
 
 /// Deletes a result with its series.
 #[utoipa::path(delete, path = "/api/results/{id}", tag = "results",
-    params(("id" = i64, Path, minimum = 1, description = "The result's id", example = 1)),
+    params(("id" = i64, Path, minimum = 1, description = "The result's id", example = 5)),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such result", body = ErrorBody),

@@ -23,12 +23,13 @@ pub struct ListParams {
     #[param(example = "2026-11-30")]
     pub to: Option<String>,
     /// `true`/`yes`/`1`/`on`, `false`/`no`/`0`/`off`, or `any` (any case).
+    #[param(pattern = "^(true|yes|1|on|false|no|0|off|any|TRUE|YES|ON|FALSE|NO|OFF|ANY|)$")]
     pub kept: Option<String>,
-    /// Page number (from 1, default 1).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
+    /// Page number, 1 to 1,000,000 (empty: 1).
+    #[param(pattern = "^[0-9]*$")]
     pub page: Option<String>,
-    /// Results per page (1–500, default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    /// Results per page, 1 to 500 (empty: 50).
+    #[param(pattern = "^[0-9]*$")]
     pub per_page: Option<String>,
 }
 

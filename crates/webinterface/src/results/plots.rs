@@ -125,11 +125,11 @@ async fn api_plot(
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Window {
-    /// The window's start (default: the beginning).
-    #[param(value_type = Option<f64>)]
+    /// The window's start, a finite number (empty: the beginning).
+    #[param(pattern = "^[0-9eE+.\\s-]*$")]
     from: Option<String>,
-    /// The window's end (default: the end).
-    #[param(value_type = Option<f64>)]
+    /// The window's end, a finite number (empty: the end).
+    #[param(pattern = "^[0-9eE+.\\s-]*$")]
     to: Option<String>,
 }
 
