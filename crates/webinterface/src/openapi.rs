@@ -148,7 +148,9 @@ pub fn document() -> Document {
 /// Whether a route belongs in the document: the API under `/api/`, except the catch-all that
 /// answers unknown paths with a 404.
 pub fn documented(route: &RouteInfo) -> bool {
-    route.kind == crate::Kind::Api && route.path.starts_with("/api/") && route.path != "/api/{*rest}"
+    route.kind == crate::Kind::Api
+        && route.path.starts_with("/api/")
+        && route.path != "/api/{*rest}"
 }
 
 fn alias(mut item: PathItem, new: &str) -> PathItem {
@@ -156,7 +158,9 @@ fn alias(mut item: PathItem, new: &str) -> PathItem {
         op.deprecated = Some(utoipa::openapi::Deprecated::True);
         op.operation_id = op.operation_id.take().map(|id| format!("{id}_old_name"));
         let said = op.description.take().unwrap_or_default();
-        op.description = Some(format!("The old name of `{new}`, answered the same.\n\n{said}"));
+        op.description = Some(format!(
+            "The old name of `{new}`, answered the same.\n\n{said}"
+        ));
     }
     item
 }
@@ -231,7 +235,9 @@ fn add_route_facts(op: &mut Operation, route: &RouteInfo) {
     );
     let writes = route.method != Method::GET;
     let forbidden = match (route.least > VIEWER, writes) {
-        (true, true) => Some("The role is too low, or a call with the session cookie lacks its CSRF token"),
+        (true, true) => {
+            Some("The role is too low, or a call with the session cookie lacks its CSRF token")
+        }
         (true, false) => Some("The role is too low"),
         (false, true) => Some("A call with the session cookie lacks its CSRF token"),
         (false, false) => None,
@@ -298,7 +304,10 @@ fn schema_text(schema: &Value) -> String {
 }
 
 fn text(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// `media type: schema` for each content of a body or response.
@@ -307,7 +316,12 @@ fn contents(v: &Value) -> String {
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .map(|(kind, c)| format!("{kind}: {}", c.get("schema").map(schema_text).unwrap_or_default()))
+        .map(|(kind, c)| {
+            format!(
+                "{kind}: {}",
+                c.get("schema").map(schema_text).unwrap_or_default()
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -326,7 +340,10 @@ fn rows(doc: &Value) -> Vec<OperationRow> {
                 summary: text(op, "summary"),
                 description: text(op, "description"),
                 role: text(op, "x-required-role"),
-                deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+                deprecated: op
+                    .get("deprecated")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
                 parameters: op
                     .get("parameters")
                     .and_then(Value::as_array)

@@ -10,8 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use domain::store::{results, stand_pages};
 use chrono::{DateTime, Utc};
+use domain::store::{results, stand_pages};
 
 use crate::auth::Viewer;
 use crate::error::{Error, ErrorBody, Result};

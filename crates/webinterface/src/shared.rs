@@ -7,10 +7,10 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use serde_json::Value;
 use domain::StandId;
 use domain::store::stands::{self, StandView};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::routes::{PUBLIC, Routes};

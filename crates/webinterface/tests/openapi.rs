@@ -42,8 +42,14 @@ fn the_document_lists_every_api_route_and_nothing_else() {
         .collect();
     let missing: Vec<_> = served.difference(&described).collect();
     let extra: Vec<_> = described.difference(&served).collect();
-    assert!(missing.is_empty(), "served but not in the document: {missing:?}");
-    assert!(extra.is_empty(), "in the document but not served: {extra:?}");
+    assert!(
+        missing.is_empty(),
+        "served but not in the document: {missing:?}"
+    );
+    assert!(
+        extra.is_empty(),
+        "in the document but not served: {extra:?}"
+    );
     assert!(served.len() >= 25, "only {} API routes", served.len());
     // The only `/api/` route left out is the catch-all 404.
     let left_out: Vec<_> = webinterface::route_table()
@@ -76,10 +82,13 @@ fn every_operation_names_its_role_and_every_error_is_an_error_body() {
             let role = route.least.map_or("public", Role::as_str);
             assert_eq!(op["x-required-role"], role, "{what}");
             let description = op["description"].as_str().unwrap_or_default();
-            assert!(description.contains(match route.least {
-                None => "Public",
-                Some(_) => role,
-            }), "{what}: {description}");
+            assert!(
+                description.contains(match route.least {
+                    None => "Public",
+                    Some(_) => role,
+                }),
+                "{what}: {description}"
+            );
             if route.least.is_some() {
                 assert_eq!(op["security"], json!([{"bearer": []}]), "{what}");
             } else {
@@ -116,7 +125,11 @@ async fn the_document_and_the_docs_page_are_served() {
     let c = app.client();
 
     // Public, and the same document the code generates.
-    let r = c.get(app.url("/api/openapi.json")).send().await.expect("get");
+    let r = c
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(r.status(), 200);
     let served: Value = r.json().await.expect("json");
     assert_eq!(served, document());
@@ -129,7 +142,10 @@ async fn the_document_and_the_docs_page_are_served() {
         .await
         .expect("page");
     assert_eq!(r.status(), 200);
-    let csp = r.headers()["content-security-policy"].to_str().expect("csp").to_owned();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
     assert!(csp.contains("script-src 'self'"), "{csp}");
     let html = r.text().await.expect("html");
     for (path, item) in served["paths"].as_object().expect("paths") {
@@ -146,7 +162,10 @@ async fn the_document_and_the_docs_page_are_served() {
         html.matches("<script src=\"/static/").count(),
         "only the app's own script files"
     );
-    assert!(html.contains("href=\"/docs/api\""), "linked from the navigation");
+    assert!(
+        html.contains("href=\"/docs/api\""),
+        "linked from the navigation"
+    );
 
     // Logged out, the page is a login redirect.
     let r = c.get(app.url("/docs/api")).send().await.expect("page");
@@ -162,7 +181,10 @@ async fn the_document_and_the_docs_page_are_served() {
     assert_eq!(r.status(), 404);
     let body: Value = r.json().await.expect("json");
     let said = body["error"].as_str().expect("error");
-    assert!(said.contains("/docs/api") && said.contains("/api/openapi.json"), "{said}");
+    assert!(
+        said.contains("/docs/api") && said.contains("/api/openapi.json"),
+        "{said}"
+    );
     app.shutdown().await;
 }
 
@@ -187,20 +209,32 @@ fn schemathesis() -> Option<PathBuf> {
 /// every state, results with numeric and text series, a quarantined message, a run.
 async fn seed(app: &App, admin: &str) {
     app.stand("rig1", "ready").await;
-    for (id, state) in [("rig2", "busy"), ("rig3", "off"), ("rig4", "offline"), ("rig5", "error")] {
+    for (id, state) in [
+        ("rig2", "busy"),
+        ("rig3", "off"),
+        ("rig4", "offline"),
+        ("rig5", "error"),
+    ] {
         app.stand(id, state).await;
     }
     for n in 0..5 {
         let data = format!(
             r#"{{"volts": [{}], "label": ["a", "b"]}}"#,
-            (0..64).map(|i| ((i * (n + 1)) % 7).to_string()).collect::<Vec<_>>().join(",")
+            (0..64)
+                .map(|i| ((i * (n + 1)) % 7).to_string())
+                .collect::<Vec<_>>()
+                .join(",")
         );
         let payload = common::data_message("rig1", json!({"fs": 1000}), &data);
         common::ingest(&app.db.pool, "rig1", &payload)
             .await
             .expect("a result");
     }
-    assert!(common::ingest(&app.db.pool, "rig1", b"{not json").await.is_none());
+    assert!(
+        common::ingest(&app.db.pool, "rig1", b"{not json")
+            .await
+            .is_none()
+    );
     let r = app
         .client()
         .post(app.url("/api/stands/rig1/runs"))
@@ -235,7 +269,12 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
         // character anywhere in a free-form `parameters` object, a date that does not exist, a
         // `from` after `to`, starting a test on a stand that is not ready...). Those answers
         // are documented 4xx, and the status code check still holds them to the document.
-        .args(["--checks", "all", "--exclude-checks", "positive_data_acceptance"])
+        .args([
+            "--checks",
+            "all",
+            "--exclude-checks",
+            "positive_data_acceptance",
+        ])
         .args(["--max-examples", &examples])
         .args(["--workers", "2", "--request-timeout", "20"])
         .args(["--suppress-health-check", "all"])

@@ -1,6 +1,14 @@
 //! Adding and editing stands: the admin pages (`/admin/stands…`) and the API
 //! (`POST /api/stands`, `PATCH /api/stands/{id}`), which share the settings' checks.
 
+use crate::auth::{Admin, Authed};
+use crate::error::{Error, ErrorBody, Result};
+use crate::layout::Layout;
+use crate::routes::{ADMIN, Routes};
+use crate::schemas;
+use crate::shared::{ApiJson, find_stand, stand_id};
+use crate::stands::api::{StandDetail, stand_detail};
+use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
@@ -11,14 +19,6 @@ use axum_extra::extract::Form;
 use domain::StandId;
 use domain::store::stand_admin::{self, StandAdminError, StandSettings};
 use domain::store::stands::{self, StandView};
-use crate::auth::{Admin, Authed};
-use crate::error::{Error, ErrorBody, Result};
-use crate::layout::Layout;
-use crate::routes::{ADMIN, Routes};
-use crate::schemas;
-use crate::shared::{ApiJson, find_stand, stand_id};
-use crate::stands::api::{StandDetail, stand_detail};
-use crate::state::AppState;
 
 /// `/admin/stands` and `/admin/stands/{id}`.
 pub fn pages() -> Routes {

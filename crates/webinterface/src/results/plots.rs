@@ -112,7 +112,11 @@ async fn api_plot(
     let body = serde_json::to_vec(&PlotData {
         rate,
         time_unit: if rate.is_some() { "s" } else { "samples" },
-        frequency_unit: if rate.is_some() { "Hz" } else { "cycles/sample" },
+        frequency_unit: if rate.is_some() {
+            "Hz"
+        } else {
+            "cycles/sample"
+        },
         series: out,
     })
     .context("encoding the plot")?;
