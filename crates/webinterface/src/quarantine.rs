@@ -42,7 +42,7 @@ pub fn api() -> Routes {
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ApiPage {
-    /// Page number from 1 (default 1).
+    /// Page number from 1 (default 1; at most 1,000,000).
     page: Option<i64>,
     /// Messages per page, 1–500 (default 50).
     per_page: Option<i64>,
@@ -86,7 +86,7 @@ async fn list(
     ApiQuery(q): ApiQuery<ApiPage>,
 ) -> Result<Json<QuarantineList>> {
     let per_page = q.per_page.unwrap_or(50).clamp(1, 500);
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let (items, total) =
         stand_pages::rejected_page(state.pool(), (page - 1) * per_page, per_page).await?;
     let items = items
@@ -132,13 +132,16 @@ struct PageQuery {
 }
 
 const PER_PAGE: i64 = 50;
+/// The last page asked for is bounded, so the offset cannot overflow (schemathesis sent
+/// `page=18446744073709553`: an overflow panic in debug builds, a negative offset otherwise).
+const MAX_PAGE: i64 = 1_000_000;
 
 async fn page(
     State(state): State<AppState>,
     Viewer(a): Viewer,
     Query(q): Query<PageQuery>,
 ) -> Result<QuarantinePage> {
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let (items, total) =
         stand_pages::rejected_page(state.pool(), (page - 1) * PER_PAGE, PER_PAGE).await?;
     Ok(QuarantinePage {
