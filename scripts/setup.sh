@@ -2,8 +2,9 @@
 # Installs what the tests need and a fresh Debian/Ubuntu machine may lack: PostgreSQL server
 # binaries, Mosquitto and its clients, Nginx, Chromium with its driver (browser tests), wrk
 # (load benchmarks), docker-compose (to validate the compose files), Debian's python3 with
-# paho-mqtt (the stand written like the module guide's example) and cargo-nextest.
-# Safe to run again: it installs only what is missing.
+# paho-mqtt (the stand written like the module guide's example), cargo-nextest, and
+# schemathesis (the API fuzzer of crates/webinterface/tests/openapi.rs) in a virtualenv under
+# the git-ignored .tools/. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
@@ -32,5 +33,19 @@ fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "setup: installing cargo-nextest"
   cargo install --locked cargo-nextest
+fi
+SCHEMATHESIS_VERSION=4.32.5
+st=".tools/schemathesis/bin/schemathesis"
+cd "$(dirname "$0")/.."
+if ! "$st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  echo "setup: installing schemathesis $SCHEMATHESIS_VERSION into .tools/schemathesis"
+  have python3 || { echo "setup: python3 is needed for schemathesis" >&2; exit 1; }
+  python3 -m venv .tools/schemathesis 2>/dev/null || {
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get install -y -qq --no-install-recommends python3-venv
+    python3 -m venv .tools/schemathesis
+  }
+  .tools/schemathesis/bin/pip install -q "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 echo "setup: done"

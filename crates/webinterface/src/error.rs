@@ -1,5 +1,6 @@
 //! The handlers' error type: one variant per answer a user can get, mapped to a status code
-//! in one place, answered as `{"error": "…"}`. A leaf: it knows status codes and JSON, nothing
+//! in one place, answered as [`ErrorBody`] (`{"error": "…"}`, the one error shape of the whole
+//! API, referenced by every error answer of the OpenAPI document). A leaf: it knows status codes and JSON, nothing
 //! of pages. Every error response carries an [`ErrorShown`] extension, which the page routes'
 //! response layer (`layout::html_errors`) turns into an HTML page. Internal causes are
 //! logged (inside the request's span, so the log says where), never shown.
@@ -131,10 +132,20 @@ pub struct ErrorShown {
     pub unauthorized: bool,
 }
 
+/// The body of every error answer of the API.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"error": "no stand \"rig9\""}))]
+pub struct ErrorBody {
+    /// What went wrong and, where it helps, what to do; never an internal cause.
+    pub error: String,
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let message = self.user_message();
-        let body = serde_json::json!({ "error": message });
+        let body = ErrorBody {
+            error: message.clone(),
+        };
         let mut response = (self.status_code(), axum::Json(body)).into_response();
         response.extensions_mut().insert(ErrorShown {
             message,

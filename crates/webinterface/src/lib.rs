@@ -3,6 +3,7 @@
 //! The modules, lowest first; each imports only modules above it in this list (no cycles):
 //!
 //! - [`error`]: the one error type of the handlers, its status map and JSON answer (a leaf);
+//! - [`schemas`]: the store's types as the API answers them, for the OpenAPI document (a leaf);
 //! - [`config`]: the `Config` read from the environment (`WEB_BIND`, `SECRET_KEY`, …);
 //! - [`metrics`]: the Prometheus registry (request latency, stored figures);
 //! - [`publish`]: publishing a `command` at QoS 2 and awaiting the broker's confirmation;
@@ -26,6 +27,8 @@
 //! - [`old_addresses`]: the old stack's `/demo_module/…` and `/admin/` addresses, redirected
 //!   (old result ids through `import-django`'s record);
 //! - [`import_django`]: `import-django`, taking over the old (Django) stack's database;
+//! - [`openapi`]: the OpenAPI document of `/api/…` (`/api/openapi.json`) from the handlers'
+//!   annotations and the route table, and the docs page `/docs/api`;
 //! - [`cli`]: the operator commands of the `webinterface` binary.
 //!
 //! [`router`] builds the whole application from the features' route groups; [`serve`] runs it
@@ -44,11 +47,13 @@ pub mod layout;
 pub mod metrics;
 pub mod middleware;
 pub mod old_addresses;
+pub mod openapi;
 pub mod publish;
 pub mod quarantine;
 pub mod results;
 pub mod routes;
 pub mod runs;
+pub mod schemas;
 pub mod shared;
 pub mod stands;
 pub mod state;
@@ -77,6 +82,7 @@ fn page_routes() -> Routes {
         .merge(admin::pages())
         .merge(auth::login::pages())
         .merge(old_addresses::routes())
+        .merge(openapi::pages())
 }
 
 /// The login form: errors as HTML, its own double-submit CSRF cookie.
@@ -94,6 +100,7 @@ fn api_routes() -> Routes {
         .merge(admin::api())
         .merge(events::api())
         .merge(health::api())
+        .merge(openapi::api())
         .merge(shared::api_not_found())
 }
 

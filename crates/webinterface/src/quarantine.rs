@@ -10,13 +10,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use domain::store::quarantine;
-use serde_json::{Value, json};
 
 use crate::auth::Viewer;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorBody, Result};
 use crate::layout::{Layout, time};
 use crate::routes::{Routes, VIEWER};
+use crate::shared::ApiQuery;
 use crate::state::AppState;
 
 /// The quarantine page and its payload download, under both names.
@@ -37,34 +38,70 @@ pub fn api() -> Routes {
         .get("/api/rejected/{id}/payload", VIEWER, payload)
 }
 
-#[derive(serde::Deserialize)]
-struct ApiPage {
+/// Paging of the API list; out-of-range values are clamped.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApiPage {
+    /// Page number from 1 (default 1; at most 1,000,000).
     page: Option<i64>,
+    /// Messages per page, 1–500 (default 50).
     per_page: Option<i64>,
 }
 
+/// One quarantined message.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct QuarantinedJson {
+    /// Its id.
+    id: i64,
+    /// The topic it came on.
+    topic: String,
+    /// Why it was rejected.
+    reason: String,
+    /// Its size in bytes.
+    size: i64,
+    /// The payload, base64; null when it was too large to keep.
+    payload_base64: Option<String>,
+    /// When it arrived.
+    received_at: DateTime<Utc>,
+}
+
+/// One page of the quarantine.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct QuarantineList {
+    /// The messages, newest first.
+    items: Vec<QuarantinedJson>,
+    /// How many there are in all.
+    total: i64,
+}
+
+/// Rejected messages, newest first, with the reason each was rejected.
+#[utoipa::path(get, path = "/api/quarantine", tag = "quarantine", params(ApiPage),
+    responses(
+        (status = 200, description = "One page of the quarantine", body = QuarantineList),
+        (status = 400, description = "A query value is not a number", body = ErrorBody),
+    ))]
 async fn list(
     State(state): State<AppState>,
     _u: Viewer,
-    Query(q): Query<ApiPage>,
-) -> Result<Json<Value>> {
+    ApiQuery(q): ApiQuery<ApiPage>,
+) -> Result<Json<QuarantineList>> {
     let per_page = q.per_page.unwrap_or(50).clamp(1, 500);
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let (items, total) = quarantine::page(state.pool(), (page - 1) * per_page, per_page).await?;
-    let items: Vec<Value> = items
+    let items = items
         .into_iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "topic": r.topic,
-                "reason": r.reason,
-                "size": r.size,
-                "payload_base64": r.payload.map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
-                "received_at": r.received_at,
-            })
+        .map(|r| QuarantinedJson {
+            id: r.id,
+            topic: r.topic,
+            reason: r.reason,
+            size: r.size,
+            payload_base64: r
+                .payload
+                .map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
+            received_at: r.received_at,
         })
         .collect();
-    Ok(Json(json!({"items": items, "total": total})))
+    Ok(Json(QuarantineList { items, total }))
 }
 
 struct QuarantinedRow {
@@ -94,13 +131,16 @@ struct PageQuery {
 }
 
 const PER_PAGE: i64 = 50;
+/// The last page asked for is bounded, so the offset cannot overflow (schemathesis sent
+/// `page=18446744073709553`: an overflow panic in debug builds, a negative offset otherwise).
+const MAX_PAGE: i64 = 1_000_000;
 
 async fn page(
     State(state): State<AppState>,
     Viewer(a): Viewer,
     Query(q): Query<PageQuery>,
 ) -> Result<QuarantinePage> {
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let (items, total) = quarantine::page(state.pool(), (page - 1) * PER_PAGE, PER_PAGE).await?;
     Ok(QuarantinePage {
         layout: a.layout(),
@@ -163,6 +203,15 @@ fn show_payload(p: &[u8]) -> (&'static str, String) {
     (kind, text)
 }
 
+/// The raw bytes of one quarantined message.
+#[utoipa::path(get, path = "/api/quarantine/{id}/payload", tag = "quarantine",
+    params(("id" = i64, Path, description = "The message's id", example = 1)),
+    responses(
+        (status = 200, description = "The payload as received",
+            content_type = "application/octet-stream", body = String),
+        (status = 404, description = "No such message, or it was too large to keep",
+            body = ErrorBody),
+    ))]
 async fn payload(
     State(state): State<AppState>,
     _u: Viewer,

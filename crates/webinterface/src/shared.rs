@@ -1,13 +1,16 @@
-//! Request and response helpers the features share: the JSON body extractor whose refusals
-//! are our JSON errors, parsing a stand id from a path and finding the stand, and the JSON 404
-//! of unknown API paths.
+//! Request and response helpers the features share: the JSON body and query extractors whose
+//! refusals are our JSON errors (and which refuse NUL characters, which PostgreSQL cannot
+//! store), parsing a stand id from a path and finding the stand, and the JSON 404 of unknown
+//! API paths.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use domain::StandId;
 use domain::store::stands::{self, StandView};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::routes::{PUBLIC, Routes};
@@ -20,15 +23,58 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(Self(v)),
-            Err(e) => Err(Error::BadRequest(match e {
-                JsonRejection::MissingJsonContentType(_) => {
-                    "send the body as JSON with Content-Type: application/json".into()
-                }
-                other => other.body_text(),
-            })),
+        // Parsed as a value first, so text the database cannot store is refused before the
+        // handler sees it.
+        let value = match Json::<Value>::from_request(req, state).await {
+            Ok(Json(v)) => v,
+            Err(e) => {
+                return Err(Error::BadRequest(match e {
+                    JsonRejection::MissingJsonContentType(_) => {
+                        "send the body as JSON with Content-Type: application/json".into()
+                    }
+                    other => other.body_text(),
+                }));
+            }
+        };
+        if has_nul(&value) {
+            return Err(nul_refused());
         }
+        serde_json::from_value(value)
+            .map(Self)
+            .map_err(|e| Error::BadRequest(format!("the JSON body does not fit: {e}")))
+    }
+}
+
+/// `Query` whose refusals are JSON errors with the reason.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        if url::form_urlencoded::parse(query.as_bytes())
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(nul_refused());
+        }
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|axum::extract::Query(v)| Self(v))
+            .map_err(|e| Error::BadRequest(e.body_text()))
+    }
+}
+
+fn nul_refused() -> Error {
+    Error::BadRequest("text may not contain NUL characters (\\u0000)".into())
+}
+
+/// Whether any string or key in `v` holds a NUL character.
+fn has_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(a) => a.iter().any(has_nul),
+        Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
     }
 }
 
@@ -76,7 +122,11 @@ pub fn api_not_found() -> Routes {
 }
 
 async fn not_found() -> Error {
-    Error::NotFound("no such API route; see the route table in the README".into())
+    Error::NotFound(
+        "no such API route; the API is described at /docs/api (the page) and \
+         /api/openapi.json (the OpenAPI document)"
+            .into(),
+    )
 }
 
 #[cfg(test)]

@@ -5,12 +5,12 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
 
 use crate::auth::Admin;
 use crate::error::Result;
 use crate::layout::{Layout, time};
 use crate::routes::{ADMIN, Routes};
+use crate::schemas;
 use crate::state::AppState;
 
 /// How many job runs the page and the API list.
@@ -26,9 +26,20 @@ pub fn api() -> Routes {
     Routes::api().get("/api/jobs", ADMIN, api_jobs)
 }
 
-async fn api_jobs(State(state): State<AppState>, _a: Admin) -> Result<Json<Value>> {
-    let job_runs = domain::store::job_runs::recent(state.pool(), JOB_RUNS_SHOWN).await?;
-    Ok(Json(json!({ "items": job_runs })))
+/// The scheduler's latest job runs.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct JobRunList {
+    /// At most 200, newest first.
+    #[schema(value_type = Vec<schemas::JobRun>)]
+    items: Vec<domain::store::job_runs::JobRun>,
+}
+
+/// The scheduler's latest job runs (not test runs), newest first.
+#[utoipa::path(get, path = "/api/jobs", tag = "admin",
+    responses((status = 200, description = "Job runs", body = JobRunList)))]
+async fn api_jobs(State(state): State<AppState>, _a: Admin) -> Result<Json<JobRunList>> {
+    let items = domain::store::job_runs::recent(state.pool(), JOB_RUNS_SHOWN).await?;
+    Ok(Json(JobRunList { items }))
 }
 
 struct JobRunRow {

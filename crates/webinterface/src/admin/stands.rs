@@ -1,6 +1,14 @@
 //! Adding and editing stands: the admin pages (`/admin/stands…`) and the API
 //! (`POST /api/stands`, `PATCH /api/stands/{id}`), which share the settings' checks.
 
+use crate::auth::{Admin, Authed};
+use crate::error::{Error, ErrorBody, Result};
+use crate::layout::Layout;
+use crate::routes::{ADMIN, Routes};
+use crate::schemas;
+use crate::shared::{ApiJson, find_stand, stand_id};
+use crate::stands::api::{StandDetail, stand_detail};
+use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
@@ -11,15 +19,6 @@ use axum_extra::extract::Form;
 use domain::CameraUrl;
 use domain::StandId;
 use domain::store::stands::{self, StandAdminError, StandSettings, StandView};
-use serde_json::Value;
-
-use crate::auth::{Admin, Authed};
-use crate::error::{Error, Result};
-use crate::layout::Layout;
-use crate::routes::{ADMIN, Routes};
-use crate::shared::{ApiJson, find_stand, stand_id};
-use crate::stands::api::stand_detail;
-use crate::state::AppState;
 
 /// `/admin/stands` and `/admin/stands/{id}`.
 pub fn pages() -> Routes {
@@ -78,19 +77,21 @@ async fn create(state: &AppState, id: &StandId, settings: &StandSettings) -> Res
 // ---------------------------------------------------------------------------------------------
 // API
 
-/// The editable fields of a stand in `POST /api/stands` and `PATCH /api/stands/{id}`.
+/// The editable fields of a stand in `POST /api/stands` and `PATCH /api/stands/{id}`; a
+/// field left out keeps its value (or the default, when creating).
+/// (Documented as `StandNew` and `StandEdit` in `schemas`.)
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StandPatch {
-    /// New id (create only).
+    /// The new stand's id: required to create, refused when editing.
     pub id: Option<String>,
     /// Display name.
     pub name: Option<String>,
     /// Free text.
     pub description: Option<String>,
-    /// Camera URL; empty removes it.
+    /// Camera URL (http or https); empty removes it.
     pub camera_url: Option<String>,
-    /// Time limit in seconds.
+    /// Time limit in seconds (at least 1).
     pub max_test_seconds: Option<i32>,
     /// Legacy topics.
     pub legacy_topics: Option<bool>,
@@ -120,12 +121,22 @@ impl StandPatch {
     }
 }
 
+/// Changes a stand's settings.
+#[utoipa::path(patch, path = "/api/stands/{id}", tag = "admin",
+    params(("id" = String, Path, description = "The stand's id", example = "rig1")),
+    request_body = schemas::StandEdit,
+    responses(
+        (status = 200, description = "The stand as saved", body = StandDetail),
+        (status = 400, description = "The body is not valid (bad camera URL, time limit below 1, \
+            an `id`, an unknown field)", body = ErrorBody),
+        (status = 404, description = "No such stand", body = ErrorBody),
+    ))]
 async fn update_stand(
     State(state): State<AppState>,
     _a: Admin,
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<StandPatch>,
-) -> Result<Json<Value>> {
+) -> Result<Json<StandDetail>> {
     let current = find_stand(&state, &id).await?;
     if patch.id.is_some() {
         return Err(Error::BadRequest("a stand's id cannot be changed".into()));
@@ -136,6 +147,15 @@ async fn update_stand(
     Ok(Json(stand_detail(find_stand(&state, &id).await?)))
 }
 
+/// Adds a stand.
+#[utoipa::path(post, path = "/api/stands", tag = "admin",
+    request_body = schemas::StandNew,
+    responses(
+        (status = 201, description = "The new stand", body = StandDetail),
+        (status = 400, description = "No `id`, a bad id, or another field is not valid",
+            body = ErrorBody),
+        (status = 409, description = "A stand with this id exists", body = ErrorBody),
+    ))]
 async fn create_stand(
     State(state): State<AppState>,
     _a: Admin,

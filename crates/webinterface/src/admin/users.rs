@@ -10,13 +10,13 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::Form;
 use domain::store::tokens;
 use domain::store::users::{self, Role};
-use serde_json::{Value, json};
 
 use crate::auth::password::hash_blocking;
 use crate::auth::{Admin, Authed, create_token};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorBody, Result};
 use crate::layout::{Layout, time, time_or_never};
 use crate::routes::{ADMIN, Routes};
+use crate::schemas;
 use crate::shared::ApiJson;
 use crate::state::AppState;
 
@@ -60,20 +60,54 @@ async fn add_user(
 // ---------------------------------------------------------------------------------------------
 // API
 
-async fn list_users(State(state): State<AppState>, _a: Admin) -> Result<Json<Value>> {
-    Ok(Json(json!(users::list(state.pool()).await?)))
+/// Every user, by name.
+#[utoipa::path(get, path = "/api/users", tag = "admin",
+    responses((status = 200, description = "The users", body = Vec<schemas::User>)))]
+async fn list_users(
+    State(state): State<AppState>,
+    _a: Admin,
+) -> Result<Json<Vec<domain::store::users::User>>> {
+    Ok(Json(users::list(state.pool()).await?))
 }
 
-#[derive(serde::Deserialize)]
+/// A user to add.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewUser {
+pub struct NewUser {
+    /// Letters, digits and `@.+-_`, at most 150 characters.
+    #[schema(example = "olga")]
     username: String,
+    /// E-mail address (may be empty).
     #[serde(default)]
     email: String,
+    /// `viewer`, `operator` or `admin`.
+    #[schema(value_type = schemas::Role)]
     role: String,
+    /// The password, at least 8 characters (stored as an argon2id hash).
+    #[schema(min_length = 8)]
     password: String,
 }
 
+/// The user as added.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct NewUserAnswer {
+    /// The new user's id.
+    id: i64,
+    /// The user name as stored (trimmed).
+    username: String,
+    /// The role.
+    #[schema(value_type = schemas::Role)]
+    role: Role,
+}
+
+/// Adds a user.
+#[utoipa::path(post, path = "/api/users", tag = "admin", request_body = NewUser,
+    responses(
+        (status = 201, description = "The user was added", body = NewUserAnswer),
+        (status = 400, description = "A bad user name or role, or the body is not valid",
+            body = ErrorBody),
+        (status = 409, description = "The user name is taken", body = ErrorBody),
+    ))]
 async fn create_user(
     State(state): State<AppState>,
     _a: Admin,
@@ -82,18 +116,42 @@ async fn create_user(
     let (id, role) = add_user(&state, &new.username, &new.email, &new.role, new.password).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": id, "username": new.username.trim(), "role": role})),
+        Json(NewUserAnswer {
+            id,
+            username: new.username.trim().to_owned(),
+            role,
+        }),
     ))
 }
 
-#[derive(serde::Deserialize)]
+/// A token to make.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewToken {
+pub struct NewToken {
+    /// Whose token it is (it has their role).
+    #[schema(example = "olga")]
     username: String,
+    /// A name to tell tokens apart.
     #[serde(default)]
     name: String,
 }
 
+/// A new API token, shown this once.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct NewTokenAnswer {
+    /// The token, for `Authorization: Bearer <token>`; only its hash is stored.
+    token: String,
+    /// Whose it is.
+    username: String,
+}
+
+/// Makes an API token for a user.
+#[utoipa::path(post, path = "/api/tokens", tag = "admin", request_body = NewToken,
+    responses(
+        (status = 201, description = "The token (shown once)", body = NewTokenAnswer),
+        (status = 400, description = "The body is not valid", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    ))]
 async fn api_token_create(
     State(state): State<AppState>,
     _a: Admin,
@@ -105,7 +163,10 @@ async fn api_token_create(
     let token = create_token(state.pool(), &user, &new.name).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"token": token, "username": user.username})),
+        Json(NewTokenAnswer {
+            token,
+            username: user.username,
+        }),
     ))
 }
 

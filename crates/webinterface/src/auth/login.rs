@@ -45,12 +45,28 @@ pub fn api() -> Routes {
     Routes::api().get("/api/me", VIEWER, me)
 }
 
-async fn me(Viewer(a): Viewer) -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({
-        "username": a.user.username,
-        "role": a.user.role,
-        "csrf": a.csrf(),
-    }))
+/// Who is asking.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// The user name.
+    username: String,
+    /// The role.
+    #[schema(value_type = crate::schemas::Role)]
+    role: domain::store::users::Role,
+    /// The session's CSRF token for state-changing calls made with the session cookie
+    /// (header `X-CSRF-Token`); empty with a bearer token, which needs none.
+    csrf: String,
+}
+
+/// Who is asking, their role, and the CSRF token for calls made with the session cookie.
+#[utoipa::path(get, path = "/api/me", tag = "session",
+    responses((status = 200, description = "The caller", body = Me)))]
+async fn me(Viewer(a): Viewer) -> axum::Json<Me> {
+    axum::Json(Me {
+        csrf: a.csrf().to_owned(),
+        username: a.user.username,
+        role: a.user.role,
+    })
 }
 
 /// Refuses a login when the user name or address failed too often recently.

@@ -4,21 +4,22 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use domain::store::results;
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Value, json};
 
 use super::cache::PlotCache;
 use super::load::{self, find, result_id};
 use super::params::ListParams;
 use crate::auth::{Operator, Viewer};
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, ErrorBody, Result};
 use crate::routes::{OPERATOR, Routes, VIEWER};
-use crate::shared::ApiJson;
+use crate::schemas;
+use crate::shared::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
 /// `/api/results` and `/api/results/{id}`.
@@ -30,11 +31,29 @@ pub fn routes() -> Routes {
         .delete("/api/results/{id}", OPERATOR, api_delete)
 }
 
+/// One page of the results list.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ResultList {
+    /// The results of the page, newest first.
+    #[schema(value_type = Vec<schemas::ResultItem>)]
+    pub items: Vec<results::ResultItem>,
+    /// How many results match the filter in all.
+    pub total: i64,
+}
+
+/// The results, newest first, filtered and paged.
+#[utoipa::path(get, path = "/api/results", tag = "results",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page of results", body = ResultList),
+        (status = 400, description = "A filter or paging value is not valid (the message names \
+            it)", body = ErrorBody),
+    ))]
 async fn api_list(
     State(state): State<AppState>,
     _u: Viewer,
-    Query(q): Query<ListParams>,
-) -> Result<Json<Value>> {
+    ApiQuery(q): ApiQuery<ListParams>,
+) -> Result<Json<ResultList>> {
     let req = q.parse()?;
     let (items, total) = results::list(
         state.pool(),
@@ -43,27 +62,53 @@ async fn api_list(
         req.per_page,
     )
     .await?;
-    Ok(Json(json!({"items": items, "total": total})))
+    Ok(Json(ResultList { items, total }))
 }
 
 /// `GET /api/results/{id}`: the series are the stored `dataObj` text, unparsed, so they come
 /// back exactly as the stand sent them.
-#[derive(serde::Serialize)]
-struct ResultJson<'a> {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Result)]
+pub struct ResultJson<'a> {
+    /// The result's id.
     id: i64,
+    /// The stand's id.
+    #[schema(value_type = String)]
     stand: &'a str,
+    /// The run it completed, if it was started from here.
     run: Option<i64>,
+    /// The stand's `sentBy`.
+    #[schema(value_type = String)]
     sent_by: &'a str,
+    /// Who started the run, if it was started from here.
+    #[schema(value_type = Option<String>)]
     requested_by: Option<&'a str>,
+    /// When it arrived.
     received_at: DateTime<Utc>,
+    /// The status code it came with.
     status_code: i16,
+    /// The commands as the stand reported them (`commandList`).
+    #[schema(value_type = Option<Vec<serde_json::Value>>)]
     commands: &'a Option<Value>,
+    /// The parameters as the stand reported them.
+    #[schema(value_type = Option<Object>)]
     parameters: &'a Option<Value>,
+    /// The stand's `dataObj` exactly as sent.
+    #[schema(value_type = Object)]
     series: &'a RawValue,
+    /// Kept forever.
     keep: bool,
+    /// Points in all series.
     point_count: i64,
 }
 
+/// One result with its series exactly as the stand sent them.
+#[utoipa::path(get, path = "/api/results/{id}", tag = "results",
+    params(("id" = i64, Path, minimum = 1, description = "The result's id", example = 1)),
+    responses(
+        (status = 200, description = "The result", body = ResultJson),
+        (status = 404, description = "No such result", body = ErrorBody),
+    ))]
 async fn api_get(
     State(state): State<AppState>,
     _u: Viewer,
@@ -93,23 +138,53 @@ async fn api_get(
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-#[derive(serde::Deserialize)]
+/// "Keep forever" on or off.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct KeepPatch {
+pub struct KeepPatch {
+    /// Keep the result forever (retention skips it).
     keep: bool,
 }
 
+/// The result's "keep forever" as saved.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct KeepAnswer {
+    /// The result's id.
+    id: i64,
+    /// Kept forever.
+    keep: bool,
+}
+
+/// Sets "keep forever".
+#[utoipa::path(patch, path = "/api/results/{id}", tag = "results",
+    params(("id" = i64, Path, minimum = 1, description = "The result's id", example = 1)),
+    request_body = KeepPatch,
+    responses(
+        (status = 200, description = "Saved", body = KeepAnswer),
+        (status = 400, description = "The body is not `{\"keep\": true|false}`", body = ErrorBody),
+        (status = 404, description = "No such result", body = ErrorBody),
+    ))]
 async fn api_patch(
     State(state): State<AppState>,
     _o: Operator,
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<KeepPatch>,
-) -> Result<Json<Value>> {
+) -> Result<Json<KeepAnswer>> {
     let id = result_id(&id)?;
     load::set_keep(&state, id, patch.keep).await?;
-    Ok(Json(json!({"id": id, "keep": patch.keep})))
+    Ok(Json(KeepAnswer {
+        id,
+        keep: patch.keep,
+    }))
 }
 
+/// Deletes a result with its series.
+#[utoipa::path(delete, path = "/api/results/{id}", tag = "results",
+    params(("id" = i64, Path, minimum = 1, description = "The result's id", example = 5)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such result", body = ErrorBody),
+    ))]
 async fn api_delete(
     State(state): State<AppState>,
     _o: Operator,

@@ -7,21 +7,29 @@ use domain::store::results::ResultFilter;
 use crate::error::{Error, Result};
 
 /// The list's query string as sent: every field optional, empty means "any".
-#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// As sent.
+    /// Only this stand's results.
+    #[param(example = "rig1")]
     pub stand: Option<String>,
-    /// As sent.
+    /// Only results of runs this user started, or whose stand sent this `sentBy`.
+    #[param(max_length = 150)]
     pub user: Option<String>,
-    /// As sent.
+    /// Received at or after: a date (`2026-11-25`) or an RFC 3339 time.
+    #[param(example = "2026-11-01")]
     pub from: Option<String>,
-    /// As sent.
+    /// Received before the end of: a date (`2026-11-25`, inclusive) or an RFC 3339 time.
+    #[param(example = "2026-11-30")]
     pub to: Option<String>,
-    /// As sent.
+    /// `true`/`yes`/`1`/`on`, `false`/`no`/`0`/`off`, or `any` (any case).
+    #[param(pattern = "^(true|yes|1|on|false|no|0|off|any|TRUE|YES|ON|FALSE|NO|OFF|ANY|)$")]
     pub kept: Option<String>,
-    /// As sent.
+    /// Page number, 1 to 1,000,000 (empty: 1).
+    #[param(pattern = "^[0-9]*$")]
     pub page: Option<String>,
-    /// As sent.
+    /// Results per page, 1 to 500 (empty: 50).
+    #[param(pattern = "^[0-9]*$")]
     pub per_page: Option<String>,
 }
 

@@ -42,7 +42,7 @@ pub fn sample_rate(parameters: Option<&Value>) -> Option<f64> {
 }
 
 /// Points to draw: x (sample index) and y, in x order.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Points {
     /// Sample indices.
     pub x: Vec<f64>,

@@ -5,18 +5,18 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use domain::store::results;
-use serde_json::json;
 
 use super::cache::PlotCache;
 use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit, result_id};
 use super::plot;
 use crate::auth::Viewer;
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, ErrorBody, Result};
 use crate::routes::{Routes, VIEWER};
+use crate::shared::ApiQuery;
 use crate::state::AppState;
 
 /// The plot data and zoom windows.
@@ -32,19 +32,46 @@ pub fn routes() -> Routes {
 }
 
 /// One numeric series as the page plots it.
-#[derive(serde::Serialize)]
-struct SeriesPlot {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SeriesPlot {
+    /// Its position in the result (the `{position}` of the zoom windows).
     position: i32,
+    /// Its name.
     name: String,
+    /// Its number of samples.
     len: i32,
+    /// The samples, downsampled to at most 2,000 points (min and max of each bucket).
     time: plot::Points,
+    /// The one-sided power spectrum in dB, downsampled (largest value of each bucket).
     spectrum: plot::Points,
+}
+
+/// The plot data of a result.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PlotData {
+    /// The sample rate from the parameters (`fs`, `sampleRate`, …), if any.
+    rate: Option<f64>,
+    /// `s` with a sample rate, else `samples`.
+    #[schema(value_type = String)]
+    time_unit: &'static str,
+    /// `Hz` with a sample rate, else `cycles/sample`.
+    #[schema(value_type = String)]
+    frequency_unit: &'static str,
+    /// Every numeric series.
+    series: Vec<SeriesPlot>,
 }
 
 fn json_bytes(body: axum::body::Bytes) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
+/// Every numeric series of a result downsampled for plotting, with its power spectrum.
+#[utoipa::path(get, path = "/api/results/{id}/plot", tag = "results",
+    params(("id" = i64, Path, minimum = 1, description = "The result's id", example = 1)),
+    responses(
+        (status = 200, description = "The plot data", body = PlotData),
+        (status = 404, description = "No such result", body = ErrorBody),
+    ))]
 async fn api_plot(
     State(state): State<AppState>,
     _u: Viewer,
@@ -82,22 +109,31 @@ async fn api_plot(
             spectrum,
         });
     }
-    let body = serde_json::to_vec(&json!({
-        "rate": rate,
-        "time_unit": if rate.is_some() { "s" } else { "samples" },
-        "frequency_unit": if rate.is_some() { "Hz" } else { "cycles/sample" },
-        "series": out,
-    }))
+    let body = serde_json::to_vec(&PlotData {
+        rate,
+        time_unit: if rate.is_some() { "s" } else { "samples" },
+        frequency_unit: if rate.is_some() {
+            "Hz"
+        } else {
+            "cycles/sample"
+        },
+        series: out,
+    })
     .context("encoding the plot")?;
     let body = axum::body::Bytes::from(body);
     cache.put(id, Some(body.clone()));
     Ok(json_bytes(body))
 }
 
-/// A window of samples; strings so a bad number is our JSON 400, not the extractor's text.
-#[derive(serde::Deserialize)]
-struct Window {
+/// A window; strings so a bad number is our JSON 400 that names it.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Window {
+    /// The window's start, a finite number (empty: the beginning).
+    #[param(pattern = "^[0-9eE+.\\s-]*$")]
     from: Option<String>,
+    /// The window's end, a finite number (empty: the end).
+    #[param(pattern = "^[0-9eE+.\\s-]*$")]
     to: Option<String>,
 }
 
@@ -113,11 +149,24 @@ fn sample_index(name: &str, raw: Option<&str>) -> Result<Option<f64>> {
         .transpose()
 }
 
+/// A window of one series (`from`/`to` in sample indices) at full resolution, downsampled to
+/// at most 2,000 points.
+#[utoipa::path(get, path = "/api/results/{id}/series/{position}", tag = "results",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The result's id", example = 1),
+        ("position" = i32, Path, description = "The series' position", example = 0),
+        Window,
+    ),
+    responses(
+        (status = 200, description = "The window's points", body = plot::Points),
+        (status = 400, description = "`from` or `to` is not a number", body = ErrorBody),
+        (status = 404, description = "No such result or numeric series", body = ErrorBody),
+    ))]
 async fn api_window(
     State(state): State<AppState>,
     _u: Viewer,
     Path((id, position)): Path<(String, String)>,
-    Query(w): Query<Window>,
+    ApiQuery(w): ApiQuery<Window>,
 ) -> Result<Json<plot::Points>> {
     let id = result_id(&id)?;
     let from = sample_index("from", w.from.as_deref())?;
@@ -141,11 +190,23 @@ async fn api_window(
 /// `GET /api/results/{id}/series/{position}/spectrum?from=&to=`: the power spectrum between
 /// two frequencies (in the plot's unit: Hz with a sample rate, else cycles/sample) at full
 /// resolution, reduced to the plot's size only when the window still has more bins.
+#[utoipa::path(get, path = "/api/results/{id}/series/{position}/spectrum", tag = "results",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The result's id", example = 1),
+        ("position" = i32, Path, description = "The series' position", example = 0),
+        Window,
+    ),
+    responses(
+        (status = 200, description = "The spectrum's points (x: frequency, y: dB)",
+            body = plot::Points),
+        (status = 400, description = "`from` or `to` is not a number", body = ErrorBody),
+        (status = 404, description = "No such result or numeric series", body = ErrorBody),
+    ))]
 async fn api_spectrum_window(
     State(state): State<AppState>,
     _u: Viewer,
     Path((id, position)): Path<(String, String)>,
-    Query(w): Query<Window>,
+    ApiQuery(w): ApiQuery<Window>,
 ) -> Result<Json<plot::Points>> {
     let id = result_id(&id)?;
     let from = sample_index("from", w.from.as_deref())?.unwrap_or(f64::NEG_INFINITY);

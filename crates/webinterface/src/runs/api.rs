@@ -2,16 +2,17 @@
 //! (a stand's latest runs) and `GET /api/runs/{id}`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::store::runs;
 
-use super::StartRun;
+use super::{StartRun, Started};
 use crate::auth::{Operator, Viewer};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorBody, Result};
 use crate::routes::{OPERATOR, Routes, VIEWER};
-use crate::shared::{ApiJson, find_stand, stand_id};
+use crate::schemas;
+use crate::shared::{ApiJson, ApiQuery, find_stand, stand_id};
 use crate::stands::api::Limit;
 use crate::state::AppState;
 
@@ -23,11 +24,19 @@ pub fn routes() -> Routes {
         .get("/api/runs/{id}", VIEWER, get_run)
 }
 
+/// The stand's latest runs, newest first (`limit` 1–1,000, default 20).
+#[utoipa::path(get, path = "/api/stands/{id}/runs", tag = "runs",
+    params(("id" = String, Path, description = "The stand's id", example = "rig1"), Limit),
+    responses(
+        (status = 200, description = "Runs, newest first", body = Vec<schemas::RunSummary>),
+        (status = 400, description = "A query value is not a number", body = ErrorBody),
+        (status = 404, description = "No such stand", body = ErrorBody),
+    ))]
 async fn stand_runs(
     State(state): State<AppState>,
     _u: Viewer,
     Path(id): Path<String>,
-    Query(q): Query<Limit>,
+    ApiQuery(q): ApiQuery<Limit>,
 ) -> Result<impl IntoResponse> {
     let stand = find_stand(&state, &id).await?;
     let limit = q.limit.unwrap_or(20).clamp(1, 1000);
@@ -36,6 +45,21 @@ async fn stand_runs(
     ))
 }
 
+/// Starts a test: stores the run, publishes the `command` message at QoS 2 on the stand's
+/// outbound topic and waits for the broker's confirmation (`MQTT_PUBLISH_TIMEOUT_SECONDS`).
+#[utoipa::path(post, path = "/api/stands/{id}/runs", tag = "runs",
+    params(("id" = String, Path, description = "The stand's id", example = "rig1")),
+    request_body = StartRun,
+    responses(
+        (status = 201, description = "The command was confirmed by the broker", body = Started),
+        (status = 400, description = "The body is not valid (`parameters` not an object, \
+            `commands` not an array, an unknown field)", body = ErrorBody),
+        (status = 404, description = "No such stand", body = ErrorBody),
+        (status = 409, description = "The stand is not ready (busy, off, offline, in error, \
+            never heard from); nothing was sent", body = ErrorBody),
+        (status = 503, description = "The broker did not confirm in time; the run is marked \
+            failed", body = ErrorBody),
+    ))]
 async fn start_run(
     State(state): State<AppState>,
     Operator(by): Operator,
@@ -47,6 +71,13 @@ async fn start_run(
     Ok((StatusCode::CREATED, Json(started)))
 }
 
+/// One run with its parameters, commands, state and result.
+#[utoipa::path(get, path = "/api/runs/{id}", tag = "runs",
+    params(("id" = i64, Path, description = "The run's id", example = 1)),
+    responses(
+        (status = 200, description = "The run", body = schemas::Run),
+        (status = 404, description = "No such run", body = ErrorBody),
+    ))]
 async fn get_run(
     State(state): State<AppState>,
     _u: Viewer,

@@ -26,14 +26,16 @@ use crate::error::{Context, Error};
 use crate::state::AppState;
 
 /// A test to start.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartRun {
-    /// Parameters sent as `parameterObj`.
+    /// Parameters sent as `parameterObj` (name/value pairs).
     #[serde(default = "empty_object")]
+    #[schema(value_type = Object, example = json!({"fs": 1000}))]
     pub parameters: Value,
     /// Commands sent as `commandList`.
     #[serde(default = "empty_array")]
+    #[schema(value_type = Vec<Object>)]
     pub commands: Value,
     /// Keep the result forever.
     #[serde(default)]
@@ -52,11 +54,12 @@ fn empty_array() -> Value {
 }
 
 /// A run that was sent.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Started {
     /// The run's id.
     pub id: i64,
     /// Its state (`sent`).
+    #[schema(value_type = String, example = "sent")]
     pub state: RunState,
 }
 

@@ -1,16 +1,15 @@
 //! `GET /api/stands`, `/api/stands/{id}` and `/api/stands/{id}/status`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use domain::store::stands::{self, StandView};
-use serde_json::{Value, json};
 
 use super::StandJson;
 use crate::auth::Viewer;
-use crate::error::Result;
+use crate::error::{ErrorBody, Result};
 use crate::routes::{Routes, VIEWER};
-use crate::shared::{find_stand, stand_id};
+use crate::shared::{ApiQuery, find_stand, stand_id};
 use crate::state::AppState;
 
 /// The stand API routes for viewers.
@@ -22,46 +21,78 @@ pub fn routes() -> Routes {
         .get("/api/stands/{id}/status", viewer, status_history)
 }
 
+/// Every stand with its state, by id.
+#[utoipa::path(get, path = "/api/stands", tag = "stands",
+    responses((status = 200, description = "The stands", body = Vec<StandJson>)))]
 async fn list_stands(State(state): State<AppState>, _u: Viewer) -> Result<Json<Vec<StandJson>>> {
     let all = stands::list(state.pool(), state.offline_after()).await?;
     Ok(Json(all.into_iter().map(StandJson::from).collect()))
 }
 
 /// A stand with its settings, as `GET /api/stands/{id}` and the admin calls answer.
-pub fn stand_detail(v: StandView) -> Value {
-    let extra = json!({
-        "description": v.description,
-        "camera_url": v.camera_url,
-        "max_test_seconds": v.max_test_seconds,
-        "legacy_topics": v.legacy_topics,
-    });
-    let mut out = serde_json::to_value(StandJson::from(v)).unwrap_or_default();
-    if let (Some(o), Value::Object(e)) = (out.as_object_mut(), extra) {
-        o.extend(e);
-    }
-    out
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct StandDetail {
+    /// The stand as the list shows it.
+    #[serde(flatten)]
+    pub stand: StandJson,
+    /// Free text.
+    pub description: String,
+    /// The camera's URL, if it has one.
+    pub camera_url: Option<String>,
+    /// The longest a test may run, in seconds.
+    pub max_test_seconds: i32,
+    /// Whether the stand uses the old `Testdevice/{stand}/…` topics.
+    pub legacy_topics: bool,
 }
 
+/// A stand with its settings.
+pub fn stand_detail(v: StandView) -> StandDetail {
+    StandDetail {
+        description: v.description.clone(),
+        camera_url: v.camera_url.clone(),
+        max_test_seconds: v.max_test_seconds,
+        legacy_topics: v.legacy_topics,
+        stand: StandJson::from(v),
+    }
+}
+
+/// One stand with its settings.
+#[utoipa::path(get, path = "/api/stands/{id}", tag = "stands",
+    params(("id" = String, Path, description = "The stand's id", example = "rig1")),
+    responses(
+        (status = 200, description = "The stand", body = StandDetail),
+        (status = 404, description = "No such stand", body = ErrorBody),
+    ))]
 async fn get_stand(
     State(state): State<AppState>,
     _u: Viewer,
     Path(id): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Json<StandDetail>> {
     Ok(Json(stand_detail(find_stand(&state, &id).await?)))
 }
 
 /// `?limit=` of the history lists.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Limit {
-    /// How many rows, clamped by each route.
+    /// How many rows (newest first); out-of-range values are clamped to the route's bounds.
     pub limit: Option<i64>,
 }
 
+/// The stand's status codes, newest first (`limit` 1–10,000, default 50).
+#[utoipa::path(get, path = "/api/stands/{id}/status", tag = "stands",
+    params(("id" = String, Path, description = "The stand's id", example = "rig1"), Limit),
+    responses(
+        (status = 200, description = "Status codes received, newest first",
+            body = Vec<crate::schemas::StatusEntry>),
+        (status = 400, description = "A query value is not a number", body = ErrorBody),
+        (status = 404, description = "No such stand", body = ErrorBody),
+    ))]
 async fn status_history(
     State(state): State<AppState>,
     _u: Viewer,
     Path(id): Path<String>,
-    Query(q): Query<Limit>,
+    ApiQuery(q): ApiQuery<Limit>,
 ) -> Result<impl IntoResponse> {
     let stand = find_stand(&state, &id).await?;
     let limit = q.limit.unwrap_or(50).clamp(1, 10_000);

@@ -11,17 +11,20 @@ use chrono::{DateTime, Utc};
 use domain::store::stands::StandView;
 
 /// A stand as the API shows it (`GET /api/stands` and the live `stand` events).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Stand)]
 pub struct StandJson {
     /// Its id.
     pub id: String,
     /// Display name.
     pub name: String,
     /// `offline`, `off`, `busy`, `error`, `ready` or `unknown`.
+    #[schema(value_type = String, pattern = "^(offline|off|busy|error|ready|unknown)$")]
     pub state: &'static str,
     /// Latest status code below 600.
     pub status_code: Option<u16>,
     /// Its meaning.
+    #[schema(value_type = Option<String>)]
     pub status_meaning: Option<&'static str>,
     /// Latest power code.
     pub power_code: Option<u16>,

@@ -1,0 +1,399 @@
+//! The OpenAPI 3.1 document of the JSON API, generated from the handlers' `#[utoipa::path]`
+//! annotations, served at `/api/openapi.json` (public: it describes shapes, not data, and
+//! client generators fetch it without a login), and the docs page `/docs/api` that shows it
+//! (our own template: no script, nothing from elsewhere).
+//!
+//! What the annotations do not say comes from the route table ([`crate::route_table`]), so it
+//! cannot drift either: each operation's least role (`x-required-role`, the description and
+//! the bearer security requirement) and the error answers every route can give (401 for a
+//! missing or wrong token, 403 for a role too low or a cookie call without its CSRF token,
+//! 500). Every error answer is an [`ErrorBody`].
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Json;
+use axum::http::Method;
+use domain::store::users::Role;
+use serde_json::Value;
+use utoipa::OpenApi;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, OpenApi as Document, PathItem, Ref, RefOr, Response, ResponseBuilder,
+};
+
+use crate::auth::Viewer;
+use crate::error::ErrorBody;
+use crate::layout::Layout;
+use crate::routes::{PUBLIC, Routes, VIEWER};
+use crate::{RouteInfo, admin, auth, quarantine, results, runs, schemas, stands};
+
+/// The path of the document.
+pub const DOCUMENT_PATH: &str = "/api/openapi.json";
+/// The path of the docs page.
+pub const PAGE_PATH: &str = "/docs/api";
+
+/// The old names of API routes, answered by the same handlers: (old, new).
+const ALIASES: [(&str, &str); 2] = [
+    ("/api/rejected", "/api/quarantine"),
+    ("/api/rejected/{id}/payload", "/api/quarantine/{id}/payload"),
+];
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Stand hub JSON API",
+        description = "The JSON API of the stand hub's web interface: stands, test runs, \
+results, the quarantine, and (for admins) stands, users and tokens.\n\n\
+**Authentication:** scripts send `Authorization: Bearer <token>` (an admin makes tokens with \
+`webinterface createtoken USER`, the admin page or `POST /api/tokens`). A browser's session \
+cookie works too; then every call but GET needs the session's CSRF token in `X-CSRF-Token` \
+(from `GET /api/me`). A wrong token is refused (401) even on public routes.\n\n\
+**Roles:** `viewer` reads, `operator` also starts tests and keeps or deletes results, `admin` \
+does everything. Each operation names its least role (`x-required-role`).\n\n\
+**Errors:** every error answer, on every route, is JSON of one shape, `ErrorBody`: \
+`{\"error\": \"what went wrong and what to do\"}`. Unknown paths under `/api/` are 404s of \
+the same shape."
+    ),
+    paths(
+        auth::login::me,
+        stands::api::list_stands,
+        stands::api::get_stand,
+        stands::api::status_history,
+        runs::api::start_run,
+        runs::api::stand_runs,
+        runs::api::get_run,
+        results::api::api_list,
+        results::api::api_get,
+        results::api::api_patch,
+        results::api::api_delete,
+        results::plots::api_plot,
+        results::plots::api_window,
+        results::plots::api_spectrum_window,
+        quarantine::list,
+        quarantine::payload,
+        admin::stands::create_stand,
+        admin::stands::update_stand,
+        admin::users::list_users,
+        admin::users::create_user,
+        admin::users::api_token_create,
+        admin::jobs::api_jobs,
+        openapi_json,
+    ),
+    components(schemas(ErrorBody, schemas::Role)),
+    tags(
+        (name = "session", description = "Who is asking"),
+        (name = "stands", description = "Stands and their status"),
+        (name = "runs", description = "Starting tests and following them"),
+        (name = "results", description = "Results, their series, plots, keep and delete"),
+        (name = "quarantine", description = "Messages the handler rejected"),
+        (name = "admin", description = "Stands, users and tokens (admins)"),
+        (name = "docs", description = "This document"),
+    )
+)]
+struct ApiDoc;
+
+/// `/api/openapi.json` (public).
+pub fn api() -> Routes {
+    Routes::api().get(DOCUMENT_PATH, PUBLIC, openapi_json)
+}
+
+/// `/docs/api`.
+pub fn pages() -> Routes {
+    Routes::pages().get(PAGE_PATH, VIEWER, page)
+}
+
+/// The OpenAPI 3.1 document of the API.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "docs",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)))]
+async fn openapi_json() -> Json<Document> {
+    Json(document())
+}
+
+/// The whole document: the annotations, the aliases, and from the route table each
+/// operation's role and the errors every route can answer.
+pub fn document() -> Document {
+    let mut doc = ApiDoc::openapi();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "An API token: `webinterface createtoken USER` or `POST /api/tokens`",
+                ))
+                .build(),
+        ),
+    );
+    for (old, new) in ALIASES {
+        if let Some(item) = doc.paths.paths.get(new).cloned() {
+            doc.paths.paths.insert(old.to_owned(), alias(item, new));
+        }
+    }
+    for route in crate::route_table() {
+        if !documented(&route) {
+            continue;
+        }
+        let Some(item) = doc.paths.paths.get_mut(route.path) else {
+            continue;
+        };
+        if let Some(op) = operation_mut(item, &route.method) {
+            add_route_facts(op, &route);
+        }
+    }
+    doc
+}
+
+/// Whether a route belongs in the document: the API under `/api/`, except the catch-all that
+/// answers unknown paths with a 404.
+pub fn documented(route: &RouteInfo) -> bool {
+    route.kind == crate::Kind::Api
+        && route.path.starts_with("/api/")
+        && route.path != "/api/{*rest}"
+}
+
+fn alias(mut item: PathItem, new: &str) -> PathItem {
+    for op in operations_mut(&mut item) {
+        op.deprecated = Some(utoipa::openapi::Deprecated::True);
+        op.operation_id = op.operation_id.take().map(|id| format!("{id}_old_name"));
+        let said = op.description.take().unwrap_or_default();
+        op.description = Some(format!(
+            "The old name of `{new}`, answered the same.\n\n{said}"
+        ));
+    }
+    item
+}
+
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.post.as_mut(),
+        item.patch.as_mut(),
+        item.put.as_mut(),
+        item.delete.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+fn operation_mut<'a>(item: &'a mut PathItem, method: &Method) -> Option<&'a mut Operation> {
+    match *method {
+        Method::GET => item.get.as_mut(),
+        Method::POST => item.post.as_mut(),
+        Method::PATCH => item.patch.as_mut(),
+        Method::PUT => item.put.as_mut(),
+        Method::DELETE => item.delete.as_mut(),
+        _ => None,
+    }
+}
+
+fn error_response(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+fn add_route_facts(op: &mut Operation, route: &RouteInfo) {
+    let role = route.least.map_or("public", Role::as_str);
+    let who = match route.least {
+        None => "Public: no login needed.".to_owned(),
+        Some(Role::Admin) => "Role: `admin`.".to_owned(),
+        Some(r) => format!("Role: `{}` or above.", r.as_str()),
+    };
+    let said = op.description.take().unwrap_or_default();
+    op.description = Some(if said.is_empty() {
+        who
+    } else {
+        format!("{said}\n\n{who}")
+    });
+    op.extensions
+        .get_or_insert_with(Default::default)
+        .insert("x-required-role".into(), role.into());
+    if route.least.is_some() {
+        op.security = Some(vec![SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
+    }
+    let responses = &mut op.responses.responses;
+    responses.insert(
+        "401".into(),
+        error_response(if route.least.is_some() {
+            "Not logged in, or a wrong token"
+        } else {
+            "A wrong token (a request without one is let through)"
+        }),
+    );
+    let writes = route.method != Method::GET;
+    let forbidden = match (route.least > VIEWER, writes) {
+        (true, true) => {
+            Some("The role is too low, or a call with the session cookie lacks its CSRF token")
+        }
+        (true, false) => Some("The role is too low"),
+        (false, true) => Some("A call with the session cookie lacks its CSRF token"),
+        (false, false) => None,
+    };
+    if let Some(why) = forbidden {
+        responses.insert("403".into(), error_response(why));
+    }
+    responses.insert(
+        "500".into(),
+        error_response("Internal error (logged; the answer says only \"internal error\")"),
+    );
+}
+
+/// One operation as the page lists it.
+struct OperationRow {
+    method: String,
+    path: String,
+    anchor: String,
+    summary: String,
+    description: String,
+    role: String,
+    deprecated: bool,
+    parameters: Vec<ParameterRow>,
+    body: Option<String>,
+    responses: Vec<ResponseRow>,
+}
+
+struct ParameterRow {
+    name: String,
+    place: String,
+    required: bool,
+    schema: String,
+    description: String,
+}
+
+struct ResponseRow {
+    status: String,
+    description: String,
+    schema: String,
+}
+
+struct SchemaRow {
+    name: String,
+    json: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "api_docs.html")]
+struct DocsPage {
+    layout: Layout,
+    title: String,
+    version: String,
+    intro: String,
+    operations: Vec<OperationRow>,
+    schemas: Vec<SchemaRow>,
+}
+
+/// A schema in one line: a reference's name, else its JSON.
+fn schema_text(schema: &Value) -> String {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => r.rsplit('/').next().unwrap_or(r).to_owned(),
+        None => schema.to_string(),
+    }
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `media type: schema` for each content of a body or response.
+fn contents(v: &Value) -> String {
+    v.get("content")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(kind, c)| {
+            format!(
+                "{kind}: {}",
+                c.get("schema").map(schema_text).unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The operations of the document (as JSON, so every part reads the same way).
+fn rows(doc: &Value) -> Vec<OperationRow> {
+    let mut out = Vec::new();
+    let paths = doc.get("paths").and_then(Value::as_object);
+    for (path, item) in paths.into_iter().flatten() {
+        for method in ["get", "post", "patch", "put", "delete"] {
+            let Some(op) = item.get(method) else { continue };
+            out.push(OperationRow {
+                method: method.to_ascii_uppercase(),
+                path: path.clone(),
+                anchor: text(op, "operationId"),
+                summary: text(op, "summary"),
+                description: text(op, "description"),
+                role: text(op, "x-required-role"),
+                deprecated: op
+                    .get("deprecated")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                parameters: op
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(|p| ParameterRow {
+                        name: text(p, "name"),
+                        place: text(p, "in"),
+                        required: p.get("required").and_then(Value::as_bool).unwrap_or(false),
+                        schema: p.get("schema").map(schema_text).unwrap_or_default(),
+                        description: text(p, "description"),
+                    })
+                    .collect(),
+                body: op.get("requestBody").map(contents),
+                responses: op
+                    .get("responses")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                    .map(|(status, r)| ResponseRow {
+                        status: status.clone(),
+                        description: text(r, "description"),
+                        schema: contents(r),
+                    })
+                    .collect(),
+            });
+        }
+    }
+    out
+}
+
+async fn page(Viewer(a): Viewer) -> DocsPage {
+    let doc = serde_json::to_value(document()).unwrap_or_default();
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, s)| SchemaRow {
+            name: name.clone(),
+            json: serde_json::to_string_pretty(s).unwrap_or_default(),
+        })
+        .collect();
+    let info = doc.get("info").cloned().unwrap_or_default();
+    DocsPage {
+        layout: a.layout(),
+        title: text(&info, "title"),
+        version: text(&info, "version"),
+        intro: text(&info, "description"),
+        operations: rows(&doc),
+        schemas,
+    }
+}
