@@ -219,15 +219,12 @@ async fn import_packages(
             let name = unique_name(&data_obj, name, position);
             data_obj.insert(name, points.unwrap_or(Value::Null));
         }
-        let message = json!({
-            "protocolVersion": 1.1,
-            "sentBy": package.sent_by,
-            "msgType": "data",
-            "commandList": package.command_list.unwrap_or_default(),
-            "statusCode": "200",
-            "parameterObj": parameter_obj,
-            "dataObj": data_obj,
-        });
+        let message = old_data_message(
+            package.sent_by,
+            package.command_list,
+            Value::Object(parameter_obj),
+            Value::Object(data_obj),
+        );
         let received_at = package.timestamp.as_deref().and_then(parse_old_timestamp);
         store_result(
             pool,
@@ -276,15 +273,12 @@ async fn import_old_results(
     let total = rows.len();
     println!("results (demo_module_result): {total} in the old database");
     for (done, row) in rows.into_iter().enumerate() {
-        let message = json!({
-            "protocolVersion": 1.1,
-            "sentBy": row.requested_by,
-            "msgType": "data",
-            "commandList": row.command_list.unwrap_or_default(),
-            "statusCode": "200",
-            "parameterObj": row.parameter_obj.unwrap_or_else(|| json!({})),
-            "dataObj": row.data_obj.unwrap_or_else(|| json!({})),
-        });
+        let message = old_data_message(
+            row.requested_by,
+            row.command_list,
+            row.parameter_obj.unwrap_or_else(|| json!({})),
+            row.data_obj.unwrap_or_else(|| json!({})),
+        );
         store_result(
             pool,
             validator,
@@ -299,6 +293,24 @@ async fn import_old_results(
         progress("results (demo_module_result)", done + 1, total);
     }
     Ok(())
+}
+
+/// The v1.1 data message an old result row stands for, rebuilt from its parts.
+fn old_data_message(
+    sent_by: String,
+    command_list: Option<Vec<String>>,
+    parameter_obj: Value,
+    data_obj: Value,
+) -> Value {
+    json!({
+        "protocolVersion": 1.1,
+        "sentBy": sent_by,
+        "msgType": "data",
+        "commandList": command_list.unwrap_or_default(),
+        "statusCode": "200",
+        "parameterObj": parameter_obj,
+        "dataObj": data_obj,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
