@@ -9,7 +9,7 @@ use std::io::Cursor;
 use std::time::Duration;
 
 use calamine::{Data, Reader, Xlsx};
-use common::{App, subscriber};
+use common::{App, read_csv, start_handler, stop_handler, subscriber};
 use domain::store::users::Role;
 use serde_json::{Value, json};
 
@@ -23,34 +23,6 @@ const SEVEN_KEYS: [&str; 7] = [
     "parameterObj",
     "dataObj",
 ];
-
-/// The real message handler on the app's broker and database, subscribed.
-async fn start_handler(app: &App) -> (tokio::sync::oneshot::Sender<()>, messagehandler::Running) {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let mut handler = messagehandler::spawn(
-        messagehandler::Config::new(&app.db.url, app.broker.url().parse().expect("url")),
-        async move {
-            let _ = stopped.await;
-        },
-    );
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        handler.subscriptions.wait_for(|n| *n > 0),
-    )
-    .await
-    .expect("the handler subscribes")
-    .expect("handler alive");
-    (stop, handler)
-}
-
-async fn stop_handler(stop: tokio::sync::oneshot::Sender<()>, handler: messagehandler::Running) {
-    let _ = stop.send(());
-    handler
-        .task
-        .await
-        .expect("handler task")
-        .expect("handler ran cleanly");
-}
 
 /// Publishes `message` on `topic` at QoS 2 as a stand would, and waits for the broker's PUBCOMP.
 async fn stand_publishes(broker: &str, topic: &str, message: &Value) {
@@ -197,12 +169,8 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
         .expect("html");
     assert!(dashboard.contains(&format!("/stands/{stand}")));
     let listed: Value = app
-        .client()
-        .get(app.url("/api/stands"))
-        .bearer_auth(&token)
-        .send()
+        .get_with_token("/api/stands", &token, "list")
         .await
-        .expect("list")
         .json()
         .await
         .expect("json");
@@ -217,35 +185,20 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
 
     // The exports.
     let csv = app
-        .client()
-        .get(app.url(&format!("/results/{result}.csv")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("csv");
+        .get_with_token(&format!("/results/{result}.csv"), &token, "csv")
+        .await;
     assert_eq!(csv.status(), 200);
-    let body = csv.bytes().await.expect("body");
-    let mut reader = csv::Reader::from_reader(body.as_ref());
-    let header: Vec<String> = reader
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
+    let (header, rows) = read_csv(&csv.bytes().await.expect("body"));
     assert_eq!(header, ["tid", "spænding"]);
-    let rows: Vec<Vec<String>> = reader
-        .records()
-        .map(|r| r.expect("row").iter().map(String::from).collect())
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::from).collect())
         .collect();
     assert_eq!(rows, [["0", "1.25"], ["0.5", "-2.5"], ["1", "3.75"]]);
 
     let xlsx = app
-        .client()
-        .get(app.url(&format!("/results/{result}.xlsx")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("xlsx");
+        .get_with_token(&format!("/results/{result}.xlsx"), &token, "xlsx")
+        .await;
     assert_eq!(xlsx.status(), 200);
     let mut wb: Xlsx<_> =
         Xlsx::new(Cursor::new(xlsx.bytes().await.expect("body"))).expect("an xlsx file");
