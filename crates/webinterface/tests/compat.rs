@@ -24,6 +24,22 @@ const SEVEN_KEYS: [&str; 7] = [
     "dataObj",
 ];
 
+/// Starts a run on `stand` through the API (answered 201) and returns its id.
+async fn start_run(app: &App, token: &str, stand: &str, body: Value) -> i64 {
+    let r = app
+        .client()
+        .post(app.url(&format!("/api/stands/{stand}/runs")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(r.status(), 201);
+    r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("run id")
+}
+
 /// Publishes `message` on `topic` at QoS 2 as a stand would, and waits for the broker's PUBCOMP.
 async fn stand_publishes(broker: &str, topic: &str, message: &Value) {
     let url: domain::config::MqttUrl = broker.parse().expect("url");
@@ -108,18 +124,13 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
 
     // A test started from the API reaches it on the matching lowercase outbound topic, with
     // every key of v1.1 in the schema's order.
-    let r = app
-        .client()
-        .post(app.url(&format!("/api/stands/{stand}/runs")))
-        .bearer_auth(&token)
-        .json(&json!({"parameters": {"gain": "007", "n": 3}, "commands": ["start"]}))
-        .send()
-        .await
-        .expect("start");
-    assert_eq!(r.status(), 201);
-    let run_id = r.json::<Value>().await.expect("json")["id"]
-        .as_i64()
-        .expect("run id");
+    let run_id = start_run(
+        &app,
+        &token,
+        stand,
+        json!({"parameters": {"gain": "007", "n": 3}, "commands": ["start"]}),
+    )
+    .await;
     let (topic, payload) = tokio::time::timeout(Duration::from_secs(20), inbox.recv())
         .await
         .expect("the command arrives")
@@ -270,18 +281,13 @@ async fn a_paho_stand_written_like_the_module_guide_gets_all_seven_keys_and_is_s
             .expect("stand row");
     assert_eq!(answer_on, Some(format!("Testdevice/{stand}/outbound")));
 
-    let r = app
-        .client()
-        .post(app.url(&format!("/api/stands/{stand}/runs")))
-        .bearer_auth(&token)
-        .json(&json!({"parameters": {"n": 4, "label": "1.10"}, "commands": ["start", "log"]}))
-        .send()
-        .await
-        .expect("start");
-    assert_eq!(r.status(), 201);
-    let run_id = r.json::<Value>().await.expect("json")["id"]
-        .as_i64()
-        .expect("run id");
+    let run_id = start_run(
+        &app,
+        &token,
+        stand,
+        json!({"parameters": {"n": 4, "label": "1.10"}, "commands": ["start", "log"]}),
+    )
+    .await;
 
     // What the stand received, byte for byte as paho handed it over.
     let command = line_from(&mut lines).await;
