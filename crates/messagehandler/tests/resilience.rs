@@ -84,18 +84,23 @@ async fn handler_killed_mid_stream_loses_and_duplicates_nothing() {
         let mut handler = HandlerProcess::start(&db.url, &broker.url(), &client_id);
         wait_count(&db.pool, COUNT_RIG, 500).await;
         // Let any redelivery arrive before counting duplicates.
-        stand
-            .publish(
-                "rig/inbound",
-                QoS::ExactlyOnce,
-                status("200", "rig-last").to_string(),
-            )
-            .await;
-        stand.flush().await;
+        publish_status(&mut stand, "rig-last").await;
         wait_count(&db.pool, COUNT_RIG, 501).await;
         assert_exactly_once_minus_last(&db.pool, 500).await;
         assert!(handler.terminate().success(), "SIGTERM is a clean exit");
     }
+}
+
+/// A status 200 from `sent_by` on `rig/inbound` at QoS 2, flushed to the broker.
+async fn publish_status(stand: &mut TestClient, sent_by: &str) {
+    stand
+        .publish(
+            "rig/inbound",
+            QoS::ExactlyOnce,
+            status("200", sent_by).to_string(),
+        )
+        .await;
+    stand.flush().await;
 }
 
 /// [`assert_exactly_once`] for `n` messages, after removing the marker `rig-last`.
@@ -136,14 +141,7 @@ async fn after_a_broker_restart_the_handler_is_subscribed_again() {
         let mut broker = Broker::start(kind);
         let mut handler = InProcess::start(config(&db.url, &broker.url())).await;
         let mut stand = TestClient::connect(&broker.url(), "rig-client");
-        stand
-            .publish(
-                "rig/inbound",
-                QoS::ExactlyOnce,
-                status("200", "rig-0").to_string(),
-            )
-            .await;
-        stand.flush().await;
+        publish_status(&mut stand, "rig-0").await;
         wait_count(&db.pool, COUNT_RIG, 1).await;
 
         for round in 1..=2 {
@@ -152,14 +150,7 @@ async fn after_a_broker_restart_the_handler_is_subscribed_again() {
             broker.start_again();
             wait_subscribed(&mut handler.running.subscriptions, subs + 1).await;
             let mut stand = TestClient::connect(&broker.url(), &format!("rig-client-{round}"));
-            stand
-                .publish(
-                    "rig/inbound",
-                    QoS::ExactlyOnce,
-                    status("200", &format!("rig-{round}")).to_string(),
-                )
-                .await;
-            stand.flush().await;
+            publish_status(&mut stand, &format!("rig-{round}")).await;
             wait_count(&db.pool, COUNT_RIG, 1 + round).await;
         }
         assert!(!handler.running.task.is_finished());
@@ -256,14 +247,7 @@ async fn messages_waiting_in_the_retry_survive_a_kill(kind: BrokerKind) {
     let _handler = HandlerProcess::start(&db.url, &broker.url(), &client_id);
     let pool = domain::store::connect(&db.url, 2).await.expect("reconnect");
     // Published after the restart: the broker redelivers the earlier ones before it.
-    stand
-        .publish(
-            "rig/inbound",
-            QoS::ExactlyOnce,
-            status("200", "rig-last").to_string(),
-        )
-        .await;
-    stand.flush().await;
+    publish_status(&mut stand, "rig-last").await;
     wait_count(
         &pool,
         "SELECT count(*) FROM status_history WHERE sent_by = 'rig-last'",

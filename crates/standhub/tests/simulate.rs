@@ -66,20 +66,12 @@ async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
     let db = TestDb::new().await;
     let broker = Broker::start(BrokerKind::Embedded);
 
-    let (stop_handler, handler_stopped) = tokio::sync::oneshot::channel::<()>();
+    let (stop_handler, handler_stopped) = test_support::shutdown_signal();
     let mut handler = messagehandler::spawn(
         messagehandler::Config::new(&db.url, broker.url().parse().expect("url")),
-        async move {
-            let _ = handler_stopped.await;
-        },
+        handler_stopped,
     );
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        handler.subscriptions.wait_for(|n| *n > 0),
-    )
-    .await
-    .expect("the handler subscribes")
-    .expect("handler alive");
+    test_support::wait_first_subscription(&mut handler.subscriptions).await;
 
     let (watcher, mut heard) = watch(&broker.url(), "Testdevice/demo_module/Inbound").await;
     let (stop_stand, stand_stopped) = tokio::sync::oneshot::channel::<()>();

@@ -109,6 +109,26 @@ pub fn workspace_bin(name: &str) -> PathBuf {
     path
 }
 
+/// A shutdown signal for a service under test: send on the sender (or drop it) to stop the
+/// service that was given the future as its `shutdown`.
+pub fn shutdown_signal() -> (
+    tokio::sync::oneshot::Sender<()>,
+    impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    (stop, async move {
+        let _ = stopped.await;
+    })
+}
+
+/// Waits (30 s at most) until a service's count of broker subscriptions is above zero.
+pub async fn wait_first_subscription(subscriptions: &mut tokio::sync::watch::Receiver<u64>) {
+    tokio::time::timeout(Duration::from_secs(30), subscriptions.wait_for(|n| *n > 0))
+        .await
+        .expect("the service subscribes")
+        .expect("service alive");
+}
+
 /// Polls `check` every 50 ms until it returns `Some`, or panics after `timeout` naming `what`.
 pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
 where

@@ -173,15 +173,16 @@ async fn import_packages(
     validator: &ProtocolValidator,
     summary: &mut Summary,
 ) -> anyhow::Result<()> {
-    let packages: Vec<Package> = sqlx::query_as(
+    let packages: Vec<Package> = read_old(
+        old,
         r#"SELECT id::int8 AS id, "Timestamp"::text AS timestamp, "NODELETE" AS nodelete,
                   "Sent_by"::text AS sent_by, command_list::text[] AS command_list,
                   "Validation_failed" AS validation_failed
            FROM demo_module_inbound_teststand_package ORDER BY id"#,
+        None,
+        "demo_module_inbound_teststand_package",
     )
-    .fetch_all(old)
-    .await
-    .context("reading demo_module_inbound_teststand_package")?;
+    .await?;
     let total = packages.len();
     println!("results (demo_module_inbound_teststand_package): {total} in the old database");
     for (done, package) in packages.into_iter().enumerate() {
@@ -190,24 +191,24 @@ async fn import_packages(
             progress("results", done + 1, total);
             continue;
         }
-        let parameters: Vec<(String, String)> = sqlx::query_as(
+        let parameters: Vec<(String, String)> = read_old(
+            old,
             r#"SELECT "Parameter_name"::text, "Parameter_value"::text
                FROM demo_module_test_stand_parameters
                WHERE "Inbound_teststand_package_id" = $1 ORDER BY id"#,
+            Some(package.id),
+            "demo_module_test_stand_parameters",
         )
-        .bind(package.id)
-        .fetch_all(old)
-        .await
-        .context("reading demo_module_test_stand_parameters")?;
-        let series: Vec<(Option<String>, Option<Value>)> = sqlx::query_as(
+        .await?;
+        let series: Vec<(Option<String>, Option<Value>)> = read_old(
+            old,
             r#"SELECT "Data_name"::text, "Data_points"::jsonb
                FROM demo_module_test_stand_data
                WHERE "Inbound_teststand_package_id" = $1 ORDER BY id"#,
+            Some(package.id),
+            "demo_module_test_stand_data",
         )
-        .bind(package.id)
-        .fetch_all(old)
-        .await
-        .context("reading demo_module_test_stand_data")?;
+        .await?;
         // Parameters were stored as text (str() of what the stand sent): read back by the
         // rule the start form uses, so 1000 is a number again and 007 stays text.
         let parameter_obj: Map<String, Value> = parameters
@@ -219,15 +220,12 @@ async fn import_packages(
             let name = unique_name(&data_obj, name, position);
             data_obj.insert(name, points.unwrap_or(Value::Null));
         }
-        let message = json!({
-            "protocolVersion": 1.1,
-            "sentBy": package.sent_by,
-            "msgType": "data",
-            "commandList": package.command_list.unwrap_or_default(),
-            "statusCode": "200",
-            "parameterObj": parameter_obj,
-            "dataObj": data_obj,
-        });
+        let message = old_data_message(
+            package.sent_by,
+            package.command_list,
+            Value::Object(parameter_obj),
+            Value::Object(data_obj),
+        );
         let received_at = package.timestamp.as_deref().and_then(parse_old_timestamp);
         store_result(
             pool,
@@ -263,28 +261,26 @@ async fn import_old_results(
     validator: &ProtocolValidator,
     summary: &mut Summary,
 ) -> anyhow::Result<()> {
-    let rows: Vec<OldResult> = sqlx::query_as(
+    let rows: Vec<OldResult> = read_old(
+        old,
         r#"SELECT id::int8 AS id, job_requested_by::text AS requested_by,
                   job_received_time AS received_time, "job_NODELETE" AS nodelete,
                   command_list::text[] AS command_list, parameter_obj::jsonb AS parameter_obj,
                   data_obj::jsonb AS data_obj
            FROM demo_module_result ORDER BY id"#,
+        None,
+        "demo_module_result",
     )
-    .fetch_all(old)
-    .await
-    .context("reading demo_module_result")?;
+    .await?;
     let total = rows.len();
     println!("results (demo_module_result): {total} in the old database");
     for (done, row) in rows.into_iter().enumerate() {
-        let message = json!({
-            "protocolVersion": 1.1,
-            "sentBy": row.requested_by,
-            "msgType": "data",
-            "commandList": row.command_list.unwrap_or_default(),
-            "statusCode": "200",
-            "parameterObj": row.parameter_obj.unwrap_or_else(|| json!({})),
-            "dataObj": row.data_obj.unwrap_or_else(|| json!({})),
-        });
+        let message = old_data_message(
+            row.requested_by,
+            row.command_list,
+            row.parameter_obj.unwrap_or_else(|| json!({})),
+            row.data_obj.unwrap_or_else(|| json!({})),
+        );
         store_result(
             pool,
             validator,
@@ -299,6 +295,45 @@ async fn import_old_results(
         progress("results (demo_module_result)", done + 1, total);
     }
     Ok(())
+}
+
+/// Reads rows of the old database, bound to the old package `package` when given; `table`
+/// names what was read in the error.
+async fn read_old<T>(
+    old: &PgPool,
+    sql: &'static str,
+    package: Option<i64>,
+    table: &str,
+) -> anyhow::Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let mut query = sqlx::query_as(sql);
+    if let Some(id) = package {
+        query = query.bind(id);
+    }
+    query
+        .fetch_all(old)
+        .await
+        .with_context(|| format!("reading {table}"))
+}
+
+/// The v1.1 data message an old result row stands for, rebuilt from its parts.
+fn old_data_message(
+    sent_by: String,
+    command_list: Option<Vec<String>>,
+    parameter_obj: Value,
+    data_obj: Value,
+) -> Value {
+    json!({
+        "protocolVersion": 1.1,
+        "sentBy": sent_by,
+        "msgType": "data",
+        "commandList": command_list.unwrap_or_default(),
+        "statusCode": "200",
+        "parameterObj": parameter_obj,
+        "dataObj": data_obj,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -359,15 +394,16 @@ async fn import_statuses(
     stand: &StandId,
     summary: &mut Summary,
 ) -> anyhow::Result<()> {
-    let rows: Vec<OldStatus> = sqlx::query_as(
+    let rows: Vec<OldStatus> = read_old(
+        old,
         r#"SELECT id::int8 AS id, latest_status_code::text AS status_code,
                   latest_status_update AS status_update, latest_power_code::text AS power_code,
                   latest_power_update AS power_update
            FROM demo_module_status ORDER BY id"#,
+        None,
+        "demo_module_status (the old stack's status rows)",
     )
-    .fetch_all(old)
-    .await
-    .context("reading demo_module_status (the old stack's status rows)")?;
+    .await?;
     let total = rows.len();
     println!("status (demo_module_status): {total} rows in the old database");
     let mut unknown: HashMap<String, usize> = HashMap::new();

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{App, PASSWORD, data_message, ingest, subscriber};
+use common::{App, PASSWORD, data_message, ingest, start_handler, stop_handler, subscriber};
 use domain::store::users::Role;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
@@ -137,20 +137,7 @@ async fn log_in_watch_the_dashboard_live_and_start_a_test() {
     app.user("olga", Role::Operator).await;
     let mut inbox = subscriber(&app.broker.url(), &["+/outbound"]).await;
     // The real message handler stores what stands publish, as in production.
-    let (stop_handler, handler_stopped) = tokio::sync::oneshot::channel::<()>();
-    let mut handler = messagehandler::spawn(
-        messagehandler::Config::new(&app.db.url, app.broker.url().parse().expect("url")),
-        async move {
-            let _ = handler_stopped.await;
-        },
-    );
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        handler.subscriptions.wait_for(|n| *n > 0),
-    )
-    .await
-    .expect("the handler subscribes")
-    .expect("handler alive");
+    let (stop, handler) = start_handler(&app).await;
 
     // Log in; the login page sends us back to the dashboard.
     c.goto(&app.url("/")).await.expect("open");
@@ -306,11 +293,7 @@ async fn log_in_watch_the_dashboard_live_and_start_a_test() {
     let shot = c.screenshot().await.expect("screenshot");
     std::fs::write(shots.join("dashboard-phone.png"), shot).expect("write");
     c.close().await.expect("close");
-    let _ = stop_handler.send(());
-    (&mut handler.task)
-        .await
-        .expect("handler task")
-        .expect("handler");
+    stop_handler(stop, handler).await;
 }
 
 /// Publishes a status message as a stand does (QoS 2) and waits for the broker's PUBCOMP.

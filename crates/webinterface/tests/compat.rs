@@ -9,7 +9,7 @@ use std::io::Cursor;
 use std::time::Duration;
 
 use calamine::{Data, Reader, Xlsx};
-use common::{App, subscriber};
+use common::{App, read_csv, start_handler, stop_handler, subscriber};
 use domain::store::users::Role;
 use serde_json::{Value, json};
 
@@ -24,32 +24,20 @@ const SEVEN_KEYS: [&str; 7] = [
     "dataObj",
 ];
 
-/// The real message handler on the app's broker and database, subscribed.
-async fn start_handler(app: &App) -> (tokio::sync::oneshot::Sender<()>, messagehandler::Running) {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let mut handler = messagehandler::spawn(
-        messagehandler::Config::new(&app.db.url, app.broker.url().parse().expect("url")),
-        async move {
-            let _ = stopped.await;
-        },
-    );
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        handler.subscriptions.wait_for(|n| *n > 0),
-    )
-    .await
-    .expect("the handler subscribes")
-    .expect("handler alive");
-    (stop, handler)
-}
-
-async fn stop_handler(stop: tokio::sync::oneshot::Sender<()>, handler: messagehandler::Running) {
-    let _ = stop.send(());
-    handler
-        .task
+/// Starts a run on `stand` through the API (answered 201) and returns its id.
+async fn start_run(app: &App, token: &str, stand: &str, body: Value) -> i64 {
+    let r = app
+        .client()
+        .post(app.url(&format!("/api/stands/{stand}/runs")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
         .await
-        .expect("handler task")
-        .expect("handler ran cleanly");
+        .expect("start");
+    assert_eq!(r.status(), 201);
+    r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("run id")
 }
 
 /// Publishes `message` on `topic` at QoS 2 as a stand would, and waits for the broker's PUBCOMP.
@@ -136,18 +124,13 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
 
     // A test started from the API reaches it on the matching lowercase outbound topic, with
     // every key of v1.1 in the schema's order.
-    let r = app
-        .client()
-        .post(app.url(&format!("/api/stands/{stand}/runs")))
-        .bearer_auth(&token)
-        .json(&json!({"parameters": {"gain": "007", "n": 3}, "commands": ["start"]}))
-        .send()
-        .await
-        .expect("start");
-    assert_eq!(r.status(), 201);
-    let run_id = r.json::<Value>().await.expect("json")["id"]
-        .as_i64()
-        .expect("run id");
+    let run_id = start_run(
+        &app,
+        &token,
+        stand,
+        json!({"parameters": {"gain": "007", "n": 3}, "commands": ["start"]}),
+    )
+    .await;
     let (topic, payload) = tokio::time::timeout(Duration::from_secs(20), inbox.recv())
         .await
         .expect("the command arrives")
@@ -197,12 +180,8 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
         .expect("html");
     assert!(dashboard.contains(&format!("/stands/{stand}")));
     let listed: Value = app
-        .client()
-        .get(app.url("/api/stands"))
-        .bearer_auth(&token)
-        .send()
+        .get_with_token("/api/stands", &token, "list")
         .await
-        .expect("list")
         .json()
         .await
         .expect("json");
@@ -217,35 +196,20 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
 
     // The exports.
     let csv = app
-        .client()
-        .get(app.url(&format!("/results/{result}.csv")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("csv");
+        .get_with_token(&format!("/results/{result}.csv"), &token, "csv")
+        .await;
     assert_eq!(csv.status(), 200);
-    let body = csv.bytes().await.expect("body");
-    let mut reader = csv::Reader::from_reader(body.as_ref());
-    let header: Vec<String> = reader
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
+    let (header, rows) = read_csv(&csv.bytes().await.expect("body"));
     assert_eq!(header, ["tid", "spænding"]);
-    let rows: Vec<Vec<String>> = reader
-        .records()
-        .map(|r| r.expect("row").iter().map(String::from).collect())
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::from).collect())
         .collect();
     assert_eq!(rows, [["0", "1.25"], ["0.5", "-2.5"], ["1", "3.75"]]);
 
     let xlsx = app
-        .client()
-        .get(app.url(&format!("/results/{result}.xlsx")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("xlsx");
+        .get_with_token(&format!("/results/{result}.xlsx"), &token, "xlsx")
+        .await;
     assert_eq!(xlsx.status(), 200);
     let mut wb: Xlsx<_> =
         Xlsx::new(Cursor::new(xlsx.bytes().await.expect("body"))).expect("an xlsx file");
@@ -317,18 +281,13 @@ async fn a_paho_stand_written_like_the_module_guide_gets_all_seven_keys_and_is_s
             .expect("stand row");
     assert_eq!(answer_on, Some(format!("Testdevice/{stand}/outbound")));
 
-    let r = app
-        .client()
-        .post(app.url(&format!("/api/stands/{stand}/runs")))
-        .bearer_auth(&token)
-        .json(&json!({"parameters": {"n": 4, "label": "1.10"}, "commands": ["start", "log"]}))
-        .send()
-        .await
-        .expect("start");
-    assert_eq!(r.status(), 201);
-    let run_id = r.json::<Value>().await.expect("json")["id"]
-        .as_i64()
-        .expect("run id");
+    let run_id = start_run(
+        &app,
+        &token,
+        stand,
+        json!({"parameters": {"n": 4, "label": "1.10"}, "commands": ["start", "log"]}),
+    )
+    .await;
 
     // What the stand received, byte for byte as paho handed it over.
     let command = line_from(&mut lines).await;

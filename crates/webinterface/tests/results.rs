@@ -8,7 +8,7 @@ mod common;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use common::{App, data_message, ingest};
+use common::{App, data_message, ingest, read_csv};
 use domain::store::users::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -134,16 +134,8 @@ async fn csv_round_trips_every_value() {
             .expect("cd")
             .contains(".csv")
     );
-    let body = r.bytes().await.expect("body");
-    let mut reader = csv::Reader::from_reader(body.as_ref());
-    let header: Vec<String> = reader
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
+    let (header, rows) = read_csv(&r.bytes().await.expect("body"));
     assert_eq!(header, ["a", "b short", "labels", "note"]);
-    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
     let a = tricky();
     assert_eq!(
         rows.len(),

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 
+use super::{QueryContext, StoreError, results};
 use crate::StandId;
 use crate::protocol::DataMessage;
 use crate::status::StatusCode;
@@ -56,52 +57,35 @@ async fn ensure_stand(
 pub async fn import_result(
     pool: &PgPool,
     imported: ImportedResult<'_>,
-) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    if !claim(&mut tx, imported.kind, imported.old_id).await? {
+) -> Result<Option<i64>, StoreError> {
+    let mut tx = pool.begin().await.query("imports.result.begin")?;
+    if !claim(&mut tx, imported.kind, imported.old_id)
+        .await
+        .query("django_imports.claim")?
+    {
         return Ok(None);
     }
-    ensure_stand(&mut tx, imported.stand).await?;
-    let data = imported.data;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO results (stand_id, sent_by, protocol_version, status_code, received_at,
-             commands, parameters, data, keep, point_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json, $9, $10) RETURNING id",
+    ensure_stand(&mut tx, imported.stand)
+        .await
+        .query("stands.ensure")?;
+    // The result and its series as the ingest path stores them.
+    let id = results::insert_stored(
+        &mut tx,
+        imported.stand.as_str(),
+        imported.data,
+        None,
+        imported.keep,
+        imported.received_at,
     )
-    .bind(imported.stand.as_str())
-    .bind(&data.sent_by)
-    .bind(data.protocol_version)
-    .bind(i16::from(data.code))
-    .bind(imported.received_at)
-    .bind(&data.commands)
-    .bind(&data.parameters)
-    .bind(&data.data_raw)
-    .bind(imported.keep)
-    .bind(i64::try_from(data.point_count()).unwrap_or(i64::MAX))
-    .fetch_one(&mut *tx)
     .await?;
-    // The series as the ingest path stores them (one row per series, numeric ones as float8[]).
-    for (position, s) in data.series.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO result_series (result_id, position, name, numeric, len, \"values\")
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(i32::try_from(position).unwrap_or(i32::MAX))
-        .bind(&s.name)
-        .bind(s.values.is_some())
-        .bind(i32::try_from(s.len).unwrap_or(i32::MAX))
-        .bind(&s.values)
-        .execute(&mut *tx)
-        .await?;
-    }
     sqlx::query("UPDATE django_imports SET result_id = $3 WHERE kind = $1 AND old_id = $2")
         .bind(imported.kind)
         .bind(imported.old_id)
         .bind(id)
         .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
+        .await
+        .query("django_imports.result_id")?;
+    tx.commit().await.query("imports.result.commit")?;
     Ok(Some(id))
 }
 

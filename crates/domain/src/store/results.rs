@@ -272,13 +272,28 @@ pub(crate) async fn insert(
     run: Option<&ActiveRun>,
     received_at: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
+    let run_id = run.map(|r| r.id);
+    let keep = run.is_some_and(|r| r.keep);
+    insert_stored(conn, stand, data, run_id, keep, received_at).await
+}
+
+/// Stores a result and its series as given: the ingest path ([`insert`]) and the import of
+/// the old stack's results ([`super::imports`]) both write through here. Returns its id.
+pub(crate) async fn insert_stored(
+    conn: &mut PgConnection,
+    stand: &str,
+    data: &DataMessage,
+    run_id: Option<i64>,
+    keep: bool,
+    received_at: DateTime<Utc>,
+) -> Result<i64, StoreError> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO results (stand_id, run_id, sent_by, protocol_version, status_code,
              received_at, commands, parameters, data, keep, point_count)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::json, $10, $11) RETURNING id",
     )
     .bind(stand)
-    .bind(run.map(|r| r.id))
+    .bind(run_id)
     .bind(&data.sent_by)
     .bind(data.protocol_version)
     .bind(i16::from(data.code))
@@ -286,7 +301,7 @@ pub(crate) async fn insert(
     .bind(&data.commands)
     .bind(&data.parameters)
     .bind(&data.data_raw)
-    .bind(run.is_some_and(|r| r.keep))
+    .bind(keep)
     .bind(i64::try_from(data.point_count()).unwrap_or(i64::MAX))
     .fetch_one(&mut *conn)
     .await

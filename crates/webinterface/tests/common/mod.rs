@@ -117,6 +117,16 @@ impl App {
     }
 
     /// A client without cookies that does not follow redirects.
+    /// `GET path` with a bearer token; `what` names the request if it cannot be sent.
+    pub async fn get_with_token(&self, path: &str, token: &str, what: &str) -> reqwest::Response {
+        self.client()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect(what)
+    }
+
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -230,4 +240,43 @@ pub async fn ingest(pool: &sqlx::PgPool, stand: &str, payload: &[u8]) -> Option<
 pub fn data_message(sent_by: &str, parameters: serde_json::Value, data: &str) -> Vec<u8> {
     test_support::messages::data_text(sent_by, &["start", "<b>measure</b>"], &parameters, data)
         .into_bytes()
+}
+
+/// The real message handler on the app's broker and database, subscribed.
+pub async fn start_handler(
+    app: &App,
+) -> (tokio::sync::oneshot::Sender<()>, messagehandler::Running) {
+    let (stop, stopped) = test_support::shutdown_signal();
+    let mut handler = messagehandler::spawn(
+        messagehandler::Config::new(&app.db.url, app.broker.url().parse().expect("url")),
+        stopped,
+    );
+    test_support::wait_first_subscription(&mut handler.subscriptions).await;
+    (stop, handler)
+}
+
+/// Stops a handler from [`start_handler`] and checks that it ran cleanly.
+pub async fn stop_handler(
+    stop: tokio::sync::oneshot::Sender<()>,
+    handler: messagehandler::Running,
+) {
+    let _ = stop.send(());
+    handler
+        .task
+        .await
+        .expect("handler task")
+        .expect("handler ran cleanly");
+}
+
+/// A CSV download read back: its header and its records.
+pub fn read_csv(body: &[u8]) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let mut reader = csv::Reader::from_reader(body);
+    let header = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = reader.records().map(|r| r.expect("row")).collect();
+    (header, rows)
 }
