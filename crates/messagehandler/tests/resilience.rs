@@ -60,6 +60,7 @@ const COUNT_RIG: &str = "SELECT count(*) FROM status_history WHERE stand_id = 'r
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handler_killed_mid_stream_loses_and_duplicates_nothing() {
+    const TOTAL: usize = 5_000;
     test_support::init_tracing();
     for kind in available_brokers() {
         let db = TestDb::new().await;
@@ -69,7 +70,9 @@ async fn handler_killed_mid_stream_loses_and_duplicates_nothing() {
         let mut stand = TestClient::connect(&broker.url(), "rig-client");
         probe_until_stored(&db.pool, &mut stand).await;
 
-        publish_numbered(&mut stand, "rig", 500).await;
+        // Enough messages that the kill lands while the handler is still storing them, however
+        // fast it is (it stores thousands a second).
+        publish_numbered(&mut stand, "rig", TOTAL).await;
         // Kill it while it is busy storing.
         wait_count(&db.pool, COUNT_RIG, 60).await;
         handler.kill();
@@ -78,15 +81,18 @@ async fn handler_killed_mid_stream_loses_and_duplicates_nothing() {
             .fetch_one(&db.pool)
             .await
             .expect("count");
-        eprintln!("{kind:?}: {at_kill} of 500 stored when the handler was killed");
-        assert!(at_kill < 500, "the kill came too late to prove anything");
+        eprintln!("{kind:?}: {at_kill} of {TOTAL} stored when the handler was killed");
+        assert!(
+            at_kill < TOTAL as i64,
+            "the kill came too late to prove anything"
+        );
 
         let mut handler = HandlerProcess::start(&db.url, &broker.url(), &client_id);
-        wait_count(&db.pool, COUNT_RIG, 500).await;
+        wait_count(&db.pool, COUNT_RIG, TOTAL as i64).await;
         // Let any redelivery arrive before counting duplicates.
         publish_status(&mut stand, "rig-last").await;
-        wait_count(&db.pool, COUNT_RIG, 501).await;
-        assert_exactly_once_minus_last(&db.pool, 500).await;
+        wait_count(&db.pool, COUNT_RIG, TOTAL as i64 + 1).await;
+        assert_exactly_once_minus_last(&db.pool, TOTAL).await;
         assert!(handler.terminate().success(), "SIGTERM is a clean exit");
     }
 }

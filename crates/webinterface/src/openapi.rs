@@ -70,6 +70,7 @@ the same shape."
         results::plots::api_plot,
         results::plots::api_window,
         results::plots::api_spectrum_window,
+        results::xy::api_xy,
         quarantine::list,
         quarantine::payload,
         admin::stands::create_stand,

@@ -82,6 +82,8 @@ pub struct RunSummary {
     finished_at: Option<DateTime<Utc>>,
     /// Why it failed, if it did.
     error: Option<String>,
+    /// Started on the operator's confirmation, the stand's state being unknown or quiet.
+    confirmed_unheard: bool,
 }
 
 /// A run.
@@ -109,6 +111,8 @@ pub struct Run {
     keep: bool,
     /// Why it failed, if it did.
     error: Option<String>,
+    /// Started on the operator's confirmation, the stand's state being unknown or quiet.
+    confirmed_unheard: bool,
     /// The result that completed it.
     result: Option<i64>,
 }

@@ -3,14 +3,15 @@
 //! thinned evenly to at most [`plot::PLOT_POINTS`] pairs.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use domain::store::results;
 
 use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit, result_id};
 use super::plot::{self, Points};
 use crate::auth::Viewer;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorBody, Result};
 use crate::routes::{Routes, VIEWER};
+use crate::shared::ApiQuery;
 use crate::state::AppState;
 
 /// The x–y plot's route.
@@ -18,10 +19,15 @@ pub fn routes() -> Routes {
     Routes::api().get("/api/results/{id}/xy", VIEWER, api_xy)
 }
 
-/// Which series are x and y; strings so a bad one is our JSON 400.
-#[derive(serde::Deserialize)]
-struct Axes {
+/// Which series are x and y; strings so a bad one is our JSON 400 that names it.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Axes {
+    /// The position of the series drawn along x.
+    #[param(pattern = "^\\s*-?[0-9]+\\s*$", example = "0")]
     x: Option<String>,
+    /// The position of the series drawn along y.
+    #[param(pattern = "^\\s*-?[0-9]+\\s*$", example = "1")]
     y: Option<String>,
 }
 
@@ -51,11 +57,23 @@ pub fn pairs(x: &[f64], y: &[f64], target: usize) -> Points {
     Points { x: px, y: py }
 }
 
-async fn api_xy(
+/// One numeric series against another (x–y plot): the pairs in sample order, thinned evenly
+/// to at most 2,000; the shorter series sets the length.
+#[utoipa::path(get, path = "/api/results/{id}/xy", tag = "results",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The result's id", example = 1),
+        Axes,
+    ),
+    responses(
+        (status = 200, description = "The pairs (x, y)", body = plot::Points),
+        (status = 400, description = "`x` or `y` missing or not a series position", body = ErrorBody),
+        (status = 404, description = "No such result or numeric series", body = ErrorBody),
+    ))]
+pub(crate) async fn api_xy(
     State(state): State<AppState>,
     _u: Viewer,
     Path(id): Path<String>,
-    Query(axes): Query<Axes>,
+    ApiQuery(axes): ApiQuery<Axes>,
 ) -> Result<Json<Points>> {
     let id = result_id(&id)?;
     let (xp, yp) = (

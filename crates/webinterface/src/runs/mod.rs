@@ -29,7 +29,10 @@ use crate::state::AppState;
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartRun {
-    /// Parameters sent as `parameterObj` (name/value pairs).
+    /// Parameters sent as `parameterObj` (name/value pairs), JSON values sent as given. (The
+    /// stand page's form, where values are typed as text, sends a value as a number only when
+    /// it is written back exactly as typed — `42`, `-3`, `2.5` — and `true`/`false` as booleans;
+    /// everything else, `007` and `1.10` included, as the text typed.)
     #[serde(default = "empty_object")]
     #[schema(value_type = Object, example = json!({"fs": 1000}))]
     pub parameters: Value,
