@@ -597,19 +597,7 @@ async fn picking_a_series_as_the_x_axis_draws_an_x_y_plot() {
     shoot(&c, &shots, "#series-1", "result-xy-before.png").await;
 
     // Pick x (series 0) as the x axis, as a person does with the select.
-    c.find(Locator::Id("x-axis"))
-        .await
-        .expect("the x axis picker")
-        .select_by_value("0")
-        .await
-        .expect("pick x");
-    tokio::time::timeout(Duration::from_secs(20), async {
-        while wait_attr(&c, y_plot, "data-x-axis", Duration::from_secs(5)).await != "0" {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    })
-    .await
-    .expect("the plot is redrawn against x");
+    pick_x_axis(&c, y_plot, "0", ("data-x-axis", "0")).await;
     assert_eq!(
         wait_attr(&c, y_plot, "data-x-label", Duration::from_secs(5)).await,
         "x"
@@ -635,20 +623,26 @@ async fn picking_a_series_as_the_x_axis_draws_an_x_y_plot() {
     shoot(&c, &shots, "#series-1", "result-xy.png").await;
 
     // Back to the sample index.
+    pick_x_axis(&c, y_plot, "", ("data-x-label", "sample")).await;
+    c.close().await.expect("close");
+}
+
+/// Picks `value` in the result page's x axis select and waits until the plot `plot` shows
+/// `attr` = `expected` (it is redrawn).
+async fn pick_x_axis(c: &Client, plot: &str, value: &str, (attr, expected): (&str, &str)) {
     c.find(Locator::Id("x-axis"))
         .await
-        .expect("picker")
-        .select_by_value("")
+        .expect("the x axis picker")
+        .select_by_value(value)
         .await
-        .expect("pick index");
+        .expect("pick an x axis");
     tokio::time::timeout(Duration::from_secs(20), async {
-        while wait_attr(&c, y_plot, "data-x-label", Duration::from_secs(5)).await != "sample" {
+        while wait_attr(c, plot, attr, Duration::from_secs(5)).await != expected {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     })
     .await
-    .expect("back to the sample index");
-    c.close().await.expect("close");
+    .unwrap_or_else(|_| panic!("the plot is redrawn with {attr} = {expected:?}"));
 }
 
 #[tokio::test]
