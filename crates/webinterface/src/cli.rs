@@ -81,6 +81,10 @@ pub enum Command {
         /// A label for the token.
         #[arg(long, default_value = "cli")]
         name: String,
+        /// How long the token works: days, hours or minutes (90d, 12h, 30m), or `never`.
+        /// The default, 90 days, makes a forgotten or leaked token stop working on its own.
+        #[arg(long, default_value = auth::tokens::DEFAULT_EXPIRES_IN)]
+        expires_in: String,
     },
     /// Check the configuration, the database (and its migrations) and the broker.
     Check,
@@ -131,18 +135,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = connect(&config).await?;
             let password = read_password(password_stdin)?;
             let hash = auth::hash_password(&password)?;
+            // Ends every session of the user in the same transaction.
             users::set_password(&pool, &username, &hash).await?;
-            println!("Password of {username} changed.");
+            println!("Password of {username} changed; their sessions were ended.");
             Ok(())
         }
-        Command::Createtoken { username, name } => {
+        Command::Createtoken {
+            username,
+            name,
+            expires_in,
+        } => {
+            let lifetime = auth::parse_expires_in(&expires_in)
+                .map_err(anyhow::Error::msg)
+                .context("--expires-in")?;
+            let expires_at = lifetime.map(|d| chrono::Utc::now() + d);
             let pool = connect(&config).await?;
             let user = users::by_username(&pool, &username)
                 .await?
                 .with_context(|| format!("no user {username:?}"))?;
-            let token = auth::create_token(&pool, &user, &name).await?;
+            let token = auth::create_token_until(&pool, &user, &name, expires_at).await?;
             println!("{token}");
-            eprintln!("Token for {username}: keep it safe, it is not shown again.");
+            let until = match expires_at {
+                Some(at) => format!("it works until {} UTC", at.format("%Y-%m-%d %H:%M")),
+                None => "it does not expire".to_owned(),
+            };
+            eprintln!("Token for {username}: keep it safe, it is not shown again; {until}.");
             Ok(())
         }
         Command::Check => check(&config).await,

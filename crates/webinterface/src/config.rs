@@ -1,6 +1,6 @@
 //! The web interface's configuration, from environment variables (see `.env.example`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use domain::config::{self as env, ConfigError, MqttUrl, Secret};
@@ -28,6 +28,15 @@ pub struct Config {
     pub publish_timeout: Duration,
     /// `SESSION_HOURS` (default 336, two weeks): idle time after which a login expires.
     pub session_hours: u32,
+    /// `SESSION_MAX_DAYS` (default 7): a login ends this long after it started, however
+    /// active it is (a copied cookie does not work for ever).
+    pub session_max_days: u32,
+    /// `TRUSTED_PROXIES` (default `127.0.0.0/8,::1`): the peers whose `X-Real-IP` /
+    /// `X-Forwarded-For` name the client (for the login rate limit).
+    pub trusted_proxies: TrustedProxies,
+    /// `PASSWORD_HASH_CONCURRENCY` (default 4): argon2 hashes computed at once (each takes
+    /// ~19 MiB); more logins wait briefly, then get 503.
+    pub password_hash_concurrency: usize,
     /// `VIDEOSTREAM_URL`: the video relay as browsers reach it (default: port 5555 of the
     /// host the page came from).
     pub videostream_url: Option<String>,
@@ -84,6 +93,16 @@ impl Config {
                 5u64,
             )?),
             session_hours: env::parse_or("SESSION_HOURS", 336u32)?,
+            session_max_days: bounded("SESSION_MAX_DAYS", 7, 3650)?,
+            trusted_proxies: TrustedProxies::parse(
+                &env::var("TRUSTED_PROXIES").unwrap_or_else(|| DEFAULT_TRUSTED_PROXIES.into()),
+            )
+            .map_err(|reason| ConfigError::Invalid {
+                name: "TRUSTED_PROXIES",
+                value: env::var("TRUSTED_PROXIES").unwrap_or_default(),
+                reason,
+            })?,
+            password_hash_concurrency: bounded("PASSWORD_HASH_CONCURRENCY", 4, 256)? as usize,
             videostream_url: env::var("VIDEOSTREAM_URL"),
         })
     }
@@ -101,6 +120,9 @@ impl Config {
             offline_after: Duration::from_secs(300),
             publish_timeout: Duration::from_secs(5),
             session_hours: 336,
+            session_max_days: 7,
+            trusted_proxies: TrustedProxies::loopback(),
+            password_hash_concurrency: 4,
             videostream_url: None,
         }
     }
@@ -110,4 +132,155 @@ impl Config {
 pub fn generated_secret() -> Secret {
     let bytes: [u8; 32] = rand::random();
     Secret::new(hex::encode(bytes))
+}
+
+/// A whole number from 1 to `max`.
+fn bounded(name: &'static str, default: u32, max: u32) -> Result<u32, ConfigError> {
+    let n: u32 = env::parse_or(name, default)?;
+    if (1..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(ConfigError::Invalid {
+            name,
+            value: n.to_string(),
+            reason: format!("must be a whole number from 1 to {max}"),
+        })
+    }
+}
+
+/// `TRUSTED_PROXIES` when unset: only this host. A client on the network connecting directly
+/// is never trusted, so it cannot choose its own address; a proxy on this host (the native
+/// nginx, the launcher) is.
+pub const DEFAULT_TRUSTED_PROXIES: &str = "127.0.0.0/8,::1";
+
+/// One entry of `TRUSTED_PROXIES`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyEntry {
+    /// An address range: the network address and its prefix length.
+    Net(IpAddr, u8),
+    /// A host name, resolved when a request needs it (compose: `nginx`, which starts after
+    /// the web interface).
+    Host(String),
+}
+
+/// The proxies whose client address headers are believed (`TRUSTED_PROXIES`: a comma-separated
+/// list of addresses, CIDR ranges and host names; `none` for nobody).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(pub Vec<ProxyEntry>);
+
+impl TrustedProxies {
+    /// Loopback only (the default).
+    pub fn loopback() -> Self {
+        Self::parse(DEFAULT_TRUSTED_PROXIES).unwrap_or_default()
+    }
+
+    /// Parses the list; `none` (or an empty list) trusts nobody.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut entries = Vec::new();
+        for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if item.eq_ignore_ascii_case("none") {
+                continue;
+            }
+            let (addr, prefix) = match item.split_once('/') {
+                Some((a, p)) => (a, Some(p)),
+                None => (item, None),
+            };
+            match addr.parse::<IpAddr>() {
+                Ok(ip) => {
+                    let ip = ip.to_canonical();
+                    let max = if ip.is_ipv4() { 32 } else { 128 };
+                    let bits = match prefix {
+                        None => max,
+                        Some(p) => p
+                            .parse::<u8>()
+                            .ok()
+                            .filter(|b| *b <= max)
+                            .ok_or_else(|| format!("{item:?}: the prefix must be 0 to {max}"))?,
+                    };
+                    entries.push(ProxyEntry::Net(ip, bits));
+                }
+                Err(_) if prefix.is_none() && is_host_name(addr) => {
+                    entries.push(ProxyEntry::Host(addr.to_owned()));
+                }
+                Err(_) => {
+                    return Err(format!(
+                        "{item:?} is not an address, a CIDR range (10.0.0.0/8) or a host name"
+                    ));
+                }
+            }
+        }
+        Ok(Self(entries))
+    }
+
+    /// Whether `ip` is in one of the ranges (host names are not looked at here).
+    pub fn contains_net(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|e| match e {
+            ProxyEntry::Net(net, bits) => in_net(ip, *net, *bits),
+            ProxyEntry::Host(_) => false,
+        })
+    }
+
+    /// The host name entries.
+    pub fn hosts(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().filter_map(|e| match e {
+            ProxyEntry::Host(h) => Some(h.as_str()),
+            ProxyEntry::Net(..) => None,
+        })
+    }
+}
+
+fn is_host_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
+}
+
+fn in_net(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(bits)).unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(bits)).unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn trusted_proxies_parse_and_match() {
+        let t = TrustedProxies::loopback();
+        assert!(t.contains_net(ip("127.0.0.1")));
+        assert!(t.contains_net(ip("127.0.0.2")));
+        assert!(t.contains_net(ip("::1")));
+        assert!(t.contains_net(ip("::ffff:127.0.0.1")));
+        assert!(!t.contains_net(ip("10.0.0.1")));
+        assert!(!t.contains_net(ip("::2")));
+        let t = TrustedProxies::parse("10.1.0.0/16, 192.168.5.7 ,nginx,fd00::/8").expect("list");
+        assert!(t.contains_net(ip("10.1.200.3")));
+        assert!(!t.contains_net(ip("10.2.0.1")));
+        assert!(t.contains_net(ip("192.168.5.7")));
+        assert!(!t.contains_net(ip("192.168.5.8")));
+        assert!(t.contains_net(ip("fd12::1")));
+        assert!(!t.contains_net(ip("127.0.0.1")));
+        assert_eq!(t.hosts().collect::<Vec<_>>(), ["nginx"]);
+        assert_eq!(TrustedProxies::parse("none").expect("none"), TrustedProxies::default());
+        assert!(TrustedProxies::parse("").expect("empty").0.is_empty());
+        assert!(TrustedProxies::parse("0.0.0.0/0").expect("all").contains_net(ip("8.8.8.8")));
+        for bad in ["10.0.0.0/33", "10.0.0.0/x", "bad host", "nginx/8", "::/129"] {
+            assert!(TrustedProxies::parse(bad).is_err(), "{bad}");
+        }
+    }
 }

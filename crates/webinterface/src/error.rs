@@ -42,6 +42,12 @@ pub enum Error {
         /// How long to wait.
         minutes: i64,
     },
+    /// An API token that exists but no longer works (expired, revoked, owner deactivated).
+    #[error("{0}")]
+    TokenRefused(String),
+    /// Too many passwords are being checked at once; answered with `Retry-After`.
+    #[error("the server is busy checking other logins; try again in a few seconds")]
+    Busy,
     /// The broker could not be reached or did not confirm in time.
     #[error("{0}")]
     Unavailable(String),
@@ -50,6 +56,9 @@ pub enum Error {
     Internal(#[source] anyhow::Error),
 }
 
+/// The `Retry-After` of [`Error::Busy`], in seconds.
+pub const BUSY_RETRY_AFTER_SECONDS: u64 = 5;
+
 /// The handlers' result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -57,13 +66,13 @@ impl Error {
     /// The HTTP status of each variant.
     pub fn status_code(&self) -> StatusCode {
         match self {
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::TokenRefused(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -147,6 +156,12 @@ impl IntoResponse for Error {
             error: message.clone(),
         };
         let mut response = (self.status_code(), axum::Json(body)).into_response();
+        if matches!(self, Self::Busy) {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(BUSY_RETRY_AFTER_SECONDS),
+            );
+        }
         response.extensions_mut().insert(ErrorShown {
             message,
             unauthorized: matches!(self, Self::Unauthorized),

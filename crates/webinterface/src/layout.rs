@@ -5,7 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -88,7 +88,12 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
         return login_redirect(&path);
     }
     let status = response.status();
-    error_page(status, shown.message.clone())
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let mut page = error_page(status, shown.message.clone());
+    if let Some(value) = retry_after {
+        page.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    page
 }
 
 fn error_page(status: StatusCode, message: String) -> Response {

@@ -1,5 +1,6 @@
 //! What every handler shares ([`AppState`]): the pool, the configuration, the MQTT
-//! publisher, the live event fan-out, the metrics and the shutdown token.
+//! publisher, the live event fan-out, the metrics, the shutdown token and the password
+//! hashing permits.
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ struct Inner {
     events: tokio::sync::broadcast::Sender<LiveEvent>,
     metrics: Metrics,
     shutdown: CancellationToken,
+    password_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -46,6 +48,9 @@ impl AppState {
                 events,
                 metrics: Metrics::new(),
                 shutdown: CancellationToken::new(),
+                password_permits: Arc::new(tokio::sync::Semaphore::new(
+                    config.password_hash_concurrency,
+                )),
                 config,
             }),
         }
@@ -79,6 +84,11 @@ impl AppState {
     /// Cancelled when the server shuts down (ends open event streams).
     pub fn shutdown_token(&self) -> &CancellationToken {
         &self.inner.shutdown
+    }
+
+    /// Permits for argon2 hashing (`PASSWORD_HASH_CONCURRENCY`): each hash holds one.
+    pub fn password_permits(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.inner.password_permits
     }
 
     /// The offline limit as a chrono duration for the store's state derivation.

@@ -1,20 +1,35 @@
 //! Login sessions in the `sessions` table. The key is a hash of the cookie's token, so a copy
-//! of the table cannot be replayed as cookies; `data` is the session's JSON.
+//! of the table cannot be replayed as cookies; `data` is the session's JSON. Each session names
+//! its user (a password change or deactivation deletes them all: [`delete_for_user`]) and
+//! when it started (the absolute lifetime).
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgExecutor, PgPool};
 
 use super::{QueryContext, StoreError};
 
-/// Stores a new session.
+/// A stored session as [`load`] returns it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Stored {
+    /// The session's JSON.
+    pub data: Vec<u8>,
+    /// When it ends unless extended.
+    pub expiry_date: DateTime<Utc>,
+    /// When it started.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Stores a new session of `user_id`.
 pub async fn create(
     pool: &PgPool,
     key: &str,
+    user_id: i64,
     data: &[u8],
     expiry: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO sessions (id, data, expiry_date) VALUES ($1, $2, $3)")
+    sqlx::query("INSERT INTO sessions (id, user_id, data, expiry_date) VALUES ($1, $2, $3, $4)")
         .bind(key)
+        .bind(user_id)
         .bind(data)
         .bind(expiry)
         .execute(pool)
@@ -23,16 +38,21 @@ pub async fn create(
     Ok(())
 }
 
-/// A session's data and expiry, if it exists and has not expired.
+/// A session, if it exists, has not expired and started after `started_after`.
 pub async fn load(
     pool: &PgPool,
     key: &str,
-) -> Result<Option<(Vec<u8>, DateTime<Utc>)>, StoreError> {
-    sqlx::query_as("SELECT data, expiry_date FROM sessions WHERE id = $1 AND expiry_date > now()")
-        .bind(key)
-        .fetch_optional(pool)
-        .await
-        .query("sessions.load")
+    started_after: DateTime<Utc>,
+) -> Result<Option<Stored>, StoreError> {
+    sqlx::query_as(
+        "SELECT data, expiry_date, created_at FROM sessions
+         WHERE id = $1 AND expiry_date > now() AND created_at > $2",
+    )
+    .bind(key)
+    .bind(started_after)
+    .fetch_optional(pool)
+    .await
+    .query("sessions.load")
 }
 
 /// Moves a session's expiry (sliding expiry).
@@ -56,10 +76,22 @@ pub async fn delete(pool: &PgPool, key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Removes expired sessions; returns how many.
-pub async fn delete_expired(pool: &PgPool) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expiry_date <= now()")
-        .execute(pool)
+/// Ends every session of a user; returns how many.
+pub async fn delete_for_user(conn: impl PgExecutor<'_>, user_id: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await
+        .query("sessions.delete_for_user")?;
+    Ok(done.rows_affected())
+}
+
+/// Removes the sessions expired as of `now` (the absolute lifetime caps `expiry_date`, so
+/// this removes those too); returns how many.
+pub async fn delete_expired(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expiry_date <= $1")
+        .bind(now)
+        .execute(conn)
         .await
         .query("sessions.delete_expired")?;
     Ok(done.rows_affected())

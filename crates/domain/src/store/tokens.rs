@@ -22,77 +22,125 @@ pub struct TokenInfo {
     pub last_used_at: Option<DateTime<Utc>>,
     /// Revoked tokens are refused.
     pub revoked: bool,
+    /// When it stops working (`None`: never).
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Stores a token's hash for a user; returns the token's id.
+/// Stores a token's hash for a user, valid until `expires_at` (`None`: no expiry); returns
+/// the token's id.
 pub async fn create(
     pool: &PgPool,
     user_id: i64,
     name: &str,
     token_hash: &[u8],
+    expires_at: Option<DateTime<Utc>>,
 ) -> Result<i64, StoreError> {
     sqlx::query_scalar(
-        "INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO api_tokens (user_id, name, token_hash, expires_at) VALUES ($1, $2, $3, $4)
+         RETURNING id",
     )
     .bind(user_id)
     .bind(name)
     .bind(token_hash)
+    .bind(expires_at)
     .fetch_one(pool)
     .await
     .query("api_tokens.create")
 }
 
-/// A user row as the token query returns it (no password hash).
-type TokenUserRow = (
-    i64,
-    String,
-    String,
-    String,
-    bool,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-);
+/// What a presented token is worth.
+#[derive(Debug, Clone)]
+pub enum TokenCheck {
+    /// Valid: its active owner (the token is marked used).
+    Valid(User),
+    /// No token has this hash.
+    Unknown,
+    /// Revoked by an admin.
+    Revoked,
+    /// Expired at this time.
+    Expired(DateTime<Utc>),
+    /// Its owner is deactivated.
+    Inactive,
+}
 
-/// The active user owning a valid token with this hash; marks the token used.
+/// A token row with its owner, as [`check`] reads it (no password hash).
+#[derive(sqlx::FromRow)]
+struct TokenUserRow {
+    token_id: i64,
+    revoked: bool,
+    expires_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+    id: i64,
+    username: String,
+    email: String,
+    role: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+    last_login: Option<DateTime<Utc>>,
+}
+
+/// Checks a token by its hash; a valid one is marked used (at most once a minute, so busy
+/// scripts do not write per request).
+pub async fn check(pool: &PgPool, token_hash: &[u8]) -> Result<TokenCheck, StoreError> {
+    let row: Option<TokenUserRow> = sqlx::query_as(
+        "SELECT t.id AS token_id, t.revoked, t.expires_at, t.last_used_at, u.id, u.username,
+                u.email, u.role::text AS role, u.active, u.created_at, u.last_login
+         FROM api_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await
+    .query("api_tokens.check")?;
+    let Some(row) = row else {
+        return Ok(TokenCheck::Unknown);
+    };
+    let now = Utc::now();
+    if row.revoked {
+        return Ok(TokenCheck::Revoked);
+    }
+    if let Some(at) = row.expires_at.filter(|at| *at <= now) {
+        return Ok(TokenCheck::Expired(at));
+    }
+    if !row.active {
+        return Ok(TokenCheck::Inactive);
+    }
+    if row
+        .last_used_at
+        .is_none_or(|at| at < now - chrono::Duration::minutes(1))
+    {
+        sqlx::query("UPDATE api_tokens SET last_used_at = now() WHERE id = $1")
+            .bind(row.token_id)
+            .execute(pool)
+            .await
+            .query("api_tokens.touch")?;
+    }
+    Ok(TokenCheck::Valid(User {
+        id: row.id,
+        username: row.username,
+        email: row.email,
+        password_hash: String::new(),
+        // The column is the `user_role` enum: it holds only the three names.
+        role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+        active: row.active,
+        created_at: row.created_at,
+        last_login: row.last_login,
+    }))
+}
+
+/// The active user owning a valid (not revoked, not expired) token with this hash; marks the
+/// token used.
 pub async fn user_for(pool: &PgPool, token_hash: &[u8]) -> Result<Option<User>, StoreError> {
-    let row: Option<TokenUserRow> =
-        // Marks the token used at most once a minute, so busy scripts do not write per request.
-        sqlx::query_as(
-            "WITH found AS (
-               SELECT t.id AS token_id, u.id, u.username, u.email, u.role::text AS role, u.active,
-                      u.created_at, u.last_login, t.last_used_at
-               FROM api_tokens t JOIN users u ON u.id = t.user_id
-               WHERE t.token_hash = $1 AND NOT t.revoked AND u.active),
-             touched AS (
-               UPDATE api_tokens SET last_used_at = now()
-               WHERE id IN (SELECT token_id FROM found
-                            WHERE last_used_at IS NULL
-                               OR last_used_at < now() - interval '1 minute'))
-             SELECT id, username, email, role, active, created_at, last_login FROM found",
-        )
-        .bind(token_hash)
-        .fetch_optional(pool)
-        .await
-        .query("api_tokens.user_for")?;
-    Ok(row.map(
-        |(id, username, email, role, active, created_at, last_login)| User {
-            id,
-            username,
-            email,
-            password_hash: String::new(),
-            // The column is the `user_role` enum: it holds only the three names.
-            role: Role::parse(&role).unwrap_or(Role::Viewer),
-            active,
-            created_at,
-            last_login,
-        },
-    ))
+    Ok(match check(pool, token_hash).await? {
+        TokenCheck::Valid(user) => Some(user),
+        _ => None,
+    })
 }
 
 /// Every token, newest first.
 pub async fn list(pool: &PgPool) -> Result<Vec<TokenInfo>, StoreError> {
     sqlx::query_as(
-        "SELECT t.id, u.username, t.name, t.created_at, t.last_used_at, t.revoked
+        "SELECT t.id, u.username, t.name, t.created_at, t.last_used_at, t.revoked, t.expires_at
          FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at DESC, t.id DESC",
     )
     .fetch_all(pool)

@@ -196,37 +196,49 @@ pub async fn list(pool: &PgPool) -> Result<Vec<User>, StoreError> {
     Ok(rows.into_iter().map(UserRow::user).collect())
 }
 
-/// Replaces a user's password hash.
+/// Replaces a user's password hash and ends all of the user's sessions (in one transaction):
+/// whoever knew the old password is logged out at their next request.
 pub async fn set_password(pool: &PgPool, username: &str, hash: &str) -> Result<(), UserError> {
-    let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE lower(username) = lower($1)")
-        .bind(username)
-        .bind(hash)
-        .execute(pool)
-        .await
-        .query("users.set_password")?;
-    if done.rows_affected() == 0 {
+    let mut tx = pool.begin().await.query("users.set_password begin")?;
+    let id: Option<i64> = sqlx::query_scalar(
+        "UPDATE users SET password_hash = $2 WHERE lower(username) = lower($1) RETURNING id",
+    )
+    .bind(username)
+    .bind(hash)
+    .fetch_optional(&mut *tx)
+    .await
+    .query("users.set_password")?;
+    let Some(id) = id else {
         return Err(UserError::NotFound(username.to_owned()));
-    }
+    };
+    super::sessions::delete_for_user(&mut *tx, id).await?;
+    tx.commit().await.query("users.set_password commit")?;
     Ok(())
 }
 
-/// Changes a user's role and whether it is active.
+/// Changes a user's role and whether it is active; deactivating ends all of the user's
+/// sessions (in the same transaction). The user's API tokens are refused while inactive.
 pub async fn set_role_active(
     pool: &PgPool,
     id: i64,
     role: Role,
     active: bool,
 ) -> Result<(), UserError> {
+    let mut tx = pool.begin().await.query("users.set_role_active begin")?;
     let done = sqlx::query("UPDATE users SET role = $2::user_role, active = $3 WHERE id = $1")
         .bind(id)
         .bind(role.as_str())
         .bind(active)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
         .query("users.set_role_active")?;
     if done.rows_affected() == 0 {
         return Err(UserError::NotFound(id.to_string()));
     }
+    if !active {
+        super::sessions::delete_for_user(&mut *tx, id).await?;
+    }
+    tx.commit().await.query("users.set_role_active commit")?;
     Ok(())
 }
 

@@ -12,7 +12,8 @@ use domain::store::tokens;
 use domain::store::users::{self, Role};
 
 use crate::auth::password::hash_blocking;
-use crate::auth::{Admin, Authed, create_token};
+use crate::auth::tokens::{DEFAULT_EXPIRES_IN, parse_expires_in};
+use crate::auth::{Admin, Authed, create_token_until};
 use crate::error::{Error, ErrorBody, Result};
 use crate::layout::{Layout, time, time_or_never};
 use crate::routes::{ADMIN, Routes};
@@ -52,7 +53,7 @@ async fn add_user(
     password: String,
 ) -> Result<(i64, Role)> {
     let role = parse_role(role)?;
-    let hash = hash_blocking(password).await?;
+    let hash = hash_blocking(state, password).await?;
     let id = users::create(state.pool(), username.trim(), email.trim(), &hash, role).await?;
     Ok((id, role))
 }
@@ -134,6 +135,11 @@ pub struct NewToken {
     /// A name to tell tokens apart.
     #[serde(default)]
     name: String,
+    /// How long it works: days, hours or minutes (`90d`, `12h`, `30m`) or `never`;
+    /// default `90d`.
+    #[serde(default)]
+    #[schema(example = "90d")]
+    expires_in: Option<String>,
 }
 
 /// A new API token, shown this once.
@@ -143,13 +149,22 @@ pub struct NewTokenAnswer {
     token: String,
     /// Whose it is.
     username: String,
+    /// When it stops working (`null`: never).
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The expiry time of a token made now that works for `expires_in` (default `90d`).
+fn token_expiry(expires_in: Option<&str>) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let lifetime = parse_expires_in(expires_in.unwrap_or(DEFAULT_EXPIRES_IN))
+        .map_err(Error::BadRequest)?;
+    Ok(lifetime.map(|d| chrono::Utc::now() + d))
 }
 
 /// Makes an API token for a user.
 #[utoipa::path(post, path = "/api/tokens", tag = "admin", request_body = NewToken,
     responses(
         (status = 201, description = "The token (shown once)", body = NewTokenAnswer),
-        (status = 400, description = "The body is not valid", body = ErrorBody),
+        (status = 400, description = "The body or the expiry is not valid", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
     ))]
 async fn api_token_create(
@@ -157,15 +172,17 @@ async fn api_token_create(
     _a: Admin,
     ApiJson(new): ApiJson<NewToken>,
 ) -> Result<impl IntoResponse> {
+    let expires_at = token_expiry(new.expires_in.as_deref())?;
     let user = users::by_username(state.pool(), &new.username)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no user {:?}", new.username)))?;
-    let token = create_token(state.pool(), &user, &new.name).await?;
+    let token = create_token_until(state.pool(), &user, &new.name, expires_at).await?;
     Ok((
         StatusCode::CREATED,
         Json(NewTokenAnswer {
             token,
             username: user.username,
+            expires_at,
         }),
     ))
 }
@@ -193,6 +210,7 @@ struct TokenRow {
     name: String,
     created_at: String,
     last_used: String,
+    expires: String,
     revoked: bool,
 }
 
@@ -205,6 +223,7 @@ struct AdminUsersPage {
     tokens: Vec<TokenRow>,
     roles: Vec<&'static str>,
     new_token: Option<String>,
+    default_expires_in: &'static str,
 }
 
 async fn users_page(
@@ -215,9 +234,11 @@ async fn users_page(
 ) -> Result<AdminUsersPage> {
     let all = users::list(state.pool()).await?;
     let toks = tokens::list(state.pool()).await?;
+    let now = chrono::Utc::now();
     Ok(AdminUsersPage {
         layout,
         new_token,
+        default_expires_in: DEFAULT_EXPIRES_IN,
         csrf: a.csrf().to_owned(),
         roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
         users: all
@@ -245,6 +266,11 @@ async fn users_page(
                 name: t.name,
                 created_at: time(t.created_at),
                 last_used: time_or_never(t.last_used_at),
+                expires: match t.expires_at {
+                    None => "never".to_owned(),
+                    Some(at) if at <= now => format!("expired {}", time(at)),
+                    Some(at) => time(at),
+                },
                 revoked: t.revoked,
             })
             .collect(),
@@ -317,6 +343,7 @@ async fn admin_user_save(
                 "you cannot remove your own admin role or deactivate yourself".into(),
             ));
         }
+        // Deactivating ends the user's sessions (the store does it with the change).
         users::set_role_active(state.pool(), id, role, active).await?;
         Ok("Saved.".to_owned())
     }
@@ -339,7 +366,8 @@ async fn admin_user_password(
         let user = users::by_id(state.pool(), id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("no user {id}")))?;
-        let hash = hash_blocking(form.password).await?;
+        // Ends the user's sessions too (the store does it with the change).
+        let hash = hash_blocking(&state, form.password).await?;
         users::set_password(state.pool(), &user.username, &hash).await?;
         Ok(format!("Password of {} changed.", user.username))
     }
@@ -352,6 +380,8 @@ struct TokenForm {
     username: String,
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    expires_in: Option<String>,
 }
 
 async fn admin_token_create(
@@ -359,12 +389,17 @@ async fn admin_token_create(
     Admin(a): Admin,
     Form(form): Form<TokenForm>,
 ) -> Result<Response> {
+    let expires_in = form.expires_in.as_deref().filter(|s| !s.trim().is_empty());
+    let expires_at = match token_expiry(expires_in) {
+        Ok(at) => at,
+        Err(e) => return users_outcome(&state, &a, Err(e)).await,
+    };
     let user = users::by_username(state.pool(), form.username.trim()).await?;
     let Some(user) = user else {
         let missing = Error::NotFound(format!("no user {:?}", form.username.trim()));
         return users_outcome(&state, &a, Err(missing)).await;
     };
-    let token = create_token(state.pool(), &user, form.name.trim()).await?;
+    let token = create_token_until(state.pool(), &user, form.name.trim(), expires_at).await?;
     Ok(users_page(&state, &a, a.layout(), Some(token))
         .await?
         .into_response())

@@ -1,16 +1,21 @@
 //! Extractors: the roles ([`Viewer`], [`Operator`], [`Admin`]), so a handler cannot run
-//! without the role it names; [`MaybeUser`] for public pages; [`RemoteAddr`] for rate limits.
+//! without the role it names; [`MaybeUser`] for public pages; [`RemoteAddr`] (the client, also behind a trusted proxy)
+//! for rate limits.
 //! A refusal is an [`Error`]: the API answers it as JSON, the page layer as HTML or a login
 //! redirect.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use domain::store::users::Role;
 
 use super::sessions::Authed;
+use crate::config::TrustedProxies;
 use crate::error::Error;
+use crate::state::AppState;
 
 fn role_check(parts: &Parts, need: Role) -> Result<Authed, Error> {
     let authed = parts
@@ -73,20 +78,122 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
     }
 }
 
-/// The peer's IP address (for rate limiting), empty when unknown.
+/// The client's IP address (for the login rate limit), empty when unknown: the TCP peer,
+/// or, when the peer is a trusted proxy (`TRUSTED_PROXIES`), the client it names
+/// ([`client_addr`]).
 #[derive(Debug, Clone)]
 pub struct RemoteAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for RemoteAddr {
+impl FromRequestParts<AppState> for RemoteAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_default(),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+            return Ok(Self(String::new()));
+        };
+        let trusted = &state.config().trusted_proxies;
+        let client = client_addr(peer.0.ip(), &parts.headers, trusted).await;
+        Ok(Self(client.to_string()))
+    }
+}
+
+/// The client behind `peer`: `peer` itself unless it is a trusted proxy; then `X-Real-IP`
+/// when it holds one address (the project's nginx overwrites it with its own peer), else the
+/// right-most `X-Forwarded-For` entry that is not a trusted proxy (entries left of it were
+/// written by the client and prove nothing); when every entry is trusted, the left-most.
+pub async fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
+    let peer = peer.to_canonical();
+    let hosts = resolve_hosts(trusted).await;
+    let is_trusted = |ip: IpAddr| trusted.contains_net(ip) || hosts.contains(&ip.to_canonical());
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let real_ip = headers
+        .get("x-real-ip")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<IpAddr>().ok());
+    if let Some(ip) = real_ip {
+        return ip.to_canonical();
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut nearest = peer;
+    for entry in forwarded.iter().rev() {
+        match entry.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+            Ok(ip) if is_trusted(ip) => nearest = ip,
+            Ok(ip) => return ip,
+            // Not an address: whatever is left of it is the client's word.
+            Err(_) => return nearest,
+        }
+    }
+    nearest
+}
+
+/// The addresses of the host names in `TRUSTED_PROXIES`, looked up now (a proxy's container
+/// may start after the web interface or change its address); a name that does not resolve
+/// within a second trusts nothing.
+async fn resolve_hosts(trusted: &TrustedProxies) -> Vec<IpAddr> {
+    let mut out = Vec::new();
+    for host in trusted.hosts() {
+        let lookup = tokio::net::lookup_host((host, 0));
+        match tokio::time::timeout(Duration::from_secs(1), lookup).await {
+            Ok(Ok(addrs)) => out.extend(addrs.map(|a| a.ip().to_canonical())),
+            Ok(Err(e)) => tracing::debug!(host, error = %e, "trusted proxy name does not resolve"),
+            Err(_) => tracing::debug!(host, "trusted proxy name lookup timed out"),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    async fn client(peer: &str, real: Option<&str>, xff: &[&str], trusted: &str) -> String {
+        let mut h = HeaderMap::new();
+        if let Some(r) = real {
+            h.insert("x-real-ip", r.parse().expect("header"));
+        }
+        for f in xff {
+            h.append("x-forwarded-for", f.parse().expect("header"));
+        }
+        let t = TrustedProxies::parse(trusted).expect("trusted");
+        client_addr(ip(peer), &h, &t).await.to_string()
+    }
+
+    #[tokio::test]
+    async fn the_client_address_is_believed_only_from_trusted_proxies() {
+        let lo = "127.0.0.0/8,::1";
+        // A direct client cannot choose its address.
+        assert_eq!(client("10.0.0.9", Some("1.2.3.4"), &["5.6.7.8"], lo).await, "10.0.0.9");
+        // Behind a trusted proxy: X-Real-IP first.
+        assert_eq!(client("127.0.0.1", Some("10.0.0.9"), &["5.6.7.8"], lo).await, "10.0.0.9");
+        // Else the right-most untrusted X-Forwarded-For entry; the client's own entries are
+        // left of it and ignored.
+        let chain = ["6.6.6.6, 10.0.0.9", "172.20.0.3"];
+        let t = "127.0.0.1,172.20.0.0/16";
+        assert_eq!(client("127.0.0.1", None, &chain, t).await, "10.0.0.9");
+        assert_eq!(client("127.0.0.1", None, &["junk, 172.20.0.3"], t).await, "172.20.0.3");
+        assert_eq!(client("127.0.0.1", None, &["127.0.0.5"], lo).await, "127.0.0.5");
+        assert_eq!(client("127.0.0.1", Some("not an ip"), &[], lo).await, "127.0.0.1");
+        // Nobody trusted: the peer, always.
+        assert_eq!(client("127.0.0.1", Some("10.0.0.9"), &[], "none").await, "127.0.0.1");
+        // IPv4-mapped peers count as IPv4; host names are looked up.
+        assert_eq!(client("::ffff:127.0.0.1", Some("10.0.0.9"), &[], lo).await, "10.0.0.9");
+        assert_eq!(client("127.0.0.1", Some("10.0.0.9"), &[], "localhost").await, "10.0.0.9");
+        let unknown = "no-such-host.invalid";
+        assert_eq!(client("127.0.0.1", Some("10.0.0.9"), &[], unknown).await, "127.0.0.1");
     }
 }

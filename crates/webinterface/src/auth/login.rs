@@ -1,10 +1,11 @@
-//! Logging in and out: the login page and form (rate-limited per user name and per address,
-//! every attempt recorded) and the logout form.
+//! Logging in and out: the login page and form (rate-limited per user name and per client
+//! address, every attempt recorded, parallel guesses counted atomically, password checks
+//! capped by `PASSWORD_HASH_CONCURRENCY`) and the logout form.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::Form;
@@ -16,7 +17,7 @@ use super::csrf::login_form_token;
 use super::extract::{MaybeUser, RemoteAddr, Viewer};
 use super::password::{dummy_hash, verify_blocking};
 use super::sessions::{end_session, start_session};
-use crate::error::{Error, Result};
+use crate::error::{BUSY_RETRY_AFTER_SECONDS, Error, Result};
 use crate::layout::Layout;
 use crate::routes::{PUBLIC, Routes, VIEWER};
 use crate::state::AppState;
@@ -69,19 +70,13 @@ async fn me(Viewer(a): Viewer) -> axum::Json<Me> {
     })
 }
 
-/// Refuses a login when the user name or address failed too often recently.
+/// Refuses a login when the user name or address failed too often recently (a check only:
+/// [`login`] reserves its attempt atomically instead).
 pub async fn check_rate_limit(state: &AppState, username: &str, remote: &str) -> Result<()> {
     let since = Utc::now() - chrono::Duration::minutes(RATE_WINDOW_MINUTES);
     let (by_user, by_address) =
         login_attempts::failures_since(state.pool(), username, remote, since).await?;
     if by_user >= MAX_FAILURES_PER_USER || by_address >= MAX_FAILURES_PER_ADDRESS {
-        tracing::warn!(
-            username,
-            remote,
-            by_user,
-            by_address,
-            "login rate limit hit"
-        );
         return Err(Error::TooManyAttempts {
             minutes: RATE_WINDOW_MINUTES,
         });
@@ -89,19 +84,49 @@ pub async fn check_rate_limit(state: &AppState, username: &str, remote: &str) ->
     Ok(())
 }
 
-/// Checks a user name and password (rate-limited, recorded); returns the user.
+/// Checks a user name and password; returns the user. The attempt is reserved (counted and
+/// recorded as failed, atomically, so parallel guesses cannot pass the limit together) before
+/// the password is checked, and marked succeeded after; a server too busy to check it takes
+/// the reservation back and answers 503.
 pub async fn login(state: &AppState, username: &str, password: &str, remote: &str) -> Result<User> {
-    check_rate_limit(state, username, remote).await?;
+    let limits = login_attempts::Limits {
+        since: Utc::now() - chrono::Duration::minutes(RATE_WINDOW_MINUTES),
+        per_user: MAX_FAILURES_PER_USER,
+        per_address: MAX_FAILURES_PER_ADDRESS,
+    };
+    let attempt = match login_attempts::reserve(state.pool(), username, remote, limits).await? {
+        login_attempts::Reservation::Granted(id) => id,
+        login_attempts::Reservation::Refused {
+            by_user,
+            by_address,
+        } => {
+            tracing::warn!(
+                username,
+                remote,
+                by_user,
+                by_address,
+                "login rate limit hit"
+            );
+            return Err(Error::TooManyAttempts {
+                minutes: RATE_WINDOW_MINUTES,
+            });
+        }
+    };
     let user = users::by_username(state.pool(), username).await?;
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_owned());
-    let matches = verify_blocking(password.to_owned(), hash).await;
-    let ok = matches && user.as_ref().is_some_and(|u| u.active);
-    login_attempts::record(state.pool(), username, remote, ok).await?;
+    let matches = match verify_blocking(state, password.to_owned(), hash).await {
+        Ok(matches) => matches,
+        Err(e) => {
+            login_attempts::release(state.pool(), attempt).await?;
+            return Err(e);
+        }
+    };
     match user {
-        Some(user) if ok => {
+        Some(user) if matches && user.active => {
+            login_attempts::succeeded(state.pool(), attempt).await?;
             users::touch_login(state.pool(), user.id).await?;
             Ok(user)
         }
@@ -205,16 +230,23 @@ async fn login_submit(
             Some("Wrong user name or password.".into()),
             StatusCode::UNAUTHORIZED,
         )),
-        Err(e @ Error::TooManyAttempts { .. }) => {
+        Err(e @ (Error::TooManyAttempts { .. } | Error::Busy)) => {
             let status = e.status_code();
-            Ok(login_form(
+            let mut page = login_form(
                 &state,
                 &headers,
                 next,
                 form.username,
                 Some(e.user_message()),
                 status,
-            ))
+            );
+            if matches!(e, Error::Busy) {
+                page.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(BUSY_RETRY_AFTER_SECONDS),
+                );
+            }
+            Ok(page)
         }
         Err(e) => Err(e),
     }

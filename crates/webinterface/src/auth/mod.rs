@@ -1,7 +1,9 @@
 //! Who is asking, and may they: passwords, API tokens, sessions, CSRF, login and roles.
 //!
-//! - [`password`]: argon2id PHC strings, hashed off the async workers;
-//! - [`tokens`]: API tokens (`Authorization: Bearer …`), random, shown once, stored as SHA-256;
+//! - [`password`]: argon2id PHC strings, hashed off the async workers, at most
+//!   `PASSWORD_HASH_CONCURRENCY` at once (then 503);
+//! - [`tokens`]: API tokens (`Authorization: Bearer …`), random, shown once, stored as SHA-256,
+//!   expiring (90 days unless asked otherwise);
 //! - [`signing`]: HMAC signatures, constant-time comparison and the cookie settings;
 //! - [`sessions`]: a login makes a session: a random token in an `HttpOnly`, `SameSite=Lax`
 //!   cookie signed with `SECRET_KEY`; the `sessions` table holds only the token's SHA-256, so a
@@ -14,7 +16,9 @@
 //! - [`extract`]: roles as extractors ([`Viewer`], [`Operator`], [`Admin`]): a handler cannot
 //!   run without the role it names;
 //! - [`login`]: the login and logout pages; failed logins are counted per user name and per
-//!   address ([`check_rate_limit`]).
+//!   client address ([`check_rate_limit`]), each attempt reserved atomically before its
+//!   password is checked, and the client's address taken from a trusted proxy's headers
+//!   ([`extract::client_addr`], `TRUSTED_PROXIES`).
 
 pub mod csrf;
 pub mod extract;
@@ -28,4 +32,4 @@ pub use extract::{Admin, MaybeUser, Operator, RemoteAddr, Viewer};
 pub use login::check_rate_limit;
 pub use password::{PasswordError, hash_password, verify_password};
 pub use sessions::{Authed, Via, authenticate};
-pub use tokens::{create_token, new_api_token, token_hash};
+pub use tokens::{create_token, create_token_until, new_api_token, parse_expires_in, token_hash};

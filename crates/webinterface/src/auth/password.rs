@@ -1,10 +1,14 @@
-//! Passwords as argon2id PHC strings; hashing runs off the async workers.
+//! Passwords as argon2id PHC strings; hashing runs off the async workers, at most
+//! `PASSWORD_HASH_CONCURRENCY` at once.
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
+use tokio::sync::OwnedSemaphorePermit;
+
 use crate::error::{Context, Error, Result};
+use crate::state::AppState;
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -52,23 +56,53 @@ pub fn dummy_hash() -> &'static str {
     })
 }
 
-/// Hashes a password off the async workers; a short password is a 400.
-pub async fn hash_blocking(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .context("password hashing task")?
-        .map_err(|e| match e {
-            PasswordError::TooShort => Error::BadRequest(e.to_string()),
-            other => Error::internal("hashing a password", other),
-        })
+/// How long a password check waits for a hashing permit before the request gets 503.
+pub const PERMIT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A hashing permit (`PASSWORD_HASH_CONCURRENCY` of them), waiting at most [`PERMIT_WAIT`]:
+/// argon2 takes ~19 MiB and tens of milliseconds of CPU per hash, so a flood of logins must
+/// queue briefly and then be turned away, not run all at once.
+pub async fn hashing_permit(state: &AppState) -> Result<OwnedSemaphorePermit> {
+    let permits = state.password_permits().clone();
+    match tokio::time::timeout(PERMIT_WAIT, permits.acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(closed)) => Err(Error::internal("password hashing permits", closed)),
+        Err(_) => {
+            tracing::warn!("password hashing is at its limit (PASSWORD_HASH_CONCURRENCY): 503");
+            Err(Error::Busy)
+        }
+    }
 }
 
-/// Checks a password against a hash off the async workers (argon2 takes tens of
-/// milliseconds of CPU).
-pub async fn verify_blocking(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false)
+/// Hashes a password off the async workers, holding a hashing permit; a short password is a
+/// 400, no permit in time a 503.
+pub async fn hash_blocking(state: &AppState, password: String) -> Result<String> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(Error::BadRequest(PasswordError::TooShort.to_string()));
+    }
+    let permit = hashing_permit(state).await?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        hash_password(&password)
+    })
+    .await
+    .context("password hashing task")?
+    .map_err(|e| match e {
+        PasswordError::TooShort => Error::BadRequest(e.to_string()),
+        other => Error::internal("hashing a password", other),
+    })
+}
+
+/// Checks a password against a hash off the async workers, holding a hashing permit (argon2
+/// takes tens of milliseconds of CPU); no permit in time is a 503.
+pub async fn verify_blocking(state: &AppState, password: String, hash: String) -> Result<bool> {
+    let permit = hashing_permit(state).await?;
+    Ok(tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        verify_password(&password, &hash)
+    })
+    .await
+    .unwrap_or(false))
 }
 
 #[cfg(test)]

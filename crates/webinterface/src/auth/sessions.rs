@@ -1,5 +1,6 @@
 //! Sessions: a login makes a random token, sent in a signed cookie and stored as its SHA-256
-//! with a sliding expiry; [`authenticate`] resolves the bearer token or session cookie once
+//! with a sliding expiry (`SESSION_HOURS`) capped by an absolute lifetime (`SESSION_MAX_DAYS`);
+//! [`authenticate`] resolves the bearer token or session cookie once
 //! per request and leaves the [`Authed`] user for the role extractors.
 
 use axum::extract::{Request, State};
@@ -11,6 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use domain::store::users::{Role, User};
+use domain::store::tokens::TokenCheck;
 use domain::store::{sessions, tokens, users};
 use sha2::{Digest, Sha256};
 
@@ -90,6 +92,15 @@ fn unsign<'a>(state: &AppState, value: &'a str) -> Option<&'a str> {
     constant_eq(sig, &expected).then_some(token)
 }
 
+/// The idle expiry (`SESSION_HOURS`) and the absolute lifetime (`SESSION_MAX_DAYS`).
+fn lifetimes(state: &AppState) -> (chrono::Duration, chrono::Duration) {
+    let config = state.config();
+    (
+        chrono::Duration::hours(i64::from(config.session_hours)),
+        chrono::Duration::days(i64::from(config.session_max_days)),
+    )
+}
+
 /// Starts a session for `user`; returns the cookie to set.
 pub async fn start_session(
     state: &AppState,
@@ -100,12 +111,11 @@ pub async fn start_session(
     let token = URL_SAFE_NO_PAD.encode(bytes);
     let data = serde_json::to_vec(&SessionData { user_id: user.id })
         .context("encoding the session data")?;
-    let expiry = Utc::now() + chrono::Duration::hours(i64::from(state.config().session_hours));
-    sessions::create(state.pool(), &session_key(&token), &data, expiry).await?;
+    let (idle, max) = lifetimes(state);
+    let expiry = Utc::now() + idle.min(max);
+    sessions::create(state.pool(), &session_key(&token), user.id, &data, expiry).await?;
     let mut c = cookie(SESSION_COOKIE, sign(state, &token), secure(state, headers));
-    c.set_max_age(time::Duration::hours(i64::from(
-        state.config().session_hours,
-    )));
+    c.set_max_age(time::Duration::seconds(idle.min(max).num_seconds()));
     Ok(c)
 }
 
@@ -124,10 +134,12 @@ async fn from_session(state: &AppState, value: &str) -> Result<Option<Authed>> {
         return Ok(None);
     };
     let key = session_key(token);
-    let Some((data, expiry)) = sessions::load(state.pool(), &key).await? else {
+    let (idle, max) = lifetimes(state);
+    let now = Utc::now();
+    let Some(stored) = sessions::load(state.pool(), &key, now - max).await? else {
         return Ok(None);
     };
-    let Ok(data) = serde_json::from_slice::<SessionData>(&data) else {
+    let Ok(data) = serde_json::from_slice::<SessionData>(&stored.data) else {
         return Ok(None);
     };
     let Some(user) = users::by_id(state.pool(), data.user_id).await? else {
@@ -136,10 +148,11 @@ async fn from_session(state: &AppState, value: &str) -> Result<Option<Authed>> {
     if !user.active {
         return Ok(None);
     }
-    // Sliding expiry, written at most once per half session so reads stay reads.
-    let length = chrono::Duration::hours(i64::from(state.config().session_hours));
-    if expiry - Utc::now() < length / 2 {
-        sessions::extend(state.pool(), &key, Utc::now() + length).await?;
+    // Sliding expiry, written at most once per half session so reads stay reads, and never
+    // past the absolute lifetime.
+    let end = stored.created_at + max;
+    if stored.expiry_date - now < idle / 2 && stored.expiry_date < end {
+        sessions::extend(state.pool(), &key, (now + idle).min(end)).await?;
     }
     Ok(Some(Authed {
         user,
@@ -173,13 +186,24 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Authed>
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(Error::Unauthorized)?;
-        return match tokens::user_for(state.pool(), &token_hash(token)).await? {
-            Some(user) => Ok(Some(Authed {
+        // A wrong token is an error even on public routes: the caller meant to log in.
+        return match tokens::check(state.pool(), &token_hash(token)).await? {
+            TokenCheck::Valid(user) => Ok(Some(Authed {
                 user,
                 via: Via::Token,
             })),
-            // A wrong token is an error even on public routes: the caller meant to log in.
-            None => Err(Error::Unauthorized),
+            TokenCheck::Unknown => Err(Error::Unauthorized),
+            TokenCheck::Expired(at) => Err(Error::TokenRefused(format!(
+                "this API token expired at {} UTC; ask an admin for a new one \
+                 (webinterface createtoken, or the users page)",
+                at.format("%Y-%m-%d %H:%M")
+            ))),
+            TokenCheck::Revoked => Err(Error::TokenRefused(
+                "this API token was revoked; ask an admin for a new one".into(),
+            )),
+            TokenCheck::Inactive => Err(Error::TokenRefused(
+                "the account of this API token is deactivated".into(),
+            )),
         };
     }
     let jar = CookieJar::from_headers(headers);
