@@ -49,6 +49,10 @@ pub struct Schedules {
     pub offline: CronExpr,
     /// `CRON_PRUNE`, default `0 45 3 * * *` (03:45:00 UTC daily).
     pub prune: CronExpr,
+    /// `CRON_PRUNE_SESSIONS`, default `0 5 * * * *` (hourly, at minute 5).
+    pub prune_sessions: CronExpr,
+    /// `CRON_PRUNE_LOGIN_ATTEMPTS`, default `0 35 * * * *` (hourly, at minute 35).
+    pub prune_login_attempts: CronExpr,
 }
 
 impl Schedules {
@@ -58,7 +62,9 @@ impl Schedules {
             retention: expr.clone(),
             run_timeout: expr.clone(),
             offline: expr.clone(),
-            prune: expr,
+            prune: expr.clone(),
+            prune_sessions: expr.clone(),
+            prune_login_attempts: expr,
         }
     }
 }
@@ -77,6 +83,8 @@ pub struct Limits {
     pub quarantine: chrono::Duration,
     /// `JOB_RUNS_DAYS` (default 30): older job run records are pruned.
     pub job_runs: chrono::Duration,
+    /// `LOGIN_ATTEMPTS_DAYS` (default 30): older login attempts are pruned.
+    pub login_attempts: chrono::Duration,
 }
 
 /// Everything the scheduler needs besides the database.
@@ -98,6 +106,8 @@ const DEFAULT_CRON_RETENTION: &str = "0 15 3 * * *";
 const DEFAULT_CRON_RUN_TIMEOUT: &str = "*/10 * * * * *";
 const DEFAULT_CRON_OFFLINE: &str = "*/15 * * * * *";
 const DEFAULT_CRON_PRUNE: &str = "0 45 3 * * *";
+const DEFAULT_CRON_PRUNE_SESSIONS: &str = "0 5 * * * *";
+const DEFAULT_CRON_PRUNE_LOGIN_ATTEMPTS: &str = "0 35 * * * *";
 
 impl Default for Config {
     fn default() -> Self {
@@ -110,6 +120,8 @@ impl Default for Config {
                 run_timeout: cron(DEFAULT_CRON_RUN_TIMEOUT),
                 offline: cron(DEFAULT_CRON_OFFLINE),
                 prune: cron(DEFAULT_CRON_PRUNE),
+                prune_sessions: cron(DEFAULT_CRON_PRUNE_SESSIONS),
+                prune_login_attempts: cron(DEFAULT_CRON_PRUNE_LOGIN_ATTEMPTS),
             },
             limits: Limits {
                 retention: chrono::Duration::days(30),
@@ -117,6 +129,7 @@ impl Default for Config {
                 status_history: chrono::Duration::days(90),
                 quarantine: chrono::Duration::days(90),
                 job_runs: chrono::Duration::days(30),
+                login_attempts: chrono::Duration::days(30),
             },
             standby_poll: Duration::from_secs(5),
         }
@@ -133,6 +146,11 @@ impl Config {
                 run_timeout: cron("CRON_RUN_TIMEOUT", DEFAULT_CRON_RUN_TIMEOUT)?,
                 offline: cron("CRON_OFFLINE", DEFAULT_CRON_OFFLINE)?,
                 prune: cron("CRON_PRUNE", DEFAULT_CRON_PRUNE)?,
+                prune_sessions: cron("CRON_PRUNE_SESSIONS", DEFAULT_CRON_PRUNE_SESSIONS)?,
+                prune_login_attempts: cron(
+                    "CRON_PRUNE_LOGIN_ATTEMPTS",
+                    DEFAULT_CRON_PRUNE_LOGIN_ATTEMPTS,
+                )?,
             },
             limits: Limits {
                 retention: days("RETENTION_DAYS", 30)?,
@@ -140,6 +158,7 @@ impl Config {
                 status_history: days("STATUS_HISTORY_DAYS", 90)?,
                 quarantine: days("QUARANTINE_DAYS", 90)?,
                 job_runs: days("JOB_RUNS_DAYS", 30)?,
+                login_attempts: days("LOGIN_ATTEMPTS_DAYS", 30)?,
             },
             standby_poll: Duration::from_secs(
                 bounded("SCHEDULER_STANDBY_POLL_SECONDS", 5, 3600)?.unsigned_abs(),
@@ -204,6 +223,8 @@ mod tests {
             DEFAULT_CRON_RUN_TIMEOUT,
             DEFAULT_CRON_OFFLINE,
             DEFAULT_CRON_PRUNE,
+            DEFAULT_CRON_PRUNE_SESSIONS,
+            DEFAULT_CRON_PRUNE_LOGIN_ATTEMPTS,
         ] {
             assert_eq!(CronExpr::parse(s).expect(s).as_str(), s);
         }

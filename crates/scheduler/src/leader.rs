@@ -30,7 +30,7 @@ pub(crate) enum TermEnd {
 /// Ticks from the cron jobs, at most one pending per job.
 pub(crate) struct Ticks {
     pub(crate) rx: mpsc::Receiver<Job>,
-    pub(crate) pending: Arc<[AtomicBool; 4]>,
+    pub(crate) pending: Arc<[AtomicBool; Job::ALL.len()]>,
 }
 
 impl Ticks {

@@ -2,7 +2,7 @@
 //!
 //! - [`config`]: cron expressions and age limits from the environment, with defaults;
 //! - [`jobs`]: one file per job ([`jobs::retention`], [`jobs::run_timeout`],
-//!   [`jobs::offline`], [`jobs::prune`]), each a `pub async fn run(conn, now, …)` tests call
+//!   [`jobs::offline`], [`jobs::prune`], [`jobs::prune_sessions`], [`jobs::prune_logins`]), each a `pub async fn run(conn, now, …)` tests call
 //!   with their own clock, and [`jobs::run_recorded`], which records a run in `job_runs`;
 //! - `leader`: the PostgreSQL advisory lock that makes one instance act and the others wait
 //!   as standbys.
@@ -43,7 +43,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error> {
     let (tx, rx) = mpsc::channel(Job::ALL.len());
-    let pending: Arc<[AtomicBool; 4]> = Arc::new(Default::default());
+    let pending: Arc<[AtomicBool; Job::ALL.len()]> = Arc::new(Default::default());
     let mut cron = JobScheduler::new().await?;
     for job in Job::ALL {
         let (tx, pending) = (tx.clone(), pending.clone());

@@ -2,6 +2,8 @@
 
 pub mod offline;
 pub mod prune;
+pub mod prune_logins;
+pub mod prune_sessions;
 pub mod retention;
 pub mod run_timeout;
 
@@ -22,11 +24,22 @@ pub enum Job {
     Offline,
     /// Prunes status history, quarantine and job run records.
     Prune,
+    /// Deletes expired login sessions.
+    PruneSessions,
+    /// Deletes old login attempts.
+    PruneLoginAttempts,
 }
 
 impl Job {
     /// Every job.
-    pub const ALL: [Job; 4] = [Job::Retention, Job::RunTimeout, Job::Offline, Job::Prune];
+    pub const ALL: [Job; 6] = [
+        Job::Retention,
+        Job::RunTimeout,
+        Job::Offline,
+        Job::Prune,
+        Job::PruneSessions,
+        Job::PruneLoginAttempts,
+    ];
 
     /// The name recorded in `job_runs.job`.
     pub fn name(self) -> &'static str {
@@ -35,6 +48,8 @@ impl Job {
             Job::RunTimeout => "run_timeout",
             Job::Offline => "offline",
             Job::Prune => "prune",
+            Job::PruneSessions => "prune_sessions",
+            Job::PruneLoginAttempts => "prune_login_attempts",
         }
     }
 
@@ -46,6 +61,8 @@ impl Job {
             Job::RunTimeout => &s.run_timeout,
             Job::Offline => &s.offline,
             Job::Prune => &s.prune,
+            Job::PruneSessions => &s.prune_sessions,
+            Job::PruneLoginAttempts => &s.prune_login_attempts,
         }
     }
 
@@ -65,6 +82,8 @@ impl Job {
             Job::RunTimeout => run_timeout::run(conn, now).await,
             Job::Offline => offline::run(conn, now, limits.offline_after).await,
             Job::Prune => prune::run(conn, now, limits).await,
+            Job::PruneSessions => prune_sessions::run(conn, now).await,
+            Job::PruneLoginAttempts => prune_logins::run(conn, now, limits.login_attempts).await,
         }
     }
 }

@@ -1,0 +1,128 @@
+//! The web interface's tables the scheduler keeps small (issue 11): expired login sessions and
+//! old login attempts are pruned by their own jobs, at the exact boundaries, and recorded in
+//! `job_runs` (which `/admin/jobs` lists).
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::store::job_runs::recent as recent_job_runs;
+use scheduler::jobs::{self, Job};
+use scheduler::{Config, Limits};
+use sqlx::PgPool;
+use test_support::pg::TestDb;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0)
+        .single()
+        .expect("a valid date")
+}
+
+async fn user(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO users (username, password_hash) VALUES ('alice', 'x') RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("user")
+}
+
+async fn session(pool: &PgPool, key: &str, user_id: i64, expiry: DateTime<Utc>) {
+    sqlx::query("INSERT INTO sessions (id, user_id, data, expiry_date) VALUES ($1, $2, '{}', $3)")
+        .bind(key)
+        .bind(user_id)
+        .bind(expiry)
+        .execute(pool)
+        .await
+        .expect("session");
+}
+
+async fn attempt(pool: &PgPool, name: &str, at: DateTime<Utc>) {
+    sqlx::query(
+        "INSERT INTO login_attempts (username, remote, succeeded, attempted_at)
+         VALUES ($1, '10.0.0.1', false, $2)",
+    )
+    .bind(name)
+    .bind(at)
+    .execute(pool)
+    .await
+    .expect("attempt");
+}
+
+async fn names(pool: &PgPool, sql: &str) -> Vec<String> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_all(pool)
+        .await
+        .expect(sql)
+}
+
+#[tokio::test]
+async fn expired_sessions_and_old_login_attempts_are_pruned_by_their_jobs() {
+    let db = TestDb::new().await;
+    let pool = &db.pool;
+    let limits = Limits {
+        login_attempts: Duration::days(30),
+        ..Config::default().limits
+    };
+    let alice = user(pool).await;
+    let second = Duration::seconds(1);
+    session(pool, "expired", alice, now() - second).await;
+    session(pool, "at-the-limit", alice, now()).await;
+    session(pool, "live", alice, now() + second).await;
+    let cut = now() - limits.login_attempts;
+    attempt(pool, "old", cut - second).await;
+    attempt(pool, "at-the-limit", cut).await;
+    attempt(pool, "recent", cut + second).await;
+
+    let mut conn = pool.acquire().await.expect("connection");
+    let n = Job::PruneSessions
+        .execute(&mut conn, now(), &limits)
+        .await
+        .expect("prune sessions");
+    assert_eq!(n, 2);
+    assert_eq!(names(pool, "SELECT id FROM sessions").await, ["live"]);
+    let n = Job::PruneLoginAttempts
+        .execute(&mut conn, now(), &limits)
+        .await
+        .expect("prune attempts");
+    assert_eq!(n, 1);
+    assert_eq!(
+        names(pool, "SELECT username FROM login_attempts ORDER BY id").await,
+        ["at-the-limit", "recent"]
+    );
+}
+
+#[tokio::test]
+async fn the_prune_jobs_are_scheduled_and_recorded() {
+    let db = TestDb::new().await;
+    let pool = &db.pool;
+    let config = Config {
+        instance: "recorder".into(),
+        ..Config::default()
+    };
+    assert!(Job::ALL.contains(&Job::PruneSessions));
+    assert!(Job::ALL.contains(&Job::PruneLoginAttempts));
+    assert_eq!(
+        Job::PruneSessions.schedule(&config).as_str(),
+        "0 5 * * * *"
+    );
+    assert_eq!(
+        Job::PruneLoginAttempts.schedule(&config).as_str(),
+        "0 35 * * * *"
+    );
+    let alice = user(pool).await;
+    session(pool, "expired", alice, Utc::now() - Duration::hours(1)).await;
+    attempt(pool, "old", Utc::now() - Duration::days(31)).await;
+    let mut conn = pool.acquire().await.expect("connection");
+    jobs::run_recorded(Job::PruneSessions, &mut conn, pool, &config).await;
+    jobs::run_recorded(Job::PruneLoginAttempts, &mut conn, pool, &config).await;
+    let runs = recent_job_runs(pool, 10).await.expect("job runs");
+    let summary: Vec<(&str, &str, i64)> = runs
+        .iter()
+        .map(|r| (r.job.as_str(), r.outcome.as_str(), r.rows_touched))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("prune_login_attempts", "ok", 1),
+            ("prune_sessions", "ok", 1)
+        ]
+    );
+}
