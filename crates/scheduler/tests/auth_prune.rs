@@ -99,10 +99,7 @@ async fn the_prune_jobs_are_scheduled_and_recorded() {
     };
     assert!(Job::ALL.contains(&Job::PruneSessions));
     assert!(Job::ALL.contains(&Job::PruneLoginAttempts));
-    assert_eq!(
-        Job::PruneSessions.schedule(&config).as_str(),
-        "0 5 * * * *"
-    );
+    assert_eq!(Job::PruneSessions.schedule(&config).as_str(), "0 5 * * * *");
     assert_eq!(
         Job::PruneLoginAttempts.schedule(&config).as_str(),
         "0 35 * * * *"

@@ -232,7 +232,9 @@ async fn a_failing_job_is_recorded_and_tried_again_at_its_next_tick() {
     .fetch_one(pool)
     .await
     .expect("count");
-    assert_eq!(others_ok, 3);
+    // Every job but prune.
+    let others = i64::try_from(scheduler::Job::ALL.len()).expect("count") - 1;
+    assert_eq!(others_ok, others);
 
     sqlx::query("ALTER TABLE quarantine_moved RENAME TO quarantine")
         .execute(pool)

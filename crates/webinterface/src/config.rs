@@ -276,9 +276,16 @@ mod tests {
         assert!(t.contains_net(ip("fd12::1")));
         assert!(!t.contains_net(ip("127.0.0.1")));
         assert_eq!(t.hosts().collect::<Vec<_>>(), ["nginx"]);
-        assert_eq!(TrustedProxies::parse("none").expect("none"), TrustedProxies::default());
+        assert_eq!(
+            TrustedProxies::parse("none").expect("none"),
+            TrustedProxies::default()
+        );
         assert!(TrustedProxies::parse("").expect("empty").0.is_empty());
-        assert!(TrustedProxies::parse("0.0.0.0/0").expect("all").contains_net(ip("8.8.8.8")));
+        assert!(
+            TrustedProxies::parse("0.0.0.0/0")
+                .expect("all")
+                .contains_net(ip("8.8.8.8"))
+        );
         for bad in ["10.0.0.0/33", "10.0.0.0/x", "bad host", "nginx/8", "::/129"] {
             assert!(TrustedProxies::parse(bad).is_err(), "{bad}");
         }

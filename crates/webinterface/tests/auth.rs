@@ -71,8 +71,11 @@ async fn parallel_bad_logins_never_pass_the_limits() {
 
     // 40 guesses at 40 names from one address: at most the per-address limit (30).
     let statuses = parallel_logins(&app, 40, |i| format!("nobody{i}"), Some("10.9.0.1")).await;
-    let recorded =
-        count(&app, "SELECT count(*) FROM login_attempts WHERE remote = '10.9.0.1'").await;
+    let recorded = count(
+        &app,
+        "SELECT count(*) FROM login_attempts WHERE remote = '10.9.0.1'",
+    )
+    .await;
     assert!(recorded <= 30, "{recorded} attempts recorded: {statuses:?}");
     assert_eq!(tally(&statuses, 401), recorded, "{statuses:?}");
 }
@@ -92,8 +95,14 @@ async fn the_limit_keys_on_the_client_named_by_a_trusted_proxy() {
         .await
         .expect("remotes");
     assert_eq!(remotes, ["10.0.0.1"]);
-    assert_eq!(try_login(&app, "bob", PASSWORD, Some("10.0.0.1")).await, 429);
-    assert_eq!(try_login(&app, "bob", PASSWORD, Some("10.0.0.2")).await, 303);
+    assert_eq!(
+        try_login(&app, "bob", PASSWORD, Some("10.0.0.1")).await,
+        429
+    );
+    assert_eq!(
+        try_login(&app, "bob", PASSWORD, Some("10.0.0.2")).await,
+        303
+    );
     // X-Forwarded-For: the right-most entry that is not a trusted proxy.
     let c = reqwest::Client::builder()
         .cookie_store(true)
@@ -104,7 +113,11 @@ async fn the_limit_keys_on_the_client_named_by_a_trusted_proxy() {
     let r = c
         .post(app.url("/login"))
         .header("x-forwarded-for", "10.0.0.1, 10.0.0.3, 127.0.0.1")
-        .form(&[("csrf", csrf.as_str()), ("username", "x"), ("password", "y")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "x"),
+            ("password", "y"),
+        ])
         .send()
         .await
         .expect("login");
@@ -123,7 +136,10 @@ async fn headers_from_a_peer_that_is_not_a_trusted_proxy_are_ignored() {
         c.trusted_proxies = webinterface::config::TrustedProxies::parse("none").expect("none");
     })
     .await;
-    assert_eq!(try_login(&app, "x", "wrong password", Some("10.0.0.7")).await, 401);
+    assert_eq!(
+        try_login(&app, "x", "wrong password", Some("10.0.0.7")).await,
+        401
+    );
     let remote: String = sqlx::query_scalar("SELECT remote FROM login_attempts")
         .fetch_one(&app.db.pool)
         .await
@@ -198,10 +214,7 @@ async fn the_failure_counts_are_served_by_indexes() {
         .execute(&app.db.pool)
         .await
         .expect("analyze");
-    let explain = format!(
-        "EXPLAIN {}",
-        domain::store::login_attempts::FAILURES_SQL
-    );
+    let explain = format!("EXPLAIN {}", domain::store::login_attempts::FAILURES_SQL);
     let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(explain))
         .bind("user7")
         .bind("10.0.7.1")
@@ -285,7 +298,11 @@ async fn a_password_change_ends_every_session_of_the_user() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(dashboard(&app, &a1).await, 303);
     assert_eq!(dashboard(&app, &a2).await, 303);
-    assert_eq!(dashboard(&app, &boss).await, 200, "other users stay logged in");
+    assert_eq!(
+        dashboard(&app, &boss).await,
+        200,
+        "other users stay logged in"
+    );
 
     // The command line does the same.
     let (b1, _) = app.login("boss").await;
@@ -321,12 +338,19 @@ async fn deactivation_ends_sessions_and_stops_tokens() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let body: Value = r.json().await.expect("json");
     assert!(
-        body["error"].as_str().expect("error").contains("deactivated"),
+        body["error"]
+            .as_str()
+            .expect("error")
+            .contains("deactivated"),
         "{body}"
     );
     // Active again: the token works again; the ended session stays ended.
     boss.post(app.url(&format!("/admin/users/{id}")))
-        .form(&[("csrf", csrf.as_str()), ("role", "operator"), ("active", "true")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("role", "operator"),
+            ("active", "true"),
+        ])
         .send()
         .await
         .expect("activate");
@@ -442,7 +466,10 @@ async fn tokens_expire_with_a_clear_answer() {
         .expect("token");
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let body: Value = r.json().await.expect("json");
-    assert!(body["error"].as_str().expect("error").contains("90d"), "{body}");
+    assert!(
+        body["error"].as_str().expect("error").contains("90d"),
+        "{body}"
+    );
 
     // The command line: --expires-in, stored, and said.
     let out = cli(&app, &["createtoken", "olga", "--expires-in", "30d"], "");

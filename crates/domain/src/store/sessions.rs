@@ -88,7 +88,10 @@ pub async fn delete_for_user(conn: impl PgExecutor<'_>, user_id: i64) -> Result<
 
 /// Removes the sessions expired as of `now` (the absolute lifetime caps `expiry_date`, so
 /// this removes those too); returns how many.
-pub async fn delete_expired(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64, StoreError> {
+pub async fn delete_expired(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
     let done = sqlx::query("DELETE FROM sessions WHERE expiry_date <= $1")
         .bind(now)
         .execute(conn)

@@ -155,8 +155,8 @@ pub struct NewTokenAnswer {
 
 /// The expiry time of a token made now that works for `expires_in` (default `90d`).
 fn token_expiry(expires_in: Option<&str>) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-    let lifetime = parse_expires_in(expires_in.unwrap_or(DEFAULT_EXPIRES_IN))
-        .map_err(Error::BadRequest)?;
+    let lifetime =
+        parse_expires_in(expires_in.unwrap_or(DEFAULT_EXPIRES_IN)).map_err(Error::BadRequest)?;
     Ok(lifetime.map(|d| chrono::Utc::now() + d))
 }
 

@@ -177,23 +177,50 @@ mod tests {
     async fn the_client_address_is_believed_only_from_trusted_proxies() {
         let lo = "127.0.0.0/8,::1";
         // A direct client cannot choose its address.
-        assert_eq!(client("10.0.0.9", Some("1.2.3.4"), &["5.6.7.8"], lo).await, "10.0.0.9");
+        assert_eq!(
+            client("10.0.0.9", Some("1.2.3.4"), &["5.6.7.8"], lo).await,
+            "10.0.0.9"
+        );
         // Behind a trusted proxy: X-Real-IP first.
-        assert_eq!(client("127.0.0.1", Some("10.0.0.9"), &["5.6.7.8"], lo).await, "10.0.0.9");
+        assert_eq!(
+            client("127.0.0.1", Some("10.0.0.9"), &["5.6.7.8"], lo).await,
+            "10.0.0.9"
+        );
         // Else the right-most untrusted X-Forwarded-For entry; the client's own entries are
         // left of it and ignored.
         let chain = ["6.6.6.6, 10.0.0.9", "172.20.0.3"];
         let t = "127.0.0.1,172.20.0.0/16";
         assert_eq!(client("127.0.0.1", None, &chain, t).await, "10.0.0.9");
-        assert_eq!(client("127.0.0.1", None, &["junk, 172.20.0.3"], t).await, "172.20.0.3");
-        assert_eq!(client("127.0.0.1", None, &["127.0.0.5"], lo).await, "127.0.0.5");
-        assert_eq!(client("127.0.0.1", Some("not an ip"), &[], lo).await, "127.0.0.1");
+        assert_eq!(
+            client("127.0.0.1", None, &["junk, 172.20.0.3"], t).await,
+            "172.20.0.3"
+        );
+        assert_eq!(
+            client("127.0.0.1", None, &["127.0.0.5"], lo).await,
+            "127.0.0.5"
+        );
+        assert_eq!(
+            client("127.0.0.1", Some("not an ip"), &[], lo).await,
+            "127.0.0.1"
+        );
         // Nobody trusted: the peer, always.
-        assert_eq!(client("127.0.0.1", Some("10.0.0.9"), &[], "none").await, "127.0.0.1");
+        assert_eq!(
+            client("127.0.0.1", Some("10.0.0.9"), &[], "none").await,
+            "127.0.0.1"
+        );
         // IPv4-mapped peers count as IPv4; host names are looked up.
-        assert_eq!(client("::ffff:127.0.0.1", Some("10.0.0.9"), &[], lo).await, "10.0.0.9");
-        assert_eq!(client("127.0.0.1", Some("10.0.0.9"), &[], "localhost").await, "10.0.0.9");
+        assert_eq!(
+            client("::ffff:127.0.0.1", Some("10.0.0.9"), &[], lo).await,
+            "10.0.0.9"
+        );
+        assert_eq!(
+            client("127.0.0.1", Some("10.0.0.9"), &[], "localhost").await,
+            "10.0.0.9"
+        );
         let unknown = "no-such-host.invalid";
-        assert_eq!(client("127.0.0.1", Some("10.0.0.9"), &[], unknown).await, "127.0.0.1");
+        assert_eq!(
+            client("127.0.0.1", Some("10.0.0.9"), &[], unknown).await,
+            "127.0.0.1"
+        );
     }
 }

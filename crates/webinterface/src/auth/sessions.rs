@@ -11,8 +11,8 @@ use axum_extra::extract::cookie::{Cookie, CookieJar};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
-use domain::store::users::{Role, User};
 use domain::store::tokens::TokenCheck;
+use domain::store::users::{Role, User};
 use domain::store::{sessions, tokens, users};
 use sha2::{Digest, Sha256};
 

@@ -2,8 +2,8 @@
 //! expiring ([`DEFAULT_TOKEN_DAYS`] unless asked otherwise).
 
 use base64::Engine;
-use chrono::{DateTime, Utc};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
 use domain::store::tokens;
 use domain::store::users::User;
 use sha2::{Digest, Sha256};
@@ -102,12 +102,35 @@ mod tests {
 
     #[test]
     fn token_lifetimes_parse() {
-        assert_eq!(parse_expires_in("90d"), Ok(Some(chrono::Duration::days(90))));
-        assert_eq!(parse_expires_in(" 12h "), Ok(Some(chrono::Duration::hours(12))));
-        assert_eq!(parse_expires_in("30m"), Ok(Some(chrono::Duration::minutes(30))));
+        assert_eq!(
+            parse_expires_in("90d"),
+            Ok(Some(chrono::Duration::days(90)))
+        );
+        assert_eq!(
+            parse_expires_in(" 12h "),
+            Ok(Some(chrono::Duration::hours(12)))
+        );
+        assert_eq!(
+            parse_expires_in("30m"),
+            Ok(Some(chrono::Duration::minutes(30)))
+        );
         assert_eq!(parse_expires_in("never"), Ok(None));
-        assert_eq!(parse_expires_in(DEFAULT_EXPIRES_IN), Ok(Some(chrono::Duration::days(90))));
-        for bad in ["", "d", "90", "0d", "-1d", "3651d", "1y", "9999999999999999999d", "1.5d", "9é"] {
+        assert_eq!(
+            parse_expires_in(DEFAULT_EXPIRES_IN),
+            Ok(Some(chrono::Duration::days(90)))
+        );
+        for bad in [
+            "",
+            "d",
+            "90",
+            "0d",
+            "-1d",
+            "3651d",
+            "1y",
+            "9999999999999999999d",
+            "1.5d",
+            "9é",
+        ] {
             let e = parse_expires_in(bad).expect_err(bad);
             assert!(e.contains("90d"), "{e}");
         }
