@@ -89,11 +89,14 @@ async fn a_stand_has_at_most_one_run_in_progress() {
 async fn store_errors_name_their_query_and_tell_refusals_from_outages() {
     let db = TestDb::new().await;
     let expiry = chrono::Utc::now() + chrono::Duration::hours(1);
-    store::sessions::create(&db.pool, "k1", b"{}", expiry)
+    let user = store::users::create(&db.pool, "u1", "", "x", store::users::Role::Viewer)
+        .await
+        .expect("user");
+    store::sessions::create(&db.pool, "k1", user, b"{}", expiry)
         .await
         .expect("first session");
     // The same key again: the database refuses the data itself, and would refuse it again.
-    let refused = store::sessions::create(&db.pool, "k1", b"{}", expiry)
+    let refused = store::sessions::create(&db.pool, "k1", user, b"{}", expiry)
         .await
         .expect_err("duplicate key");
     assert!(refused.is_refusal(), "{refused}");
