@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use domain::config::{self as env, ConfigError, MqttUrl, Secret};
 
+use crate::server::ServerLimits;
+
 /// Everything the web interface reads from the environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -31,6 +33,9 @@ pub struct Config {
     /// `VIDEOSTREAM_URL`: the video relay as browsers reach it (default: port 5555 of the
     /// host the page came from).
     pub videostream_url: Option<String>,
+    /// `WEB_HEADER_TIMEOUT_SECONDS`, `WEB_BODY_TIMEOUT_SECONDS`, `WEB_WRITE_TIMEOUT_SECONDS`,
+    /// `WEB_MAX_CONNECTIONS`: the HTTP server's bounds.
+    pub server: ServerLimits,
 }
 
 /// The shortest `SECRET_KEY` accepted.
@@ -85,6 +90,7 @@ impl Config {
             )?),
             session_hours: env::parse_or("SESSION_HOURS", 336u32)?,
             videostream_url: env::var("VIDEOSTREAM_URL"),
+            server: ServerLimits::from_env()?,
         })
     }
 
@@ -102,6 +108,7 @@ impl Config {
             publish_timeout: Duration::from_secs(5),
             session_hours: 336,
             videostream_url: None,
+            server: ServerLimits::default(),
         }
     }
 }

@@ -22,10 +22,16 @@ pub const PASSWORD: &str = "correct horse battery";
 
 impl App {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Started with a configuration changed by `change`.
+    pub async fn start_with(change: impl FnOnce(&mut Config)) -> Self {
         test_support::init_tracing();
         let db = TestDb::new().await;
         let broker = Broker::start(BrokerKind::Embedded);
-        let config = Config::new(&db.url, broker.url().parse().expect("broker url"));
+        let mut config = Config::new(&db.url, broker.url().parse().expect("broker url"));
+        change(&mut config);
         let state = AppState::new(db.pool.clone(), config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
