@@ -13,7 +13,9 @@ async fn pool_as(db: &TestDb, role: &'static str) -> PgPool {
         .max_connections(2)
         .after_connect(move |conn, _| {
             Box::pin(async move {
-                conn.execute(format!("SET ROLE {role}").as_str()).await?;
+                // Leaked: sqlx takes only 'static SQL text (a test, a handful of roles).
+                let sql: &'static str = Box::leak(format!("SET ROLE {role}").into_boxed_str());
+                conn.execute(sql).await?;
                 Ok(())
             })
         })
@@ -23,7 +25,7 @@ async fn pool_as(db: &TestDb, role: &'static str) -> PgPool {
 }
 
 /// Fails the test unless `sql` is refused for want of privilege.
-async fn assert_denied(pool: &PgPool, role: &str, sql: &str) {
+async fn assert_denied(pool: &PgPool, role: &str, sql: &'static str) {
     let err = sqlx::query(sql)
         .execute(pool)
         .await
@@ -78,7 +80,8 @@ async fn the_handler_stores_every_kind_of_message_but_cannot_touch_the_accounts(
     arrange(&db).await;
     let handler = pool_as(&db, "standhub_handler").await;
     let status = test_support::messages::status("200", "rig1").to_string();
-    let data = test_support::messages::data("rig1", serde_json::json!({"a": [1, 2, 3]})).to_string();
+    let data =
+        test_support::messages::data("rig1", serde_json::json!({"a": [1, 2, 3]})).to_string();
     let items = [
         incoming("rig1", status.into_bytes(), 1),
         incoming("rig1", data.into_bytes(), 2),
@@ -93,7 +96,10 @@ async fn the_handler_stores_every_kind_of_message_but_cannot_touch_the_accounts(
     let report = write_batch(&handler, &opts, &items, &[])
         .await
         .expect("the handler's role writes a batch");
-    assert_eq!((report.statuses, report.results, report.quarantined), (2, 1, 2));
+    assert_eq!(
+        (report.statuses, report.results, report.quarantined),
+        (2, 1, 2)
+    );
     write_batch(&handler, &opts, &[], &[1, 2, 3, 4])
         .await
         .expect("the handler's role releases receipts");
@@ -124,10 +130,16 @@ async fn the_relay_reads_and_installs_cameras_but_cannot_write_results_or_users(
         .await
         .expect("the relay's role installs a camera");
     assert_eq!(
-        domain::store::cameras::get(&relay, &stand).await.expect("get"),
+        domain::store::cameras::get(&relay, &stand)
+            .await
+            .expect("get"),
         Some("http://cam.example:8080/video.mjpg".to_owned())
     );
-    assert!(domain::store::cameras::remove(&relay, &stand).await.expect("remove"));
+    assert!(
+        domain::store::cameras::remove(&relay, &stand)
+            .await
+            .expect("remove")
+    );
     sqlx::query("SELECT id, username, role, active FROM users")
         .execute(&relay)
         .await

@@ -109,9 +109,7 @@ async fn list(
             QuarantinedJson {
                 payload_base64: r.prefix.as_ref().filter(|_| r.is_whole()).map(b64),
                 prefix_base64: r.prefix.as_ref().map(b64),
-                payload_url: r
-                    .kept
-                    .map(|_| format!("/api/quarantine/{}/payload", r.id)),
+                payload_url: r.kept.map(|_| format!("/api/quarantine/{}/payload", r.id)),
                 id: r.id,
                 topic: r.topic,
                 reason: r.reason,

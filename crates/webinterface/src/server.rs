@@ -255,7 +255,11 @@ impl AsyncRead for WriteTimeout {
 }
 
 impl AsyncWrite for WriteTimeout {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let poll = Pin::new(&mut this.inner).poll_write(cx, buf);
         this.watch(cx, poll)
@@ -316,7 +320,11 @@ mod tests {
 
         let mut body = DeadlineBody::new(axum::body::Body::from("hi"), Duration::from_secs(1));
         let frame = futures::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
-        let data = frame.expect("a frame").expect("data").into_data().expect("bytes");
+        let data = frame
+            .expect("a frame")
+            .expect("data")
+            .into_data()
+            .expect("bytes");
         assert_eq!(data, "hi");
     }
 }

@@ -42,7 +42,9 @@ async fn a_quarantine_list_of_50_messages_of_16_mib_stays_small() {
     // The web interface runs in this process: its peak resident memory is this process's.
     std::fs::write("/proc/self/clear_refs", "5").expect("reset the peak RSS");
     let before = status_kib("VmHWM:");
-    let r = app.get_with_token("/api/quarantine?per_page=50", &token, "list").await;
+    let r = app
+        .get_with_token("/api/quarantine?per_page=50", &token, "list")
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let body = r.bytes().await.expect("body");
     let page = browser
@@ -55,7 +57,11 @@ async fn a_quarantine_list_of_50_messages_of_16_mib_stays_small() {
         .expect("html");
     let grown_mib = (status_kib("VmHWM:") - before) / 1024;
 
-    assert!(body.len() < 512 * 1024, "the JSON list is {} bytes", body.len());
+    assert!(
+        body.len() < 512 * 1024,
+        "the JSON list is {} bytes",
+        body.len()
+    );
     assert!(page.len() < 512 * 1024, "the page is {} bytes", page.len());
     assert!(grown_mib < 64, "listing took {grown_mib} MiB more memory");
     let list: Value = serde_json::from_slice(&body).expect("json");
@@ -68,7 +74,12 @@ async fn a_quarantine_list_of_50_messages_of_16_mib_stays_small() {
         assert_eq!(item["payload_base64"], Value::Null, "not whole in a list");
         let prefix = item["prefix_base64"].as_str().expect("prefix");
         assert_eq!(prefix.len(), 1368, "1,024 bytes in base64");
-        assert!(item["payload_url"].as_str().expect("url").ends_with("/payload"));
+        assert!(
+            item["payload_url"]
+                .as_str()
+                .expect("url")
+                .ends_with("/payload")
+        );
     }
     assert!(page.contains("16777216 bytes"));
     assert_eq!(page.matches("download raw bytes").count(), 50);
@@ -137,7 +148,11 @@ async fn the_quarantine_keeps_a_prefix_per_message_and_a_quota_per_topic() {
     assert_eq!(cut["kept"], 1000);
     assert_eq!(cut["payload_base64"], Value::Null);
     let r = app
-        .get_with_token(cut["payload_url"].as_str().expect("url"), &token, "download")
+        .get_with_token(
+            cut["payload_url"].as_str().expect("url"),
+            &token,
+            "download",
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.bytes().await.expect("bytes").to_vec(), message(4)[..1000]);

@@ -41,7 +41,10 @@ async fn a_client_sending_its_headers_a_byte_at_a_time_is_cut() {
     let app = App::start_with(|c| c.server.header_timeout = Duration::from_secs(2)).await;
     let stream = TcpStream::connect(address(&app)).await.expect("connect");
     let (mut read, mut write) = stream.into_split();
-    let request = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: {}\r\n\r\n", "a".repeat(60));
+    let request = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: {}\r\n\r\n",
+        "a".repeat(60)
+    );
     let start = Instant::now();
     let slow = tokio::spawn(async move {
         for b in request.bytes() {
@@ -67,7 +70,12 @@ async fn a_client_sending_its_headers_a_byte_at_a_time_is_cut() {
         "the slow request was answered"
     );
     // A prompt client is served as before.
-    let r = app.client().get(app.url("/healthz")).send().await.expect("healthz");
+    let r = app
+        .client()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
     assert_eq!(r.status(), StatusCode::OK);
 }
 
@@ -77,8 +85,13 @@ async fn a_download_nobody_reads_is_cut_and_gives_its_slot_back() {
     app.stand("rig1", "ready").await;
     let token = app.token("viola", Role::Viewer).await;
     // About 12 MB of CSV: more than the socket buffers and the export's channel hold.
-    let values: Vec<f64> = (0..600_000).map(|i| (i as f64 * 0.731).sin() / 7.0).collect();
-    let data = format!(r#"{{"a": {}}}"#, serde_json::to_string(&values).expect("json"));
+    let values: Vec<f64> = (0..600_000)
+        .map(|i| (i as f64 * 0.731).sin() / 7.0)
+        .collect();
+    let data = format!(
+        r#"{{"a": {}}}"#,
+        serde_json::to_string(&values).expect("json")
+    );
     let id = ingest(&app.db.pool, "rig1", &data_message("pc", json!({}), &data))
         .await
         .expect("result");
@@ -98,12 +111,16 @@ async fn a_download_nobody_reads_is_cut_and_gives_its_slot_back() {
         .expect("request");
         stalled.push(s);
     }
-    test_support::wait_for("every download slot taken", Duration::from_secs(30), || async {
-        DOWNLOADS
-            .get()
-            .filter(|s| s.available_permits() == 0)
-            .map(|_| ())
-    })
+    test_support::wait_for(
+        "every download slot taken",
+        Duration::from_secs(30),
+        || async {
+            DOWNLOADS
+                .get()
+                .filter(|s| s.available_permits() == 0)
+                .map(|_| ())
+        },
+    )
     .await;
 
     // Another viewer still gets the file: the stalled clients are cut and their slots freed.
@@ -117,7 +134,10 @@ async fn a_download_nobody_reads_is_cut_and_gives_its_slot_back() {
     let body = r.bytes().await.expect("body");
     assert!(body.len() > 10_000_000, "{} bytes", body.len());
     for s in &mut stalled {
-        assert!(closed_within(s, Duration::from_secs(10)).await, "a stalled client still connected");
+        assert!(
+            closed_within(s, Duration::from_secs(10)).await,
+            "a stalled client still connected"
+        );
     }
 }
 
@@ -141,7 +161,10 @@ async fn connections_above_the_cap_wait_for_a_free_one() {
         .timeout(Duration::from_secs(1))
         .send()
         .await;
-    assert!(third.is_err(), "a third connection was served above the cap of 2");
+    assert!(
+        third.is_err(),
+        "a third connection was served above the cap of 2"
+    );
     drop(open);
     let r = tokio::time::timeout(
         Duration::from_secs(10),
@@ -165,7 +188,10 @@ async fn reading_a_whole_result_or_a_window_takes_a_plot_slot() {
     )
     .await
     .expect("result");
-    let paths = [format!("/api/results/{id}"), format!("/api/results/{id}/series/0")];
+    let paths = [
+        format!("/api/results/{id}"),
+        format!("/api/results/{id}/series/0"),
+    ];
     let mut held = Vec::new();
     for _ in 0..PLOTS_AT_ONCE {
         held.push(permit(&PLOTS, PLOTS_AT_ONCE).await.expect("slot"));
@@ -176,7 +202,10 @@ async fn reading_a_whole_result_or_a_window_takes_a_plot_slot() {
             app.get_with_token(path, &token, "get"),
         )
         .await;
-        assert!(waited.is_err(), "{path} was answered while every plot slot was taken");
+        assert!(
+            waited.is_err(),
+            "{path} was answered while every plot slot was taken"
+        );
     }
     drop(held);
     for path in &paths {

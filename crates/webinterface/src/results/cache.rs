@@ -77,7 +77,10 @@ mod tests {
         assert!(cache.get(2).is_some() && cache.get(3).is_some());
         assert_eq!(cache.bytes(), 80);
         cache.put(4, body(101));
-        assert!(cache.get(4).is_none(), "larger than the whole budget: not kept");
+        assert!(
+            cache.get(4).is_none(),
+            "larger than the whole budget: not kept"
+        );
         assert_eq!(cache.bytes(), 80);
         for id in 10..40 {
             cache.put(id, body(1));
