@@ -22,7 +22,7 @@ cp "$REPO/docker-compose.yml" "$REPO/docker-compose-win.yml" "$REPO/.env.example
 cd "$work" || exit 255
 
 # --- .env.example commits no secret, and without secrets compose refuses to start ---
-secrets="SECRET_KEY POSTGRES_PASSWORD MQTT_HANDLER_PASSWORD MQTT_WEB_PASSWORD"
+secrets="SECRET_KEY POSTGRES_PASSWORD MQTT_HANDLER_PASSWORD MQTT_WEB_PASSWORD POSTGRES_WEB_PASSWORD POSTGRES_HANDLER_PASSWORD POSTGRES_SCHEDULER_PASSWORD POSTGRES_VIDEO_PASSWORD"
 leaked=""
 for s in $secrets; do
     grep -Eq "^$s=.+" .env.example && leaked="$leaked $s"
@@ -97,6 +97,17 @@ for s in db mosquitto webinterface messagehandler scheduler videostream nginx; d
         pass "$s restarts unless stopped"
     else fail "$s has no restart policy"; fi
 done
+
+# --- least privilege: each program connects as its own role, only migrate as the owner ---
+for pair in webinterface:standhub_web messagehandler:standhub_handler scheduler:standhub_scheduler videostream:standhub_video; do
+    s=${pair%%:*} role=${pair#*:}
+    if section "$s" | grep -Eq "^ +DATABASE_URL: postgres://$role:"; then
+        pass "$s connects to PostgreSQL as $role"
+    else fail "$s does not connect as $role: $(section "$s" | grep DATABASE_URL)"; fi
+done
+if section db | grep -q "/docker-entrypoint-initdb.d/10-service-roles.sh"; then
+    pass "the db service makes the services' roles (postgres/10-service-roles.sh)"
+else fail "postgres/10-service-roles.sh is not mounted into the db service"; fi
 
 # --- the Windows file is the same stack, only its bind mounts differ ---
 stripped() { grep -v '^#' "$1" | sed -e 's#/c/docker/#./#g'; }

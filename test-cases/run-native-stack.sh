@@ -8,6 +8,8 @@
 # changed) and mosquitto/acl, nginx with a copy of nginx/nginx.conf (only the upstream
 # addresses and the listen port changed), a fake MJPEG camera, and the four services
 # (webinterface, messagehandler, scheduler, videostream) as separate processes from BIN_DIR.
+# Each service connects to PostgreSQL as its own role (postgres/10-service-roles.sh, the
+# grants of the migrations); only `webinterface migrate` uses the owner.
 # Then runs `webinterface migrate`, `createsuperuser`, `createtoken`, and every
 # test-cases/tc-*.sh with the hosts, ports and credentials as parameters. Everything is
 # stopped on exit. Exit code: 0 when every case passed, else the number of failed cases
@@ -125,7 +127,10 @@ start() {
 # --- PostgreSQL ---
 mkdir -p "$WORK/pg"
 $ROOT && chown postgres: "$WORK/pg"
-as_postgres "$PG_BIN_DIR/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 --locale=C --no-sync \
+# Trust only on the cluster's own socket (this script's set-up); over TCP every role needs
+# its password, as in docker-compose.
+as_postgres "$PG_BIN_DIR/initdb" -D "$WORK/pg" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+    -E UTF8 --locale=C --no-sync \
     >"$WORK/initdb.log" 2>&1 || die "initdb failed: $(tail -n 5 "$WORK/initdb.log")"
 cat >>"$WORK/pg/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
@@ -136,9 +141,27 @@ EOF
 as_postgres "$PG_BIN_DIR/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w -t 60 start >/dev/null \
     || die "PostgreSQL did not start: $(tail -n 5 "$WORK/pg/server.log")"
 PG_STARTED=true
-as_postgres "$PG_BIN_DIR/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres standhub || die "createdb failed"
-export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/standhub"
-log "PostgreSQL on $PG_PORT"
+as_postgres "$PG_BIN_DIR/createdb" -h "$WORK/pg" -p "$PG_PORT" -U postgres standhub || die "createdb failed"
+# The owner (only `webinterface migrate` uses it) and each service's own role, made by the
+# same script docker-compose runs (postgres/10-service-roles.sh); the grants come with the
+# migrations.
+PG_OWNER_PASSWORD="owner-$RANDOM$RANDOM"
+export POSTGRES_WEB_PASSWORD="web-$RANDOM$RANDOM" POSTGRES_HANDLER_PASSWORD="handler-$RANDOM$RANDOM"
+export POSTGRES_SCHEDULER_PASSWORD="scheduler-$RANDOM$RANDOM" POSTGRES_VIDEO_PASSWORD="video-$RANDOM$RANDOM"
+as_postgres "$PG_BIN_DIR/psql" -X -q -h "$WORK/pg" -p "$PG_PORT" -U postgres -d standhub \
+    -c "ALTER ROLE postgres PASSWORD '$PG_OWNER_PASSWORD'" >/dev/null || die "setting the owner's password failed"
+as_postgres env POSTGRES_WEB_PASSWORD="$POSTGRES_WEB_PASSWORD" \
+    POSTGRES_HANDLER_PASSWORD="$POSTGRES_HANDLER_PASSWORD" POSTGRES_SCHEDULER_PASSWORD="$POSTGRES_SCHEDULER_PASSWORD" \
+    POSTGRES_VIDEO_PASSWORD="$POSTGRES_VIDEO_PASSWORD" PGHOST="$WORK/pg" PGPORT=$PG_PORT POSTGRES_USER=postgres \
+    POSTGRES_DB=standhub PATH="$PG_BIN_DIR:$PATH" sh "$REPO/postgres/10-service-roles.sh" >"$WORK/roles.log" 2>&1 \
+    || die "postgres/10-service-roles.sh failed: $(tail -n 5 "$WORK/roles.log")"
+pg_url() { echo "postgres://$1:$2@127.0.0.1:$PG_PORT/standhub"; }
+export DATABASE_URL; DATABASE_URL=$(pg_url postgres "$PG_OWNER_PASSWORD")
+WEB_DATABASE_URL=$(pg_url standhub_web "$POSTGRES_WEB_PASSWORD")
+HANDLER_DATABASE_URL=$(pg_url standhub_handler "$POSTGRES_HANDLER_PASSWORD")
+SCHEDULER_DATABASE_URL=$(pg_url standhub_scheduler "$POSTGRES_SCHEDULER_PASSWORD")
+VIDEO_DATABASE_URL=$(pg_url standhub_video "$POSTGRES_VIDEO_PASSWORD")
+log "PostgreSQL on $PG_PORT (roles standhub_web, _handler, _scheduler, _video)"
 
 # --- Mosquitto: the project's config, only listener ports and paths changed ---
 M="$WORK/mosquitto"
@@ -191,15 +214,18 @@ log "migrated, admin tc-admin and an API token made"
 
 # --- the four services ---
 MQTT_HOST=127.0.0.1:$MQTT_PORT
-start webinterface env WEB_BIND="127.0.0.1:$WEB_PORT" \
+# Each as its own PostgreSQL role, as in docker-compose.
+start webinterface env WEB_BIND="127.0.0.1:$WEB_PORT" DATABASE_URL="$WEB_DATABASE_URL" \
+    WEB_HEADER_TIMEOUT_SECONDS="${WEB_HEADER_TIMEOUT_SECONDS:-5}" \
     MQTT_URL="mqtt://webinterface:$WEB_MQTT_PASSWORD@$MQTT_HOST" "$BIN_DIR/webinterface" serve
 WEB_PID=$LAST_PID
 start messagehandler env MQTT_URL="mqtt://messagehandler:$HANDLER_PASSWORD@$MQTT_HOST" \
-    "$BIN_DIR/messagehandler"
+    DATABASE_URL="$HANDLER_DATABASE_URL" "$BIN_DIR/messagehandler"
 HANDLER_PID=$LAST_PID
-start scheduler "$BIN_DIR/scheduler"
+start scheduler env DATABASE_URL="$SCHEDULER_DATABASE_URL" "$BIN_DIR/scheduler"
 SCHEDULER_PID=$LAST_PID
-start videostream env VIDEOSTREAM_BIND="127.0.0.1:$VIDEO_PORT" "$BIN_DIR/videostream"
+start videostream env VIDEOSTREAM_BIND="127.0.0.1:$VIDEO_PORT" DATABASE_URL="$VIDEO_DATABASE_URL" \
+    "$BIN_DIR/videostream"
 VIDEO_PID=$LAST_PID
 wait_http webinterface "http://127.0.0.1:$WEB_PORT/healthz" "$WEB_PID"
 wait_http videostream "http://127.0.0.1:$VIDEO_PORT/healthz" "$VIDEO_PID"
@@ -222,11 +248,13 @@ wait_http nginx "http://127.0.0.1:$NGINX_PORT/nginx-health" "$LAST_PID"
 log "nginx on $NGINX_PORT"
 
 # --- the cases ---
-export HOST=127.0.0.1 MQTT_PORT WS_PORT VIDEO_PORT CAMERA_URL API_TOKEN
+export HOST=127.0.0.1 MQTT_PORT WS_PORT VIDEO_PORT CAMERA_URL API_TOKEN PG_PORT
+export PG_BIN_DIR WEB_HEADER_TIMEOUT_SECONDS=${WEB_HEADER_TIMEOUT_SECONDS:-5}
 DIRECT_PORT=$WEB_PORT   # the web interface itself
 WEB_PORT=$NGINX_PORT     # the cases reach the web through nginx
 export WEB_PORT DIRECT_PORT
 export STAND_USER STAND_PASSWORD HANDLER_PASSWORD WEB_MQTT_PASSWORD
+export ADMIN_USER=tc-admin ADMIN_PASSWORD
 failed=0
 summary=()
 for tc in "$HERE"/tc-*.sh; do

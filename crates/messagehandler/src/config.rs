@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use domain::config::{self, ConfigError, MqttUrl, Secret};
+use domain::store::quarantine::{self, QuarantineLimits};
 use domain::topics::{DEFAULT_INBOUND_TOPICS, TopicLayouts};
 
 /// Everything the handler needs to run.
@@ -24,6 +25,9 @@ pub struct Config {
     pub schema_path: Option<PathBuf>,
     /// `HANDLER_MAX_BATCH` (default 500): the most messages written in one transaction.
     pub max_batch: usize,
+    /// `QUARANTINE_MESSAGE_BYTES` (default 1 MiB) and `QUARANTINE_TOPIC_BYTES` (default
+    /// 64 MiB): what the quarantine keeps of a message and per topic.
+    pub quarantine: QuarantineLimits,
 }
 
 /// The default `MAX_PAYLOAD_BYTES`.
@@ -56,6 +60,16 @@ impl Config {
             auto_register: config::bool_or("AUTO_REGISTER", true)?,
             schema_path: config::var("SCHEMA_PATH").map(PathBuf::from),
             max_batch,
+            quarantine: QuarantineLimits {
+                message_bytes: config::parse_or(
+                    "QUARANTINE_MESSAGE_BYTES",
+                    quarantine::DEFAULT_MESSAGE_BYTES,
+                )?,
+                topic_bytes: config::parse_or(
+                    "QUARANTINE_TOPIC_BYTES",
+                    quarantine::DEFAULT_TOPIC_BYTES,
+                )?,
+            },
         })
     }
 
@@ -70,6 +84,7 @@ impl Config {
             auto_register: true,
             schema_path: None,
             max_batch: 500,
+            quarantine: QuarantineLimits::default(),
         }
     }
 }

@@ -83,6 +83,7 @@ async fn run_inner(
         "message handler starting"
     );
 
+    domain::store::quarantine::set_limits(config.quarantine);
     let (client, eventloop) = mqtt::client(&config);
     let (work_tx, work_rx) = mpsc::unbounded_channel();
     let (stop_writer_tx, stop_writer) = watch::channel(false);

@@ -235,8 +235,20 @@ async fn serve(config: Config, bind: Option<std::net::SocketAddr>) -> anyhow::Re
         domain::store::STARTUP_WAIT,
     )
     .await?;
-    for (version, description) in domain::store::migrate(&pool).await.context("migrating")? {
-        tracing::info!(version, description, "applied migration");
+    // Only when some are pending: the web interface's own role (least privilege) may not
+    // change the schema, and needs not when `webinterface migrate` ran as the owner first.
+    let pending = domain::store::database::pending_migrations(&pool).await;
+    if !pending.is_empty() {
+        let applied = domain::store::migrate(&pool).await.with_context(|| {
+            format!(
+                "migrating ({} pending; when DATABASE_URL is a role that may not change the \
+                 schema, run `webinterface migrate` with the owner's URL first)",
+                pending.len()
+            )
+        })?;
+        for (version, description) in applied {
+            tracing::info!(version, description, "applied migration");
+        }
     }
     let addr = bind.unwrap_or(config.bind);
     let listener = tokio::net::TcpListener::bind(addr)

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use domain::config::{self as env, ConfigError, MqttUrl, Secret};
 
+use crate::server::ServerLimits;
+
 /// Everything the web interface reads from the environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -40,6 +42,9 @@ pub struct Config {
     /// `VIDEOSTREAM_URL`: the video relay as browsers reach it (default: port 5555 of the
     /// host the page came from).
     pub videostream_url: Option<String>,
+    /// `WEB_HEADER_TIMEOUT_SECONDS`, `WEB_BODY_TIMEOUT_SECONDS`, `WEB_WRITE_TIMEOUT_SECONDS`,
+    /// `WEB_MAX_CONNECTIONS`: the HTTP server's bounds.
+    pub server: ServerLimits,
 }
 
 /// The shortest `SECRET_KEY` accepted.
@@ -104,6 +109,7 @@ impl Config {
             })?,
             password_hash_concurrency: bounded("PASSWORD_HASH_CONCURRENCY", 4, 256)? as usize,
             videostream_url: env::var("VIDEOSTREAM_URL"),
+            server: ServerLimits::from_env()?,
         })
     }
 
@@ -124,6 +130,7 @@ impl Config {
             trusted_proxies: TrustedProxies::loopback(),
             password_hash_concurrency: 4,
             videostream_url: None,
+            server: ServerLimits::default(),
         }
     }
 }

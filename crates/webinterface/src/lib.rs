@@ -4,6 +4,8 @@
 //!
 //! - [`error`]: the one error type of the handlers, its status map and JSON answer (a leaf);
 //! - [`schemas`]: the store's types as the API answers them, for the OpenAPI document (a leaf);
+//! - [`server`]: the HTTP server loop with its bounds: header, body and write time-outs, a
+//!   connection cap (a leaf);
 //! - [`config`]: the `Config` read from the environment (`WEB_BIND`, `SECRET_KEY`, …);
 //! - [`metrics`]: the Prometheus registry (request latency, stored figures);
 //! - [`publish`]: publishing a `command` at QoS 2 and awaiting the broker's confirmation;
@@ -54,12 +56,12 @@ pub mod results;
 pub mod routes;
 pub mod runs;
 pub mod schemas;
+pub mod server;
 pub mod shared;
 pub mod stands;
 pub mod state;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -145,8 +147,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the application on `listener` until `shutdown` completes, then ends the live event
-/// streams and waits for in-flight requests.
+/// Serves the application on `listener` (within the configuration's server limits) until
+/// `shutdown` completes, then ends the live event streams and waits for in-flight requests.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -154,13 +156,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let token = state.shutdown_token().clone();
     let fanout = tokio::spawn(events::fan_out(state.clone()));
+    let limits = state.config().server;
     let app = router(state);
     let stop = token.clone();
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let result = server::run(listener, app, limits, async move {
         tokio::select! {
             () = shutdown => {}
             () = stop.cancelled() => {}

@@ -48,7 +48,8 @@ pub struct ApiPage {
     per_page: Option<i64>,
 }
 
-/// One quarantined message.
+/// One quarantined message. The list carries at most the first 1,024 bytes of each payload;
+/// the kept bytes come whole from `payload_url`.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct QuarantinedJson {
     /// Its id.
@@ -57,10 +58,23 @@ pub struct QuarantinedJson {
     topic: String,
     /// Why it was rejected.
     reason: String,
-    /// Its size in bytes.
+    /// Its size in bytes as received.
     size: i64,
-    /// The payload, base64; null when it was too large to keep.
+    /// The whole payload, base64, when it is kept whole and at most 1,024 bytes long; null
+    /// otherwise (see `prefix_base64` and `payload_url`).
     payload_base64: Option<String>,
+    /// The first (at most 1,024) bytes of the kept payload, base64; null when nothing is kept.
+    prefix_base64: Option<String>,
+    /// Bytes of the payload kept (less than `size` when only a prefix was kept: the
+    /// quarantine keeps at most `QUARANTINE_MESSAGE_BYTES` of a message); null when none.
+    kept: Option<i64>,
+    /// The payload was dropped to keep its topic under `QUARANTINE_TOPIC_BYTES`.
+    payload_dropped: bool,
+    /// SHA-256 of the whole payload as received, hex (null for entries from before it was
+    /// recorded).
+    sha256: Option<String>,
+    /// Where the kept bytes are downloaded; null when nothing is kept.
+    payload_url: Option<String>,
     /// When it arrived.
     received_at: DateTime<Utc>,
 }
@@ -90,15 +104,21 @@ async fn list(
     let (items, total) = quarantine::page(state.pool(), (page - 1) * per_page, per_page).await?;
     let items = items
         .into_iter()
-        .map(|r| QuarantinedJson {
-            id: r.id,
-            topic: r.topic,
-            reason: r.reason,
-            size: r.size,
-            payload_base64: r
-                .payload
-                .map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
-            received_at: r.received_at,
+        .map(|r| {
+            let b64 = |p: &Vec<u8>| base64::engine::general_purpose::STANDARD.encode(p);
+            QuarantinedJson {
+                payload_base64: r.prefix.as_ref().filter(|_| r.is_whole()).map(b64),
+                prefix_base64: r.prefix.as_ref().map(b64),
+                payload_url: r.kept.map(|_| format!("/api/quarantine/{}/payload", r.id)),
+                id: r.id,
+                topic: r.topic,
+                reason: r.reason,
+                size: r.size,
+                kept: r.kept,
+                payload_dropped: r.dropped,
+                sha256: r.sha256.map(hex::encode),
+                received_at: r.received_at,
+            }
         })
         .collect();
     Ok(Json(QuarantineList { items, total }))
@@ -106,8 +126,10 @@ async fn list(
 
 struct QuarantinedRow {
     id: i64,
-    /// `text` (UTF-8), `hex`, or `none` (too large to keep).
+    /// `text` (UTF-8), `hex`, or `none` (nothing kept).
     shown_as: &'static str,
+    /// Why nothing, or only a part, is kept (empty when it is kept whole).
+    kept_note: String,
     received_at: String,
     topic: String,
     reason: String,
@@ -150,13 +172,22 @@ async fn page(
         items: items
             .into_iter()
             .map(|r| {
-                let (shown_as, payload) = match &r.payload {
-                    None => ("none", "(too large: not kept)".into()),
-                    Some(p) => show_payload(p),
+                let (shown_as, payload) = match &r.prefix {
+                    None => ("none", String::new()),
+                    Some(p) => show_payload(p, r.kept.unwrap_or(0)),
+                };
+                let kept_note = match r.kept {
+                    None if r.dropped => {
+                        "payload dropped: its topic's quarantine quota was full".to_owned()
+                    }
+                    None => "payload not kept: larger than MAX_PAYLOAD_BYTES".to_owned(),
+                    Some(k) if k < r.size => format!("only the first {k} bytes are kept"),
+                    Some(_) => String::new(),
                 };
                 QuarantinedRow {
                     id: r.id,
                     shown_as,
+                    kept_note,
                     received_at: time(r.received_at),
                     topic: r.topic,
                     reason: r.reason,
@@ -168,14 +199,11 @@ async fn page(
     })
 }
 
-/// Bytes of a payload shown on the page, at most.
-const PAYLOAD_SHOWN: usize = 4096;
-
-/// A payload as text when it is UTF-8, else as hex bytes (16 to a line); the template
-/// escapes either. Long payloads are cut (the download has them whole).
-fn show_payload(p: &[u8]) -> (&'static str, String) {
-    let cut = p.len() > PAYLOAD_SHOWN;
-    let shown = &p[..p.len().min(PAYLOAD_SHOWN)];
+/// The start of a payload (`kept` bytes are kept in all) as text when it is UTF-8, else as
+/// hex bytes (16 to a line); the template escapes either. A payload longer than its start is
+/// marked cut (the download has the kept bytes whole).
+fn show_payload(shown: &[u8], kept: i64) -> (&'static str, String) {
+    let cut = i64::try_from(shown.len()).unwrap_or(i64::MAX) < kept;
     let (kind, mut text) = match std::str::from_utf8(shown) {
         Ok(t) => ("text", t.to_owned()),
         // A multi-byte character cut at the limit is still text.
@@ -224,7 +252,8 @@ async fn payload(
         .ok_or_else(missing)?;
     let bytes = payload.ok_or_else(|| {
         Error::NotFound(format!(
-            "quarantined message {qid} was larger than MAX_PAYLOAD_BYTES: only its size was kept"
+            "quarantined message {qid}: its bytes are not kept (larger than MAX_PAYLOAD_BYTES, \
+             or dropped under its topic's QUARANTINE_TOPIC_BYTES); its size and SHA-256 are"
         ))
     })?;
     Ok((
@@ -246,18 +275,18 @@ mod tests {
 
     #[test]
     fn payloads_shown_as_text_or_hex() {
-        assert_eq!(show_payload(b"<b>hi</b>"), ("text", "<b>hi</b>".into()));
+        assert_eq!(show_payload(b"<b>hi</b>", 9), ("text", "<b>hi</b>".into()));
         assert_eq!(
-            show_payload(&[0xff, 0x00, 0x41]),
+            show_payload(&[0xff, 0x00, 0x41], 3),
             ("hex", "ff 00 41".into())
         );
         let long = vec![0u8; 20];
-        let (kind, text) = show_payload(&[&[0xfe][..], &long].concat());
+        let (kind, text) = show_payload(&[&[0xfe][..], &long].concat(), 21);
         assert_eq!(kind, "hex");
         assert_eq!(text.lines().count(), 2);
-        let mut big = "é".repeat(PAYLOAD_SHOWN).into_bytes();
-        big.truncate(PAYLOAD_SHOWN + 1);
-        let (kind, text) = show_payload(&big);
+        let mut big = "é".repeat(100).into_bytes();
+        big.truncate(101);
+        let (kind, text) = show_payload(&big, 5000);
         assert_eq!(kind, "text");
         assert!(text.ends_with(" …"));
     }

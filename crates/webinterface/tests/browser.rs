@@ -794,3 +794,69 @@ async fn the_simulator_completes_a_run_started_from_the_stand_page() {
         .expect("handler task")
         .expect("handler");
 }
+
+/// The CSP violations Chromium reported on the open page (buffered since it loaded).
+async fn csp_violations(c: &Client) -> Vec<String> {
+    let seen = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               const seen = [];
+               const note = (reports) => { for (const r of reports) {
+                   seen.push(`${r.body.effectiveDirective} ${r.body.blockedURL} ${r.body.sample || ""}`);
+               } };
+               const o = new ReportingObserver(note, {types: ["csp-violation"], buffered: true});
+               o.observe();
+               setTimeout(() => { note(o.takeRecords()); o.disconnect(); done(seen); }, 300);"#,
+            vec![],
+        )
+        .await
+        .expect("collect CSP reports");
+    serde_json::from_value(seen).expect("a list")
+}
+
+#[tokio::test]
+async fn the_main_pages_work_under_the_strict_content_security_policy() {
+    let Some((_driver, c, _)) = browser().await else {
+        return;
+    };
+    let app = App::start().await;
+    app.stand("rig1", "ready").await;
+    app.user("ada", Role::Admin).await;
+    let data = data_message("pc", json!({"fs": 100}), r#"{"a": [1, 2, 3, 2, 1]}"#);
+    let id = ingest(&app.db.pool, "rig1", &data).await.expect("result");
+    assert!(
+        ingest(&app.db.pool, "rig1", b"<b>not json</b>")
+            .await
+            .is_none()
+    );
+    log_in(&c, &app, "ada").await;
+    let csp = reqwest::get(app.url("/login")).await.expect("login page");
+    let policy = csp.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp");
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    for path in [
+        "/".to_owned(),
+        "/stands/rig1".to_owned(),
+        "/results".to_owned(),
+        format!("/results/{id}"),
+        "/quarantine".to_owned(),
+        "/admin/stands".to_owned(),
+        "/admin/users".to_owned(),
+        "/docs/api".to_owned(),
+    ] {
+        c.goto(&app.url(&path)).await.expect("open");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let violations = csp_violations(&c).await;
+        assert!(violations.is_empty(), "{path}: {violations:?}");
+    }
+    // The check sees a violation when there is one: an inline style attribute.
+    c.execute("document.body.setAttribute('style', 'color: red')", vec![])
+        .await
+        .expect("inline style");
+    assert!(
+        !csp_violations(&c).await.is_empty(),
+        "an inline style attribute went unreported: the check cannot see violations"
+    );
+    c.close().await.expect("close");
+}

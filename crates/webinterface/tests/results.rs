@@ -694,7 +694,7 @@ async fn the_quarantine_shows_payloads_safely_and_gives_the_raw_bytes() {
         .text()
         .await
         .expect("html");
-    assert!(html.contains("too large: not kept"));
+    assert!(html.contains("payload not kept: larger than MAX_PAYLOAD_BYTES"));
     let r = c
         .get(app.url(&format!("/api/rejected/{big}/payload")))
         .send()
@@ -706,7 +706,7 @@ async fn the_quarantine_shows_payloads_safely_and_gives_the_raw_bytes() {
         e["error"]
             .as_str()
             .expect("message")
-            .contains("only its size")
+            .contains("its bytes are not kept")
     );
 }
 

@@ -1,15 +1,72 @@
 //! The `quarantine` table: the place where messages the handler could not accept are kept,
 //! each with its rejection (the reason). Written by inbound batches, listed and downloaded by
 //! the web interface, pruned by the scheduler.
+//!
+//! What it keeps is bounded ([`QuarantineLimits`]), so a stand sending garbage cannot fill the
+//! disk: of each message at most a prefix (its size and SHA-256 describe the whole), and per
+//! topic (a stand may publish only on its own inbound topic) at most a total of payload bytes,
+//! the oldest payloads dropped first. The rows (topic, reason, size, hash, time) stay until
+//! the scheduler prunes them by age. Lists read only a prefix of each payload
+//! ([`LIST_PREFIX_BYTES`]); the whole kept bytes only come through [`payload`].
+
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 
 use super::ingest::Incoming;
 use super::{QueryContext, StoreError};
 use crate::protocol::Rejection;
 
-/// A message in the quarantine, as listed.
+/// Bytes of each payload a list reads (`substring` in SQL): 50–500 entries of up to 16 MiB
+/// each must not be read whole to show a page.
+pub const LIST_PREFIX_BYTES: i32 = 1024;
+
+/// How much the quarantine keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuarantineLimits {
+    /// `QUARANTINE_MESSAGE_BYTES`: of a larger message only this prefix is kept.
+    pub message_bytes: usize,
+    /// `QUARANTINE_TOPIC_BYTES`: payload bytes kept per topic; above it the oldest payloads
+    /// are dropped (their rows stay).
+    pub topic_bytes: i64,
+}
+
+/// The default `QUARANTINE_MESSAGE_BYTES` (1 MiB).
+pub const DEFAULT_MESSAGE_BYTES: usize = 1024 * 1024;
+/// The default `QUARANTINE_TOPIC_BYTES` (64 MiB).
+pub const DEFAULT_TOPIC_BYTES: i64 = 64 * 1024 * 1024;
+
+impl Default for QuarantineLimits {
+    fn default() -> Self {
+        Self {
+            message_bytes: DEFAULT_MESSAGE_BYTES,
+            topic_bytes: DEFAULT_TOPIC_BYTES,
+        }
+    }
+}
+
+static MESSAGE_BYTES: AtomicUsize = AtomicUsize::new(DEFAULT_MESSAGE_BYTES);
+static TOPIC_BYTES: AtomicI64 = AtomicI64::new(DEFAULT_TOPIC_BYTES);
+
+/// Sets the limits the inbound batches of this process apply (the message handler calls it
+/// once at start from its configuration). Process-wide because the batch writer's call
+/// signature stays what it is; one process runs one handler.
+pub fn set_limits(limits: QuarantineLimits) {
+    MESSAGE_BYTES.store(limits.message_bytes, Ordering::Relaxed);
+    TOPIC_BYTES.store(limits.topic_bytes, Ordering::Relaxed);
+}
+
+/// The limits in force (see [`set_limits`]).
+pub fn limits() -> QuarantineLimits {
+    QuarantineLimits {
+        message_bytes: MESSAGE_BYTES.load(Ordering::Relaxed),
+        topic_bytes: TOPIC_BYTES.load(Ordering::Relaxed),
+    }
+}
+
+/// A message in the quarantine, as listed: the start of its payload, not the whole.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QuarantineEntry {
     /// Its id.
@@ -18,12 +75,26 @@ pub struct QuarantineEntry {
     pub topic: String,
     /// Why it was rejected.
     pub reason: String,
-    /// Its size in bytes.
+    /// Its size in bytes as received.
     pub size: i64,
-    /// Its bytes, unless it was too large to keep.
-    pub payload: Option<Vec<u8>>,
+    /// The first [`LIST_PREFIX_BYTES`] of the kept payload; `None` when nothing was kept.
+    pub prefix: Option<Vec<u8>>,
+    /// How many bytes of the payload are kept (`None`: none); less than `size` when only a
+    /// prefix was kept.
+    pub kept: Option<i64>,
+    /// The payload was dropped to keep its topic under its quota.
+    pub dropped: bool,
+    /// SHA-256 of the whole payload as received (`None` for entries older than the hash).
+    pub sha256: Option<Vec<u8>>,
     /// When it arrived.
     pub received_at: DateTime<Utc>,
+}
+
+impl QuarantineEntry {
+    /// The whole payload is kept and fits in [`prefix`](Self::prefix).
+    pub fn is_whole(&self) -> bool {
+        self.kept == Some(self.size) && self.size <= i64::from(LIST_PREFIX_BYTES)
+    }
 }
 
 /// One page of the quarantine, newest first, and the total count.
@@ -33,11 +104,14 @@ pub async fn page(
     limit: i64,
 ) -> Result<(Vec<QuarantineEntry>, i64), StoreError> {
     let items = sqlx::query_as(
-        "SELECT id, topic, reason, size, payload, received_at FROM quarantine
-         ORDER BY received_at DESC, id DESC OFFSET $1 LIMIT $2",
+        "SELECT id, topic, reason, size, substring(payload from 1 for $3) AS prefix,
+                octet_length(payload)::int8 AS kept, payload_dropped AS dropped,
+                payload_sha256 AS sha256, received_at
+         FROM quarantine ORDER BY received_at DESC, id DESC OFFSET $1 LIMIT $2",
     )
     .bind(offset)
     .bind(limit)
+    .bind(LIST_PREFIX_BYTES)
     .fetch_all(pool)
     .await
     .query("quarantine.page")?;
@@ -48,8 +122,8 @@ pub async fn page(
     Ok((items, total))
 }
 
-/// A quarantined message's raw bytes and topic: `Some((topic, None))` when it was too large
-/// to keep, `None` when there is no such entry.
+/// A quarantined message's kept bytes and topic: `Some((topic, None))` when nothing was
+/// kept, `None` when there is no such entry.
 pub async fn payload(
     pool: &PgPool,
     id: i64,
@@ -68,16 +142,24 @@ pub(crate) struct QuarantineRows {
     reason: Vec<String>,
     size: Vec<i64>,
     payload: Vec<Option<Vec<u8>>>,
+    sha256: Vec<Vec<u8>>,
     at: Vec<DateTime<Utc>>,
 }
 
 impl QuarantineRows {
+    /// Adds a message; of its bytes (when `keep_bytes`) at most the limit's prefix is kept.
     pub(crate) fn push(&mut self, item: &Incoming, reason: &Rejection, keep_bytes: bool) {
+        let cap = MESSAGE_BYTES.load(Ordering::Relaxed);
         self.topic.push(item.topic.clone());
         self.reason.push(reason.to_string());
         self.size
             .push(i64::try_from(item.payload.len()).unwrap_or(i64::MAX));
-        self.payload.push(keep_bytes.then(|| item.payload.to_vec()));
+        self.payload
+            .push(keep_bytes.then(|| item.payload[..item.payload.len().min(cap)].to_vec()));
+        // Computed here rather than taken from `item.payload_hash`, which the writer may
+        // leave unset: rejected messages are few, and the hash is what identifies a message
+        // whose bytes were cut or dropped.
+        self.sha256.push(Sha256::digest(&item.payload).to_vec());
         self.at.push(item.received_at);
     }
 
@@ -86,25 +168,56 @@ impl QuarantineRows {
         self.topic.len()
     }
 
-    /// Inserts the rows; returns their ids.
+    /// Inserts the rows, then drops the oldest payloads of their topics above the topic
+    /// quota; returns the rows' ids.
     pub(crate) async fn insert(&self, conn: &mut PgConnection) -> Result<Vec<i64>, StoreError> {
         if self.topic.is_empty() {
             return Ok(Vec::new());
         }
-        sqlx::query_scalar(
-            "INSERT INTO quarantine (topic, reason, size, payload, received_at)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::bytea[], $5::timestamptz[])
+        let ids = sqlx::query_scalar(
+            "INSERT INTO quarantine (topic, reason, size, payload, payload_sha256, received_at)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::bytea[], $5::bytea[],
+                                  $6::timestamptz[])
              RETURNING id",
         )
         .bind(&self.topic)
         .bind(&self.reason)
         .bind(&self.size)
         .bind(&self.payload)
+        .bind(&self.sha256)
         .bind(&self.at)
-        .fetch_all(conn)
+        .fetch_all(&mut *conn)
         .await
-        .query("quarantine.insert")
+        .query("quarantine.insert")?;
+        let mut topics = self.topic.clone();
+        topics.sort_unstable();
+        topics.dedup();
+        enforce_topic_quota(conn, &topics, TOPIC_BYTES.load(Ordering::Relaxed)).await?;
+        Ok(ids)
     }
+}
+
+/// Drops the oldest kept payloads of each of `topics` beyond `quota` bytes (newest kept
+/// first); returns how many payloads were dropped. `octet_length` of a stored `bytea` reads
+/// its length, not its bytes.
+async fn enforce_topic_quota(
+    conn: &mut PgConnection,
+    topics: &[String],
+    quota: i64,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE quarantine q SET payload = NULL, payload_dropped = true
+         FROM (SELECT id, sum(octet_length(payload)) OVER (
+                   PARTITION BY topic ORDER BY received_at DESC, id DESC) AS upto
+               FROM quarantine WHERE payload IS NOT NULL AND topic = ANY($1)) kept
+         WHERE q.id = kept.id AND kept.upto > $2",
+    )
+    .bind(topics)
+    .bind(quota)
+    .execute(conn)
+    .await
+    .query("quarantine.topic_quota")?;
+    Ok(done.rows_affected())
 }
 
 /// Deletes quarantine entries received before `now - keep`.

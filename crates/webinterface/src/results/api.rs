@@ -116,6 +116,9 @@ async fn api_get(
 ) -> Result<Response> {
     let id = result_id(&id)?;
     let d = find(&state, id).await?;
+    // The whole series in memory twice (text and JSON), like a plot: same slots, held until
+    // the answer is written (or the connection is cut by the write time-out).
+    let permit = load::permit(&load::PLOTS, load::PLOTS_AT_ONCE).await?;
     let data = results::data_text(state.pool(), id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no result {id}")))?;
@@ -135,7 +138,11 @@ async fn api_get(
         point_count: d.point_count,
     })
     .context("encoding the result")?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        load::holding(permit, body),
+    )
+        .into_response())
 }
 
 /// "Keep forever" on or off.

@@ -31,6 +31,18 @@ pub async fn permit(pool: &'static Pool, size: usize) -> Result<tokio::sync::Own
         .context("waiting for a plot or download slot")
 }
 
+/// A response body of `bytes` that holds `permit` until it is written whole (or dropped with
+/// its connection).
+pub fn holding(permit: tokio::sync::OwnedSemaphorePermit, bytes: Vec<u8>) -> axum::body::Body {
+    let chunk = futures::stream::once(std::future::ready(Ok::<_, std::io::Error>(
+        axum::body::Bytes::from(bytes),
+    )));
+    axum::body::Body::from_stream(futures::StreamExt::map(chunk, move |c| {
+        let _held = &permit;
+        c
+    }))
+}
+
 /// A result id from a path.
 pub fn result_id(raw: &str) -> Result<i64> {
     raw.parse::<i64>()

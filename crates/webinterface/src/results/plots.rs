@@ -173,6 +173,8 @@ async fn api_window(
     let to = sample_index("to", w.to.as_deref())?;
     let missing = || Error::NotFound(format!("result {id} has no numeric series {position:?}"));
     let pos: i32 = position.parse().map_err(|_| missing())?;
+    // The whole series is read: the same slots as a plot.
+    let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
     let values = results::series_values(state.pool(), id, pos)
         .await?
         .ok_or_else(missing)?;

@@ -1,0 +1,187 @@
+//! The services' own PostgreSQL roles (issue 11, least privilege), made and granted by the
+//! migrations: each role does its service's work and no more. A pool here acts as a role
+//! with `SET ROLE` on every connection (the test cluster's user may; the services log in).
+
+use domain::store::ingest::{BatchOptions, Delivery, Incoming, Quarantined, write_batch};
+use domain::{CameraUrl, StandId};
+use sqlx::Executor;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use test_support::pg::TestDb;
+
+async fn pool_as(db: &TestDb, role: &'static str) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(2)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                // Leaked: sqlx takes only 'static SQL text (a test, a handful of roles).
+                let sql: &'static str = Box::leak(format!("SET ROLE {role}").into_boxed_str());
+                conn.execute(sql).await?;
+                Ok(())
+            })
+        })
+        .connect(&db.url)
+        .await
+        .expect("pool")
+}
+
+/// Fails the test unless `sql` is refused for want of privilege.
+async fn assert_denied(pool: &PgPool, role: &str, sql: &'static str) {
+    let err = sqlx::query(sql)
+        .execute(pool)
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("{role} may run {sql}"));
+    let code = err
+        .as_database_error()
+        .and_then(|e| e.code())
+        .map(|c| c.into_owned());
+    assert_eq!(code.as_deref(), Some("42501"), "{role}: {sql}: {err}");
+}
+
+async fn arrange(db: &TestDb) {
+    db.pool
+        .execute(
+            "INSERT INTO users (username, password_hash, role) VALUES ('ada', '$argon2id$x', 'admin');
+             INSERT INTO stands (id, name) VALUES ('rig1', 'rig1');",
+        )
+        .await
+        .expect("arrange");
+}
+
+fn incoming(stand: &str, payload: Vec<u8>, packet_id: u16) -> Incoming {
+    let validator = domain::ProtocolValidator::bundled().expect("schema");
+    let verdict = validator
+        .parse(&payload)
+        .map(|message| domain::Inbound {
+            stand: StandId::parse(stand).expect("stand"),
+            legacy: false,
+            message,
+        })
+        .map_err(|reason| Quarantined {
+            reason,
+            keep_bytes: true,
+        });
+    Incoming {
+        qos2: Some(Delivery {
+            connection: 1,
+            packet_id,
+        }),
+        topic: format!("{stand}/inbound"),
+        payload: payload.into(),
+        payload_hash: [packet_id as u8; 32],
+        received_at: chrono::Utc::now(),
+        verdict,
+    }
+}
+
+#[tokio::test]
+async fn the_handler_stores_every_kind_of_message_but_cannot_touch_the_accounts() {
+    let db = TestDb::new().await;
+    arrange(&db).await;
+    let handler = pool_as(&db, "standhub_handler").await;
+    let status = test_support::messages::status("200", "rig1").to_string();
+    let data =
+        test_support::messages::data("rig1", serde_json::json!({"a": [1, 2, 3]})).to_string();
+    let items = [
+        incoming("rig1", status.into_bytes(), 1),
+        incoming("rig1", data.into_bytes(), 2),
+        incoming("rig1", b"not json".to_vec(), 3),
+        incoming("newrig", b"{}".to_vec(), 4),
+    ];
+    let opts = BatchOptions {
+        client_id: "standhub-messagehandler",
+        auto_register: true,
+        session_lost: false,
+    };
+    let report = write_batch(&handler, &opts, &items, &[])
+        .await
+        .expect("the handler's role writes a batch");
+    assert_eq!(
+        (report.statuses, report.results, report.quarantined),
+        (2, 1, 2)
+    );
+    write_batch(&handler, &opts, &[], &[1, 2, 3, 4])
+        .await
+        .expect("the handler's role releases receipts");
+
+    for sql in [
+        "SELECT password_hash FROM users",
+        "SELECT id FROM users",
+        "SELECT token_hash FROM api_tokens",
+        "SELECT data FROM sessions",
+        "DELETE FROM results",
+        "DELETE FROM stands",
+        "UPDATE users SET role = 'admin'",
+        "CREATE TABLE intruder (id int)",
+        "DROP TABLE quarantine",
+    ] {
+        assert_denied(&handler, "standhub_handler", sql).await;
+    }
+}
+
+#[tokio::test]
+async fn the_relay_reads_and_installs_cameras_but_cannot_write_results_or_users() {
+    let db = TestDb::new().await;
+    arrange(&db).await;
+    let relay = pool_as(&db, "standhub_video").await;
+    let stand = StandId::parse("rig2").expect("stand");
+    let url = CameraUrl::parse("http://cam.example:8080/video.mjpg").expect("url");
+    domain::store::cameras::install(&relay, &stand, &url)
+        .await
+        .expect("the relay's role installs a camera");
+    assert_eq!(
+        domain::store::cameras::get(&relay, &stand)
+            .await
+            .expect("get"),
+        Some("http://cam.example:8080/video.mjpg".to_owned())
+    );
+    assert!(
+        domain::store::cameras::remove(&relay, &stand)
+            .await
+            .expect("remove")
+    );
+    sqlx::query("SELECT id, username, role, active FROM users")
+        .execute(&relay)
+        .await
+        .expect("the relay reads who is logged in");
+
+    for sql in [
+        "SELECT password_hash FROM users",
+        "INSERT INTO users (username, password_hash) VALUES ('eve', 'x')",
+        "UPDATE users SET role = 'admin'",
+        "DELETE FROM users",
+        "INSERT INTO results (stand_id, sent_by, status_code, data) VALUES ('rig1', 'x', 200, '{}')",
+        "UPDATE results SET keep = true",
+        "DELETE FROM results",
+        "DELETE FROM result_series",
+        "UPDATE stands SET name = 'x'",
+        "DELETE FROM stands",
+        "SELECT * FROM quarantine",
+        "INSERT INTO api_tokens (user_id, token_hash) VALUES (1, 'x')",
+    ] {
+        assert_denied(&relay, "standhub_video", sql).await;
+    }
+}
+
+#[tokio::test]
+async fn the_scheduler_and_the_web_interface_cannot_change_the_schema() {
+    let db = TestDb::new().await;
+    for role in ["standhub_scheduler", "standhub_web"] {
+        let pool = pool_as(&db, role).await;
+        for sql in [
+            "CREATE TABLE intruder (id int)",
+            "ALTER TABLE users ADD COLUMN x int",
+            "DROP TABLE job_runs",
+            "TRUNCATE results",
+        ] {
+            assert_denied(&pool, role, sql).await;
+        }
+    }
+    let scheduler = pool_as(&db, "standhub_scheduler").await;
+    for sql in [
+        "SELECT password_hash FROM users",
+        "INSERT INTO results (stand_id, sent_by, status_code, data) VALUES ('rig1', 'x', 200, '{}')",
+    ] {
+        assert_denied(&scheduler, "standhub_scheduler", sql).await;
+    }
+}
