@@ -53,6 +53,13 @@ type TokenUserRow = (
     Option<DateTime<Utc>>,
 );
 
+/// The stored hash of an API token: its SHA-256. The one hashing of tokens, used by the web
+/// interface when it makes and checks them and by the video relay when it checks them.
+pub fn hash(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).to_vec()
+}
+
 /// The active user owning a valid token with this hash; marks the token used.
 pub async fn user_for(pool: &PgPool, token_hash: &[u8]) -> Result<Option<User>, StoreError> {
     let row: Option<TokenUserRow> =

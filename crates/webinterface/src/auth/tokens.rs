@@ -4,7 +4,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::store::tokens;
 use domain::store::users::User;
-use sha2::{Digest, Sha256};
 
 /// A new random token and the hash to store for it.
 pub fn new_api_token() -> (String, Vec<u8>) {
@@ -14,9 +13,9 @@ pub fn new_api_token() -> (String, Vec<u8>) {
     (token, hash)
 }
 
-/// The stored hash of an API token.
+/// The stored hash of an API token (the store's one hashing, shared with the video relay).
 pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
+    tokens::hash(token)
 }
 
 /// Makes an API token for a user; returns the token (shown once).
