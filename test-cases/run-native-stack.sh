@@ -224,7 +224,10 @@ start messagehandler env MQTT_URL="mqtt://messagehandler:$HANDLER_PASSWORD@$MQTT
 HANDLER_PID=$LAST_PID
 start scheduler env DATABASE_URL="$SCHEDULER_DATABASE_URL" "$BIN_DIR/scheduler"
 SCHEDULER_PID=$LAST_PID
-start videostream env VIDEOSTREAM_BIND="127.0.0.1:$VIDEO_PORT" DATABASE_URL="$VIDEO_DATABASE_URL" \
+# The fake camera listens on loopback, which cameras may not by default; the stack's own ports
+# (this database, broker, web interface and the relay itself) stay refused.
+start videostream env VIDEOSTREAM_BIND="127.0.0.1:$VIDEO_PORT" CAMERA_ALLOW_LOOPBACK=true \
+    MQTT_URL="mqtt://$MQTT_HOST" WEB_BIND="127.0.0.1:$WEB_PORT" DATABASE_URL="$VIDEO_DATABASE_URL" \
     "$BIN_DIR/videostream"
 VIDEO_PID=$LAST_PID
 wait_http webinterface "http://127.0.0.1:$WEB_PORT/healthz" "$WEB_PID"

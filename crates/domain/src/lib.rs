@@ -31,7 +31,8 @@
 //! - [`status`]: status and power codes, their meanings and effects;
 //! - [`state`]: the state a stand is shown in, derived from what it last said;
 //! - [`run`]: the run lifecycle, its states and the rules a stand's messages apply to it;
-//! - [`camera`]: the `CameraUrl` newtype, the one check of a camera URL;
+//! - [`camera`]: the `CameraUrl` newtype, the one check of a camera URL and its redaction;
+//! - [`signing`]: HMAC signatures with `SECRET_KEY` and the signed camera stream links;
 //! - [`notification`]: the typed `NOTIFY` payload every writer sends and the web reads;
 //! - [`topics`]: inbound topic layouts (`{stand}/inbound`, legacy `Testdevice/{stand}/Inbound`);
 //! - [`protocol`]: the v1.1 wire protocol, schema validation and parsing of inbound payloads;
@@ -39,17 +40,20 @@
 //! - [`parameters`]: how a parameter typed as text becomes the JSON value a stand receives.
 //!
 //! I/O parts:
+//! - [`camera_policy`]: which addresses a camera may be fetched from, checked after DNS;
 //! - [`store`]: the one place that speaks SQL, one module per table or aggregate, with its
 //!   own error type [`store::StoreError`] and the start-up policy for an absent database;
 //! - [`config`] and [`telemetry`]: environment helpers and tracing set-up for the binaries.
 
 pub mod backoff;
 pub mod camera;
+pub mod camera_policy;
 pub mod config;
 pub mod notification;
 pub mod parameters;
 pub mod protocol;
 pub mod run;
+pub mod signing;
 pub mod stand_id;
 pub mod state;
 pub mod status;

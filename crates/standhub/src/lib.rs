@@ -100,6 +100,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
     let web_config = webinterface::Config::from_env()?;
     let handler_config = messagehandler::Config::from_env()?;
     let scheduler_config = scheduler::Config::from_env()?;
+    let video_settings = videostream::Settings::from_env()?;
 
     let stop = CancellationToken::new();
     let web_state = webinterface::AppState::new(pool.clone(), web_config);
@@ -117,6 +118,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
     let video_task = tokio::spawn(videostream::run(
         tokio::net::TcpListener::from_std(video)?,
         pool.clone(),
+        video_settings,
         stop.clone().cancelled_owned(),
     ));
 

@@ -120,6 +120,11 @@ async fn main() {
         Command::new(env!("CARGO_BIN_EXE_videostream"))
             .env("DATABASE_URL", &db.url)
             .env("VIDEOSTREAM_BIND", format!("127.0.0.1:{port}"))
+            // The benchmark measures fan-out, not access checks: the old open relay, and the
+            // fake camera on loopback allowed.
+            .env("VIDEOSTREAM_OPEN_INSTALL", "true")
+            .env("VIDEOSTREAM_PUBLIC_VIEW", "true")
+            .env("CAMERA_ALLOW_LOOPBACK", "true")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()

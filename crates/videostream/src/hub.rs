@@ -5,6 +5,10 @@
 //! connection can take one, so a slow viewer skips frames and never holds up the camera or the
 //! other viewers. The task reconnects with back-off when the camera drops, and ends (closing
 //! the upstream connection) when its last receiver is gone.
+//!
+//! Before each connection the camera's address is checked ([`CameraPolicy::check`]) and the
+//! connection goes only to the checked addresses, with no redirect followed; only parts whose
+//! bytes are a JPEG or PNG image are relayed, labelled with the relay's own content type.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,39 +19,12 @@ use futures::StreamExt;
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
+use crate::Settings;
 use crate::multipart::{self, Parser};
-use domain::StandId;
 use domain::backoff::Backoff;
-
-/// Time limits and sizes of the relay.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Limit for connecting to a camera and receiving its response headers.
-    pub connect_timeout: Duration,
-    /// How long a new viewer waits for the first frame before it gets an error page.
-    pub first_frame_timeout: Duration,
-    /// Silence after which a camera's connection is taken as dead and opened again.
-    pub stall_timeout: Duration,
-    /// First wait before reconnecting to a camera that dropped; doubled up to `backoff_max`.
-    pub backoff_initial: Duration,
-    /// Longest wait between reconnection attempts.
-    pub backoff_max: Duration,
-    /// Largest frame accepted from a camera.
-    pub max_frame_bytes: usize,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            connect_timeout: Duration::from_secs(5),
-            first_frame_timeout: Duration::from_secs(10),
-            stall_timeout: Duration::from_secs(10),
-            backoff_initial: Duration::from_millis(250),
-            backoff_max: Duration::from_secs(10),
-            max_frame_bytes: 16 << 20,
-        }
-    }
-}
+use domain::camera::redact;
+use domain::camera_policy::{CameraPolicy, CameraRefused};
+use domain::{CameraUrl, StandId};
 
 /// The boundary of the stream sent to viewers.
 pub const BOUNDARY: &str = "frame";
@@ -61,9 +38,34 @@ pub struct Frame {
     pub part: Bytes,
 }
 
+/// The image types relayed, by their first bytes: anything else a camera sends (HTML, text,
+/// SVG with scripts) is dropped, so a camera cannot make the relay serve active content.
+const IMAGE_TYPES: [(&str, &[u8]); 2] = [
+    // SOI: what every JPEG starts with (and no text or markup does).
+    ("image/jpeg", &[0xFF, 0xD8]),
+    ("image/png", b"\x89PNG\r\n\x1a\n"),
+];
+
+/// The content type a part is relayed with, or `None` when it is not relayed: its bytes must
+/// be a JPEG or PNG image, and the type it declares (if any) an image type.
+pub fn image_type(part: &multipart::Part) -> Option<&'static str> {
+    let declared_ok = part.content_type.as_deref().is_none_or(|t| {
+        let t = t.trim().to_ascii_lowercase();
+        ["image/jpeg", "image/jpg", "image/pjpeg", "image/png"]
+            .iter()
+            .any(|ok| t == *ok || t.starts_with(&format!("{ok};")))
+    });
+    if !declared_ok {
+        return None;
+    }
+    IMAGE_TYPES
+        .iter()
+        .find(|(_, magic)| part.body.starts_with(magic))
+        .map(|(t, _)| *t)
+}
+
 impl Frame {
-    fn new(seq: u64, part: multipart::Part) -> Self {
-        let content_type = part.content_type.as_deref().unwrap_or("image/jpeg");
+    fn new(seq: u64, content_type: &'static str, part: multipart::Part) -> Self {
         let head = format!(
             "--{BOUNDARY}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
             part.body.len()
@@ -128,27 +130,19 @@ pub struct Hub {
 }
 
 struct Inner {
-    client: reqwest::Client,
     settings: Settings,
     feeds: Mutex<Feeds>,
 }
 
 impl Hub {
     /// A hub with no feeds yet.
-    pub fn new(settings: Settings) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(settings.connect_timeout)
-            .tcp_nodelay(true)
-            // A stream is never reused: the connection ends with the feed.
-            .pool_max_idle_per_host(0)
-            .build()?;
-        Ok(Self {
+    pub fn new(settings: Settings) -> Self {
+        Self {
             inner: Arc::new(Inner {
-                client,
                 settings,
                 feeds: Mutex::new(Feeds::default()),
             }),
-        })
+        }
     }
 
     /// The settings in force.
@@ -286,9 +280,11 @@ pub async fn next_frame(rx: &mut watch::Receiver<FeedState>) -> Option<Frame> {
     }
 }
 
-/// Why one upstream connection ended.
+/// Why one upstream connection ended. The `url` fields hold the redacted URL.
 #[derive(Debug, thiserror::Error)]
 enum UpstreamError {
+    #[error("the camera at {url} is refused: {cause}")]
+    Refused { url: String, cause: CameraRefused },
     #[error("cannot connect to the camera at {url}: {cause}")]
     Connect { url: String, cause: String },
     #[error("the camera at {url} did not answer within {limit:?}")]
@@ -319,8 +315,7 @@ async fn feed(hub: Hub, stand: StandId, id: u64, url: String, tx: Arc<watch::Sen
     loop {
         let before = seq;
         let error = {
-            let mut upstream =
-                std::pin::pin!(session(&hub.inner.client, &url, &tx, &settings, &mut seq));
+            let mut upstream = std::pin::pin!(session(&url, &tx, &settings, &mut seq));
             loop {
                 tokio::select! {
                     e = &mut upstream => break e,
@@ -353,41 +348,72 @@ async fn feed(hub: Hub, stand: StandId, id: u64, url: String, tx: Arc<watch::Sen
     }
 }
 
+/// A client for one upstream connection to `camera`: only to its checked addresses, no
+/// redirects, no proxy from the environment, no connection kept after the feed.
+fn client_for(
+    camera: &domain::camera_policy::CheckedCamera,
+    settings: &Settings,
+) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(settings.connect_timeout)
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(0)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        // For a host name, connect to the addresses checked, not to a second DNS answer.
+        .resolve_to_addrs(&camera.host, &camera.addrs)
+        .build()
+}
+
 /// One upstream connection: frames into `tx` until it fails.
 async fn session(
-    client: &reqwest::Client,
     url: &str,
     tx: &watch::Sender<FeedState>,
     settings: &Settings,
     seq: &mut u64,
 ) -> UpstreamError {
     tx.send_replace(FeedState::Connecting);
+    let shown = redact(url);
     if url.starts_with("https:") {
         // The relay is built without TLS: lab cameras serve plain HTTP on the lab network.
         return UpstreamError::Connect {
-            url: url.to_owned(),
+            url: shown,
             cause: "HTTPS cameras are not supported; use the camera's http:// URL".to_owned(),
         };
     }
+    let checked = match check(&settings.policy, url, settings.connect_timeout).await {
+        Ok(c) => c,
+        Err(cause) => return UpstreamError::Refused { url: shown, cause },
+    };
+    let client = match client_for(&checked, settings) {
+        Ok(c) => c,
+        Err(e) => {
+            return UpstreamError::Connect {
+                url: shown,
+                cause: error_chain(&e),
+            };
+        }
+    };
     let response =
         match tokio::time::timeout(settings.connect_timeout, client.get(url).send()).await {
             Err(_) => {
                 return UpstreamError::ConnectTimeout {
-                    url: url.to_owned(),
+                    url: shown,
                     limit: settings.connect_timeout,
                 };
             }
             Ok(Err(e)) => {
                 return UpstreamError::Connect {
-                    url: url.to_owned(),
-                    cause: error_chain(&e),
+                    url: shown,
+                    // reqwest's message quotes the URL, password included: not that part.
+                    cause: error_chain(&e.without_url()),
                 };
             }
             Ok(Ok(r)) => r,
         };
     if !response.status().is_success() {
         return UpstreamError::Status {
-            url: url.to_owned(),
+            url: shown,
             status: response.status().as_u16(),
         };
     }
@@ -399,7 +425,7 @@ async fn session(
         .to_owned();
     let Some(boundary) = multipart::boundary_of(&content_type) else {
         return UpstreamError::NotMjpeg {
-            url: url.to_owned(),
+            url: shown,
             content_type,
         };
     };
@@ -410,23 +436,24 @@ async fn session(
         let chunk = match tokio::time::timeout(settings.stall_timeout, body.next()).await {
             Err(_) => return UpstreamError::Stalled(settings.stall_timeout),
             Ok(None) => return UpstreamError::Closed,
-            Ok(Some(Err(e))) => return UpstreamError::Read(error_chain(&e)),
+            Ok(Some(Err(e))) => return UpstreamError::Read(error_chain(&e.without_url())),
             Ok(Some(Ok(chunk))) => chunk,
         };
         parser.push(&chunk);
         loop {
             match parser.next_part() {
-                Ok(Some(part)) => {
-                    // Only images are frames; cameras may interleave other parts.
-                    let is_image = part
-                        .content_type
-                        .as_deref()
-                        .is_none_or(|t| t.trim().to_ascii_lowercase().starts_with("image/"));
-                    if is_image && !part.body.is_empty() {
+                Ok(Some(part)) => match image_type(&part) {
+                    Some(content_type) => {
                         *seq += 1;
-                        tx.send_replace(FeedState::Live(Frame::new(*seq, part)));
+                        tx.send_replace(FeedState::Live(Frame::new(*seq, content_type, part)));
                     }
-                }
+                    // Cameras may interleave other parts; none of them reaches a viewer.
+                    None => tracing::debug!(
+                        declared = ?part.content_type,
+                        bytes = part.body.len(),
+                        "a part that is no JPEG or PNG image dropped"
+                    ),
+                },
                 Ok(None) if parser.is_done() => return UpstreamError::Closed,
                 Ok(None) => break,
                 Err(e) => return e.into(),
@@ -435,7 +462,23 @@ async fn session(
     }
 }
 
-/// An error with its causes, for messages shown to people.
+/// The policy check of `url`, within `limit` (a resolver that hangs is a camera that fails).
+async fn check(
+    policy: &CameraPolicy,
+    url: &str,
+    limit: std::time::Duration,
+) -> Result<domain::camera_policy::CheckedCamera, CameraRefused> {
+    let url = CameraUrl::from_stored(url.to_owned());
+    match tokio::time::timeout(limit, policy.check(&url)).await {
+        Ok(r) => r,
+        Err(_) => Err(CameraRefused::Unresolvable {
+            host: String::new(),
+            cause: format!("no answer within {limit:?}"),
+        }),
+    }
+}
+
+/// An error with its causes, for the log.
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();

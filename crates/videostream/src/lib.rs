@@ -1,31 +1,39 @@
 //! The MJPEG camera relay: one upstream connection per camera, any number of viewers.
 //!
+//! - [`config`]: the [`Settings`]: limits, who may install and watch, camera address rules;
+//! - [`multipart`]: the incremental parser of the cameras' `multipart/x-mixed-replace` streams;
+//! - [`hub`]: the feeds, one task per watched camera fanning the latest frame out to viewers;
+//!   only image parts (JPEG or PNG, by their bytes) are relayed; camera addresses are checked
+//!   after DNS resolution and no redirect is followed ([`domain::camera_policy`]);
+//! - [`pages`] and [`error`]: what people see when something is wrong (a generic "camera not
+//!   available"; the details go to the log, camera passwords removed);
+//! - [`access`]: the admin token the install API takes and the signed link viewers need;
 //! - [`routes`]: the HTTP API of the old relay (`/install-test-stand/{stand}`,
 //!   `/vstream-direct/test-stand/{stand}`, `/vstream/test-stand/{stand}`) and `/healthz`,
-//!   served at the root and under `/videostream` (the nginx prefix);
-//! - [`hub`]: the feeds, one task per watched camera fanning the latest frame out to viewers;
-//! - [`multipart`]: the incremental parser of the cameras' `multipart/x-mixed-replace` streams;
-//! - [`pages`] and [`error`]: what people see when something is wrong.
+//!   served at the root and under `/videostream` (the nginx prefix), every response with the
+//!   relay's own restrictive Content-Security-Policy;
+//! - [`server`]: the HTTP/1 server with header and body time-outs and a connection cap.
 //!
 //! Camera URLs live in `stands.camera_url` ([`domain::store::cameras`]), shared with the web
 //! admin, so they survive restarts.
 
+pub mod access;
+pub mod config;
 pub mod error;
 pub mod hub;
 pub mod multipart;
 pub mod pages;
 pub mod routes;
+pub mod server;
 
 use std::future::Future;
 
 use axum::Router;
 use sqlx::PgPool;
 
+pub use config::{DEFAULT_BIND, Settings};
 pub use error::Error;
-pub use hub::{Hub, Settings};
-
-/// The address the relay listens on unless `VIDEOSTREAM_BIND` says otherwise.
-pub const DEFAULT_BIND: &str = "0.0.0.0:5555";
+pub use hub::Hub;
 
 /// The path prefix nginx forwards to the relay; routes answer at the root and under it.
 pub const PROXY_PREFIX: &str = "/videostream";
@@ -33,28 +41,30 @@ pub const PROXY_PREFIX: &str = "/videostream";
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database holding the camera URLs.
+    /// The database holding the camera URLs (and the API tokens).
     pub pool: PgPool,
-    /// The running feeds.
+    /// The running feeds; their settings are the relay's.
     pub hub: Hub,
 }
 
 impl AppState {
     /// State with a new hub.
-    pub fn new(pool: PgPool, settings: Settings) -> Result<Self, RunError> {
-        Ok(Self {
+    pub fn new(pool: PgPool, settings: Settings) -> Self {
+        Self {
             pool,
-            hub: Hub::new(settings).map_err(RunError::Client)?,
-        })
+            hub: Hub::new(settings),
+        }
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        self.hub.settings()
     }
 }
 
 /// Why the relay could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// The HTTP client for the cameras could not be built.
-    #[error("cannot build the HTTP client for the cameras: {0}")]
-    Client(#[source] reqwest::Error),
     /// Serving failed.
     #[error("serving HTTP failed: {0}")]
     Serve(#[source] std::io::Error),
@@ -62,24 +72,22 @@ pub enum RunError {
 
 /// The relay's routes at the root and under [`PROXY_PREFIX`].
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(routes::routes())
-        .nest(PROXY_PREFIX, routes::routes())
-        .with_state(state)
+    routes::with_headers(
+        Router::new()
+            .merge(routes::routes())
+            .nest(PROXY_PREFIX, routes::routes()),
+    )
+    .with_state(state)
 }
 
-/// Serves the relay on `listener` with default [`Settings`] until `shutdown` completes.
+/// Serves the relay on `listener` with `settings` until `shutdown` completes.
 pub async fn run(
     listener: tokio::net::TcpListener,
     pool: PgPool,
+    settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    serve(
-        listener,
-        AppState::new(pool, Settings::default())?,
-        shutdown,
-    )
-    .await
+    serve(listener, AppState::new(pool, settings), shutdown).await
 }
 
 /// Serves the relay with the given state until `shutdown` completes; then every viewer's
@@ -93,12 +101,12 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "video relay listening");
     }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Streams never end by themselves: end them, or the graceful shutdown waits forever.
-            hub.close();
-        })
-        .await
-        .map_err(RunError::Serve)
+    let settings = state.settings().clone();
+    server::serve(listener, router(state), &settings, async move {
+        shutdown.await;
+        // Streams never end by themselves: end them, or the graceful shutdown waits forever.
+        hub.close();
+    })
+    .await
+    .map_err(RunError::Serve)
 }

@@ -1,5 +1,5 @@
-//! `videostream`: the MJPEG camera relay. Reads `VIDEOSTREAM_BIND` and `DATABASE_URL`, then
-//! serves until SIGINT or SIGTERM.
+//! `videostream`: the MJPEG camera relay. Reads `VIDEOSTREAM_BIND`, `DATABASE_URL` and the
+//! relay's settings (see the README), then serves until SIGINT or SIGTERM.
 
 use std::net::SocketAddr;
 
@@ -11,6 +11,7 @@ use domain::config;
 struct Config {
     bind: SocketAddr,
     database_url: config::Secret,
+    settings: videostream::Settings,
 }
 
 impl Config {
@@ -26,6 +27,7 @@ impl Config {
         Ok(Self {
             bind: config::parse_or("VIDEOSTREAM_BIND", default_bind)?,
             database_url: config::Secret::new(config::required("DATABASE_URL")?),
+            settings: videostream::Settings::from_env()?,
         })
     }
 }
@@ -45,7 +47,13 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {} (VIDEOSTREAM_BIND)", config.bind))?;
-    videostream::run(listener, pool, domain::telemetry::shutdown_signal()).await?;
+    videostream::run(
+        listener,
+        pool,
+        config.settings,
+        domain::telemetry::shutdown_signal(),
+    )
+    .await?;
     tracing::info!("video relay stopped");
     Ok(())
 }

@@ -1,23 +1,57 @@
-//! The HTTP routes, compatible with the old relay's API.
+//! The HTTP routes, compatible with the old relay's API, with access checks: the install API
+//! takes an admin token, the stream and page a signed link ([`crate::access`]). Camera URLs in
+//! answers are redacted.
 
 use std::convert::Infallible;
 
 use axum::Json;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, FromRequest, Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Form, FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::access::{self, LinkQuery};
 use crate::error::{ApiError, Error, PageError};
 use crate::hub::{self, BOUNDARY};
 use crate::pages;
+use domain::camera::redact;
 use domain::store::cameras;
 use domain::{CameraUrl, StandId};
+
+/// The relay's own Content-Security-Policy, on every response: its pages load nothing but the
+/// stream's images from the relay itself, and run no script or inline style.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; img-src 'self'; \
+     base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+
+/// The largest install form accepted (a camera URL).
+const MAX_FORM_BYTES: usize = 8 * 1024;
+
+/// Adds the relay's security headers to every response of `router`.
+pub fn with_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router.layer(axum::middleware::map_response(
+        |mut response: Response| async move {
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            );
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            headers.insert(
+                header::REFERRER_POLICY,
+                // The signed link is in the URL: no other site gets it as a referrer.
+                HeaderValue::from_static("same-origin"),
+            );
+            response
+        },
+    ))
+}
 
 /// The routes, without state.
 pub fn routes() -> Router<AppState> {
@@ -26,6 +60,7 @@ pub fn routes() -> Router<AppState> {
             "/install-test-stand/{stand}",
             get(get_camera).put(put_camera).fallback(any_case_method),
         )
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .route("/vstream-direct/test-stand/{stand}", get(stream))
         .route("/vstream/test-stand/{stand}", get(page))
         .route("/healthz", get(healthz))
@@ -42,25 +77,39 @@ fn camera_json(stand: &StandId, url: Option<String>) -> Json<Value> {
     Json(json!({ stand.as_str(): url }))
 }
 
-/// `GET /install-test-stand/{stand}`: `{"<stand>": "<url>"}`, or `{"<stand>": null}`.
+/// `GET /install-test-stand/{stand}` (admin): `{"<stand>": "<url>"}` with the password
+/// redacted, or `{"<stand>": null}`.
 #[tracing::instrument(skip_all, fields(stand = %raw))]
 async fn get_camera(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
+    access::check_admin(&state, &headers).await?;
     let stand = StandId::parse(&raw)?;
     let url = cameras::get(&state.pool, &stand).await?;
-    Ok(camera_json(&stand, url))
+    Ok(camera_json(&stand, url.as_deref().map(redact)))
 }
 
-/// `PUT /install-test-stand/{stand}` with `data=<url>`: installs, replaces or (empty) removes.
-#[tracing::instrument(skip_all, fields(stand = %raw))]
+/// `PUT /install-test-stand/{stand}` (admin) with `data=<url>`: installs, replaces or (empty)
+/// removes. The URL must pass the camera address rules now (and again at every fetch).
 async fn put_camera(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-    form: Result<Form<InstallForm>, FormRejection>,
-) -> Result<Json<Value>, ApiError> {
+    request: Request,
+) -> Response {
+    install(state, raw, request).await.into_response()
+}
+
+#[tracing::instrument(skip_all, fields(stand = %raw))]
+async fn install(state: AppState, raw: String, request: Request) -> Result<Json<Value>, ApiError> {
+    // Before reading anything else: a stranger learns nothing, not even whether the id is valid.
+    access::check_admin(&state, request.headers()).await?;
     let stand = StandId::parse(&raw)?;
+    let limit = state.settings().body_read_timeout;
+    let form = tokio::time::timeout(limit, Form::<InstallForm>::from_request(request, &state))
+        .await
+        .map_err(|_| Error::BadForm(format!("the body did not arrive within {limit:?}")))?;
     let Form(form) = form.map_err(|e| Error::BadForm(e.body_text()))?;
     let url = if form.data.trim().is_empty() {
         cameras::remove(&state.pool, &stand).await?;
@@ -69,9 +118,11 @@ async fn put_camera(
         Some(String::new())
     } else {
         let url = CameraUrl::parse(&form.data)?;
+        state.settings().policy.check(&url).await?;
         cameras::install(&state.pool, &stand, &url).await?;
+        // Display is redacted: the password stays out of the log and the answer.
         tracing::info!(%url, "camera installed");
-        Some(url.to_string())
+        Some(url.redacted())
     };
     // Viewers of the old camera are cut off; the next ones watch the new one.
     state.hub.forget(&stand);
@@ -88,13 +139,10 @@ async fn any_case_method(
 ) -> Response {
     let method = request.method().as_str().to_ascii_uppercase();
     match method.as_str() {
-        "GET" => get_camera(State(state), Path(raw)).await.into_response(),
-        "PUT" => {
-            let form = Form::<InstallForm>::from_request(request, &state).await;
-            put_camera(State(state), Path(raw), form)
-                .await
-                .into_response()
-        }
+        "GET" => get_camera(State(state), Path(raw), request.headers().clone())
+            .await
+            .into_response(),
+        "PUT" => install(state, raw, request).await.into_response(),
         _ => (
             StatusCode::METHOD_NOT_ALLOWED,
             [(header::ALLOW, "GET, PUT")],
@@ -103,13 +151,16 @@ async fn any_case_method(
     }
 }
 
-/// `GET /vstream-direct/test-stand/{stand}`: the MJPEG stream, or an error page.
+/// `GET /vstream-direct/test-stand/{stand}?exp=…&sig=…`: the MJPEG stream, or an error page.
+/// The link is checked when the viewer connects; an open stream goes on after it expires.
 #[tracing::instrument(skip_all, fields(stand = %raw))]
 async fn stream(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    Query(link): Query<LinkQuery>,
 ) -> Result<Response, PageError> {
     let stand = StandId::parse(&raw)?;
+    access::check_viewer(&state, stand.as_str(), &link)?;
     let url = cameras::get(&state.pool, &stand)
         .await?
         .ok_or_else(|| Error::NoCamera(stand.clone()))?;
@@ -150,17 +201,20 @@ async fn stream(
         .into_response())
 }
 
-/// `GET /vstream/test-stand/{stand}`: a page showing the stream, or "no camera installed".
+/// `GET /vstream/test-stand/{stand}?exp=…&sig=…`: a page showing the stream (with the same
+/// signed link), or "no camera installed".
 #[tracing::instrument(skip_all, fields(stand = %raw))]
 async fn page(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    Query(link): Query<LinkQuery>,
 ) -> Result<Html<String>, PageError> {
     let stand = StandId::parse(&raw)?;
+    access::check_viewer(&state, stand.as_str(), &link)?;
     if cameras::get(&state.pool, &stand).await?.is_none() {
         return Err(Error::NoCamera(stand).into());
     }
-    Ok(Html(pages::viewer(&stand)))
+    Ok(Html(pages::viewer(&stand, link.to_query().as_deref())))
 }
 
 /// `GET /healthz`: 200 when the database answers.

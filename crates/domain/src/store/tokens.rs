@@ -63,6 +63,13 @@ pub enum TokenCheck {
     Inactive,
 }
 
+/// The stored hash of an API token: its SHA-256. The one hashing of tokens, used by the web
+/// interface when it makes and checks them and by the video relay when it checks them.
+pub fn hash(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).to_vec()
+}
+
 /// A token row with its owner, as [`check`] reads it (no password hash).
 #[derive(sqlx::FromRow)]
 struct TokenUserRow {

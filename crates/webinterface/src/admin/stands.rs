@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use domain::CameraUrl;
 use domain::StandId;
+use domain::camera::{redact, unredact};
 use domain::store::stands::{self, StandAdminError, StandSettings, StandView};
 
 /// `/admin/stands` and `/admin/stands/{id}`.
@@ -106,7 +107,9 @@ impl StandPatch {
             s.description = d;
         }
         if let Some(url) = self.camera_url {
-            s.camera_url = check_camera_url(&url)?;
+            // The API shows the URL redacted: sending that back keeps the stored password.
+            let stored = s.camera_url.as_ref().map(CameraUrl::as_str);
+            s.camera_url = check_camera_url(unredact(&url, stored))?;
         }
         if let Some(m) = self.max_test_seconds {
             s.max_test_seconds = m;
@@ -207,7 +210,8 @@ async fn admin_stands_page(
             .map(|s| AdminStandRow {
                 camera: s
                     .camera_url
-                    .map(|u| u.to_string())
+                    .as_deref()
+                    .map(redact)
                     .unwrap_or_else(|| "—".into()),
                 id: s.id,
                 name: s.name,
@@ -279,6 +283,7 @@ fn admin_stand_view(a: &Authed, id: &str, s: StandSettings, layout: Layout) -> A
         id: id.to_owned(),
         name: s.name,
         description: s.description,
+        // Display of a `CameraUrl` is redacted; the form sends it back to keep the password.
         camera_url: s.camera_url.map(|u| u.to_string()).unwrap_or_default(),
         max_test_seconds: s.max_test_seconds,
         legacy_topics: s.legacy_topics,
@@ -313,6 +318,8 @@ async fn admin_stand_save(
     Form(form): Form<StandForm>,
 ) -> Result<Response> {
     let sid = stand_id(&id)?;
+    let current = find_stand(&state, &id).await?;
+    let camera_url = unredact(&form.camera_url, current.camera_url.as_deref()).to_owned();
     let settings = StandSettings {
         name: form.name.trim().to_owned(),
         description: form.description.clone(),
@@ -320,7 +327,7 @@ async fn admin_stand_save(
         max_test_seconds: form.max_test_seconds.trim().parse().unwrap_or(0),
         legacy_topics: form.legacy_topics.is_some(),
     };
-    let checked = check_camera_url(&form.camera_url).and_then(|camera_url| {
+    let checked = check_camera_url(&camera_url).and_then(|camera_url| {
         if settings.name.is_empty() {
             return Err(Error::BadRequest("the name cannot be empty".into()));
         }
@@ -342,10 +349,10 @@ async fn admin_stand_save(
             Ok(admin_stand_view(&a, sid.as_str(), s, layout).into_response())
         }
         Err(e @ Error::BadRequest(_)) => {
-            // The form is shown again as it was sent, camera URL included.
+            // The form is shown again as it was sent, camera URL included (redacted).
             let layout = a.layout().problem(Some(e.user_message()));
             let mut shown = admin_stand_view(&a, sid.as_str(), settings, layout);
-            shown.camera_url = form.camera_url;
+            shown.camera_url = redact(&form.camera_url);
             Ok((StatusCode::BAD_REQUEST, shown).into_response())
         }
         Err(e) => Err(e),

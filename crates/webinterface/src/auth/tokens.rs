@@ -6,7 +6,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use domain::store::tokens;
 use domain::store::users::User;
-use sha2::{Digest, Sha256};
 
 /// A new random token and the hash to store for it.
 pub fn new_api_token() -> (String, Vec<u8>) {
@@ -16,9 +15,9 @@ pub fn new_api_token() -> (String, Vec<u8>) {
     (token, hash)
 }
 
-/// The stored hash of an API token.
+/// The stored hash of an API token (the store's one hashing, shared with the video relay).
 pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
+    tokens::hash(token)
 }
 
 /// How long a new token works unless asked otherwise: long enough for a term's scripts,

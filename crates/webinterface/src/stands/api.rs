@@ -37,7 +37,7 @@ pub struct StandDetail {
     pub stand: StandJson,
     /// Free text.
     pub description: String,
-    /// The camera's URL, if it has one.
+    /// The camera's URL, if it has one, its password shown as `***`.
     pub camera_url: Option<String>,
     /// The longest a test may run, in seconds.
     pub max_test_seconds: i32,
@@ -49,7 +49,7 @@ pub struct StandDetail {
 pub fn stand_detail(v: StandView) -> StandDetail {
     StandDetail {
         description: v.description.clone(),
-        camera_url: v.camera_url.clone(),
+        camera_url: v.camera_url.as_deref().map(domain::camera::redact),
         max_test_seconds: v.max_test_seconds,
         legacy_topics: v.legacy_topics,
         stand: StandJson::from(v),

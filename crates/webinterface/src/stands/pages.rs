@@ -250,7 +250,7 @@ pub async fn render_stand_asking(
     Ok((status, page).into_response())
 }
 
-/// The relay's stream of a stand, as the browser reaches it.
+/// The relay's stream of a stand, as the browser reaches it, with a signed link.
 fn camera_src(state: &AppState, headers: &HeaderMap, stand: &str) -> String {
     let base = match &state.config().videostream_url {
         Some(url) => url.trim_end_matches('/').to_owned(),
@@ -267,5 +267,12 @@ fn camera_src(state: &AppState, headers: &HeaderMap, stand: &str) -> String {
             format!("//{host}:5555")
         }
     };
-    format!("{base}/vstream-direct/test-stand/{stand}")
+    // A short-lived link signed with SECRET_KEY: the relay lets only its holders watch.
+    let query = domain::signing::stream_link_query(
+        state.config().secret_key.expose().as_bytes(),
+        stand,
+        chrono::Utc::now().timestamp(),
+        domain::signing::STREAM_LINK_SECONDS,
+    );
+    format!("{base}/vstream-direct/test-stand/{stand}?{query}")
 }
