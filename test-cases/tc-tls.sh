@@ -20,7 +20,7 @@ TLS_HOST=${TLS_HOST:-localhost}
 NGINX_TLS_PORT=${NGINX_TLS_PORT:-444}
 MQTT_TLS_PORT=${MQTT_TLS_PORT:-8883}
 WS_TLS_PORT=${WS_TLS_PORT:-8884}
-: "${TLS_CA:?set TLS_CA (the CA certificate that signed the servers' certificate)}"
+: "${TLS_CA:?set TLS_CA (the CA certificate that signed the server certificates)}"
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -30,9 +30,11 @@ CURL=(curl -sS --max-time 20 --cacert "$TLS_CA" --resolve "$TLS_HOST:$NGINX_TLS_
 # --- nginx: HTTPS with the certificate, HSTS ---
 if "${CURL[@]}" -D "$WORK/h" -o /dev/null "$BASE/login" 2>"$WORK/err"; then
     pass "nginx answers HTTPS on $NGINX_TLS_PORT with a certificate the CA signed"
-    if grep -qi '^strict-transport-security: max-age=[1-9]' "$WORK/h"; then
-        pass "HTTPS responses carry HSTS ($(grep -i '^strict-transport-security' "$WORK/h" | tr -d '\r'))"
-    else fail "no Strict-Transport-Security header over HTTPS: $(tr -d '\r' <"$WORK/h" | tr '\n' ' ')"; fi
+    headers=$(tr -d '\r' <"$WORK/h")
+    hsts=$(grep -i '^strict-transport-security: max-age=[1-9]' <<<"$headers")
+    if [ -n "$hsts" ]; then
+        pass "HTTPS responses carry HSTS ($hsts)"
+    else fail "no Strict-Transport-Security header over HTTPS: ${headers//$'\n'/ }"; fi
 else
     fail "nginx HTTPS on $NGINX_TLS_PORT: $(cat "$WORK/err")"
 fi
