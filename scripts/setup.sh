@@ -19,6 +19,7 @@ have chromedriver || missing+=(chromium-driver)
 have wrk || missing+=(wrk)
 have docker-compose || missing+=(docker-compose)
 have curl || missing+=(curl)
+have openssl || missing+=(openssl)
 # The system python3 (not a pyenv or venv one) with the Debian package, as the tests run it.
 /usr/bin/python3 -c 'import paho.mqtt.client' >/dev/null 2>&1 || missing+=(python3 python3-paho-mqtt)
 

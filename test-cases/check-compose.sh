@@ -61,7 +61,8 @@ ports() {
     ' "$1"
 }
 ports docker-compose.yml.out >ports.txt
-for want in "nginx 81:80" "webinterface 8001:8001" "videostream 5555:5555" "mosquitto 8000:8000" "mosquitto 8081:8081"; do
+for want in "nginx 81:80" "webinterface 8001:8001" "videostream 5555:5555" "mosquitto 8000:8000" "mosquitto 8081:8081" \
+    "nginx 444:443" "mosquitto 8883:8883" "mosquitto 8884:8884"; do
     if grep -qx "$want" ports.txt; then pass "port ${want#* } published by ${want%% *}"
     else fail "port ${want#* } not published by ${want%% *} (published: $(tr '\n' ',' <ports.txt))"; fi
 done
@@ -117,7 +118,7 @@ else fail "docker-compose-win.yml and docker-compose.yml differ: $(head -n 6 win
 
 # --- nothing secret is tracked by git ---
 if git -C "$REPO" rev-parse >/dev/null 2>&1; then
-    for f in .env mosquitto/passwd; do
+    for f in .env mosquitto/passwd certs/privkey.pem; do
         if git -C "$REPO" check-ignore -q "$f"; then pass "$f is ignored by git"
         else fail "$f is not in .gitignore"; fi
     done

@@ -13,13 +13,16 @@ this for the broker's websocket listener (8081).
       subscribes (QoS 1), waits for the SUBACK, publishes (QoS 1), waits for the PUBACK, then
       for the message to arrive; exit 0 when it arrives intact, 1 otherwise
 
-URLs: ws://host:port[/path] (default path /mqtt) or mqtt://host:port (plain TCP).
+URLs: ws://host:port[/path] (default path /mqtt) or mqtt://host:port (plain TCP), and
+wss://host:port[/path] (websockets over TLS; the server's certificate is checked against
+--cafile, else the system's CAs).
 """
 
 import argparse
 import base64
 import os
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -33,14 +36,17 @@ class Closed(Exception):
 class Transport:
     """A byte stream to the broker: plain TCP, or websocket binary frames."""
 
-    def __init__(self, url, timeout):
+    def __init__(self, url, timeout, cafile=None):
         parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme not in ("ws", "mqtt", "tcp"):
-            raise SystemExit(f"unsupported URL scheme {parsed.scheme!r}: use ws:// or mqtt://")
-        self.ws = parsed.scheme == "ws"
+        if parsed.scheme not in ("ws", "wss", "mqtt", "tcp"):
+            raise SystemExit(f"unsupported URL scheme {parsed.scheme!r}: use ws://, wss:// or mqtt://")
+        self.ws = parsed.scheme in ("ws", "wss")
         host = parsed.hostname or "127.0.0.1"
         port = parsed.port or (8081 if self.ws else 8000)
         self.sock = socket.create_connection((host, port), timeout=timeout)
+        if parsed.scheme == "wss":
+            context = ssl.create_default_context(cafile=cafile)
+            self.sock = context.wrap_socket(self.sock, server_hostname=host)
         self.sock.settimeout(timeout)
         self.buf = b""
         if self.ws:
@@ -135,11 +141,15 @@ def encode_len(n):
             return out
 
 
+# --cafile: the CA that signed a wss:// server's certificate.
+CAFILE = None
+
+
 class Client:
     """One MQTT 3.1.1 connection."""
 
     def __init__(self, url, user, password, client_id, timeout, keepalive=30):
-        self.t = Transport(url, timeout)
+        self.t = Transport(url, timeout, CAFILE)
         flags = 0x02  # clean session
         payload = encode_str(client_id)
         if user is not None:
@@ -228,7 +238,10 @@ def main():
     p.add_argument("--topic")
     p.add_argument("--message", default=None)
     p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("--cafile", help="CA certificate for wss:// URLs")
     a = p.parse_args()
+    global CAFILE
+    CAFILE = a.cafile
     tag = f"mqtt-ws-{os.getpid()}"
     try:
         if a.command == "connect":

@@ -6,7 +6,9 @@
 # Starts, on free ports of 127.0.0.1 and in a temporary folder: a private PostgreSQL cluster,
 # Mosquitto with a copy of mosquitto/mosquitto.conf (only listener ports and file paths
 # changed) and mosquitto/acl, nginx with a copy of nginx/nginx.conf (only the upstream
-# addresses and the listen port changed), a fake MJPEG camera, and the four services
+# addresses and the listen port changed), both through their compose start scripts with a
+# test certificate made here (openssl), so their TLS listeners (nginx/tls.conf,
+# mosquitto/tls.conf: only ports and paths changed) run too, a fake MJPEG camera, and the four services
 # (webinterface, messagehandler, scheduler, videostream) as separate processes from BIN_DIR.
 # Each service connects to PostgreSQL as its own role (postgres/10-service-roles.sh, the
 # grants of the migrations); only `webinterface migrate` uses the owner.
@@ -34,7 +36,7 @@ log() { echo "run-native-stack: $*" >&2; }
 for b in webinterface messagehandler scheduler videostream; do
     [ -x "$BIN_DIR/$b" ] || die "$BIN_DIR/$b not found: build first (cargo build --bins) or pass BIN_DIR"
 done
-for t in mosquitto mosquitto_pub mosquitto_sub mosquitto_passwd nginx curl python3; do
+for t in mosquitto mosquitto_pub mosquitto_sub mosquitto_passwd nginx curl python3 openssl; do
     command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || die "$t not found (Debian: postgresql mosquitto mosquitto-clients nginx curl python3)"
 done
 MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
@@ -93,7 +95,18 @@ for s in socks:
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 EOF
 }
-read -r PG_PORT MQTT_PORT WS_PORT WEB_PORT VIDEO_PORT NGINX_PORT CAMERA_PORT <<<"$(free_ports 7)"
+read -r PG_PORT MQTT_PORT WS_PORT WEB_PORT VIDEO_PORT NGINX_PORT CAMERA_PORT \
+    MQTT_TLS_PORT WS_TLS_PORT NGINX_TLS_PORT <<<"$(free_ports 10)"
+
+# --- a test certificate for the TLS listeners (self-signed: it is its own CA) ---
+CERTS="$WORK/certs"
+mkdir -p "$CERTS"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$CERTS/privkey.pem" -out "$CERTS/fullchain.pem" >"$WORK/openssl.log" 2>&1 \
+    || die "openssl could not make a test certificate: $(tail -n 5 "$WORK/openssl.log")"
+chmod 600 "$CERTS/privkey.pem"
+TLS_CA="$CERTS/fullchain.pem"
 
 # wait_port NAME PORT PID: until something accepts connections on PORT (60 s at most).
 wait_port() {
@@ -170,7 +183,16 @@ sed -e "s#^listener 8000\$#listener $MQTT_PORT 127.0.0.1#" \
     -e "s#^listener 8081\$#listener $WS_PORT 127.0.0.1#" \
     -e "s#/mosquitto/config/#$M/config/#g" \
     -e "s#/mosquitto/data/#$M/data/#g" \
+    -e "s#^include_dir /mosquitto/tls.d\$#include_dir $M/tls.d#" \
     "$REPO/mosquitto/mosquitto.conf" >"$M/config/mosquitto.conf"
+grep -q "^include_dir $M/tls.d\$" "$M/config/mosquitto.conf" \
+    || die "mosquitto/mosquitto.conf has no 'include_dir /mosquitto/tls.d' line to move"
+sed -e "s#^listener 8883\$#listener $MQTT_TLS_PORT 127.0.0.1#" \
+    -e "s#^listener 8884\$#listener $WS_TLS_PORT 127.0.0.1#" \
+    -e "s#/mosquitto/tls.d/#$M/tls.d/#g" \
+    "$REPO/mosquitto/tls.conf" >"$M/config/tls.conf"
+grep -q "^listener $MQTT_TLS_PORT " "$M/config/tls.conf" && grep -q "^listener $WS_TLS_PORT " "$M/config/tls.conf" \
+    || die "mosquitto/tls.conf has no 'listener 8883' and 'listener 8884' lines to move"
 grep -q "^listener $MQTT_PORT " "$M/config/mosquitto.conf" && grep -q "^listener $WS_PORT " "$M/config/mosquitto.conf" \
     || die "mosquitto/mosquitto.conf has no 'listener 8000' and 'listener 8081' lines to move"
 cp "$REPO/mosquitto/acl" "$M/config/acl"
@@ -183,10 +205,12 @@ adduser messagehandler "$HANDLER_PASSWORD"
 adduser webinterface "$WEB_MQTT_PASSWORD"
 adduser "$STAND_USER" "$STAND_PASSWORD"
 if $ROOT && id mosquitto >/dev/null 2>&1; then chown -R mosquitto: "$M"; fi
-start mosquitto "$MOSQUITTO" -c "$M/config/mosquitto.conf"
+start mosquitto env MOSQUITTO_CERTS="$CERTS" MOSQUITTO_TLS_D="$M/tls.d" MOSQUITTO_CONFIG="$M/config" \
+    PATH="$PATH:/usr/sbin" sh "$REPO/mosquitto/start.sh"
 wait_port mosquitto "$MQTT_PORT" "$LAST_PID"
 wait_port mosquitto "$WS_PORT" "$LAST_PID"
-log "Mosquitto on $MQTT_PORT (websockets $WS_PORT)"
+wait_port mosquitto "$MQTT_TLS_PORT" "$LAST_PID"
+log "Mosquitto on $MQTT_PORT (websockets $WS_PORT, TLS $MQTT_TLS_PORT, websockets over TLS $WS_TLS_PORT)"
 
 # --- a fake camera ---
 start camera python3 "$HERE/fake_camera.py" --port "$CAMERA_PORT"
@@ -240,15 +264,24 @@ mkdir -p "$N"
 sed -e "s#server webinterface:8001;#server 127.0.0.1:$WEB_PORT;#" \
     -e "s#server videostream:5555;#server 127.0.0.1:$VIDEO_PORT;#" \
     -e "s#listen 80 default_server;#listen 127.0.0.1:$NGINX_PORT default_server;#" \
+    -e "s#/etc/nginx/tls.d/#$N/tls.d/#" \
     "$REPO/nginx/nginx.conf" >"$N/nginx.conf"
+mkdir -p "$N/standhub"
+sed -e "s#listen 443 ssl;#listen 127.0.0.1:$NGINX_TLS_PORT ssl;#" \
+    -e "s#/etc/nginx/certs/#$CERTS/#g" \
+    "$REPO/nginx/tls.conf" >"$N/standhub/tls.conf"
+grep -q "include $N/tls.d/" "$N/nginx.conf" && grep -q "listen 127.0.0.1:$NGINX_TLS_PORT ssl" "$N/standhub/tls.conf" \
+    || die "nginx/nginx.conf or nginx/tls.conf lacks the include or listen lines the test rewrites"
 grep -q "127.0.0.1:$WEB_PORT;" "$N/nginx.conf" && grep -q "127.0.0.1:$VIDEO_PORT;" "$N/nginx.conf" \
     && grep -q "listen 127.0.0.1:$NGINX_PORT" "$N/nginx.conf" \
     || die "nginx/nginx.conf lacks the upstream or listen lines the test rewrites"
 "$NGINX" -t -e "$N/error.log" -c "$N/nginx.conf" -g "pid $N/nginx.pid;" >"$N/check.log" 2>&1 \
     || die "nginx -t failed: $(cat "$N/check.log")"
-start nginx "$NGINX" -e "$N/error.log" -c "$N/nginx.conf" -g "pid $N/nginx.pid; daemon off;"
+# (nginx -t above ran without a certificate enabled: the plain-HTTP-only configuration.)
+start nginx env NGINX_CERTS="$CERTS" NGINX_TLS_D="$N/tls.d" NGINX_STANDHUB="$N/standhub" NGINX_BIN="$NGINX" \
+    sh "$REPO/nginx/start.sh" -e "$N/error.log" -c "$N/nginx.conf" -g "pid $N/nginx.pid; daemon off;"
 wait_http nginx "http://127.0.0.1:$NGINX_PORT/nginx-health" "$LAST_PID"
-log "nginx on $NGINX_PORT"
+log "nginx on $NGINX_PORT (HTTPS $NGINX_TLS_PORT)"
 
 # --- the cases ---
 export HOST=127.0.0.1 MQTT_PORT WS_PORT VIDEO_PORT CAMERA_URL API_TOKEN PG_PORT
@@ -257,6 +290,7 @@ DIRECT_PORT=$WEB_PORT   # the web interface itself
 WEB_PORT=$NGINX_PORT     # the cases reach the web through nginx
 export WEB_PORT DIRECT_PORT
 export STAND_USER STAND_PASSWORD HANDLER_PASSWORD WEB_MQTT_PASSWORD
+export MQTT_TLS_PORT WS_TLS_PORT NGINX_TLS_PORT TLS_CA
 export ADMIN_USER=tc-admin ADMIN_PASSWORD
 failed=0
 summary=()

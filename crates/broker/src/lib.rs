@@ -1,9 +1,18 @@
 //! The embedded MQTT broker (rumqttd): MQTT 3.1.1 over TCP and over websockets, configured in
 //! code. The all-in-one launcher runs it in-process; the tests run it as the
 //! `embedded-broker` process so they can kill and restart it.
+//!
+//! Who may connect: the accounts of [`BrokerConfig::users`] (both listeners), checked by an
+//! authentication hook that also sees the client id: a client id starting with one of
+//! [`BrokerConfig::reserved_client_ids`] (the message handler's persistent session) is refused
+//! to every account that is not in [`BrokerConfig::service_users`], so no stand can take the
+//! handler's session over. Anonymous clients only with [`BrokerConfig::allow_anonymous`] (then
+//! nothing is checked at all). rumqttd 0.20 has no per-topic ACL hook: every account may
+//! publish and subscribe to every topic.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use rumqttd::{Config, ConnectionSettings, RouterConfig, ServerSettings};
 
@@ -14,33 +23,79 @@ pub struct BrokerConfig {
     pub tcp: SocketAddr,
     /// MQTT over websockets (the lab's port is 8081), if wanted.
     pub ws: Option<SocketAddr>,
-    /// User names and passwords; empty allows anonymous clients.
+    /// Accounts: user name → password.
     pub users: HashMap<String, String>,
+    /// The accounts (of `users`) that are the stack's own services.
+    pub service_users: HashSet<String>,
+    /// Client id prefixes that only `service_users` may connect with.
+    pub reserved_client_ids: Vec<String>,
+    /// Accept every client, with or without an account (no check at all).
+    pub allow_anonymous: bool,
     /// The largest message accepted, in bytes.
     pub max_payload_size: usize,
 }
 
 impl BrokerConfig {
-    /// Anonymous access on the given listeners, messages up to 32 MiB.
+    /// The given listeners with no account yet (nobody can connect until accounts are added or
+    /// [`BrokerConfig::allow_anonymous`] is set), messages up to 32 MiB.
     pub fn new(tcp: SocketAddr, ws: Option<SocketAddr>) -> Self {
         Self {
             tcp,
             ws,
             users: HashMap::new(),
+            service_users: HashSet::new(),
+            reserved_client_ids: Vec::new(),
+            allow_anonymous: false,
             max_payload_size: 32 * 1024 * 1024,
         }
     }
 
+    /// Anonymous access on the given listeners (development and tests).
+    pub fn anonymous(tcp: SocketAddr, ws: Option<SocketAddr>) -> Self {
+        Self {
+            allow_anonymous: true,
+            ..Self::new(tcp, ws)
+        }
+    }
+
+    /// Whether a client may connect: `client_id`, `user` and `password` from its CONNECT.
+    pub fn admits(&self, client_id: &str, user: &str, password: &str) -> bool {
+        if self.allow_anonymous {
+            return true;
+        }
+        let Some(stored) = self.users.get(user) else {
+            return false;
+        };
+        if !constant_time_eq(stored.as_bytes(), password.as_bytes()) {
+            return false;
+        }
+        let reserved = self
+            .reserved_client_ids
+            .iter()
+            .any(|prefix| client_id.starts_with(prefix.as_str()));
+        !reserved || self.service_users.contains(user)
+    }
+
     /// The rumqttd configuration.
     pub fn to_rumqttd(&self) -> Config {
-        let connections = ConnectionSettings {
+        let mut connections = ConnectionSettings {
             connection_timeout_ms: 60_000,
             max_payload_size: self.max_payload_size,
             max_inflight_count: 500,
-            auth: (!self.users.is_empty()).then(|| self.users.clone()),
+            auth: None,
             external_auth: None,
             dynamic_filters: true,
         };
+        if !self.allow_anonymous {
+            let check = Arc::new(self.clone());
+            connections.set_auth_handler(move |client_id: String, user: String, password| {
+                let admitted = check.admits(&client_id, &user, &password);
+                if !admitted {
+                    tracing::warn!(client_id, user, "MQTT connection refused");
+                }
+                std::future::ready(admitted)
+            });
+        }
         let server = |name: &str, listen: SocketAddr| ServerSettings {
             name: name.to_owned(),
             listen,
@@ -70,6 +125,11 @@ impl BrokerConfig {
     }
 }
 
+/// Compares two secrets in time that depends on their lengths only.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Why the broker stopped.
 #[derive(Debug, thiserror::Error)]
 #[error("embedded MQTT broker failed: {0}")]
@@ -77,6 +137,11 @@ pub struct BrokerError(String);
 
 /// Runs the broker on the calling thread until it fails (rumqttd has no shutdown).
 pub fn run(config: &BrokerConfig) -> Result<(), BrokerError> {
+    if !config.allow_anonymous && config.users.is_empty() {
+        return Err(BrokerError(
+            "no account and anonymous access off: no client could connect".into(),
+        ));
+    }
     let mut broker = rumqttd::Broker::new(config.to_rumqttd());
     broker.start().map_err(|e| BrokerError(e.to_string()))
 }
@@ -90,4 +155,39 @@ pub fn spawn(config: BrokerConfig) -> std::io::Result<std::thread::JoinHandle<()
                 tracing::error!(error = %e, "embedded broker stopped");
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> BrokerConfig {
+        let mut c = BrokerConfig::new(([127, 0, 0, 1], 0).into(), None);
+        c.users.insert("messagehandler".into(), "handler-pw".into());
+        c.users.insert("stands".into(), "stand-pw".into());
+        c.service_users.insert("messagehandler".into());
+        c.reserved_client_ids.push("standhub-".into());
+        c
+    }
+
+    #[test]
+    fn accounts_and_reserved_client_ids() {
+        let c = config();
+        assert!(c.admits("stand-1", "stands", "stand-pw"));
+        assert!(!c.admits("stand-1", "stands", "stand-pw "));
+        assert!(!c.admits("stand-1", "stands", ""));
+        assert!(!c.admits("stand-1", "", ""));
+        assert!(!c.admits("stand-1", "nobody", "stand-pw"));
+        assert!(c.admits("standhub-messagehandler", "messagehandler", "handler-pw"));
+        assert!(!c.admits("standhub-messagehandler", "stands", "stand-pw"));
+        assert!(!c.admits("standhub-messagehandler-x", "stands", "stand-pw"));
+        assert!(!c.admits("standhub-messagehandler", "messagehandler", "stand-pw"));
+    }
+
+    #[test]
+    fn anonymous_admits_everyone() {
+        let mut c = config();
+        c.allow_anonymous = true;
+        assert!(c.admits("standhub-messagehandler", "", ""));
+    }
 }

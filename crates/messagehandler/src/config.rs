@@ -13,7 +13,7 @@ pub struct Config {
     pub database_url: Secret,
     /// `MQTT_URL`.
     pub mqtt: MqttUrl,
-    /// `MQTT_CLIENT_ID` (default `standhub-messagehandler`): the persistent session's name.
+    /// `MQTT_CLIENT_ID` (default [`default_client_id`]): the persistent session's name.
     pub client_id: String,
     /// `INBOUND_TOPICS`.
     pub layouts: TopicLayouts,
@@ -28,6 +28,29 @@ pub struct Config {
     /// `QUARANTINE_MESSAGE_BYTES` (default 1 MiB) and `QUARANTINE_TOPIC_BYTES` (default
     /// 64 MiB): what the quarantine keeps of a message and per topic.
     pub quarantine: QuarantineLimits,
+}
+
+/// The client id the handler's session had before ids were derived from the credentials.
+pub const BASE_CLIENT_ID: &str = "standhub-messagehandler";
+
+/// The default `MQTT_CLIENT_ID`: [`BASE_CLIENT_ID`], followed, when the broker URL has
+/// credentials, by 16 hex digits derived from them. Any account may connect with any client id
+/// and so kick a client with the same id off and take its persistent session; only who knows the
+/// handler's password can compute this id. (The embedded broker also refuses ids starting with
+/// [`BASE_CLIENT_ID`] to every account but the services'.)
+pub fn default_client_id(mqtt: &MqttUrl) -> String {
+    use sha2::{Digest, Sha256};
+    let Some((user, password)) = &mqtt.credentials else {
+        return BASE_CLIENT_ID.to_owned();
+    };
+    let digest = Sha256::new()
+        .chain_update(b"standhub messagehandler client id\0")
+        .chain_update(user.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(password.expose().as_bytes())
+        .finalize();
+    let suffix: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{BASE_CLIENT_ID}-{suffix}")
 }
 
 /// The default `MAX_PAYLOAD_BYTES`.
@@ -50,11 +73,11 @@ impl Config {
                 reason: "must be at least 1".into(),
             });
         }
+        let mqtt = MqttUrl::from_env()?;
         Ok(Self {
             database_url: Secret::new(config::required("DATABASE_URL")?),
-            mqtt: MqttUrl::from_env()?,
-            client_id: config::var("MQTT_CLIENT_ID")
-                .unwrap_or_else(|| "standhub-messagehandler".into()),
+            client_id: config::var("MQTT_CLIENT_ID").unwrap_or_else(|| default_client_id(&mqtt)),
+            mqtt,
             layouts,
             max_payload_bytes: config::parse_or("MAX_PAYLOAD_BYTES", DEFAULT_MAX_PAYLOAD_BYTES)?,
             auto_register: config::bool_or("AUTO_REGISTER", true)?,
@@ -77,8 +100,8 @@ impl Config {
     pub fn new(database_url: &str, mqtt: MqttUrl) -> Self {
         Self {
             database_url: Secret::new(database_url),
+            client_id: default_client_id(&mqtt),
             mqtt,
-            client_id: "standhub-messagehandler".into(),
             layouts: TopicLayouts::default(),
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
             auto_register: true,

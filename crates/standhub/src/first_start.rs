@@ -74,7 +74,7 @@ pub async fn ensure_admin(pool: &PgPool, options: &Options) -> anyhow::Result<Op
 }
 
 /// Writes a file only its owner may read.
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
         .write(true)

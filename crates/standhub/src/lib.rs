@@ -6,11 +6,14 @@
 //! - [`database`]: the private cluster: made on first start, kept across restarts, stopped on
 //!   exit, and the `standhub` database in it;
 //! - [`first_start`]: the secret key kept in the data directory and the first admin account;
+//! - [`mqtt_accounts`]: the embedded broker's accounts (services and stands), kept in the data
+//!   directory;
 //! - [`run`]: checks the ports, starts everything, and stops it all in order on shutdown;
 //! - [`simulate`]: `standhub simulate`, a test stand without hardware.
 
 pub mod database;
 pub mod first_start;
+pub mod mqtt_accounts;
 pub mod simulate;
 
 use std::future::Future;
@@ -46,6 +49,12 @@ pub struct Options {
     /// The first admin's password (otherwise one is generated and printed on first start).
     #[arg(long, env = "STANDHUB_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// Let MQTT clients connect to the embedded broker without an account. Anyone who reaches
+    /// the broker's ports (a web page in a lab browser too) can then command the stands.
+    #[arg(long, env = "MQTT_ALLOW_ANONYMOUS", default_value_t = false,
+          action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_anonymous_mqtt: bool,
     /// Something else than running the stack (without one, the stack runs).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -91,13 +100,24 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
     let admin = first_start::ensure_admin(&pool, &options).await?;
 
     let mqtt_port = options.mqtt_bind.port();
-    start_broker(&options)?;
+    let accounts = mqtt_accounts::Accounts::load_or_create(&options.data_dir)?;
+    if options.allow_anonymous_mqtt {
+        eprintln!("{ANONYMOUS_WARNING}");
+    }
+    start_broker(&options, &accounts)?;
 
     // The services read their usual variables; these defaults point them at our own parts.
+    let own_broker = domain::config::var("MQTT_URL").is_none();
     domain::config::provide_default("DATABASE_URL", db.url());
-    domain::config::provide_default("MQTT_URL", format!("mqtt://127.0.0.1:{mqtt_port}"));
+    domain::config::provide_default("MQTT_URL", accounts.url(mqtt_accounts::HANDLER, mqtt_port));
     domain::config::provide_default("SECRET_KEY", secret);
-    let web_config = webinterface::Config::from_env()?;
+    let mut web_config = webinterface::Config::from_env()?;
+    if own_broker {
+        web_config.mqtt = accounts
+            .url(mqtt_accounts::WEB, mqtt_port)
+            .parse()
+            .map_err(|e| anyhow::anyhow!("the web interface's broker URL: {e}"))?;
+    }
     let handler_config = messagehandler::Config::from_env()?;
     let scheduler_config = scheduler::Config::from_env()?;
     let video_settings = videostream::Settings::from_env()?;
@@ -130,7 +150,10 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
     {
         tracing::warn!("the message handler has not subscribed yet; it keeps trying");
     }
-    print_banner(&options, &db, admin.as_ref());
+    print_banner(&options, &db, admin.as_ref(), &accounts);
+    if options.allow_anonymous_mqtt {
+        eprintln!("{ANONYMOUS_WARNING}");
+    }
 
     let mut web_task = web_task;
     let mut handler_task = handler.task;
@@ -171,8 +194,18 @@ fn bind(addr: SocketAddr, what: &str) -> anyhow::Result<StdListener> {
     Ok(listener)
 }
 
-fn start_broker(options: &Options) -> anyhow::Result<()> {
-    let config = broker::BrokerConfig::new(options.mqtt_bind, Some(options.mqtt_ws_bind));
+/// Printed at every start with `--allow-anonymous-mqtt` (before and after the banner).
+pub const ANONYMOUS_WARNING: &str = "standhub: WARNING: the MQTT broker accepts clients without \
+     an account (--allow-anonymous-mqtt / MQTT_ALLOW_ANONYMOUS): anyone who reaches its ports, a \
+     web page in a lab browser included, can command the stands and take over the message \
+     handler's session. Use it only on a machine no one else can reach.";
+
+fn start_broker(options: &Options, accounts: &mqtt_accounts::Accounts) -> anyhow::Result<()> {
+    let mut config = accounts.broker_config(broker::BrokerConfig::new(
+        options.mqtt_bind,
+        Some(options.mqtt_ws_bind),
+    ));
+    config.allow_anonymous = options.allow_anonymous_mqtt;
     broker::spawn(config).context("cannot start the embedded MQTT broker")?;
     // rumqttd binds in its own thread: wait until it accepts, so the services find it at once.
     let probe = SocketAddr::from(([127, 0, 0, 1], options.mqtt_bind.port()));
@@ -211,7 +244,12 @@ async fn stop_within<T>(name: &str, task: tokio::task::JoinHandle<T>) {
     }
 }
 
-fn print_banner(options: &Options, db: &database::Database, admin: Option<&first_start::NewAdmin>) {
+fn print_banner(
+    options: &Options,
+    db: &database::Database,
+    admin: Option<&first_start::NewAdmin>,
+    accounts: &mqtt_accounts::Accounts,
+) {
     let host = |addr: SocketAddr| {
         if addr.ip().is_unspecified() {
             format!("localhost:{}", addr.port())
@@ -247,6 +285,31 @@ fn print_banner(options: &Options, db: &database::Database, admin: Option<&first
             }
         }
         None => println!("  Log in with your account (the first admin is `admin`)."),
+    }
+    let stand = mqtt_accounts::STAND;
+    if let Some(file) = &accounts.new_stand_password_file {
+        println!();
+        println!(
+            "  First start: stands connect to the MQTT broker as user `{stand}` with password: {}",
+            accounts.password(stand)
+        );
+        println!(
+            "  (also written to {}; delete it once the stands have it)",
+            file.display()
+        );
+        println!(
+            "  Try it: standhub simulate --stand demo --mqtt-url 'mqtt://{stand}:{}@{}'",
+            accounts.password(stand),
+            host(options.mqtt_bind)
+        );
+    } else if !options.allow_anonymous_mqtt {
+        println!(
+            "  Stands connect to the MQTT broker as user `{stand}` (password in {}).",
+            options
+                .data_dir
+                .join(mqtt_accounts::ACCOUNTS_FILE)
+                .display()
+        );
     }
     println!(
         "  Operator commands: DATABASE_URL='{}' webinterface --help",

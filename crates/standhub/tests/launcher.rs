@@ -43,6 +43,8 @@ fn launcher_command(data: &Path, ports: &Ports) -> Command {
     cmd.env_remove("DATABASE_URL")
         .env_remove("SECRET_KEY")
         .env_remove("STANDHUB_ADMIN_PASSWORD")
+        .env_remove("MQTT_URL")
+        .env_remove("MQTT_ALLOW_ANONYMOUS")
         .env("STANDHUB_DATA_DIR", data)
         .env("WEB_BIND", format!("127.0.0.1:{}", ports.web))
         .env("VIDEOSTREAM_BIND", format!("127.0.0.1:{}", ports.video))
@@ -58,7 +60,13 @@ fn launcher_command(data: &Path, ports: &Ports) -> Command {
 
 impl Launcher {
     fn start(data: &Path, ports: &Ports) -> Self {
+        Self::start_with(data, ports, &[])
+    }
+
+    /// Starts it with extra environment variables.
+    fn start_with(data: &Path, ports: &Ports, env: &[(&str, &str)]) -> Self {
         let mut child = launcher_command(data, ports)
+            .envs(env.iter().copied())
             .spawn()
             .expect("start standhub");
         let output = Arc::new(Mutex::new(String::new()));
@@ -178,21 +186,48 @@ fn status(code: &str) -> String {
     test_support::messages::status(code, "launcher-test").to_string()
 }
 
+/// `mqtt://stand:<password>@127.0.0.1:<port>`, or anonymous without a password.
+fn mqtt_url(port: u16, stand_password: Option<&str>) -> String {
+    match stand_password {
+        Some(p) => format!("mqtt://stand:{p}@127.0.0.1:{port}"),
+        None => format!("mqtt://127.0.0.1:{port}"),
+    }
+}
+
 /// Publishes over TCP at QoS 1 and waits for the broker's acknowledgement.
-async fn publish_tcp(port: u16, topic: &str, payload: String) {
-    let url = format!("mqtt://127.0.0.1:{port}");
-    let mut stand = test_support::mqtt::TestClient::connect(&url, "launcher-test-tcp");
+async fn publish_tcp(url: &str, topic: &str, payload: String) {
+    let mut stand = test_support::mqtt::TestClient::connect(url, "launcher-test-tcp");
     stand
         .publish_confirmed(topic, rumqttc::QoS::AtLeastOnce, payload)
         .await;
 }
 
+/// Connects over websockets with the test cases' standard-library client: accepted?
+fn ws_accepts(port: u16, stand_password: Option<&str>) -> bool {
+    let script = test_support::repo_root().join("test-cases/mqtt_ws.py");
+    let mut cmd = Command::new("python3");
+    cmd.arg(script)
+        .args(["connect", "--url", &format!("ws://127.0.0.1:{port}/mqtt")])
+        .args(["--timeout", "5"]);
+    if let Some(p) = stand_password {
+        cmd.args(["--user", "stand", "--password", p]);
+    }
+    let out = cmd.output().expect("python3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!(
+        "websocket connect (password: {}): {text}",
+        stand_password.is_some()
+    );
+    out.status.success() && text.contains("CONNACK 0")
+}
+
 /// Publishes over websockets with the test cases' standard-library client.
-fn publish_ws(port: u16, topic: &str, payload: &str) {
+fn publish_ws(port: u16, stand_password: &str, topic: &str, payload: &str) {
     let script = test_support::repo_root().join("test-cases/mqtt_ws.py");
     let out = Command::new("python3")
         .arg(script)
         .args(["publish", "--url", &format!("ws://127.0.0.1:{port}/mqtt")])
+        .args(["--user", "stand", "--password", stand_password])
         .args(["--topic", topic, "--message", payload])
         .output()
         .expect("python3");
@@ -259,9 +294,40 @@ async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_
     assert_eq!(dashboard.status(), 200);
     assert!(dashboard.text().await.expect("html").contains("<html"));
 
+    // The broker has accounts: the stands' one is printed once and kept in a file until
+    // deleted; anonymous clients are refused on both listeners.
+    let stand_password = std::fs::read_to_string(data.join("initial-mqtt-stand-password"))
+        .expect("the stand password is kept in the data directory");
+    let stand_password = stand_password.trim().to_owned();
+    let banner = launcher.output();
+    assert!(
+        banner.contains(&format!("as user `stand` with password: {stand_password}")),
+        "{banner}"
+    );
+    let anonymous = mqtt_url(launcher.mqtt, None);
+    let refused = test_support::mqtt::try_connect(&anonymous, "anonymous").await;
+    assert!(
+        refused.is_err(),
+        "an anonymous client was accepted over TCP"
+    );
+    let wrong = test_support::mqtt::try_connect(&mqtt_url(launcher.mqtt, Some("wrong")), "x").await;
+    assert!(wrong.is_err(), "a wrong password was accepted");
+    assert!(
+        !ws_accepts(launcher.mqtt_ws, None),
+        "anonymous over websockets"
+    );
+    assert!(ws_accepts(launcher.mqtt_ws, Some(&stand_password)));
+    assert!(!banner.contains("WARNING"), "{banner}");
+
     // A stand on TCP, another on websockets, through the embedded broker into the database.
-    publish_tcp(launcher.mqtt, "tcp-stand/inbound", status("200")).await;
-    publish_ws(launcher.mqtt_ws, "ws-stand/inbound", &status("202"));
+    let stand_url = mqtt_url(launcher.mqtt, Some(&stand_password));
+    publish_tcp(&stand_url, "tcp-stand/inbound", status("200")).await;
+    publish_ws(
+        launcher.mqtt_ws,
+        &stand_password,
+        "ws-stand/inbound",
+        &status("202"),
+    );
     let expected = vec![
         ("tcp-stand".to_owned(), "200".to_owned()),
         ("ws-stand".to_owned(), "202".to_owned()),
@@ -284,8 +350,10 @@ async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_
         "the private cluster is stopped on exit"
     );
 
-    // Second start on the same directory: same data, same admin, no new password.
-    let mut launcher = Launcher::start(&data, &ports);
+    // Second start on the same directory, with anonymous MQTT allowed: same data, same admin,
+    // no new password, the same stand account, and the warning.
+    std::fs::remove_file(data.join("initial-mqtt-stand-password")).expect("delete it");
+    let mut launcher = Launcher::start_with(&data, &ports, &[("MQTT_ALLOW_ANONYMOUS", "true")]);
     launcher.ready().await;
     let banner = launcher.output();
     assert!(
@@ -293,6 +361,24 @@ async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_
         "{banner}"
     );
     assert!(!banner.contains("log in as `admin`"), "{banner}");
+    assert!(
+        !banner.contains(&stand_password),
+        "printed once only: {banner}"
+    );
+    assert!(
+        banner.contains("WARNING: the MQTT broker accepts clients without an account"),
+        "{banner}"
+    );
+    test_support::mqtt::try_connect(&anonymous, "anonymous")
+        .await
+        .expect("anonymous accepted with the flag");
+    assert!(
+        ws_accepts(launcher.mqtt_ws, None),
+        "anonymous over websockets"
+    );
+    test_support::mqtt::try_connect(&stand_url, "stand-again")
+        .await
+        .expect("the stand account is kept");
     let client = login(&launcher, &password).await;
     let mut codes = stand_codes(&client, &launcher).await;
     codes.sort();

@@ -21,6 +21,9 @@ async fn watch(
     let url: domain::config::MqttUrl = broker.parse().expect("url");
     let mut options = rumqttc::MqttOptions::new("simulate-test-watch", url.host, url.port);
     options.set_max_packet_size(16 << 20, 16 << 20);
+    if let Some((user, password)) = &url.credentials {
+        options.set_credentials(user, password.expose());
+    }
     let (client, mut events) = rumqttc::AsyncClient::new(options, 100);
     client
         .subscribe(filter, rumqttc::QoS::ExactlyOnce)
@@ -64,23 +67,38 @@ async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<(String, Value)>) ->
 async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
     test_support::init_tracing();
     let db = TestDb::new().await;
-    let broker = Broker::start(BrokerKind::Embedded);
+    // With accounts, as the launcher runs it: the stand logs in with the stand account.
+    let broker = Broker::start_with_accounts(
+        BrokerKind::Embedded,
+        &[
+            ("messagehandler", "handler-pw"),
+            ("webinterface", "web-pw"),
+            ("stand", "stand-pw"),
+        ],
+    );
 
     let (stop_handler, handler_stopped) = test_support::shutdown_signal();
     let mut handler = messagehandler::spawn(
-        messagehandler::Config::new(&db.url, broker.url().parse().expect("url")),
+        messagehandler::Config::new(
+            &db.url,
+            broker.url_as("messagehandler").parse().expect("url"),
+        ),
         handler_stopped,
     );
     test_support::wait_first_subscription(&mut handler.subscriptions).await;
 
-    let (watcher, mut heard) = watch(&broker.url(), "Testdevice/demo_module/Inbound").await;
+    let (watcher, mut heard) = watch(
+        &broker.url_as("webinterface"),
+        "Testdevice/demo_module/Inbound",
+    )
+    .await;
     let (stop_stand, stand_stopped) = tokio::sync::oneshot::channel::<()>();
     let stand = tokio::spawn(run(
         SimulateOptions {
             stand: "demo_module".into(),
             legacy: true,
             busy_seconds: 1,
-            mqtt_url: broker.url().parse().expect("url"),
+            mqtt_url: broker.url_as("stand").parse().expect("url"),
         },
         async move {
             let _ = stand_stopped.await;

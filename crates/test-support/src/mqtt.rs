@@ -52,18 +52,35 @@ pub struct Broker {
     pub port: u16,
     /// Its websocket port (embedded broker only).
     pub ws_port: u16,
+    /// Its accounts (user, password); empty: anonymous access.
+    pub accounts: Vec<(String, String)>,
     dir: tempfile::TempDir,
     child: Option<Child>,
 }
 
 impl Broker {
-    /// Starts a broker of `kind`.
+    /// Starts a broker of `kind` that accepts anonymous clients.
     pub fn start(kind: BrokerKind) -> Self {
+        Self::start_with_accounts(kind, &[])
+    }
+
+    /// Starts a broker of `kind` that accepts only these accounts (user, password) when any are
+    /// given (the embedded broker only; as the launcher, `messagehandler` and `webinterface`
+    /// are its services).
+    pub fn start_with_accounts(kind: BrokerKind, accounts: &[(&str, &str)]) -> Self {
+        assert!(
+            accounts.is_empty() || kind == BrokerKind::Embedded,
+            "accounts: embedded broker only"
+        );
         let dir = tempfile::tempdir().expect("temp dir for the broker");
         let mut broker = Self {
             kind,
             port: free_port(),
             ws_port: free_port(),
+            accounts: accounts
+                .iter()
+                .map(|(u, p)| ((*u).to_owned(), (*p).to_owned()))
+                .collect(),
             dir,
             child: None,
         };
@@ -76,6 +93,16 @@ impl Broker {
         format!("mqtt://127.0.0.1:{}", self.port)
     }
 
+    /// `mqtt://user:password@127.0.0.1:<port>` for one of its accounts.
+    pub fn url_as(&self, user: &str) -> String {
+        let (_, password) = self
+            .accounts
+            .iter()
+            .find(|(u, _)| u == user)
+            .expect("no such account");
+        format!("mqtt://{user}:{password}@127.0.0.1:{}", self.port)
+    }
+
     fn launch(&mut self) {
         let mut cmd = match self.kind {
             BrokerKind::Embedded => {
@@ -83,6 +110,12 @@ impl Broker {
                 c.arg(format!("127.0.0.1:{}", self.port))
                     .arg(format!("127.0.0.1:{}", self.ws_port));
                 c.env("RUST_LOG", "warn");
+                let accounts: Vec<String> = self
+                    .accounts
+                    .iter()
+                    .map(|(u, p)| format!("{u}:{p}"))
+                    .collect();
+                c.env("EMBEDDED_BROKER_ACCOUNTS", accounts.join(","));
                 c
             }
             BrokerKind::Mosquitto => {
@@ -169,7 +202,17 @@ fn mosquitto_test_config(port: u16, dir: &std::path::Path) -> String {
             let key = l.split_whitespace().next().unwrap_or("");
             !replaced.contains(&key)
         })
-        .map(|l| format!("{l}\n"))
+        .map(|l| {
+            // The TLS listeners' folder (mosquitto/start.sh fills it in compose when a
+            // certificate is given): empty here, as without a certificate.
+            if l.split_whitespace().next() == Some("include_dir") {
+                let tls = dir.join("tls.d");
+                std::fs::create_dir_all(&tls).expect("tls.d");
+                format!("include_dir {}\n", tls.display())
+            } else {
+                format!("{l}\n")
+            }
+        })
         .collect();
     out.push_str(&format!(
         "per_listener_settings false\nallow_anonymous true\nuser root\nlistener {port} 127.0.0.1\n\
@@ -177,6 +220,36 @@ fn mosquitto_test_config(port: u16, dir: &std::path::Path) -> String {
         dir.display()
     ));
     out
+}
+
+/// Connects once to `url` (`mqtt://[user:password@]host:port`) as client `id`: `Ok` when the
+/// broker accepts (CONNACK 0), `Err` with the reason when it refuses or drops the connection
+/// (rumqttd drops it on bad credentials), or does not answer within 10 s.
+pub async fn try_connect(url: &str, id: &str) -> Result<(), String> {
+    let url: domain::config::MqttUrl = url.parse().expect("broker url");
+    let mut options = MqttOptions::new(id, url.host, url.port);
+    options.set_keep_alive(Duration::from_secs(5));
+    if let Some((user, password)) = &url.credentials {
+        options.set_credentials(user, password.expose());
+    }
+    let (_client, mut events) = AsyncClient::new(options, 10);
+    let outcome = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match events.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                    return if ack.code == rumqttc::ConnectReturnCode::Success {
+                        Ok(())
+                    } else {
+                        Err(format!("refused: {:?}", ack.code))
+                    };
+                }
+                Ok(_) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    })
+    .await;
+    outcome.unwrap_or_else(|_| Err("no answer within 10 s".into()))
 }
 
 /// How long a [`TestClient`] waits for the broker before the test fails.
@@ -195,11 +268,14 @@ pub struct TestClient {
 }
 
 impl TestClient {
-    /// Connects (in the background) to `url` (`mqtt://host:port`) as client `id`, with a clean
-    /// session.
+    /// Connects (in the background) to `url` (`mqtt://[user:password@]host:port`) as client
+    /// `id`, with a clean session.
     pub fn connect(url: &str, id: &str) -> Self {
         let url: domain::config::MqttUrl = url.parse().expect("broker url");
         let mut options = MqttOptions::new(id, url.host, url.port);
+        if let Some((user, password)) = &url.credentials {
+            options.set_credentials(user, password.expose());
+        }
         options
             .set_keep_alive(Duration::from_secs(30))
             .set_max_packet_size(64 << 20, 64 << 20)
