@@ -424,7 +424,10 @@ impl<'de> serde::Deserialize<'de> for Envelope<'de> {
                 let mut data = None;
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                     if key == "dataObj" {
-                        // A repeated key: the last one counts, as for a JSON value.
+                        if data.is_some() {
+                            // The full path names this error exactly.
+                            return Err(serde::de::Error::custom("duplicate field `dataObj`"));
+                        }
                         data = Some(map.next_value::<&'de RawValue>()?);
                     } else {
                         fields.insert(key.into_owned(), map.next_value::<Value>()?);
