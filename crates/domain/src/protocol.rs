@@ -419,7 +419,10 @@ impl<'de> serde::Deserialize<'de> for Envelope<'de> {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("an object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'de>, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Envelope<'de>, A::Error> {
                 let mut fields = serde_json::Map::new();
                 let mut data = None;
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
@@ -452,7 +455,10 @@ fn parse_series(text: &str) -> Result<Vec<Series>, serde_json::Error> {
                 fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                     f.write_str("an object")
                 }
-                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Entries, A::Error> {
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Entries, A::Error> {
                     let mut out: Vec<Series> = Vec::new();
                     while let Some(name) = map.next_key::<String>()? {
                         let SeriesValue { values, len } = map.next_value()?;
@@ -769,7 +775,9 @@ mod tests {
             r#"{}"#,
         ] {
             same_on_both_paths(&format!("{{{head},\"dataObj\":{data}}}"));
-            same_on_both_paths(&format!(" {{ \"dataObj\" : {data} , {head}, \"dataObj\":{data} }} "));
+            same_on_both_paths(&format!(
+                " {{ \"dataObj\" : {data} , {head}, \"dataObj\":{data} }} "
+            ));
         }
         for text in [
             format!("{{{head}}}"),

@@ -122,7 +122,10 @@ impl Handler {
         let child = Command::new(bin)
             .env("DATABASE_URL", db_url)
             .env("MQTT_URL", broker_url)
-            .env("MQTT_CLIENT_ID", format!("bench-{}", test_support::uuid_like()))
+            .env(
+                "MQTT_CLIENT_ID",
+                format!("bench-{}", test_support::uuid_like()),
+            )
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .spawn()
@@ -261,7 +264,10 @@ async fn run_case(db: &TestDb, client: &AsyncClient, handler: &Handler, case: &C
 /// The broker alone: the publisher floods, a QoS 2 subscriber only acknowledges. Messages/s
 /// from the first publish to the last delivery.
 async fn ceiling(broker: &Broker, payloads: &[Vec<u8>]) -> (f64, f64) {
-    let (sub, mut events) = mqtt(&broker.url(), &format!("ceil-sub-{}", test_support::uuid_like()));
+    let (sub, mut events) = mqtt(
+        &broker.url(),
+        &format!("ceil-sub-{}", test_support::uuid_like()),
+    );
     sub.subscribe("ceiling/inbound", QoS::ExactlyOnce)
         .await
         .expect("subscribe");
@@ -270,7 +276,10 @@ async fn ceiling(broker: &Broker, payloads: &[Vec<u8>]) -> (f64, f64) {
             break;
         }
     }
-    let client = publisher(&broker.url(), &format!("ceil-pub-{}", test_support::uuid_like()));
+    let client = publisher(
+        &broker.url(),
+        &format!("ceil-pub-{}", test_support::uuid_like()),
+    );
     let count = payloads.len();
     let bytes: usize = payloads.iter().map(Vec::len).sum();
     let payloads = payloads.to_vec();
@@ -348,7 +357,9 @@ fn main() {
         let mut cases = flood_cases();
         cases.push(steady("status 200/s", 200.0, 5.0, &status_msg));
         cases.push(steady("status 1000/s", 1000.0, 5.0, &status_msg));
-        cases.push(steady("data 2x100 200/s", 200.0, 5.0, &|i| data_msg(i, 2, 100)));
+        cases.push(steady("data 2x100 200/s", 200.0, 5.0, &|i| {
+            data_msg(i, 2, 100)
+        }));
         cases.push(Case {
             name: "one 1x100000 result".into(),
             payloads: (0..5).map(|i| data_msg(i, 1, 100_000)).collect(),

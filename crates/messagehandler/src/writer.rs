@@ -219,7 +219,6 @@ impl Writer {
             }
         }
     }
-
 }
 
 /// Takes work in batches bounded by count and bytes, parses each and hands it to the writer;

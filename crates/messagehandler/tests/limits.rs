@@ -74,9 +74,7 @@ async fn huge_payloads_stay_under_the_memory_ceiling_and_others_are_stored_meanw
         let mut other = TestClient::connect(&broker.url(), "other-client");
         for i in 0..OTHERS {
             let msg = status("200", &format!("other-{i}")).to_string();
-            other
-                .publish("other/inbound", QoS::ExactlyOnce, msg)
-                .await;
+            other.publish("other/inbound", QoS::ExactlyOnce, msg).await;
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         other.flush().await;
@@ -100,22 +98,34 @@ async fn huge_payloads_stay_under_the_memory_ceiling_and_others_are_stored_meanw
         )
         .await;
 
-        let (size, kept): (i64, bool) =
-            sqlx::query_as("SELECT size, payload IS NOT NULL FROM quarantine WHERE topic = 'big/inbound'")
-                .fetch_one(&db.pool)
-                .await
-                .expect("quarantined");
-        assert!(size > 20 * MIB as i64, "{kind:?}: the size is kept ({size})");
-        assert!(!kept, "{kind:?}: the bytes of an oversized message are not kept");
-        let points: i64 = sqlx::query_scalar(
-            "SELECT min(point_count) FROM results WHERE stand_id = 'big'",
+        let (size, kept): (i64, bool) = sqlx::query_as(
+            "SELECT size, payload IS NOT NULL FROM quarantine WHERE topic = 'big/inbound'",
         )
         .fetch_one(&db.pool)
         .await
-        .expect("points");
-        assert!(points > 300_000, "{kind:?}: whole results ({points} points)");
+        .expect("quarantined");
+        assert!(
+            size > 20 * MIB as i64,
+            "{kind:?}: the size is kept ({size})"
+        );
+        assert!(
+            !kept,
+            "{kind:?}: the bytes of an oversized message are not kept"
+        );
+        let points: i64 =
+            sqlx::query_scalar("SELECT min(point_count) FROM results WHERE stand_id = 'big'")
+                .fetch_one(&db.pool)
+                .await
+                .expect("points");
+        assert!(
+            points > 300_000,
+            "{kind:?}: whole results ({points} points)"
+        );
 
-        assert!(handler.running(), "{kind:?}: the handler is still running (no crash)");
+        assert!(
+            handler.running(),
+            "{kind:?}: the handler is still running (no crash)"
+        );
         let peak = handler.peak_rss_bytes().expect("VmHWM of the handler");
         let ceiling = documented_ceiling_bytes();
         assert!(

@@ -401,7 +401,8 @@ impl<'a> ResultRows<'a> {
             .push(i64::try_from(data.point_count()).unwrap_or(i64::MAX));
         for (position, s) in data.series.iter().enumerate() {
             self.s_result.push(id);
-            self.s_position.push(i32::try_from(position).unwrap_or(i32::MAX));
+            self.s_position
+                .push(i32::try_from(position).unwrap_or(i32::MAX));
             self.s_name.push(&s.name);
             self.s_numeric.push(s.values.is_some());
             self.s_len.push(i32::try_from(s.len).unwrap_or(i32::MAX));
