@@ -5,7 +5,8 @@
 //! Run (release): `cargo bench -p messagehandler --bench ingest` (`BENCH_SCALE=0.2` for a quick
 //! run; `BENCH_HANDLER_BIN=/path/to/messagehandler` measures another build of the handler;
 //! `BENCH_CASES=data,status` runs only the cases whose names contain one of the words;
-//! `BENCH_BROKERS=mosquitto` or `embedded` one broker; `BENCH_PERF=out.data` records a `perf`
+//! `BENCH_BROKERS=mosquitto` or `embedded` one broker; `BENCH_HANDLER_LOG` the handler's
+//! `RUST_LOG`; `BENCH_PERF=out.data` records a `perf`
 //! profile of the handler during the data flood).
 //!
 //! Per case: msg/s, MB/s of payload, p50/p95/p99 from the publisher handing a message to its
@@ -126,7 +127,10 @@ impl Handler {
                 "MQTT_CLIENT_ID",
                 format!("bench-{}", test_support::uuid_like()),
             )
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("BENCH_HANDLER_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdin(Stdio::null())
             .spawn()
             .expect("start messagehandler");
