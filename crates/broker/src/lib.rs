@@ -16,6 +16,17 @@ use std::sync::Arc;
 
 use rumqttd::{Config, ConnectionSettings, RouterConfig, ServerSettings};
 
+/// The largest payload the broker accepts: the same 32 MiB as Mosquitto's
+/// `message_size_limit` (`mosquitto/mosquitto.conf`), which the message handler's largest
+/// packet (`messagehandler::config::MAX_PACKET_BYTES`) is sized for.
+pub const MAX_PAYLOAD_SIZE: usize = 32 * 1024 * 1024;
+
+/// The most bytes the broker keeps for one subscription's backlog (a persistent subscriber
+/// that is away): `SEGMENT_SIZE` × `SEGMENT_COUNT` = 1 GiB, as Mosquitto's `max_queued_bytes`.
+/// A segment holds at least one largest message.
+const SEGMENT_SIZE: usize = 64 * 1024 * 1024;
+const SEGMENT_COUNT: usize = 16;
+
 /// What the embedded broker listens on and who may connect.
 #[derive(Debug, Clone)]
 pub struct BrokerConfig {
@@ -37,7 +48,7 @@ pub struct BrokerConfig {
 
 impl BrokerConfig {
     /// The given listeners with no account yet (nobody can connect until accounts are added or
-    /// [`BrokerConfig::allow_anonymous`] is set), messages up to 32 MiB.
+    /// [`BrokerConfig::allow_anonymous`] is set), messages up to [`MAX_PAYLOAD_SIZE`].
     pub fn new(tcp: SocketAddr, ws: Option<SocketAddr>) -> Self {
         Self {
             tcp,
@@ -46,7 +57,7 @@ impl BrokerConfig {
             service_users: HashSet::new(),
             reserved_client_ids: Vec::new(),
             allow_anonymous: false,
-            max_payload_size: 32 * 1024 * 1024,
+            max_payload_size: MAX_PAYLOAD_SIZE,
         }
     }
 
@@ -108,9 +119,9 @@ impl BrokerConfig {
             router: RouterConfig {
                 max_connections: 10_010,
                 max_outgoing_packet_count: 200,
-                // Room for a persistent subscriber's backlog: 100 segments of 100 MiB at most.
-                max_segment_size: 100 * 1024 * 1024,
-                max_segment_count: 100,
+                // A persistent subscriber's backlog: 1 GiB at most (see `SEGMENT_SIZE`).
+                max_segment_size: SEGMENT_SIZE,
+                max_segment_count: SEGMENT_COUNT,
                 ..Default::default()
             },
             v4: Some(HashMap::from([(

@@ -19,6 +19,8 @@ pub const PROTOCOL_VERSION: f64 = 1.1;
 /// A compiled protocol schema.
 pub struct ProtocolValidator {
     validator: jsonschema::Validator,
+    /// The schema says nothing of `dataObj` but "an object" (see [`ProtocolValidator::parse`]).
+    data_obj_opaque: bool,
 }
 
 /// Why a schema file cannot be used.
@@ -211,7 +213,10 @@ impl ProtocolValidator {
     pub fn new(schema: &Value) -> Result<Self, SchemaError> {
         let validator = jsonschema::draft202012::new(schema)
             .map_err(|e| SchemaError::Compile(e.to_string()))?;
-        Ok(Self { validator })
+        Ok(Self {
+            validator,
+            data_obj_opaque: data_obj_is_opaque(schema),
+        })
     }
 
     /// The schema compiled into the binary from `schemas/protocol_v1_1.schema.json`.
@@ -252,6 +257,13 @@ impl ProtocolValidator {
     }
 
     /// Parses one inbound payload (the size limit is checked by the caller, before this).
+    ///
+    /// One pass over the bytes for the usual message: the envelope's small fields become JSON
+    /// values, `dataObj` is only scanned (its exact text is kept) and its series are decoded
+    /// straight to `f64` arrays, and the schema checks the envelope (with `dataObj` as an empty
+    /// object, when the schema says no more of `dataObj` than "an object"). Anything unusual
+    /// (not an object, a schema error, a `dataObj` that is not an object, a schema that looks
+    /// inside `dataObj`) takes the full path, so the verdict and its reason are the same.
     pub fn parse(&self, payload: &[u8]) -> Result<Message, Rejection> {
         if payload.is_empty() {
             return Err(Rejection::Empty);
@@ -260,55 +272,315 @@ impl ProtocolValidator {
         if text.trim().is_empty() {
             return Err(Rejection::Empty);
         }
+        if self.data_obj_opaque
+            && let Some(parsed) = self.parse_fast(text)
+        {
+            return parsed;
+        }
+        self.parse_full(text)
+    }
+
+    /// The one-pass path; `None` when the message needs the full path.
+    fn parse_fast(&self, text: &str) -> Option<Result<Message, Rejection>> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let Envelope { mut fields, data } = serde::Deserialize::deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        let data = match data {
+            Some(raw) if !raw.get().starts_with('{') => return None,
+            Some(raw) => {
+                fields.insert("dataObj".into(), Value::Object(serde_json::Map::new()));
+                Some(raw)
+            }
+            None => None,
+        };
+        let envelope = Value::Object(fields);
+        if !self.validator.is_valid(&envelope) {
+            return None;
+        }
+        let Value::Object(mut fields) = envelope else {
+            return None;
+        };
+        let series = match data {
+            Some(raw) => Some(parse_series(raw.get()).ok()?),
+            None => None,
+        };
+        Some(build(&mut fields, data.map(|r| r.get().to_owned()), series))
+    }
+
+    /// Parses the whole payload into a JSON value and validates all of it.
+    fn parse_full(&self, text: &str) -> Result<Message, Rejection> {
         let value: Value =
             serde_json::from_str(text).map_err(|e| Rejection::NotJson(e.to_string()))?;
         self.check(&value).map_err(Rejection::Schema)?;
-        // The schema guarantees an object with these fields and types; a schema file edited to
-        // drop them still cannot make this panic, it only gives a clear rejection.
-        let field = |name: &str| value.get(name);
-        let str_field = |name: &str| {
-            field(name)
-                .and_then(Value::as_str)
-                .ok_or_else(|| Rejection::Schema(format!("{name} must be a string")))
+        // Not an object only when a schema file allows that: the fields below are then missing.
+        let mut fields = match value {
+            Value::Object(fields) => fields,
+            _ => serde_json::Map::new(),
         };
-        let msg_type = str_field("msgType")?;
-        let sent_by = str_field("sentBy")?.to_owned();
-        let code = StatusCode::parse(str_field("statusCode")?)?;
-        let protocol_version = field("protocolVersion")
-            .and_then(Value::as_f64)
-            .ok_or_else(|| Rejection::Schema("protocolVersion must be a number".into()))?;
-        match msg_type.to_ascii_lowercase().as_str() {
-            "status" => Ok(Message::Status(StatusMessage {
+        let (data_raw, series) = match fields.get("dataObj") {
+            Some(Value::Object(data)) => {
+                let raw: RawData<'_> =
+                    serde_json::from_str(text).map_err(|e| Rejection::NotJson(e.to_string()))?;
+                let series = data.iter().map(|(name, v)| series_of(name, v)).collect();
+                (raw.data_obj.map(|r| r.get().to_owned()), Some(series))
+            }
+            _ => (None, None),
+        };
+        build(&mut fields, data_raw, series)
+    }
+}
+
+/// A message from its validated envelope fields, `dataObj`'s text and its series.
+fn build(
+    fields: &mut serde_json::Map<String, Value>,
+    data_raw: Option<String>,
+    series: Option<Vec<Series>>,
+) -> Result<Message, Rejection> {
+    // The schema guarantees an object with these fields and types; a schema file edited to
+    // drop them still cannot make this panic, it only gives a clear rejection.
+    let str_field = |fields: &serde_json::Map<String, Value>, name: &str| {
+        fields
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| Rejection::Schema(format!("{name} must be a string")))
+    };
+    let msg_type = str_field(fields, "msgType")?;
+    let sent_by = str_field(fields, "sentBy")?;
+    let code = StatusCode::parse(&str_field(fields, "statusCode")?)?;
+    let protocol_version = fields
+        .get("protocolVersion")
+        .and_then(Value::as_f64)
+        .ok_or_else(|| Rejection::Schema("protocolVersion must be a number".into()))?;
+    match msg_type.to_ascii_lowercase().as_str() {
+        "status" => Ok(Message::Status(StatusMessage {
+            sent_by,
+            protocol_version,
+            code,
+            last_will: fields
+                .get("lastWill")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        })),
+        "data" | "result" => {
+            let (Some(data_raw), Some(series)) = (data_raw, series) else {
+                return Err(Rejection::MissingData);
+            };
+            Ok(Message::Data(DataMessage {
                 sent_by,
                 protocol_version,
                 code,
-                last_will: field("lastWill").and_then(Value::as_bool).unwrap_or(false),
-            })),
-            "data" | "result" => {
-                let Some(Value::Object(data)) = field("dataObj") else {
-                    return Err(Rejection::MissingData);
-                };
-                let raw: RawData<'_> =
-                    serde_json::from_str(text).map_err(|e| Rejection::NotJson(e.to_string()))?;
-                let data_raw = raw
-                    .data_obj
-                    .map(|r| r.get().to_owned())
-                    .ok_or(Rejection::MissingData)?;
-                let series = data.iter().map(|(name, v)| series_of(name, v)).collect();
-                Ok(Message::Data(DataMessage {
-                    sent_by,
-                    protocol_version,
-                    code,
-                    commands: field("commandList").cloned(),
-                    parameters: field("parameterObj").cloned(),
-                    data_raw,
-                    series,
-                }))
+                commands: fields.remove("commandList"),
+                parameters: fields.remove("parameterObj"),
+                data_raw,
+                series,
+            }))
+        }
+        "command" => Err(Rejection::InboundCommand),
+        _ => Err(Rejection::UnknownMsgType(
+            msg_type.chars().take(64).collect(),
+        )),
+    }
+}
+
+/// Whether the schema says nothing of `dataObj` beyond "an object" and has no keyword that
+/// could look inside it, so the envelope can be validated with `dataObj` left out.
+fn data_obj_is_opaque(schema: &Value) -> bool {
+    const ANNOTATIONS: [&str; 4] = ["description", "title", "$comment", "examples"];
+    let Some(root) = schema.as_object() else {
+        return false;
+    };
+    let root_ok = root.keys().all(|k| {
+        ANNOTATIONS.contains(&k.as_str())
+            || ["$schema", "$id", "type", "properties", "required"].contains(&k.as_str())
+    });
+    let data_ok = schema
+        .pointer("/properties/dataObj")
+        .and_then(Value::as_object)
+        .is_some_and(|d| {
+            d.get("type") == Some(&Value::String("object".into()))
+                && d.keys()
+                    .all(|k| k == "type" || ANNOTATIONS.contains(&k.as_str()))
+        });
+    root_ok && data_ok && root.get("type") == Some(&Value::String("object".into()))
+}
+
+/// The top-level object: every field but `dataObj` as a JSON value, `dataObj` as its text.
+struct Envelope<'a> {
+    fields: serde_json::Map<String, Value>,
+    data: Option<&'a RawValue>,
+}
+
+impl<'de> serde::Deserialize<'de> for Envelope<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Envelope<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
             }
-            "command" => Err(Rejection::InboundCommand),
-            _ => Err(Rejection::UnknownMsgType(
-                msg_type.chars().take(64).collect(),
-            )),
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Envelope<'de>, A::Error> {
+                let mut fields = serde_json::Map::new();
+                let mut data = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "dataObj" {
+                        if data.is_some() {
+                            // The full path names this error exactly.
+                            return Err(serde::de::Error::custom("duplicate field `dataObj`"));
+                        }
+                        data = Some(map.next_value::<&'de RawValue>()?);
+                    } else {
+                        fields.insert(key.into_owned(), map.next_value::<Value>()?);
+                    }
+                }
+                Ok(Envelope { fields, data })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// `dataObj`'s series, in order, numeric ones decoded straight to `f64` (a repeated name keeps
+/// its first place and its last value, as a JSON value would).
+fn parse_series(text: &str) -> Result<Vec<Series>, serde_json::Error> {
+    struct Entries(Vec<Series>);
+    impl<'de> serde::Deserialize<'de> for Entries {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Entries;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Entries, A::Error> {
+                    let mut out: Vec<Series> = Vec::new();
+                    while let Some(name) = map.next_key::<String>()? {
+                        let SeriesValue { values, len } = map.next_value()?;
+                        match out.iter_mut().find(|s| s.name == name) {
+                            Some(s) => {
+                                s.values = values;
+                                s.len = len;
+                            }
+                            None => out.push(Series { name, values, len }),
+                        }
+                    }
+                    Ok(Entries(out))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let Entries(series) = serde::Deserialize::deserialize(&mut de)?;
+    de.end()?;
+    Ok(series)
+}
+
+/// One `dataObj` value: numbers only (decoded) or anything else (only counted).
+struct SeriesValue {
+    values: Option<Vec<f64>>,
+    len: usize,
+}
+
+impl<'de> serde::Deserialize<'de> for SeriesValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        /// One array element: a number, or something else (skipped).
+        struct Item(Option<f64>);
+        impl<'de> serde::Deserialize<'de> for Item {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct IV;
+                impl<'de> Visitor<'de> for IV {
+                    type Value = Item;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str("a JSON value")
+                    }
+                    fn visit_f64<E>(self, v: f64) -> Result<Item, E> {
+                        Ok(Item(Some(v)))
+                    }
+                    fn visit_i64<E>(self, v: i64) -> Result<Item, E> {
+                        Ok(Item(Some(v as f64)))
+                    }
+                    fn visit_u64<E>(self, v: u64) -> Result<Item, E> {
+                        Ok(Item(Some(v as f64)))
+                    }
+                    fn visit_bool<E>(self, _: bool) -> Result<Item, E> {
+                        Ok(Item(None))
+                    }
+                    fn visit_str<E>(self, _: &str) -> Result<Item, E> {
+                        Ok(Item(None))
+                    }
+                    fn visit_unit<E>(self) -> Result<Item, E> {
+                        Ok(Item(None))
+                    }
+                    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item, A::Error> {
+                        while seq.next_element::<IgnoredAny>()?.is_some() {}
+                        Ok(Item(None))
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
+                        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                        Ok(Item(None))
+                    }
+                }
+                d.deserialize_any(IV)
+            }
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SeriesValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SeriesValue, A::Error> {
+                let mut values = Some(Vec::with_capacity(seq.size_hint().unwrap_or(0)));
+                let mut len = 0;
+                while let Some(Item(v)) = seq.next_element()? {
+                    len += 1;
+                    match (v, &mut values) {
+                        (Some(x), Some(vs)) => vs.push(x),
+                        _ => values = None,
+                    }
+                }
+                Ok(SeriesValue { values, len })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SeriesValue, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(SeriesValue::single())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<SeriesValue, E> {
+                Ok(SeriesValue::single())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<SeriesValue, E> {
+                Ok(SeriesValue::single())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<SeriesValue, E> {
+                Ok(SeriesValue::single())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<SeriesValue, E> {
+                Ok(SeriesValue::single())
+            }
+            fn visit_str<E>(self, _: &str) -> Result<SeriesValue, E> {
+                Ok(SeriesValue::single())
+            }
+            fn visit_unit<E>(self) -> Result<SeriesValue, E> {
+                Ok(SeriesValue::single())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl SeriesValue {
+    fn single() -> Self {
+        Self {
+            values: None,
+            len: 1,
         }
     }
 }
@@ -481,6 +753,58 @@ mod tests {
         );
     }
 
+    /// The one-pass path and the full parse give the same verdict for the same bytes.
+    fn same_on_both_paths(text: &str) {
+        let v = validator();
+        assert!(v.data_obj_opaque, "the bundled schema takes the fast path");
+        let full = v.parse_full(text);
+        if let Some(fast) = v.parse_fast(text) {
+            assert_eq!(fast, full, "{text}");
+        }
+        assert_eq!(v.parse(text.as_bytes()), full, "{text}");
+    }
+
+    #[test]
+    fn the_one_pass_parse_agrees_with_the_full_parse() {
+        let head = r#""protocolVersion":1.1,"sentBy":"s1","msgType":"data","statusCode":"200""#;
+        for data in [
+            r#"{"b":[1.0, 2.50, 3e2, -0, 18446744073709551615, -9223372036854775808],"a":["x",1]}"#,
+            r#"{"a":[1,2],"a":[3],"b":[]}"#,
+            r#"{"n":null,"o":{"x":[1]},"t":true,"s":"raw","e":[[1],[2]],"m":[1,{"a":2}]}"#,
+            r#"{"kéy":[1e-320, 1.7976931348623157e308]}"#,
+            r#"{}"#,
+        ] {
+            same_on_both_paths(&format!("{{{head},\"dataObj\":{data}}}"));
+            same_on_both_paths(&format!(
+                " {{ \"dataObj\" : {data} , {head}, \"dataObj\":{data} }} "
+            ));
+        }
+        for text in [
+            format!("{{{head}}}"),
+            format!("{{{head},\"dataObj\":[1]}}"),
+            format!("{{{head},\"dataObj\":null}}"),
+            format!("{{{head},\"dataObj\":{{\"a\":[1,]}}}}"),
+            format!("{{{head},\"commandList\":\"x\",\"dataObj\":{{}}}}"),
+            format!("{{{head},\"dataObj\":{{}}}} trailing"),
+            r#"{"protocolVersion":1.1,"sentBy":"s1","msgType":"status","statusCode":"200","lastWill":true}"#.into(),
+            r#"{"protocolVersion":"1.1","sentBy":"s1","msgType":"status","statusCode":"200"}"#.into(),
+            r#"[1,2]"#.into(),
+            r#""text""#.into(),
+        ] {
+            same_on_both_paths(&text);
+        }
+    }
+
+    #[test]
+    fn a_schema_that_looks_inside_dataobj_takes_the_full_path() {
+        let mut schema: Value = serde_json::from_str(BUNDLED_SCHEMA).expect("json");
+        schema["properties"]["dataObj"]["maxProperties"] = json!(1);
+        let v = ProtocolValidator::new(&schema).expect("compiles");
+        assert!(!v.data_obj_opaque);
+        let two = r#"{"protocolVersion":1.1,"sentBy":"s","msgType":"data","statusCode":"200","dataObj":{"a":[1],"b":[2]}}"#;
+        assert!(matches!(v.parse(two.as_bytes()), Err(Rejection::Schema(_))));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
@@ -498,6 +822,26 @@ mod tests {
             let msg = json!({"protocolVersion": version, "sentBy": "p", "msgType": kind,
                 "statusCode": code, "dataObj": data});
             let _ = validator().parse(msg.to_string().as_bytes());
+        }
+
+        #[test]
+        fn both_paths_agree_on_arbitrary_series(
+            values in proptest::collection::vec(prop_oneof![
+                any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+                any::<i64>().prop_map(|i| json!(i)),
+                any::<u64>().prop_map(|i| json!(i)),
+                Just(json!(null)), Just(json!("x")), Just(json!([1])), Just(json!({"a": 1})),
+            ], 0..20),
+            numeric_only in any::<bool>(),
+        ) {
+            let values: Vec<Value> = if numeric_only {
+                values.into_iter().filter(Value::is_number).collect()
+            } else {
+                values
+            };
+            let msg = json!({"protocolVersion": 1.1, "sentBy": "p", "msgType": "data",
+                "statusCode": "200", "dataObj": {"s": values, "t": values.first()}});
+            same_on_both_paths(&msg.to_string());
         }
     }
 }

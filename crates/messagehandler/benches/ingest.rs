@@ -1,74 +1,229 @@
-//! Ingest benchmark: real MQTT clients publish through a real broker (the embedded one, and
-//! Mosquitto when installed) into PostgreSQL (a private cluster with fsync on) via the message
-//! handler. Reports messages/second and publish-to-commit latency (p50, p99).
+//! Ingest benchmark: a real MQTT publisher → a real broker (Mosquitto with the project's limits,
+//! and the embedded rumqttd) → the `messagehandler` binary as its own process → PostgreSQL (a
+//! private cluster with fsync on). Not part of `cargo nextest run`.
 //!
-//! Run: `cargo bench -p messagehandler --bench ingest` (set `BENCH_SCALE=0.2` for a quick run).
-//! Latency is measured from the moment the publisher hands a message to its MQTT client to the
-//! moment a `LISTEN`ing connection sees the committed row (the handler's NOTIFY fires at commit).
+//! Run (release): `cargo bench -p messagehandler --bench ingest` (`BENCH_SCALE=0.2` for a quick
+//! run; `BENCH_HANDLER_BIN=/path/to/messagehandler` measures another build of the handler;
+//! `BENCH_CASES=data,status` runs only the cases whose names contain one of the words;
+//! `BENCH_BROKERS=mosquitto` or `embedded` one broker; `BENCH_HANDLER_LOG` the handler's
+//! `RUST_LOG`; `BENCH_PERF=out.data` records a `perf`
+//! profile of the handler during the data flood).
+//!
+//! Per case: msg/s, MB/s of payload, p50/p95/p99 from the publisher handing a message to its
+//! client to the moment a `LISTEN`ing connection sees the committed row (the handler's NOTIFY
+//! fires at commit), and the handler's peak RSS during the case (`VmHWM`, reset before each
+//! case through `/proc/<pid>/clear_refs`). The broker-only ceiling is the rate at which the same
+//! broker delivers the same QoS 2 messages from the same publisher to a subscriber that only
+//! acknowledges; each flood's ratio is to the ceiling of its message kind measured in this run.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rumqttc::QoS;
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use serde_json::json;
 use sqlx::postgres::PgListener;
 use test_support::messages;
-use test_support::mqtt::{Broker, TestClient, available_brokers};
+use test_support::mqtt::{Broker, BrokerKind, mosquitto_bin};
 use test_support::pg::{PgCluster, TestDb};
 
-struct Scenario {
-    name: &'static str,
-    count: usize,
-    make: fn(usize) -> String,
+const TOPIC: &str = "bench/inbound";
+
+fn status_msg(i: usize) -> Vec<u8> {
+    messages::status("200", &format!("b-{i}"))
+        .to_string()
+        .into_bytes()
 }
 
-fn status_msg(i: usize) -> String {
-    messages::status("200", &format!("b-{i}")).to_string()
-}
-
-fn data_msg(i: usize, series: usize, points: usize) -> String {
+fn data_msg(i: usize, series: usize, points: usize) -> Vec<u8> {
     let mut data = serde_json::Map::new();
     for s in 0..series {
         let values: Vec<f64> = (0..points)
-            .map(|p| ((p + s) as f64 * 0.001).sin())
+            .map(|p| ((p + s + i) as f64 * 0.001).sin())
             .collect();
         data.insert(format!("series{s}"), json!(values));
     }
     let series = serde_json::Value::Object(data).to_string();
-    messages::data_text(&format!("b-{i}"), &["run"], &json!({"fs": 1000}), &series)
+    messages::data_text(&format!("b-{i}"), &["run"], &json!({"fs": 1000}), &series).into_bytes()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx.min(sorted.len() - 1)]
 }
 
-async fn run_scenario(db: &TestDb, broker: &Broker, sc: &Scenario) -> (f64, Duration, Duration) {
+fn mqtt(url: &str, id: &str) -> (AsyncClient, EventLoop) {
+    let url: domain::config::MqttUrl = url.parse().expect("broker url");
+    let mut options = MqttOptions::new(id, url.host, url.port);
+    options
+        .set_keep_alive(Duration::from_secs(30))
+        .set_max_packet_size(64 << 20, 64 << 20)
+        .set_inflight(100);
+    let (client, mut eventloop) = AsyncClient::new(options, 10_000);
+    let mut net = rumqttc::NetworkOptions::new();
+    net.set_tcp_nodelay(true);
+    eventloop.set_network_options(net);
+    (client, eventloop)
+}
+
+/// A publisher: QoS 2, up to 100 in flight, TCP_NODELAY (a stand's client should set it too).
+fn publisher(url: &str, id: &str) -> AsyncClient {
+    let (client, mut eventloop) = mqtt(url, id);
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = eventloop.poll().await {
+                eprintln!("publisher: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    });
+    client
+}
+
+/// How messages are sent: as fast as the client takes them, or at a steady rate.
+#[derive(Clone, Copy)]
+enum Pace {
+    Flood,
+    Rate(f64),
+    /// One at a time, each after the previous one was committed.
+    OneByOne,
+}
+
+struct Case {
+    name: String,
+    payloads: Vec<Vec<u8>>,
+    pace: Pace,
+    /// Which ceiling this case is compared with (floods only).
+    ceiling: Option<&'static str>,
+}
+
+struct Measured {
+    rate: f64,
+    mbps: f64,
+    p50: Duration,
+    p95: Duration,
+    p99: Duration,
+    rss_kib: Option<u64>,
+}
+
+/// The handler binary as its own process.
+struct Handler {
+    child: Child,
+}
+
+impl Handler {
+    fn start(db_url: &str, broker_url: &str) -> Self {
+        let bin = std::env::var_os("BENCH_HANDLER_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| test_support::workspace_bin("messagehandler"));
+        let child = Command::new(bin)
+            .env("DATABASE_URL", db_url)
+            .env("MQTT_URL", broker_url)
+            .env(
+                "MQTT_CLIENT_ID",
+                format!("bench-{}", test_support::uuid_like()),
+            )
+            .env(
+                "RUST_LOG",
+                std::env::var("BENCH_HANDLER_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start messagehandler");
+        Self { child }
+    }
+
+    fn reset_peak(&self) {
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
+    }
+
+    fn peak_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+}
+
+impl Drop for Handler {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until the handler stored a probe (it is subscribed).
+async fn wait_ready(db: &TestDb, client: &AsyncClient) {
+    for i in 0..600 {
+        let probe = messages::status("200", &format!("probe-{i}")).to_string();
+        client
+            .publish("probe/inbound", QoS::ExactlyOnce, false, probe)
+            .await
+            .expect("probe");
+        let n: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM status_history WHERE stand_id = 'probe'")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap_or(0);
+        if n > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the handler never stored a probe");
+}
+
+async fn run_case(db: &TestDb, client: &AsyncClient, handler: &Handler, case: &Case) -> Measured {
     sqlx::query("TRUNCATE status_history, results, result_series, quarantine CASCADE")
         .execute(&db.pool)
         .await
         .expect("truncate");
-    let payloads: Vec<String> = (0..sc.count).map(sc.make).collect();
+    let count = case.payloads.len();
+    let bytes: usize = case.payloads.iter().map(Vec::len).sum();
     let mut listener = PgListener::connect(&db.url).await.expect("listen");
     listener
         .listen(domain::notification::CHANNEL)
         .await
         .expect("listen");
+    handler.reset_peak();
 
-    let mut client = TestClient::connect(&broker.url(), &format!("bench-{}", sc.name));
+    let (sent_tx, mut sent_rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
+    let (next_tx, mut next_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let payloads = case.payloads.clone();
+    let pace = case.pace;
+    let pub_client = client.clone();
     let start = Instant::now();
     let publisher = tokio::spawn(async move {
-        let mut sent = Vec::with_capacity(payloads.len());
-        for p in payloads {
-            client.publish("bench/inbound", QoS::ExactlyOnce, p).await;
-            sent.push(Instant::now());
+        for (i, p) in payloads.into_iter().enumerate() {
+            match pace {
+                Pace::Flood => {}
+                Pace::Rate(r) => {
+                    let at = start + Duration::from_secs_f64(i as f64 / r);
+                    tokio::time::sleep_until(at.into()).await;
+                }
+                Pace::OneByOne => {
+                    if i > 0 {
+                        let _ = next_rx.recv().await;
+                    }
+                }
+            }
+            pub_client
+                .publish(TOPIC, QoS::ExactlyOnce, false, p)
+                .await
+                .expect("publish");
+            let _ = sent_tx.send((i, Instant::now()));
         }
-        sent
     });
+    let mut sent: HashMap<usize, Instant> = HashMap::new();
     let mut seen: HashMap<usize, Instant> = HashMap::new();
     let mut last_id = 0i64;
-    while seen.len() < sc.count {
-        let _ = tokio::time::timeout(Duration::from_millis(200), listener.recv()).await;
+    while seen.len() < count {
+        let _ = tokio::time::timeout(Duration::from_millis(100), listener.recv()).await;
         let now = Instant::now();
         let rows: Vec<(i64, String)> =
             sqlx::query_as("SELECT id, sent_by FROM status_history WHERE id > $1 ORDER BY id")
@@ -80,25 +235,94 @@ async fn run_scenario(db: &TestDb, broker: &Broker, sc: &Scenario) -> (f64, Dura
             last_id = id;
             if let Some(i) = sent_by.strip_prefix("b-").and_then(|n| n.parse().ok()) {
                 seen.insert(i, now);
+                if matches!(pace, Pace::OneByOne) {
+                    let _ = next_tx.send(());
+                }
             }
         }
         assert!(
             start.elapsed() < Duration::from_secs(900),
-            "scenario {} stalled",
-            sc.name
+            "case {} stalled",
+            case.name
         );
     }
     let elapsed = start.elapsed();
-    let sent = publisher.await.expect("publisher");
-    let mut latencies: Vec<Duration> = (0..sc.count)
-        .map(|i| seen[&i].saturating_duration_since(sent[i]))
+    publisher.await.expect("publisher");
+    while let Ok((i, at)) = sent_rx.try_recv() {
+        sent.insert(i, at);
+    }
+    let mut latencies: Vec<Duration> = (0..count)
+        .map(|i| seen[&i].saturating_duration_since(sent[&i]))
         .collect();
     latencies.sort();
-    (
-        sc.count as f64 / elapsed.as_secs_f64(),
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.99),
-    )
+    Measured {
+        rate: count as f64 / elapsed.as_secs_f64(),
+        mbps: bytes as f64 / 1e6 / elapsed.as_secs_f64(),
+        p50: percentile(&latencies, 0.5),
+        p95: percentile(&latencies, 0.95),
+        p99: percentile(&latencies, 0.99),
+        rss_kib: handler.peak_kib(),
+    }
+}
+
+/// The broker alone: the publisher floods, a QoS 2 subscriber only acknowledges. Messages/s
+/// from the first publish to the last delivery.
+async fn ceiling(broker: &Broker, payloads: &[Vec<u8>]) -> (f64, f64) {
+    let (sub, mut events) = mqtt(
+        &broker.url(),
+        &format!("ceil-sub-{}", test_support::uuid_like()),
+    );
+    sub.subscribe("ceiling/inbound", QoS::ExactlyOnce)
+        .await
+        .expect("subscribe");
+    loop {
+        if let Ok(Event::Incoming(Packet::SubAck(_))) = events.poll().await {
+            break;
+        }
+    }
+    let client = publisher(
+        &broker.url(),
+        &format!("ceil-pub-{}", test_support::uuid_like()),
+    );
+    let count = payloads.len();
+    let bytes: usize = payloads.iter().map(Vec::len).sum();
+    let payloads = payloads.to_vec();
+    let start = Instant::now();
+    let publish = tokio::spawn(async move {
+        for p in payloads {
+            client
+                .publish("ceiling/inbound", QoS::ExactlyOnce, false, p)
+                .await
+                .expect("publish");
+        }
+        client
+    });
+    let mut got = 0;
+    while got < count {
+        match tokio::time::timeout(Duration::from_secs(60), events.poll()).await {
+            Ok(Ok(Event::Incoming(Packet::Publish(_)))) => got += 1,
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => panic!("ceiling subscriber: {e}"),
+            Err(_) => panic!("ceiling subscriber: stalled at {got} of {count}"),
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let client = publish.await.expect("publisher");
+    let _ = client.disconnect().await;
+    let _ = sub.disconnect().await;
+    (count as f64 / elapsed, bytes as f64 / 1e6 / elapsed)
+}
+
+/// Whether `BENCH_CASES` (comma-separated words; all when unset) selects the case.
+fn selected(name: &str) -> bool {
+    match std::env::var("BENCH_CASES") {
+        Ok(words) => words.split(',').any(|w| name.contains(w.trim())),
+        Err(_) => true,
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
 
 fn main() {
@@ -107,23 +331,54 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
     let n = |base: usize| ((base as f64 * scale) as usize).max(5);
-    let scenarios = [
-        Scenario {
-            name: "status",
-            count: n(20_000),
-            make: status_msg,
-        },
-        Scenario {
-            name: "data 2x100",
-            count: n(5_000),
-            make: |i| data_msg(i, 2, 100),
-        },
-        Scenario {
-            name: "data 1x100000",
-            count: n(40),
-            make: |i| data_msg(i, 1, 100_000),
-        },
-    ];
+    let status: Vec<Vec<u8>> = (0..n(20_000)).map(status_msg).collect();
+    let data: Vec<Vec<u8>> = (0..n(5_000)).map(|i| data_msg(i, 2, 100)).collect();
+    let flood_cases = || {
+        vec![
+            Case {
+                name: "status flood".into(),
+                payloads: status.clone(),
+                pace: Pace::Flood,
+                ceiling: Some("status"),
+            },
+            Case {
+                name: "data 2x100 flood".into(),
+                payloads: data.clone(),
+                pace: Pace::Flood,
+                ceiling: Some("data 2x100"),
+            },
+        ]
+    };
+    let steady = |name: &str, rate: f64, secs: f64, make: &dyn Fn(usize) -> Vec<u8>| Case {
+        name: name.into(),
+        payloads: (0..((rate * secs * scale.max(0.2)) as usize).max(5))
+            .map(make)
+            .collect(),
+        pace: Pace::Rate(rate),
+        ceiling: None,
+    };
+    let mosquitto_cases = || {
+        let mut cases = flood_cases();
+        cases.push(steady("status 200/s", 200.0, 5.0, &status_msg));
+        cases.push(steady("status 1000/s", 1000.0, 5.0, &status_msg));
+        cases.push(steady("data 2x100 200/s", 200.0, 5.0, &|i| {
+            data_msg(i, 2, 100)
+        }));
+        cases.push(Case {
+            name: "one 1x100000 result".into(),
+            payloads: (0..5).map(|i| data_msg(i, 1, 100_000)).collect(),
+            pace: Pace::OneByOne,
+            ceiling: None,
+        });
+        cases.push(Case {
+            name: "1x100000 results flood".into(),
+            payloads: (0..n(40)).map(|i| data_msg(i, 1, 100_000)).collect(),
+            pace: Pace::Flood,
+            ceiling: None,
+        });
+        cases
+    };
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -131,35 +386,84 @@ fn main() {
     runtime.block_on(async {
         let cluster = PgCluster::private(true);
         println!(
-            "ingest benchmark: publisher -> broker -> messagehandler -> PostgreSQL (fsync on)"
+            "ingest benchmark: publisher -> broker -> messagehandler (own process) -> PostgreSQL (fsync on)"
         );
         println!(
-            "{:<10} {:<14} {:>8} {:>12} {:>10} {:>10}",
-            "broker", "messages", "count", "msg/s", "p50", "p99"
+            "| broker | case | count | msg/s | MB/s | ceiling msg/s | ratio | p50 | p95 | p99 | handler peak RSS |"
         );
-        for kind in available_brokers() {
-            let db = TestDb::on_cluster(&cluster).await;
+        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        let brokers = std::env::var("BENCH_BROKERS").unwrap_or_else(|_| "mosquitto,embedded".into());
+        let mut kinds = Vec::new();
+        if mosquitto_bin().is_some() && brokers.contains("mosquitto") {
+            kinds.push(BrokerKind::Mosquitto);
+        }
+        if brokers.contains("embedded") {
+            kinds.push(BrokerKind::Embedded);
+        }
+        for kind in kinds {
             let broker = Broker::start(kind);
-            let config = messagehandler::Config::new(&db.url, broker.url().parse().expect("url"));
-            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-            let mut running = messagehandler::spawn(config, async {
-                let _ = stopped.await;
-            });
-            let _ = running.subscriptions.wait_for(|n| *n >= 1).await;
-            for sc in &scenarios {
-                let (rate, p50, p99) = run_scenario(&db, &broker, sc).await;
+            let label = match kind {
+                BrokerKind::Mosquitto => "Mosquitto",
+                BrokerKind::Embedded => "embedded (rumqttd)",
+            };
+            let mut ceilings: HashMap<&str, f64> = HashMap::new();
+            for (what, payloads) in [("status", &status), ("data 2x100", &data)] {
+                if !selected(&format!("{what} flood")) {
+                    continue;
+                }
+                let (rate, mbps) = ceiling(&broker, payloads).await;
+                ceilings.insert(what, rate);
                 println!(
-                    "{:<10} {:<14} {:>8} {:>12.0} {:>8.1}ms {:>8.1}ms",
-                    format!("{kind:?}"),
-                    sc.name,
-                    sc.count,
-                    rate,
-                    p50.as_secs_f64() * 1e3,
-                    p99.as_secs_f64() * 1e3
+                    "| {label} | broker only, {what} | {} | {rate:.0} | {mbps:.1} | | | | | | |",
+                    payloads.len()
                 );
             }
-            let _ = stop.send(());
-            let _ = running.task.await;
+            let db = TestDb::on_cluster(&cluster).await;
+            let handler = Handler::start(&db.url, &broker.url());
+            let client = publisher(&broker.url(), &format!("bench-pub-{}", test_support::uuid_like()));
+            wait_ready(&db, &client).await;
+            let cases = match kind {
+                BrokerKind::Mosquitto => mosquitto_cases(),
+                BrokerKind::Embedded => flood_cases(),
+            };
+            for case in cases.iter().filter(|c| selected(&c.name)) {
+                let perf = (case.name == "data 2x100 flood")
+                    .then(|| std::env::var("BENCH_PERF").ok())
+                    .flatten()
+                    .map(|out| {
+                        Command::new("perf")
+                            .args(["record", "-e", "cpu-clock", "-F", "999", "-g", "-o", &out, "-p"])
+                            .arg(handler.child.id().to_string())
+                            .stdout(Stdio::null())
+                            .stderr(Stdio::null())
+                            .spawn()
+                            .expect("start perf")
+                    });
+                let m = run_case(&db, &client, &handler, case).await;
+                if let Some(mut perf) = perf {
+                    let pid = nix::unistd::Pid::from_raw(perf.id() as i32);
+                    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT);
+                    let _ = perf.wait();
+                }
+                let (ceil, ratio) = match case.ceiling.and_then(|c| ceilings.get(c)) {
+                    Some(c) => (format!("{c:.0}"), format!("{:.2}", m.rate / c)),
+                    None => (String::new(), String::new()),
+                };
+                println!(
+                    "| {label} | {} | {} | {:.0} | {:.1} | {ceil} | {ratio} | {} | {} | {} | {} |",
+                    case.name,
+                    case.payloads.len(),
+                    m.rate,
+                    m.mbps,
+                    ms(m.p50),
+                    ms(m.p95),
+                    ms(m.p99),
+                    m.rss_kib
+                        .map(|k| format!("{:.0} MiB", k as f64 / 1024.0))
+                        .unwrap_or_default()
+                );
+            }
+            drop(handler);
         }
     });
 }

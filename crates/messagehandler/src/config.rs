@@ -28,6 +28,12 @@ pub struct Config {
     /// `QUARANTINE_MESSAGE_BYTES` (default 1 MiB) and `QUARANTINE_TOPIC_BYTES` (default
     /// 64 MiB): what the quarantine keeps of a message and per topic.
     pub quarantine: QuarantineLimits,
+    /// `HANDLER_BATCH_BYTES` (default 8 MiB): the most payload bytes parsed and written in one
+    /// transaction (a single larger message goes alone).
+    pub max_batch_bytes: usize,
+    /// `HANDLER_BUFFER_BYTES` (default 64 MiB): the most payload bytes read from the broker
+    /// and not yet acknowledged; the handler stops reading from the broker while it is full.
+    pub buffer_bytes: usize,
 }
 
 /// The client id the handler's session had before ids were derived from the credentials.
@@ -55,6 +61,22 @@ pub fn default_client_id(mqtt: &MqttUrl) -> String {
 
 /// The default `MAX_PAYLOAD_BYTES`.
 pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 16 * 1024 * 1024;
+
+/// The default `HANDLER_BATCH_BYTES`.
+pub const DEFAULT_BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+/// The default `HANDLER_BUFFER_BYTES`.
+pub const DEFAULT_BUFFER_BYTES: usize = 64 * 1024 * 1024;
+
+/// The largest MQTT packet the handler reads: the broker's limit (`message_size_limit` in
+/// `mosquitto/mosquitto.conf`, `max_payload_size` of the embedded broker) plus room for the
+/// topic and header. Messages between `MAX_PAYLOAD_BYTES` and this are quarantined with their
+/// size; the brokers refuse larger ones.
+pub const MAX_PACKET_BYTES: usize = BROKER_MESSAGE_LIMIT + 64 * 1024;
+
+/// The brokers' payload limit: twice the default `MAX_PAYLOAD_BYTES`, so a message somewhat
+/// too large still reaches the quarantine (with its size) where its sender can see it.
+pub const BROKER_MESSAGE_LIMIT: usize = 32 * 1024 * 1024;
 
 impl Config {
     /// Reads the configuration; errors name the variable and what to do.
@@ -93,6 +115,8 @@ impl Config {
                     quarantine::DEFAULT_TOPIC_BYTES,
                 )?,
             },
+            max_batch_bytes: at_least_one("HANDLER_BATCH_BYTES", DEFAULT_BATCH_BYTES)?,
+            buffer_bytes: at_least_one("HANDLER_BUFFER_BYTES", DEFAULT_BUFFER_BYTES)?,
         })
     }
 
@@ -108,6 +132,21 @@ impl Config {
             schema_path: None,
             max_batch: 500,
             quarantine: QuarantineLimits::default(),
+            max_batch_bytes: DEFAULT_BATCH_BYTES,
+            buffer_bytes: DEFAULT_BUFFER_BYTES,
         }
     }
+}
+
+/// A byte count of at least 1 (and at most what a semaphore can count).
+fn at_least_one(name: &'static str, default: usize) -> Result<usize, ConfigError> {
+    let value = config::parse_or(name, default)?;
+    if value == 0 || value > u32::MAX as usize {
+        return Err(ConfigError::Invalid {
+            name,
+            value: value.to_string(),
+            reason: format!("must be between 1 and {}", u32::MAX),
+        });
+    }
+    Ok(value)
 }

@@ -2,11 +2,15 @@
 //!
 //! - [`config`]: settings from the environment;
 //! - [`mqtt`]: the broker connection: persistent session, QoS 2, manual acks, reconnects;
-//! - [`writer`]: batches messages, parses them, writes each batch in one transaction and only
-//!   then acknowledges them, retrying while the database is away.
+//! - [`writer`]: batches messages, parses them (the next batch while the previous one
+//!   commits), writes each batch in one transaction and only then acknowledges them, retrying
+//!   while the database is away.
 //!
-//! Two tasks joined by a channel: the MQTT task never waits for the database, so the
-//! connection stays alive (pings, acks) while a slow or absent database holds the writer.
+//! The MQTT task hands messages to the writer through a channel bounded by count
+//! (`HANDLER_MAX_BATCH`) and by bytes (`HANDLER_BUFFER_BYTES`, held by each message until its
+//! acknowledgement): the MQTT task never waits for the database while there is room, so the
+//! connection stays alive (pings, acks) while a slow or absent database holds the writer; when
+//! the budget is spent it stops reading and the broker keeps the rest.
 
 pub mod config;
 pub mod mqtt;
@@ -85,7 +89,8 @@ async fn run_inner(
 
     domain::store::quarantine::set_limits(config.quarantine);
     let (client, eventloop) = mqtt::client(&config);
-    let (work_tx, work_rx) = mpsc::unbounded_channel();
+    let (work_tx, work_rx) = mpsc::channel(config.max_batch);
+    let budget = mqtt::Budget::new(config.buffer_bytes);
     let (stop_writer_tx, stop_writer) = watch::channel(false);
     let (stop_mqtt_tx, stop_mqtt) = watch::channel(false);
 
@@ -94,6 +99,7 @@ async fn run_inner(
         client.clone(),
         config.layouts.clone(),
         work_tx,
+        budget,
         subscriptions,
         stop_mqtt,
     ));

@@ -1,6 +1,7 @@
 //! The broker connection: a persistent session (clean session off) subscribed at QoS 2 with
 //! manual acknowledgements, re-subscribed on every connect, reconnecting with back-off.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -9,14 +10,10 @@ use domain::backoff::Backoff;
 use rumqttc::{
     AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS, SubscribeReasonCode,
 };
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 
-use crate::config::Config;
+use crate::config::{Config, MAX_PACKET_BYTES};
 use crate::writer::Work;
-
-/// The largest packet the client reads. Anything the broker delivers must be readable, so an
-/// oversized message is quarantined by size instead of breaking the connection in a loop.
-const MAX_INCOMING_PACKET: usize = 268_435_455;
 
 /// A client with the handler's session settings.
 pub fn client(config: &Config) -> (AsyncClient, EventLoop) {
@@ -25,13 +22,47 @@ pub fn client(config: &Config) -> (AsyncClient, EventLoop) {
         .set_clean_session(false)
         .set_manual_acks(true)
         .set_keep_alive(Duration::from_secs(10))
-        .set_max_packet_size(MAX_INCOMING_PACKET, 1024 * 1024);
+        // Anything the broker delivers must be readable (a larger packet breaks the connection
+        // in a loop), and no more: the brokers refuse payloads above their limit.
+        .set_max_packet_size(MAX_PACKET_BYTES, 1024 * 1024);
     if let Some((user, password)) = &config.mqtt.credentials {
         options.set_credentials(user, password.expose());
     }
     // Requests (acks, subscribes) never wait: the channel is larger than any broker's
     // in-flight window.
-    AsyncClient::new(options, 65_536)
+    let (client, mut eventloop) = AsyncClient::new(options, 65_536);
+    // Acks are small packets: without TCP_NODELAY, Nagle's algorithm holds one back until the
+    // broker acknowledges the previous segment (up to the peer's delayed-ACK time, ~40 ms).
+    let mut network = rumqttc::NetworkOptions::new();
+    network.set_tcp_nodelay(true);
+    eventloop.set_network_options(network);
+    (client, eventloop)
+}
+
+/// The handler's read budget: payload bytes read from the broker and not yet acknowledged
+/// (`HANDLER_BUFFER_BYTES`). A message takes its size (at most the whole budget) until the
+/// writer acknowledged it; while the budget is spent the MQTT task stops reading, so the
+/// socket and the broker hold the rest.
+#[derive(Clone)]
+pub struct Budget {
+    bytes: Arc<Semaphore>,
+    total: usize,
+}
+
+impl Budget {
+    /// A budget of `total` bytes.
+    pub fn new(total: usize) -> Self {
+        Self {
+            bytes: Arc::new(Semaphore::new(total)),
+            total,
+        }
+    }
+
+    /// Waits for room for a payload of `size` bytes.
+    pub async fn reserve(&self, size: usize) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let n = u32::try_from(size.clamp(1, self.total)).unwrap_or(u32::MAX);
+        self.bytes.clone().acquire_many_owned(n).await.ok()
+    }
 }
 
 /// Polls the connection until `stop`; forwards publications and releases to the writer.
@@ -39,7 +70,8 @@ pub async fn drive(
     mut eventloop: EventLoop,
     client: AsyncClient,
     layouts: TopicLayouts,
-    work: mpsc::UnboundedSender<Work>,
+    work: mpsc::Sender<Work>,
+    budget: Budget,
     subscriptions: watch::Sender<u64>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -60,7 +92,7 @@ pub async fn drive(
                     .timestamp_nanos_opt()
                     .unwrap_or(connection + 1)
                     .max(connection + 1);
-                if !ack.session_present && work.send(Work::SessionLost).is_err() {
+                if !ack.session_present && work.send(Work::SessionLost).await.is_err() {
                     break;
                 }
                 tracing::info!(
@@ -90,15 +122,26 @@ pub async fn drive(
                 subscriptions.send_modify(|n| *n += 1);
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
-                if work
-                    .send(Work::Publish(publish, Utc::now(), connection))
-                    .is_err()
-                {
+                let at = Utc::now();
+                let permit = tokio::select! {
+                    _ = stop.changed() => break,
+                    p = budget.reserve(publish.payload.len()) => p,
+                };
+                let Some(permit) = permit else { break };
+                let sent = tokio::select! {
+                    _ = stop.changed() => break,
+                    s = work.send(Work::Publish(publish, at, connection, permit)) => s,
+                };
+                if sent.is_err() {
                     break;
                 }
             }
             Ok(Event::Incoming(Packet::PubRel(rel))) => {
-                if work.send(Work::Released(rel.pkid)).is_err() {
+                let sent = tokio::select! {
+                    _ = stop.changed() => break,
+                    s = work.send(Work::Released(rel.pkid)) => s,
+                };
+                if sent.is_err() {
                     break;
                 }
             }

@@ -1,10 +1,20 @@
-//! Batches inbound messages, writes each batch in one transaction, then acknowledges it.
+//! The pipeline from the MQTT task to the database: batches are parsed in one stage and
+//! written in the next, so the next batch is parsed and validated while the previous one
+//! commits.
+//!
+//! - Parse stage: takes whatever has arrived, up to `HANDLER_MAX_BATCH` messages and
+//!   `HANDLER_BATCH_BYTES` payload bytes (a larger message goes alone), and parses it off the
+//!   I/O task: inline when the batch is small, else split by bytes across the cores
+//!   (`spawn_blocking`). It hands at most one parsed batch ahead to the writer.
+//! - Write stage: one transaction per batch, then the acknowledgements, in arrival order.
 //!
 //! A message is acknowledged only after the transaction that stored it (or quarantined it)
 //! committed. While the database is away the batch is retried with back-off and nothing is
 //! acknowledged, so the broker keeps everything; a crash before the ack means a redelivery,
-//! which the QoS 2 receipts in the store recognise.
+//! which the QoS 2 receipts in the store recognise. Each message holds its share of the read
+//! budget ([`crate::mqtt::Budget`]) until its acknowledgement is queued.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -15,25 +25,46 @@ use domain::{Inbound, ProtocolValidator, Rejection};
 use rumqttc::{AsyncClient, Publish, QoS};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 
 use crate::config::Config;
+
+/// Batches with fewer payload bytes than this are parsed on the parse stage's own task;
+/// larger ones on the blocking pool, split across the cores.
+const PARALLEL_BYTES: usize = 256 * 1024;
 
 /// What the MQTT task hands to the writer, in arrival order.
 #[derive(Debug)]
 pub enum Work {
-    /// A message, with the time it arrived and the connection it came on.
-    Publish(Publish, DateTime<Utc>, i64),
+    /// A message, with the time it arrived, the connection it came on and its share of the
+    /// read budget.
+    Publish(Publish, DateTime<Utc>, i64, OwnedSemaphorePermit),
     /// Connected with a new session: the broker will redeliver nothing from before.
     SessionLost,
     /// The broker released a QoS 2 packet id (its exchange is complete).
     Released(u16),
 }
 
-/// Writes batches and acknowledges them.
-pub struct Writer {
+/// A parsed batch on its way to the database.
+struct Parsed {
+    items: Vec<Incoming>,
+    /// The acknowledgement each message is owed, in arrival order.
+    acks: Vec<(QoS, u16)>,
+    released: Vec<u16>,
+    session_lost: bool,
+    /// Released (the budget freed) when the batch is done.
+    _permits: Vec<OwnedSemaphorePermit>,
+}
+
+/// Parses messages: size, topic, then payload.
+struct Parser {
     config: Config,
     validator: ProtocolValidator,
+}
+
+/// Writes batches and acknowledges them.
+pub struct Writer {
+    parser: Arc<Parser>,
     pool: PgPool,
     client: AsyncClient,
 }
@@ -47,37 +78,32 @@ impl Writer {
         client: AsyncClient,
     ) -> Self {
         Self {
-            config,
-            validator,
+            parser: Arc::new(Parser { config, validator }),
             pool,
             client,
         }
     }
 
-    /// Takes work until `stop` turns true; the batch in flight is finished first.
-    pub async fn run(
-        self,
-        mut work: mpsc::UnboundedReceiver<Work>,
-        mut stop: watch::Receiver<bool>,
-    ) {
+    /// Takes work until `stop` turns true; the batch being written is finished first.
+    pub async fn run(self, work: mpsc::Receiver<Work>, mut stop: watch::Receiver<bool>) {
+        let (parsed_tx, mut parsed) = mpsc::channel::<Parsed>(1);
+        let parse = tokio::spawn(parse_stage(
+            self.parser.clone(),
+            work,
+            parsed_tx,
+            stop.clone(),
+        ));
         let mut totals = ingest::BatchReport::default();
         let mut last_report = Instant::now();
         loop {
-            let first = tokio::select! {
+            let batch = tokio::select! {
                 biased;
                 _ = stop.changed() => break,
-                w = work.recv() => match w {
-                    Some(w) => w,
+                b = parsed.recv() => match b {
+                    Some(b) => b,
                     None => break,
                 },
             };
-            let mut batch = vec![first];
-            while batch.len() < self.config.max_batch {
-                match work.try_recv() {
-                    Ok(w) => batch.push(w),
-                    Err(_) => break,
-                }
-            }
             let Some(report) = self.write(batch, &mut stop).await else {
                 break;
             };
@@ -87,31 +113,25 @@ impl Writer {
                 last_report = Instant::now();
             }
         }
+        parse.abort();
         tracing::info!(?totals, "writer stopped");
     }
 
     /// Writes one batch until it commits, then acks it. `None` when stopped before it committed
     /// (nothing acked: the broker delivers it again).
-    #[tracing::instrument(skip_all, fields(size = batch.len()))]
+    #[tracing::instrument(skip_all, fields(size = batch.items.len()))]
     async fn write(
         &self,
-        batch: Vec<Work>,
+        batch: Parsed,
         stop: &mut watch::Receiver<bool>,
     ) -> Option<ingest::BatchReport> {
-        let mut publishes = Vec::new();
-        let mut released = Vec::new();
-        let mut session_lost = false;
-        for w in batch {
-            match w {
-                Work::Publish(p, at, connection) => publishes.push((p, at, connection)),
-                Work::Released(pkid) => released.push(pkid),
-                Work::SessionLost => session_lost = true,
-            }
-        }
-        let mut items: Vec<Incoming> = publishes
-            .iter()
-            .map(|(p, at, connection)| self.classify(p, *at, *connection))
-            .collect();
+        let Parsed {
+            mut items,
+            acks,
+            released,
+            session_lost,
+            _permits,
+        } = batch;
         for item in &items {
             if let Err(q) = &item.verdict {
                 tracing::warn!(topic = %item.topic, size = item.payload.len(), kind = q.reason.kind(), reason = %q.reason, "quarantined");
@@ -155,10 +175,13 @@ impl Writer {
             }
         };
         tracing::debug!(?report, "batch committed");
-        for (publish, _, _) in &publishes {
-            if publish.qos != QoS::AtMostOnce
-                && let Err(e) = self.client.ack(publish).await
-            {
+        for (qos, pkid) in acks {
+            if qos == QoS::AtMostOnce {
+                continue;
+            }
+            let mut ack = Publish::new("", qos, Vec::new());
+            ack.pkid = pkid;
+            if let Err(e) = self.client.ack(&ack).await {
                 tracing::warn!(error = %e, "cannot queue the ack; the broker will redeliver");
             }
         }
@@ -175,8 +198,8 @@ impl Writer {
         stop: &mut watch::Receiver<bool>,
     ) -> Option<Result<ingest::BatchReport, StoreError>> {
         let opts = BatchOptions {
-            client_id: &self.config.client_id,
-            auto_register: self.config.auto_register,
+            client_id: &self.parser.config.client_id,
+            auto_register: self.parser.config.auto_register,
             session_lost,
         };
         let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
@@ -195,6 +218,133 @@ impl Writer {
                 }
             }
         }
+    }
+}
+
+/// Takes work in batches bounded by count and bytes, parses each and hands it to the writer;
+/// the next batch is parsed while the writer commits the previous one.
+async fn parse_stage(
+    parser: Arc<Parser>,
+    mut work: mpsc::Receiver<Work>,
+    out: mpsc::Sender<Parsed>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let max_count = parser.config.max_batch;
+    let max_bytes = parser.config.max_batch_bytes;
+    let mut carried: Option<Work> = None;
+    loop {
+        let first = match carried.take() {
+            Some(w) => w,
+            None => tokio::select! {
+                biased;
+                _ = stop.changed() => return,
+                w = work.recv() => match w {
+                    Some(w) => w,
+                    None => return,
+                },
+            },
+        };
+        let mut publishes = Vec::new();
+        let mut permits = Vec::new();
+        let mut released = Vec::new();
+        let mut session_lost = false;
+        let mut bytes = 0usize;
+        let mut count = 0usize;
+        let mut next = Some(first);
+        while let Some(w) = next.take() {
+            if let Work::Publish(p, ..) = &w {
+                let size = p.payload.len();
+                if count > 0 && bytes + size > max_bytes {
+                    carried = Some(w);
+                    break;
+                }
+                bytes += size;
+            }
+            count += 1;
+            match w {
+                Work::Publish(p, at, connection, permit) => {
+                    publishes.push((p, at, connection));
+                    permits.push(permit);
+                }
+                Work::Released(pkid) => released.push(pkid),
+                Work::SessionLost => session_lost = true,
+            }
+            if count < max_count {
+                next = work.try_recv().ok();
+            }
+        }
+        let acks = publishes.iter().map(|(p, ..)| (p.qos, p.pkid)).collect();
+        // `None` only when the runtime shuts down under the parse: nothing is acknowledged.
+        let Some(items) = parser.clone().parse_all(publishes, bytes).await else {
+            return;
+        };
+        let batch = Parsed {
+            items,
+            acks,
+            released,
+            session_lost,
+            _permits: permits,
+        };
+        let sent = tokio::select! {
+            _ = stop.changed() => return,
+            s = out.send(batch) => s,
+        };
+        if sent.is_err() {
+            return;
+        }
+    }
+}
+
+impl Parser {
+    /// Parses a batch in order: on this task when it is small, else on the blocking pool in
+    /// as many parts (of about equal bytes) as there are cores.
+    async fn parse_all(
+        self: Arc<Self>,
+        publishes: Vec<(Publish, DateTime<Utc>, i64)>,
+        bytes: usize,
+    ) -> Option<Vec<Incoming>> {
+        if bytes < PARALLEL_BYTES {
+            return Some(
+                publishes
+                    .iter()
+                    .map(|(p, at, c)| self.classify(p, *at, *c))
+                    .collect(),
+            );
+        }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let share = bytes.div_ceil(cores.min(publishes.len()).max(1));
+        let mut parts: Vec<Vec<(Publish, DateTime<Utc>, i64)>> = vec![Vec::new()];
+        let mut in_part = 0usize;
+        for p in publishes {
+            if in_part >= share {
+                parts.push(Vec::new());
+                in_part = 0;
+            }
+            in_part += p.0.payload.len();
+            if let Some(last) = parts.last_mut() {
+                last.push(p);
+            }
+        }
+        let tasks: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                let parser = self.clone();
+                tokio::task::spawn_blocking(move || {
+                    part.iter()
+                        .map(|(p, at, c)| parser.classify(p, *at, *c))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut items = Vec::new();
+        for task in tasks {
+            match task.await {
+                Ok(part) => items.extend(part),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => return None,
+            }
+        }
+        Some(items)
     }
 
     /// Decides where a message goes: size, topic, then payload.

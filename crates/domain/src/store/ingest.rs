@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::quarantine::QuarantineRows;
+use super::results::ResultRows;
 use super::stands::StandUpdate;
 use super::status_history::StatusRows;
 use super::{QueryContext, StoreError, notify, receipts, results, runs, stands};
@@ -119,6 +120,15 @@ pub async fn write_batch(
     let known = stands::register_and_lock(&mut tx, opts.auto_register, &legacy).await?;
     let mut active = runs::lock_active(&mut tx, &known).await?;
 
+    // Every result of the batch is written at the end in one statement per table; their ids
+    // are taken now so the notifications can name them.
+    let data_count = fresh()
+        .filter_map(|i| i.verdict.as_ref().ok())
+        .filter(|i| known.contains(i.stand.as_str()) && matches!(i.message, Message::Data(_)))
+        .count();
+    let mut result_ids = results::reserve_ids(&mut tx, data_count).await?.into_iter();
+    let mut result_rows = ResultRows::default();
+
     let mut updates: HashMap<&str, StandUpdate> = HashMap::new();
     let mut statuses = StatusRows::default();
     let mut quarantine = QuarantineRows::default();
@@ -152,7 +162,14 @@ pub async fn write_batch(
 
         let ended = if let Message::Data(data) = &inbound.message {
             let run = active.get(stand);
-            let result_id = results::insert(&mut tx, stand, data, run, item.received_at).await?;
+            // Counted above with the same conditions that lead here.
+            let Some(result_id) = result_ids.next() else {
+                return Err(StoreError::Query {
+                    query: "results.reserve_ids",
+                    cause: sqlx::Error::Protocol("fewer result ids than results".into()),
+                });
+            };
+            result_rows.push(result_id, stand, data, run, item.received_at);
             report.results += 1;
             notes.push(Notification::Result {
                 id: result_id,
@@ -182,6 +199,7 @@ pub async fn write_batch(
     report.statuses = statuses.len();
     report.quarantined = quarantine.len();
     statuses.insert(&mut tx).await?;
+    result_rows.insert(&mut tx).await?;
     let quarantine_ids = quarantine.insert(&mut tx).await?;
     stands::apply_updates(&mut tx, &updates).await?;
 

@@ -263,22 +263,8 @@ pub async fn recent(
     .query("results.recent")
 }
 
-/// Stores a data message's result and its series; it completes `run` when one is in progress
-/// (and is kept when the run is). Returns the result's id.
-pub(crate) async fn insert(
-    conn: &mut PgConnection,
-    stand: &str,
-    data: &DataMessage,
-    run: Option<&ActiveRun>,
-    received_at: DateTime<Utc>,
-) -> Result<i64, StoreError> {
-    let run_id = run.map(|r| r.id);
-    let keep = run.is_some_and(|r| r.keep);
-    insert_stored(conn, stand, data, run_id, keep, received_at).await
-}
-
-/// Stores a result and its series as given: the ingest path ([`insert`]) and the import of
-/// the old stack's results ([`super::imports`]) both write through here. Returns its id.
+/// Stores a result and its series as given: the import of the old stack's results
+/// ([`super::imports`]) writes through here; the ingest path uses [`ResultRows`]. Returns its id.
 pub(crate) async fn insert_stored(
     conn: &mut PgConnection,
     stand: &str,
@@ -342,6 +328,146 @@ pub(crate) async fn insert_stored(
     .await
     .query("result_series.insert")?;
     Ok(id)
+}
+
+/// `n` new result ids, ascending, taken from the table's identity sequence (so the results of a
+/// batch can be written in one statement and still be named in the batch's notifications).
+pub(crate) async fn reserve_ids(conn: &mut PgConnection, n: usize) -> Result<Vec<i64>, StoreError> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT nextval(pg_get_serial_sequence('results', 'id')) FROM generate_series(1, $1)",
+    )
+    .bind(i32::try_from(n).unwrap_or(i32::MAX))
+    .fetch_all(conn)
+    .await
+    .query("results.reserve_ids")?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// The results of one inbound batch, written with one statement per table
+/// ([`ResultRows::insert`]): no round trip per result.
+#[derive(Default)]
+pub(crate) struct ResultRows<'a> {
+    id: Vec<i64>,
+    stand: Vec<&'a str>,
+    run: Vec<Option<i64>>,
+    sent_by: Vec<&'a str>,
+    protocol_version: Vec<f64>,
+    code: Vec<i16>,
+    at: Vec<DateTime<Utc>>,
+    commands: Vec<Option<String>>,
+    parameters: Vec<Option<String>>,
+    data: Vec<&'a str>,
+    keep: Vec<bool>,
+    points: Vec<i64>,
+    // One row per series; numeric values flat, sliced per series on the server.
+    s_result: Vec<i64>,
+    s_position: Vec<i32>,
+    s_name: Vec<&'a str>,
+    s_numeric: Vec<bool>,
+    s_len: Vec<i32>,
+    s_offset: Vec<i32>,
+    flat: Vec<f64>,
+}
+
+impl<'a> ResultRows<'a> {
+    /// Adds a result with its id (from [`reserve_ids`]); it completes `run` when one is in
+    /// progress (and is kept when the run is).
+    pub(crate) fn push(
+        &mut self,
+        id: i64,
+        stand: &'a str,
+        data: &'a DataMessage,
+        run: Option<&ActiveRun>,
+        received_at: DateTime<Utc>,
+    ) {
+        self.id.push(id);
+        self.stand.push(stand);
+        self.run.push(run.map(|r| r.id));
+        self.sent_by.push(&data.sent_by);
+        self.protocol_version.push(data.protocol_version);
+        self.code.push(i16::from(data.code));
+        self.at.push(received_at);
+        self.commands
+            .push(data.commands.as_ref().map(Value::to_string));
+        self.parameters
+            .push(data.parameters.as_ref().map(Value::to_string));
+        self.data.push(&data.data_raw);
+        self.keep.push(run.is_some_and(|r| r.keep));
+        self.points
+            .push(i64::try_from(data.point_count()).unwrap_or(i64::MAX));
+        for (position, s) in data.series.iter().enumerate() {
+            self.s_result.push(id);
+            self.s_position
+                .push(i32::try_from(position).unwrap_or(i32::MAX));
+            self.s_name.push(&s.name);
+            self.s_numeric.push(s.values.is_some());
+            self.s_len.push(i32::try_from(s.len).unwrap_or(i32::MAX));
+            self.s_offset
+                .push(i32::try_from(self.flat.len()).unwrap_or(i32::MAX));
+            if let Some(v) = &s.values {
+                self.flat.extend_from_slice(v);
+            }
+        }
+    }
+
+    /// Writes the results, then their series: two statements for the whole batch.
+    pub(crate) async fn insert(&self, conn: &mut PgConnection) -> Result<(), StoreError> {
+        if self.id.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO results (id, stand_id, run_id, sent_by, protocol_version, status_code,
+                 received_at, commands, parameters, data, keep, point_count)
+             OVERRIDING SYSTEM VALUE
+             SELECT id, stand, run, sent_by, pv, code, at, commands::jsonb, parameters::jsonb,
+                    data::json, keep, points
+             FROM unnest($1::int8[], $2::text[], $3::int8[], $4::text[], $5::float8[],
+                         $6::int2[], $7::timestamptz[], $8::text[], $9::text[], $10::text[],
+                         $11::bool[], $12::int8[])
+                  AS u(id, stand, run, sent_by, pv, code, at, commands, parameters, data,
+                       keep, points)",
+        )
+        .bind(&self.id)
+        .bind(&self.stand)
+        .bind(&self.run)
+        .bind(&self.sent_by)
+        .bind(&self.protocol_version)
+        .bind(&self.code)
+        .bind(&self.at)
+        .bind(&self.commands)
+        .bind(&self.parameters)
+        .bind(&self.data)
+        .bind(&self.keep)
+        .bind(&self.points)
+        .execute(&mut *conn)
+        .await
+        .query("results.insert_batch")?;
+        if self.s_result.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO result_series (result_id, position, name, numeric, len, \"values\")
+             SELECT u.id, u.pos, u.name, u.numeric, u.len,
+                    CASE WHEN u.numeric THEN ($7::float8[])[u.off + 1 : u.off + u.len] END
+             FROM unnest($1::int8[], $2::int[], $3::text[], $4::bool[], $5::int[], $6::int[])
+                  AS u(id, pos, name, numeric, len, off)",
+        )
+        .bind(&self.s_result)
+        .bind(&self.s_position)
+        .bind(&self.s_name)
+        .bind(&self.s_numeric)
+        .bind(&self.s_len)
+        .bind(&self.s_offset)
+        .bind(&self.flat)
+        .execute(conn)
+        .await
+        .query("result_series.insert_batch")?;
+        Ok(())
+    }
 }
 
 /// Deletes results received before `now - retention` that are not kept (neither the result

@@ -1,7 +1,7 @@
 //! Shared pieces of the handler's integration tests: the handler in-process or as a process,
 //! and waits on rows. Stands are `test_support::mqtt::TestClient`s publishing at QoS 2.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::collections::HashSet;
 use std::process::{Child, Command};
@@ -90,7 +90,11 @@ impl HandlerProcess {
     }
 
     fn command(database_url: &str, broker_url: &str, client_id: &str) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_messagehandler"));
+        // `MESSAGEHANDLER_BIN` runs another build of the handler (e.g. to see a test fail on
+        // an older one).
+        let bin = std::env::var_os("MESSAGEHANDLER_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_messagehandler").into());
+        let mut command = Command::new(bin);
         command
             .env("DATABASE_URL", database_url)
             .env("MQTT_URL", broker_url)
@@ -105,6 +109,25 @@ impl HandlerProcess {
             .as_ref()
             .and_then(|l| std::fs::read_to_string(l.path()).ok())
             .unwrap_or_default()
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Its peak resident memory so far (`VmHWM` in `/proc/<pid>/status`).
+    pub fn peak_rss_bytes(&self) -> Option<usize> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let kib: usize = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib * 1024)
     }
 
     /// SIGKILL: no chance to finish anything.
