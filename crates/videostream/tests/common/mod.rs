@@ -23,7 +23,7 @@ pub async fn token(pool: &sqlx::PgPool, name: &str, role: Role) -> String {
         .await
         .expect("user");
     let token = format!("sht_test_{name}_{}", test_support::uuid_like());
-    domain::store::tokens::create(pool, id, "test", &domain::store::tokens::hash(&token))
+    domain::store::tokens::create(pool, id, "test", &domain::store::tokens::hash(&token), None)
         .await
         .expect("token");
     token
