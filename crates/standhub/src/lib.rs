@@ -120,7 +120,20 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
     }
     let handler_config = messagehandler::Config::from_env()?;
     let scheduler_config = scheduler::Config::from_env()?;
-    let video_settings = videostream::Settings::from_env()?;
+    let mut video_settings = videostream::Settings::from_env()?;
+    // Cameras may not point at this process's own listeners, however they were given (flags
+    // or environment).
+    for (what, bind) in [
+        ("the web interface", options.web_bind),
+        ("the video relay", options.videostream_bind),
+        ("the MQTT broker", options.mqtt_bind),
+        ("the MQTT broker's websockets", options.mqtt_ws_bind),
+    ] {
+        video_settings
+            .policy
+            .own_services
+            .push(domain::camera_policy::own_service_from_bind(what, bind));
+    }
 
     let stop = CancellationToken::new();
     let web_state = webinterface::AppState::new(pool.clone(), web_config);

@@ -397,28 +397,32 @@ async fn mixed_camera() -> String {
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
                 let _ = socket.read(&mut buf).await;
-                let mut out = b"HTTP/1.1 200 OK\r\n\
-                    Content-Type: multipart/x-mixed-replace; boundary=b\r\n\r\n"
-                    .to_vec();
+                let head = b"HTTP/1.1 200 OK\r\n\
+                    Content-Type: multipart/x-mixed-replace; boundary=b\r\n\r\n";
+                if socket.write_all(head).await.is_err() {
+                    return;
+                }
                 let jpeg = test_support::camera::frame_bytes(1, 100);
                 let parts: [(&str, &[u8]); 4] = [
+                    ("image/jpeg", &jpeg),
                     ("text/html", b"<script>alert(1)</script>"),
                     ("image/jpeg", b"<html><script>alert(2)</script></html>"),
                     ("image/svg+xml", b"<svg onload=alert(3)></svg>"),
-                    ("image/jpeg", &jpeg),
                 ];
-                for _ in 0..200 {
+                // One part at a time with pauses, so a viewer would see every part relayed
+                // (the feed keeps only the newest).
+                for _ in 0..100 {
                     for (content_type, body) in parts {
+                        let mut out = Vec::new();
                         out.extend(format!("--b\r\nContent-Type: {content_type}\r\n").as_bytes());
                         out.extend(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
                         out.extend(body);
                         out.extend(b"\r\n");
+                        if socket.write_all(&out).await.is_err() {
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_millis(15)).await;
                     }
-                    if socket.write_all(&out).await.is_err() {
-                        return;
-                    }
-                    out.clear();
-                    tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             });
         }
@@ -433,7 +437,7 @@ async fn only_image_parts_are_relayed_with_the_relays_own_headers() {
     relay.install("s1", &mixed_camera().await).await;
     // `Viewer::frame` asserts each part it gets is `image/jpeg`.
     let mut v = Viewer::connect(&relay, "s1").await;
-    for _ in 0..5 {
+    for _ in 0..8 {
         let frame = v.frame().await.expect("frame");
         assert!(frame.starts_with(&[0xFF, 0xD8]), "{frame:?}");
     }

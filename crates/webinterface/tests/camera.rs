@@ -130,7 +130,8 @@ async fn the_stand_page_embeds_a_signed_stream_link() {
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .expect("the stream's link")
-        .replace("&amp;", "&");
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
     let param = |name: &str| {
         src.split('&')
             .find_map(|p| p.strip_prefix(&format!("{name}=")))
