@@ -89,7 +89,7 @@ check_quarantine_list_small() {
         fail "quarantine case needs API_TOKEN, STAND_USER and STAND_PASSWORD"
         return
     fi
-    python3 -c 'import sys; sys.stdout.buffer.write(b"\xff" + sys.argv[1].encode() * (2 * 1024 * 1024 // len(sys.argv[1])))' \
+    python3 -c 'import sys; sys.stdout.buffer.write(b"\xff" + sys.argv[1].encode() * (2 * 1024 * 1024 // len(sys.argv[1]) + 1))' \
         "$TC_TAG-not-json-" | head -c 2097152 >"$WORK/big"
     if ! timeout 20 mosquitto_pub -h "$HOST" -p "$MQTT_PORT" -u "$STAND_USER" -P "$STAND_PASSWORD" \
         -q 2 -t "$STAND_USER/inbound" -f "$WORK/big" 2>"$WORK/pub.err"; then
