@@ -89,8 +89,8 @@ check_quarantine_list_small() {
         fail "quarantine case needs API_TOKEN, STAND_USER and STAND_PASSWORD"
         return
     fi
-    python3 -c 'import sys; sys.stdout.buffer.write(b"\xff" + sys.argv[1].encode() * (2 * 1024 * 1024 // len(sys.argv[1]) + 1))' \
-        "$TC_TAG-not-json-" | head -c 2097152 >"$WORK/big"
+    python3 -c 'import sys; sys.stdout.buffer.write((b"\xff" + sys.argv[1].encode() * (2097152 // len(sys.argv[1]) + 1))[:2097152])' \
+        "$TC_TAG-not-json-" >"$WORK/big"
     if ! timeout 20 mosquitto_pub -h "$HOST" -p "$MQTT_PORT" -u "$STAND_USER" -P "$STAND_PASSWORD" \
         -q 2 -t "$STAND_USER/inbound" -f "$WORK/big" 2>"$WORK/pub.err"; then
         fail "publishing 2 MiB as $STAND_USER: $(cat "$WORK/pub.err")"

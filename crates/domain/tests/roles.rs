@@ -185,3 +185,59 @@ async fn the_scheduler_and_the_web_interface_cannot_change_the_schema() {
         assert_denied(&scheduler, "standhub_scheduler", sql).await;
     }
 }
+
+#[tokio::test]
+async fn the_scheduler_deletes_and_prunes_everything_its_jobs_clean() {
+    let db = TestDb::new().await;
+    arrange(&db).await;
+    // An old result with its series (written as the handler), a quarantined message.
+    let handler = pool_as(&db, "standhub_handler").await;
+    let data = test_support::messages::data("rig1", serde_json::json!({"a": [1, 2]})).to_string();
+    let opts = BatchOptions {
+        client_id: "standhub-messagehandler",
+        auto_register: true,
+        session_lost: false,
+    };
+    write_batch(
+        &handler,
+        &opts,
+        &[
+            incoming("rig1", data.into_bytes(), 1),
+            incoming("rig1", b"x".to_vec(), 2),
+        ],
+        &[],
+    )
+    .await
+    .expect("batch");
+    let scheduler = pool_as(&db, "standhub_scheduler").await;
+    let mut conn = scheduler.acquire().await.expect("connection");
+    let later = chrono::Utc::now() + chrono::Duration::days(400);
+    let keep = chrono::Duration::days(1);
+    use domain::store::{job_runs, login_attempts, quarantine, receipts, results, status_history};
+    assert_eq!(
+        results::delete_expired(&mut conn, later, keep)
+            .await
+            .expect("retention"),
+        1
+    );
+    assert_eq!(
+        quarantine::prune(&mut conn, later, keep)
+            .await
+            .expect("quarantine"),
+        1
+    );
+    status_history::prune(&mut conn, later, keep)
+        .await
+        .expect("status history");
+    receipts::prune(&mut conn, later).await.expect("receipts");
+    job_runs::prune(&mut conn, later, keep)
+        .await
+        .expect("job runs");
+    drop(conn);
+    domain::store::sessions::delete_expired(&scheduler)
+        .await
+        .expect("sessions");
+    login_attempts::prune(&scheduler, later)
+        .await
+        .expect("login attempts");
+}

@@ -85,6 +85,9 @@ async fn a_quarantine_list_of_50_messages_of_16_mib_stays_small() {
     assert_eq!(page.matches("download raw bytes").count(), 50);
 }
 
+/// Topic, size, bytes kept, dropped, SHA-256.
+type StoredRow = (String, i64, Option<i32>, bool, Option<Vec<u8>>);
+
 #[tokio::test]
 async fn the_quarantine_keeps_a_prefix_per_message_and_a_quota_per_topic() {
     let app = App::start().await;
@@ -106,7 +109,7 @@ async fn the_quarantine_keeps_a_prefix_per_message_and_a_quota_per_topic() {
     let small = b"{not json".to_vec();
     assert!(ingest(&app.db.pool, "rig2", &small).await.is_none());
 
-    let rows: Vec<(String, i64, Option<i32>, bool, Option<Vec<u8>>)> = sqlx::query_as(
+    let rows: Vec<StoredRow> = sqlx::query_as(
         "SELECT topic, size, octet_length(payload), payload_dropped, payload_sha256
          FROM quarantine ORDER BY id",
     )
