@@ -233,11 +233,10 @@ async fn the_scheduler_deletes_and_prunes_everything_its_jobs_clean() {
     job_runs::prune(&mut conn, later, keep)
         .await
         .expect("job runs");
-    drop(conn);
-    domain::store::sessions::delete_expired(&scheduler)
+    domain::store::sessions::delete_expired(&mut conn, later)
         .await
         .expect("sessions");
-    login_attempts::prune(&scheduler, later)
+    login_attempts::prune(&mut conn, later)
         .await
         .expect("login attempts");
 }
