@@ -44,26 +44,13 @@ fn options(port: u16, id: &str, login: Option<(&str, &str)>) -> MqttOptions {
     options
 }
 
-/// Connects over TCP: `Ok` on CONNACK, `Err` with the error when the broker refuses.
+/// Connects over TCP: `Ok` on CONNACK, `Err` with the reason when the broker refuses.
 async fn connect_tcp(port: u16, id: &str, login: Option<(&str, &str)>) -> Result<(), String> {
-    let (_client, mut events) = AsyncClient::new(options(port, id, login), 10);
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            match events.poll().await {
-                Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                    return if ack.code == rumqttc::ConnectReturnCode::Success {
-                        Ok(())
-                    } else {
-                        Err(format!("{:?}", ack.code))
-                    };
-                }
-                Ok(_) => {}
-                Err(e) => return Err(e.to_string()),
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| Err("no answer within 10 s".into()))
+    let url = match login {
+        Some((user, password)) => format!("mqtt://{user}:{password}@127.0.0.1:{port}"),
+        None => format!("mqtt://127.0.0.1:{port}"),
+    };
+    test_support::mqtt::try_connect(&url, id).await
 }
 
 /// Connects over websockets with the test cases' client: whether the broker accepted.
