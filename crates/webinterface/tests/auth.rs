@@ -6,7 +6,7 @@ mod common;
 
 use std::process::{Command, Stdio};
 
-use common::{App, PASSWORD, login_form_csrf};
+use common::{App, PASSWORD, login_request};
 use domain::store::users::{self, Role};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -19,12 +19,12 @@ async fn try_login(app: &App, username: &str, password: &str, real_ip: Option<&s
         .cookie_store(true)
         .build()
         .expect("client");
-    let csrf = login_form_csrf(&c, &app.url("/login")).await;
-    let mut req = c.post(app.url("/login")).form(&[
-        ("csrf", csrf.as_str()),
-        ("username", username),
-        ("password", password),
-    ]);
+    let mut req = login_request(
+        &c,
+        &app.url("/login"),
+        &[("username", username), ("password", password)],
+    )
+    .await;
     if let Some(ip) = real_ip {
         req = req.header("x-real-ip", ip);
     }
@@ -109,18 +109,16 @@ async fn the_limit_keys_on_the_client_named_by_a_trusted_proxy() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let csrf = login_form_csrf(&c, &app.url("/login")).await;
-    let r = c
-        .post(app.url("/login"))
-        .header("x-forwarded-for", "10.0.0.1, 10.0.0.3, 127.0.0.1")
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "x"),
-            ("password", "y"),
-        ])
-        .send()
-        .await
-        .expect("login");
+    let r = login_request(
+        &c,
+        &app.url("/login"),
+        &[("username", "x"), ("password", "y")],
+    )
+    .await
+    .header("x-forwarded-for", "10.0.0.1, 10.0.0.3, 127.0.0.1")
+    .send()
+    .await
+    .expect("login");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let last: String =
         sqlx::query_scalar("SELECT remote FROM login_attempts ORDER BY id DESC LIMIT 1")
@@ -166,17 +164,15 @@ async fn password_hashing_is_capped_and_excess_requests_get_503() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let csrf = login_form_csrf(&c, &app.url("/login")).await;
-    let r = c
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "alice"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("login");
+    let r = login_request(
+        &c,
+        &app.url("/login"),
+        &[("username", "alice"), ("password", PASSWORD)],
+    )
+    .await
+    .send()
+    .await
+    .expect("login");
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.headers()["retry-after"], "5");
     assert!(r.text().await.expect("html").contains("busy"));

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{App, PASSWORD, hidden_field, login_form_csrf, subscriber};
+use common::{App, PASSWORD, hidden_field, login_request, subscriber};
 use domain::store::users::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -249,18 +249,19 @@ async fn login_sets_safe_cookies_logout_ends_the_session_and_failures_are_limite
         .cookie_store(true)
         .build()
         .expect("client");
-    let csrf = login_form_csrf(&c, &app.url("/login")).await;
-    let r = c
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
+    let r = login_request(
+        &c,
+        &app.url("/login"),
+        &[
             ("username", "alice"),
             ("password", PASSWORD),
             ("next", "/rejected"),
-        ])
-        .send()
-        .await
-        .expect("login");
+        ],
+    )
+    .await
+    .send()
+    .await
+    .expect("login");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/rejected");
     let cookie = r.headers()["set-cookie"]
@@ -302,17 +303,15 @@ async fn login_sets_safe_cookies_logout_ends_the_session_and_failures_are_limite
 
     // Five wrong passwords, then even the right one is refused for a while.
     for _ in 0..5 {
-        let csrf = login_form_csrf(&c, &app.url("/login")).await;
-        let r = c
-            .post(app.url("/login"))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("username", "alice"),
-                ("password", "wrong password"),
-            ])
-            .send()
-            .await
-            .expect("login");
+        let r = login_request(
+            &c,
+            &app.url("/login"),
+            &[("username", "alice"), ("password", "wrong password")],
+        )
+        .await
+        .send()
+        .await
+        .expect("login");
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         assert!(
             r.text()
@@ -321,17 +320,15 @@ async fn login_sets_safe_cookies_logout_ends_the_session_and_failures_are_limite
                 .contains("Wrong user name or password")
         );
     }
-    let csrf = login_form_csrf(&c, &app.url("/login")).await;
-    let r = c
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "ALICE"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("login");
+    let r = login_request(
+        &c,
+        &app.url("/login"),
+        &[("username", "ALICE"), ("password", PASSWORD)],
+    )
+    .await
+    .send()
+    .await
+    .expect("login");
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(
         r.text()
@@ -888,18 +885,19 @@ async fn login_never_redirects_off_the_site() {
         .cookie_store(true)
         .build()
         .expect("client");
-    let csrf = login_form_csrf(&csrf_client, &app.url("/login")).await;
-    let r = csrf_client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
+    let r = login_request(
+        &csrf_client,
+        &app.url("/login"),
+        &[
             ("username", "olga"),
             ("password", PASSWORD),
             ("next", "/\t/evil.example"),
-        ])
-        .send()
-        .await
-        .expect("login");
+        ],
+    )
+    .await
+    .send()
+    .await
+    .expect("login");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         r.headers().get("location").and_then(|l| l.to_str().ok()),

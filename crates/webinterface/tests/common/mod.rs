@@ -149,18 +149,15 @@ impl App {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("client");
-        let csrf = login_form_csrf(&client, &self.url("/login")).await;
-        let r = client
-            .post(self.url("/login"))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("username", name),
-                ("password", PASSWORD),
-                ("next", "/"),
-            ])
-            .send()
-            .await
-            .expect("login");
+        let r = login_request(
+            &client,
+            &self.url("/login"),
+            &[("username", name), ("password", PASSWORD), ("next", "/")],
+        )
+        .await
+        .send()
+        .await
+        .expect("login");
         assert_eq!(r.status(), 303, "login of {name} failed");
         let me: serde_json::Value = client
             .get(self.url("/api/me"))
@@ -186,6 +183,19 @@ pub async fn login_form_csrf(client: &reqwest::Client, url: &str) -> String {
         .await
         .expect("html");
     hidden_field(&html, "csrf")
+}
+
+/// A login form post to `url` (`…/login`) with a fresh CSRF field followed by `fields`
+/// (user name, password, maybe `next`), ready for headers and `send`.
+pub async fn login_request(
+    client: &reqwest::Client,
+    url: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::RequestBuilder {
+    let csrf = login_form_csrf(client, url).await;
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    client.post(url).form(&form)
 }
 
 pub use test_support::web::hidden_field;
