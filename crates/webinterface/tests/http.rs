@@ -493,10 +493,13 @@ async fn starting_on_a_stand_that_is_not_ready_is_refused_and_publishes_nothing(
         .await
         .expect("count");
     assert_eq!(runs, 1);
-    // Bad bodies are 400s with a reason.
+    // Bad bodies are 400s with a reason (checked before the stand's state: the stand is busy
+    // with the run above, which would be a 409). Commands are strings.
     for body in [
         r#"{"parameters": []}"#,
         r#"{"commands": {}}"#,
+        r#"{"commands": [1]}"#,
+        r#"{"commands": [{"name": "start"}]}"#,
         "not json",
         r#"{"bogus": 1}"#,
     ] {

@@ -53,7 +53,7 @@ async fn stand_runs(
     responses(
         (status = 201, description = "The command was confirmed by the broker", body = Started),
         (status = 400, description = "The body is not valid (`parameters` not an object, \
-            `commands` not an array, an unknown field)", body = ErrorBody),
+            `commands` not an array of strings, an unknown field)", body = ErrorBody),
         (status = 404, description = "No such stand", body = ErrorBody),
         (status = 409, description = "The stand is not ready (busy, off, offline, in error, \
             never heard from); nothing was sent", body = ErrorBody),
