@@ -76,11 +76,12 @@ async fn unauthenticated_requests_are_refused_except_public_routes() {
         .await
         .expect("get");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    // Unknown API routes and bad ids are JSON errors, not stack traces.
+    // Unknown API routes and bad ids are JSON errors, not stack traces (an id that cannot be
+    // one is a 400, an unknown one a 404).
     let token = app.token("v", Role::Viewer).await;
     for (path, code) in [
         ("/api/nothing", 404),
-        ("/api/runs/abc", 404),
+        ("/api/runs/abc", 400),
         ("/api/runs/999", 404),
         ("/api/stands/no%20such", 404),
         ("/api/stands/ghost", 404),

@@ -2,7 +2,8 @@
 //! more, no fewer, methods too), every error answer is the one `ErrorBody` shape, it is served
 //! with the docs page, and schemathesis attacks every operation of a running web interface
 //! (with an admin token, over seeded data) and finds no server error and no answer that
-//! differs from the document.
+//! differs from the document. Where the router answers (a wrong method, a path
+//! segment that cannot be read, `/api` itself) the error is the same JSON.
 
 mod common;
 
@@ -51,13 +52,13 @@ fn the_document_lists_every_api_route_and_nothing_else() {
         "in the document but not served: {extra:?}"
     );
     assert!(served.len() >= 25, "only {} API routes", served.len());
-    // The only `/api/` route left out is the catch-all 404.
+    // The only `/api/` routes left out are the 404s of unknown paths.
     let left_out: Vec<_> = webinterface::route_table()
         .into_iter()
         .filter(|r| r.path.starts_with("/api/") && !webinterface::openapi::documented(r))
         .map(|r| r.path)
         .collect();
-    assert_eq!(left_out, ["/api/{*rest}"]);
+    assert_eq!(left_out, ["/api/", "/api/{*rest}"]);
 }
 
 #[test]
@@ -99,6 +100,13 @@ fn every_operation_names_its_role_and_every_error_is_an_error_body() {
             assert!(responses.contains_key("500"), "{what}");
             if route.least > Some(Role::Viewer) {
                 assert!(responses.contains_key("403"), "{what}");
+            }
+            if path.contains('{') {
+                let bad = responses
+                    .get("400")
+                    .unwrap_or_else(|| panic!("{what}: no 400"));
+                let said = bad["description"].as_str().unwrap_or_default();
+                assert!(said.contains("path segment"), "{what}: {said}");
             }
             for (status, r) in responses {
                 if status.starts_with('4') || status.starts_with('5') {
@@ -302,6 +310,136 @@ async fn a_busy_password_hasher_is_the_documented_503() {
     drop(held);
     let r = post().await.expect("answered");
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    app.shutdown().await;
+}
+
+/// `path` with every placeholder `{…}` replaced by `fill(name)`.
+fn fill(path: &str, fill: impl Fn(&str) -> String) -> String {
+    path.split('/')
+        .map(
+            |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => fill(name.trim_start_matches('*')),
+                None => seg.to_owned(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+async fn json_error(r: reqwest::Response, what: &str) -> String {
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(ct.starts_with("application/json"), "{what}: {ct}");
+    let body: Value = r.json().await.expect("json");
+    body["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: {body}"))
+        .to_owned()
+}
+
+/// The one error shape holds where the router, not a handler, answers: a method a path does
+/// not take (405 with `Allow` listing exactly the table's methods), a path segment that is
+/// not UTF-8 or not the number the path takes (400), and `/api`, `/api/` (404 naming the
+/// docs).
+#[tokio::test]
+async fn the_router_answers_wrong_methods_bad_segments_and_the_api_root_in_json() {
+    let mut app = App::start().await;
+    let admin = app.token("admin1", Role::Admin).await;
+    let c = app.client();
+    let table = webinterface::route_table();
+    assert!(
+        table.iter().all(|r| r.method != reqwest::Method::PUT),
+        "PUT is used now: pick another method this test sends"
+    );
+    let mut by_path: std::collections::BTreeMap<&str, BTreeSet<String>> = Default::default();
+    for r in table.iter().filter(|r| r.kind == webinterface::Kind::Api) {
+        if webinterface::shared::API_NOT_FOUND_PATHS.contains(&r.path) {
+            continue;
+        }
+        by_path
+            .entry(r.path)
+            .or_default()
+            .insert(r.method.as_str().to_owned());
+    }
+    assert!(by_path.len() >= 20, "{by_path:?}");
+    for (path, methods) in &by_path {
+        let what = format!("PUT {path}");
+        let r = c
+            .put(app.url(&fill(path, |_| "1".into())))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(r.status(), 405, "{what}");
+        let allow: BTreeSet<String> = r.headers()["allow"]
+            .to_str()
+            .expect("allow")
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .filter(|m| m != "HEAD")
+            .collect();
+        assert_eq!(&allow, methods, "{what}");
+        let said = json_error(r, &what).await;
+        assert!(
+            said.contains("PUT") && said.contains("Allow"),
+            "{what}: {said}"
+        );
+    }
+
+    // Each placeholder of each documented operation, alone: bytes that are not UTF-8, and
+    // (where the document says integer) a word.
+    let doc = document();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for m in METHODS {
+            let Some(op) = item.get(m) else { continue };
+            let placeholders: Vec<(String, bool)> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .map(|p| {
+                    let name = p["name"].as_str().expect("name").to_owned();
+                    (name, p["schema"]["type"] == "integer")
+                })
+                .collect();
+            for (name, integer) in &placeholders {
+                let mut bad = vec!["%FF%FE"];
+                if *integer {
+                    bad.push("abc");
+                }
+                for b in bad {
+                    let url = fill(path, |n| if n == name { b.into() } else { "1".into() });
+                    let what = format!("{m} {url}");
+                    let method = reqwest::Method::from_bytes(m.to_ascii_uppercase().as_bytes())
+                        .expect("method");
+                    let mut req = c.request(method, app.url(&url)).bearer_auth(&admin);
+                    if m != "get" && m != "delete" {
+                        req = req.json(&json!({}));
+                    }
+                    let r = req.send().await.expect("send");
+                    assert_eq!(r.status(), 400, "{what}");
+                    let said = json_error(r, &what).await;
+                    assert!(said.contains(name.as_str()), "{what}: {said}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} bad segments sent");
+    for path in ["/api", "/api/"] {
+        for method in [reqwest::Method::GET, reqwest::Method::POST] {
+            let what = format!("{method} {path}");
+            let r = c.request(method, app.url(path)).send().await.expect("send");
+            assert_eq!(r.status(), 404, "{what}");
+            let said = json_error(r, &what).await;
+            assert!(said.contains("/docs/api"), "{what}: {said}");
+        }
+    }
     app.shutdown().await;
 }
 
