@@ -197,9 +197,9 @@ async fn the_document_and_the_docs_page_are_served() {
 }
 
 /// The request side says what the handlers take: `commands` is an array of strings (the
-/// handler refuses anything else, tests/http.rs), the `kept` pattern takes every case the
-/// parser takes and nothing it refuses, and `POST /api/users` documents its 503 with
-/// `Retry-After`.
+/// handler refuses anything else, tests/http.rs), the x–y plot's axes are required, the
+/// `kept` pattern takes every case the parser takes and nothing it refuses, and
+/// `POST /api/users` documents its 503 with `Retry-After`.
 #[test]
 fn the_document_says_what_the_handlers_take() {
     let doc = document();
@@ -216,6 +216,16 @@ fn the_document_says_what_the_handlers_take() {
         busy["headers"]["Retry-After"]["schema"]["type"], "integer",
         "{busy}"
     );
+
+    // The x–y plot answers 400 without `x` or `y`: both are required.
+    for p in doc["paths"]["/api/results/{id}/xy"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter(|p| p["in"] == "query")
+    {
+        assert_eq!(p["required"], true, "{p}");
+    }
 
     let kept = doc["paths"]["/api/results"]["get"]["parameters"]
         .as_array()

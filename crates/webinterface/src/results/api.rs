@@ -146,6 +146,7 @@ async fn api_get(
 
 /// "Keep forever" on or off.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"keep": true}))]
 #[serde(deny_unknown_fields)]
 pub struct KeepPatch {
     /// Keep the result forever (retention skips it).

@@ -23,11 +23,11 @@ pub fn routes() -> Routes {
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Axes {
-    /// The position of the series drawn along x.
-    #[param(pattern = "^\\s*-?[0-9]+\\s*$", example = "0")]
+    /// The position of the series drawn along x (required: without it the answer is a 400).
+    #[param(required = true, pattern = "^\\s*-?[0-9]+\\s*$", example = "0")]
     x: Option<String>,
-    /// The position of the series drawn along y.
-    #[param(pattern = "^\\s*-?[0-9]+\\s*$", example = "1")]
+    /// The position of the series drawn along y (required, as `x`).
+    #[param(required = true, pattern = "^\\s*-?[0-9]+\\s*$", example = "1")]
     y: Option<String>,
 }
 
