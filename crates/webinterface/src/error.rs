@@ -33,6 +33,12 @@ pub enum Error {
     /// The request is malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// The path exists but does not take this method (the router adds `Allow`).
+    #[error(
+        "{0} is not a method this path takes; the Allow header lists those it takes \
+         (the API is described at /docs/api)"
+    )]
+    MethodNotAllowed(axum::http::Method),
     /// The request conflicts with the current state (e.g. stand not ready).
     #[error("{0}")]
     Conflict(String),
@@ -70,6 +76,7 @@ impl Error {
             Self::Forbidden { .. } | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,

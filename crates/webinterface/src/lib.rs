@@ -12,8 +12,10 @@
 //! - [`state`]: [`AppState`], what every handler shares;
 //! - [`layout`]: what every page shares (user menu, notice, problem, time format) and the one
 //!   response layer that turns the page routes' errors into HTML or a login redirect;
-//! - [`routes`]: the route builder that also writes the route table ([`route_table`]);
-//! - [`shared`]: request helpers the features share (JSON extractor, stand ids);
+//! - [`routes`]: the route builder that also writes the route table ([`route_table`]) and
+//!   gives API routes the JSON 405;
+//! - [`shared`]: request helpers the features share (JSON body, query and path extractors whose
+//!   refusals are JSON errors, stand ids, the JSON 404 of unknown API paths);
 //! - [`middleware`]: the request span (method, route, user), latency metric, security headers;
 //! - [`auth`]: passwords, API tokens, sessions, CSRF, roles as extractors, login and logout;
 //! - [`assets`]: the static files;

@@ -6,7 +6,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -17,7 +17,7 @@ use crate::auth::Viewer;
 use crate::error::{Error, ErrorBody, Result};
 use crate::layout::{Layout, time};
 use crate::routes::{Routes, VIEWER};
-use crate::shared::ApiQuery;
+use crate::shared::{ApiPath, ApiQuery};
 use crate::state::AppState;
 
 /// The quarantine page and its payload download, under both names.
@@ -243,10 +243,9 @@ fn show_payload(shown: &[u8], kept: i64) -> (&'static str, String) {
 async fn payload(
     State(state): State<AppState>,
     _u: Viewer,
-    Path(id): Path<String>,
+    ApiPath(qid): ApiPath<i64>,
 ) -> Result<Response> {
-    let missing = || Error::NotFound(format!("no quarantined message {id:?}"));
-    let qid: i64 = id.parse().map_err(|_| missing())?;
+    let missing = || Error::NotFound(format!("no quarantined message {qid}"));
     let (_, payload) = quarantine::payload(state.pool(), qid)
         .await?
         .ok_or_else(missing)?;

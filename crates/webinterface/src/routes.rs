@@ -1,6 +1,7 @@
 //! The one way routes are added: [`Routes`] builds an axum router and, from the same calls, the
 //! route table ([`RouteInfo`]: method, path, least role, page or API) that the role × route
-//! test walks, so a new route cannot escape it.
+//! test walks, so a new route cannot escape it. On API routes a method the path does not take
+//! is the JSON 405 ([`Error::MethodNotAllowed`]), not axum's empty one.
 
 use axum::Router;
 use axum::handler::Handler;
@@ -8,6 +9,7 @@ use axum::http::Method;
 use axum::routing::{MethodRouter, any, delete, get, patch, post};
 use domain::store::users::Role;
 
+use crate::error::Error;
 use crate::state::AppState;
 
 /// Anyone, logged in or not.
@@ -148,8 +150,18 @@ impl Routes {
         &self.table
     }
 
-    /// The router and the table.
+    /// The router and the table. API routes answer a method their path does not take with
+    /// the JSON 405 (axum adds the `Allow` header); call it once all routes are merged, as
+    /// axum sets that answer on the routes present.
     pub fn into_parts(self) -> (Router<AppState>, Vec<RouteInfo>) {
-        (self.router, self.table)
+        let router = match self.kind {
+            Kind::Page => self.router,
+            Kind::Api => self.router.method_not_allowed_fallback(method_not_allowed),
+        };
+        (router, self.table)
     }
+}
+
+async fn method_not_allowed(method: Method) -> Error {
+    Error::MethodNotAllowed(method)
 }

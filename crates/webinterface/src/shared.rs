@@ -1,11 +1,11 @@
-//! Request and response helpers the features share: the JSON body and query extractors whose
-//! refusals are our JSON errors (and which refuse NUL characters, which PostgreSQL cannot
-//! store), parsing a stand id from a path and finding the stand, and the JSON 404 of unknown
-//! API paths.
+//! Request and response helpers the features share: the JSON body, query and path extractors
+//! whose refusals are our JSON errors (body and query also refuse NUL characters, which
+//! PostgreSQL cannot store), parsing a stand id from a path and finding the stand, and the JSON
+//! 404 of unknown API paths (`/api` and `/api/` included).
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use domain::StandId;
 use domain::store::stands::{self, StandView};
@@ -64,6 +64,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// `Path` whose refusals are JSON 400s with the reason: a segment that is not UTF-8 once
+/// percent-decoded (`/api/stands/%FF`), or not of the type the route takes
+/// (`/api/results/abc`).
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(Self(v)),
+            // A route whose placeholders do not fit its handler: our bug, not the caller's.
+            Err(e) if e.status().is_server_error() => Err(Error::internal(
+                "path parameters",
+                anyhow::anyhow!(e.body_text()),
+            )),
+            Err(e) => Err(Error::BadRequest(format!(
+                "the path does not fit: {}",
+                e.body_text()
+            ))),
+        }
+    }
+}
+
 fn nul_refused() -> Error {
     Error::BadRequest("text may not contain NUL characters (\\u0000)".into())
 }
@@ -116,9 +140,18 @@ fn encode_bytes(raw: &str, keep: impl Fn(u8) -> bool) -> String {
     out
 }
 
-/// `/api/{*rest}`: unknown API paths are JSON 404s, whoever asks.
+/// The paths answered by the JSON 404 of unknown API routes: the catch-all does not match an
+/// empty rest, so `/api` and `/api/` are routed on their own.
+pub const API_NOT_FOUND_PATHS: [&str; 3] = ["/api", "/api/", "/api/{*rest}"];
+
+/// `/api`, `/api/` and `/api/{*rest}`: unknown API paths are JSON 404s naming the docs,
+/// whoever asks.
 pub fn api_not_found() -> Routes {
-    Routes::api().any("/api/{*rest}", PUBLIC, not_found)
+    API_NOT_FOUND_PATHS
+        .into_iter()
+        .fold(Routes::api(), |routes, path| {
+            routes.any(path, PUBLIC, not_found)
+        })
 }
 
 async fn not_found() -> Error {

@@ -76,11 +76,12 @@ async fn unauthenticated_requests_are_refused_except_public_routes() {
         .await
         .expect("get");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    // Unknown API routes and bad ids are JSON errors, not stack traces.
+    // Unknown API routes and bad ids are JSON errors, not stack traces (an id that cannot be
+    // one is a 400, an unknown one a 404).
     let token = app.token("v", Role::Viewer).await;
     for (path, code) in [
         ("/api/nothing", 404),
-        ("/api/runs/abc", 404),
+        ("/api/runs/abc", 400),
         ("/api/runs/999", 404),
         ("/api/stands/no%20such", 404),
         ("/api/stands/ghost", 404),
@@ -493,10 +494,13 @@ async fn starting_on_a_stand_that_is_not_ready_is_refused_and_publishes_nothing(
         .await
         .expect("count");
     assert_eq!(runs, 1);
-    // Bad bodies are 400s with a reason.
+    // Bad bodies are 400s with a reason (checked before the stand's state: the stand is busy
+    // with the run above, which would be a 409). Commands are strings.
     for body in [
         r#"{"parameters": []}"#,
         r#"{"commands": {}}"#,
+        r#"{"commands": [1]}"#,
+        r#"{"commands": [{"name": "start"}]}"#,
         "not json",
         r#"{"bogus": 1}"#,
     ] {

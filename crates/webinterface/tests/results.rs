@@ -81,8 +81,17 @@ async fn the_api_gives_the_series_exactly_as_received() {
     assert_eq!(a, tricky());
     assert!(body["received_at"].as_str().expect("time").ends_with('Z'));
 
-    // Unknown and malformed ids are JSON 404s.
-    for path in ["/api/results/999999", "/api/results/abc", "/api/results/-1"] {
+    // Unknown ids are JSON 404s; an id that is not a number is a JSON 400.
+    let r = c
+        .get(app.url("/api/results/abc"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let e: Value = r.json().await.expect("json error");
+    assert!(e["error"].as_str().expect("message").contains("abc"), "{e}");
+    for path in ["/api/results/999999", "/api/results/-1"] {
         let r = c
             .get(app.url(path))
             .bearer_auth(&token)
@@ -350,7 +359,10 @@ async fn the_result_page_shows_master_data_and_escapes_html() {
             StatusCode::BAD_REQUEST,
         ),
         (format!("/api/results/{id}/series/1"), StatusCode::NOT_FOUND),
-        (format!("/api/results/{id}/series/x"), StatusCode::NOT_FOUND),
+        (
+            format!("/api/results/{id}/series/x"),
+            StatusCode::BAD_REQUEST,
+        ),
     ] {
         let r = c.get(app.url(&path)).send().await.expect("get");
         assert_eq!(r.status(), status, "{path}");

@@ -6,7 +6,7 @@ use crate::error::{Error, ErrorBody, Result};
 use crate::layout::Layout;
 use crate::routes::{ADMIN, Routes};
 use crate::schemas;
-use crate::shared::{ApiJson, find_stand, stand_id};
+use crate::shared::{ApiJson, ApiPath, find_stand, stand_id};
 use crate::stands::api::{StandDetail, stand_detail};
 use crate::state::AppState;
 use askama::Template;
@@ -137,7 +137,7 @@ impl StandPatch {
 async fn update_stand(
     State(state): State<AppState>,
     _a: Admin,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(patch): ApiJson<StandPatch>,
 ) -> Result<Json<StandDetail>> {
     let current = find_stand(&state, &id).await?;

@@ -108,6 +108,10 @@ pub struct NewUserAnswer {
         (status = 400, description = "A bad user name or role, or the body is not valid",
             body = ErrorBody),
         (status = 409, description = "The user name is taken", body = ErrorBody),
+        (status = 503, description = "Too many passwords are being hashed at once \
+            (`PASSWORD_HASH_CONCURRENCY`); nothing was added, try again after `Retry-After`",
+            body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     ))]
 async fn create_user(
     State(state): State<AppState>,

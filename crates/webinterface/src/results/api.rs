@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -13,13 +13,13 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::cache::PlotCache;
-use super::load::{self, find, result_id};
+use super::load::{self, find};
 use super::params::ListParams;
 use crate::auth::{Operator, Viewer};
 use crate::error::{Context, Error, ErrorBody, Result};
 use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::schemas;
-use crate::shared::{ApiJson, ApiQuery};
+use crate::shared::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 
 /// `/api/results` and `/api/results/{id}`.
@@ -112,9 +112,8 @@ pub struct ResultJson<'a> {
 async fn api_get(
     State(state): State<AppState>,
     _u: Viewer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response> {
-    let id = result_id(&id)?;
     let d = find(&state, id).await?;
     // The whole series in memory twice (text and JSON), like a plot: same slots, held until
     // the answer is written (or the connection is cut by the write time-out).
@@ -147,6 +146,7 @@ async fn api_get(
 
 /// "Keep forever" on or off.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"keep": true}))]
 #[serde(deny_unknown_fields)]
 pub struct KeepPatch {
     /// Keep the result forever (retention skips it).
@@ -174,10 +174,9 @@ pub struct KeepAnswer {
 async fn api_patch(
     State(state): State<AppState>,
     _o: Operator,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(patch): ApiJson<KeepPatch>,
 ) -> Result<Json<KeepAnswer>> {
-    let id = result_id(&id)?;
     load::set_keep(&state, id, patch.keep).await?;
     Ok(Json(KeepAnswer {
         id,
@@ -195,10 +194,9 @@ async fn api_patch(
 async fn api_delete(
     State(state): State<AppState>,
     _o: Operator,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
     Extension(cache): Extension<Arc<PlotCache>>,
 ) -> Result<StatusCode> {
-    let id = result_id(&id)?;
     load::delete(&state, &cache, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -22,8 +22,10 @@ pub struct ListParams {
     /// Received before the end of: a date (`2026-11-25`, inclusive) or an RFC 3339 time.
     #[param(example = "2026-11-30")]
     pub to: Option<String>,
-    /// `true`/`yes`/`1`/`on`, `false`/`no`/`0`/`off`, or `any` (any case).
-    #[param(pattern = "^(true|yes|1|on|false|no|0|off|any|TRUE|YES|ON|FALSE|NO|OFF|ANY|)$")]
+    /// `true`/`yes`/`1`/`on`, `false`/`no`/`0`/`off`, or `any`, in any case (empty: any).
+    #[param(
+        pattern = "^([Tt][Rr][Uu][Ee]|[Yy][Ee][Ss]|1|[Oo][Nn]|[Ff][Aa][Ll][Ss][Ee]|[Nn][Oo]|0|[Oo][Ff][Ff]|[Aa][Nn][Yy])?$"
+    )]
     pub kept: Option<String>,
     /// Page number, 1 to 1,000,000 (empty: 1).
     #[param(pattern = "^[0-9]*$")]

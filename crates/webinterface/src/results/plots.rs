@@ -5,18 +5,18 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use domain::store::results;
 
 use super::cache::PlotCache;
-use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit, result_id};
+use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit};
 use super::plot;
 use crate::auth::Viewer;
 use crate::error::{Context, Error, ErrorBody, Result};
 use crate::routes::{Routes, VIEWER};
-use crate::shared::ApiQuery;
+use crate::shared::{ApiPath, ApiQuery};
 use crate::state::AppState;
 
 /// The plot data and zoom windows.
@@ -75,10 +75,9 @@ fn json_bytes(body: axum::body::Bytes) -> Response {
 async fn api_plot(
     State(state): State<AppState>,
     _u: Viewer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
     Extension(cache): Extension<Arc<PlotCache>>,
 ) -> Result<Response> {
-    let id = result_id(&id)?;
     let d = find(&state, id).await?;
     if let Some(body) = cache.get(id) {
         return Ok(json_bytes(body));
@@ -149,6 +148,13 @@ fn sample_index(name: &str, raw: Option<&str>) -> Result<Option<f64>> {
         .transpose()
 }
 
+/// `/api/results/{id}/series/{position}…`: named, so a refusal names the segment.
+#[derive(serde::Deserialize)]
+struct SeriesPath {
+    id: i64,
+    position: i32,
+}
+
 /// A window of one series (`from`/`to` in sample indices) at full resolution, downsampled to
 /// at most 2,000 points.
 #[utoipa::path(get, path = "/api/results/{id}/series/{position}", tag = "results",
@@ -165,14 +171,12 @@ fn sample_index(name: &str, raw: Option<&str>) -> Result<Option<f64>> {
 async fn api_window(
     State(state): State<AppState>,
     _u: Viewer,
-    Path((id, position)): Path<(String, String)>,
+    ApiPath(SeriesPath { id, position: pos }): ApiPath<SeriesPath>,
     ApiQuery(w): ApiQuery<Window>,
 ) -> Result<Json<plot::Points>> {
-    let id = result_id(&id)?;
     let from = sample_index("from", w.from.as_deref())?;
     let to = sample_index("to", w.to.as_deref())?;
-    let missing = || Error::NotFound(format!("result {id} has no numeric series {position:?}"));
-    let pos: i32 = position.parse().map_err(|_| missing())?;
+    let missing = || Error::NotFound(format!("result {id} has no numeric series {pos}"));
     // The whole series is read: the same slots as a plot.
     let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
     let values = results::series_values(state.pool(), id, pos)
@@ -207,16 +211,14 @@ async fn api_window(
 async fn api_spectrum_window(
     State(state): State<AppState>,
     _u: Viewer,
-    Path((id, position)): Path<(String, String)>,
+    ApiPath(SeriesPath { id, position: pos }): ApiPath<SeriesPath>,
     ApiQuery(w): ApiQuery<Window>,
 ) -> Result<Json<plot::Points>> {
-    let id = result_id(&id)?;
     let from = sample_index("from", w.from.as_deref())?.unwrap_or(f64::NEG_INFINITY);
     let to = sample_index("to", w.to.as_deref())?.unwrap_or(f64::INFINITY);
     let d = find(&state, id).await?;
     let rate = plot::sample_rate(d.parameters.as_ref());
-    let missing = || Error::NotFound(format!("result {id} has no numeric series {position:?}"));
-    let pos: i32 = position.parse().map_err(|_| missing())?;
+    let missing = || Error::NotFound(format!("result {id} has no numeric series {pos}"));
     let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
     let values = results::series_values(state.pool(), id, pos)
         .await?

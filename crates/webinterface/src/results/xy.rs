@@ -3,15 +3,15 @@
 //! thinned evenly to at most [`plot::PLOT_POINTS`] pairs.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use domain::store::results;
 
-use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit, result_id};
+use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit};
 use super::plot::{self, Points};
 use crate::auth::Viewer;
 use crate::error::{Error, ErrorBody, Result};
 use crate::routes::{Routes, VIEWER};
-use crate::shared::ApiQuery;
+use crate::shared::{ApiPath, ApiQuery};
 use crate::state::AppState;
 
 /// The x–y plot's route.
@@ -23,11 +23,11 @@ pub fn routes() -> Routes {
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Axes {
-    /// The position of the series drawn along x.
-    #[param(pattern = "^\\s*-?[0-9]+\\s*$", example = "0")]
+    /// The position of the series drawn along x (required: without it the answer is a 400).
+    #[param(required = true, pattern = "^\\s*-?[0-9]+\\s*$", example = "0")]
     x: Option<String>,
-    /// The position of the series drawn along y.
-    #[param(pattern = "^\\s*-?[0-9]+\\s*$", example = "1")]
+    /// The position of the series drawn along y (required, as `x`).
+    #[param(required = true, pattern = "^\\s*-?[0-9]+\\s*$", example = "1")]
     y: Option<String>,
 }
 
@@ -72,10 +72,9 @@ pub fn pairs(x: &[f64], y: &[f64], target: usize) -> Points {
 pub(crate) async fn api_xy(
     State(state): State<AppState>,
     _u: Viewer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(axes): ApiQuery<Axes>,
 ) -> Result<Json<Points>> {
-    let id = result_id(&id)?;
     let (xp, yp) = (
         position("x", axes.x.as_deref())?,
         position("y", axes.y.as_deref())?,

@@ -2,7 +2,7 @@
 //! (a stand's latest runs) and `GET /api/runs/{id}`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::store::runs;
@@ -12,7 +12,7 @@ use crate::auth::{Operator, Viewer};
 use crate::error::{Error, ErrorBody, Result};
 use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::schemas;
-use crate::shared::{ApiJson, ApiQuery, find_stand, stand_id};
+use crate::shared::{ApiJson, ApiPath, ApiQuery, find_stand, stand_id};
 use crate::stands::api::Limit;
 use crate::state::AppState;
 
@@ -35,7 +35,7 @@ pub fn routes() -> Routes {
 async fn stand_runs(
     State(state): State<AppState>,
     _u: Viewer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<Limit>,
 ) -> Result<impl IntoResponse> {
     let stand = find_stand(&state, &id).await?;
@@ -53,7 +53,7 @@ async fn stand_runs(
     responses(
         (status = 201, description = "The command was confirmed by the broker", body = Started),
         (status = 400, description = "The body is not valid (`parameters` not an object, \
-            `commands` not an array, an unknown field)", body = ErrorBody),
+            `commands` not an array of strings, an unknown field)", body = ErrorBody),
         (status = 404, description = "No such stand", body = ErrorBody),
         (status = 409, description = "The stand is not ready (busy, off, offline, in error, \
             never heard from); nothing was sent", body = ErrorBody),
@@ -63,7 +63,7 @@ async fn stand_runs(
 async fn start_run(
     State(state): State<AppState>,
     Operator(by): Operator,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<StartRun>,
 ) -> Result<impl IntoResponse> {
     let stand = stand_id(&id)?;
@@ -81,11 +81,8 @@ async fn start_run(
 async fn get_run(
     State(state): State<AppState>,
     _u: Viewer,
-    Path(id): Path<String>,
+    ApiPath(run_id): ApiPath<i64>,
 ) -> Result<impl IntoResponse> {
-    let run_id: i64 = id
-        .parse()
-        .map_err(|_| Error::NotFound(format!("no run {id:?}")))?;
     let run = runs::get(state.pool(), run_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no run {run_id}")))?;

@@ -95,11 +95,11 @@ impl StartForm {
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
-            .map(|l| Value::String(l.to_owned()))
+            .map(str::to_owned)
             .collect();
         Ok(StartRun {
             parameters: Value::Object(parameters),
-            commands: Value::Array(commands),
+            commands,
             keep: ticked(self.keep.as_ref()),
             confirm: ticked(self.confirm.as_ref()),
         })
@@ -181,7 +181,7 @@ mod tests {
         };
         let r = form.into_request().expect("valid");
         assert_eq!(r.parameters, serde_json::json!({"fs": 100, "wave": "sine"}));
-        assert_eq!(r.commands, serde_json::json!(["start", "stop"]));
+        assert_eq!(r.commands, ["start", "stop"]);
         assert!(r.keep);
         let dup = StartForm {
             param_name: vec!["a".into(), "a".into()],

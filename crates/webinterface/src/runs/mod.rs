@@ -36,10 +36,11 @@ pub struct StartRun {
     #[serde(default = "empty_object")]
     #[schema(value_type = Object, example = json!({"fs": 1000}))]
     pub parameters: Value,
-    /// Commands sent as `commandList`.
-    #[serde(default = "empty_array")]
-    #[schema(value_type = Vec<Object>)]
-    pub commands: Value,
+    /// Commands sent as `commandList`, in order: each one a string (the stand page's form
+    /// sends one per line).
+    #[serde(default)]
+    #[schema(example = json!(["start"]))]
+    pub commands: Vec<String>,
     /// Keep the result forever.
     #[serde(default)]
     pub keep: bool,
@@ -50,10 +51,6 @@ pub struct StartRun {
 
 fn empty_object() -> Value {
     Value::Object(serde_json::Map::new())
-}
-
-fn empty_array() -> Value {
-    Value::Array(Vec::new())
 }
 
 /// A run that was sent.
@@ -79,9 +76,6 @@ pub async fn start(
             "parameters must be a JSON object of name/value pairs".into(),
         ));
     }
-    if !request.commands.is_array() {
-        return Err(Error::BadRequest("commands must be a JSON array".into()));
-    }
     let view = stands::get(state.pool(), stand, state.offline_after())
         .await?
         .ok_or_else(|| Error::NotFound(format!("no stand {stand}")))?;
@@ -91,6 +85,7 @@ pub async fn start(
         Admission::AskFirst if request.confirm => true,
         Admission::AskFirst => return Err(unconfirmed(stand, view.state)),
     };
+    let commands = Value::from(request.commands);
     let run_id = runs::create(
         state.pool(),
         NewRun {
@@ -98,7 +93,7 @@ pub async fn start(
             requested_by: &by.user.username,
             user_id: Some(by.user.id),
             parameters: &request.parameters,
-            commands: &request.commands,
+            commands: &commands,
             keep: request.keep,
         },
     )
@@ -111,11 +106,8 @@ pub async fn start(
     if confirmed_unheard {
         runs::mark_confirmed_unheard(state.pool(), run_id).await?;
     }
-    let message = domain::protocol::command_message(
-        &by.user.username,
-        &request.commands,
-        &request.parameters,
-    );
+    let message =
+        domain::protocol::command_message(&by.user.username, &commands, &request.parameters);
     let topic = view.outbound_topic;
     let outbound_id = outbound::record(state.pool(), Some(run_id), stand, &topic, &message).await?;
     let payload = serde_json::to_vec(&message).context("encoding the command")?;

@@ -1,7 +1,7 @@
 //! `GET /api/stands`, `/api/stands/{id}` and `/api/stands/{id}/status`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use domain::store::stands::{self, StandView};
 
@@ -9,7 +9,7 @@ use super::StandJson;
 use crate::auth::Viewer;
 use crate::error::{ErrorBody, Result};
 use crate::routes::{Routes, VIEWER};
-use crate::shared::{ApiQuery, find_stand, stand_id};
+use crate::shared::{ApiPath, ApiQuery, find_stand, stand_id};
 use crate::state::AppState;
 
 /// The stand API routes for viewers.
@@ -66,7 +66,7 @@ pub fn stand_detail(v: StandView) -> StandDetail {
 async fn get_stand(
     State(state): State<AppState>,
     _u: Viewer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<StandDetail>> {
     Ok(Json(stand_detail(find_stand(&state, &id).await?)))
 }
@@ -91,7 +91,7 @@ pub struct Limit {
 async fn status_history(
     State(state): State<AppState>,
     _u: Viewer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<Limit>,
 ) -> Result<impl IntoResponse> {
     let stand = find_stand(&state, &id).await?;

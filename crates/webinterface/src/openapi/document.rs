@@ -1,20 +1,15 @@
-//! The OpenAPI 3.1 document of the JSON API, generated from the handlers' `#[utoipa::path]`
-//! annotations, served at `/api/openapi.json` (public: it describes shapes, not data, and
-//! client generators fetch it without a login), and the docs page `/docs/api` that shows it
-//! (our own template: no script, nothing from elsewhere).
-//!
-//! What the annotations do not say comes from the route table ([`crate::route_table`]), so it
-//! cannot drift either: each operation's least role (`x-required-role`, the description and
-//! the bearer security requirement) and the error answers every route can give (401 for a
-//! missing or wrong token, 403 for a role too low or a cookie call without its CSRF token,
-//! 500). Every error answer is an [`ErrorBody`].
+//! The document itself: the handlers' `#[utoipa::path]` annotations, the old names of two
+//! routes, and from the route table ([`crate::route_table`]) what the annotations do not say:
+//! each operation's least role (`x-required-role`, the description and the bearer security
+//! requirement) and the error answers every route can give (400 for a path segment that
+//! cannot be read, 401 for a missing or wrong token, 403 for a role too low or a cookie call
+//! without its CSRF token, 500). Every error answer is an [`ErrorBody`].
 
-use askama::Template;
-use askama_web::WebTemplate;
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::http::Method;
 use domain::store::users::Role;
-use serde_json::Value;
 use utoipa::OpenApi;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
@@ -22,16 +17,10 @@ use utoipa::openapi::{
     ContentBuilder, OpenApi as Document, PathItem, Ref, RefOr, Response, ResponseBuilder,
 };
 
-use crate::auth::Viewer;
 use crate::error::ErrorBody;
-use crate::layout::Layout;
-use crate::routes::{PUBLIC, Routes, VIEWER};
+use crate::routes::VIEWER;
+use crate::shared::API_NOT_FOUND_PATHS;
 use crate::{RouteInfo, admin, auth, quarantine, results, runs, schemas, stands};
-
-/// The path of the document.
-pub const DOCUMENT_PATH: &str = "/api/openapi.json";
-/// The path of the docs page.
-pub const PAGE_PATH: &str = "/docs/api";
 
 /// The old names of API routes, answered by the same handlers: (old, new).
 const ALIASES: [(&str, &str); 2] = [
@@ -52,8 +41,11 @@ cookie works too; then every call but GET needs the session's CSRF token in `X-C
 **Roles:** `viewer` reads, `operator` also starts tests and keeps or deletes results, `admin` \
 does everything. Each operation names its least role (`x-required-role`).\n\n\
 **Errors:** every error answer, on every route, is JSON of one shape, `ErrorBody`: \
-`{\"error\": \"what went wrong and what to do\"}`. Unknown paths under `/api/` are 404s of \
-the same shape."
+`{\"error\": \"what went wrong and what to do\"}`. Unknown paths under `/api` (`/api` and \
+`/api/` included) are 404s of the same shape. A method a path does not take is a 405 of the \
+same shape, with an `Allow` header listing the methods it takes. A path segment that cannot \
+be read (not UTF-8 once percent-decoded, or not a whole number where the path takes one) is \
+a 400 of the same shape."
     ),
     paths(
         auth::login::me,
@@ -94,20 +86,10 @@ the same shape."
 )]
 struct ApiDoc;
 
-/// `/api/openapi.json` (public).
-pub fn api() -> Routes {
-    Routes::api().get(DOCUMENT_PATH, PUBLIC, openapi_json)
-}
-
-/// `/docs/api`.
-pub fn pages() -> Routes {
-    Routes::pages().get(PAGE_PATH, VIEWER, page)
-}
-
 /// The OpenAPI 3.1 document of the API.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "docs",
     responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)))]
-async fn openapi_json() -> Json<Document> {
+pub(super) async fn openapi_json() -> Json<Document> {
     Json(document())
 }
 
@@ -146,12 +128,12 @@ pub fn document() -> Document {
     doc
 }
 
-/// Whether a route belongs in the document: the API under `/api/`, except the catch-all that
-/// answers unknown paths with a 404.
+/// Whether a route belongs in the document: the API under `/api/`, except the routes that
+/// answer unknown paths with a 404.
 pub fn documented(route: &RouteInfo) -> bool {
     route.kind == crate::Kind::Api
         && route.path.starts_with("/api/")
-        && route.path != "/api/{*rest}"
+        && !API_NOT_FOUND_PATHS.contains(&route.path)
 }
 
 fn alias(mut item: PathItem, new: &str) -> PathItem {
@@ -203,6 +185,23 @@ fn error_response(description: &str) -> RefOr<Response> {
     )
 }
 
+/// What a route with placeholders answers when a segment cannot be read.
+const BAD_PATH: &str = "A path segment cannot be read: not UTF-8 once percent-decoded, or not \
+a whole number where the path takes one";
+
+/// The 400 of a path segment that cannot be read: added, or joined to the operation's own 400.
+fn add_bad_path(responses: &mut BTreeMap<String, RefOr<Response>>) {
+    match responses.get_mut("400") {
+        Some(RefOr::T(own)) => {
+            own.description = format!("{}; or: {}", own.description, BAD_PATH.to_lowercase());
+        }
+        Some(RefOr::Ref(_)) => {}
+        None => {
+            responses.insert("400".into(), error_response(BAD_PATH));
+        }
+    }
+}
+
 fn add_route_facts(op: &mut Operation, route: &RouteInfo) {
     let role = route.least.map_or("public", Role::as_str);
     let who = match route.least {
@@ -246,155 +245,11 @@ fn add_route_facts(op: &mut Operation, route: &RouteInfo) {
     if let Some(why) = forbidden {
         responses.insert("403".into(), error_response(why));
     }
+    if route.path.contains('{') {
+        add_bad_path(responses);
+    }
     responses.insert(
         "500".into(),
         error_response("Internal error (logged; the answer says only \"internal error\")"),
     );
-}
-
-/// One operation as the page lists it.
-struct OperationRow {
-    method: String,
-    path: String,
-    anchor: String,
-    summary: String,
-    description: String,
-    role: String,
-    deprecated: bool,
-    parameters: Vec<ParameterRow>,
-    body: Option<String>,
-    responses: Vec<ResponseRow>,
-}
-
-struct ParameterRow {
-    name: String,
-    place: String,
-    required: bool,
-    schema: String,
-    description: String,
-}
-
-struct ResponseRow {
-    status: String,
-    description: String,
-    schema: String,
-}
-
-struct SchemaRow {
-    name: String,
-    json: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "api_docs.html")]
-struct DocsPage {
-    layout: Layout,
-    title: String,
-    version: String,
-    intro: String,
-    operations: Vec<OperationRow>,
-    schemas: Vec<SchemaRow>,
-}
-
-/// A schema in one line: a reference's name, else its JSON.
-fn schema_text(schema: &Value) -> String {
-    match schema.get("$ref").and_then(Value::as_str) {
-        Some(r) => r.rsplit('/').next().unwrap_or(r).to_owned(),
-        None => schema.to_string(),
-    }
-}
-
-fn text(v: &Value, key: &str) -> String {
-    v.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// `media type: schema` for each content of a body or response.
-fn contents(v: &Value) -> String {
-    v.get("content")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .map(|(kind, c)| {
-            format!(
-                "{kind}: {}",
-                c.get("schema").map(schema_text).unwrap_or_default()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// The operations of the document (as JSON, so every part reads the same way).
-fn rows(doc: &Value) -> Vec<OperationRow> {
-    let mut out = Vec::new();
-    let paths = doc.get("paths").and_then(Value::as_object);
-    for (path, item) in paths.into_iter().flatten() {
-        for method in ["get", "post", "patch", "put", "delete"] {
-            let Some(op) = item.get(method) else { continue };
-            out.push(OperationRow {
-                method: method.to_ascii_uppercase(),
-                path: path.clone(),
-                anchor: text(op, "operationId"),
-                summary: text(op, "summary"),
-                description: text(op, "description"),
-                role: text(op, "x-required-role"),
-                deprecated: op
-                    .get("deprecated")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-                parameters: op
-                    .get("parameters")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .map(|p| ParameterRow {
-                        name: text(p, "name"),
-                        place: text(p, "in"),
-                        required: p.get("required").and_then(Value::as_bool).unwrap_or(false),
-                        schema: p.get("schema").map(schema_text).unwrap_or_default(),
-                        description: text(p, "description"),
-                    })
-                    .collect(),
-                body: op.get("requestBody").map(contents),
-                responses: op
-                    .get("responses")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flatten()
-                    .map(|(status, r)| ResponseRow {
-                        status: status.clone(),
-                        description: text(r, "description"),
-                        schema: contents(r),
-                    })
-                    .collect(),
-            });
-        }
-    }
-    out
-}
-
-async fn page(Viewer(a): Viewer) -> DocsPage {
-    let doc = serde_json::to_value(document()).unwrap_or_default();
-    let schemas = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .map(|(name, s)| SchemaRow {
-            name: name.clone(),
-            json: serde_json::to_string_pretty(s).unwrap_or_default(),
-        })
-        .collect();
-    let info = doc.get("info").cloned().unwrap_or_default();
-    DocsPage {
-        layout: a.layout(),
-        title: text(&info, "title"),
-        version: text(&info, "version"),
-        intro: text(&info, "description"),
-        operations: rows(&doc),
-        schemas,
-    }
 }
