@@ -643,3 +643,108 @@ async fn stand_ids_in_redirects_are_percent_encoded() {
     assert_eq!(location_of(&r), "/stands/pr%C3%B8vestand_5");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_stand_added_with_the_module_guides_topics_gets_its_first_command_on_lowercase_outbound()
+{
+    let mut app = App::start().await;
+    app.user("ada", Role::Admin).await;
+    let (browser, csrf) = app.login("ada").await;
+    let mut inbox = subscriber(&app.broker.url(), &["+/outbound", "Testdevice/+/+"]).await;
+    // The admin adds a stand built after the module guide, never heard yet.
+    let page = browser
+        .get(app.url("/admin/stands"))
+        .send()
+        .await
+        .expect("admin page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains(r#"<option value="guide">module guide: commands on Testdevice/&#60;id&#62;/outbound</option>"#),
+        "{page}"
+    );
+    let r = browser
+        .post(app.url("/admin/stands"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("id", "prøvestand_7"),
+            ("name", ""),
+            ("topics", "guide"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    let page = browser
+        .get(app.url(&location_of(&r)))
+        .send()
+        .await
+        .expect("stand admin page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains(r#"<option value="guide" selected>module guide: commands on Testdevice/prøvestand_7/outbound</option>"#),
+        "{page}"
+    );
+    let token = app.token("olga", Role::Operator).await;
+    let detail = api_until(&app, &token, "/api/stands/prøvestand_7", |_| true).await;
+    assert_eq!(
+        (&detail["topics"], &detail["legacy_topics"]),
+        (&json!("guide"), &json!(true))
+    );
+
+    // A confirmed start reaches the stand where the guide has it listen.
+    let run = start_run(&app, &token, "prøvestand_7", json!({"confirm": true})).await;
+    let (topic, payload) = tokio::time::timeout(Duration::from_secs(20), inbox.recv())
+        .await
+        .expect("arrives")
+        .expect("alive");
+    assert_eq!(topic, "Testdevice/prøvestand_7/outbound");
+    let message: Value = serde_json::from_slice(&payload).expect("json");
+    assert_eq!(keys_of(&message), SEVEN_KEYS);
+    let stored = api_until(&app, &token, &format!("/api/runs/{run}"), |_| true).await;
+    assert_eq!(stored["confirmed_unheard"], true);
+
+    // Saved again without changes, the edit form keeps the choice; the API can switch back.
+    let r = browser
+        .post(app.url("/admin/stands/prøvestand_7"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Prøvestand 7"),
+            ("max_test_seconds", "60"),
+            ("topics", "guide"),
+        ])
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(r.status(), 200);
+    let detail = api_until(&app, &token, "/api/stands/prøvestand_7", |_| true).await;
+    assert_eq!(detail["topics"], "guide");
+    let admin = app.token("root", Role::Admin).await;
+    let r = app
+        .client()
+        .patch(app.url("/api/stands/prøvestand_7"))
+        .bearer_auth(&admin)
+        .json(&json!({"topics": "standard"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status(), 200);
+    let detail: Value = r.json().await.expect("json");
+    assert_eq!(
+        (&detail["topics"], &detail["legacy_topics"]),
+        (&json!("standard"), &json!(false))
+    );
+    let r = app
+        .client()
+        .patch(app.url("/api/stands/prøvestand_7"))
+        .bearer_auth(&admin)
+        .json(&json!({"topics": "Guide"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status(), 400, "an unknown choice is refused");
+    app.shutdown().await;
+}
