@@ -159,6 +159,15 @@ impl StandTopics {
         }
     }
 
+    /// What people call it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Legacy => "old stack",
+            Self::Guide => "module guide",
+        }
+    }
+
     /// The choice named `raw` ([`Self::as_str`]).
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == raw.trim())

@@ -136,8 +136,7 @@ impl StandPatch {
             };
         }
         if let Some(t) = self.topics {
-            s.topics = StandTopics::parse(&t)
-                .ok_or_else(|| Error::BadRequest(format!("unknown topics {t:?}")))?;
+            s.topics = parse_topics(&t)?;
         }
         if s.max_test_seconds < 1 {
             return Err(StandAdminError::BadDuration.into());
@@ -224,13 +223,8 @@ fn topic_choices(id: &str) -> Vec<(&'static str, String)> {
     StandTopics::ALL
         .into_iter()
         .map(|t| {
-            let label = match t {
-                StandTopics::Standard => "standard",
-                StandTopics::Legacy => "old stack",
-                StandTopics::Guide => "module guide",
-            };
             let topic = t.pattern().replace("{stand}", id);
-            (t.as_str(), format!("{label}: commands on {topic}"))
+            (t.as_str(), format!("{}: commands on {topic}", t.label()))
         })
         .collect()
 }
