@@ -88,8 +88,8 @@ bad="not json $TC_TAG"
 if publish "$STAND/inbound" "$bad"; then pass "stand published a message that is not JSON"
 else fail "publishing a bad message"; fi
 b64=$(printf '%s' "$bad" | base64 | tr -d '\n')
-if wait_until "$WAIT_SECONDS" json_check "/api/rejected?page=1" "any(x[\"payload_base64\"] == \"$b64\" and x[\"topic\"] == \"$STAND/inbound\" for x in d[\"items\"])"; then
-    pass "the bad message is in GET /api/rejected with its topic, reason and raw bytes"
-else fail "the bad message is not in GET /api/rejected: $(api "/api/rejected?page=1" | head -c 300)"; fi
+if wait_until "$WAIT_SECONDS" json_check "/api/quarantine?page=1" "any(x[\"payload_base64\"] == \"$b64\" and x[\"topic\"] == \"$STAND/inbound\" for x in d[\"items\"])"; then
+    pass "the bad message is in GET /api/quarantine with its topic, reason and raw bytes"
+else fail "the bad message is not in GET /api/quarantine: $(api "/api/quarantine?page=1" | head -c 300)"; fi
 
 tc_finish

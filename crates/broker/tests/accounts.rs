@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use broker::BrokerConfig;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use test_support::mqtt::TestClient;
 use test_support::{free_ports, wait_for_port};
 
 const HANDLER_ID: &str = "standhub-messagehandler-0123456789abcdef";
@@ -105,7 +106,9 @@ async fn with_anonymous_access_on_everyone_is_accepted() {
 async fn a_stand_account_cannot_take_the_handlers_client_id() {
     let (tcp, _) = start(false);
 
-    // The handler: a persistent session subscribed to the stands' topics.
+    // The handler: a persistent session subscribed to the stands' topics. Its own client, not
+    // `TestClient`: this needs `clean_session = false` and must see every event, since a
+    // second CONNACK (which `TestClient` hides by reconnecting) is what a kick-off looks like.
     let mut handler_options = options(tcp, HANDLER_ID, Some(("messagehandler", "handler-pw")));
     handler_options.set_clean_session(false);
     let (handler, mut handler_events) = AsyncClient::new(handler_options, 10);
@@ -144,13 +147,11 @@ async fn a_stand_account_cannot_take_the_handlers_client_id() {
     assert!(prefix.is_err(), "a stand account took a reserved id");
 
     // The handler was not disconnected: no error, and it still receives a stand's message.
-    let stand = AsyncClient::new(options(tcp, "stand-1", Some(("stand", "stand-pw"))), 10);
-    let (stand, mut stand_events) = stand;
+    let mut stand =
+        TestClient::connect(&format!("mqtt://stand:stand-pw@127.0.0.1:{tcp}"), "stand-1");
     stand
-        .publish("stand-1/inbound", QoS::AtLeastOnce, false, "hello")
-        .await
-        .expect("publish");
-    tokio::spawn(async move { while stand_events.poll().await.is_ok() {} });
+        .publish_confirmed("stand-1/inbound", QoS::AtLeastOnce, "hello")
+        .await;
     let received = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             match rx.recv().await.expect("alive") {

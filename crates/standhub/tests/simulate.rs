@@ -5,62 +5,19 @@ use std::time::Duration;
 
 use domain::StandId;
 use domain::store::runs::{self, NewRun};
+use rumqttc::QoS;
 use serde_json::{Value, json};
 use standhub::simulate::{SimulateOptions, run};
-use test_support::mqtt::{Broker, BrokerKind};
+use test_support::mqtt::{Broker, BrokerKind, TestClient};
 use test_support::pg::TestDb;
 
-/// A client subscribed to `filter`, and a channel of (topic, payload JSON).
-async fn watch(
-    broker: &str,
-    filter: &str,
-) -> (
-    rumqttc::AsyncClient,
-    tokio::sync::mpsc::UnboundedReceiver<(String, Value)>,
-) {
-    let url: domain::config::MqttUrl = broker.parse().expect("url");
-    let mut options = rumqttc::MqttOptions::new("simulate-test-watch", url.host, url.port);
-    options.set_max_packet_size(16 << 20, 16 << 20);
-    if let Some((user, password)) = &url.credentials {
-        options.set_credentials(user, password.expose());
-    }
-    let (client, mut events) = rumqttc::AsyncClient::new(options, 100);
-    client
-        .subscribe(filter, rumqttc::QoS::ExactlyOnce)
-        .await
-        .expect("subscribe");
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        let mut ready = Some(ready_tx);
-        loop {
-            match events.poll().await {
-                Ok(rumqttc::Event::Incoming(rumqttc::Packet::SubAck(_))) => {
-                    if let Some(r) = ready.take() {
-                        let _ = r.send(());
-                    }
-                }
-                Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) => {
-                    let value = serde_json::from_slice(&p.payload).unwrap_or(Value::Null);
-                    let _ = tx.send((p.topic.clone(), value));
-                }
-                Ok(_) => {}
-                Err(_) => return,
-            }
-        }
-    });
-    tokio::time::timeout(Duration::from_secs(20), ready_rx)
-        .await
-        .expect("subscribed in time")
-        .expect("alive");
-    (client, rx)
-}
-
-async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<(String, Value)>) -> (String, Value) {
-    tokio::time::timeout(Duration::from_secs(30), rx.recv())
-        .await
-        .expect("the simulated stand speaks")
-        .expect("watcher alive")
+/// The next message the watcher heard: (topic, payload JSON).
+async fn next(watcher: &mut TestClient) -> (String, Value) {
+    let (topic, payload) = watcher.recv().await;
+    (
+        topic,
+        serde_json::from_slice(&payload).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -87,11 +44,10 @@ async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
     );
     test_support::wait_first_subscription(&mut handler.subscriptions).await;
 
-    let (watcher, mut heard) = watch(
-        &broker.url_as("webinterface"),
-        "Testdevice/demo_module/Inbound",
-    )
-    .await;
+    let mut watcher = TestClient::connect(&broker.url_as("webinterface"), "simulate-test-watch");
+    watcher
+        .subscribe(&["Testdevice/demo_module/Inbound"], QoS::ExactlyOnce)
+        .await;
     let (stop_stand, stand_stopped) = tokio::sync::oneshot::channel::<()>();
     let stand = tokio::spawn(run(
         SimulateOptions {
@@ -106,7 +62,7 @@ async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
     ));
 
     // It reports itself ready.
-    let codes: Vec<Value> = [next(&mut heard).await, next(&mut heard).await]
+    let codes: Vec<Value> = [next(&mut watcher).await, next(&mut watcher).await]
         .into_iter()
         .map(|(_, m)| m["statusCode"].clone())
         .collect();
@@ -150,26 +106,24 @@ async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
     .expect("run");
     let command = domain::protocol::command_message("olga", &commands, &parameters);
     watcher
-        .publish(
+        .publish_confirmed(
             ready.outbound_topic.as_str(),
-            rumqttc::QoS::ExactlyOnce,
-            false,
+            QoS::ExactlyOnce,
             command.to_string(),
         )
-        .await
-        .expect("publish the command");
+        .await;
 
-    let (_, accepted) = next(&mut heard).await;
+    let (_, accepted) = next(&mut watcher).await;
     assert_eq!(
         (&accepted["msgType"], &accepted["statusCode"]),
         (&json!("status"), &json!("202"))
     );
-    let (_, data) = next(&mut heard).await;
+    let (_, data) = next(&mut watcher).await;
     assert_eq!(data["msgType"], "data");
     assert_eq!(data["statusCode"], "200");
     assert_eq!(data["parameterObj"], parameters);
     assert_eq!(data["dataObj"]["time"], json!([0.0, 0.1, 0.2, 0.3, 0.4]));
-    let (_, done) = next(&mut heard).await;
+    let (_, done) = next(&mut watcher).await;
     assert_eq!(done["statusCode"], "200");
 
     // The handler stored the result and completed the run.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use domain::backoff::Backoff;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::{Semaphore, watch};
@@ -30,20 +31,20 @@ pub async fn serve(
         .header_read_timeout(settings.header_read_timeout);
     let mut tasks = tokio::task::JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
-    let mut failures = 0u32;
+    // Accept errors (out of descriptors and the like) wait 20 ms, doubling up to 10.24 s.
+    let mut backoff = Backoff::new(Duration::from_millis(20), Duration::from_millis(10 << 10));
     loop {
         let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok(a) => {
-                    failures = 0;
+                    backoff.reset();
                     a
                 }
                 Err(e) => {
                     // Out of descriptors and the like: back off instead of spinning.
-                    failures = (failures + 1).min(10);
                     tracing::warn!(error = %e, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(10 << failures)).await;
+                    backoff.wait().await;
                     continue;
                 }
             },

@@ -22,7 +22,7 @@
 //! - [`results`]: the results list and result pages, plots (FFT), CSV and Excel downloads,
 //!   keep/delete, `/api/results…`;
 //! - [`quarantine`]: rejected messages, their reasons and raw bytes (`/quarantine`,
-//!   `/api/quarantine`; the old `/rejected` paths answer the same);
+//!   `/api/quarantine`; the old `/rejected` pages redirect, `/api/rejected…` answers the same);
 //! - [`admin`]: stands, users, tokens and the scheduler's job runs, for admins;
 //! - [`events`]: `LISTEN` on the store's channel, fanned out to server-sent-event clients;
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`;

@@ -77,7 +77,7 @@ the same shape."
         admin::stands::update_stand,
         admin::users::list_users,
         admin::users::create_user,
-        admin::users::api_token_create,
+        admin::tokens::api_token_create,
         admin::jobs::api_jobs,
         openapi_json,
     ),

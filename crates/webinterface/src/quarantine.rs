@@ -1,14 +1,15 @@
 //! The quarantine: messages the handler could not accept, each with the reason it was
 //! rejected. The page (`/quarantine`), the API list (`/api/quarantine`) and the raw bytes of one
-//! message (`…/quarantine/{id}/payload`). The older `/rejected` paths answer the same, so
-//! bookmarks and scripts keep working.
+//! message (`…/quarantine/{id}/payload`). The older page paths (`/rejected…`) redirect to
+//! their new names, so bookmarks keep working; the older API paths (`/api/rejected…`) answer
+//! the same as the new ones, as API clients need not follow redirects.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use domain::store::quarantine;
@@ -16,17 +17,18 @@ use domain::store::quarantine;
 use crate::auth::Viewer;
 use crate::error::{Error, ErrorBody, Result};
 use crate::layout::{Layout, time};
-use crate::routes::{Routes, VIEWER};
-use crate::shared::ApiQuery;
+use crate::routes::{PUBLIC, Routes, VIEWER};
+use crate::shared::{ApiQuery, location};
 use crate::state::AppState;
 
-/// The quarantine page and its payload download, under both names.
+/// The quarantine page and its payload download; their old names redirect (public: each
+/// only points elsewhere).
 pub fn pages() -> Routes {
     Routes::pages()
         .get("/quarantine", VIEWER, page)
-        .get("/rejected", VIEWER, page)
+        .get("/rejected", PUBLIC, old_page)
         .get("/quarantine/{id}/payload", VIEWER, payload)
-        .get("/rejected/{id}/payload", VIEWER, payload)
+        .get("/rejected/{id}/payload", PUBLIC, old_page)
 }
 
 /// The quarantine API, under both names.
@@ -36,6 +38,14 @@ pub fn api() -> Routes {
         .get("/api/rejected", VIEWER, list)
         .get("/api/quarantine/{id}/payload", VIEWER, payload)
         .get("/api/rejected/{id}/payload", VIEWER, payload)
+}
+
+/// An old page path (`/rejected…`), answered with a 308 to its `/quarantine…` name; the
+/// query string goes along.
+async fn old_page(OriginalUri(uri): OriginalUri) -> Redirect {
+    let rest = uri.path().strip_prefix("/rejected").unwrap_or_default();
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    Redirect::permanent(&location(&format!("/quarantine{rest}{query}")))
 }
 
 /// Paging of the API list; out-of-range values are clamped.

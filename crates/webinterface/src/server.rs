@@ -22,6 +22,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::ConnectInfo;
+use domain::backoff::Backoff;
 use domain::config::{self as env, ConfigError};
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
@@ -101,7 +102,8 @@ pub async fn run(
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
-    let mut backoff = Duration::from_millis(10);
+    // Accept errors (out of file descriptors and the like) wait 10 ms, doubling up to 1 s.
+    let mut backoff = Backoff::new(Duration::from_millis(10), Duration::from_secs(1));
     loop {
         let slot = tokio::select! {
             slot = slots.clone().acquire_owned() => slot.map_err(io::Error::other)?,
@@ -113,14 +115,13 @@ pub async fn run(
                 Err(e) => {
                     // Out of file descriptors and the like: wait, do not spin.
                     tracing::warn!(error = %e, "accepting a connection failed");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    backoff.wait().await;
                     continue;
                 }
             },
             () = &mut shutdown => break,
         };
-        backoff = Duration::from_millis(10);
+        backoff.reset();
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
         let body_timeout = limits.body_timeout;

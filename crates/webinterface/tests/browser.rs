@@ -539,13 +539,13 @@ async fn a_million_point_result_opens_plotted_and_zooms() {
             .await
             .is_none()
     );
-    c.goto(&app.url("/rejected")).await.expect("rejected");
+    c.goto(&app.url("/quarantine")).await.expect("quarantine");
     c.wait()
         .for_element(Locator::Css("pre.payload-hex"))
         .await
         .expect("hex payload");
     let shot = c.screenshot().await.expect("screenshot");
-    std::fs::write(shots.join("rejected.png"), shot).expect("write");
+    std::fs::write(shots.join("quarantine.png"), shot).expect("write");
     c.close().await.expect("close");
 }
 
@@ -782,7 +782,7 @@ async fn the_simulator_completes_a_run_started_from_the_stand_page() {
         wait_attr(&c, time_plot, "data-points", Duration::from_secs(5)).await,
         "40"
     );
-    assert_eq!(text_of(&c, "[data-field=started_by]").await, "olga");
+    assert_eq!(text_of(&c, "[data-field=requested_by]").await, "olga");
     shoot(&c, &shots, "#master", "simulated-result.png").await;
 
     c.close().await.expect("close");

@@ -11,7 +11,10 @@ use std::time::Duration;
 use calamine::{Data, Reader, Xlsx};
 use common::{App, read_csv, start_handler, stop_handler, subscriber};
 use domain::store::users::Role;
+use rumqttc::QoS;
 use serde_json::{Value, json};
+use test_support::messages;
+use test_support::mqtt::TestClient;
 
 /// The keys of a v1.1 message in the schema's order.
 const SEVEN_KEYS: [&str; 7] = [
@@ -38,32 +41,6 @@ async fn start_run(app: &App, token: &str, stand: &str, body: Value) -> i64 {
     r.json::<Value>().await.expect("json")["id"]
         .as_i64()
         .expect("run id")
-}
-
-/// Publishes `message` on `topic` at QoS 2 as a stand would, and waits for the broker's PUBCOMP.
-async fn stand_publishes(broker: &str, topic: &str, message: &Value) {
-    let url: domain::config::MqttUrl = broker.parse().expect("url");
-    let options = rumqttc::MqttOptions::new(
-        format!("compat-{}", uuid::Uuid::new_v4()),
-        url.host,
-        url.port,
-    );
-    let (client, mut events) = rumqttc::AsyncClient::new(options, 10);
-    client
-        .publish(topic, rumqttc::QoS::ExactlyOnce, false, message.to_string())
-        .await
-        .expect("queue");
-    tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            match events.poll().await {
-                Ok(rumqttc::Event::Incoming(rumqttc::Packet::PubComp(_))) => break,
-                Ok(_) => {}
-                Err(e) => panic!("stand publish: {e}"),
-            }
-        }
-    })
-    .await
-    .expect("PUBCOMP");
 }
 
 /// Asks `url` (with `token`) until `done` accepts the JSON answer; the handler stores
@@ -109,12 +86,18 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
     let stand = "prøvestand_3";
     let inbound = format!("Testdevice/{stand}/inbound");
     let mut inbox = subscriber(&app.broker.url(), &["Testdevice/+/outbound"]).await;
+    // The stand publishes at QoS 2 and waits for the broker's PUBCOMP each time.
+    let mut device = TestClient::connect(
+        &app.broker.url(),
+        &format!("compat-{}", test_support::uuid_like()),
+    );
 
     // The stand reports itself on the lowercase topic and is registered under its Danish id.
     for code in ["600", "200"] {
-        let status = json!({"protocolVersion": 1.1, "sentBy": stand, "msgType": "status",
-                            "statusCode": code});
-        stand_publishes(&app.broker.url(), &inbound, &status).await;
+        let status = messages::status(code, stand).to_string();
+        device
+            .publish_confirmed(&inbound, QoS::ExactlyOnce, status)
+            .await;
     }
     let view = api_until(&app, &token, &format!("/api/stands/{stand}"), |v| {
         v["state"] == "ready"
@@ -142,13 +125,19 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
     assert_eq!(command["parameterObj"], json!({"gain": "007", "n": 3}));
 
     // It answers 202, then its data and 200, on the lowercase topic.
-    let busy = json!({"protocolVersion": 1.1, "sentBy": stand, "msgType": "status",
-                      "statusCode": "202"});
-    stand_publishes(&app.broker.url(), &inbound, &busy).await;
-    let data = json!({"protocolVersion": 1.1, "sentBy": stand, "msgType": "data",
-        "commandList": ["start"], "statusCode": "200", "parameterObj": {"gain": "007", "n": 3},
-        "dataObj": {"tid": [0.0, 0.5, 1.0], "spænding": [1.25, -2.5, 3.75]}});
-    stand_publishes(&app.broker.url(), &inbound, &data).await;
+    let busy = messages::status("202", stand).to_string();
+    device
+        .publish_confirmed(&inbound, QoS::ExactlyOnce, busy)
+        .await;
+    let data = messages::data_text(
+        stand,
+        &["start"],
+        &json!({"gain": "007", "n": 3}),
+        r#"{"tid": [0.0, 0.5, 1.0], "spænding": [1.25, -2.5, 3.75]}"#,
+    );
+    device
+        .publish_confirmed(&inbound, QoS::ExactlyOnce, data)
+        .await;
     let run = api_until(&app, &token, &format!("/api/runs/{run_id}"), |v| {
         v["state"] == "completed"
     })

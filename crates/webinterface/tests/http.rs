@@ -35,7 +35,7 @@ async fn unauthenticated_requests_are_refused_except_public_routes() {
         "/api/stands",
         "/api/stands/s1",
         "/api/runs/1",
-        "/api/rejected",
+        "/api/quarantine",
         "/metrics",
         "/events",
     ] {
@@ -57,7 +57,7 @@ async fn unauthenticated_requests_are_refused_except_public_routes() {
         .await
         .expect("post");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    for path in ["/", "/stands/s1", "/admin/users", "/rejected"] {
+    for path in ["/", "/stands/s1", "/admin/users", "/quarantine"] {
         let r = c.get(app.url(path)).send().await.expect("get");
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
         let to = r.headers()["location"].to_str().expect("location");
@@ -109,11 +109,11 @@ async fn each_role_is_allowed_and_refused_where_it_should_be() {
         ("GET", "/api/stands", None, Role::Viewer),
         ("GET", "/api/stands/s1", None, Role::Viewer),
         ("GET", "/api/stands/s1/status?limit=5", None, Role::Viewer),
-        ("GET", "/api/rejected", None, Role::Viewer),
+        ("GET", "/api/quarantine", None, Role::Viewer),
         ("GET", "/metrics", None, Role::Viewer),
         ("GET", "/", None, Role::Viewer),
         ("GET", "/stands/s1", None, Role::Viewer),
-        ("GET", "/rejected", None, Role::Viewer),
+        ("GET", "/quarantine", None, Role::Viewer),
         // The stand is off: an allowed start is a 409, a refused one a 403.
         (
             "POST",
@@ -255,7 +255,7 @@ async fn login_sets_safe_cookies_logout_ends_the_session_and_failures_are_limite
         &[
             ("username", "alice"),
             ("password", PASSWORD),
-            ("next", "/rejected"),
+            ("next", "/quarantine"),
         ],
     )
     .await
@@ -263,7 +263,7 @@ async fn login_sets_safe_cookies_logout_ends_the_session_and_failures_are_limite
     .await
     .expect("login");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], "/rejected");
+    assert_eq!(r.headers()["location"], "/quarantine");
     let cookie = r.headers()["set-cookie"]
         .to_str()
         .expect("cookie")
@@ -741,15 +741,15 @@ async fn api_shapes_and_metrics() {
     assert_eq!(history.as_array().map(Vec::len), Some(1));
     assert_eq!(history[0]["code"], 200);
     assert!(history[0]["meaning"].is_string() && history[0]["received_at"].is_string());
-    let rejected = json_of(
-        c.get(app.url("/api/rejected?page=1"))
+    let quarantined = json_of(
+        c.get(app.url("/api/quarantine?page=1"))
             .bearer_auth(&token)
             .send()
             .await
             .expect("rej"),
     )
     .await;
-    assert_eq!(rejected, json!({"items": [], "total": 0}));
+    assert_eq!(quarantined, json!({"items": [], "total": 0}));
     // Admin edits with checks.
     let r = c
         .patch(app.url("/api/stands/rig1"))

@@ -1,6 +1,8 @@
 //! The crate's modules import one way: a graph of which module file names which (`crate::…`,
 //! `super::…`, and the crate root's own `module::…` paths) has no cycle, and every source file
-//! is in the crate doc's map. Run with `--nocapture` to print the edge list.
+//! is in a map: the crate doc lists every top-level module (lowest first), and each
+//! directory's `mod.rs` doc lists the modules in it. Run with `--nocapture` to print the edge
+//! list.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -277,4 +279,37 @@ fn the_crate_doc_maps_every_top_level_module_lowest_first() {
             }
         }
     }
+}
+
+#[test]
+fn each_directory_doc_maps_its_modules() {
+    let (modules, _) = graph();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut directories = 0;
+    for parent in modules.iter().filter(|m| *m != "crate" && *m != "main") {
+        let children: Vec<&str> = modules
+            .iter()
+            .filter_map(|m| m.strip_prefix(&format!("{parent}::")))
+            .filter(|rest| !rest.contains("::"))
+            .collect();
+        if children.is_empty() {
+            continue;
+        }
+        directories += 1;
+        let file = src.join(parent.replace("::", "/")).join("mod.rs");
+        let text = std::fs::read_to_string(&file).expect("a directory module is a mod.rs");
+        let doc: String = text
+            .lines()
+            .filter(|l| l.starts_with("//!"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for child in children {
+            assert!(
+                doc.contains(&format!("[`{child}`]")),
+                "the doc of {} misses {child}",
+                file.display()
+            );
+        }
+    }
+    assert!(directories >= 7, "only {directories} directories found");
 }

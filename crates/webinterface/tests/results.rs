@@ -1,7 +1,7 @@
 //! Results over real HTTP against a real database, seeded through the handler's ingest path:
 //! exports that round-trip exactly (CSV and xlsx parsed back), unequal and non-numeric series,
 //! nested parameters, HTML escaped everywhere, filters and paging, keep/delete per role and
-//! CSRF, and the quarantine's raw payloads.
+//! CSRF, and the quarantine's raw payloads (and its old `/rejected` paths).
 
 mod common;
 
@@ -265,7 +265,7 @@ async fn the_result_page_shows_master_data_and_escapes_html() {
     for path in [
         format!("/results/{id}"),
         "/results".to_owned(),
-        "/rejected".to_owned(),
+        "/quarantine".to_owned(),
     ] {
         let r = c.get(app.url(&path)).send().await.expect("page");
         assert_eq!(r.status(), StatusCode::OK, "{path}");
@@ -632,7 +632,7 @@ async fn the_quarantine_shows_payloads_safely_and_gives_the_raw_bytes() {
     assert!(ingest(&app.db.pool, "rig1", &text).await.is_none());
     let (c, _) = app.login("viola").await;
     let html = c
-        .get(app.url("/rejected"))
+        .get(app.url("/quarantine"))
         .send()
         .await
         .expect("page")
@@ -645,7 +645,7 @@ async fn the_quarantine_shows_payloads_safely_and_gives_the_raw_bytes() {
     assert!(!html.contains("<b>bold</b>"));
     assert!(html.contains("rig1/inbound"));
     let listed: Value = c
-        .get(app.url("/api/rejected"))
+        .get(app.url("/api/quarantine"))
         .send()
         .await
         .expect("api")
@@ -656,7 +656,7 @@ async fn the_quarantine_shows_payloads_safely_and_gives_the_raw_bytes() {
     for item in listed["items"].as_array().expect("items") {
         let qid = item["id"].as_i64().expect("id");
         let r = c
-            .get(app.url(&format!("/rejected/{qid}/payload")))
+            .get(app.url(&format!("/quarantine/{qid}/payload")))
             .send()
             .await
             .expect("download");
@@ -673,7 +673,7 @@ async fn the_quarantine_shows_payloads_safely_and_gives_the_raw_bytes() {
         assert_eq!(item["size"].as_u64(), Some(got.len() as u64));
     }
     let r = c
-        .get(app.url("/rejected/99999/payload"))
+        .get(app.url("/quarantine/99999/payload"))
         .send()
         .await
         .expect("get");
@@ -687,7 +687,7 @@ async fn the_quarantine_shows_payloads_safely_and_gives_the_raw_bytes() {
     .await
     .expect("insert");
     let html = c
-        .get(app.url("/rejected"))
+        .get(app.url("/quarantine"))
         .send()
         .await
         .expect("page")
@@ -696,7 +696,7 @@ async fn the_quarantine_shows_payloads_safely_and_gives_the_raw_bytes() {
         .expect("html");
     assert!(html.contains("payload not kept: larger than MAX_PAYLOAD_BYTES"));
     let r = c
-        .get(app.url(&format!("/api/rejected/{big}/payload")))
+        .get(app.url(&format!("/api/quarantine/{big}/payload")))
         .send()
         .await
         .expect("get");
@@ -708,6 +708,61 @@ async fn the_quarantine_shows_payloads_safely_and_gives_the_raw_bytes() {
             .expect("message")
             .contains("its bytes are not kept")
     );
+}
+
+#[tokio::test]
+async fn the_old_quarantine_pages_redirect_and_its_old_api_paths_answer_the_same() {
+    let app = App::start().await;
+    app.stand("rig1", "ready").await;
+    assert!(ingest(&app.db.pool, "rig1", b"not json").await.is_none());
+    // The old page paths point to the new ones (308 keeps the method), query and all.
+    let c = app.client();
+    for (old, new) in [
+        ("/rejected", "/quarantine"),
+        ("/rejected?page=2", "/quarantine?page=2"),
+        ("/rejected/7/payload", "/quarantine/7/payload"),
+        (
+            "/rejected/7/payload?x=%C3%A9",
+            "/quarantine/7/payload?x=%C3%A9",
+        ),
+    ] {
+        let r = c.get(app.url(old)).send().await.expect("get");
+        assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT, "{old}");
+        assert_eq!(r.headers()["location"], new, "{old}");
+    }
+    // The old API paths are aliases (API clients need not follow redirects).
+    let token = app.token("viola", Role::Viewer).await;
+    let list = |path: &'static str| {
+        let c = c.clone();
+        let url = app.url(path);
+        let token = token.clone();
+        async move {
+            let r = c.get(url).bearer_auth(token).send().await.expect("list");
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            r.json::<Value>().await.expect("json")
+        }
+    };
+    let new = list("/api/quarantine").await;
+    assert_eq!(new["total"], 1);
+    assert_eq!(list("/api/rejected").await, new);
+    let qid = new["items"][0]["id"].as_i64().expect("id");
+    for path in [
+        format!("/api/quarantine/{qid}/payload"),
+        format!("/api/rejected/{qid}/payload"),
+    ] {
+        let r = c
+            .get(app.url(&path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("payload");
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            r.bytes().await.expect("bytes").as_ref(),
+            b"not json",
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -822,7 +877,7 @@ async fn a_result_of_a_run_shows_who_started_it_and_keeps_the_runs_choice() {
         .await
         .expect("html");
     assert!(
-        html.contains("<dd data-field=\"started_by\">olga</dd>"),
+        html.contains("<dd data-field=\"requested_by\">olga</dd>"),
         "{html}"
     );
     assert!(html.contains("20 Hz"));

@@ -125,7 +125,7 @@ fn the_table_has_one_entry_per_route() {
             r.path
         );
     }
-    // The old quarantine paths still answer, under the new names too.
+    // The old quarantine paths are still routed (pages redirect, the API answers the same).
     for path in [
         "/quarantine",
         "/rejected",

@@ -3,8 +3,7 @@
 
 use sqlx::PgPool;
 
-use super::{QueryContext, StoreError};
-use crate::run::RunState;
+use super::{QueryContext, StoreError, runs};
 
 /// Figures for `/metrics`.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
@@ -37,7 +36,7 @@ pub async fn read(pool: &PgPool) -> Result<StoreFigures, StoreError> {
            (SELECT extract(epoch FROM now() - max(last_seen))::float8 FROM stands)
               AS seconds_since_last_message",
     )
-    .bind(RunState::IN_PROGRESS.map(RunState::as_str).to_vec())
+    .bind(runs::in_progress())
     .fetch_one(pool)
     .await
     .query("figures.read")

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 
-use super::{QueryContext, StoreError, results};
+use super::status_history::StatusRows;
+use super::{QueryContext, StoreError, results, stands};
 use crate::StandId;
 use crate::protocol::DataMessage;
 use crate::status::StatusCode;
@@ -30,26 +31,16 @@ async fn claim(
     tx: &mut Transaction<'_, Postgres>,
     kind: &str,
     old_id: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, StoreError> {
     let claimed = sqlx::query(
         "INSERT INTO django_imports (kind, old_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .bind(kind)
     .bind(old_id)
     .execute(&mut **tx)
-    .await?;
+    .await
+    .query("django_imports.claim")?;
     Ok(claimed.rows_affected() == 1)
-}
-
-async fn ensure_stand(
-    tx: &mut Transaction<'_, Postgres>,
-    stand: &StandId,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO stands (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING")
-        .bind(stand.as_str())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// Stores an old result with its series and keep flag, unless it was imported before.
@@ -59,15 +50,10 @@ pub async fn import_result(
     imported: ImportedResult<'_>,
 ) -> Result<Option<i64>, StoreError> {
     let mut tx = pool.begin().await.query("imports.result.begin")?;
-    if !claim(&mut tx, imported.kind, imported.old_id)
-        .await
-        .query("django_imports.claim")?
-    {
+    if !claim(&mut tx, imported.kind, imported.old_id).await? {
         return Ok(None);
     }
-    ensure_stand(&mut tx, imported.stand)
-        .await
-        .query("stands.ensure")?;
+    stands::ensure(&mut tx, imported.stand).await?;
     // The result and its series as the ingest path stores them.
     let id = results::insert_stored(
         &mut tx,
@@ -97,35 +83,24 @@ pub async fn import_status(
     stand: &StandId,
     sent_by: &str,
     codes: &[(StatusCode, DateTime<Utc>)],
-) -> Result<Option<usize>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+) -> Result<Option<usize>, StoreError> {
+    let mut tx = pool.begin().await.query("imports.status.begin")?;
     if !claim(&mut tx, "status", old_id).await? {
         return Ok(None);
     }
-    ensure_stand(&mut tx, stand).await?;
+    stands::ensure(&mut tx, stand).await?;
+    let mut rows = StatusRows::default();
     for (code, at) in codes {
-        sqlx::query(
-            "INSERT INTO status_history (stand_id, code, sent_by, received_at)
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(stand.as_str())
-        .bind(i16::from(*code))
-        .bind(sent_by)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
+        rows.push(stand.as_str(), *code, sent_by, *at);
     }
-    tx.commit().await?;
+    rows.insert(&mut tx).await?;
+    tx.commit().await.query("imports.status.commit")?;
     Ok(Some(codes.len()))
 }
 
 /// The result that an old stack's result page id (`/demo_module/saved_data/<id>/`, a row of
 /// `demo_module_inbound_teststand_package`) was imported as, if it was.
-pub async fn result_of_old_package(
-    pool: &PgPool,
-    old_id: i64,
-) -> Result<Option<i64>, super::StoreError> {
-    use super::error::QueryContext;
+pub async fn result_of_old_package(pool: &PgPool, old_id: i64) -> Result<Option<i64>, StoreError> {
     let id: Option<Option<i64>> = sqlx::query_scalar(
         "SELECT result_id FROM django_imports WHERE kind = 'package' AND old_id = $1",
     )

@@ -16,7 +16,7 @@ use crate::protocol::DataMessage;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResultFilter {
     /// Only this stand.
-    pub stand: Option<String>,
+    pub stand: Option<StandId>,
     /// Only results sent by, or runs started by, this user (case-insensitive).
     pub user: Option<String>,
     /// Received at or after.
@@ -78,7 +78,7 @@ pub async fn list(
                 r.received_at, r.point_count, r.keep",
         "ORDER BY r.received_at DESC, r.id DESC OFFSET $6 LIMIT $7"
     ))
-    .bind(&filter.stand)
+    .bind(filter.stand.as_ref().map(StandId::as_str))
     .bind(&filter.user)
     .bind(filter.from)
     .bind(filter.to)
@@ -89,7 +89,7 @@ pub async fn list(
     .await
     .query("results.list")?;
     let total = sqlx::query_scalar(filtered!("SELECT count(*)", ""))
-        .bind(&filter.stand)
+        .bind(filter.stand.as_ref().map(StandId::as_str))
         .bind(&filter.user)
         .bind(filter.from)
         .bind(filter.to)

@@ -15,7 +15,7 @@ use crate::notification::Notification;
 use crate::run::{RunState, Step};
 
 /// The names of [`RunState::IN_PROGRESS`], bound as a `run_state[]` parameter.
-fn in_progress() -> Vec<&'static str> {
+pub(super) fn in_progress() -> Vec<&'static str> {
     RunState::IN_PROGRESS.map(RunState::as_str).to_vec()
 }
 

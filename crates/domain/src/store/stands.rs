@@ -304,6 +304,16 @@ impl StandUpdate {
     }
 }
 
+/// Registers `stand` (named by its id) unless it is known; for rows taken over from elsewhere.
+pub(crate) async fn ensure(conn: &mut PgConnection, stand: &StandId) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO stands (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING")
+        .bind(stand.as_str())
+        .execute(conn)
+        .await
+        .query("stands.ensure")?;
+    Ok(())
+}
+
 /// Registers the stands in `legacy` (id → speaks the legacy topics) that are unknown, when
 /// `auto_register`; locks every one that exists, in id order, and returns them.
 pub(crate) async fn register_and_lock(

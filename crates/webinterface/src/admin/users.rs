@@ -1,5 +1,5 @@
-//! Users, roles, passwords and API tokens: the admin page (`/admin/users`, its forms and
-//! `/admin/tokens…`) and the API (`/api/users`, `POST /api/tokens`).
+//! Users, roles and passwords: the admin page (`/admin/users`, which also lists the API tokens
+//! that [`super::tokens`] makes and revokes) and the API (`/api/users`).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -12,8 +12,8 @@ use domain::store::tokens;
 use domain::store::users::{self, Role};
 
 use crate::auth::password::hash_blocking;
-use crate::auth::tokens::{DEFAULT_EXPIRES_IN, parse_expires_in};
-use crate::auth::{Admin, Authed, create_token_until};
+use crate::auth::tokens::DEFAULT_EXPIRES_IN;
+use crate::auth::{Admin, Authed};
 use crate::error::{Error, ErrorBody, Result};
 use crate::layout::{Layout, time, time_or_never};
 use crate::routes::{ADMIN, Routes};
@@ -21,23 +21,20 @@ use crate::schemas;
 use crate::shared::ApiJson;
 use crate::state::AppState;
 
-/// `/admin/users…` and `/admin/tokens…`.
+/// `/admin/users…`.
 pub fn pages() -> Routes {
     Routes::pages()
         .get("/admin/users", ADMIN, admin_users)
         .post("/admin/users", ADMIN, admin_user_create)
         .post("/admin/users/{id}", ADMIN, admin_user_save)
         .post("/admin/users/{id}/password", ADMIN, admin_user_password)
-        .post("/admin/tokens", ADMIN, admin_token_create)
-        .post("/admin/tokens/{id}/revoke", ADMIN, admin_token_revoke)
 }
 
-/// `/api/users`, `/api/tokens`.
+/// `/api/users`.
 pub fn api() -> Routes {
     Routes::api()
         .get("/api/users", ADMIN, list_users)
         .post("/api/users", ADMIN, create_user)
-        .post("/api/tokens", ADMIN, api_token_create)
 }
 
 fn parse_role(raw: &str) -> Result<Role> {
@@ -125,68 +122,6 @@ async fn create_user(
     ))
 }
 
-/// A token to make.
-#[derive(serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewToken {
-    /// Whose token it is (it has their role).
-    #[schema(example = "olga")]
-    username: String,
-    /// A name to tell tokens apart.
-    #[serde(default)]
-    name: String,
-    /// How long it works: days, hours or minutes (`90d`, `12h`, `30m`) or `never`;
-    /// default `90d`.
-    #[serde(default)]
-    #[schema(example = "90d")]
-    expires_in: Option<String>,
-}
-
-/// A new API token, shown this once.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct NewTokenAnswer {
-    /// The token, for `Authorization: Bearer <token>`; only its hash is stored.
-    token: String,
-    /// Whose it is.
-    username: String,
-    /// When it stops working (`null`: never).
-    expires_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-/// The expiry time of a token made now that works for `expires_in` (default `90d`).
-fn token_expiry(expires_in: Option<&str>) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-    let lifetime =
-        parse_expires_in(expires_in.unwrap_or(DEFAULT_EXPIRES_IN)).map_err(Error::BadRequest)?;
-    Ok(lifetime.map(|d| chrono::Utc::now() + d))
-}
-
-/// Makes an API token for a user.
-#[utoipa::path(post, path = "/api/tokens", tag = "admin", request_body = NewToken,
-    responses(
-        (status = 201, description = "The token (shown once)", body = NewTokenAnswer),
-        (status = 400, description = "The body or the expiry is not valid", body = ErrorBody),
-        (status = 404, description = "No such user", body = ErrorBody),
-    ))]
-async fn api_token_create(
-    State(state): State<AppState>,
-    _a: Admin,
-    ApiJson(new): ApiJson<NewToken>,
-) -> Result<impl IntoResponse> {
-    let expires_at = token_expiry(new.expires_in.as_deref())?;
-    let user = users::by_username(state.pool(), &new.username)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no user {:?}", new.username)))?;
-    let token = create_token_until(state.pool(), &user, &new.name, expires_at).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(NewTokenAnswer {
-            token,
-            username: user.username,
-            expires_at,
-        }),
-    ))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Pages
 
@@ -216,7 +151,7 @@ struct TokenRow {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin_users.html")]
-struct AdminUsersPage {
+pub(super) struct AdminUsersPage {
     layout: Layout,
     csrf: String,
     users: Vec<UserRow>,
@@ -226,7 +161,8 @@ struct AdminUsersPage {
     default_expires_in: &'static str,
 }
 
-async fn users_page(
+/// The users page: users, their roles, and every API token.
+pub(super) async fn users_page(
     state: &AppState,
     a: &Authed,
     layout: Layout,
@@ -278,7 +214,11 @@ async fn users_page(
 }
 
 /// Shows the users page with the outcome of a form: user errors on the page, others as errors.
-async fn users_outcome(state: &AppState, a: &Authed, outcome: Result<String>) -> Result<Response> {
+pub(super) async fn users_outcome(
+    state: &AppState,
+    a: &Authed,
+    outcome: Result<String>,
+) -> Result<Response> {
     match outcome {
         Ok(notice) => Ok(users_page(state, a, a.layout().notice(Some(notice)), None)
             .await?
@@ -372,49 +312,5 @@ async fn admin_user_password(
         Ok(format!("Password of {} changed.", user.username))
     }
     .await;
-    users_outcome(&state, &a, outcome).await
-}
-
-#[derive(serde::Deserialize)]
-struct TokenForm {
-    username: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    expires_in: Option<String>,
-}
-
-async fn admin_token_create(
-    State(state): State<AppState>,
-    Admin(a): Admin,
-    Form(form): Form<TokenForm>,
-) -> Result<Response> {
-    let expires_in = form.expires_in.as_deref().filter(|s| !s.trim().is_empty());
-    let expires_at = match token_expiry(expires_in) {
-        Ok(at) => at,
-        Err(e) => return users_outcome(&state, &a, Err(e)).await,
-    };
-    let user = users::by_username(state.pool(), form.username.trim()).await?;
-    let Some(user) = user else {
-        let missing = Error::NotFound(format!("no user {:?}", form.username.trim()));
-        return users_outcome(&state, &a, Err(missing)).await;
-    };
-    let token = create_token_until(state.pool(), &user, form.name.trim(), expires_at).await?;
-    Ok(users_page(&state, &a, a.layout(), Some(token))
-        .await?
-        .into_response())
-}
-
-async fn admin_token_revoke(
-    State(state): State<AppState>,
-    Admin(a): Admin,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    let found = tokens::revoke(state.pool(), id).await?;
-    let outcome = if found {
-        Ok("Token revoked.".to_owned())
-    } else {
-        Err(Error::NotFound(format!("no token {id}")))
-    };
     users_outcome(&state, &a, outcome).await
 }

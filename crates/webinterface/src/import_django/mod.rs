@@ -1,0 +1,77 @@
+//! `webinterface import-django --from postgres://…`: takes over the data of the old (Django)
+//! stack's database.
+//!
+//! The old tables (the old repository's `demo_module/models.py` and its migrations):
+//! - `demo_module_inbound_teststand_package` with `demo_module_test_stand_parameters` and
+//!   `demo_module_test_stand_data`: the results, their parameters and series, and `NODELETE`,
+//!   the keep flag. Packages that failed validation in the old stack hold no data and are
+//!   counted, not imported.
+//! - `demo_module_result`: the first, obsolete result table (`job_NODELETE` is its keep flag).
+//! - `demo_module_status`: one row per status message (both codes of the row are stored as
+//!   status history at their update times).
+//!
+//! The old stack served one stand, so everything is filed under `--stand` (default
+//! `demo_module`). Each old row is recorded in `django_imports` in the same transaction as
+//! what it became, so the import can be run again (or resumed) without storing anything twice.
+//!
+//! - [`summary`]: what an import did, and its progress lines;
+//! - [`old`]: reading the old tables, and the old stack's timestamps;
+//! - [`results`]: old packages and old results, rebuilt as v1.1 data messages and stored;
+//! - [`statuses`]: old status rows, stored as status history.
+
+pub mod old;
+pub mod results;
+pub mod statuses;
+pub mod summary;
+
+use anyhow::Context;
+use domain::{ProtocolValidator, StandId};
+use sqlx::PgPool;
+
+pub use old::parse_old_timestamp;
+pub use statuses::IMPORTED_BY;
+pub use summary::Summary;
+
+use results::{import_old_results, import_packages};
+use statuses::import_statuses;
+
+/// Imports everything from the old database at `from` into `pool`, printing progress.
+pub async fn run(pool: &PgPool, from: &str, stand: &StandId) -> anyhow::Result<Summary> {
+    let old = domain::store::connect(from, 2)
+        .await
+        .context("cannot connect to the old database (--from)")?;
+    let validator = ProtocolValidator::bundled()?;
+    let mut summary = Summary::default();
+    let exists = |table: &'static str| {
+        let old = old.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL")
+                .bind(table)
+                .fetch_one(&old)
+                .await
+                .with_context(|| format!("cannot look for the table {table}"))
+        }
+    };
+    let mut found_any = false;
+
+    if exists("demo_module_inbound_teststand_package").await? {
+        found_any = true;
+        import_packages(pool, &old, stand, &validator, &mut summary).await?;
+    }
+    if exists("demo_module_result").await? {
+        found_any = true;
+        import_old_results(pool, &old, stand, &validator, &mut summary).await?;
+    }
+    if exists("demo_module_status").await? {
+        found_any = true;
+        import_statuses(pool, &old, stand, &mut summary).await?;
+    }
+    if !found_any {
+        anyhow::bail!(
+            "the old database has none of the demo_module tables (is --from the old stack's \
+             database, e.g. postgres://team2:…@host/webinterface_dev?)"
+        );
+    }
+    old.close().await;
+    Ok(summary)
+}

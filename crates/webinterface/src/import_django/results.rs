@@ -1,0 +1,255 @@
+//! The old results: `demo_module_inbound_teststand_package` (with its parameters and series)
+//! and the first, obsolete `demo_module_result`, each rebuilt as the v1.1 data message it
+//! stands for, parsed as the handler would and stored with its keep flag.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use domain::store::imports::{self, ImportedResult};
+use domain::{Message, ProtocolValidator, StandId};
+use serde_json::{Map, Value, json};
+use sqlx::PgPool;
+
+use super::old::{parse_old_timestamp, read_old};
+use super::summary::{Summary, progress};
+
+/// A series name not yet in `data`: the old tables allow the same name twice.
+fn unique_name(data: &Map<String, Value>, name: Option<String>, position: usize) -> String {
+    let base = name
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("series {}", position + 1));
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while data.contains_key(&candidate) {
+        candidate = format!("{base} ({n})");
+        n += 1;
+    }
+    candidate
+}
+
+/// Parses a rebuilt message as the handler would, so imported results look like new ones.
+fn rebuild(validator: &ProtocolValidator, message: &Value) -> Result<domain::DataMessage, String> {
+    match validator.parse(message.to_string().as_bytes()) {
+        Ok(Message::Data(data)) => Ok(data),
+        Ok(Message::Status(_)) => Err("not a data message".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Package {
+    id: i64,
+    timestamp: Option<String>,
+    nodelete: bool,
+    sent_by: String,
+    command_list: Option<Vec<String>>,
+    validation_failed: bool,
+}
+
+/// Imports `demo_module_inbound_teststand_package`: packages that failed validation are
+/// counted, the others rebuilt from their parameters and series.
+pub(super) async fn import_packages(
+    pool: &PgPool,
+    old: &PgPool,
+    stand: &StandId,
+    validator: &ProtocolValidator,
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
+    let packages: Vec<Package> = read_old(
+        old,
+        r#"SELECT id::int8 AS id, "Timestamp"::text AS timestamp, "NODELETE" AS nodelete,
+                  "Sent_by"::text AS sent_by, command_list::text[] AS command_list,
+                  "Validation_failed" AS validation_failed
+           FROM demo_module_inbound_teststand_package ORDER BY id"#,
+        None,
+        "demo_module_inbound_teststand_package",
+    )
+    .await?;
+    let total = packages.len();
+    println!("results (demo_module_inbound_teststand_package): {total} in the old database");
+    for (done, package) in packages.into_iter().enumerate() {
+        if package.validation_failed {
+            summary.failed_validation += 1;
+            progress("results", done + 1, total);
+            continue;
+        }
+        let parameters: Vec<(String, String)> = read_old(
+            old,
+            r#"SELECT "Parameter_name"::text, "Parameter_value"::text
+               FROM demo_module_test_stand_parameters
+               WHERE "Inbound_teststand_package_id" = $1 ORDER BY id"#,
+            Some(package.id),
+            "demo_module_test_stand_parameters",
+        )
+        .await?;
+        let series: Vec<(Option<String>, Option<Value>)> = read_old(
+            old,
+            r#"SELECT "Data_name"::text, "Data_points"::jsonb
+               FROM demo_module_test_stand_data
+               WHERE "Inbound_teststand_package_id" = $1 ORDER BY id"#,
+            Some(package.id),
+            "demo_module_test_stand_data",
+        )
+        .await?;
+        // Parameters were stored as text (str() of what the stand sent): read back by the
+        // rule the start form uses, so 1000 is a number again and 007 stays text.
+        let parameter_obj: Map<String, Value> = parameters
+            .into_iter()
+            .map(|(name, value)| (name, domain::parameters::parameter_value(&value)))
+            .collect();
+        let mut data_obj = Map::new();
+        for (position, (name, points)) in series.into_iter().enumerate() {
+            let name = unique_name(&data_obj, name, position);
+            data_obj.insert(name, points.unwrap_or(Value::Null));
+        }
+        let message = old_data_message(
+            package.sent_by,
+            package.command_list,
+            Value::Object(parameter_obj),
+            Value::Object(data_obj),
+        );
+        let received_at = package.timestamp.as_deref().and_then(parse_old_timestamp);
+        store_result(
+            pool,
+            validator,
+            summary,
+            ("package", package.id),
+            stand,
+            &message,
+            received_at,
+            package.nodelete,
+        )
+        .await?;
+        progress("results", done + 1, total);
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct OldResult {
+    id: i64,
+    requested_by: String,
+    received_time: Option<DateTime<Utc>>,
+    nodelete: bool,
+    command_list: Option<Vec<String>>,
+    parameter_obj: Option<Value>,
+    data_obj: Option<Value>,
+}
+
+/// Imports `demo_module_result`, the first, obsolete result table.
+pub(super) async fn import_old_results(
+    pool: &PgPool,
+    old: &PgPool,
+    stand: &StandId,
+    validator: &ProtocolValidator,
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
+    let rows: Vec<OldResult> = read_old(
+        old,
+        r#"SELECT id::int8 AS id, job_requested_by::text AS requested_by,
+                  job_received_time AS received_time, "job_NODELETE" AS nodelete,
+                  command_list::text[] AS command_list, parameter_obj::jsonb AS parameter_obj,
+                  data_obj::jsonb AS data_obj
+           FROM demo_module_result ORDER BY id"#,
+        None,
+        "demo_module_result",
+    )
+    .await?;
+    let total = rows.len();
+    println!("results (demo_module_result): {total} in the old database");
+    for (done, row) in rows.into_iter().enumerate() {
+        let message = old_data_message(
+            row.requested_by,
+            row.command_list,
+            row.parameter_obj.unwrap_or_else(|| json!({})),
+            row.data_obj.unwrap_or_else(|| json!({})),
+        );
+        store_result(
+            pool,
+            validator,
+            summary,
+            ("result", row.id),
+            stand,
+            &message,
+            row.received_time,
+            row.nodelete,
+        )
+        .await?;
+        progress("results (demo_module_result)", done + 1, total);
+    }
+    Ok(())
+}
+
+/// The v1.1 data message an old result row stands for, rebuilt from its parts.
+fn old_data_message(
+    sent_by: String,
+    command_list: Option<Vec<String>>,
+    parameter_obj: Value,
+    data_obj: Value,
+) -> Value {
+    json!({
+        "protocolVersion": 1.1,
+        "sentBy": sent_by,
+        "msgType": "data",
+        "commandList": command_list.unwrap_or_default(),
+        "statusCode": "200",
+        "parameterObj": parameter_obj,
+        "dataObj": data_obj,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn store_result(
+    pool: &PgPool,
+    validator: &ProtocolValidator,
+    summary: &mut Summary,
+    (kind, old_id): (&str, i64),
+    stand: &StandId,
+    message: &Value,
+    received_at: Option<DateTime<Utc>>,
+    keep: bool,
+) -> anyhow::Result<()> {
+    let data = match rebuild(validator, message) {
+        Ok(data) => data,
+        Err(why) => {
+            summary.unreadable.push((format!("{kind} {old_id}"), why));
+            return Ok(());
+        }
+    };
+    let stored = imports::import_result(
+        pool,
+        ImportedResult {
+            kind,
+            old_id,
+            stand,
+            data: &data,
+            received_at: received_at.unwrap_or_else(Utc::now),
+            keep,
+        },
+    )
+    .await
+    .with_context(|| format!("storing old {kind} {old_id}"))?;
+    match stored {
+        Some(_) => {
+            summary.results_imported += 1;
+            if received_at.is_none() {
+                summary.undated += 1;
+            }
+        }
+        None => summary.results_already += 1,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_or_missing_series_names_stay_apart() {
+        let mut data = Map::new();
+        let a = unique_name(&data, Some("a".into()), 0);
+        data.insert(a, Value::Null);
+        assert_eq!(unique_name(&data, Some("a".into()), 1), "a (2)");
+        assert_eq!(unique_name(&data, None, 2), "series 3");
+    }
+}
