@@ -568,14 +568,16 @@ async fn the_classic_csv_has_the_old_layout_cell_by_cell() {
         .map(|r| r.expect("row").iter().map(String::from).collect())
         .collect();
     assert_eq!(rows[0], ["Testdato", "Oprettet af", "Kommandoliste"]);
-    let date = chrono::DateTime::parse_from_rfc3339(&rows[1][0]).expect("RFC 3339 date");
     assert_eq!(
-        date.timestamp_millis(),
-        received.timestamp_millis(),
-        "no run: the date the result arrived"
+        rows[1][0],
+        received.format("%d/%m/%Y-%H:%M:%S").to_string(),
+        "no run: the date the result arrived, written as the old stack stored it"
     );
     assert_eq!(rows[1][1], "prøvestand_1");
-    assert_eq!(rows[1][2], r#"["start","<b>measure</b>"]"#);
+    assert_eq!(
+        rows[1][2], "['start', '<b>measure</b>']",
+        "the command list as the old CSV printed it (Python)"
+    );
     assert_eq!(rows[1].len(), 3);
     let params: Vec<(&str, &str)> = rows[2]
         .iter()
@@ -595,6 +597,23 @@ async fn the_classic_csv_has_the_old_layout_cell_by_cell() {
     // The default layout is unchanged: the series' names first.
     let plain = get("").await.expect("csv").text().await.expect("text");
     assert!(plain.starts_with("x,y,label\n1,2.5,a\n"), "{plain}");
+    // The result page offers the classic layout.
+    let page = app
+        .client()
+        .get(app.url(&format!("/results/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains(&format!(
+            r#"<a href="/results/{id}.csv?layout=classic" download id="csv-classic-link""#
+        )),
+        "{page}"
+    );
     app.shutdown().await;
 }
 
