@@ -501,6 +501,19 @@ async fn old_addresses_redirect_to_the_new_pages_and_downloads() {
         ("/demo_module/show_info", "/stands/demo_module".into()),
         ("/demo_module/no_such_page/", "/".into()),
         ("/admin/", "/admin/stands".into()),
+        // Without the slash Django's APPEND_SLASH added, and the Django admin's own pages.
+        ("/demo_module/saved_data/17", format!("/results/{ours}")),
+        (
+            "/demo_module/saved_data/csv/17",
+            format!("/results/{ours}.csv?layout=classic"),
+        ),
+        (
+            "/demo_module/saved_data/excel/17",
+            format!("/results/{ours}.xlsx"),
+        ),
+        ("/demo_module/saved_data", "/results".into()),
+        ("/admin/demo_module/status/", "/admin/stands".into()),
+        ("/admin/login/?next=/admin/", "/admin/stands".into()),
     ] {
         let r = c.get(app.url(old)).send().await.expect("get");
         assert_eq!(r.status(), 308, "{old}");
