@@ -2,7 +2,8 @@
 # Installs what the tests need and a fresh Debian/Ubuntu machine may lack: PostgreSQL server
 # binaries, Mosquitto and its clients, Nginx, Chromium with its driver (browser tests), wrk
 # (load benchmarks), docker-compose (to validate the compose files), Debian's python3 with
-# paho-mqtt (the stand written like the module guide's example), cargo-nextest, and
+# paho-mqtt (the stand written like the module guide's example; paho-mqtt 2.x too, in the
+# virtualenv .tools/paho2), cargo-nextest, and
 # schemathesis (the API fuzzer of crates/webinterface/tests/openapi.rs) in a virtualenv under
 # the git-ignored .tools/. Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -48,5 +49,13 @@ if ! "$st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
     python3 -m venv .tools/schemathesis
   }
   .tools/schemathesis/bin/pip install -q "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+# paho-mqtt 2.x (its new callback API) for the module guide's stand, beside Debian's 1.x.
+PAHO2_VERSION=2.1.0
+p2=".tools/paho2/bin/python"
+if ! "$p2" -c "import paho.mqtt; assert paho.mqtt.__version__ == '$PAHO2_VERSION'" 2>/dev/null; then
+  echo "setup: installing paho-mqtt $PAHO2_VERSION into .tools/paho2"
+  python3 -m venv .tools/paho2
+  .tools/paho2/bin/pip install -q "paho-mqtt==$PAHO2_VERSION"
 fi
 echo "setup: done"

@@ -34,7 +34,8 @@
 //! - [`camera`]: the `CameraUrl` newtype, the one check of a camera URL and its redaction;
 //! - [`signing`]: HMAC signatures with `SECRET_KEY` and the signed camera stream links;
 //! - [`notification`]: the typed `NOTIFY` payload every writer sends and the web reads;
-//! - [`topics`]: inbound topic layouts (`{stand}/inbound`, legacy `Testdevice/{stand}/Inbound`);
+//! - [`topics`]: inbound topic layouts (`{stand}/inbound`, legacy `Testdevice/{stand}/Inbound`)
+//!   and the topics an admin sets a stand up with;
 //! - [`protocol`]: the v1.1 wire protocol, schema validation and parsing of inbound payloads;
 //! - [`backoff`]: the exponential back-off every reconnect and retry loop waits with;
 //! - [`parameters`]: how a parameter typed as text becomes the JSON value a stand receives.
@@ -70,4 +71,4 @@ pub use run::RunState;
 pub use stand_id::StandId;
 pub use state::{StandSnapshot, StandState};
 pub use status::StatusCode;
-pub use topics::{TopicLayouts, TopicMatch};
+pub use topics::{StandTopics, TopicLayouts, TopicMatch};

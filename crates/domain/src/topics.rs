@@ -132,13 +132,86 @@ impl Default for TopicLayouts {
     }
 }
 
+/// The topics a stand is set up to use, as an admin picks them before it has ever been heard
+/// (afterwards the stand is answered like it wrote, see [`answer_topic`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StandTopics {
+    /// `{stand}/inbound` and `{stand}/outbound`.
+    #[default]
+    Standard,
+    /// The old stack's `Testdevice/{stand}/Inbound` and `Testdevice/{stand}/Outbound`.
+    Legacy,
+    /// The stand builders' module guide: `Testdevice/{stand}/inbound` and
+    /// `Testdevice/{stand}/outbound` (lowercase).
+    Guide,
+}
+
+impl StandTopics {
+    /// Every choice, in the order forms list them.
+    pub const ALL: [Self; 3] = [Self::Standard, Self::Legacy, Self::Guide];
+
+    /// Its name in forms and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Legacy => "legacy",
+            Self::Guide => "guide",
+        }
+    }
+
+    /// What people call it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Legacy => "old stack",
+            Self::Guide => "module guide",
+        }
+    }
+
+    /// The choice named `raw` ([`Self::as_str`]).
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == raw.trim())
+    }
+
+    /// Whether it is one of the `Testdevice/…` layouts.
+    pub fn is_legacy(self) -> bool {
+        self != Self::Standard
+    }
+
+    /// Its outbound topic with `{stand}` in place of the stand id.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            Self::Standard => "{stand}/outbound",
+            Self::Legacy => "Testdevice/{stand}/Outbound",
+            Self::Guide => "Testdevice/{stand}/outbound",
+        }
+    }
+
+    /// The topic commands to `stand` are published on.
+    pub fn outbound(self, stand: &StandId) -> String {
+        self.pattern().replace("{stand}", stand.as_str())
+    }
+
+    /// The choice a stand's stored flag and outbound topic amount to.
+    pub fn of(stand: &StandId, legacy: bool, outbound_topic: &str) -> Self {
+        if outbound_topic == Self::Guide.outbound(stand) {
+            Self::Guide
+        } else if legacy {
+            Self::Legacy
+        } else {
+            Self::Standard
+        }
+    }
+}
+
 /// The topic the server publishes commands to for a stand.
 pub fn outbound_topic(stand: &StandId, legacy: bool) -> String {
-    if legacy {
-        format!("Testdevice/{stand}/Outbound")
+    let topics = if legacy {
+        StandTopics::Legacy
     } else {
-        format!("{stand}/outbound")
-    }
+        StandTopics::Standard
+    };
+    topics.outbound(stand)
 }
 
 /// The topic to answer a stand on, mirrored from the inbound `topic` it used: its last level
@@ -171,6 +244,21 @@ pub fn inbound_topic(stand: &StandId, legacy: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_topic_choices_name_their_outbound_topic_and_are_read_back() {
+        let s = StandId::parse("prøvestand_3").expect("id");
+        for (t, topic) in [
+            (StandTopics::Standard, "prøvestand_3/outbound"),
+            (StandTopics::Legacy, "Testdevice/prøvestand_3/Outbound"),
+            (StandTopics::Guide, "Testdevice/prøvestand_3/outbound"),
+        ] {
+            assert_eq!(t.outbound(&s), topic);
+            assert_eq!(StandTopics::of(&s, t.is_legacy(), topic), t);
+            assert_eq!(StandTopics::parse(t.as_str()), Some(t));
+        }
+        assert_eq!(StandTopics::parse("Guide"), None);
+    }
 
     #[test]
     fn matches_both_default_layouts() {

@@ -54,6 +54,9 @@ pub struct Broker {
     pub ws_port: u16,
     /// Its accounts (user, password); empty: anonymous access.
     pub accounts: Vec<(String, String)>,
+    /// Mosquitto only: the password file it checks accounts against, with the project's
+    /// `mosquitto/acl`; `None`: anonymous access and no ACL.
+    password_file: Option<PathBuf>,
     dir: tempfile::TempDir,
     child: Option<Child>,
 }
@@ -81,6 +84,28 @@ impl Broker {
                 .iter()
                 .map(|(u, p)| ((*u).to_owned(), (*p).to_owned()))
                 .collect(),
+            password_file: None,
+            dir,
+            child: None,
+        };
+        broker.launch();
+        broker
+    }
+
+    /// Starts Mosquitto as compose runs it: no anonymous access, the accounts of
+    /// `password_file` (as `mosquitto/add-user.sh` writes it; `accounts` are their user and
+    /// password, for [`Broker::url_as`]) and the project's `mosquitto/acl`.
+    pub fn start_mosquitto_with_acl(password_file: PathBuf, accounts: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir for the broker");
+        let mut broker = Self {
+            kind: BrokerKind::Mosquitto,
+            port: free_port(),
+            ws_port: free_port(),
+            accounts: accounts
+                .iter()
+                .map(|(u, p)| ((*u).to_owned(), (*p).to_owned()))
+                .collect(),
+            password_file: Some(password_file),
             dir,
             child: None,
         };
@@ -120,8 +145,12 @@ impl Broker {
             }
             BrokerKind::Mosquitto => {
                 let conf = self.dir.path().join("mosquitto.conf");
-                std::fs::write(&conf, mosquitto_test_config(self.port, self.dir.path()))
-                    .expect("write mosquitto.conf");
+                let config = mosquitto_test_config(
+                    self.port,
+                    self.dir.path(),
+                    self.password_file.as_deref(),
+                );
+                std::fs::write(&conf, config).expect("write mosquitto.conf");
                 let mut c = Command::new(mosquitto_bin().expect("mosquitto installed"));
                 c.arg("-c").arg(conf);
                 c
@@ -180,8 +209,13 @@ impl Drop for Broker {
 }
 
 /// The project's `mosquitto/mosquitto.conf` with listeners, files and auth replaced for a test:
-/// its queue and size limits are kept, because the tests must prove those limits work.
-fn mosquitto_test_config(port: u16, dir: &std::path::Path) -> String {
+/// its queue and size limits are kept, because the tests must prove those limits work. With a
+/// `password_file`, only its accounts get in, under the project's `mosquitto/acl`.
+fn mosquitto_test_config(
+    port: u16,
+    dir: &std::path::Path,
+    password_file: Option<&std::path::Path>,
+) -> String {
     let project = std::fs::read_to_string(repo_root().join("mosquitto/mosquitto.conf"))
         .expect("read mosquitto/mosquitto.conf");
     let replaced = [
@@ -214,8 +248,18 @@ fn mosquitto_test_config(port: u16, dir: &std::path::Path) -> String {
             }
         })
         .collect();
+    let auth = match password_file {
+        Some(file) => format!(
+            "allow_anonymous false\npassword_file {}\nacl_file {}\n",
+            file.display(),
+            repo_root().join("mosquitto/acl").display()
+        ),
+        None => "allow_anonymous true\n".to_owned(),
+    };
+    out.push_str("per_listener_settings false\n");
+    out.push_str(&auth);
     out.push_str(&format!(
-        "per_listener_settings false\nallow_anonymous true\nuser root\nlistener {port} 127.0.0.1\n\
+        "user root\nlistener {port} 127.0.0.1\n\
          persistence_location {}/\nlog_dest stderr\n",
         dir.display()
     ));

@@ -72,9 +72,17 @@ async fn install_and_uninstall_round_trip_at_root_and_under_the_proxy_prefix() {
 
 /// Runs curl as the old test script did and returns (status, body).
 async fn curl(token: &str, args: &[&str]) -> (u16, String) {
+    curl_as(Some(token), args).await
+}
+
+/// Runs curl with `args`, with a bearer `token` or none, and returns (status, body).
+async fn curl_as(token: Option<&str>, args: &[&str]) -> (u16, String) {
+    let auth: Vec<String> = token
+        .map(|t| vec!["-H".to_owned(), format!("Authorization: Bearer {t}")])
+        .unwrap_or_default();
     let out = tokio::process::Command::new("curl")
         .args(["-s", "-w", "\n%{http_code}"])
-        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .args(auth)
         .args(args)
         .output()
         .await
@@ -479,4 +487,56 @@ async fn uninstalling_ends_the_streams_of_the_old_camera() {
         .expect("GET");
     assert_eq!(r.status(), 404);
     relay.stop().await;
+}
+
+/// `test_videostream_api.sh` exactly (no token) works once `VIDEOSTREAM_OPEN_INSTALL=true`:
+/// `curl …/install-test-stand/67 -d "data=URL" -X put` installs the URL as given, and
+/// `-d "data=" -X put` removes it, answering `{"67":""}`.
+#[tokio::test]
+async fn the_old_test_script_runs_unchanged_with_open_install() {
+    let db = TestDb::new().await;
+    let relay = Relay::start(
+        db.pool.clone(),
+        Settings {
+            open_install: true,
+            ..test_settings()
+        },
+    )
+    .await;
+    let install = relay.url("/install-test-stand/67");
+    let camera = "http://188.178.124.160:80/mjpg/video.mjpg";
+
+    let (status, body) = curl_as(
+        None,
+        &[&install, "-d", &format!("data={camera}"), "-X", "put"],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("json"),
+        json!({ "67": camera })
+    );
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT camera_url FROM stands WHERE id = '67'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("stand row");
+    assert_eq!(stored.as_deref(), Some(camera), "stored as given");
+
+    let (status, body) = curl_as(None, &[&install, "-d", "data=", "-X", "put"]).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"67":""}"#));
+    assert_eq!(relay.installed("67").await, (200, json!({ "67": null })));
+    relay.stop().await;
+
+    // The default stays token-protected: the same call is refused and changes nothing.
+    let closed = Relay::start(db.pool.clone(), test_settings()).await;
+    let install = closed.url("/install-test-stand/67");
+    let (status, _) = curl_as(
+        None,
+        &[&install, "-d", &format!("data={camera}"), "-X", "put"],
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert_eq!(closed.installed("67").await, (200, json!({ "67": null })));
+    closed.stop().await;
 }

@@ -1,5 +1,6 @@
 //! The old (Django) stack's addresses, redirected to their new pages and downloads, so
-//! bookmarks and scripts keep working: `/demo_module/…` and `/admin/`.
+//! bookmarks and scripts keep working: `/demo_module/…` and `/admin/…` (the Django admin's
+//! pages), with or without the trailing slash Django would have added.
 //!
 //! A result id in an old address (`saved_data/<id>/`, `saved_data/csv/<id>/`,
 //! `saved_data/excel/<id>/`) is looked up among the results `import-django` took over; an id
@@ -20,12 +21,18 @@ pub fn routes() -> Routes {
     Routes::pages()
         .get("/demo_module", PUBLIC, home)
         .get("/demo_module/", PUBLIC, home)
+        .get("/demo_module/saved_data", PUBLIC, results)
         .get("/demo_module/saved_data/", PUBLIC, results)
+        .get("/demo_module/saved_data/{id}", PUBLIC, result_page)
         .get("/demo_module/saved_data/{id}/", PUBLIC, result_page)
+        .get("/demo_module/saved_data/csv/{id}", PUBLIC, csv)
         .get("/demo_module/saved_data/csv/{id}/", PUBLIC, csv)
+        .get("/demo_module/saved_data/excel/{id}", PUBLIC, excel)
         .get("/demo_module/saved_data/excel/{id}/", PUBLIC, excel)
         .get("/demo_module/{*rest}", PUBLIC, demo_page)
         .get("/admin/", PUBLIC, admin)
+        // Our admin pages are matched first; any other (Django admin) page leads to them.
+        .get("/admin/{*rest}", PUBLIC, admin)
 }
 
 async fn home() -> Redirect {

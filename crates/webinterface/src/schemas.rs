@@ -19,6 +19,18 @@ pub enum Role {
     Admin,
 }
 
+/// The topics a stand is answered on until it is heard (then as it wrote).
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StandTopics {
+    /// `{stand}/outbound`.
+    Standard,
+    /// The old stack's `Testdevice/{stand}/Outbound`.
+    Legacy,
+    /// The module guide's `Testdevice/{stand}/outbound`.
+    Guide,
+}
+
 /// A new stand: its id and, optionally, its settings.
 #[derive(serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -35,8 +47,10 @@ pub struct StandNew {
     /// Time limit in seconds (default 3600).
     #[schema(minimum = 1)]
     max_test_seconds: Option<i32>,
-    /// Use the old `Testdevice/{stand}/…` topics.
+    /// Use the old `Testdevice/{stand}/…` topics (`true` is `topics: legacy`).
     legacy_topics: Option<bool>,
+    /// The topics the stand is answered on until it is heard; wins over `legacy_topics`.
+    topics: Option<StandTopics>,
 }
 
 /// A stand's settings to change; a field left out keeps its value (the id cannot change).
@@ -52,8 +66,10 @@ pub struct StandEdit {
     /// Time limit in seconds.
     #[schema(minimum = 1)]
     max_test_seconds: Option<i32>,
-    /// Use the old `Testdevice/{stand}/…` topics.
+    /// Use the old `Testdevice/{stand}/…` topics (`true` is `topics: legacy`).
     legacy_topics: Option<bool>,
+    /// The topics the stand is answered on until it is heard; wins over `legacy_topics`.
+    topics: Option<StandTopics>,
 }
 
 /// One status code a stand sent.

@@ -239,6 +239,37 @@ async fn line_from(
 
 #[tokio::test]
 async fn a_paho_stand_written_like_the_module_guide_gets_all_seven_keys_and_is_stored() {
+    // Debian's python3-paho-mqtt (1.6 on bookworm), as scripts/setup.sh installs it.
+    paho_stand_round_trip(python3()).await;
+}
+
+/// The same stand on paho-mqtt 2.x (its callback API changed): the virtualenv
+/// `.tools/paho2` that scripts/setup.sh makes, or the interpreter in `PAHO2_PYTHON`.
+#[tokio::test]
+async fn the_module_guides_paho_stand_also_runs_on_paho_mqtt_2() {
+    let python = std::env::var("PAHO2_PYTHON").unwrap_or_else(|_| {
+        let venv = test_support::repo_root().join(".tools/paho2/bin/python");
+        venv.to_string_lossy().into_owned()
+    });
+    if !test_support::require_tool(
+        std::path::Path::new(&python).exists(),
+        "paho-mqtt 2.x in .tools/paho2",
+        "scripts/setup.sh",
+    ) {
+        return;
+    }
+    let version = std::process::Command::new(&python)
+        .args(["-c", "import paho.mqtt; print(paho.mqtt.__version__)"])
+        .output()
+        .expect("python");
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+    assert!(version.starts_with("2."), "paho-mqtt {version} is not 2.x");
+    paho_stand_round_trip(&python).await;
+}
+
+/// Runs `guide_stand.py` with `python` against the app and the real handler: the stand gets
+/// a command with the seven keys in order and its answer on lowercase inbound is stored.
+async fn paho_stand_round_trip(python: &str) {
     use tokio::io::AsyncBufReadExt;
 
     let app = App::start().await;
@@ -246,7 +277,9 @@ async fn a_paho_stand_written_like_the_module_guide_gets_all_seven_keys_and_is_s
     let token = app.token("olga", Role::Operator).await;
     let stand = "prøvestand_7";
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/guide_stand.py");
-    let mut python = tokio::process::Command::new(python3())
+    let mut python = tokio::process::Command::new(python)
+        // A deprecated paho API (paho-mqtt 2's VERSION1 callbacks) counts as broken.
+        .args(["-W", "error::DeprecationWarning"])
         .arg(script)
         .arg("127.0.0.1")
         .arg(app.broker.port.to_string())
@@ -501,6 +534,19 @@ async fn old_addresses_redirect_to_the_new_pages_and_downloads() {
         ("/demo_module/show_info", "/stands/demo_module".into()),
         ("/demo_module/no_such_page/", "/".into()),
         ("/admin/", "/admin/stands".into()),
+        // Without the slash Django's APPEND_SLASH added, and the Django admin's own pages.
+        ("/demo_module/saved_data/17", format!("/results/{ours}")),
+        (
+            "/demo_module/saved_data/csv/17",
+            format!("/results/{ours}.csv?layout=classic"),
+        ),
+        (
+            "/demo_module/saved_data/excel/17",
+            format!("/results/{ours}.xlsx"),
+        ),
+        ("/demo_module/saved_data", "/results".into()),
+        ("/admin/demo_module/status/", "/admin/stands".into()),
+        ("/admin/login/?next=/admin/", "/admin/stands".into()),
     ] {
         let r = c.get(app.url(old)).send().await.expect("get");
         assert_eq!(r.status(), 308, "{old}");
@@ -568,14 +614,16 @@ async fn the_classic_csv_has_the_old_layout_cell_by_cell() {
         .map(|r| r.expect("row").iter().map(String::from).collect())
         .collect();
     assert_eq!(rows[0], ["Testdato", "Oprettet af", "Kommandoliste"]);
-    let date = chrono::DateTime::parse_from_rfc3339(&rows[1][0]).expect("RFC 3339 date");
     assert_eq!(
-        date.timestamp_millis(),
-        received.timestamp_millis(),
-        "no run: the date the result arrived"
+        rows[1][0],
+        received.format("%d/%m/%Y-%H:%M:%S").to_string(),
+        "no run: the date the result arrived, written as the old stack stored it"
     );
     assert_eq!(rows[1][1], "prøvestand_1");
-    assert_eq!(rows[1][2], r#"["start","<b>measure</b>"]"#);
+    assert_eq!(
+        rows[1][2], "['start', '<b>measure</b>']",
+        "the command list as the old CSV printed it (Python)"
+    );
     assert_eq!(rows[1].len(), 3);
     let params: Vec<(&str, &str)> = rows[2]
         .iter()
@@ -595,6 +643,23 @@ async fn the_classic_csv_has_the_old_layout_cell_by_cell() {
     // The default layout is unchanged: the series' names first.
     let plain = get("").await.expect("csv").text().await.expect("text");
     assert!(plain.starts_with("x,y,label\n1,2.5,a\n"), "{plain}");
+    // The result page offers the classic layout.
+    let page = app
+        .client()
+        .get(app.url(&format!("/results/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains(&format!(
+            r#"<a href="/results/{id}.csv?layout=classic" download id="csv-classic-link""#
+        )),
+        "{page}"
+    );
     app.shutdown().await;
 }
 
@@ -630,5 +695,110 @@ async fn stand_ids_in_redirects_are_percent_encoded() {
         .expect("login");
     assert_eq!(r.status(), 303);
     assert_eq!(location_of(&r), "/stands/pr%C3%B8vestand_5");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stand_added_with_the_module_guides_topics_gets_its_first_command_on_lowercase_outbound()
+{
+    let mut app = App::start().await;
+    app.user("ada", Role::Admin).await;
+    let (browser, csrf) = app.login("ada").await;
+    let mut inbox = subscriber(&app.broker.url(), &["+/outbound", "Testdevice/+/+"]).await;
+    // The admin adds a stand built after the module guide, never heard yet.
+    let page = browser
+        .get(app.url("/admin/stands"))
+        .send()
+        .await
+        .expect("admin page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains(r#"<option value="guide">module guide: commands on Testdevice/&#60;id&#62;/outbound</option>"#),
+        "{page}"
+    );
+    let r = browser
+        .post(app.url("/admin/stands"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("id", "prøvestand_7"),
+            ("name", ""),
+            ("topics", "guide"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    let page = browser
+        .get(app.url(&location_of(&r)))
+        .send()
+        .await
+        .expect("stand admin page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains(r#"<option value="guide" selected>module guide: commands on Testdevice/prøvestand_7/outbound</option>"#),
+        "{page}"
+    );
+    let token = app.token("olga", Role::Operator).await;
+    let detail = api_until(&app, &token, "/api/stands/prøvestand_7", |_| true).await;
+    assert_eq!(
+        (&detail["topics"], &detail["legacy_topics"]),
+        (&json!("guide"), &json!(true))
+    );
+
+    // A confirmed start reaches the stand where the guide has it listen.
+    let run = start_run(&app, &token, "prøvestand_7", json!({"confirm": true})).await;
+    let (topic, payload) = tokio::time::timeout(Duration::from_secs(20), inbox.recv())
+        .await
+        .expect("arrives")
+        .expect("alive");
+    assert_eq!(topic, "Testdevice/prøvestand_7/outbound");
+    let message: Value = serde_json::from_slice(&payload).expect("json");
+    assert_eq!(keys_of(&message), SEVEN_KEYS);
+    let stored = api_until(&app, &token, &format!("/api/runs/{run}"), |_| true).await;
+    assert_eq!(stored["confirmed_unheard"], true);
+
+    // Saved again without changes, the edit form keeps the choice; the API can switch back.
+    let r = browser
+        .post(app.url("/admin/stands/prøvestand_7"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Prøvestand 7"),
+            ("max_test_seconds", "60"),
+            ("topics", "guide"),
+        ])
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(r.status(), 200);
+    let detail = api_until(&app, &token, "/api/stands/prøvestand_7", |_| true).await;
+    assert_eq!(detail["topics"], "guide");
+    let admin = app.token("root", Role::Admin).await;
+    let r = app
+        .client()
+        .patch(app.url("/api/stands/prøvestand_7"))
+        .bearer_auth(&admin)
+        .json(&json!({"topics": "standard"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status(), 200);
+    let detail: Value = r.json().await.expect("json");
+    assert_eq!(
+        (&detail["topics"], &detail["legacy_topics"]),
+        (&json!("standard"), &json!(false))
+    );
+    let r = app
+        .client()
+        .patch(app.url("/api/stands/prøvestand_7"))
+        .bearer_auth(&admin)
+        .json(&json!({"topics": "Guide"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status(), 400, "an unknown choice is refused");
     app.shutdown().await;
 }

@@ -10,7 +10,8 @@ use test_support::pg::TestDb;
 const OLD_SCHEMA: &str = include_str!("fixtures/django_demo_module.sql");
 
 /// Rows as the old stack wrote them: two results (one kept), one package that failed
-/// validation, one result of the first, obsolete table, and two status rows.
+/// validation, one result of the first, obsolete table, and four status rows, each holding one
+/// real code and the model's default in the other column (power '620', status '200').
 const OLD_ROWS: &str = r#"
 INSERT INTO demo_module_inbound_teststand_package
     (id, "Timestamp", "NODELETE", "Sent_by", command_list, "Validation_failed") VALUES
@@ -33,7 +34,9 @@ INSERT INTO demo_module_result
 INSERT INTO demo_module_status
     (latest_power_code, latest_power_update, latest_status_code, latest_status_update) VALUES
     ('600', '2020-04-18 11:50:00+00', '200', '2020-04-18 11:50:00+00'),
-    ('600', '2020-04-18 11:55:00+00', '202', '2020-04-18 11:55:00+00');
+    ('620', '2020-04-18 11:50:05+00', '200', '2020-04-18 11:50:05+00'),
+    ('620', '2020-04-18 11:55:00+00', '202', '2020-04-18 11:55:00+00'),
+    ('610', '2020-04-18 12:00:00+00', '200', '2020-04-18 12:00:00+00');
 "#;
 
 fn import(target: &TestDb, old: &TestDb) -> Output {
@@ -83,7 +86,14 @@ async fn an_old_database_is_imported_once_with_every_value() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("status:  2 rows imported as 4 status history entries"),
+        stdout.contains("status:  4 rows imported as 4 status history entries"),
+        "{stdout}"
+    );
+    // The unkept 2020 result would be gone after the next retention run: the summary says so.
+    assert!(
+        stdout.contains(
+            "warning: 1 imported results are not kept and older than RETENTION_DAYS (30 days)"
+        ) && stdout.contains("set RETENTION_DAYS on the scheduler"),
         "{stdout}"
     );
     assert_eq!(count(&target, "results").await, 3);
@@ -156,7 +166,7 @@ async fn an_old_database_is_imported_once_with_every_value() {
         ]
     );
     let history: Vec<(i16, String)> = sqlx::query_as(
-        "SELECT code, to_char(received_at AT TIME ZONE 'UTC', 'HH24:MI') FROM status_history
+        "SELECT code, to_char(received_at AT TIME ZONE 'UTC', 'HH24:MI:SS') FROM status_history
          WHERE stand_id = 'demo_module' ORDER BY received_at, code",
     )
     .fetch_all(&target.pool)
@@ -165,11 +175,12 @@ async fn an_old_database_is_imported_once_with_every_value() {
     assert_eq!(
         history,
         [
-            (200, "11:50".to_owned()),
-            (600, "11:50".to_owned()),
-            (202, "11:55".to_owned()),
-            (600, "11:55".to_owned()),
-        ]
+            (600, "11:50:00".to_owned()),
+            (200, "11:50:05".to_owned()),
+            (202, "11:55:00".to_owned()),
+            (610, "12:00:00".to_owned()),
+        ],
+        "only each row's real code: no default 200 or 620 beside it"
     );
 
     // Again: nothing is imported twice.
@@ -181,7 +192,7 @@ async fn an_old_database_is_imported_once_with_every_value() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("0 rows imported as 0 status history entries, 2 already imported"),
+        stdout.contains("0 rows imported as 0 status history entries, 4 already imported"),
         "{stdout}"
     );
     assert_eq!(count(&target, "results").await, 3);

@@ -110,3 +110,17 @@ pub async fn result_of_old_package(pool: &PgPool, old_id: i64) -> Result<Option<
     .query("django_imports.result_of_old_package")?;
     Ok(id.flatten())
 }
+
+/// How many imported results the next retention run would delete: not kept (neither the
+/// result nor its run) and received before `before`.
+pub async fn unkept_before(pool: &PgPool, before: DateTime<Utc>) -> Result<i64, StoreError> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM results r JOIN django_imports d ON d.result_id = r.id
+         WHERE NOT r.keep AND r.received_at < $1
+           AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = r.run_id AND runs.keep)",
+    )
+    .bind(before)
+    .fetch_one(pool)
+    .await
+    .query("django_imports.unkept_before")
+}

@@ -15,6 +15,7 @@ use crate::notification::Notification;
 use crate::run::RunState;
 use crate::state::{StandSnapshot, StandState};
 use crate::status::{Effect, StatusCode};
+use crate::topics::StandTopics;
 
 /// A stand as the dashboard and API show it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -46,6 +47,18 @@ pub struct StandView {
     pub last_seen: Option<DateTime<Utc>>,
     /// The run in progress, if any.
     pub run: Option<i64>,
+}
+
+impl StandView {
+    /// The topic choice its stored flag and outbound topic amount to.
+    pub fn topics(&self) -> StandTopics {
+        match StandId::parse(&self.id) {
+            Ok(id) => StandTopics::of(&id, self.legacy_topics, &self.outbound_topic),
+            // The table's check keeps ids parseable.
+            Err(_) if self.legacy_topics => StandTopics::Legacy,
+            Err(_) => StandTopics::Standard,
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -153,8 +166,8 @@ pub struct StandSettings {
     pub camera_url: Option<CameraUrl>,
     /// Runs longer than this time out; must be positive.
     pub max_test_seconds: i32,
-    /// Answer on `Testdevice/{id}/Outbound`.
-    pub legacy_topics: bool,
+    /// The topics it is answered on until it is heard (then as it wrote).
+    pub topics: StandTopics,
 }
 
 /// Why a stand cannot be saved.
@@ -182,19 +195,23 @@ fn map_err(e: StoreError, id: &StandId) -> StandAdminError {
     }
 }
 
-/// Binds a stand's id and settings as `$1` to `$6`, in the order `create` and `update` use.
+/// Binds a stand's id and settings as `$1` to `$7`, in the order `create` and `update` use:
+/// `$6` the legacy flag, `$7` the outbound topic to store (only the module guide's spelling
+/// is stored; the others follow from the flag).
 fn bind_settings<'q>(
     query: Query<'q, Postgres, PgArguments>,
     id: &'q StandId,
     settings: &'q StandSettings,
 ) -> Query<'q, Postgres, PgArguments> {
+    let stored = (settings.topics == StandTopics::Guide).then(|| StandTopics::Guide.outbound(id));
     query
         .bind(id.as_str())
         .bind(&settings.name)
         .bind(&settings.description)
         .bind(settings.camera_url.as_ref().map(CameraUrl::as_str))
         .bind(settings.max_test_seconds)
-        .bind(settings.legacy_topics)
+        .bind(settings.topics.is_legacy())
+        .bind(stored)
 }
 
 /// Registers a stand by hand.
@@ -205,8 +222,9 @@ pub async fn create(
 ) -> Result<(), StandAdminError> {
     bind_settings(
         sqlx::query(
-        "INSERT INTO stands (id, name, description, camera_url, max_test_seconds, legacy_topics)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO stands (id, name, description, camera_url, max_test_seconds, legacy_topics,
+                             outbound_topic)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     ),
         id,
         settings,
@@ -228,12 +246,17 @@ pub async fn update(
         sqlx::query(
             "UPDATE stands SET name = $2, description = $3, camera_url = $4, max_test_seconds = $5,
          legacy_topics = $6,
-         outbound_topic = CASE WHEN legacy_topics = $6 THEN outbound_topic END
+         -- A topic learned from the stand stays while the choice is unchanged.
+         outbound_topic = CASE
+             WHEN $7::text IS NOT NULL THEN $7
+             WHEN legacy_topics = $6 AND outbound_topic IS DISTINCT FROM $8 THEN outbound_topic
+         END
          WHERE id = $1",
         ),
         id,
         settings,
     )
+    .bind(StandTopics::Guide.outbound(id))
     .execute(pool)
     .await
     .query("stands.update")

@@ -17,9 +17,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use domain::CameraUrl;
-use domain::StandId;
 use domain::camera::{redact, unredact};
 use domain::store::stands::{self, StandAdminError, StandSettings, StandView};
+use domain::{StandId, StandTopics};
 
 /// `/admin/stands` and `/admin/stands/{id}`.
 pub fn pages() -> Routes {
@@ -44,7 +44,7 @@ pub fn settings_of(v: &StandView) -> StandSettings {
         description: v.description.clone(),
         camera_url: v.camera_url.clone().map(CameraUrl::from_stored),
         max_test_seconds: v.max_test_seconds,
-        legacy_topics: v.legacy_topics,
+        topics: v.topics(),
     }
 }
 
@@ -55,8 +55,20 @@ fn defaults(id: &StandId) -> StandSettings {
         description: String::new(),
         camera_url: None,
         max_test_seconds: 3600,
-        legacy_topics: false,
+        topics: StandTopics::Standard,
     }
+}
+
+/// A topic choice by name; an empty one (a form without the field) is the standard layout.
+fn parse_topics(raw: &str) -> Result<StandTopics> {
+    if raw.trim().is_empty() {
+        return Ok(StandTopics::Standard);
+    }
+    StandTopics::parse(raw).ok_or_else(|| {
+        Error::BadRequest(format!(
+            "topics must be standard, legacy or guide, not {raw:?}"
+        ))
+    })
 }
 
 /// An empty URL removes the camera; others must pass [`CameraUrl::parse`].
@@ -94,8 +106,10 @@ pub struct StandPatch {
     pub camera_url: Option<String>,
     /// Time limit in seconds (at least 1).
     pub max_test_seconds: Option<i32>,
-    /// Legacy topics.
+    /// Legacy topics (`true` is `topics: legacy`, `false` is `standard`).
     pub legacy_topics: Option<bool>,
+    /// `standard`, `legacy` or `guide`; wins over `legacy_topics`.
+    pub topics: Option<String>,
 }
 
 impl StandPatch {
@@ -115,7 +129,14 @@ impl StandPatch {
             s.max_test_seconds = m;
         }
         if let Some(l) = self.legacy_topics {
-            s.legacy_topics = l;
+            s.topics = if l {
+                StandTopics::Legacy
+            } else {
+                StandTopics::Standard
+            };
+        }
+        if let Some(t) = self.topics {
+            s.topics = parse_topics(&t)?;
         }
         if s.max_test_seconds < 1 {
             return Err(StandAdminError::BadDuration.into());
@@ -185,7 +206,7 @@ struct AdminStandRow {
     name: String,
     camera: String,
     max_test_seconds: i32,
-    legacy: bool,
+    topics: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
@@ -194,6 +215,18 @@ struct AdminStandsPage {
     layout: Layout,
     csrf: String,
     stands: Vec<AdminStandRow>,
+    choices: Vec<(&'static str, String)>,
+}
+
+/// The topic choices as forms list them: each name with its outbound topic for `id`.
+fn topic_choices(id: &str) -> Vec<(&'static str, String)> {
+    StandTopics::ALL
+        .into_iter()
+        .map(|t| {
+            let topic = t.pattern().replace("{stand}", id);
+            (t.as_str(), format!("{}: commands on {topic}", t.label()))
+        })
+        .collect()
 }
 
 async fn admin_stands_page(
@@ -205,9 +238,11 @@ async fn admin_stands_page(
     Ok(AdminStandsPage {
         layout: a.layout().problem(problem),
         csrf: a.csrf().to_owned(),
+        choices: topic_choices("<id>"),
         stands: all
             .into_iter()
             .map(|s| AdminStandRow {
+                topics: s.topics().as_str(),
                 camera: s
                     .camera_url
                     .as_deref()
@@ -216,7 +251,6 @@ async fn admin_stands_page(
                 id: s.id,
                 name: s.name,
                 max_test_seconds: s.max_test_seconds,
-                legacy: s.legacy_topics,
             })
             .collect(),
     })
@@ -231,6 +265,8 @@ struct NewStandForm {
     id: String,
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    topics: String,
 }
 
 async fn admin_stand_create(
@@ -241,6 +277,7 @@ async fn admin_stand_create(
     let outcome = async {
         let id = parse_new_id(&form.id)?;
         let mut settings = defaults(&id);
+        settings.topics = parse_topics(&form.topics)?;
         if !form.name.trim().is_empty() {
             settings.name = form.name.trim().to_owned();
         }
@@ -273,7 +310,8 @@ struct AdminStandPage {
     description: String,
     camera_url: String,
     max_test_seconds: i32,
-    legacy_topics: bool,
+    topics: &'static str,
+    choices: Vec<(&'static str, String)>,
 }
 
 fn admin_stand_view(a: &Authed, id: &str, s: StandSettings, layout: Layout) -> AdminStandPage {
@@ -286,7 +324,8 @@ fn admin_stand_view(a: &Authed, id: &str, s: StandSettings, layout: Layout) -> A
         // Display of a `CameraUrl` is redacted; the form sends it back to keep the password.
         camera_url: s.camera_url.map(|u| u.to_string()).unwrap_or_default(),
         max_test_seconds: s.max_test_seconds,
-        legacy_topics: s.legacy_topics,
+        topics: s.topics.as_str(),
+        choices: topic_choices(id),
     }
 }
 
@@ -308,7 +347,7 @@ struct StandForm {
     camera_url: String,
     max_test_seconds: String,
     #[serde(default)]
-    legacy_topics: Option<String>,
+    topics: String,
 }
 
 async fn admin_stand_save(
@@ -325,7 +364,7 @@ async fn admin_stand_save(
         description: form.description.clone(),
         camera_url: None,
         max_test_seconds: form.max_test_seconds.trim().parse().unwrap_or(0),
-        legacy_topics: form.legacy_topics.is_some(),
+        topics: current.topics(),
     };
     let checked = check_camera_url(&camera_url).and_then(|camera_url| {
         if settings.name.is_empty() {
@@ -333,6 +372,11 @@ async fn admin_stand_save(
         }
         Ok(StandSettings {
             camera_url,
+            // A form without the field keeps the stand's topics.
+            topics: match form.topics.trim() {
+                "" => current.topics(),
+                raw => parse_topics(raw)?,
+            },
             ..settings.clone()
         })
     });

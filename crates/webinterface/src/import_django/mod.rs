@@ -7,8 +7,11 @@
 //!   the keep flag. Packages that failed validation in the old stack hold no data and are
 //!   counted, not imported.
 //! - `demo_module_result`: the first, obsolete result table (`job_NODELETE` is its keep flag).
-//! - `demo_module_status`: one row per status message (both codes of the row are stored as
-//!   status history at their update times).
+//! - `demo_module_status`: one row per status message; its one real code (the other column
+//!   holds the model's default) is stored as status history at its update time.
+//!
+//! The summary warns when imported results are not kept and older than `RETENTION_DAYS`:
+//! the scheduler's next retention run would delete them.
 //!
 //! The old stack served one stand, so everything is filed under `--stand` (default
 //! `demo_module`). Each old row is recorded in `django_imports` in the same transaction as
@@ -34,6 +37,19 @@ pub use summary::Summary;
 
 use results::{import_old_results, import_packages};
 use statuses::import_statuses;
+
+/// `RETENTION_DAYS` (default 30), read as the scheduler reads it.
+fn retention_days() -> anyhow::Result<i64> {
+    match std::env::var("RETENTION_DAYS") {
+        Ok(raw) => raw
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (1..=36_500).contains(d))
+            .with_context(|| format!("RETENTION_DAYS={raw:?} is not a number of days")),
+        Err(_) => Ok(30),
+    }
+}
 
 /// Imports everything from the old database at `from` into `pool`, printing progress.
 pub async fn run(pool: &PgPool, from: &str, stand: &StandId) -> anyhow::Result<Summary> {
@@ -73,5 +89,8 @@ pub async fn run(pool: &PgPool, from: &str, stand: &StandId) -> anyhow::Result<S
         );
     }
     old.close().await;
+    summary.retention_days = retention_days()?;
+    let before = chrono::Utc::now() - chrono::Duration::days(summary.retention_days);
+    summary.expiring = domain::store::imports::unkept_before(pool, before).await?;
     Ok(summary)
 }

@@ -23,7 +23,22 @@ struct OldStatus {
     power_update: Option<DateTime<Utc>>,
 }
 
-/// Imports `demo_module_status`: each row's status and power codes become status history.
+/// The power code the old `Status` model stores when a row holds a status code.
+const DEFAULT_POWER: &str = "620";
+
+/// The one real code of an old status row, with its time. The old handler
+/// (`save_incoming_status`) saved each message as a new row that set only the power code (600
+/// and above) or only the status code, leaving the other at the model's default
+/// (`latest_power_code` '620', `latest_status_code` '200'). So a power code other than 620 is
+/// the message; otherwise the status code is (a row 200/620 is a status 200).
+fn real_code(row: OldStatus) -> Option<(String, DateTime<Utc>)> {
+    match (row.power_code, row.power_update) {
+        (Some(power), Some(at)) if power.trim() != DEFAULT_POWER => Some((power, at)),
+        _ => row.status_code.zip(row.status_update),
+    }
+}
+
+/// Imports `demo_module_status`: each row's one real code becomes a status history entry.
 pub(super) async fn import_statuses(
     pool: &PgPool,
     old: &PgPool,
@@ -44,22 +59,17 @@ pub(super) async fn import_statuses(
     println!("status (demo_module_status): {total} rows in the old database");
     let mut unknown: HashMap<String, usize> = HashMap::new();
     for (done, row) in rows.into_iter().enumerate() {
+        let id = row.id;
         let mut codes = Vec::new();
-        for (code, at) in [
-            (row.status_code, row.status_update),
-            (row.power_code, row.power_update),
-        ] {
-            let (Some(code), Some(at)) = (code, at) else {
-                continue;
-            };
+        if let Some((code, at)) = real_code(row) {
             match StatusCode::parse(code.trim()) {
                 Ok(code) => codes.push((code, at)),
                 Err(_) => *unknown.entry(code).or_default() += 1,
             }
         }
-        match imports::import_status(pool, row.id, stand, IMPORTED_BY, &codes)
+        match imports::import_status(pool, id, stand, IMPORTED_BY, &codes)
             .await
-            .with_context(|| format!("storing old status row {}", row.id))?
+            .with_context(|| format!("storing old status row {id}"))?
         {
             Some(n) => {
                 summary.statuses_imported += 1;
@@ -73,4 +83,29 @@ pub(super) async fn import_statuses(
         println!("status: {n} codes {code:?} are not status codes and were left out");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(status: &str, power: &str) -> OldStatus {
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        OldStatus {
+            id: 1,
+            status_code: Some(status.into()),
+            status_update: Some(at),
+            power_code: Some(power.into()),
+            power_update: Some(at),
+        }
+    }
+
+    #[test]
+    fn each_old_row_holds_one_real_code() {
+        let code = |status, power| real_code(row(status, power)).map(|(c, _)| c);
+        assert_eq!(code("200", "600"), Some("600".into()), "a power message");
+        assert_eq!(code("200", "610"), Some("610".into()), "a power message");
+        assert_eq!(code("202", "620"), Some("202".into()), "a status message");
+        assert_eq!(code("200", "620"), Some("200".into()), "a status 200");
+    }
 }

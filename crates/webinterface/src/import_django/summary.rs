@@ -13,12 +13,16 @@ pub struct Summary {
     pub unreadable: Vec<(String, String)>,
     /// Imported results whose old timestamp was unreadable (stored with the import time).
     pub undated: usize,
-    /// Status rows stored now (as one or two status history entries each).
+    /// Status rows stored now (as one status history entry each).
     pub statuses_imported: usize,
     /// Status history entries stored now.
     pub status_codes_imported: usize,
     /// Status rows an earlier import stored.
     pub statuses_already: usize,
+    /// `RETENTION_DAYS` as this process sees it (the scheduler's setting, default 30).
+    pub retention_days: i64,
+    /// Imported results the next retention run deletes (not kept, older than that).
+    pub expiring: i64,
 }
 
 impl std::fmt::Display for Summary {
@@ -46,7 +50,19 @@ impl std::fmt::Display for Summary {
             f,
             "status:  {} rows imported as {} status history entries, {} already imported before",
             self.statuses_imported, self.status_codes_imported, self.statuses_already
-        )
+        )?;
+        if self.expiring > 0 {
+            write!(
+                f,
+                "\nwarning: {} imported results are not kept and older than RETENTION_DAYS ({} \
+                 days): the scheduler's next retention run deletes them. To keep them, set \
+                 RETENTION_DAYS on the scheduler above their age before it runs, or mark them \
+                 kept (Keep on each result page, or PATCH /api/results/{{id}} with \
+                 {{\"keep\": true}}).",
+                self.expiring, self.retention_days
+            )?;
+        }
+        Ok(())
     }
 }
 

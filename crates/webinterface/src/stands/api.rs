@@ -43,6 +43,10 @@ pub struct StandDetail {
     pub max_test_seconds: i32,
     /// Whether the stand uses the old `Testdevice/{stand}/…` topics.
     pub legacy_topics: bool,
+    /// `standard`, `legacy` or `guide` (`Testdevice/{stand}/outbound`): the topics it is set
+    /// up with, or answered on since it was heard.
+    #[schema(example = "guide")]
+    pub topics: &'static str,
 }
 
 /// A stand with its settings.
@@ -52,6 +56,7 @@ pub fn stand_detail(v: StandView) -> StandDetail {
         camera_url: v.camera_url.as_deref().map(domain::camera::redact),
         max_test_seconds: v.max_test_seconds,
         legacy_topics: v.legacy_topics,
+        topics: v.topics().as_str(),
         stand: StandJson::from(v),
     }
 }

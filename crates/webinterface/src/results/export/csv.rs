@@ -14,15 +14,16 @@ pub const CLASSIC_HEADER: [&str; 3] = ["Testdato", "Oprettet af", "Kommandoliste
 
 /// The rows the old stack's CSV began with, before the series: its header
 /// ([`CLASSIC_HEADER`]); the test's date (when the run was started, else when the result
-/// arrived, RFC 3339), the sender (`sentBy`) and the command list (a JSON array, which
-/// Python also reads as a list); the parameter names; their values (text as is, anything
-/// else as JSON).
+/// arrived) as the old stack stored it (`18/04/2020-11:55:03`, UTC like its server), the
+/// sender (`sentBy`) and the command list as Python printed it (`['start', 'log']`); the
+/// parameter names; their values (text as is, anything else as JSON).
 pub fn classic_head(detail: &ResultDetail) -> Vec<Vec<String>> {
     let date = detail.requested_at.unwrap_or(detail.received_at);
-    let commands = detail
-        .commands
-        .clone()
-        .unwrap_or_else(|| Value::Array(Vec::new()));
+    let commands = match &detail.commands {
+        Some(Value::Array(items)) => python_list(items),
+        Some(other) => other.to_string(),
+        None => "[]".to_owned(),
+    };
     let (mut names, mut values) = (Vec::new(), Vec::new());
     if let Some(Value::Object(params)) = &detail.parameters {
         for (name, value) in params {
@@ -36,13 +37,48 @@ pub fn classic_head(detail: &ResultDetail) -> Vec<Vec<String>> {
     vec![
         CLASSIC_HEADER.iter().map(|h| (*h).to_owned()).collect(),
         vec![
-            date.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            date.format("%d/%m/%Y-%H:%M:%S").to_string(),
             detail.sent_by.clone(),
-            commands.to_string(),
+            commands,
         ],
         names,
         values,
     ]
+}
+
+/// A list as Python's `str(list)` writes it: `['a', "it's"]` (strings quoted as `repr` does,
+/// anything else as JSON).
+fn python_list(items: &[Value]) -> String {
+    let item = |v: &Value| match v {
+        Value::String(s) => {
+            let quote = if s.contains('\'') && !s.contains('"') {
+                '"'
+            } else {
+                '\''
+            };
+            let mut out = String::from(quote);
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if c == quote => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push(quote);
+            out
+        }
+        other => other.to_string(),
+    };
+    format!(
+        "[{}]",
+        items.iter().map(item).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// Bytes of CSV per chunk handed to the response.
@@ -168,6 +204,16 @@ pub fn write_csv_after(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn command_lists_read_as_python_printed_them() {
+        let list = serde_json::json!(["start", "it's", "a\\b", "ø", 3]);
+        let Value::Array(items) = list else {
+            unreachable!("an array")
+        };
+        assert_eq!(python_list(&items), r#"['start', "it's", 'a\\b', 'ø', 3]"#);
+        assert_eq!(python_list(&[]), "[]");
+    }
 
     fn csv_of(columns: &[(String, Column)]) -> String {
         let mut out = Vec::new();
