@@ -13,12 +13,13 @@
 # mosquitto/mosquitto.conf) except `max_queued_messages 0`: its default of 1000 drops messages
 # for a subscriber that falls behind, so a run would never see all N. Needs: mosquitto, mosquitto-clients, python3 (to find
 # free ports). Knobs: N (20000), RUNS (3), BIN (the embedded-broker binary), TIMEOUT (120 s
-# per run).
+# per run), CLIENT_OPTS (extra options of both clients, e.g. `--nodelay`).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 N="${N:-20000}"
 RUNS="${RUNS:-3}"
+CLIENT_OPTS="${CLIENT_OPTS:-}"
 target="${CARGO_TARGET_DIR:-$root/target}"
 BIN="${BIN:-$target/release/embedded-broker}"
 which_brokers="${1:-both}"
@@ -67,7 +68,7 @@ run_once() {
     : >"$ready"
     # -d prints the SUBACK, so we know the subscription is in place before publishing.
     # (stdbuf: line-buffered, or the SUBACK line waits in stdio's buffer.)
-    timeout "${TIMEOUT:-120}" stdbuf -oL mosquitto_sub -p "$port" -q 2 -t 'bench/#' -C "$N" -d >"$ready" 2>&1 &
+    timeout "${TIMEOUT:-120}" stdbuf -oL mosquitto_sub $CLIENT_OPTS -p "$port" -q 2 -t 'bench/#' -C "$N" -d >"$ready" 2>&1 &
     local sub=$!
     for _ in $(seq 200); do
         grep -q SUBACK "$ready" && break
@@ -76,7 +77,7 @@ run_once() {
     grep -q SUBACK "$ready" || { echo "subscriber got no SUBACK" >&2; kill "$sub"; exit 1; }
     local start end
     start=$(date +%s.%N)
-    mosquitto_pub -p "$port" -q 2 -t bench/x -l <"$work/lines"
+    mosquitto_pub $CLIENT_OPTS -p "$port" -q 2 -t bench/x -l <"$work/lines"
     wait "$sub"
     end=$(date +%s.%N)
     local got
