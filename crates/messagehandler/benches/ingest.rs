@@ -6,7 +6,7 @@
 //! run; `BENCH_HANDLER_BIN=/path/to/messagehandler` measures another build of the handler;
 //! `BENCH_CASES=data,status` runs only the cases whose names contain one of the words;
 //! `BENCH_BROKERS=mosquitto` or `embedded` one broker; `BENCH_HANDLER_LOG` the handler's
-//! `RUST_LOG`; `BENCH_PERF=out.data` records a `perf`
+//! `RUST_LOG`; `BENCH_PGLZ=1` stores large values with PostgreSQL's default pglz instead of lz4; `BENCH_PERF=out.data` records a `perf`
 //! profile of the handler during the data flood).
 //!
 //! Per case: msg/s, MB/s of payload, p50/p95/p99 from the publisher handing a message to its
@@ -419,6 +419,17 @@ fn main() {
                 );
             }
             let db = TestDb::on_cluster(&cluster).await;
+            if std::env::var("BENCH_PGLZ").is_ok_and(|v| !v.is_empty()) {
+                // The compression before migration 20261201030000, for a before/after pair.
+                sqlx::raw_sql(
+                    "ALTER TABLE results ALTER COLUMN data SET COMPRESSION pglz;
+                     ALTER TABLE result_series ALTER COLUMN \"values\" SET COMPRESSION pglz;
+                     ALTER TABLE quarantine ALTER COLUMN payload SET COMPRESSION pglz",
+                )
+                .execute(&db.pool)
+                .await
+                .expect("pglz");
+            }
             let handler = Handler::start(&db.url, &broker.url());
             let client = publisher(&broker.url(), &format!("bench-pub-{}", test_support::uuid_like()));
             wait_ready(&db, &client).await;
