@@ -92,6 +92,44 @@ async fn curl_as(token: Option<&str>, args: &[&str]) -> (u16, String) {
     (code.parse().expect("status"), body.to_owned())
 }
 
+/// The camera URL of the old test script (`test_videostream_api.sh`); the url crate would
+/// write it as http://188.178.124.160/mjpg/video.mjpg.
+const OLD_SCRIPT_CAMERA: &str = "http://188.178.124.160:80/mjpg/video.mjpg";
+
+/// The old script's install call for stand 67 (`-d data=URL -X put`, lowercase `put`), with
+/// the bearer `token` or none: answered with the URL, which is stored exactly as given.
+/// Returns the install address for the calls that follow.
+async fn old_script_installs(relay: &Relay, pool: &sqlx::PgPool, token: Option<&str>) -> String {
+    let install = relay.url("/install-test-stand/67");
+    let (status, body) = curl_as(
+        token,
+        &[
+            &install,
+            "-d",
+            &format!("data={OLD_SCRIPT_CAMERA}"),
+            "-X",
+            "put",
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("json"),
+        json!({ "67": OLD_SCRIPT_CAMERA })
+    );
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT camera_url FROM stands WHERE id = '67'")
+            .fetch_one(pool)
+            .await
+            .expect("stand row");
+    assert_eq!(
+        stored.as_deref(),
+        Some(OLD_SCRIPT_CAMERA),
+        "stored as given"
+    );
+    install
+}
+
 /// The old test script's calls (`test_videostream_api.sh`), byte for byte but for the admin
 /// token they now send: a lowercase `put` with `-d data=URL` installs, the URL is stored as given, and `-d data=` removes with
 /// `{"67": ""}`. A Danish stand id works through its percent-encoded path too.
@@ -99,30 +137,11 @@ async fn curl_as(token: Option<&str>, args: &[&str]) -> (u16, String) {
 async fn the_old_test_scripts_curl_calls_work() {
     let db = TestDb::new().await;
     let relay = Relay::start(db.pool.clone(), test_settings()).await;
-    let install = relay.url("/install-test-stand/67");
-    // The url crate would write this as http://188.178.124.160/mjpg/video.mjpg.
-    let camera = "http://188.178.124.160:80/mjpg/video.mjpg";
-
-    let (status, body) = curl(
-        &relay.admin,
-        &[&install, "-d", &format!("data={camera}"), "-X", "put"],
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        serde_json::from_str::<Value>(&body).expect("json"),
-        json!({ "67": camera })
-    );
-    let stored: Option<String> =
-        sqlx::query_scalar("SELECT camera_url FROM stands WHERE id = '67'")
-            .fetch_one(&db.pool)
-            .await
-            .expect("stand row");
-    assert_eq!(stored.as_deref(), Some(camera));
+    let install = old_script_installs(&relay, &db.pool, Some(&relay.admin)).await;
     let (status, body) = curl(&relay.admin, &[&install, "-X", "get"]).await;
     assert_eq!(
         (status, serde_json::from_str::<Value>(&body).expect("json")),
-        (200, json!({ "67": camera }))
+        (200, json!({ "67": OLD_SCRIPT_CAMERA }))
     );
 
     let (status, body) = curl(&relay.admin, &[&install, "-d", "data=", "-X", "put"]).await;
@@ -503,25 +522,7 @@ async fn the_old_test_script_runs_unchanged_with_open_install() {
         },
     )
     .await;
-    let install = relay.url("/install-test-stand/67");
-    let camera = "http://188.178.124.160:80/mjpg/video.mjpg";
-
-    let (status, body) = curl_as(
-        None,
-        &[&install, "-d", &format!("data={camera}"), "-X", "put"],
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        serde_json::from_str::<Value>(&body).expect("json"),
-        json!({ "67": camera })
-    );
-    let stored: Option<String> =
-        sqlx::query_scalar("SELECT camera_url FROM stands WHERE id = '67'")
-            .fetch_one(&db.pool)
-            .await
-            .expect("stand row");
-    assert_eq!(stored.as_deref(), Some(camera), "stored as given");
+    let install = old_script_installs(&relay, &db.pool, None).await;
 
     let (status, body) = curl_as(None, &[&install, "-d", "data=", "-X", "put"]).await;
     assert_eq!((status, body.as_str()), (200, r#"{"67":""}"#));
@@ -533,7 +534,13 @@ async fn the_old_test_script_runs_unchanged_with_open_install() {
     let install = closed.url("/install-test-stand/67");
     let (status, _) = curl_as(
         None,
-        &[&install, "-d", &format!("data={camera}"), "-X", "put"],
+        &[
+            &install,
+            "-d",
+            &format!("data={OLD_SCRIPT_CAMERA}"),
+            "-X",
+            "put",
+        ],
     )
     .await;
     assert_eq!(status, 401);
