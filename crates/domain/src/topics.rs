@@ -170,7 +170,7 @@ impl StandTopics {
 
     /// The choice named `raw` ([`Self::as_str`]).
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == raw.trim())
+        Self::ALL.into_iter().find(|t| t.as_str() == raw)
     }
 
     /// Whether it is one of the `Testdevice/…` layouts.
@@ -258,6 +258,8 @@ mod tests {
             assert_eq!(StandTopics::parse(t.as_str()), Some(t));
         }
         assert_eq!(StandTopics::parse("Guide"), None);
+        assert_eq!(StandTopics::parse(" guide"), None);
+        assert_eq!(StandTopics::parse(""), None);
     }
 
     #[test]

@@ -791,14 +791,37 @@ async fn a_stand_added_with_the_module_guides_topics_gets_its_first_command_on_l
         (&detail["topics"], &detail["legacy_topics"]),
         (&json!("standard"), &json!(false))
     );
+    // Only the exact names: an empty or padded one is refused, not read as the default
+    // (schemathesis found `{"topics": "", "legacy_topics": true}` creating a standard stand).
+    for bad in ["Guide", "", " guide"] {
+        let r = app
+            .client()
+            .patch(app.url("/api/stands/prøvestand_7"))
+            .bearer_auth(&admin)
+            .json(&json!({"topics": bad, "legacy_topics": true}))
+            .send()
+            .await
+            .expect("patch");
+        assert_eq!(r.status(), 400, "topics {bad:?} is refused");
+        let r = app
+            .client()
+            .post(app.url("/api/stands"))
+            .bearer_auth(&admin)
+            .json(&json!({"id": "prøvestand_8", "topics": bad}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 400, "a new stand with topics {bad:?} is refused");
+    }
+    let detail = api_until(&app, &token, "/api/stands/prøvestand_7", |_| true).await;
+    assert_eq!(detail["topics"], "standard", "a refused edit changes nothing");
     let r = app
         .client()
-        .patch(app.url("/api/stands/prøvestand_7"))
+        .get(app.url("/api/stands/prøvestand_8"))
         .bearer_auth(&admin)
-        .json(&json!({"topics": "Guide"}))
         .send()
         .await
-        .expect("patch");
-    assert_eq!(r.status(), 400, "an unknown choice is refused");
+        .expect("get");
+    assert_eq!(r.status(), 404, "a refused stand is not created");
     app.shutdown().await;
 }

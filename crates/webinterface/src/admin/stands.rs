@@ -59,11 +59,9 @@ fn defaults(id: &StandId) -> StandSettings {
     }
 }
 
-/// A topic choice by name; an empty one (a form without the field) is the standard layout.
+/// A topic choice by its exact name: the API takes nothing else (an empty or padded name
+/// is refused, not read as the default); forms trim and handle an empty field first.
 fn parse_topics(raw: &str) -> Result<StandTopics> {
-    if raw.trim().is_empty() {
-        return Ok(StandTopics::Standard);
-    }
     StandTopics::parse(raw).ok_or_else(|| {
         Error::BadRequest(format!(
             "topics must be standard, legacy or guide, not {raw:?}"
@@ -277,7 +275,11 @@ async fn admin_stand_create(
     let outcome = async {
         let id = parse_new_id(&form.id)?;
         let mut settings = defaults(&id);
-        settings.topics = parse_topics(&form.topics)?;
+        // A form without the field (or an empty one) gets the standard layout.
+        settings.topics = match form.topics.trim() {
+            "" => StandTopics::Standard,
+            raw => parse_topics(raw)?,
+        };
         if !form.name.trim().is_empty() {
             settings.name = form.name.trim().to_owned();
         }
