@@ -40,8 +40,14 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreErr
 
 /// A pool that connects on first use, for a service that must start (and wait) while the
 /// database is still away: the message handler, whose broker keeps the messages meanwhile.
+///
+/// Its connections are not pinged when taken from the pool (a round trip per batch on the
+/// handler's latency path): a batch that meets a dead connection fails as an outage and is
+/// retried, and the pool closes a connection that fails the ping it gets when given back.
 pub fn connect_lazy(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
-    Ok(pool_options(max_connections).connect_lazy_with(options(url)?))
+    Ok(pool_options(max_connections)
+        .test_before_acquire(false)
+        .connect_lazy_with(options(url)?))
 }
 
 /// The start-up policy of every service: connect, and while the database does not answer

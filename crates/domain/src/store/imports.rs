@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use super::status_history::StatusRows;
-use super::{QueryContext, StoreError, results, stands};
+use super::{QueryContext, StoreError, batch, results, stands};
 use crate::StandId;
 use crate::protocol::DataMessage;
 use crate::status::StatusCode;
@@ -93,7 +93,7 @@ pub async fn import_status(
     for (code, at) in codes {
         rows.push(stand.as_str(), *code, sent_by, *at);
     }
-    rows.insert(&mut tx).await?;
+    batch::write_alone(&mut tx, &rows, "status_history.insert").await?;
     tx.commit().await.query("imports.status.commit")?;
     Ok(Some(codes.len()))
 }

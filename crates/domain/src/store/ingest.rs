@@ -7,15 +7,19 @@
 //! the table modules inside one transaction.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use super::batch::{self, Part};
 use super::quarantine::QuarantineRows;
+use super::receipts::ReceiptRows;
 use super::results::ResultRows;
-use super::stands::StandUpdate;
+use super::runs::RunRows;
+use super::stands::{StandRows, StandUpdate};
 use super::status_history::StatusRows;
-use super::{QueryContext, StoreError, notify, receipts, results, runs, stands};
+use super::{QueryContext, StoreError, receipts, results, runs, stands};
 use crate::StandId;
 use crate::notification::Notification;
 use crate::protocol::{Inbound, Message, Rejection};
@@ -89,6 +93,23 @@ pub struct BatchOptions<'a> {
     pub session_lost: bool,
 }
 
+/// Everything a batch writes after its reads, in one statement: status history, results and
+/// their series, runs, stands and receipts, then the notifications (sent at commit).
+static WRITE: LazyLock<String> = LazyLock::new(|| {
+    let parts = [
+        StatusRows::SQL,
+        ResultRows::SQL,
+        RunRows::SQL,
+        StandRows::SQL,
+        ReceiptRows::SQL,
+    ]
+    .concat();
+    batch::statement(
+        &parts,
+        "SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n",
+    )
+});
+
 /// Writes `items` (in arrival order) and marks the QoS 2 exchanges in `released` complete.
 pub async fn write_batch(
     pool: &PgPool,
@@ -102,8 +123,8 @@ pub async fn write_batch(
     if opts.session_lost {
         receipts::forget_session(&mut tx, opts.client_id).await?;
     }
-    receipts::release(&mut tx, opts.client_id, released).await?;
-    let duplicate = receipts::match_redeliveries(&mut tx, opts.client_id, items).await?;
+    let (duplicate, receipt_rows) =
+        receipts::release_and_match(&mut tx, opts.client_id, released, items).await?;
     report.duplicates = duplicate.iter().filter(|d| **d).count();
 
     let fresh = || {
@@ -133,6 +154,7 @@ pub async fn write_batch(
     let mut statuses = StatusRows::default();
     let mut quarantine = QuarantineRows::default();
     let mut notes: Vec<Notification> = Vec::new();
+    let mut run_rows = RunRows::default();
 
     for item in fresh() {
         let inbound = match &item.verdict {
@@ -183,25 +205,23 @@ pub async fn write_batch(
                 .get_mut(stand)
                 .is_some_and(|r| r.apply(run::on_status(r.state, code), item.received_at))
         };
-        // An ended run is written now: the stand may start the next one in this batch.
+        // An ended run leaves the batch: the stand's later messages belong to no run.
         if ended && let Some(run) = active.remove(stand) {
-            runs::update_active(&mut tx, &run).await?;
+            run_rows.push(&run);
             notes.extend(run.note(stand));
         }
     }
     for (stand, run) in &active {
         if run.changed() {
-            runs::update_active(&mut tx, run).await?;
+            run_rows.push(run);
             notes.extend(run.note(stand));
         }
     }
 
     report.statuses = statuses.len();
     report.quarantined = quarantine.len();
-    statuses.insert(&mut tx).await?;
-    result_rows.insert(&mut tx).await?;
+    // Rare: its own statement, as its ids are needed and its quota applied.
     let quarantine_ids = quarantine.insert(&mut tx).await?;
-    stands::apply_updates(&mut tx, &updates).await?;
 
     notes.extend(
         updates
@@ -214,7 +234,20 @@ pub async fn write_batch(
             .iter()
             .map(|&id| Notification::Quarantine { id }),
     );
-    notify(&mut tx, &notes).await?;
+    let notes: Vec<String> = notes.iter().map(Notification::encode).collect();
+    let stand_rows = StandRows::new(&updates);
+    let query = sqlx::query(WRITE.as_str());
+    let query = statuses.bind(query);
+    let query = result_rows.bind(query);
+    let query = run_rows.bind(query);
+    let query = stand_rows.bind(query);
+    let query = receipt_rows.bind(query);
+    query
+        .bind(crate::notification::CHANNEL)
+        .bind(&notes)
+        .execute(&mut *tx)
+        .await
+        .query("ingest.write")?;
     tx.commit().await.query("ingest.commit")?;
     Ok(report)
 }

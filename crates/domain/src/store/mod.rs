@@ -17,6 +17,7 @@
 //! | [`quarantine`] | `quarantine`: rejected messages, pruning |
 //! | [`receipts`] | `inbound_receipts`: QoS 2 exchanges, so a redelivery is stored once |
 //! | [`ingest`] | one inbound batch in one transaction, across the tables above |
+//! | `batch` | the tables' shares of an inbound batch joined into one statement |
 //! | [`figures`] | counts over several tables for `/metrics` |
 //! | [`users`], [`sessions`], [`tokens`], [`login_attempts`] | the web interface's accounts |
 //! | [`imports`] | `django_imports`: rows taken over from the old stack's database |
@@ -24,6 +25,7 @@
 //! | [`listener`] | `LISTEN` for the notifications the writers send |
 //! | [`scheduler_lock`] | the advisory lock only the acting scheduler holds |
 
+mod batch;
 pub mod cameras;
 pub mod database;
 mod error;

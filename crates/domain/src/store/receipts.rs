@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 
+use super::batch::{Part, PgQuery};
 use super::ingest::Incoming;
 use super::{QueryContext, StoreError};
 
@@ -26,31 +27,6 @@ pub(crate) async fn forget_session(
     Ok(())
 }
 
-/// Completes the exchanges the broker released: a PUBREL completes the newest exchange with
-/// its packet id.
-pub(crate) async fn release(
-    conn: &mut PgConnection,
-    client_id: &str,
-    released: &[u16],
-) -> Result<(), StoreError> {
-    if released.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<i32> = released.iter().map(|&p| i32::from(p)).collect();
-    sqlx::query(
-        "DELETE FROM inbound_receipts r USING (
-             SELECT DISTINCT ON (packet_id) id FROM inbound_receipts
-             WHERE client_id = $1 AND packet_id = ANY($2) ORDER BY packet_id, id DESC) x
-         WHERE r.id = x.id",
-    )
-    .bind(client_id)
-    .bind(&ids)
-    .execute(conn)
-    .await
-    .query("inbound_receipts.release")?;
-    Ok(())
-}
-
 /// An open receipt, from the database (`id`) or made by this batch.
 struct Receipt {
     id: Option<i64>,
@@ -59,33 +35,48 @@ struct Receipt {
     hash: [u8; 32],
 }
 
-/// Marks each QoS 2 item that is a redelivery of a stored message: the same payload with an
-/// open receipt from an earlier connection (brokers may give a redelivery a new packet id), or
-/// the same connection and packet id. A redelivery takes the receipt over (its exchange is the
-/// one the next PUBREL completes); a new message gets a receipt of its own.
-pub(crate) async fn match_redeliveries(
+/// Completes the exchanges the broker released (a PUBREL completes the newest exchange with
+/// its packet id), then marks each QoS 2 item that is a redelivery of a stored message: the
+/// same payload with an open receipt from an earlier connection (brokers may give a
+/// redelivery a new packet id), or the same connection and packet id. A redelivery takes the
+/// receipt over (its exchange is the one the next PUBREL completes); a new message gets a
+/// receipt of its own. Both are read in one round trip; the receipts' changes are returned
+/// for the batch's one statement.
+pub(crate) async fn release_and_match(
     conn: &mut PgConnection,
     client_id: &str,
+    released: &[u16],
     items: &[Incoming],
-) -> Result<Vec<bool>, StoreError> {
+) -> Result<(Vec<bool>, ReceiptRows), StoreError> {
     let hashes: Vec<Vec<u8>> = items
         .iter()
         .filter(|i| i.qos2.is_some())
         .map(|i| i.payload_hash.to_vec())
         .collect();
-    if hashes.is_empty() {
-        return Ok(vec![false; items.len()]);
+    let mut rows = ReceiptRows::default();
+    if hashes.is_empty() && released.is_empty() {
+        return Ok((vec![false; items.len()], rows));
     }
-    let rows: Vec<(i64, i64, i32, Vec<u8>)> = sqlx::query_as(
-        "SELECT id, connection, packet_id, payload_hash FROM inbound_receipts
-         WHERE client_id = $1 AND payload_hash = ANY($2) ORDER BY id",
+    let released: Vec<i32> = released.iter().map(|&p| i32::from(p)).collect();
+    // The match reads the statement's snapshot, which still holds the released rows.
+    let found: Vec<(i64, i64, i32, Vec<u8>)> = sqlx::query_as(
+        "WITH released AS (
+             DELETE FROM inbound_receipts r USING (
+                 SELECT DISTINCT ON (packet_id) id FROM inbound_receipts
+                 WHERE client_id = $1 AND packet_id = ANY($2) ORDER BY packet_id, id DESC) x
+             WHERE r.id = x.id RETURNING r.id)
+         SELECT id, connection, packet_id, payload_hash FROM inbound_receipts
+         WHERE client_id = $1 AND payload_hash = ANY($3)
+           AND id NOT IN (SELECT id FROM released)
+         ORDER BY id",
     )
     .bind(client_id)
+    .bind(&released)
     .bind(&hashes)
     .fetch_all(&mut *conn)
     .await
-    .query("inbound_receipts.match")?;
-    let mut open: Vec<Receipt> = rows
+    .query("inbound_receipts.release_and_match")?;
+    let mut open: Vec<Receipt> = found
         .into_iter()
         .filter_map(|(id, connection, packet_id, hash)| {
             Some(Receipt {
@@ -96,7 +87,6 @@ pub(crate) async fn match_redeliveries(
             })
         })
         .collect();
-    let mut moved: Vec<(i64, i64, i32)> = Vec::new();
     let duplicate = items
         .iter()
         .map(|item| {
@@ -110,7 +100,9 @@ pub(crate) async fn match_redeliveries(
                     r.connection = d.connection;
                     r.packet_id = d.packet_id;
                     if let Some(id) = r.id {
-                        moved.push((id, d.connection, i32::from(d.packet_id)));
+                        rows.moved_id.push(id);
+                        rows.moved_connection.push(d.connection);
+                        rows.moved_packet.push(i32::from(d.packet_id));
                     }
                     true
                 }
@@ -126,39 +118,52 @@ pub(crate) async fn match_redeliveries(
             }
         })
         .collect();
-    if !moved.is_empty() {
-        let ids: Vec<i64> = moved.iter().map(|m| m.0).collect();
-        let conns: Vec<i64> = moved.iter().map(|m| m.1).collect();
-        let pkids: Vec<i32> = moved.iter().map(|m| m.2).collect();
-        sqlx::query(
+    rows.client_id = client_id.to_owned();
+    for r in open.iter().filter(|r| r.id.is_none()) {
+        rows.new_connection.push(r.connection);
+        rows.new_packet.push(i32::from(r.packet_id));
+        rows.new_hash.push(r.hash.to_vec());
+    }
+    Ok((duplicate, rows))
+}
+
+/// The receipts a batch takes over (redeliveries) and opens (new QoS 2 messages), written by
+/// the batch's one statement ([`Part`]).
+#[derive(Default)]
+pub(crate) struct ReceiptRows {
+    client_id: String,
+    moved_id: Vec<i64>,
+    moved_connection: Vec<i64>,
+    moved_packet: Vec<i32>,
+    new_connection: Vec<i64>,
+    new_packet: Vec<i32>,
+    new_hash: Vec<Vec<u8>>,
+}
+
+impl Part for ReceiptRows {
+    const SQL: &'static [(&'static str, usize)] = &[
+        (
             "UPDATE inbound_receipts r SET connection = u.c, packet_id = u.p
              FROM unnest($1::int8[], $2::int8[], $3::int[]) AS u(id, c, p) WHERE r.id = u.id",
-        )
-        .bind(&ids)
-        .bind(&conns)
-        .bind(&pkids)
-        .execute(&mut *conn)
-        .await
-        .query("inbound_receipts.take_over")?;
-    }
-    let new: Vec<&Receipt> = open.iter().filter(|r| r.id.is_none()).collect();
-    if !new.is_empty() {
-        let conns: Vec<i64> = new.iter().map(|r| r.connection).collect();
-        let pkids: Vec<i32> = new.iter().map(|r| i32::from(r.packet_id)).collect();
-        let hashes: Vec<Vec<u8>> = new.iter().map(|r| r.hash.to_vec()).collect();
-        sqlx::query(
+            3,
+        ),
+        (
             "INSERT INTO inbound_receipts (client_id, connection, packet_id, payload_hash)
              SELECT $1, c, p, h FROM unnest($2::int8[], $3::int[], $4::bytea[]) AS u(c, p, h)",
-        )
-        .bind(client_id)
-        .bind(&conns)
-        .bind(&pkids)
-        .bind(&hashes)
-        .execute(&mut *conn)
-        .await
-        .query("inbound_receipts.insert")?;
+            4,
+        ),
+    ];
+
+    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
+        query
+            .bind(&self.moved_id)
+            .bind(&self.moved_connection)
+            .bind(&self.moved_packet)
+            .bind(&self.client_id)
+            .bind(&self.new_connection)
+            .bind(&self.new_packet)
+            .bind(&self.new_hash)
     }
-    Ok(duplicate)
 }
 
 /// Deletes QoS 2 receipts stored before `now - RECEIPT_KEEP_DAYS` (left by exchanges that

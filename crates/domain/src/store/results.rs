@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
+use super::batch::{Part, PgQuery};
 use super::runs::ActiveRun;
 use super::{QueryContext, StoreError};
 use crate::StandId;
@@ -347,8 +348,8 @@ pub(crate) async fn reserve_ids(conn: &mut PgConnection, n: usize) -> Result<Vec
     Ok(ids)
 }
 
-/// The results of one inbound batch, written with one statement per table
-/// ([`ResultRows::insert`]): no round trip per result.
+/// The results of one inbound batch and their series, written by the batch's one statement
+/// ([`Part`]): no round trip per result.
 #[derive(Default)]
 pub(crate) struct ResultRows<'a> {
     id: Vec<i64>,
@@ -413,13 +414,11 @@ impl<'a> ResultRows<'a> {
             }
         }
     }
+}
 
-    /// Writes the results, then their series: two statements for the whole batch.
-    pub(crate) async fn insert(&self, conn: &mut PgConnection) -> Result<(), StoreError> {
-        if self.id.is_empty() {
-            return Ok(());
-        }
-        sqlx::query(
+impl Part for ResultRows<'_> {
+    const SQL: &'static [(&'static str, usize)] = &[
+        (
             "INSERT INTO results (id, stand_id, run_id, sent_by, protocol_version, status_code,
                  received_at, commands, parameters, data, keep, point_count)
              OVERRIDING SYSTEM VALUE
@@ -430,43 +429,41 @@ impl<'a> ResultRows<'a> {
                          $11::bool[], $12::int8[])
                   AS u(id, stand, run, sent_by, pv, code, at, commands, parameters, data,
                        keep, points)",
-        )
-        .bind(&self.id)
-        .bind(&self.stand)
-        .bind(&self.run)
-        .bind(&self.sent_by)
-        .bind(&self.protocol_version)
-        .bind(&self.code)
-        .bind(&self.at)
-        .bind(&self.commands)
-        .bind(&self.parameters)
-        .bind(&self.data)
-        .bind(&self.keep)
-        .bind(&self.points)
-        .execute(&mut *conn)
-        .await
-        .query("results.insert_batch")?;
-        if self.s_result.is_empty() {
-            return Ok(());
-        }
-        sqlx::query(
+            12,
+        ),
+        // The results are written by the query above in the same statement: the foreign key
+        // is checked at its end.
+        (
             "INSERT INTO result_series (result_id, position, name, numeric, len, \"values\")
              SELECT u.id, u.pos, u.name, u.numeric, u.len,
                     CASE WHEN u.numeric THEN ($7::float8[])[u.off + 1 : u.off + u.len] END
              FROM unnest($1::int8[], $2::int[], $3::text[], $4::bool[], $5::int[], $6::int[])
                   AS u(id, pos, name, numeric, len, off)",
-        )
-        .bind(&self.s_result)
-        .bind(&self.s_position)
-        .bind(&self.s_name)
-        .bind(&self.s_numeric)
-        .bind(&self.s_len)
-        .bind(&self.s_offset)
-        .bind(&self.flat)
-        .execute(conn)
-        .await
-        .query("result_series.insert_batch")?;
-        Ok(())
+            7,
+        ),
+    ];
+
+    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
+        query
+            .bind(&self.id)
+            .bind(&self.stand)
+            .bind(&self.run)
+            .bind(&self.sent_by)
+            .bind(&self.protocol_version)
+            .bind(&self.code)
+            .bind(&self.at)
+            .bind(&self.commands)
+            .bind(&self.parameters)
+            .bind(&self.data)
+            .bind(&self.keep)
+            .bind(&self.points)
+            .bind(&self.s_result)
+            .bind(&self.s_position)
+            .bind(&self.s_name)
+            .bind(&self.s_numeric)
+            .bind(&self.s_len)
+            .bind(&self.s_offset)
+            .bind(&self.flat)
     }
 }
 

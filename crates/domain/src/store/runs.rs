@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
+use super::batch::{Part, PgQuery};
 use super::{QueryContext, StoreError, notify};
 use crate::StandId;
 use crate::notification::Notification;
@@ -289,25 +290,47 @@ pub(crate) async fn lock_active(
         .collect())
 }
 
-/// Writes what a batch did to a run.
-pub(crate) async fn update_active(
-    conn: &mut PgConnection,
-    run: &ActiveRun,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE runs SET state = $2::run_state, error = COALESCE($3, error),
-             started_at = COALESCE(started_at, $4), finished_at = COALESCE($5, finished_at)
-         WHERE id = $1",
-    )
-    .bind(run.id)
-    .bind(run.state.as_str())
-    .bind(&run.error)
-    .bind(run.started)
-    .bind(run.finished)
-    .execute(conn)
-    .await
-    .query("runs.update_active")?;
-    Ok(())
+/// What an inbound batch did to the runs it moved along, written by the batch's one
+/// statement ([`Part`]).
+#[derive(Default)]
+pub(crate) struct RunRows {
+    id: Vec<i64>,
+    state: Vec<&'static str>,
+    error: Vec<Option<String>>,
+    started: Vec<Option<DateTime<Utc>>>,
+    finished: Vec<Option<DateTime<Utc>>>,
+}
+
+impl RunRows {
+    /// Adds a run's new state (each run once per batch).
+    pub(crate) fn push(&mut self, run: &ActiveRun) {
+        self.id.push(run.id);
+        self.state.push(run.state.as_str());
+        self.error.push(run.error.clone());
+        self.started.push(run.started);
+        self.finished.push(run.finished);
+    }
+}
+
+impl Part for RunRows {
+    const SQL: &'static [(&'static str, usize)] = &[(
+        "UPDATE runs r SET state = u.state::run_state, error = COALESCE(u.error, r.error),
+             started_at = COALESCE(r.started_at, u.started),
+             finished_at = COALESCE(u.finished, r.finished_at)
+         FROM unnest($1::int8[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+              AS u(id, state, error, started, finished)
+         WHERE r.id = u.id",
+        5,
+    )];
+
+    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
+        query
+            .bind(&self.id)
+            .bind(&self.state)
+            .bind(&self.error)
+            .bind(&self.started)
+            .bind(&self.finished)
+    }
 }
 
 /// Marks `timed_out` every run in progress (`sent` or `running`) for longer than its stand's

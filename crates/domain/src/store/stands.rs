@@ -8,6 +8,7 @@ use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres};
 
+use super::batch::{Part, PgQuery};
 use super::{QueryContext, StoreError, notify};
 use crate::StandId;
 use crate::camera::CameraUrl;
@@ -315,7 +316,8 @@ pub(crate) async fn ensure(conn: &mut PgConnection, stand: &StandId) -> Result<(
 }
 
 /// Registers the stands in `legacy` (id → speaks the legacy topics) that are unknown, when
-/// `auto_register`; locks every one that exists, in id order, and returns them.
+/// `auto_register`; locks every one that exists, in id order, and returns them. One round trip
+/// (a second one only when another writer registered one of them at the same moment).
 pub(crate) async fn register_and_lock(
     conn: &mut PgConnection,
     auto_register: bool,
@@ -327,55 +329,72 @@ pub(crate) async fn register_and_lock(
     let mut ids: Vec<String> = legacy.keys().cloned().collect();
     // A fixed lock order keeps concurrent writers (handler, web, scheduler) free of deadlocks.
     ids.sort();
-    if auto_register {
-        let flags: Vec<bool> = ids.iter().map(|id| legacy[id]).collect();
-        sqlx::query(
-            "INSERT INTO stands (id, name, auto_registered, legacy_topics)
-             SELECT id, id, true, l FROM unnest($1::text[], $2::bool[]) AS u(id, l)
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&ids)
-        .bind(&flags)
-        .execute(&mut *conn)
-        .await
-        .query("stands.auto_register")?;
+    let flags: Vec<bool> = ids.iter().map(|id| legacy[id]).collect();
+    // The rows this statement registers are its own (and so locked); the `locked` query does
+    // not see them, as it reads the statement's snapshot.
+    let known: Vec<String> = sqlx::query_scalar(
+        "WITH added AS (
+             INSERT INTO stands (id, name, auto_registered, legacy_topics)
+             SELECT id, id, true, l FROM unnest($1::text[], $2::bool[]) AS u(id, l) WHERE $3::bool
+             ON CONFLICT (id) DO NOTHING RETURNING id),
+         locked AS (SELECT id FROM stands WHERE id = ANY($1) ORDER BY id FOR UPDATE)
+         SELECT id FROM locked UNION ALL SELECT id FROM added",
+    )
+    .bind(&ids)
+    .bind(&flags)
+    .bind(auto_register)
+    .fetch_all(&mut *conn)
+    .await
+    .query("stands.register_and_lock")?;
+    let mut known: HashSet<String> = known.into_iter().collect();
+    if auto_register && known.len() < ids.len() {
+        // Registered by another writer after this statement's snapshot: lock those now.
+        let late: Vec<&String> = ids.iter().filter(|id| !known.contains(*id)).collect();
+        let locked: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM stands WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+                .bind(&late)
+                .fetch_all(&mut *conn)
+                .await
+                .query("stands.lock")?;
+        known.extend(locked);
     }
-    let known: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM stands WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-            .bind(&ids)
-            .fetch_all(&mut *conn)
-            .await
-            .query("stands.lock")?;
-    Ok(known.into_iter().collect())
+    Ok(known)
 }
 
-/// Writes what a batch said about each stand.
-pub(crate) async fn apply_updates(
-    conn: &mut PgConnection,
-    stands: &HashMap<&str, StandUpdate>,
-) -> Result<(), StoreError> {
-    if stands.is_empty() {
-        return Ok(());
+/// What an inbound batch said about each stand, written by the batch's one statement
+/// ([`Part`]).
+#[derive(Default)]
+pub(crate) struct StandRows<'a> {
+    ids: Vec<&'a str>,
+    status: Vec<Option<i16>>,
+    effective: Vec<Option<i16>>,
+    power: Vec<Option<i16>>,
+    seen: Vec<Option<DateTime<Utc>>>,
+    offline: Vec<bool>,
+    legacy: Vec<bool>,
+    answer: Vec<Option<&'a str>>,
+}
+
+impl<'a> StandRows<'a> {
+    /// The rows of `stands` (by id).
+    pub(crate) fn new(stands: &'a HashMap<&'a str, StandUpdate>) -> Self {
+        let mut rows = Self::default();
+        for (id, u) in stands {
+            rows.ids.push(id);
+            rows.status.push(u.status_code);
+            rows.effective.push(u.effective_code);
+            rows.power.push(u.power_code);
+            rows.seen.push(u.last_seen);
+            rows.offline.push(u.offline);
+            rows.legacy.push(u.legacy);
+            rows.answer.push(u.outbound_topic.as_deref());
+        }
+        rows
     }
-    let mut ids = Vec::new();
-    let mut status = Vec::new();
-    let mut effective = Vec::new();
-    let mut power = Vec::new();
-    let mut seen = Vec::new();
-    let mut offline = Vec::new();
-    let mut legacy = Vec::new();
-    let mut answer = Vec::new();
-    for (id, u) in stands {
-        ids.push(*id);
-        status.push(u.status_code);
-        effective.push(u.effective_code);
-        power.push(u.power_code);
-        seen.push(u.last_seen);
-        offline.push(u.offline);
-        legacy.push(u.legacy);
-        answer.push(u.outbound_topic.as_deref());
-    }
-    sqlx::query(
+}
+
+impl Part for StandRows<'_> {
+    const SQL: &'static [(&'static str, usize)] = &[(
         "UPDATE stands s SET
              status_code = COALESCE(u.status, s.status_code),
              effective_code = COALESCE(u.effective, s.effective_code),
@@ -388,19 +407,20 @@ pub(crate) async fn apply_updates(
                      $6::bool[], $7::bool[], $8::text[])
               AS u(id, status, effective, power, seen, offline, legacy, answer)
          WHERE s.id = u.id",
-    )
-    .bind(&ids)
-    .bind(&status)
-    .bind(&effective)
-    .bind(&power)
-    .bind(&seen)
-    .bind(&offline)
-    .bind(&legacy)
-    .bind(&answer)
-    .execute(conn)
-    .await
-    .query("stands.apply_updates")?;
-    Ok(())
+        8,
+    )];
+
+    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
+        query
+            .bind(&self.ids)
+            .bind(&self.status)
+            .bind(&self.effective)
+            .bind(&self.power)
+            .bind(&self.seen)
+            .bind(&self.offline)
+            .bind(&self.legacy)
+            .bind(&self.answer)
+    }
 }
 
 /// Marks offline every stand not yet offline whose `last_seen` is before `now - offline_after`

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use super::batch::{Part, PgQuery};
 use super::{QueryContext, StoreError};
 use crate::StandId;
 use crate::status::StatusCode;
@@ -64,23 +65,21 @@ impl StatusRows {
     pub(crate) fn len(&self) -> usize {
         self.stand.len()
     }
+}
 
-    pub(crate) async fn insert(&self, conn: &mut PgConnection) -> Result<(), StoreError> {
-        if self.stand.is_empty() {
-            return Ok(());
-        }
-        sqlx::query(
-            "INSERT INTO status_history (stand_id, code, sent_by, received_at)
-             SELECT * FROM unnest($1::text[], $2::int2[], $3::text[], $4::timestamptz[])",
-        )
-        .bind(&self.stand)
-        .bind(&self.code)
-        .bind(&self.sent_by)
-        .bind(&self.at)
-        .execute(conn)
-        .await
-        .query("status_history.insert")?;
-        Ok(())
+impl Part for StatusRows {
+    const SQL: &'static [(&'static str, usize)] = &[(
+        "INSERT INTO status_history (stand_id, code, sent_by, received_at)
+         SELECT * FROM unnest($1::text[], $2::int2[], $3::text[], $4::timestamptz[])",
+        4,
+    )];
+
+    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
+        query
+            .bind(&self.stand)
+            .bind(&self.code)
+            .bind(&self.sent_by)
+            .bind(&self.at)
     }
 }
 
