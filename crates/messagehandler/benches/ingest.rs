@@ -6,7 +6,8 @@
 //! run; `BENCH_HANDLER_BIN=/path/to/messagehandler` measures another build of the handler;
 //! `BENCH_CASES=data,status` runs only the cases whose names contain one of the words;
 //! `BENCH_BROKERS=mosquitto` or `embedded` one broker; `BENCH_HANDLER_LOG` the handler's
-//! `RUST_LOG`; `BENCH_PGLZ=1` stores large values with PostgreSQL's default pglz instead of lz4; `BENCH_PERF=out.data` records a `perf`
+//! `RUST_LOG`; `BENCH_DB_OPTIONS` server settings for the handler's sessions (see
+//! [`handler_db_url`]); `BENCH_PGLZ=1` stores large values with PostgreSQL's default pglz instead of lz4; `BENCH_PERF=out.data` records a `perf`
 //! profile of the handler during the data flood).
 //!
 //! Per case: msg/s, MB/s of payload, p50/p95/p99 from the publisher handing a message to its
@@ -110,6 +111,16 @@ struct Measured {
     rss_kib: Option<u64>,
 }
 
+/// The handler's database URL: `BENCH_DB_OPTIONS` adds server settings for its sessions, e.g.
+/// `-c%20session_preload_libraries%3Dauto_explain%20-c%20auto_explain.log_min_duration%3D3`
+/// to have the private cluster's `server.log` show the plan of every statement over 3 ms.
+fn handler_db_url(db_url: &str) -> String {
+    match std::env::var("BENCH_DB_OPTIONS") {
+        Ok(options) => format!("{db_url}?options={options}"),
+        Err(_) => db_url.to_owned(),
+    }
+}
+
 /// The handler binary as its own process.
 struct Handler {
     child: Child,
@@ -121,7 +132,7 @@ impl Handler {
             .map(PathBuf::from)
             .unwrap_or_else(|| test_support::workspace_bin("messagehandler"));
         let child = Command::new(bin)
-            .env("DATABASE_URL", db_url)
+            .env("DATABASE_URL", handler_db_url(db_url))
             .env("MQTT_URL", broker_url)
             .env(
                 "MQTT_CLIENT_ID",

@@ -33,6 +33,12 @@ use crate::config::Config;
 /// larger ones on the blocking pool, split across the cores.
 const PARALLEL_BYTES: usize = 256 * 1024;
 
+/// How long PUBREL releases with no message to store wait for one to share its transaction.
+/// A release only deletes a receipt, and until it is written a crash could make the
+/// receipt's payload, sent again unchanged on a later connection, look like a redelivery; so
+/// the wait is short.
+const RELEASE_WAIT: Duration = Duration::from_millis(20);
+
 /// What the MQTT task hands to the writer, in arrival order.
 #[derive(Debug)]
 pub enum Work {
@@ -251,26 +257,41 @@ async fn parse_stage(
         let mut bytes = 0usize;
         let mut count = 0usize;
         let mut next = Some(first);
-        while let Some(w) = next.take() {
-            if let Work::Publish(p, ..) = &w {
-                let size = p.payload.len();
-                if count > 0 && bytes + size > max_bytes {
-                    carried = Some(w);
-                    break;
+        loop {
+            while let Some(w) = next.take() {
+                if let Work::Publish(p, ..) = &w {
+                    let size = p.payload.len();
+                    if count > 0 && bytes + size > max_bytes {
+                        carried = Some(w);
+                        break;
+                    }
+                    bytes += size;
                 }
-                bytes += size;
-            }
-            count += 1;
-            match w {
-                Work::Publish(p, at, connection, permit) => {
-                    publishes.push((p, at, connection));
-                    permits.push(permit);
+                count += 1;
+                match w {
+                    Work::Publish(p, at, connection, permit) => {
+                        publishes.push((p, at, connection));
+                        permits.push(permit);
+                    }
+                    Work::Released(pkid) => released.push(pkid),
+                    Work::SessionLost => session_lost = true,
                 }
-                Work::Released(pkid) => released.push(pkid),
-                Work::SessionLost => session_lost = true,
+                if count < max_count {
+                    next = work.try_recv().ok();
+                }
             }
-            if count < max_count {
-                next = work.try_recv().ok();
+            // Releases alone wait a moment for a message to ride with: under steady load
+            // every message's PUBREL would otherwise cost a transaction of its own.
+            if !publishes.is_empty() || session_lost || count >= max_count {
+                break;
+            }
+            tokio::select! {
+                biased;
+                _ = stop.changed() => return,
+                w = tokio::time::timeout(RELEASE_WAIT, work.recv()) => match w {
+                    Ok(Some(w)) => next = Some(w),
+                    Ok(None) | Err(_) => break,
+                },
             }
         }
         let acks = publishes.iter().map(|(p, ..)| (p.qos, p.pkid)).collect();

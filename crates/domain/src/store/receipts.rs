@@ -61,10 +61,10 @@ pub(crate) async fn release_and_match(
     // The match reads the statement's snapshot, which still holds the released rows.
     let found: Vec<(i64, i64, i32, Vec<u8>)> = sqlx::query_as(
         "WITH released AS (
-             DELETE FROM inbound_receipts r USING (
+             DELETE FROM inbound_receipts WHERE id = ANY(ARRAY(
                  SELECT DISTINCT ON (packet_id) id FROM inbound_receipts
-                 WHERE client_id = $1 AND packet_id = ANY($2) ORDER BY packet_id, id DESC) x
-             WHERE r.id = x.id RETURNING r.id)
+                 WHERE client_id = $1 AND packet_id = ANY($2) ORDER BY packet_id, id DESC))
+             RETURNING id)
          SELECT id, connection, packet_id, payload_hash FROM inbound_receipts
          WHERE client_id = $1 AND payload_hash = ANY($3)
            AND id NOT IN (SELECT id FROM released)
