@@ -811,10 +811,17 @@ async fn a_stand_added_with_the_module_guides_topics_gets_its_first_command_on_l
             .send()
             .await
             .expect("post");
-        assert_eq!(r.status(), 400, "a new stand with topics {bad:?} is refused");
+        assert_eq!(
+            r.status(),
+            400,
+            "a new stand with topics {bad:?} is refused"
+        );
     }
     let detail = api_until(&app, &token, "/api/stands/prøvestand_7", |_| true).await;
-    assert_eq!(detail["topics"], "standard", "a refused edit changes nothing");
+    assert_eq!(
+        detail["topics"], "standard",
+        "a refused edit changes nothing"
+    );
     let r = app
         .client()
         .get(app.url("/api/stands/prøvestand_8"))
