@@ -1,5 +1,6 @@
 -- How much a stored point costs, and how fast it is written and read, for each column
--- compression PostgreSQL 15 offers: results.data (the dataObj's exact JSON text) and
+-- compression PostgreSQL 15 offers: results.data (the dataObj's exact JSON text; `json` until
+-- migration 20261201041000, `text` since: text_lz4 is today's column) and
 -- result_series."values" (float8[]). Run against any PostgreSQL 15 built with lz4:
 --   psql -h 127.0.0.1 -U postgres -f scripts/storage-study.sql
 -- It works in a scratch schema and drops it at the end. Timings are server-side (\timing),
@@ -28,12 +29,14 @@ FROM generate_series(1, 20) AS r,
 CREATE TABLE json_pglz  (kind text, data json);
 CREATE TABLE json_lz4   (kind text, data json);
 CREATE TABLE json_none  (kind text, data json);
+CREATE TABLE text_lz4   (kind text, data text);
 CREATE TABLE arr_pglz   (kind text, v float8[]);
 CREATE TABLE arr_lz4    (kind text, v float8[]);
 CREATE TABLE arr_none   (kind text, v float8[]);
 ALTER TABLE json_pglz ALTER COLUMN data SET COMPRESSION pglz;
 ALTER TABLE json_lz4  ALTER COLUMN data SET COMPRESSION lz4;
 ALTER TABLE json_none ALTER COLUMN data SET STORAGE EXTERNAL;
+ALTER TABLE text_lz4  ALTER COLUMN data SET COMPRESSION lz4;
 ALTER TABLE arr_pglz  ALTER COLUMN v SET COMPRESSION pglz;
 ALTER TABLE arr_lz4   ALTER COLUMN v SET COMPRESSION lz4;
 ALTER TABLE arr_none  ALTER COLUMN v SET STORAGE EXTERNAL;
@@ -46,6 +49,8 @@ INSERT INTO json_pglz SELECT kind, txt::json FROM src WHERE kind = 'full';
 INSERT INTO json_lz4 SELECT kind, txt::json FROM src WHERE kind = 'full';
 \echo json_none full
 INSERT INTO json_none SELECT kind, txt::json FROM src WHERE kind = 'full';
+\echo text_lz4 full
+INSERT INTO text_lz4 SELECT kind, txt FROM src WHERE kind = 'full';
 \echo arr_pglz full
 INSERT INTO arr_pglz SELECT kind, arr FROM src WHERE kind = 'full';
 \echo arr_lz4 full
@@ -58,6 +63,8 @@ INSERT INTO json_pglz SELECT kind, txt::json FROM src WHERE kind = '3dp';
 INSERT INTO json_lz4 SELECT kind, txt::json FROM src WHERE kind = '3dp';
 \echo json_none 3dp
 INSERT INTO json_none SELECT kind, txt::json FROM src WHERE kind = '3dp';
+\echo text_lz4 3dp
+INSERT INTO text_lz4 SELECT kind, txt FROM src WHERE kind = '3dp';
 \echo arr_pglz 3dp
 INSERT INTO arr_pglz SELECT kind, arr FROM src WHERE kind = '3dp';
 \echo arr_lz4 3dp
@@ -68,6 +75,7 @@ INSERT INTO arr_none SELECT kind, arr FROM src WHERE kind = '3dp';
 SELECT sum(length(data::text)) FROM json_pglz;
 SELECT sum(length(data::text)) FROM json_lz4;
 SELECT sum(length(data::text)) FROM json_none;
+SELECT sum(length(data)) FROM text_lz4;
 SELECT sum(cardinality(v)) FROM arr_pglz;
 SELECT sum(cardinality(v)) FROM arr_lz4;
 SELECT sum(cardinality(v)) FROM arr_none;
@@ -80,15 +88,17 @@ FROM (
   SELECT 'json pglz' AS name, kind, pg_column_size(data) AS bytes, octet_length(data::text) AS raw FROM json_pglz
   UNION ALL SELECT 'json lz4', kind, pg_column_size(data), octet_length(data::text) FROM json_lz4
   UNION ALL SELECT 'json none', kind, pg_column_size(data), octet_length(data::text) FROM json_none
+  UNION ALL SELECT 'text lz4', kind, pg_column_size(data), octet_length(data) FROM text_lz4
   UNION ALL SELECT 'float8[] pglz', kind, pg_column_size(v), 8 * cardinality(v) FROM arr_pglz
   UNION ALL SELECT 'float8[] lz4', kind, pg_column_size(v), 8 * cardinality(v) FROM arr_lz4
   UNION ALL SELECT 'float8[] none', kind, pg_column_size(v), 8 * cardinality(v) FROM arr_none
 ) AS x(name, kind, bytes, raw)
-JOIN (VALUES ('json pglz'), ('json lz4'), ('json none'), ('float8[] pglz'), ('float8[] lz4'), ('float8[] none')) AS t(name) USING (name)
+JOIN (VALUES ('json pglz'), ('json lz4'), ('json none'), ('text lz4'), ('float8[] pglz'), ('float8[] lz4'), ('float8[] none')) AS t(name) USING (name)
 GROUP BY t.name, x.kind ORDER BY x.kind, t.name;
 
 \echo '--- exactness: every stored text and array equals its source ---'
 SELECT (SELECT count(*) FROM json_lz4 j JOIN src s USING (kind) WHERE j.data::text = s.txt) AS json_lz4_rows_equal_to_a_source,
+       (SELECT count(*) FROM text_lz4 t JOIN src s USING (kind) WHERE t.data = s.txt) AS text_lz4_rows_equal_to_a_source,
        (SELECT count(*) FROM arr_lz4 a JOIN src s USING (kind) WHERE a.v = s.arr) AS arr_lz4_rows_equal_to_a_source;
 
 RESET search_path;

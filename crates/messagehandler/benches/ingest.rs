@@ -8,7 +8,7 @@
 //! `BENCH_BROKERS=mosquitto` or `embedded` one broker; `BENCH_HANDLER_LOG` the handler's
 //! `RUST_LOG`; `BENCH_DB_OPTIONS` server settings for the handler's sessions (see
 //! [`handler_db_url`]); `BENCH_PGLZ=1` stores large values with PostgreSQL's default pglz instead of lz4; `BENCH_PERF=out.data` records a `perf`
-//! profile of the handler during the data flood).
+//! profile of the handler during the data flood, or the case named by `BENCH_PERF_CASE`).
 //!
 //! Per case: msg/s, MB/s of payload, p50/p95/p99 from the publisher handing a message to its
 //! client to the moment a `LISTEN`ing connection sees the committed row (the handler's NOTIFY
@@ -236,8 +236,12 @@ async fn run_case(db: &TestDb, client: &AsyncClient, handler: &Handler, case: &C
     while seen.len() < count {
         let _ = tokio::time::timeout(Duration::from_millis(100), listener.recv()).await;
         let now = Instant::now();
+        // Planned with the value each time (not persistent): the generic plan of `id > $1`
+        // guesses a third of the table and scans all of it, which made the measurement itself
+        // cost more the more rows a case had written.
         let rows: Vec<(i64, String)> =
             sqlx::query_as("SELECT id, sent_by FROM status_history WHERE id > $1 ORDER BY id")
+                .persistent(false)
                 .bind(last_id)
                 .fetch_all(&db.pool)
                 .await
@@ -449,7 +453,9 @@ fn main() {
                 BrokerKind::Embedded => flood_cases(),
             };
             for case in cases.iter().filter(|c| selected(&c.name)) {
-                let perf = (case.name == "data 2x100 flood")
+                let profiled = std::env::var("BENCH_PERF_CASE")
+                    .unwrap_or_else(|_| "data 2x100 flood".into());
+                let perf = (case.name == profiled)
                     .then(|| std::env::var("BENCH_PERF").ok())
                     .flatten()
                     .map(|out| {

@@ -151,7 +151,7 @@ pub async fn get(pool: &PgPool, id: i64) -> Result<Option<ResultDetail>, StoreEr
 
 /// The result's `dataObj` exactly as received (its JSON text).
 pub async fn data_text(pool: &PgPool, id: i64) -> Result<Option<String>, StoreError> {
-    sqlx::query_scalar("SELECT data::text FROM results WHERE id = $1")
+    sqlx::query_scalar("SELECT data FROM results WHERE id = $1")
         .bind(id)
         .fetch_optional(pool)
         .await
@@ -181,7 +181,7 @@ pub async fn series(pool: &PgPool, id: i64, with_values: bool) -> Result<Vec<Ser
     sqlx::query_as(
         "SELECT s.position, s.name, s.numeric, s.len,
                 CASE WHEN $2 THEN s.\"values\" END AS values,
-                CASE WHEN NOT s.numeric THEN (r.data -> s.name)::text END AS raw
+                CASE WHEN NOT s.numeric THEN (r.data::json -> s.name)::text END AS raw
          FROM result_series s JOIN results r ON r.id = s.result_id
          WHERE s.result_id = $1 ORDER BY s.position",
     )
@@ -277,7 +277,7 @@ pub(crate) async fn insert_stored(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO results (stand_id, run_id, sent_by, protocol_version, status_code,
              received_at, commands, parameters, data, keep, point_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::json, $10, $11) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(stand)
     .bind(run_id)
@@ -423,7 +423,7 @@ impl Part for ResultRows<'_> {
                  received_at, commands, parameters, data, keep, point_count)
              OVERRIDING SYSTEM VALUE
              SELECT id, stand, run, sent_by, pv, code, at, commands::jsonb, parameters::jsonb,
-                    data::json, keep, points
+                    data, keep, points
              FROM unnest($1::int8[], $2::text[], $3::int8[], $4::text[], $5::float8[],
                          $6::int2[], $7::timestamptz[], $8::text[], $9::text[], $10::text[],
                          $11::bool[], $12::int8[])
