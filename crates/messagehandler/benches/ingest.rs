@@ -203,7 +203,8 @@ async fn run_case(db: &TestDb, client: &AsyncClient, handler: &Handler, case: &C
         .expect("listen");
     handler.reset_peak();
 
-    let (sent_tx, mut sent_rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
+    let (sent_tx, mut sent_rx) =
+        tokio::sync::mpsc::unbounded_channel::<(usize, Instant, chrono::DateTime<chrono::Utc>)>();
     let (next_tx, mut next_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let payloads = case.payloads.clone();
     let pace = case.pace;
@@ -227,7 +228,7 @@ async fn run_case(db: &TestDb, client: &AsyncClient, handler: &Handler, case: &C
                 .publish(TOPIC, QoS::ExactlyOnce, false, p)
                 .await
                 .expect("publish");
-            let _ = sent_tx.send((i, Instant::now()));
+            let _ = sent_tx.send((i, Instant::now(), chrono::Utc::now()));
         }
     });
     let mut sent: HashMap<usize, Instant> = HashMap::new();
@@ -266,13 +267,18 @@ async fn run_case(db: &TestDb, client: &AsyncClient, handler: &Handler, case: &C
     }
     let elapsed = start.elapsed();
     publisher.await.expect("publisher");
-    while let Ok((i, at)) = sent_rx.try_recv() {
+    let mut sent_wall = HashMap::new();
+    while let Ok((i, at, wall)) = sent_rx.try_recv() {
         sent.insert(i, at);
+        sent_wall.insert(i, wall);
     }
     let mut latencies: Vec<Duration> = (0..count)
         .map(|i| seen[&i].saturating_duration_since(sent[&i]))
         .collect();
     latencies.sort();
+    if std::env::var("BENCH_SPLIT").is_ok() {
+        split(db, &sent_wall, &latencies).await;
+    }
     Measured {
         rate: count as f64 / elapsed.as_secs_f64(),
         mbps: bytes as f64 / 1e6 / elapsed.as_secs_f64(),
@@ -281,6 +287,35 @@ async fn run_case(db: &TestDb, client: &AsyncClient, handler: &Handler, case: &C
         p99: percentile(&latencies, 0.99),
         rss_kib: handler.peak_kib(),
     }
+}
+
+/// `BENCH_SPLIT=1`: where the median latency goes, from the handler's `received_at` (its
+/// clock, which is this machine's): publisher → handler, and handler → committed row seen.
+async fn split(
+    db: &TestDb,
+    sent: &HashMap<usize, chrono::DateTime<chrono::Utc>>,
+    latencies: &[Duration],
+) {
+    let rows: Vec<(String, chrono::DateTime<chrono::Utc>)> =
+        sqlx::query_as("SELECT sent_by, received_at FROM status_history")
+            .fetch_all(&db.pool)
+            .await
+            .expect("received_at");
+    let mut to_handler: Vec<Duration> = rows
+        .iter()
+        .filter_map(|(by, at)| {
+            let i: usize = by.strip_prefix("b-")?.parse().ok()?;
+            (*at - sent.get(&i)?).to_std().ok()
+        })
+        .collect();
+    to_handler.sort();
+    let p50 = percentile(&to_handler, 0.5);
+    let total = percentile(latencies, 0.5);
+    println!(
+        "|  | split of the median: publisher → handler {}, handler → seen {} |",
+        ms(p50),
+        ms(total.saturating_sub(p50))
+    );
 }
 
 /// The broker alone: the publisher floods, a QoS 2 subscriber only acknowledges. Messages/s
