@@ -5,7 +5,8 @@
 //! - Parse stage: takes whatever has arrived, up to `HANDLER_MAX_BATCH` messages and
 //!   `HANDLER_BATCH_BYTES` payload bytes (a larger message goes alone), and parses it off the
 //!   I/O task: inline when the batch is small, else split by bytes across the cores
-//!   (`spawn_blocking`). It hands parsed batches ahead to the writer (up to 16 waiting).
+//!   (`spawn_blocking`). It hands parsed batches ahead to the writer: up to 16 waiting, and
+//!   not more than two batches' bytes (`HANDLER_BATCH_BYTES`) parsed and not yet written.
 //! - Write stage: takes every parsed batch that is waiting (within the same count and byte
 //!   limits), writes them in one transaction, then sends the acknowledgements, in arrival
 //!   order. So the batches grow with the load: under a steady 1,000 msg/s the stage used to
@@ -28,7 +29,7 @@ use domain::{Inbound, ProtocolValidator, Rejection};
 use rumqttc::{AsyncClient, Publish, QoS};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
-use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::config::Config;
 
@@ -66,7 +67,7 @@ struct Parsed {
     acks: Vec<(QoS, u16)>,
     released: Vec<u16>,
     session_lost: bool,
-    /// Released (the budget freed) when the batch is done.
+    /// Released (the read budget and the parse-ahead bytes freed) when the batch is done.
     _permits: Vec<OwnedSemaphorePermit>,
 }
 
@@ -289,6 +290,7 @@ async fn parse_stage(
 ) {
     let max_count = parser.config.max_batch;
     let max_bytes = parser.config.max_batch_bytes;
+    let ahead = Arc::new(Semaphore::new(max_bytes.saturating_mul(2)));
     let mut carried: Option<Work> = None;
     loop {
         let first = match carried.take() {
@@ -346,6 +348,19 @@ async fn parse_stage(
                 },
             }
         }
+        // Parsed payloads take about twice their bytes (the exact text and the decoded
+        // series): no more than two batches' worth are parsed and not yet written.
+        let ahead_permit = {
+            let n = u32::try_from(bytes.clamp(1, max_bytes)).unwrap_or(u32::MAX);
+            tokio::select! {
+                _ = stop.changed() => return,
+                p = ahead.clone().acquire_many_owned(n) => match p {
+                    Ok(p) => p,
+                    Err(_) => return,
+                },
+            }
+        };
+        permits.push(ahead_permit);
         let acks = publishes.iter().map(|(p, ..)| (p.qos, p.pkid)).collect();
         // `None` only when the runtime shuts down under the parse: nothing is acknowledged.
         let Some(items) = parser.clone().parse_all(publishes, bytes).await else {
