@@ -70,6 +70,11 @@ pub(crate) async fn release_and_match(
            AND id NOT IN (SELECT id FROM released)
          ORDER BY id",
     )
+    // Planned with the values each time: the table churns (a row per message, deleted at its
+    // PUBREL), so its statistics are nearly always stale, and the generic plan filtered every
+    // row against every hash (3,882 rows x 500 hashes, 21 ms a batch in a flood). With the
+    // arrays as constants the planner sees their size and the filter is a hash lookup.
+    .persistent(false)
     .bind(client_id)
     .bind(&released)
     .bind(&hashes)
