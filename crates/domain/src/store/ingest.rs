@@ -186,10 +186,7 @@ pub async fn write_batch(
             let run = active.get(stand);
             // Counted above with the same conditions that lead here.
             let Some(result_id) = result_ids.next() else {
-                return Err(StoreError::Query {
-                    query: "results.reserve_ids",
-                    cause: sqlx::Error::Protocol("fewer result ids than results".into()),
-                });
+                return Err(results::fewer_ids());
             };
             result_rows.push(result_id, stand, data, run, item.received_at);
             report.results += 1;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
-use super::batch::{Part, PgQuery};
+use super::batch::{self, Part, PgQuery};
 use super::runs::ActiveRun;
 use super::{QueryContext, StoreError};
 use crate::StandId;
@@ -265,7 +265,8 @@ pub async fn recent(
 }
 
 /// Stores a result and its series as given: the import of the old stack's results
-/// ([`super::imports`]) writes through here; the ingest path uses [`ResultRows`]. Returns its id.
+/// ([`super::imports`]) writes through here, with the statement of the ingest path
+/// ([`ResultRows`]). Returns its id.
 pub(crate) async fn insert_stored(
     conn: &mut PgConnection,
     stand: &str,
@@ -274,61 +275,21 @@ pub(crate) async fn insert_stored(
     keep: bool,
     received_at: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO results (stand_id, run_id, sent_by, protocol_version, status_code,
-             received_at, commands, parameters, data, keep, point_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-    )
-    .bind(stand)
-    .bind(run_id)
-    .bind(&data.sent_by)
-    .bind(data.protocol_version)
-    .bind(i16::from(data.code))
-    .bind(received_at)
-    .bind(&data.commands)
-    .bind(&data.parameters)
-    .bind(&data.data_raw)
-    .bind(keep)
-    .bind(i64::try_from(data.point_count()).unwrap_or(i64::MAX))
-    .fetch_one(&mut *conn)
-    .await
-    .query("results.insert")?;
-    if data.series.is_empty() {
-        return Ok(id);
-    }
-    // All series of the result in one statement: names, lengths and one flat array of values
-    // sliced per series on the server.
-    let mut names = Vec::with_capacity(data.series.len());
-    let mut numeric = Vec::with_capacity(data.series.len());
-    let mut lens = Vec::with_capacity(data.series.len());
-    let mut offsets = Vec::with_capacity(data.series.len());
-    let mut flat: Vec<f64> = Vec::with_capacity(data.point_count());
-    for s in &data.series {
-        names.push(s.name.as_str());
-        numeric.push(s.values.is_some());
-        lens.push(i32::try_from(s.len).unwrap_or(i32::MAX));
-        offsets.push(i32::try_from(flat.len()).unwrap_or(i32::MAX));
-        if let Some(v) = &s.values {
-            flat.extend_from_slice(v);
-        }
-    }
-    sqlx::query(
-        "INSERT INTO result_series (result_id, position, name, numeric, len, \"values\")
-         SELECT $1, u.pos - 1, u.name, u.numeric, u.len,
-                CASE WHEN u.numeric THEN ($6::float8[])[u.off + 1 : u.off + u.len] END
-         FROM unnest($2::text[], $3::bool[], $4::int[], $5::int[]) WITH ORDINALITY
-              AS u(name, numeric, len, off, pos)",
-    )
-    .bind(id)
-    .bind(&names)
-    .bind(&numeric)
-    .bind(&lens)
-    .bind(&offsets)
-    .bind(&flat)
-    .execute(conn)
-    .await
-    .query("result_series.insert")?;
+    let Some(id) = reserve_ids(conn, 1).await?.pop() else {
+        return Err(fewer_ids());
+    };
+    let mut rows = ResultRows::default();
+    rows.push_row(id, stand, data, run_id, keep, received_at);
+    batch::write_alone(conn, &rows, "results.insert").await?;
     Ok(id)
+}
+
+/// The error for [`reserve_ids`] giving fewer ids than asked (it never should).
+pub(crate) fn fewer_ids() -> StoreError {
+    StoreError::Query {
+        query: "results.reserve_ids",
+        cause: sqlx::Error::Protocol("fewer result ids than results".into()),
+    }
 }
 
 /// `n` new result ids, ascending, taken from the table's identity sequence (so the results of a
@@ -385,9 +346,23 @@ impl<'a> ResultRows<'a> {
         run: Option<&ActiveRun>,
         received_at: DateTime<Utc>,
     ) {
+        let keep = run.is_some_and(|r| r.keep);
+        self.push_row(id, stand, data, run.map(|r| r.id), keep, received_at);
+    }
+
+    /// Adds a result with its id, its run and whether it is kept.
+    fn push_row(
+        &mut self,
+        id: i64,
+        stand: &'a str,
+        data: &'a DataMessage,
+        run_id: Option<i64>,
+        keep: bool,
+        received_at: DateTime<Utc>,
+    ) {
         self.id.push(id);
         self.stand.push(stand);
-        self.run.push(run.map(|r| r.id));
+        self.run.push(run_id);
         self.sent_by.push(&data.sent_by);
         self.protocol_version.push(data.protocol_version);
         self.code.push(i16::from(data.code));
@@ -397,7 +372,7 @@ impl<'a> ResultRows<'a> {
         self.parameters
             .push(data.parameters.as_ref().map(Value::to_string));
         self.data.push(&data.data_raw);
-        self.keep.push(run.is_some_and(|r| r.keep));
+        self.keep.push(keep);
         self.points
             .push(i64::try_from(data.point_count()).unwrap_or(i64::MAX));
         for (position, s) in data.series.iter().enumerate() {
