@@ -2,9 +2,10 @@
 //!
 //! - [`config`]: settings from the environment;
 //! - [`mqtt`]: the broker connection: persistent session, QoS 2, manual acks, reconnects;
-//! - [`writer`]: batches messages, parses them (the next batch while the previous one
-//!   commits), writes each batch in one transaction and only then acknowledges them, retrying
-//!   while the database is away.
+//! - [`parse`]: batches messages by count and bytes and parses them off the I/O task (the next
+//!   batch while the previous one commits);
+//! - [`writer`]: writes the waiting batches in one transaction and only then acknowledges
+//!   them, retrying while the database is away.
 //!
 //! The MQTT task hands messages to the writer through a channel bounded by count
 //! (`HANDLER_MAX_BATCH`) and by bytes (`HANDLER_BUFFER_BYTES`, held by each message until its
@@ -14,6 +15,7 @@
 
 pub mod config;
 pub mod mqtt;
+pub mod parse;
 pub mod writer;
 
 use std::future::Future;

@@ -13,7 +13,7 @@ use rumqttc::{
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::config::{Config, MAX_PACKET_BYTES};
-use crate::writer::Work;
+use crate::parse::Work;
 
 /// A client with the handler's session settings.
 pub fn client(config: &Config) -> (AsyncClient, EventLoop) {
@@ -39,10 +39,10 @@ pub fn client(config: &Config) -> (AsyncClient, EventLoop) {
     (client, eventloop)
 }
 
-/// The handler's read budget: payload bytes read from the broker and not yet acknowledged
-/// (`HANDLER_BUFFER_BYTES`). A message takes its size (at most the whole budget) until the
-/// writer acknowledged it; while the budget is spent the MQTT task stops reading, so the
-/// socket and the broker hold the rest.
+/// A byte budget: a holder takes its size (at most the whole budget) until it drops the
+/// permit. The handler's read budget is one: payload bytes read from the broker and not yet
+/// acknowledged (`HANDLER_BUFFER_BYTES`); while it is spent the MQTT task stops reading, so the
+/// socket and the broker hold the rest. The writer's parse-ahead bytes are another.
 #[derive(Clone)]
 pub struct Budget {
     bytes: Arc<Semaphore>,
