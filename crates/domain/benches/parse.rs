@@ -1,0 +1,71 @@
+//! How long the handler's per-message work takes on one core: parsing and validating a
+//! payload ([`domain::ProtocolValidator::parse`]) and hashing it (SHA-256, for the QoS 2
+//! receipts), for a status message, a data message with two 100-point series and a result
+//! with one 100,000-point series (full-precision doubles, ~2 MB).
+//!
+//! Run (release): `cargo bench -p domain --bench parse` (`BENCH_SECS` per case, default 2).
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use test_support::messages;
+
+fn data(series: usize, points: usize) -> Vec<u8> {
+    let mut data = serde_json::Map::new();
+    for s in 0..series {
+        let values: Vec<f64> = (0..points)
+            .map(|p| ((p + s) as f64 * 0.001).sin())
+            .collect();
+        data.insert(format!("series{s}"), json!(values));
+    }
+    let series = serde_json::Value::Object(data).to_string();
+    messages::data_text("bench", &["run"], &json!({"fs": 1000}), &series).into_bytes()
+}
+
+/// Runs `f` for about `secs` and returns the median of its timings.
+fn median(secs: f64, mut f: impl FnMut()) -> Duration {
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while start.elapsed().as_secs_f64() < secs || times.len() < 5 {
+        let t = Instant::now();
+        f();
+        times.push(t.elapsed());
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    let secs: f64 = std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2.0);
+    let validator = domain::ProtocolValidator::bundled().expect("bundled schema");
+    let cases = [
+        (
+            "status",
+            messages::status("200", "bench").to_string().into_bytes(),
+        ),
+        ("data 2x100", data(2, 100)),
+        ("data 1x100000", data(1, 100_000)),
+    ];
+    println!("| payload | bytes | parse | parse MB/s | SHA-256 | SHA-256 MB/s |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (name, payload) in &cases {
+        assert!(validator.parse(payload).is_ok(), "{name} must parse");
+        let parse = median(secs, || {
+            std::hint::black_box(validator.parse(std::hint::black_box(payload)).ok());
+        });
+        let hash = median(secs, || {
+            std::hint::black_box(Sha256::digest(std::hint::black_box(payload)));
+        });
+        let mbps = |d: Duration| payload.len() as f64 / 1e6 / d.as_secs_f64();
+        println!(
+            "| {name} | {} | {parse:.1?} | {:.0} | {hash:.1?} | {:.0} |",
+            payload.len(),
+            mbps(parse),
+            mbps(hash)
+        );
+    }
+}
