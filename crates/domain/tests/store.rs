@@ -252,3 +252,26 @@ async fn the_listener_reads_what_the_writers_send() {
         Received::Unknown("sentinel".into())
     );
 }
+
+/// The handler's lazy pool gives its sessions the `work_mem` asked for (so a batch's
+/// `unnest`ed values stay in memory instead of a temporary file), on top of any options the
+/// URL already sets.
+#[tokio::test]
+async fn the_lazy_pool_sets_work_mem_beside_the_urls_own_options() {
+    let db = TestDb::new().await;
+    let url = format!("{}?options=-c%20statement_timeout%3D7s", db.url);
+    let pool = store::connect_lazy(&url, 1, 32 << 20).expect("pool");
+    let (work_mem, timeout): (String, String) =
+        sqlx::query_as("SELECT current_setting('work_mem'), current_setting('statement_timeout')")
+            .fetch_one(&pool)
+            .await
+            .expect("settings");
+    assert_eq!((work_mem.as_str(), timeout.as_str()), ("32MB", "7s"));
+    // Never below PostgreSQL's minimum, whatever is asked.
+    let pool = store::connect_lazy(&db.url, 1, 1).expect("pool");
+    let work_mem: String = sqlx::query_scalar("SHOW work_mem")
+        .fetch_one(&pool)
+        .await
+        .expect("work_mem");
+    assert_eq!(work_mem, "64kB");
+}

@@ -120,6 +120,16 @@ impl Config {
         })
     }
 
+    /// The `work_mem` of the handler's database sessions: room for a whole batch statement's
+    /// values in memory (see [`domain::store::connect_lazy`]). A batch holds at most
+    /// `HANDLER_BATCH_BYTES` of payload, or one message of up to `MAX_PAYLOAD_BYTES`; its
+    /// text is materialised with per-row overhead, hence twice that.
+    pub fn batch_work_mem(&self) -> usize {
+        self.max_batch_bytes
+            .max(self.max_payload_bytes)
+            .saturating_mul(2)
+    }
+
     /// A configuration for a database and broker, with every other value at its default.
     pub fn new(database_url: &str, mqtt: MqttUrl) -> Self {
         Self {

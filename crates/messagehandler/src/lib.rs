@@ -14,6 +14,7 @@
 //! the budget is spent it stops reading and the broker keeps the rest.
 
 pub mod config;
+pub mod heap;
 pub mod mqtt;
 pub mod parse;
 pub mod writer;
@@ -80,8 +81,9 @@ async fn run_inner(
     // The handler starts without the database and waits for it batch by batch: the broker
     // keeps the messages meanwhile (see `writer`). The other services wait at start-up instead
     // (`domain::store::connect_at_startup`).
-    let pool = domain::store::connect_lazy(config.database_url.expose(), 4)
-        .map_err(HandlerError::DatabaseUrl)?;
+    let pool =
+        domain::store::connect_lazy(config.database_url.expose(), 4, config.batch_work_mem())
+            .map_err(HandlerError::DatabaseUrl)?;
     tracing::info!(
         broker = %config.mqtt,
         client_id = %config.client_id,

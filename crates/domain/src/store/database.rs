@@ -44,10 +44,21 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreErr
 /// Its connections are not pinged when taken from the pool (a round trip per batch on the
 /// handler's latency path): a batch that meets a dead connection fails as an outage and is
 /// retried, and the pool closes a connection that fails the ping it gets when given back.
-pub fn connect_lazy(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
+///
+/// `work_mem` (bytes) is what each of its sessions' materialised set-returning functions may
+/// hold in memory before they spill to a temporary file. The handler's batch statement reads
+/// every value through `unnest`, whose rows PostgreSQL materialises: at the server's default
+/// 4 MB a batch of large results was written to a temporary file and read back (11 % of the
+/// server's time in a flood of 100,000-point results). It is a ceiling, not an allocation.
+pub fn connect_lazy(
+    url: &str,
+    max_connections: u32,
+    work_mem: usize,
+) -> Result<PgPool, StoreError> {
+    let work_mem = format!("{}kB", work_mem.div_ceil(1024).max(64));
     Ok(pool_options(max_connections)
         .test_before_acquire(false)
-        .connect_lazy_with(options(url)?))
+        .connect_lazy_with(options(url)?.options([("work_mem", work_mem)])))
 }
 
 /// The start-up policy of every service: connect, and while the database does not answer
