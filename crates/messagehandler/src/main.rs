@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    messagehandler::heap::restart_with_a_fixed_mmap_threshold();
     domain::config::load_dotenv();
     domain::telemetry::init("info,sqlx=warn,rumqttc=warn");
     let config = match messagehandler::Config::from_env() {

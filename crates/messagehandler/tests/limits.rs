@@ -126,6 +126,13 @@ async fn huge_payloads_stay_under_the_memory_ceiling_and_others_are_stored_meanw
             handler.running(),
             "{kind:?}: the handler is still running (no crash)"
         );
+        // It started itself again with glibc's mmap threshold fixed (`heap`), the same process.
+        assert!(
+            handler
+                .environment()
+                .contains(&"MALLOC_MMAP_THRESHOLD_=1048576".to_owned()),
+            "{kind:?}: the handler runs with a fixed mmap threshold"
+        );
         let peak = handler.peak_rss_bytes().expect("VmHWM of the handler");
         let ceiling = documented_ceiling_bytes();
         assert!(

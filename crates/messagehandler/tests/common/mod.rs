@@ -116,6 +116,17 @@ impl HandlerProcess {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// Its environment as the running process has it (`/proc/<pid>/environ`).
+    pub fn environment(&self) -> Vec<String> {
+        std::fs::read(format!("/proc/{}/environ", self.child.id()))
+            .map(|env| {
+                env.split(|b| *b == 0)
+                    .map(|v| String::from_utf8_lossy(v).into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Its peak resident memory so far (`VmHWM` in `/proc/<pid>/status`).
     pub fn peak_rss_bytes(&self) -> Option<usize> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
