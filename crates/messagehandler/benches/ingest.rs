@@ -367,6 +367,41 @@ async fn ceiling(broker: &Broker, payloads: &[Vec<u8>]) -> (f64, f64) {
     (count as f64 / elapsed, bytes as f64 / 1e6 / elapsed)
 }
 
+/// Gives the new cluster WAL files to recycle, as a server that has been running has: a new
+/// cluster creates each 16 MB WAL file as it goes, writing it full of zeros first, and in a
+/// flood of 100,000-point results that was 24 % of PostgreSQL's time (`perf record -a`), a
+/// cost a running server pays only while its WAL grows. 64 files are made (switching to a new
+/// one after each small write) and a checkpoint recycles them, `min_wal_size` keeping them
+/// all. `BENCH_FRESH_WAL=1` skips this and measures a new cluster.
+async fn warm_wal(cluster: &PgCluster) {
+    let started = Instant::now();
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&cluster.admin_url())
+        .await
+        .expect("admin connection");
+    let mut sql = vec![
+        "ALTER SYSTEM SET min_wal_size = '2GB'",
+        "SELECT pg_reload_conf()",
+        "CREATE TABLE bench_wal_warm (x int)",
+    ];
+    for _ in 0..64 {
+        sql.extend([
+            "INSERT INTO bench_wal_warm VALUES (1)",
+            "SELECT pg_switch_wal()",
+        ]);
+    }
+    sql.extend(["DROP TABLE bench_wal_warm", "CHECKPOINT"]);
+    for statement in sql {
+        sqlx::raw_sql(statement)
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    eprintln!(
+        "(64 WAL files made and recycled in {:.1?})",
+        started.elapsed()
+    );
+}
+
 /// Whether `BENCH_CASES` (comma-separated words; all when unset) selects the case.
 fn selected(name: &str) -> bool {
     match std::env::var("BENCH_CASES") {
@@ -439,6 +474,9 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async {
         let cluster = PgCluster::private(true);
+        if std::env::var("BENCH_FRESH_WAL").is_err() {
+            warm_wal(&cluster).await;
+        }
         println!(
             "ingest benchmark: publisher -> broker -> messagehandler (own process) -> PostgreSQL (fsync on)"
         );
