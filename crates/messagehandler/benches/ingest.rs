@@ -201,6 +201,18 @@ async fn run_case(db: &TestDb, client: &AsyncClient, handler: &Handler, case: &C
         .listen(domain::notification::CHANNEL)
         .await
         .expect("listen");
+    // The poll's own connection, kept off sequential scans: `status_history` is truncated
+    // before each case, so the planner has no statistics for it and read every poll's
+    // `id > $1` as a third of the table, scanning all of it. In a data flood those scans took
+    // as much of PostgreSQL's time as the handler's writes (`perf record -a`), on the same two
+    // cores, and the measurement slowed what it measured.
+    let mut poll = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .expect("poll connection");
+    sqlx::raw_sql("SET enable_seqscan = off")
+        .execute(&mut poll)
+        .await
+        .expect("poll settings");
     handler.reset_peak();
 
     let (sent_tx, mut sent_rx) =
@@ -235,10 +247,27 @@ async fn run_case(db: &TestDb, client: &AsyncClient, handler: &Handler, case: &C
     let mut seen: HashMap<usize, Instant> = HashMap::new();
     let mut last_id = 0i64;
     while seen.len() < count {
-        let _ = tokio::time::timeout(Duration::from_millis(100), listener.recv()).await;
-        // One query for every commit already announced: at 1,000 msg/s a query per
-        // notification fell behind the commits, and the wait was counted as latency.
-        while listener.next_buffered().is_some() {}
+        // One query per commit: a commit that stored statuses announces their stand, after its
+        // results, so the poll waits for a stand's notification (or 100 ms without any). A
+        // query per notification (500 results' notifications a batch in a data flood) kept a
+        // core busy with empty polls, and at 1,000 msg/s fell behind the commits.
+        let is_stand = |payload: &str| {
+            matches!(
+                domain::notification::Notification::decode(payload),
+                Ok(domain::notification::Notification::Stand { .. })
+            )
+        };
+        let mut poll_now =
+            match tokio::time::timeout(Duration::from_millis(100), listener.recv()).await {
+                Ok(Ok(note)) => is_stand(note.payload()),
+                Ok(Err(_)) | Err(_) => true,
+            };
+        while let Some(note) = listener.next_buffered() {
+            poll_now |= is_stand(note.payload());
+        }
+        if !poll_now {
+            continue;
+        }
         let now = Instant::now();
         // Planned with the value each time (not persistent), and ordered with a limit: the
         // generic plan of `id > $1` guesses a third of the table and scans all of it, which
@@ -248,7 +277,7 @@ async fn run_case(db: &TestDb, client: &AsyncClient, handler: &Handler, case: &C
         )
         .persistent(false)
         .bind(last_id)
-        .fetch_all(&db.pool)
+        .fetch_all(&mut poll)
         .await
         .expect("rows");
         for (id, sent_by) in rows {
