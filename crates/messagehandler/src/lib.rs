@@ -13,6 +13,7 @@
 //! connection stays alive (pings, acks) while a slow or absent database holds the writer; when
 //! the budget is spent it stops reading and the broker keeps the rest.
 
+mod acks;
 pub mod config;
 pub mod heap;
 pub mod mqtt;

@@ -13,7 +13,9 @@
 //! committed. While the database is away the batch is retried with back-off and nothing is
 //! acknowledged, so the broker keeps everything; a crash before the ack means a redelivery,
 //! which the QoS 2 receipts in the store recognise. Each message holds its share of the read
-//! budget ([`crate::mqtt::Budget`]) until its acknowledgement is queued.
+//! budget ([`crate::mqtt::Budget`]) until its batch is written and its acknowledgement owed
+//! ([`crate::acks`]: the writer never waits for room in the client's request queue, which
+//! only the MQTT task drains).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,12 +24,17 @@ use domain::backoff::Backoff;
 use domain::store::StoreError;
 use domain::store::ingest::{self, BatchOptions, Incoming, Quarantined};
 use domain::{ProtocolValidator, Rejection};
-use rumqttc::{AsyncClient, Publish, QoS};
+use rumqttc::AsyncClient;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
 
+use crate::acks::Acks;
 use crate::config::Config;
 use crate::parse::{PARSED_AHEAD, Parsed, Parser, Work, parse_stage};
+
+/// How often acknowledgements waiting for room in the client's queue are handed over again
+/// while no batch comes ([`Acks`]).
+const ACK_RETRY: Duration = Duration::from_millis(5);
 
 /// Writes batches and acknowledges them.
 pub struct Writer {
@@ -69,6 +76,7 @@ impl Writer {
             self.parser.config.max_batch_bytes,
         );
         let mut held: Option<Parsed> = None;
+        let mut acks = Acks::new(self.client.clone());
         loop {
             let mut batch = match held.take() {
                 Some(b) => b,
@@ -79,6 +87,12 @@ impl Writer {
                         Some(b) => b,
                         None => break,
                     },
+                    // Acknowledgements that found the client's queue full, handed over again
+                    // when nothing else is to be done.
+                    () = tokio::time::sleep(ACK_RETRY), if acks.waiting() > 0 => {
+                        acks.flush();
+                        continue;
+                    }
                 },
             };
             // Everything parsed while the previous batch committed goes in this transaction:
@@ -95,7 +109,7 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            let Some(report) = self.write(batch, &mut stop).await else {
+            let Some(report) = self.write(batch, &mut acks, &mut stop).await else {
                 break;
             };
             totals += report;
@@ -114,6 +128,7 @@ impl Writer {
     async fn write(
         &self,
         batch: Parsed,
+        acks_owed: &mut Acks,
         stop: &mut watch::Receiver<bool>,
     ) -> Option<ingest::BatchReport> {
         let Parsed {
@@ -167,16 +182,7 @@ impl Writer {
             }
         };
         tracing::debug!(?report, "batch committed");
-        for (qos, pkid) in acks {
-            if qos == QoS::AtMostOnce {
-                continue;
-            }
-            let mut ack = Publish::new("", qos, Vec::new());
-            ack.pkid = pkid;
-            if let Err(e) = self.client.ack(&ack).await {
-                tracing::warn!(error = %e, "cannot queue the ack; the broker will redeliver");
-            }
-        }
+        acks_owed.send(acks);
         Some(report)
     }
 
