@@ -84,6 +84,8 @@ pub struct MqttState {
     pub collision_ping_count: usize,
     /// Last incoming packet time
     last_incoming: Instant,
+    /// When the last PINGREQ went out (patched: see `outgoing_ping`)
+    last_ping: Instant,
     /// Last outgoing packet time
     last_outgoing: Instant,
     /// Packet id of the last outgoing packet
@@ -121,6 +123,7 @@ impl MqttState {
             await_pingresp: false,
             collision_ping_count: 0,
             last_incoming: Instant::now(),
+            last_ping: Instant::now(),
             last_outgoing: Instant::now(),
             last_pkid: 0,
             inflight: 0,
@@ -567,11 +570,16 @@ impl MqttState {
         }
 
         // raise error if last ping didn't receive ack
-        if self.await_pingresp {
+        // Patched (vendor/rumqttc/PATCHED.md): unless packets came in since it went out. They
+        // prove the broker is there; its PINGRESP is queued behind what it sent before, which a
+        // client working through a backlog reads slower than one keep-alive period. Ping again:
+        // a broker silent for a whole period still ends the connection.
+        if self.await_pingresp && self.last_incoming <= self.last_ping {
             return Err(StateError::AwaitPingResp);
         }
 
         self.await_pingresp = true;
+        self.last_ping = Instant::now();
 
         debug!(
             "Pingreq, last incoming packet before {:?}, last outgoing request before {:?}",
@@ -986,14 +994,18 @@ mod test {
         let mut mqtt = build_mqttstate();
         mqtt.outgoing_ping().unwrap();
 
-        // network activity other than pingresp
+        // network activity other than pingresp (patched: it proves the broker is there)
+        std::thread::sleep(std::time::Duration::from_millis(1));
         let publish = build_outgoing_publish(QoS::AtLeastOnce);
         mqtt.handle_outgoing_packet(Request::Publish(publish))
             .unwrap();
         mqtt.handle_incoming_packet(Incoming::PubAck(PubAck::new(1, None)))
             .unwrap();
 
-        // should throw error because we didn't get pingresp for previous ping
+        mqtt.outgoing_ping()
+            .expect("packets came in since the ping: ping again");
+
+        // should throw error because nothing came in since the previous ping
         match mqtt.outgoing_ping() {
             Ok(_) => panic!("Should throw pingresp await error"),
             Err(StateError::AwaitPingResp) => (),
