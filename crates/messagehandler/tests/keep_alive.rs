@@ -6,22 +6,14 @@
 //! flood, and the broker sent everything unacknowledged again. A broker silent for a whole
 //! period still ends the connection. A scripted broker makes both deterministic.
 
+mod common;
+
+use common::publish_qos0;
 use std::time::{Duration, Instant};
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-
-/// A QoS 0 PUBLISH with a short topic and payload.
-fn publish_qos0(topic: &str, payload: &[u8]) -> Vec<u8> {
-    let topic_len = u16::try_from(topic.len()).expect("short topic");
-    let len = u8::try_from(2 + topic.len() + payload.len()).expect("short packet");
-    let mut packet = vec![0x30, len];
-    packet.extend_from_slice(&topic_len.to_be_bytes());
-    packet.extend_from_slice(topic.as_bytes());
-    packet.extend_from_slice(payload);
-    packet
-}
 
 #[tokio::test]
 async fn a_broker_that_keeps_sending_is_not_timed_out_but_a_silent_one_is() {

@@ -4,6 +4,9 @@
 //! resuming its session after a crash reconnects forever. A scripted broker on a local socket
 //! plays the broker's side byte by byte, so the test is deterministic.
 
+mod common;
+
+use common::publish_qos0;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet};
@@ -25,17 +28,6 @@ async fn read_packet(socket: &mut TcpStream) -> (u8, Vec<u8>) {
     let mut body = vec![0; len];
     socket.read_exact(&mut body).await.expect("packet body");
     (header, body)
-}
-
-/// A QoS 0 PUBLISH (short topic and payload: one-byte remaining length).
-fn publish_qos0(topic: &str, payload: &[u8]) -> Vec<u8> {
-    let topic_len = u16::try_from(topic.len()).expect("short topic");
-    let len = u8::try_from(2 + topic.len() + payload.len()).expect("short packet");
-    let mut packet = vec![0x30, len];
-    packet.extend_from_slice(&topic_len.to_be_bytes());
-    packet.extend_from_slice(topic.as_bytes());
-    packet.extend_from_slice(payload);
-    packet
 }
 
 #[tokio::test]

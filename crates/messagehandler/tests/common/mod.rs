@@ -209,3 +209,15 @@ pub fn config(db_url: &str, broker_url: &str) -> Config {
     c.client_id = format!("handler-{}", uuid_like());
     c
 }
+
+/// A QoS 0 PUBLISH with a short topic and payload (one-byte remaining length), for the
+/// scripted brokers of `unknown_pubrel.rs` and `keep_alive.rs`.
+pub fn publish_qos0(topic: &str, payload: &[u8]) -> Vec<u8> {
+    let topic_len = u16::try_from(topic.len()).expect("short topic");
+    let len = u8::try_from(2 + topic.len() + payload.len()).expect("short packet");
+    let mut packet = vec![0x30, len];
+    packet.extend_from_slice(&topic_len.to_be_bytes());
+    packet.extend_from_slice(topic.as_bytes());
+    packet.extend_from_slice(payload);
+    packet
+}
