@@ -270,8 +270,9 @@ async fn run_case(db: &TestDb, client: &AsyncClient, handler: &Handler, case: &C
         }
         let now = Instant::now();
         // Planned with the value each time (not persistent), and ordered with a limit: the
-        // generic plan of `id > $1` guesses a third of the table and scans all of it, which
-        // made the measurement itself cost more the more rows a case had written.
+        // generic plan of `id > $1` guesses a third of the table and scans all of it. Without
+        // statistics for the truncated table even the planned-per-value query chose a
+        // sequential scan; the poll connection's `enable_seqscan = off` (above) rules it out.
         let rows: Vec<(i64, String)> = sqlx::query_as(
             "SELECT id, sent_by FROM status_history WHERE id > $1 ORDER BY id LIMIT 50000",
         )

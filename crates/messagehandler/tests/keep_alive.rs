@@ -8,12 +8,13 @@
 
 mod common;
 
-use common::publish_qos0;
 use std::time::{Duration, Instant};
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+
+use common::publish_qos0;
 
 #[tokio::test]
 async fn a_broker_that_keeps_sending_is_not_timed_out_but_a_silent_one_is() {

@@ -6,12 +6,13 @@
 
 mod common;
 
-use common::publish_qos0;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use common::publish_qos0;
 
 /// One MQTT packet from the socket: (first header byte, body).
 async fn read_packet(socket: &mut TcpStream) -> (u8, Vec<u8>) {
