@@ -86,6 +86,68 @@ async fn large_values_are_compressed_with_lz4_and_read_back_exactly() {
     assert_eq!(back, text);
 }
 
+/// A numeric series is stored as PostgreSQL's own `float8send` bytes (the migration from
+/// `float8[]` converted the old rows with it), reads back bit for bit, and the table refuses
+/// bytes that do not match the series' length.
+#[tokio::test]
+async fn series_values_are_stored_as_float8send_bytes_and_read_back_exactly() {
+    let db = TestDb::new().await;
+    let values = [
+        0.0,
+        -0.0,
+        1.5,
+        -0.001,
+        f64::MIN_POSITIVE / 4.0,
+        f64::MAX,
+        0.1 + 0.2,
+    ];
+    let (ours, theirs): (Vec<u8>, Vec<u8>) = sqlx::query_as(
+        "SELECT $1::bytea, (SELECT string_agg(float8send(v), ''::bytea ORDER BY o)
+                          FROM unnest($2::float8[]) WITH ORDINALITY AS t (v, o))",
+    )
+    .bind(
+        values
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect::<Vec<u8>>(),
+    )
+    .bind(&values[..])
+    .fetch_one(&db.pool)
+    .await
+    .expect("float8send");
+    assert_eq!(ours, theirs, "the same bytes as float8send");
+    let back = store::results::decode_values(&theirs).expect("whole doubles");
+    assert_eq!(
+        back.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        values.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    );
+    assert!(store::results::decode_values(&theirs[..7]).is_err());
+
+    sqlx::query("INSERT INTO stands (id, name) VALUES ('b', 'b')")
+        .execute(&db.pool)
+        .await
+        .expect("stand");
+    let result: i64 = sqlx::query_scalar(
+        "INSERT INTO results (stand_id, sent_by, protocol_version, status_code, data)
+         VALUES ('b', 'b', 1.1, 200, '{}') RETURNING id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("result");
+    let short = sqlx::query(
+        "INSERT INTO result_series (result_id, position, name, numeric, len, \"values\")
+         VALUES ($1, 0, 'u', true, 2, float8send(1))",
+    )
+    .bind(result)
+    .execute(&db.pool)
+    .await
+    .expect_err("8 bytes for a series of 2");
+    assert!(
+        short.to_string().contains("result_series_values_length"),
+        "{short}"
+    );
+}
+
 #[tokio::test]
 async fn a_stand_has_at_most_one_run_in_progress() {
     let db = TestDb::new().await;

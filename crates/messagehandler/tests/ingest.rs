@@ -9,7 +9,7 @@ use chrono::Duration as ChronoDuration;
 use common::*;
 use domain::StandId;
 use domain::StandState;
-use domain::store::{runs, stands, status_history};
+use domain::store::{results, runs, stands, status_history};
 use serde_json::json;
 use test_support::mqtt::{Broker, BrokerKind, available_brokers};
 use test_support::pg::TestDb;
@@ -270,13 +270,20 @@ async fn a_data_message_completes_the_run_in_progress() {
             "dataObj exactly as received"
         );
         assert_eq!((keep, run_id), (true, Some(run)));
-        let series: Vec<(String, bool, i32, Option<Vec<f64>>)> = sqlx::query_as(
+        let rows: Vec<(String, bool, i32, Option<Vec<u8>>)> = sqlx::query_as(
             "SELECT name, numeric, len, \"values\" FROM result_series WHERE result_id = $1 ORDER BY position",
         )
         .bind(result)
         .fetch_all(&db.pool)
         .await
         .expect("series");
+        let series: Vec<(String, bool, i32, Option<Vec<f64>>)> = rows
+            .into_iter()
+            .map(|(name, numeric, len, values)| {
+                let values = values.map(|b| results::decode_values(&b).expect("whole doubles"));
+                (name, numeric, len, values)
+            })
+            .collect();
         assert_eq!(
             series,
             [

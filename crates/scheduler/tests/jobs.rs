@@ -51,7 +51,7 @@ async fn result(pool: &PgPool, at: DateTime<Utc>, keep: bool, run: Option<i64>) 
     .expect("insert result");
     sqlx::query(
         "INSERT INTO result_series (result_id, position, name, numeric, len, \"values\")
-         VALUES ($1, 0, 'u', true, 2, '{1,2}')",
+         VALUES ($1, 0, 'u', true, 2, float8send(1) || float8send(2))",
     )
     .bind(id)
     .execute(pool)

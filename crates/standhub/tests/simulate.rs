@@ -142,13 +142,13 @@ async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
     .await
     .expect("the run completes");
     let result = finished.result.expect("the run's result");
-    let signal: Vec<f64> = sqlx::query_scalar(
-        "SELECT v FROM result_series s, unnest(s.\"values\") AS v WHERE s.result_id = $1 AND s.name = 'signal'",
-    )
-    .bind(result)
-    .fetch_all(&db.pool)
-    .await
-    .expect("series");
+    let signal = domain::store::results::series(&db.pool, result, true)
+        .await
+        .expect("series")
+        .into_iter()
+        .find(|s| s.name == "signal")
+        .and_then(|s| s.values)
+        .expect("a numeric series named signal");
     assert_eq!(signal.len(), 5);
     assert!((signal[1] - 2.0 * (2.0 * std::f64::consts::PI * 0.1).sin()).abs() < 1e-9);
 

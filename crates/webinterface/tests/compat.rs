@@ -333,13 +333,13 @@ async fn paho_stand_round_trip(python: &str) {
     })
     .await;
     let result = run["result"].as_i64().expect("result");
-    let series: Vec<(String, Option<Vec<f64>>)> = sqlx::query_as(
-        "SELECT name, \"values\" FROM result_series WHERE result_id = $1 ORDER BY position",
-    )
-    .bind(result)
-    .fetch_all(&app.db.pool)
-    .await
-    .expect("series");
+    let series: Vec<(String, Option<Vec<f64>>)> =
+        domain::store::results::series(&app.db.pool, result, true)
+            .await
+            .expect("series")
+            .into_iter()
+            .map(|s| (s.name, s.values))
+            .collect();
     assert_eq!(
         series,
         [

@@ -133,14 +133,19 @@ async fn an_old_database_is_imported_once_with_every_value() {
     );
     assert!(keep);
     assert_eq!(points, 6);
-    let series: Vec<(String, bool, i32, Option<Vec<f64>>)> = sqlx::query_as(
-        "SELECT s.name, s.numeric, s.len, s.\"values\" FROM result_series s
-         JOIN django_imports i ON i.result_id = s.result_id
-         WHERE i.kind = 'package' AND i.old_id = 1 ORDER BY s.position",
+    let result: i64 = sqlx::query_scalar(
+        "SELECT result_id FROM django_imports WHERE kind = 'package' AND old_id = 1",
     )
-    .fetch_all(&target.pool)
+    .fetch_one(&target.pool)
     .await
-    .expect("series");
+    .expect("the package's result");
+    let series: Vec<(String, bool, i32, Option<Vec<f64>>)> =
+        domain::store::results::series(&target.pool, result, true)
+            .await
+            .expect("series")
+            .into_iter()
+            .map(|s| (s.name, s.numeric, s.len, s.values))
+            .collect();
     assert_eq!(
         series,
         [

@@ -1,7 +1,7 @@
 //! The `results` and `result_series` tables: storing a data message's result, the filtered
 //! list, a stand's recent results, one result with its run, its series (numeric ones as
-//! binary `float8[]`, the others as the JSON text they came as), "keep forever", deletion and
-//! retention.
+//! raw doubles, 8 bytes each, the others as the JSON text they came as), "keep forever",
+//! deletion and retention.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -159,7 +159,7 @@ pub async fn data_text(pool: &PgPool, id: i64) -> Result<Option<String>, StoreEr
 }
 
 /// One series of a result.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// Its place in `dataObj`, from 0.
     pub position: i32,
@@ -178,7 +178,17 @@ pub struct Series {
 /// The series of a result in their order, with the values (`with_values`) or only the
 /// names and lengths. Non-numeric series always come with their JSON text.
 pub async fn series(pool: &PgPool, id: i64, with_values: bool) -> Result<Vec<Series>, StoreError> {
-    sqlx::query_as(
+    /// A row as stored: the values still as bytes.
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        position: i32,
+        name: String,
+        numeric: bool,
+        len: i32,
+        values: Option<Vec<u8>>,
+        raw: Option<String>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT s.position, s.name, s.numeric, s.len,
                 CASE WHEN $2 THEN s.\"values\" END AS values,
                 CASE WHEN NOT s.numeric THEN (r.data::json -> s.name)::text END AS raw
@@ -189,7 +199,19 @@ pub async fn series(pool: &PgPool, id: i64, with_values: bool) -> Result<Vec<Ser
     .bind(with_values)
     .fetch_all(pool)
     .await
-    .query("result_series.list")
+    .query("result_series.list")?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Series {
+                values: r.values.as_deref().map(decode_values).transpose()?,
+                position: r.position,
+                name: r.name,
+                numeric: r.numeric,
+                len: r.len,
+                raw: r.raw,
+            })
+        })
+        .collect()
 }
 
 /// The values of one numeric series (`None` when there is no such numeric series).
@@ -198,7 +220,7 @@ pub async fn series_values(
     id: i64,
     position: i32,
 ) -> Result<Option<Vec<f64>>, StoreError> {
-    let row: Option<Option<Vec<f64>>> = sqlx::query_scalar(
+    let row: Option<Option<Vec<u8>>> = sqlx::query_scalar(
         "SELECT \"values\" FROM result_series WHERE result_id = $1 AND position = $2",
     )
     .bind(id)
@@ -206,7 +228,36 @@ pub async fn series_values(
     .fetch_optional(pool)
     .await
     .query("result_series.values")?;
-    Ok(row.flatten())
+    row.flatten().as_deref().map(decode_values).transpose()
+}
+
+/// Appends `values` as `result_series.values` stores them: each double's 8 IEEE 754 bytes,
+/// big-endian (PostgreSQL's `float8send` order), so they stay exact and bind as one copy.
+pub(crate) fn encode_values(values: &[f64], out: &mut Vec<u8>) {
+    out.reserve(values.len() * 8);
+    for v in values {
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+}
+
+/// The doubles of a stored `result_series.values` (see [`encode_values`]).
+pub fn decode_values(bytes: &[u8]) -> Result<Vec<f64>, StoreError> {
+    let chunks = bytes.chunks_exact(8);
+    if !chunks.remainder().is_empty() {
+        return Err(StoreError::Query {
+            query: "result_series.values",
+            cause: sqlx::Error::Decode(
+                format!("{} bytes are not a whole number of doubles", bytes.len()).into(),
+            ),
+        });
+    }
+    Ok(chunks
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            f64::from_be_bytes(b)
+        })
+        .collect())
 }
 
 /// Sets "keep forever"; returns whether the result exists.
@@ -325,14 +376,15 @@ pub(crate) struct ResultRows<'a> {
     data: Vec<&'a str>,
     keep: Vec<bool>,
     points: Vec<i64>,
-    // One row per series; numeric values flat, sliced per series on the server.
+    // One row per series; numeric values flat (see [`encode_values`]), sliced per series on
+    // the server at `s_offset`, a byte offset into `flat`.
     s_result: Vec<i64>,
     s_position: Vec<i32>,
     s_name: Vec<&'a str>,
     s_numeric: Vec<bool>,
     s_len: Vec<i32>,
     s_offset: Vec<i32>,
-    flat: Vec<f64>,
+    flat: Vec<u8>,
 }
 
 impl<'a> ResultRows<'a> {
@@ -385,7 +437,7 @@ impl<'a> ResultRows<'a> {
             self.s_offset
                 .push(i32::try_from(self.flat.len()).unwrap_or(i32::MAX));
             if let Some(v) = &s.values {
-                self.flat.extend_from_slice(v);
+                encode_values(v, &mut self.flat);
             }
         }
     }
@@ -411,7 +463,7 @@ impl Part for ResultRows<'_> {
         (
             "INSERT INTO result_series (result_id, position, name, numeric, len, \"values\")
              SELECT u.id, u.pos, u.name, u.numeric, u.len,
-                    CASE WHEN u.numeric THEN ($7::float8[])[u.off + 1 : u.off + u.len] END
+                    CASE WHEN u.numeric THEN substring($7::bytea FROM u.off + 1 FOR u.len * 8) END
              FROM unnest($1::int8[], $2::int[], $3::text[], $4::bool[], $5::int[], $6::int[])
                   AS u(id, pos, name, numeric, len, off)",
             7,
