@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
+use rumqttc::{AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, Packet, QoS};
 use serde_json::json;
 use sqlx::postgres::PgListener;
 use test_support::messages;
@@ -76,9 +76,19 @@ fn publisher(url: &str, id: &str) -> AsyncClient {
     let (client, mut eventloop) = mqtt(url, id);
     tokio::spawn(async move {
         loop {
-            if let Err(e) = eventloop.poll().await {
-                eprintln!("publisher: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
+            match eventloop.poll().await {
+                Ok(_) => {}
+                // Its client is dropped, or its broker stopped with its case: done.
+                Err(ConnectionError::RequestsDone) => break,
+                Err(ConnectionError::Io(e))
+                    if e.kind() == std::io::ErrorKind::ConnectionRefused =>
+                {
+                    break;
+                }
+                Err(e) => {
+                    eprintln!("publisher: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
             }
         }
     });

@@ -83,6 +83,8 @@ pub fn init_tracing() {
 }
 
 /// The path of a binary of this workspace (`target/<profile>/<name>`), built when missing.
+/// In release (the benchmarks) it is always brought up to date first: cargo builds a bench's
+/// own package's binaries, not another package's, and a stale one would measure old code.
 pub fn workspace_bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current test executable");
     // target/<profile>/deps/<test> → target/<profile>/<name>
@@ -92,9 +94,9 @@ pub fn workspace_bin(name: &str) -> PathBuf {
         .expect("target/<profile>")
         .to_path_buf();
     let path = dir.join(name);
-    if !path.exists() {
+    let release = dir.file_name().is_some_and(|p| p == "release");
+    if release || !path.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let release = dir.file_name().is_some_and(|p| p == "release");
         let mut args = vec!["build", "--bin", name];
         if release {
             args.push("--release");
