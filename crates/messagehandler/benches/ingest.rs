@@ -140,7 +140,7 @@ impl Handler {
     fn start(db_url: &str, broker_url: &str) -> Self {
         let bin = std::env::var_os("BENCH_HANDLER_BIN")
             .map(PathBuf::from)
-            .unwrap_or_else(|| test_support::workspace_bin("messagehandler"));
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_messagehandler")));
         let child = Command::new(bin)
             .env("DATABASE_URL", handler_db_url(db_url))
             .env("MQTT_URL", broker_url)
@@ -542,6 +542,8 @@ fn main() {
         }
         if brokers.contains("embedded") {
             kinds.push(BrokerKind::Embedded);
+            // Brought up to date now, not between two cases (a build would load the machine).
+            test_support::workspace_bin("embedded-broker");
         }
         for kind in kinds {
             let broker = Broker::start(kind);

@@ -84,7 +84,9 @@ pub fn init_tracing() {
 
 /// The path of a binary of this workspace (`target/<profile>/<name>`), built when missing.
 /// In release (the benchmarks) it is always brought up to date first: cargo builds a bench's
-/// own package's binaries, not another package's, and a stale one would measure old code.
+/// own package's binaries, not another package's, and a stale one would measure old code. (A
+/// bench takes its own package's binaries from `CARGO_BIN_EXE_*`: `cargo build --release`
+/// would rebuild them for the release profile, and the next `cargo bench` back.)
 pub fn workspace_bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current test executable");
     // target/<profile>/deps/<test> → target/<profile>/<name>
