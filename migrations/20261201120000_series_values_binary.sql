@@ -5,7 +5,7 @@
 -- benchmark's statement log (README, "Ingest"): binding a 100,000-point result took ~4.5 ms,
 -- nearly all of it the elements, and in a flood of data messages with two 100-point series the
 -- bind was ~10 us of the ~64 us the server spent per message. A bytea parameter is one copy.
--- Reading back is as cheap (the store decodes the bytes; see domain::store::results). The values
+-- Reading back is as cheap (the store decodes the bytes; see domain::store::series). The values
 -- stay exact: the same 64 bits, not text. The dataObj text in results.data is unchanged, so
 -- ad-hoc SQL still has every number as the stand sent it.
 CREATE FUNCTION pg_temp.float8_bytes(float8[]) RETURNS bytea

@@ -116,12 +116,12 @@ async fn series_values_are_stored_as_float8send_bytes_and_read_back_exactly() {
     .await
     .expect("float8send");
     assert_eq!(ours, theirs, "the same bytes as float8send");
-    let back = store::results::decode_values(&theirs).expect("whole doubles");
+    let back = store::series::decode_values(&theirs).expect("whole doubles");
     assert_eq!(
         back.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
         values.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
     );
-    assert!(store::results::decode_values(&theirs[..7]).is_err());
+    assert!(store::series::decode_values(&theirs[..7]).is_err());
 
     sqlx::query("INSERT INTO stands (id, name) VALUES ('b', 'b')")
         .execute(&db.pool)

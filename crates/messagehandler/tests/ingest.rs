@@ -9,7 +9,7 @@ use chrono::Duration as ChronoDuration;
 use common::*;
 use domain::StandId;
 use domain::StandState;
-use domain::store::{results, runs, stands, status_history};
+use domain::store::{runs, series, stands, status_history};
 use serde_json::json;
 use test_support::mqtt::{Broker, BrokerKind, available_brokers};
 use test_support::pg::TestDb;
@@ -280,7 +280,7 @@ async fn a_data_message_completes_the_run_in_progress() {
         let series: Vec<(String, bool, i32, Option<Vec<f64>>)> = rows
             .into_iter()
             .map(|(name, numeric, len, values)| {
-                let values = values.map(|b| results::decode_values(&b).expect("whole doubles"));
+                let values = values.map(|b| series::decode_values(&b).expect("whole doubles"));
                 (name, numeric, len, values)
             })
             .collect();

@@ -142,7 +142,7 @@ async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
     .await
     .expect("the run completes");
     let result = finished.result.expect("the run's result");
-    let signal = domain::store::results::series(&db.pool, result, true)
+    let signal = domain::store::series::series(&db.pool, result, true)
         .await
         .expect("series")
         .into_iter()

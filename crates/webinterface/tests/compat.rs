@@ -334,7 +334,7 @@ async fn paho_stand_round_trip(python: &str) {
     .await;
     let result = run["result"].as_i64().expect("result");
     let series: Vec<(String, Option<Vec<f64>>)> =
-        domain::store::results::series(&app.db.pool, result, true)
+        domain::store::series::series(&app.db.pool, result, true)
             .await
             .expect("series")
             .into_iter()

@@ -140,7 +140,7 @@ async fn an_old_database_is_imported_once_with_every_value() {
     .await
     .expect("the package's result");
     let series: Vec<(String, bool, i32, Option<Vec<f64>>)> =
-        domain::store::results::series(&target.pool, result, true)
+        domain::store::series::series(&target.pool, result, true)
             .await
             .expect("series")
             .into_iter()

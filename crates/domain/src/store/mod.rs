@@ -14,6 +14,7 @@
 //! | [`runs`] | `runs`: test runs started by users, their lifecycle, time-outs |
 //! | [`outbound`] | `outbound_commands`: command messages published for runs |
 //! | [`results`] | `results` and `result_series`: stored data, retention |
+//! | [`series`] | `result_series` read back: a result's series, values as raw doubles |
 //! | [`quarantine`] | `quarantine`: rejected messages, pruning |
 //! | [`receipts`] | `inbound_receipts`: QoS 2 exchanges, so a redelivery is stored once |
 //! | [`ingest`] | one inbound batch in one transaction, across the tables above |
@@ -41,6 +42,7 @@ pub mod receipts;
 pub mod results;
 pub mod runs;
 pub mod scheduler_lock;
+pub mod series;
 pub mod sessions;
 pub mod stands;
 pub mod status_history;

@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use domain::store::results;
+use domain::store::series;
 
 use super::export;
 use super::load::{DOWNLOADS, DOWNLOADS_AT_ONCE, find, permit};
@@ -31,7 +31,7 @@ pub async fn csv_download(state: &AppState, id: i64, layout: CsvLayout) -> Resul
         CsvLayout::Classic => export::classic_head(&detail),
     };
     let permit = permit(&DOWNLOADS, DOWNLOADS_AT_ONCE).await?;
-    let columns = export::columns(results::series(state.pool(), id, true).await?);
+    let columns = export::columns(series::series(state.pool(), id, true).await?);
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(4);
     tokio::task::spawn_blocking(move || {
         // Held until the last chunk is handed over (or the client leaves).
@@ -62,7 +62,7 @@ pub async fn csv_download(state: &AppState, id: i64, layout: CsvLayout) -> Resul
 pub async fn xlsx_download(state: &AppState, id: i64) -> Result<Response> {
     let detail = find(state, id).await?;
     let permit = permit(&DOWNLOADS, DOWNLOADS_AT_ONCE).await?;
-    let columns = export::columns(results::series(state.pool(), id, true).await?);
+    let columns = export::columns(series::series(state.pool(), id, true).await?);
     let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File> {
         let _permit = permit;
         let mut tmp = tempfile::tempfile().context("creating a temporary file for the xlsx")?;

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use domain::store::results::{self, ResultItem};
+use domain::store::series;
 use domain::store::users::Role;
 use serde_json::Value;
 
@@ -233,7 +234,7 @@ async fn result_page(
     kept: Option<bool>,
 ) -> Result<ResultPage> {
     let d = find(state, id).await?;
-    let series = results::series(state.pool(), id, false).await?;
+    let series = series::series(state.pool(), id, false).await?;
     let shown = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),

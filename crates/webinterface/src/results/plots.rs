@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use domain::store::results;
+use domain::store::series;
 
 use super::cache::PlotCache;
 use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit};
@@ -86,11 +86,11 @@ async fn api_plot(
     let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
     let mut out = Vec::new();
     // One series at a time, so only one full array is in memory.
-    for s in results::series(state.pool(), id, false).await? {
+    for s in series::series(state.pool(), id, false).await? {
         if !s.numeric {
             continue;
         }
-        let values = results::series_values(state.pool(), id, s.position)
+        let values = series::series_values(state.pool(), id, s.position)
             .await?
             .unwrap_or_default();
         let (time, spectrum) = tokio::task::spawn_blocking(move || {
@@ -179,7 +179,7 @@ async fn api_window(
     let missing = || Error::NotFound(format!("result {id} has no numeric series {pos}"));
     // The whole series is read: the same slots as a plot.
     let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
-    let values = results::series_values(state.pool(), id, pos)
+    let values = series::series_values(state.pool(), id, pos)
         .await?
         .ok_or_else(missing)?;
     let len = values.len() as f64;
@@ -220,7 +220,7 @@ async fn api_spectrum_window(
     let rate = plot::sample_rate(d.parameters.as_ref());
     let missing = || Error::NotFound(format!("result {id} has no numeric series {pos}"));
     let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
-    let values = results::series_values(state.pool(), id, pos)
+    let values = series::series_values(state.pool(), id, pos)
         .await?
         .ok_or_else(missing)?;
     let points = tokio::task::spawn_blocking(move || {

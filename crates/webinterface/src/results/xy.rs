@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use domain::store::results;
+use domain::store::series;
 
 use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit};
 use super::plot::{self, Points};
@@ -83,7 +83,7 @@ pub(crate) async fn api_xy(
     let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
     let pool = state.pool();
     let values = |p: i32| async move {
-        results::series_values(pool, id, p)
+        series::series_values(pool, id, p)
             .await?
             .ok_or_else(|| Error::NotFound(format!("result {id} has no numeric series {p}")))
     };

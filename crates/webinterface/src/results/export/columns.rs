@@ -1,7 +1,7 @@
 //! A result's series as named columns, ready to write: numbers, or the texts of a
 //! non-numeric series.
 
-use domain::store::results::Series;
+use domain::store::series::Series;
 use serde_json::Value;
 
 /// A series ready to write: numbers, or the texts of a non-numeric one.
