@@ -4,27 +4,15 @@
 
 use test_support::pg::TestDb;
 
+mod common;
+
 const AUTH_MIGRATION: i64 = 20261201000200;
 
 #[tokio::test]
 async fn existing_sessions_keep_their_user_and_old_tokens_do_not_expire() {
     let db = TestDb::new().await;
     let mut conn = db.pool.acquire().await.expect("connection");
-    // The migrations before this one, replayed into a schema of their own.
-    sqlx::raw_sql("CREATE SCHEMA before_auth; SET search_path TO before_auth")
-        .execute(&mut *conn)
-        .await
-        .expect("schema");
-    let migrations = domain::store::MIGRATOR.iter();
-    let (earlier, this): (Vec<_>, Vec<_>) = migrations
-        .filter(|m| m.version <= AUTH_MIGRATION)
-        .partition(|m| m.version < AUTH_MIGRATION);
-    for m in earlier {
-        sqlx::raw_sql(m.sql.clone())
-            .execute(&mut *conn)
-            .await
-            .unwrap_or_else(|e| panic!("migration {}: {e}", m.version));
-    }
+    let migration = common::replay_before(&mut conn, "before_auth", AUTH_MIGRATION).await;
     sqlx::raw_sql(
         "INSERT INTO users (username, password_hash) VALUES ('alice', 'x'), ('bob', 'y');
          INSERT INTO sessions (id, data, expiry_date) VALUES
@@ -37,10 +25,7 @@ async fn existing_sessions_keep_their_user_and_old_tokens_do_not_expire() {
     .execute(&mut *conn)
     .await
     .expect("old rows");
-    let [m] = this.as_slice() else {
-        panic!("the migration {AUTH_MIGRATION} is missing");
-    };
-    sqlx::raw_sql(m.sql.clone())
+    sqlx::raw_sql(migration.sql.clone())
         .execute(&mut *conn)
         .await
         .expect("the migration");

@@ -5,36 +5,16 @@
 
 use test_support::pg::TestDb;
 
+mod common;
+
 const SERIES_MIGRATION: i64 = 20261201120000;
 
 #[tokio::test]
 async fn old_float8_arrays_become_the_same_doubles_as_bytes() {
     let db = TestDb::new().await;
     let mut conn = db.pool.acquire().await.expect("connection");
-    // The migrations before this one, replayed into a schema of their own.
-    sqlx::raw_sql("CREATE SCHEMA before_series; SET search_path TO before_series")
-        .execute(&mut *conn)
-        .await
-        .expect("schema");
-    let (earlier, this): (Vec<_>, Vec<_>) = domain::store::MIGRATOR
-        .iter()
-        .filter(|m| m.version <= SERIES_MIGRATION)
-        .partition(|m| m.version < SERIES_MIGRATION);
-    for m in earlier {
-        sqlx::raw_sql(m.sql.clone())
-            .execute(&mut *conn)
-            .await
-            .unwrap_or_else(|e| panic!("migration {}: {e}", m.version));
-    }
-    let values = [
-        0.0,
-        -0.0,
-        1.5,
-        -0.001,
-        f64::MIN_POSITIVE / 4.0,
-        f64::MAX,
-        0.1 + 0.2,
-    ];
+    let migration = common::replay_before(&mut conn, "before_series", SERIES_MIGRATION).await;
+    let values = common::EDGE_DOUBLES;
     sqlx::query("INSERT INTO stands (id, name) VALUES ('s', 's')")
         .execute(&mut *conn)
         .await
@@ -58,10 +38,7 @@ async fn old_float8_arrays_become_the_same_doubles_as_bytes() {
     .await
     .expect("old series");
 
-    let [m] = this.as_slice() else {
-        panic!("the migration {SERIES_MIGRATION} is missing");
-    };
-    sqlx::raw_sql(m.sql.clone())
+    sqlx::raw_sql(migration.sql.clone())
         .execute(&mut *conn)
         .await
         .expect("the migration");

@@ -3,6 +3,8 @@
 use domain::store;
 use test_support::pg::TestDb;
 
+mod common;
+
 #[tokio::test]
 async fn migrations_apply_once_and_tables_exist() {
     let db = TestDb::new().await;
@@ -92,15 +94,7 @@ async fn large_values_are_compressed_with_lz4_and_read_back_exactly() {
 #[tokio::test]
 async fn series_values_are_stored_as_float8send_bytes_and_read_back_exactly() {
     let db = TestDb::new().await;
-    let values = [
-        0.0,
-        -0.0,
-        1.5,
-        -0.001,
-        f64::MIN_POSITIVE / 4.0,
-        f64::MAX,
-        0.1 + 0.2,
-    ];
+    let values = common::EDGE_DOUBLES;
     let (ours, theirs): (Vec<u8>, Vec<u8>) = sqlx::query_as(
         "SELECT $1::bytea, (SELECT string_agg(float8send(v), ''::bytea ORDER BY o)
                           FROM unnest($2::float8[]) WITH ORDINALITY AS t (v, o))",

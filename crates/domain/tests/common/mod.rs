@@ -1,0 +1,47 @@
+//! Shared pieces of the domain's integration tests: replaying the migrations before one into a
+//! schema of their own (to test a migration on old rows), and doubles that catch a lossy copy.
+
+#![allow(dead_code)]
+
+use sqlx::PgConnection;
+use sqlx::migrate::Migration;
+
+/// Doubles whose bits a lossy copy would change: both zeros, a subnormal, the largest finite
+/// one, and sums with no short decimal form.
+pub const EDGE_DOUBLES: [f64; 7] = [
+    0.0,
+    -0.0,
+    1.5,
+    -0.001,
+    f64::MIN_POSITIVE / 4.0,
+    f64::MAX,
+    0.1 + 0.2,
+];
+
+/// Creates `schema`, points the connection at it, runs every migration before `version` in it
+/// and returns the migration `version` itself, not yet run.
+pub async fn replay_before(
+    conn: &mut PgConnection,
+    schema: &str,
+    version: i64,
+) -> &'static Migration {
+    // A name from the test itself, not from input.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE SCHEMA {schema}; SET search_path TO {schema}"
+    )))
+    .execute(&mut *conn)
+    .await
+    .expect("schema");
+    let mut this = None;
+    for m in domain::store::MIGRATOR.iter() {
+        if m.version < version {
+            sqlx::raw_sql(m.sql.clone())
+                .execute(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("migration {}: {e}", m.version));
+        } else if m.version == version {
+            this = Some(m);
+        }
+    }
+    this.unwrap_or_else(|| panic!("the migration {version} is missing"))
+}
