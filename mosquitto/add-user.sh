@@ -130,9 +130,12 @@ if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
     chown mosquitto:mosquitto "$file" 2>/dev/null || true
 fi
 
-# Inside the broker container the broker is PID 1: tell it to re-read the file.
+# Inside the broker container, mosquitto/start.sh runs the broker and writes its pid to
+# MOSQUITTO_PID_FILE (/tmp/mosquitto.pid): tell it to re-read the file.
 if $reload; then
-    if [ "$(cat /proc/1/comm 2>/dev/null || true)" = mosquitto ] && kill -HUP 1 2>/dev/null; then
+    pid=$(cat "${MOSQUITTO_PID_FILE:-/tmp/mosquitto.pid}" 2>/dev/null || true)
+    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = mosquitto ] \
+        && kill -HUP "$pid" 2>/dev/null; then
         echo "broker reloaded"
     else
         echo "reload a running broker to apply: docker-compose kill -s HUP mosquitto" \

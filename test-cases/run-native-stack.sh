@@ -205,7 +205,7 @@ adduser messagehandler "$HANDLER_PASSWORD"
 adduser webinterface "$WEB_MQTT_PASSWORD"
 adduser "$STAND_USER" "$STAND_PASSWORD"
 if $ROOT && id mosquitto >/dev/null 2>&1; then chown -R mosquitto: "$M"; fi
-start mosquitto env MOSQUITTO_CERTS="$CERTS" MOSQUITTO_TLS_D="$M/tls.d" MOSQUITTO_CONFIG="$M/config" \
+start mosquitto env MOSQUITTO_CERTS="$CERTS" MOSQUITTO_TLS_D="$M/tls.d" MOSQUITTO_CONFIG="$M/config" MOSQUITTO_PID_FILE="$M/mosquitto.pid" \
     PATH="$PATH:/usr/sbin" sh "$REPO/mosquitto/start.sh"
 wait_port mosquitto "$MQTT_PORT" "$LAST_PID"
 wait_port mosquitto "$WS_PORT" "$LAST_PID"
