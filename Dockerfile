@@ -5,6 +5,12 @@
 # Stages: "skeleton" reduces the workspace to its manifests and empty sources, so "builder"
 # can compile all dependencies in a layer that stays cached until Cargo.toml/Cargo.lock change;
 # then the real sources are built. "runtime" is a slim Debian with the binaries only.
+#
+# Binaries built already (CI's compose test, which has them from the test build):
+#   docker build --build-arg RUST_IMAGE=debian:bookworm-slim --build-arg PREBUILT=.prebuilt .
+# takes them from the folder .prebuilt/ of the build context (git-ignored; the programs of
+# target/debug or target/release copied there) instead of compiling: no Rust image is needed,
+# and the stages below run the same steps but the two `cargo build`s.
 
 ARG RUST_IMAGE=rust:1.95-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
@@ -20,18 +26,24 @@ RUN find . -name '*.rs' -not -path './target/*' -exec sh -c 'for f; do echo "fn 
  && find . -type d -empty -delete
 
 FROM ${RUST_IMAGE} AS builder
+ARG PREBUILT=
 WORKDIR /app
 ENV CARGO_TERM_COLOR=never SQLX_OFFLINE=true
 # 1. Dependencies only: cached as long as the manifests and the lock file are unchanged.
 COPY --from=skeleton /app/ ./
-RUN cargo build --release --locked --workspace --bins
+RUN [ -n "$PREBUILT" ] || cargo build --release --locked --workspace --bins
 # 2. The real sources. Touch them so Cargo rebuilds the workspace crates (and the vendored
 #    rumqttc, a path dependency) over the stubs.
 COPY . .
-RUN find crates vendor -name '*.rs' -exec touch {} + \
- && cargo build --release --locked --workspace --bins \
- && mkdir -p /out/bin \
- && find target/release -maxdepth 1 -type f -perm -u+x -exec cp {} /out/bin/ \; \
+RUN mkdir -p /out/bin \
+ && if [ -n "$PREBUILT" ]; then \
+      find "$PREBUILT" -maxdepth 1 -type f -perm -u+x -exec cp {} /out/bin/ \; ; \
+    else \
+      find crates vendor -name '*.rs' -exec touch {} + \
+      && cargo build --release --locked --workspace --bins \
+      && find target/release -maxdepth 1 -type f -perm -u+x -exec cp {} /out/bin/ \; ; \
+    fi \
+ && [ -x /out/bin/webinterface ] \
  && ls -l /out/bin \
  && mkdir -p /out/share \
  && find crates -mindepth 2 -maxdepth 2 -type d \( -name static -o -name templates -o -name assets \) \
