@@ -36,6 +36,10 @@ pub struct Config {
     /// `TRUSTED_PROXIES` (default `127.0.0.0/8,::1`): the peers whose `X-Real-IP` /
     /// `X-Forwarded-For` name the client (for the login rate limit).
     pub trusted_proxies: TrustedProxies,
+    /// `SHARED_CLIENTS` (default `none`): client addresses that many people share (the Docker
+    /// host behind Docker's port proxy: `gateway`); failed logins from them are counted per
+    /// address and user name, so one person's guesses do not lock out everyone there.
+    pub shared_clients: AddressList,
     /// `PASSWORD_HASH_CONCURRENCY` (default 4): argon2 hashes computed at once (each takes
     /// ~19 MiB); more logins wait briefly, then get 503.
     pub password_hash_concurrency: usize,
@@ -107,6 +111,15 @@ impl Config {
                 value: env::var("TRUSTED_PROXIES").unwrap_or_default(),
                 reason,
             })?,
+            shared_clients: parse_shared_clients(
+                &env::var("SHARED_CLIENTS").unwrap_or_default(),
+                || std::fs::read_to_string(ROUTE_TABLE),
+            )
+            .map_err(|reason| ConfigError::Invalid {
+                name: "SHARED_CLIENTS",
+                value: env::var("SHARED_CLIENTS").unwrap_or_default(),
+                reason,
+            })?,
             password_hash_concurrency: bounded("PASSWORD_HASH_CONCURRENCY", 4, 256)? as usize,
             videostream_url: env::var("VIDEOSTREAM_URL"),
             server: ServerLimits::from_env()?,
@@ -128,6 +141,7 @@ impl Config {
             session_hours: 336,
             session_max_days: 7,
             trusted_proxies: TrustedProxies::loopback(),
+            shared_clients: AddressList::default(),
             password_hash_concurrency: 4,
             videostream_url: None,
             server: ServerLimits::default(),
@@ -160,9 +174,9 @@ fn bounded(name: &'static str, default: u32, max: u32) -> Result<u32, ConfigErro
 /// nginx, the launcher) is.
 pub const DEFAULT_TRUSTED_PROXIES: &str = "127.0.0.0/8,::1";
 
-/// One entry of `TRUSTED_PROXIES`.
+/// One entry of `TRUSTED_PROXIES` or `SHARED_CLIENTS`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProxyEntry {
+pub enum AddressEntry {
     /// An address range: the network address and its prefix length.
     Net(IpAddr, u8),
     /// A host name, resolved when a request needs it (compose: `nginx`, which starts after
@@ -170,12 +184,14 @@ pub enum ProxyEntry {
     Host(String),
 }
 
-/// The proxies whose client address headers are believed (`TRUSTED_PROXIES`: a comma-separated
-/// list of addresses, CIDR ranges and host names; `none` for nobody).
+/// A comma-separated list of addresses, CIDR ranges and host names; `none` for nobody.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(pub Vec<ProxyEntry>);
+pub struct AddressList(pub Vec<AddressEntry>);
 
-impl TrustedProxies {
+/// The proxies whose client address headers are believed (`TRUSTED_PROXIES`).
+pub type TrustedProxies = AddressList;
+
+impl AddressList {
     /// Loopback only (the default).
     pub fn loopback() -> Self {
         Self::parse(DEFAULT_TRUSTED_PROXIES).unwrap_or_default()
@@ -204,10 +220,10 @@ impl TrustedProxies {
                             .filter(|b| *b <= max)
                             .ok_or_else(|| format!("{item:?}: the prefix must be 0 to {max}"))?,
                     };
-                    entries.push(ProxyEntry::Net(ip, bits));
+                    entries.push(AddressEntry::Net(ip, bits));
                 }
                 Err(_) if prefix.is_none() && is_host_name(addr) => {
-                    entries.push(ProxyEntry::Host(addr.to_owned()));
+                    entries.push(AddressEntry::Host(addr.to_owned()));
                 }
                 Err(_) => {
                     return Err(format!(
@@ -223,18 +239,83 @@ impl TrustedProxies {
     pub fn contains_net(&self, ip: IpAddr) -> bool {
         let ip = ip.to_canonical();
         self.0.iter().any(|e| match e {
-            ProxyEntry::Net(net, bits) => in_net(ip, *net, *bits),
-            ProxyEntry::Host(_) => false,
+            AddressEntry::Net(net, bits) => in_net(ip, *net, *bits),
+            AddressEntry::Host(_) => false,
         })
     }
 
     /// The host name entries.
     pub fn hosts(&self) -> impl Iterator<Item = &str> {
         self.0.iter().filter_map(|e| match e {
-            ProxyEntry::Host(h) => Some(h.as_str()),
-            ProxyEntry::Net(..) => None,
+            AddressEntry::Host(h) => Some(h.as_str()),
+            AddressEntry::Net(..) => None,
         })
     }
+}
+
+impl std::fmt::Display for AddressList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("none");
+        }
+        for (i, entry) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            match entry {
+                AddressEntry::Net(ip, bits) if *bits == if ip.is_ipv4() { 32 } else { 128 } => {
+                    write!(f, "{ip}")?
+                }
+                AddressEntry::Net(ip, bits) => write!(f, "{ip}/{bits}")?,
+                AddressEntry::Host(h) => f.write_str(h)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where the kernel lists this container's (or host's) IPv4 routes.
+pub const ROUTE_TABLE: &str = "/proc/net/route";
+
+/// Parses `SHARED_CLIENTS`: the syntax of `TRUSTED_PROXIES`, plus the keyword `gateway` for
+/// the default route's gateway, read from `route_table` (the text of [`ROUTE_TABLE`]) only
+/// when named. Under docker-compose that gateway is the Docker host, where every client that
+/// comes through Docker's port proxy (`docker-proxy`, all of the host's own) appears.
+pub fn parse_shared_clients(
+    raw: &str,
+    route_table: impl Fn() -> std::io::Result<String>,
+) -> Result<AddressList, String> {
+    let mut items = Vec::new();
+    for item in raw.split(',').map(str::trim) {
+        if item.eq_ignore_ascii_case("gateway") {
+            let text =
+                route_table().map_err(|e| format!("gateway: cannot read {ROUTE_TABLE}: {e}"))?;
+            items.push(default_gateway(&text)?.to_string());
+        } else {
+            items.push(item.to_owned());
+        }
+    }
+    AddressList::parse(&items.join(","))
+}
+
+/// The gateway of the default IPv4 route in the text of `/proc/net/route` (destination and
+/// mask 0, flags up and gateway).
+pub fn default_gateway(route_table: &str) -> Result<std::net::Ipv4Addr, String> {
+    const RTF_UP_GATEWAY: u32 = 0x1 | 0x2;
+    for line in route_table.lines().skip(1) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let hex = |i: usize| fields.get(i).and_then(|f| u32::from_str_radix(f, 16).ok());
+        if let (Some(0), Some(gateway), Some(flags), Some(0)) = (hex(1), hex(2), hex(3), hex(7))
+            && flags & RTF_UP_GATEWAY == RTF_UP_GATEWAY
+        {
+            // The kernel prints the address as the host's integer of network-order bytes.
+            return Ok(std::net::Ipv4Addr::from(gateway.to_ne_bytes()));
+        }
+    }
+    Err(format!(
+        "gateway: {ROUTE_TABLE} has no default route, so there is no gateway to name; list \
+         the shared addresses instead (e.g. 172.18.0.1) or set SHARED_CLIENTS=none"
+    ))
 }
 
 fn is_host_name(s: &str) -> bool {
@@ -296,5 +377,52 @@ mod tests {
         for bad in ["10.0.0.0/33", "10.0.0.0/x", "bad host", "nginx/8", "::/129"] {
             assert!(TrustedProxies::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    /// `/proc/net/route` of a compose container: the default route via the network's
+    /// gateway 172.18.0.1 (little-endian host), then the network's own route.
+    const COMPOSE_ROUTES: &str = "\
+Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
+eth0\t00000000\t010012AC\t0003\t0\t0\t0\t00000000\t0\t0\t0
+eth0\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0
+";
+
+    #[cfg(target_endian = "little")]
+    #[test]
+    fn shared_clients_gateway_is_the_default_routes_gateway() {
+        assert_eq!(default_gateway(COMPOSE_ROUTES), Ok([172, 18, 0, 1].into()));
+        let list = parse_shared_clients("gateway, 10.5.0.0/16", || Ok(COMPOSE_ROUTES.into()))
+            .expect("list");
+        assert!(list.contains_net(ip("172.18.0.1")));
+        assert!(!list.contains_net(ip("172.18.0.2")));
+        assert!(list.contains_net(ip("10.5.3.4")));
+        assert_eq!(list.to_string(), "172.18.0.1,10.5.0.0/16");
+        // Without `gateway` the route table is not read at all.
+        let list = parse_shared_clients("127.0.0.1", || Err(std::io::ErrorKind::NotFound.into()))
+            .expect("list");
+        assert_eq!(list.to_string(), "127.0.0.1");
+        assert_eq!(
+            parse_shared_clients("none", || Ok(String::new())),
+            Ok(AddressList::default())
+        );
+        assert_eq!(
+            parse_shared_clients("", || Ok(String::new())),
+            Ok(AddressList::default())
+        );
+    }
+
+    #[test]
+    fn shared_clients_gateway_without_a_default_route_is_a_clear_error() {
+        let no_default = COMPOSE_ROUTES
+            .lines()
+            .filter(|l| !l.contains("010012AC"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let err = parse_shared_clients("gateway", || Ok(no_default.clone())).expect_err("error");
+        assert!(err.contains("no default route"), "{err}");
+        assert!(err.contains("/proc/net/route"), "{err}");
+        let err = parse_shared_clients("gateway", || Err(std::io::ErrorKind::NotFound.into()))
+            .expect_err("error");
+        assert!(err.contains("cannot read /proc/net/route"), "{err}");
     }
 }

@@ -128,6 +128,67 @@ async fn the_limit_keys_on_the_client_named_by_a_trusted_proxy() {
     assert_eq!(last, "10.0.0.3");
 }
 
+/// Wrong passwords from one client (10.0.0.1, named by the trusted proxy): 5 at alice, then
+/// one each at 30 other names (more than the per-address limit); the statuses.
+async fn flood_from_one_client(app: &App) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for i in 0..35 {
+        let name = if i < 5 {
+            "alice".into()
+        } else {
+            format!("nobody{i}")
+        };
+        statuses.push(try_login(app, &name, "wrong", Some("10.0.0.1")).await);
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn a_shared_client_is_not_locked_out_as_a_whole() {
+    // SHARED_CLIENTS names the client (under compose: the Docker host, where everyone there
+    // appears through Docker's port proxy): the flood locks out the names it guessed at.
+    let app = App::start_with(|c| {
+        c.shared_clients =
+            webinterface::config::parse_shared_clients("10.0.0.1", || Ok(String::new()))
+                .expect("list");
+    })
+    .await;
+    app.user("alice", Role::Viewer).await;
+    app.user("bob", Role::Viewer).await;
+    let statuses = flood_from_one_client(&app).await;
+    assert_eq!(tally(&statuses, 401), 35, "{statuses:?}");
+    assert_eq!(
+        try_login(&app, "alice", PASSWORD, Some("10.0.0.1")).await,
+        429
+    );
+    assert_eq!(
+        try_login(&app, "bob", PASSWORD, Some("10.0.0.1")).await,
+        303
+    );
+    let keys: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT remote FROM login_attempts WHERE remote LIKE '%(alice)'",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("remotes");
+    assert_eq!(keys, ["10.0.0.1 (alice)"]);
+
+    // Without SHARED_CLIENTS (the default) the same flood locks everyone at that address out.
+    let app = App::start().await;
+    app.user("alice", Role::Viewer).await;
+    app.user("bob", Role::Viewer).await;
+    let statuses = flood_from_one_client(&app).await;
+    assert_eq!(tally(&statuses, 401), 30, "{statuses:?}");
+    assert_eq!(
+        try_login(&app, "bob", PASSWORD, Some("10.0.0.1")).await,
+        429
+    );
+    assert_eq!(
+        try_login(&app, "bob", PASSWORD, Some("10.0.0.2")).await,
+        303
+    );
+}
+
 #[tokio::test]
 async fn headers_from_a_peer_that_is_not_a_trusted_proxy_are_ignored() {
     let app = App::start_with(|c| {

@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use domain::store::users::Role;
 
 use super::sessions::Authed;
-use crate::config::TrustedProxies;
+use crate::config::{AddressList, TrustedProxies};
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -137,10 +137,16 @@ pub async fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedPro
     nearest
 }
 
+/// Whether `ip` is in `list` (`SHARED_CLIENTS`), its host names looked up now.
+pub async fn listed(ip: IpAddr, list: &AddressList) -> bool {
+    let ip = ip.to_canonical();
+    list.contains_net(ip) || resolve_hosts(list).await.contains(&ip)
+}
+
 /// The addresses of the host names in `TRUSTED_PROXIES`, looked up now (a proxy's container
 /// may start after the web interface or change its address); a name that does not resolve
 /// within a second trusts nothing.
-async fn resolve_hosts(trusted: &TrustedProxies) -> Vec<IpAddr> {
+async fn resolve_hosts(trusted: &AddressList) -> Vec<IpAddr> {
     let mut out = Vec::new();
     for host in trusted.hosts() {
         let lookup = tokio::net::lookup_host((host, 0));

@@ -1,6 +1,7 @@
 //! Logging in and out: the login page and form (rate-limited per user name and per client
-//! address, every attempt recorded, parallel guesses counted atomically, password checks
-//! capped by `PASSWORD_HASH_CONCURRENCY`) and the logout form.
+//! address — per address and user name for a shared client, `SHARED_CLIENTS` — every attempt
+//! recorded, parallel guesses counted atomically, password checks capped by
+//! `PASSWORD_HASH_CONCURRENCY`) and the logout form.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,7 +15,7 @@ use domain::store::users::User;
 use domain::store::{login_attempts, users};
 
 use super::csrf::login_form_token;
-use super::extract::{MaybeUser, RemoteAddr, Viewer};
+use super::extract::{MaybeUser, RemoteAddr, Viewer, listed};
 use super::password::{dummy_hash, verify_blocking};
 use super::sessions::{end_session, start_session};
 use crate::error::{BUSY_RETRY_AFTER_SECONDS, Error, Result};
@@ -24,7 +25,8 @@ use crate::state::AppState;
 
 /// Failed logins for one user name within [`RATE_WINDOW_MINUTES`] before logins are refused.
 pub const MAX_FAILURES_PER_USER: i64 = 5;
-/// Failed logins from one address within the window before logins are refused.
+/// Failed logins from one address (from a shared client: for one user name) within the
+/// window before logins are refused.
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
 /// The rate-limiting window.
 pub const RATE_WINDOW_MINUTES: i64 = 15;
@@ -74,14 +76,30 @@ async fn me(Viewer(a): Viewer) -> axum::Json<Me> {
 /// [`login`] reserves its attempt atomically instead).
 pub async fn check_rate_limit(state: &AppState, username: &str, remote: &str) -> Result<()> {
     let since = Utc::now() - chrono::Duration::minutes(RATE_WINDOW_MINUTES);
+    let remote = address_key(state, remote, username).await;
     let (by_user, by_address) =
-        login_attempts::failures_since(state.pool(), username, remote, since).await?;
+        login_attempts::failures_since(state.pool(), username, &remote, since).await?;
     if by_user >= MAX_FAILURES_PER_USER || by_address >= MAX_FAILURES_PER_ADDRESS {
         return Err(Error::TooManyAttempts {
             minutes: RATE_WINDOW_MINUTES,
         });
     }
     Ok(())
+}
+
+/// What the per-address limit counts failures under (the `remote` of `login_attempts`): the
+/// client's address; for a shared client (`SHARED_CLIENTS`) the address and the user name in
+/// lower case, `172.18.0.1 (alice)`. Everyone on the Docker host reaches the web interface
+/// from one address (Docker's port proxy), so counting that address as one client would let
+/// one person's wrong guesses lock out everybody there; the per-user limit still holds.
+async fn address_key(state: &AppState, remote: &str, username: &str) -> String {
+    let shared = &state.config().shared_clients;
+    match remote.parse() {
+        Ok(ip) if !shared.0.is_empty() && listed(ip, shared).await => {
+            format!("{remote} ({})", username.to_lowercase())
+        }
+        _ => remote.to_owned(),
+    }
 }
 
 /// Checks a user name and password; returns the user. The attempt is reserved (counted and
@@ -94,6 +112,8 @@ pub async fn login(state: &AppState, username: &str, password: &str, remote: &st
         per_user: MAX_FAILURES_PER_USER,
         per_address: MAX_FAILURES_PER_ADDRESS,
     };
+    let remote = address_key(state, remote, username).await;
+    let remote = remote.as_str();
     let attempt = match login_attempts::reserve(state.pool(), username, remote, limits).await? {
         login_attempts::Reservation::Granted(id) => id,
         login_attempts::Reservation::Refused {
