@@ -108,7 +108,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { bind } => serve(config, bind).await,
         Command::Migrate => {
             let pool = connect(&config).await?;
-            let applied = domain::store::migrate(&pool).await.context("migrating")?;
+            let applied = domain::store::migrate(&pool).await.map_err(migrate_error)?;
             if applied.is_empty() {
                 println!("No migrations to apply: the database is up to date.");
             }
@@ -171,6 +171,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{summary}");
             Ok(())
         }
+    }
+}
+
+/// The SQLSTATE of "permission denied" (`insufficient_privilege`).
+const INSUFFICIENT_PRIVILEGE: &str = "42501";
+
+/// `migrate`'s error: when the database refused for want of privilege (the service role,
+/// e.g. `standhub_web` under docker-compose, may not change the schema), what to run instead.
+fn migrate_error(e: domain::store::StoreError) -> anyhow::Error {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    let mut denied = false;
+    while let Some(err) = source {
+        denied |= err
+            .downcast_ref::<sqlx::Error>()
+            .and_then(|e| e.as_database_error())
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == INSUFFICIENT_PRIVILEGE);
+        source = err.source();
+    }
+    if denied {
+        anyhow::Error::new(e).context(
+            "migrating: DATABASE_URL's role may not change the schema (permission denied, \
+             SQLSTATE 42501); the migrations must run as the schema's owner (POSTGRES_USER). \
+             Under docker-compose run `docker-compose run --rm migrate`; natively set \
+             DATABASE_URL to the owner's URL for `webinterface migrate`",
+        )
+    } else {
+        anyhow::Error::new(e).context("migrating")
     }
 }
 
@@ -249,6 +277,14 @@ async fn serve(config: Config, bind: Option<std::net::SocketAddr>) -> anyhow::Re
         for (version, description) in applied {
             tracing::info!(version, description, "applied migration");
         }
+    }
+    if !config.shared_clients.0.is_empty() {
+        tracing::warn!(
+            shared_clients = %config.shared_clients,
+            "SHARED_CLIENTS: many people log in from these addresses (e.g. the Docker host \
+             through Docker's port proxy); failed logins from them are counted per address and \
+             user name, not per address"
+        );
     }
     let addr = bind.unwrap_or(config.bind);
     let listener = tokio::net::TcpListener::bind(addr)

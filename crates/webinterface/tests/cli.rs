@@ -220,6 +220,47 @@ async fn migrate_is_idempotent_and_says_what_it_applied() {
     .expect("drop");
 }
 
+#[tokio::test]
+async fn migrate_as_a_role_that_may_not_change_the_schema_says_what_to_run() {
+    let db = TestDb::new().await;
+    // An empty database, and the web interface's own role connecting to it (PostgreSQL 15+:
+    // nobody but the owner may create in schema public; revoked here for older servers).
+    let name = format!("denied_{}", std::process::id());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&db.pool)
+        .await
+        .expect("create");
+    let base = db.url.rsplit_once('/').expect("url").0;
+    let owner = format!("{base}/{name}");
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&owner)
+        .await
+        .expect("owner");
+    sqlx::raw_sql("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        .execute(&mut conn)
+        .await
+        .expect("revoke");
+    drop(conn);
+    // The test cluster logs in as its superuser; `role` makes the session standhub_web's.
+    let as_web = format!("{owner}?options=-c%20role%3Dstandhub_web");
+    let o = cli(&as_web, "mqtt://127.0.0.1:1", &["migrate"], None, &[]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("docker-compose run --rm migrate"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("POSTGRES_USER"), "{}", text(&o));
+    // As the owner it works.
+    let o = cli(&owner, "mqtt://127.0.0.1:1", &["migrate"], None, &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&db.pool)
+    .await
+    .expect("drop");
+}
+
 #[test]
 fn production_without_a_secret_key_is_a_clear_error() {
     let o = cli(
