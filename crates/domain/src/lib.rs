@@ -44,12 +44,14 @@
 //! - [`camera_policy`]: which addresses a camera may be fetched from, checked after DNS;
 //! - [`store`]: the one place that speaks SQL, one module per table or aggregate, with its
 //!   own error type [`store::StoreError`] and the start-up policy for an absent database;
-//! - [`config`] and [`telemetry`]: environment helpers and tracing set-up for the binaries.
+//! - [`config`] and [`telemetry`]: environment helpers and tracing set-up for the binaries;
+//! - [`health`]: the status file a service keeps and its `healthcheck` command reads.
 
 pub mod backoff;
 pub mod camera;
 pub mod camera_policy;
 pub mod config;
+pub mod health;
 pub mod notification;
 pub mod parameters;
 pub mod protocol;
