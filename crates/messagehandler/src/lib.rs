@@ -24,6 +24,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use domain::ProtocolValidator;
+use domain::health::{self, Health};
 use tokio::sync::{mpsc, watch};
 
 pub use config::Config;
@@ -43,10 +44,14 @@ pub enum HandlerError {
 }
 
 /// A running handler, for tests and the launcher: how many subscriptions the broker confirmed
-/// (it grows on every reconnect), and the task to await.
+/// (it grows on every reconnect), its health, and the task to await.
 pub struct Running {
     /// Number of SUBACKs received so far.
     pub subscriptions: watch::Receiver<u64>,
+    /// Healthy while connected to the broker with every subscription granted and while the
+    /// database answers its pings; the binary writes it to its status file
+    /// ([`domain::health`]).
+    pub health: Health,
     /// The handler; finishes after shutdown.
     pub task: tokio::task::JoinHandle<Result<(), HandlerError>>,
 }
@@ -54,9 +59,11 @@ pub struct Running {
 /// Starts the handler in the background.
 pub fn spawn(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Running {
     let (sub_tx, subscriptions) = watch::channel(0);
-    let task = tokio::spawn(run_inner(config, shutdown, sub_tx));
+    let health = Health::new();
+    let task = tokio::spawn(run_inner(config, shutdown, sub_tx, health.clone()));
     Running {
         subscriptions,
+        health,
         task,
     }
 }
@@ -74,7 +81,11 @@ async fn run_inner(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
     subscriptions: watch::Sender<u64>,
+    health: Health,
 ) -> Result<(), HandlerError> {
+    // The broker first: of a handler that neither reaches its broker nor its database, the
+    // broker is what to fix first (nothing arrives without it).
+    let broker = health.part("not connected to the MQTT broker yet");
     let validator = match &config.schema_path {
         Some(path) => ProtocolValidator::from_file(path)?,
         None => ProtocolValidator::bundled()?,
@@ -92,6 +103,7 @@ async fn run_inner(
         "message handler starting"
     );
 
+    let database_check = health::spawn_database_check(pool.clone(), &health);
     domain::store::quarantine::set_limits(config.quarantine);
     let (client, eventloop) = mqtt::client(&config);
     let (work_tx, work_rx) = mpsc::channel(config.max_batch);
@@ -106,6 +118,7 @@ async fn run_inner(
         work_tx,
         budget,
         subscriptions,
+        broker,
         stop_mqtt,
     ));
     let writer = writer::Writer::new(config, validator, pool.clone(), client.clone());
@@ -122,6 +135,7 @@ async fn run_inner(
         mqtt_task.await
     })
     .await;
+    database_check.abort();
     pool.close().await;
     tracing::info!("message handler stopped");
     written?;

@@ -7,8 +7,10 @@ use std::time::Duration;
 use chrono::Utc;
 use domain::TopicLayouts;
 use domain::backoff::Backoff;
+use domain::health;
 use rumqttc::{
-    AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS, SubscribeReasonCode,
+    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions, Outgoing,
+    Packet, QoS, SubscribeReasonCode,
 };
 use tokio::sync::{Semaphore, mpsc, watch};
 
@@ -65,7 +67,36 @@ impl Budget {
     }
 }
 
-/// Polls the connection until `stop`; forwards publications and releases to the writer.
+/// Why a connection attempt failed, for the health file and the log: a refusal says what to
+/// check.
+fn connect_failure(error: &ConnectionError, broker: &str) -> String {
+    let credentials = "(check the user and password in MQTT_URL)";
+    match error {
+        ConnectionError::ConnectionRefused(code) => match code {
+            ConnectReturnCode::NotAuthorized => {
+                format!("MQTT connection refused: not authorised {credentials}")
+            }
+            ConnectReturnCode::BadUserNamePassword => {
+                format!("MQTT connection refused: bad user name or password {credentials}")
+            }
+            ConnectReturnCode::BadClientId => {
+                "MQTT connection refused: client id not accepted (check MQTT_CLIENT_ID)".into()
+            }
+            ConnectReturnCode::ServiceUnavailable => {
+                "MQTT connection refused: the broker is unavailable".into()
+            }
+            ConnectReturnCode::RefusedProtocolVersion => {
+                "MQTT connection refused: protocol version not supported".into()
+            }
+            ConnectReturnCode::Success => format!("MQTT connection refused: {code:?}"),
+        },
+        other => format!("cannot reach the MQTT broker at {broker}: {other}"),
+    }
+}
+
+/// Polls the connection until `stop`; forwards publications and releases to the writer. The
+/// `broker` part of the handler's health is ok while connected with every subscription granted.
+#[allow(clippy::too_many_arguments)] // the pipeline's wiring, all in one place (lib.rs)
 pub async fn drive(
     mut eventloop: EventLoop,
     client: AsyncClient,
@@ -73,10 +104,20 @@ pub async fn drive(
     work: mpsc::Sender<Work>,
     budget: Budget,
     subscriptions: watch::Sender<u64>,
+    broker: health::Part,
     mut stop: watch::Receiver<bool>,
 ) {
+    let address = {
+        let (host, port) = eventloop.mqtt_options.broker_address();
+        format!("{host}:{port}")
+    };
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
     let mut connected = false;
+    // Once connected, a failure to reconnect is still a lost connection (unless refused).
+    let mut had_connection = false;
+    // SUBACKs still due on this connection, and whether the broker refused one.
+    let mut awaited_subacks = 0usize;
+    let mut subscription_refused = false;
     // Identifies the connection each message came on (a redelivery comes on a later one).
     let mut connection: i64 = 0;
     loop {
@@ -88,6 +129,7 @@ pub async fn drive(
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                 backoff.reset();
                 connected = true;
+                had_connection = true;
                 connection = Utc::now()
                     .timestamp_nanos_opt()
                     .unwrap_or(connection + 1)
@@ -100,13 +142,25 @@ pub async fn drive(
                     "connected to the broker; subscribing"
                 );
                 // Always subscribe: a restarted broker may have lost the session.
+                awaited_subacks = 0;
+                subscription_refused = false;
                 for filter in layouts.filters() {
-                    if let Err(e) = client.try_subscribe(filter, QoS::ExactlyOnce) {
-                        tracing::error!(filter, error = %e, "cannot queue the subscription");
+                    match client.try_subscribe(filter, QoS::ExactlyOnce) {
+                        Ok(()) => awaited_subacks += 1,
+                        Err(e) => {
+                            tracing::error!(filter, error = %e, "cannot queue the subscription");
+                            subscription_refused = true;
+                        }
                     }
                 }
+                broker.unhealthy(if subscription_refused {
+                    "connected to the MQTT broker, but a subscription could not be queued"
+                } else {
+                    "connected to the MQTT broker; waiting for the subscriptions"
+                });
             }
             Ok(Event::Incoming(Packet::SubAck(ack))) => {
+                awaited_subacks = awaited_subacks.saturating_sub(1);
                 if ack
                     .return_codes
                     .iter()
@@ -116,8 +170,15 @@ pub async fn drive(
                         ?ack,
                         "the broker refused a subscription: check the broker's ACL for this user"
                     );
+                    subscription_refused = true;
+                    broker.unhealthy(
+                        "the MQTT broker refused a subscription (check its ACL for this user)",
+                    );
                 } else {
                     tracing::info!("subscribed");
+                }
+                if awaited_subacks == 0 && !subscription_refused {
+                    broker.ok();
                 }
                 subscriptions.send_modify(|n| *n += 1);
             }
@@ -148,11 +209,17 @@ pub async fn drive(
             Ok(Event::Outgoing(Outgoing::Disconnect)) => break,
             Ok(_) => {}
             Err(e) => {
+                let refused = matches!(e, ConnectionError::ConnectionRefused(_));
                 if connected {
                     tracing::warn!(error = %e, "lost the broker connection; reconnecting");
                 } else {
                     tracing::warn!(error = %e, retry_in = ?backoff.peek(), "cannot reach the broker; retrying");
                 }
+                broker.unhealthy(if had_connection && !refused {
+                    format!("lost the MQTT connection to {address}: {e}")
+                } else {
+                    connect_failure(&e, &address)
+                });
                 connected = false;
                 tokio::select! {
                     _ = stop.changed() => break,

@@ -1,5 +1,6 @@
-//! The `scheduler` binary: refuses bad configuration naming the variable, runs the jobs, and
-//! stops cleanly on SIGTERM.
+//! The `scheduler` binary: answers `--help` without configuration, refuses unknown arguments
+//! and bad configuration naming the variable, runs the jobs, says whether it is healthy
+//! (`scheduler healthcheck`), and stops cleanly on SIGTERM.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -9,7 +10,7 @@ use nix::unistd::Pid;
 use test_support::pg::TestDb;
 use test_support::wait_for;
 
-const VARS: [&str; 12] = [
+const VARS: [&str; 14] = [
     "DATABASE_URL",
     "CRON_RETENTION",
     "CRON_RUN_TIMEOUT",
@@ -22,6 +23,8 @@ const VARS: [&str; 12] = [
     "JOB_RUNS_DAYS",
     "SCHEDULER_STANDBY_POLL_SECONDS",
     "SCHEDULER_INSTANCE",
+    "HEALTH_FILE",
+    "HEALTH_MAX_AGE_SECONDS",
 ];
 
 /// The binary with a clean environment, in an empty folder (no `.env` to pick up).
@@ -66,6 +69,98 @@ fn bad_configuration_is_refused_naming_the_variable() {
             "{env:?} must name {named}: {stderr}"
         );
     }
+}
+
+#[test]
+fn help_prints_the_usage_without_configuration() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for flag in ["--help", "-h"] {
+        let out = scheduler(&dir, &[])
+            .arg(flag)
+            .output()
+            .expect("run the binary");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{flag}: {stdout}");
+        for needle in [
+            "Usage: scheduler",
+            "healthcheck",
+            "DATABASE_URL",
+            "CRON_RETENTION",
+        ] {
+            assert!(
+                stdout.contains(needle),
+                "{flag} must mention {needle}: {stdout}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unknown_argument_exits_2_and_points_at_help() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none");
+    let out = scheduler(&dir, &[url])
+        .arg("--frobnicate")
+        .output()
+        .expect("run the binary");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--frobnicate") && stderr.contains("--help"),
+        "{stderr}"
+    );
+}
+
+/// `scheduler healthcheck` on the status file `file`: its exit code and line.
+fn healthcheck(dir: &tempfile::TempDir, file: &std::path::Path) -> (Option<i32>, String) {
+    let file = file.to_str().expect("UTF-8 path");
+    let out = scheduler(dir, &[("HEALTH_FILE", file)])
+        .arg("healthcheck")
+        .output()
+        .expect("run scheduler healthcheck");
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.code(), line)
+}
+
+#[tokio::test]
+async fn healthcheck_passes_while_it_runs_and_fails_without_its_file() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("scheduler.health");
+    let file_str = file.to_str().expect("UTF-8 path");
+    let mut child = scheduler(
+        &dir,
+        &[("DATABASE_URL", &db.url), ("HEALTH_FILE", file_str)],
+    )
+    .spawn()
+    .expect("start the binary");
+
+    let line = wait_for(
+        "scheduler healthcheck to pass",
+        Duration::from_secs(30),
+        || {
+            let (code, line) = healthcheck(&dir, &file);
+            async move { (code == Some(0)).then_some(line) }
+        },
+    )
+    .await;
+    assert_eq!(line, "ok");
+
+    // Another container's file, or none written yet: no file is no health.
+    let (code, line) = healthcheck(&dir, &dir.path().join("elsewhere.health"));
+    assert_eq!(code, Some(1), "{line}");
+    assert!(line.starts_with("unhealthy: no status file"), "{line}");
+
+    // Stopped, it says so.
+    let pid = i32::try_from(child.id()).expect("pid");
+    kill(Pid::from_raw(pid), Signal::SIGTERM).expect("SIGTERM");
+    assert!(child.wait().expect("wait").success());
+    assert_eq!(
+        healthcheck(&dir, &file),
+        (Some(1), "unhealthy: stopped".into())
+    );
+    std::fs::remove_file(&file).expect("remove the status file");
+    assert_eq!(healthcheck(&dir, &file).0, Some(1));
 }
 
 #[tokio::test]

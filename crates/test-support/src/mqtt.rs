@@ -23,10 +23,15 @@ pub enum BrokerKind {
 
 /// The Mosquitto binary, when installed.
 pub fn mosquitto_bin() -> Option<PathBuf> {
+    installed("mosquitto")
+}
+
+/// A program on `PATH` or in the `sbin` folders (where Debian puts `mosquitto`).
+fn installed(program: &str) -> Option<PathBuf> {
     let path = std::env::var("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin".into(), "/usr/local/sbin".into()])
-        .map(|d| d.join("mosquitto"))
+        .map(|d| d.join(program))
         .find(|p| p.is_file())
 }
 
@@ -57,6 +62,8 @@ pub struct Broker {
     /// Mosquitto only: the password file it checks accounts against, with the project's
     /// `mosquitto/acl`; `None`: anonymous access and no ACL.
     password_file: Option<PathBuf>,
+    /// The folder of the password file, when the broker made it.
+    files: Option<tempfile::TempDir>,
     dir: tempfile::TempDir,
     child: Option<Child>,
 }
@@ -85,6 +92,7 @@ impl Broker {
                 .map(|(u, p)| ((*u).to_owned(), (*p).to_owned()))
                 .collect(),
             password_file: None,
+            files: None,
             dir,
             child: None,
         };
@@ -106,11 +114,42 @@ impl Broker {
                 .map(|(u, p)| ((*u).to_owned(), (*p).to_owned()))
                 .collect(),
             password_file: Some(password_file),
+            files: None,
             dir,
             child: None,
         };
         broker.launch();
         broker
+    }
+
+    /// Starts Mosquitto as compose runs it (see [`Broker::start_mosquitto_with_acl`]) with
+    /// these accounts (user, password), written with `mosquitto_passwd`. `None` when Mosquitto
+    /// is not installed: the caller skips (with `CI=true` the test fails instead).
+    pub fn start_mosquitto_with_accounts(accounts: &[(&str, &str)]) -> Option<Self> {
+        let passwd = installed("mosquitto_passwd");
+        if !require_tool(
+            mosquitto_bin().is_some() && passwd.is_some(),
+            "mosquitto and mosquitto_passwd",
+            "Debian: apt-get install -y mosquitto",
+        ) {
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("temp dir for the password file");
+        let file = dir.path().join("passwd");
+        std::fs::write(&file, "").expect("password file");
+        for (user, password) in accounts {
+            let status = Command::new(passwd.as_ref()?)
+                .arg("-b")
+                .arg(&file)
+                .args([user, password])
+                .status()
+                .expect("run mosquitto_passwd");
+            assert!(status.success(), "mosquitto_passwd {user}: {status}");
+        }
+        let mut broker = Self::start_mosquitto_with_acl(file, accounts);
+        // The password file lives as long as the broker.
+        broker.files = Some(dir);
+        Some(broker)
     }
 
     /// `mqtt://127.0.0.1:<port>`.

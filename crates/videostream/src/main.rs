@@ -1,10 +1,30 @@
 //! `videostream`: the MJPEG camera relay. Reads `VIDEOSTREAM_BIND`, `DATABASE_URL` and the
-//! relay's settings (see the README), then serves until SIGINT or SIGTERM.
+//! relay's settings (see the README and `videostream --help`), then serves until SIGINT or
+//! SIGTERM.
 
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use clap::Parser;
 use domain::config;
+
+/// The MJPEG camera relay: one upstream connection per camera, any number of viewers. Serves
+/// until SIGTERM or Ctrl-C.
+#[derive(Debug, Parser)]
+#[command(name = "videostream", version, after_help = ENVIRONMENT)]
+struct Cli {}
+
+const ENVIRONMENT: &str = "\
+Environment (or .env; README.md, \"The video relay\"):
+  VIDEOSTREAM_BIND        listen address [0.0.0.0:5555]
+  DATABASE_URL            PostgreSQL URL: camera URLs, API tokens (required)
+  SECRET_KEY              the web interface's key; checks the signed stream links
+  CAMERA_ALLOWED_NETWORKS comma-separated CIDR list the camera addresses must be in
+  VIDEOSTREAM_PUBLIC_VIEW [false], VIDEOSTREAM_OPEN_INSTALL [false]   the old relay's openness
+  VIDEOSTREAM_MAX_CONNECTIONS  connections served at once [512]
+  CAMERA_ALLOW_LOOPBACK   cameras on this machine [false]
+  MQTT_URL, MQTT_WS_BIND, WEB_BIND   only to know which addresses are the stack's own
+  RUST_LOG, LOG_FORMAT=json   log filter, structured logs";
 
 /// The relay's configuration, from the environment.
 #[derive(Debug)]
@@ -34,6 +54,8 @@ impl Config {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // First: `--help` and mistakes answer at once, without configuration or connections.
+    Cli::parse();
     config::load_dotenv();
     domain::telemetry::init("info,sqlx=warn");
     let config = Config::from_env()?;

@@ -75,10 +75,21 @@ impl HandlerProcess {
     /// Like [`HandlerProcess::start`], with its output (warnings and up) kept for
     /// [`HandlerProcess::log`].
     pub fn start_logged(database_url: &str, broker_url: &str, client_id: &str) -> Self {
+        Self::start_logged_with(database_url, broker_url, client_id, &[])
+    }
+
+    /// Like [`HandlerProcess::start_logged`], with more variables in its environment.
+    pub fn start_logged_with(
+        database_url: &str,
+        broker_url: &str,
+        client_id: &str,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Self {
         let log = tempfile::NamedTempFile::new().expect("handler log file");
         let out = log.reopen().expect("handler log");
         let err = log.reopen().expect("handler log");
         let child = Self::command(database_url, broker_url, client_id)
+            .envs(env.iter().copied())
             .stdout(out)
             .stderr(err)
             .spawn()
@@ -90,11 +101,7 @@ impl HandlerProcess {
     }
 
     fn command(database_url: &str, broker_url: &str, client_id: &str) -> Command {
-        // `MESSAGEHANDLER_BIN` runs another build of the handler (e.g. to see a test fail on
-        // an older one).
-        let bin = std::env::var_os("MESSAGEHANDLER_BIN")
-            .unwrap_or_else(|| env!("CARGO_BIN_EXE_messagehandler").into());
-        let mut command = Command::new(bin);
+        let mut command = handler_command();
         command
             .env("DATABASE_URL", database_url)
             .env("MQTT_URL", broker_url)
@@ -159,6 +166,15 @@ impl Drop for HandlerProcess {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The `messagehandler` binary, to be given its arguments and environment.
+pub fn handler_command() -> Command {
+    // `MESSAGEHANDLER_BIN` runs another build of the handler (e.g. to see a test fail on an
+    // older one).
+    let bin = std::env::var_os("MESSAGEHANDLER_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_messagehandler").into());
+    Command::new(bin)
 }
 
 /// Waits until `sql` (a count) returns at least `n`; returns the count.
