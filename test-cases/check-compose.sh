@@ -88,7 +88,7 @@ done
 if section migrate | grep -A1 "^      db:" | grep -q "condition: service_healthy"; then
     pass "migrations wait for a healthy database"
 else fail "migrate does not wait for a healthy database"; fi
-for s in db mosquitto webinterface videostream nginx; do
+for s in db mosquitto webinterface messagehandler scheduler videostream nginx; do
     if section "$s" | grep -q "healthcheck:"; then
         pass "$s has a health check"
     else fail "$s has no health check"; fi
@@ -99,6 +99,24 @@ for s in db mosquitto webinterface messagehandler scheduler videostream nginx; d
     else fail "$s has no restart policy"; fi
 done
 
+# --- every setting .env.example names reaches the containers, but the native-only ones ---
+native_only=" DATABASE_URL MQTT_URL WEB_BIND VIDEOSTREAM_BIND CAMERA_ALLOW_LOOPBACK STANDHUB_DATA_DIR MQTT_BIND MQTT_WS_BIND MQTT_ALLOW_ANONYMOUS STANDHUB_ADMIN_PASSWORD "
+unused=""
+for v in $(sed -n 's/^#\{0,1\} \{0,1\}\([A-Z][A-Z0-9_]*\)=.*/\1/p' "$REPO/.env.example" | sort -u); do
+    [[ $native_only == *" $v "* ]] && continue
+    for f in docker-compose.yml docker-compose-win.yml; do
+        grep -q "\${$v[:}-]" "$REPO/$f" || unused="$unused $v($f)"
+    done
+done
+if [ -z "$unused" ]; then pass "every setting of .env.example is passed on by both compose files (native-only ones aside)"
+else fail "settings of .env.example that never reach a container:$unused"; fi
+# --- the broker writes the service accounts itself and never chowns the checkout ---
+mq=$(section mosquitto)
+if grep -q "MQTT_HANDLER_PASSWORD" <<<"$mq" && grep -q "/mosquitto/config/start.sh" <<<"$mq"; then
+    pass "mosquitto gets the service passwords (a rotation recreates it) and starts with mosquitto/start.sh"
+else fail "mosquitto lacks the service passwords in its environment or its start.sh entrypoint"; fi
+if grep -q "/mosquitto/log" <<<"$mq"; then pass "mosquitto's /mosquitto/log is mounted (no anonymous volume per recreate)"
+else fail "mosquitto's image volume /mosquitto/log is not mounted: an anonymous volume is left at every recreate"; fi
 # --- least privilege: each program connects as its own role, only migrate as the owner ---
 for pair in webinterface:standhub_web messagehandler:standhub_handler scheduler:standhub_scheduler videostream:standhub_video; do
     s=${pair%%:*} role=${pair#*:}
