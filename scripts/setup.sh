@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need and a fresh Debian/Ubuntu machine may lack: PostgreSQL server
 # binaries, Mosquitto and its clients, Nginx, Chromium with its driver (browser tests), wrk
-# (load benchmarks), docker-compose (to validate the compose files), Debian's python3 with
+# (load benchmarks), docker-compose with Debian's Docker engine and debootstrap (the compose test
+# runs the stack on the engine), Debian's python3 with
 # paho-mqtt (the stand written like the module guide's example; paho-mqtt 2.x too, in the
 # virtualenv .tools/paho2), cargo-nextest, and
 # schemathesis (the API fuzzer of crates/webinterface/tests/openapi.rs) in a virtualenv under
@@ -19,6 +20,10 @@ have chromium || missing+=(chromium)
 have chromedriver || missing+=(chromium-driver)
 have wrk || missing+=(wrk)
 have docker-compose || missing+=(docker-compose)
+# The compose test on a real engine: Debian's Docker engine, and debootstrap for the base images
+# it cannot pull (docker/stand-ins/build.sh).
+have dockerd || missing+=(docker.io)
+have debootstrap || missing+=(debootstrap)
 have curl || missing+=(curl)
 have openssl || missing+=(openssl)
 # The system python3 (not a pyenv or venv one) with the Debian package, as the tests run it.

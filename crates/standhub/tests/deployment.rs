@@ -1,11 +1,12 @@
-//! The deployment as CI can check it without Docker: the compose files validated by
-//! `docker-compose config`, and the compose topology run natively (Mosquitto and nginx with the
-//! project's configs, PostgreSQL, the four services as separate processes) with every
-//! `test-cases/` script passing against it.
+//! The deployment: the compose files validated by `docker-compose config`; the compose
+//! topology run natively (Mosquitto and nginx with the project's configs, PostgreSQL, the four
+//! services as separate processes) with every `test-cases/` script passing against it; and the
+//! compose stack itself on a real Docker engine, as an operator runs it by the README
+//! (`test-cases/run-compose-stack.sh`).
 
 use std::process::Command;
 
-use test_support::{repo_root, workspace_bin};
+use test_support::{repo_root, require_tool, workspace_bin};
 
 /// Runs a test-cases script, echoing its PASS/FAIL lines, and asserts it passed.
 fn run_script(script: &str, args: &[&str]) {
@@ -32,18 +33,47 @@ fn the_compose_files_pass_docker_compose_config() {
     run_script("check-compose.sh", &[]);
 }
 
-#[test]
-fn the_test_cases_pass_against_the_compose_topology_run_natively() {
-    // The services as built for this test run (nextest builds every binary of the workspace).
-    let bin_dir = workspace_bin("webinterface")
-        .parent()
-        .expect("bin dir")
-        .to_owned();
+/// The folder of the four services as built for this test run (nextest builds every binary of
+/// the workspace).
+fn services_bin_dir() -> String {
     for b in ["messagehandler", "scheduler", "videostream"] {
         workspace_bin(b);
     }
-    run_script(
-        "run-native-stack.sh",
-        &[bin_dir.to_str().expect("utf-8 path")],
-    );
+    workspace_bin("webinterface")
+        .parent()
+        .expect("bin dir")
+        .to_str()
+        .expect("utf-8 path")
+        .to_owned()
+}
+
+#[test]
+fn the_test_cases_pass_against_the_compose_topology_run_natively() {
+    run_script("run-native-stack.sh", &[&services_bin_dir()]);
+}
+
+/// `docker-compose up -d` on a real engine (started by the script when none runs), with base
+/// images made from Debian packages and the image built from the Dockerfile with these binaries.
+#[test]
+fn the_compose_stack_runs_on_a_docker_engine_through_the_operators_day() {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let tools = ["docker", "docker-compose", "debootstrap", "dockerd"]
+        .iter()
+        .all(|t| {
+            Command::new("sh")
+                .args(["-c", &format!("command -v {t} || test -x /usr/sbin/{t}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    if !require_tool(
+        root && tools,
+        "a Docker engine that root may start (docker.io, docker-compose, debootstrap)",
+        "scripts/setup.sh, and run the tests as root",
+    ) {
+        return;
+    }
+    run_script("run-compose-stack.sh", &[&services_bin_dir()]);
 }
