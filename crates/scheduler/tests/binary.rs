@@ -2,11 +2,13 @@
 //! and bad configuration naming the variable, runs the jobs, says whether it is healthy
 //! (`scheduler healthcheck`), and stops cleanly on SIGTERM.
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use test_support::cli::{assert_help_without_configuration, assert_unknown_argument_refused};
 use test_support::pg::TestDb;
 use test_support::wait_for;
 
@@ -73,42 +75,20 @@ fn bad_configuration_is_refused_naming_the_variable() {
 
 #[test]
 fn help_prints_the_usage_without_configuration() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for flag in ["--help", "-h"] {
-        let out = scheduler(&dir, &[])
-            .arg(flag)
-            .output()
-            .expect("run the binary");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{flag}: {stdout}");
-        for needle in [
+    assert_help_without_configuration(
+        Path::new(env!("CARGO_BIN_EXE_scheduler")),
+        &[
             "Usage: scheduler",
             "healthcheck",
             "DATABASE_URL",
             "CRON_RETENTION",
-        ] {
-            assert!(
-                stdout.contains(needle),
-                "{flag} must mention {needle}: {stdout}"
-            );
-        }
-    }
+        ],
+    );
 }
 
 #[test]
 fn an_unknown_argument_exits_2_and_points_at_help() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none");
-    let out = scheduler(&dir, &[url])
-        .arg("--frobnicate")
-        .output()
-        .expect("run the binary");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("--frobnicate") && stderr.contains("--help"),
-        "{stderr}"
-    );
+    assert_unknown_argument_refused(Path::new(env!("CARGO_BIN_EXE_scheduler")));
 }
 
 /// `scheduler healthcheck` on the status file `file`: its exit code and line.

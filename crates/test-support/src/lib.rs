@@ -14,6 +14,7 @@
 //!   conditions.
 
 pub mod camera;
+pub mod cli;
 pub mod messages;
 pub mod mqtt;
 pub mod pg;
