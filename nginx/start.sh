@@ -4,7 +4,10 @@
 # nginx with the given arguments (default: -g 'daemon off;'). Without a certificate nginx serves
 # plain HTTP only and says so. Every CERT_POLL_SECONDS (5) it looks at the certificate: when it
 # appears, changes (a renewal) or goes, HTTPS is switched accordingly and nginx reloads (no
-# connection is dropped). SIGQUIT/SIGTERM/SIGHUP reach nginx. See README.md, "HTTPS and MQTT
+# connection is dropped). It looks at the upstreams' addresses too (NGINX_UPSTREAM_HOSTS,
+# default "webinterface videostream"): nginx resolves them only when it loads its
+# configuration, so when compose recreates one of them with a new address (`up -d` after a
+# changed setting), nginx reloads instead of answering 502 until it is restarted by hand. SIGQUIT/SIGTERM/SIGHUP reach nginx. See README.md, "HTTPS and MQTT
 # over TLS". The native test (test-cases/run-native-stack.sh) sets the folders with NGINX_CERTS
 # (the certificate), NGINX_TLS_D (what nginx.conf includes), NGINX_STANDHUB (where tls.conf
 # is) and NGINX_BIN.
@@ -27,7 +30,15 @@ switch_https() {
         echo "standhub: no certificate in $certs (fullchain.pem, privkey.pem): HTTPS off, plain HTTP only"
     fi
 }
+upstreams=${NGINX_UPSTREAM_HOSTS-webinterface videostream}
+# The upstreams' current addresses, one line each (empty for a name that does not resolve).
+upstream_state() {
+    for h in $upstreams; do
+        printf '%s %s\n' "$h" "$(getent hosts "$h" | awk '{print $1}' | sort | tr '\n' ' ')"
+    done
+}
 [ $# -gt 0 ] || set -- -g 'daemon off;'
+addresses=$(upstream_state)
 state=$(cert_state)
 switch_https "$state"
 "${NGINX_BIN:-nginx}" "$@" &
@@ -46,6 +57,12 @@ while kill -0 "$server" 2>/dev/null; do
         state=$now
         switch_https "$state"
         echo "standhub: the certificate in $certs changed: nginx reloads"
+        kill -HUP "$server"
+    fi
+    now=$(upstream_state)
+    if [ "$now" != "$addresses" ]; then
+        addresses=$now
+        echo "standhub: an upstream's address changed ($(echo "$now" | tr '\n' ';')): nginx reloads"
         kill -HUP "$server"
     fi
 done

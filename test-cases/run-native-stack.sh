@@ -278,7 +278,7 @@ grep -q "127.0.0.1:$WEB_PORT;" "$N/nginx.conf" && grep -q "127.0.0.1:$VIDEO_PORT
 "$NGINX" -t -e "$N/error.log" -c "$N/nginx.conf" -g "pid $N/nginx.pid;" >"$N/check.log" 2>&1 \
     || die "nginx -t failed: $(cat "$N/check.log")"
 # (nginx -t above ran without a certificate enabled: the plain-HTTP-only configuration.)
-start nginx env NGINX_CERTS="$CERTS" NGINX_TLS_D="$N/tls.d" NGINX_STANDHUB="$N/standhub" NGINX_BIN="$NGINX" \
+start nginx env NGINX_UPSTREAM_HOSTS="" NGINX_CERTS="$CERTS" NGINX_TLS_D="$N/tls.d" NGINX_STANDHUB="$N/standhub" NGINX_BIN="$NGINX" \
     sh "$REPO/nginx/start.sh" -e "$N/error.log" -c "$N/nginx.conf" -g "pid $N/nginx.pid; daemon off;"
 wait_http nginx "http://127.0.0.1:$NGINX_PORT/nginx-health" "$LAST_PID"
 log "nginx on $NGINX_PORT (HTTPS $NGINX_TLS_PORT)"
