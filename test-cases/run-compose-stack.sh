@@ -135,10 +135,14 @@ ROW_SQL="SELECT 'users=' || (SELECT count(*) FROM users) || ' stands=' || (SELEC
   || ' api_tokens=' || (SELECT count(*) FROM api_tokens)"
 rows() { psql_db "$ROW_SQL" 2>&1 | tr -d '\r'; }
 rows_check() {
-    local now
+    local now code
     now=$(rows)
     if [ "$now" = "$ROWS" ]; then pass "every row kept after $1 ($now)"
     else fail "rows after $1: $now (before: $ROWS)"; fi
+    code=$(curl -s -o "$WORK/api.body" -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $API_TOKEN" \
+        http://127.0.0.1:81/api/stands)
+    if [ "$code" = 200 ]; then pass "the API token still works through nginx after $1"
+    else fail "GET /api/stands with the API token after $1: HTTP $code $(head -c 200 "$WORK/api.body")"; fi
 }
 # set_env NAME VALUE: the operator edits .env.
 set_env() {
@@ -329,6 +333,23 @@ else fail "docker-compose up -d kept the old webinterface container"; fi
 migrate_exit=$(docker inspect -f '{{.State.ExitCode}}' "$(dc ps -a -q migrate | head -n 1)" 2>/dev/null)
 if [ "$migrate_exit" = 0 ]; then pass "the migrate job ran again with the new image"; else fail "migrate job exit: ${migrate_exit:-none}"; fi
 rows_check "the image upgrade"
+
+step "nginx follows a web interface recreated at a new address"
+address_of() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$(dc ps -q "$1")"; }
+old_ip=$(address_of webinterface)
+dc rm -sf webinterface >/dev/null 2>&1
+# Something else takes the freed address first, as happens on a busy host.
+placeholder=$(docker run -d --rm --network "${PROJECT}_default" busybox sleep 300)
+dc up -d webinterface >"$WORK/up-web.log" 2>&1 || fail "docker-compose up -d webinterface: $(tail -n 3 "$WORK/up-web.log")"
+new_ip=$(address_of webinterface)
+api_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $API_TOKEN" \
+    http://127.0.0.1:81/api/stands)" = 200 ]; }
+started=$SECONDS
+if [ "$new_ip" = "$old_ip" ]; then fail "the recreated web interface kept its address $old_ip: nothing to follow"
+elif wait_until 30 api_ok; then pass "nginx reaches the web interface at its new address ($old_ip -> $new_ip) $((SECONDS - started)) s after it came up"
+else fail "nginx still cannot reach the web interface 30 s after it moved from $old_ip to $new_ip"; fi
+docker rm -f "$placeholder" >/dev/null 2>&1
+healthy_check "the web interface was recreated"
 
 step "broker password rotation (.env, docker-compose up -d)"
 NEW_HANDLER="rotated$(openssl rand -hex 12)" NEW_WEB="rotated$(openssl rand -hex 12)"
