@@ -3,8 +3,10 @@
 //! - [`config`]: the [`Settings`]: limits, who may install and watch, camera address rules;
 //! - [`multipart`]: the incremental parser of the cameras' `multipart/x-mixed-replace` streams;
 //! - [`hub`]: the feeds, one task per watched camera fanning the latest frame out to viewers;
-//!   only image parts (JPEG or PNG, by their bytes) are relayed; camera addresses are checked
-//!   after DNS resolution and no redirect is followed ([`domain::camera_policy`]);
+//! - [`upstream`]: a feed's camera connection, reconnecting with back-off; only image parts
+//!   (JPEG or PNG, by their bytes) are relayed; camera addresses are checked after DNS
+//!   resolution and no redirect is followed ([`domain::camera_policy`]);
+//! - [`frame`]: the frames and feed states that [`upstream`] publishes and [`hub`] hands out;
 //! - [`pages`] and [`error`]: what people see when something is wrong (a generic "camera not
 //!   available"; the details go to the log, camera passwords removed);
 //! - [`access`]: the admin token the install API takes and the signed link viewers need;
@@ -20,11 +22,13 @@
 pub mod access;
 pub mod config;
 pub mod error;
+pub mod frame;
 pub mod hub;
 pub mod multipart;
 pub mod pages;
 pub mod routes;
 pub mod server;
+pub mod upstream;
 
 use std::future::Future;
 

@@ -14,7 +14,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::{Semaphore, watch};
 
-use crate::Settings;
+use crate::config::Settings;
 
 /// Serves `router` on `listener` until `shutdown` completes, then waits for the connections.
 pub async fn serve(
