@@ -1,0 +1,211 @@
+//! Tests of both parse paths, including property tests on arbitrary input.
+
+use super::*;
+use proptest::prelude::*;
+use serde_json::json;
+
+fn validator() -> ProtocolValidator {
+    ProtocolValidator::bundled().expect("bundled schema compiles")
+}
+
+fn parse(v: &Value) -> Result<Message, Rejection> {
+    validator().parse(v.to_string().as_bytes())
+}
+
+fn status(code: &str) -> Value {
+    json!({"protocolVersion": 1.1, "sentBy": "s1", "msgType": "status", "statusCode": code})
+}
+
+#[test]
+fn the_bundled_schema_keeps_its_label() {
+    let schema: Value = serde_json::from_str(BUNDLED_SCHEMA).expect("json");
+    assert_eq!(schema["$schema"], "AUTeam2 JSONschema");
+    assert_eq!(schema["title"], "PayloadSchema");
+    assert_eq!(
+        schema["required"],
+        json!(["protocolVersion", "sentBy", "msgType", "statusCode"])
+    );
+}
+
+#[test]
+fn parses_a_status() {
+    let Ok(Message::Status(s)) = parse(&status("202")) else {
+        panic!("status expected")
+    };
+    assert_eq!(
+        (s.code.get(), s.sent_by.as_str(), s.last_will),
+        (202, "s1", false)
+    );
+}
+
+#[test]
+fn parses_data_keeping_dataobj_text_exactly() {
+    let text = r#"{"protocolVersion":1.1,"sentBy":"s1","msgType":"result","statusCode":"200",
+        "commandList":["go"],"parameterObj":{"fs":1000,"nested":{"a":[1,2]}},
+        "dataObj":{"b":[1.0, 2.50, 3e2],"a":["x",1],"c":"raw"}}"#;
+    let Ok(Message::Data(d)) = validator().parse(text.as_bytes()) else {
+        panic!("data")
+    };
+    assert_eq!(
+        d.data_raw,
+        r#"{"b":[1.0, 2.50, 3e2],"a":["x",1],"c":"raw"}"#
+    );
+    assert_eq!(d.series[0].name, "b");
+    assert_eq!(d.series[0].values.as_deref(), Some(&[1.0, 2.5, 300.0][..]));
+    assert_eq!((d.series[1].values.is_none(), d.series[1].len), (true, 2));
+    assert_eq!((d.series[2].values.is_none(), d.series[2].len), (true, 1));
+    assert_eq!(d.point_count(), 3);
+    assert_eq!(d.commands, Some(json!(["go"])));
+}
+
+/// The inputs that killed the handler of the stack we replace.
+#[test]
+fn old_killers_are_rejected_or_accepted_never_panic() {
+    let v = validator();
+    assert_eq!(v.parse(b""), Err(Rejection::Empty));
+    assert_eq!(v.parse(b"  \n"), Err(Rejection::Empty));
+    assert!(matches!(v.parse(b"hello"), Err(Rejection::NotJson(_))));
+    assert_eq!(v.parse(b"{\"a\":\"\xff\xfe\"}"), Err(Rejection::NotUtf8(6)));
+    let mut no_code = status("200");
+    no_code.as_object_mut().map(|o| o.remove("statusCode"));
+    assert!(matches!(parse(&no_code), Err(Rejection::Schema(m)) if m.contains("statusCode")));
+    assert!(matches!(
+        parse(&status("abc")),
+        Err(Rejection::StatusCode(_))
+    ));
+    assert!(matches!(
+        parse(&status("2020")),
+        Err(Rejection::StatusCode(_))
+    ));
+    // A data message without commandList, and a parameter of 150 characters, are fine.
+    let data = json!({"protocolVersion": 1.1, "sentBy": "s1", "msgType": "data",
+        "statusCode": "200", "parameterObj": {"p": "x".repeat(150)}, "dataObj": {"a": [1]}});
+    let Ok(Message::Data(d)) = parse(&data) else {
+        panic!("data")
+    };
+    assert_eq!(d.commands, None);
+    assert_eq!(d.parameters, Some(json!({"p": "x".repeat(150)})));
+}
+
+#[test]
+fn rejects_every_kind_of_bad_message() {
+    let mut m = status("200");
+    m["protocolVersion"] = json!("1.1");
+    assert!(matches!(parse(&m), Err(Rejection::Schema(e)) if e.contains("protocolVersion")));
+    let mut m = status("200");
+    m["msgType"] = json!("gossip");
+    assert_eq!(parse(&m), Err(Rejection::UnknownMsgType("gossip".into())));
+    m["msgType"] = json!("command");
+    assert_eq!(parse(&m), Err(Rejection::InboundCommand));
+    m["msgType"] = json!("data");
+    assert_eq!(parse(&m), Err(Rejection::MissingData));
+    m["dataObj"] = json!([1, 2]);
+    assert!(matches!(parse(&m), Err(Rejection::Schema(_))));
+    assert!(matches!(parse(&json!([1, 2])), Err(Rejection::Schema(_))));
+    assert!(matches!(parse(&json!(null)), Err(Rejection::Schema(_))));
+    let mut m = status("200");
+    m["statusCode"] = json!(200);
+    assert!(matches!(parse(&m), Err(Rejection::Schema(_))));
+}
+
+#[test]
+fn extra_properties_and_last_will_are_allowed() {
+    let mut m = status("500");
+    m["lastWill"] = json!(true);
+    m["firmware"] = json!("2.1");
+    let Ok(Message::Status(s)) = parse(&m) else {
+        panic!("status")
+    };
+    assert!(s.last_will);
+}
+/// The one-pass path and the full parse give the same verdict for the same bytes.
+fn same_on_both_paths(text: &str) {
+    let v = validator();
+    assert!(v.data_obj_opaque, "the bundled schema takes the fast path");
+    let full = v.parse_full(text);
+    if let Some(fast) = v.parse_fast(text) {
+        assert_eq!(fast, full, "{text}");
+    }
+    assert_eq!(v.parse(text.as_bytes()), full, "{text}");
+}
+
+#[test]
+fn the_one_pass_parse_agrees_with_the_full_parse() {
+    let head = r#""protocolVersion":1.1,"sentBy":"s1","msgType":"data","statusCode":"200""#;
+    for data in [
+        r#"{"b":[1.0, 2.50, 3e2, -0, 18446744073709551615, -9223372036854775808],"a":["x",1]}"#,
+        r#"{"a":[1,2],"a":[3],"b":[]}"#,
+        r#"{"n":null,"o":{"x":[1]},"t":true,"s":"raw","e":[[1],[2]],"m":[1,{"a":2}]}"#,
+        r#"{"kéy":[1e-320, 1.7976931348623157e308]}"#,
+        r#"{}"#,
+    ] {
+        same_on_both_paths(&format!("{{{head},\"dataObj\":{data}}}"));
+        same_on_both_paths(&format!(
+            " {{ \"dataObj\" : {data} , {head}, \"dataObj\":{data} }} "
+        ));
+    }
+    for text in [
+        format!("{{{head}}}"),
+        format!("{{{head},\"dataObj\":[1]}}"),
+        format!("{{{head},\"dataObj\":null}}"),
+        format!("{{{head},\"dataObj\":{{\"a\":[1,]}}}}"),
+        format!("{{{head},\"commandList\":\"x\",\"dataObj\":{{}}}}"),
+        format!("{{{head},\"dataObj\":{{}}}} trailing"),
+        r#"{"protocolVersion":1.1,"sentBy":"s1","msgType":"status","statusCode":"200","lastWill":true}"#.into(),
+        r#"{"protocolVersion":"1.1","sentBy":"s1","msgType":"status","statusCode":"200"}"#.into(),
+        r#"[1,2]"#.into(),
+        r#""text""#.into(),
+    ] {
+        same_on_both_paths(&text);
+    }
+}
+
+#[test]
+fn a_schema_that_looks_inside_dataobj_takes_the_full_path() {
+    let mut schema: Value = serde_json::from_str(BUNDLED_SCHEMA).expect("json");
+    schema["properties"]["dataObj"]["maxProperties"] = json!(1);
+    let v = ProtocolValidator::new(&schema).expect("compiles");
+    assert!(!v.data_obj_opaque);
+    let two = r#"{"protocolVersion":1.1,"sentBy":"s","msgType":"data","statusCode":"200","dataObj":{"a":[1],"b":[2]}}"#;
+    assert!(matches!(v.parse(two.as_bytes()), Err(Rejection::Schema(_))));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = validator().parse(&bytes);
+    }
+
+    #[test]
+    fn arbitrary_json_never_panics(
+        code in "\\PC{0,6}",
+        kind in prop_oneof![Just("status".to_owned()), Just("data".to_owned()), Just("result".to_owned()), Just("command".to_owned()), "\\PC{0,8}"],
+        version in prop_oneof![Just(json!(1.1)), Just(json!("1.1")), Just(json!(null))],
+        data in prop_oneof![Just(json!({"a": [1, 2.5]})), Just(json!({"a": "x"})), Just(json!([1])), Just(json!(null))],
+    ) {
+        let msg = json!({"protocolVersion": version, "sentBy": "p", "msgType": kind,
+            "statusCode": code, "dataObj": data});
+        let _ = validator().parse(msg.to_string().as_bytes());
+    }
+
+    #[test]
+    fn both_paths_agree_on_arbitrary_series(
+        values in proptest::collection::vec(prop_oneof![
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+            any::<i64>().prop_map(|i| json!(i)),
+            any::<u64>().prop_map(|i| json!(i)),
+            Just(json!(null)), Just(json!("x")), Just(json!([1])), Just(json!({"a": 1})),
+        ], 0..20),
+        numeric_only in any::<bool>(),
+    ) {
+        let values: Vec<Value> = if numeric_only {
+            values.into_iter().filter(Value::is_number).collect()
+        } else {
+            values
+        };
+        let msg = json!({"protocolVersion": 1.1, "sentBy": "p", "msgType": "data",
+            "statusCode": "200", "dataObj": {"s": values, "t": values.first()}});
+        same_on_both_paths(&msg.to_string());
+    }
+}
