@@ -13,6 +13,7 @@
 //! - helpers to find the workspace's binaries, to name things uniquely and to wait for
 //!   conditions.
 
+pub mod architecture;
 pub mod camera;
 pub mod cli;
 pub mod messages;
