@@ -76,6 +76,24 @@ where
     }
 }
 
+/// A whole number from 1 to `max`, or `default` when unset (counts, sizes, ages in whole units).
+pub fn bounded<T>(name: &'static str, default: T, max: T) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + From<u8> + Copy + fmt::Display,
+    T::Err: fmt::Display,
+{
+    let n: T = parse_or(name, default)?;
+    if (T::from(1)..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(ConfigError::Invalid {
+            name,
+            value: n.to_string(),
+            reason: format!("must be a whole number from 1 to {max}"),
+        })
+    }
+}
+
 /// A boolean variable: `true/false`, `1/0`, `yes/no`, `on/off`.
 pub fn bool_or(name: &'static str, default: bool) -> Result<bool, ConfigError> {
     match var(name) {
@@ -192,6 +210,28 @@ impl fmt::Display for MqttUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounded_numbers_stay_from_1_to_max() {
+        // Names no other test or binary uses: `provide_default` is process-wide.
+        assert_eq!(
+            bounded("DOMAIN_TEST_BOUNDED_UNSET", 7_u32, 10).ok(),
+            Some(7)
+        );
+        provide_default("DOMAIN_TEST_BOUNDED_MAX", "10");
+        assert_eq!(bounded("DOMAIN_TEST_BOUNDED_MAX", 7_u32, 10).ok(), Some(10));
+        provide_default("DOMAIN_TEST_BOUNDED_ZERO", "0");
+        let zero = bounded("DOMAIN_TEST_BOUNDED_ZERO", 7_i64, 10).expect_err("0 < 1");
+        assert_eq!(
+            zero.to_string(),
+            "DOMAIN_TEST_BOUNDED_ZERO=\"0\" is not valid: must be a whole number from 1 to 10"
+        );
+        provide_default("DOMAIN_TEST_BOUNDED_OVER", "11");
+        assert!(bounded("DOMAIN_TEST_BOUNDED_OVER", 7_u32, 10).is_err());
+        provide_default("DOMAIN_TEST_BOUNDED_NEGATIVE", "-1");
+        assert!(bounded("DOMAIN_TEST_BOUNDED_NEGATIVE", 7_i64, 10).is_err());
+        assert!(bounded("DOMAIN_TEST_BOUNDED_NEGATIVE", 7_u32, 10).is_err());
+    }
 
     #[test]
     fn parses_mqtt_urls() {

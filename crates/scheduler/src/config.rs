@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use domain::config::{ConfigError, parse_or, var};
+use domain::config::{ConfigError, bounded, var};
 
 /// A validated 6-field cron expression (`sec min hour day-of-month month day-of-week`, UTC).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,7 +161,7 @@ impl Config {
                 login_attempts: days("LOGIN_ATTEMPTS_DAYS", 30)?,
             },
             standby_poll: Duration::from_secs(
-                bounded("SCHEDULER_STANDBY_POLL_SECONDS", 5, 3600)?.unsigned_abs(),
+                bounded("SCHEDULER_STANDBY_POLL_SECONDS", 5_i64, 3600)?.unsigned_abs(),
             ),
         })
     }
@@ -186,20 +186,6 @@ fn days(name: &'static str, default: i64) -> Result<chrono::Duration, ConfigErro
 
 fn seconds(name: &'static str, default: i64) -> Result<chrono::Duration, ConfigError> {
     bounded(name, default, MAX_SECONDS).map(chrono::Duration::seconds)
-}
-
-/// A whole number from 1 to `max`.
-fn bounded(name: &'static str, default: i64, max: i64) -> Result<i64, ConfigError> {
-    let n: i64 = parse_or(name, default)?;
-    if (1..=max).contains(&n) {
-        Ok(n)
-    } else {
-        Err(ConfigError::Invalid {
-            name,
-            value: n.to_string(),
-            reason: format!("must be a whole number from 1 to {max}"),
-        })
-    }
 }
 
 fn default_instance() -> String {

@@ -102,7 +102,7 @@ impl Config {
                 5u64,
             )?),
             session_hours: env::parse_or("SESSION_HOURS", 336u32)?,
-            session_max_days: bounded("SESSION_MAX_DAYS", 7, 3650)?,
+            session_max_days: env::bounded("SESSION_MAX_DAYS", 7, 3650)?,
             trusted_proxies: TrustedProxies::parse(
                 &env::var("TRUSTED_PROXIES").unwrap_or_else(|| DEFAULT_TRUSTED_PROXIES.into()),
             )
@@ -120,7 +120,8 @@ impl Config {
                 value: env::var("SHARED_CLIENTS").unwrap_or_default(),
                 reason,
             })?,
-            password_hash_concurrency: bounded("PASSWORD_HASH_CONCURRENCY", 4, 256)? as usize,
+            password_hash_concurrency: env::bounded("PASSWORD_HASH_CONCURRENCY", 4_u32, 256)?
+                as usize,
             videostream_url: env::var("VIDEOSTREAM_URL"),
             server: ServerLimits::from_env()?,
         })
@@ -153,20 +154,6 @@ impl Config {
 pub fn generated_secret() -> Secret {
     let bytes: [u8; 32] = rand::random();
     Secret::new(hex::encode(bytes))
-}
-
-/// A whole number from 1 to `max`.
-fn bounded(name: &'static str, default: u32, max: u32) -> Result<u32, ConfigError> {
-    let n: u32 = env::parse_or(name, default)?;
-    if (1..=max).contains(&n) {
-        Ok(n)
-    } else {
-        Err(ConfigError::Invalid {
-            name,
-            value: n.to_string(),
-            reason: format!("must be a whole number from 1 to {max}"),
-        })
-    }
 }
 
 /// `TRUSTED_PROXIES` when unset: only this host. A client on the network connecting directly
