@@ -18,6 +18,7 @@ pub mod config;
 pub mod heap;
 pub mod mqtt;
 pub mod parse;
+pub mod stages;
 pub mod writer;
 
 use std::future::Future;
@@ -107,7 +108,7 @@ async fn run_inner(
     domain::store::quarantine::set_limits(config.quarantine);
     let (client, eventloop) = mqtt::client(&config);
     let (work_tx, work_rx) = mpsc::channel(config.max_batch);
-    let budget = mqtt::Budget::new(config.buffer_bytes);
+    let budget = stages::Budget::new(config.buffer_bytes);
     let (stop_writer_tx, stop_writer) = watch::channel(false);
     let (stop_mqtt_tx, stop_mqtt) = watch::channel(false);
 

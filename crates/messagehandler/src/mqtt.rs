@@ -1,7 +1,6 @@
 //! The broker connection: a persistent session (clean session off) subscribed at QoS 2 with
 //! manual acknowledgements, re-subscribed on every connect, reconnecting with back-off.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -12,10 +11,10 @@ use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions, Outgoing,
     Packet, QoS, SubscribeReasonCode,
 };
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
 use crate::config::{Config, MAX_PACKET_BYTES};
-use crate::parse::Work;
+use crate::stages::{Budget, Work};
 
 /// A client with the handler's session settings.
 pub fn client(config: &Config) -> (AsyncClient, EventLoop) {
@@ -39,32 +38,6 @@ pub fn client(config: &Config) -> (AsyncClient, EventLoop) {
     network.set_tcp_nodelay(true);
     eventloop.set_network_options(network);
     (client, eventloop)
-}
-
-/// A byte budget: a holder takes its size (at most the whole budget) until it drops the
-/// permit. The handler's read budget is one: payload bytes read from the broker and not yet
-/// acknowledged (`HANDLER_BUFFER_BYTES`); while it is spent the MQTT task stops reading, so the
-/// socket and the broker hold the rest. The writer's parse-ahead bytes are another.
-#[derive(Clone)]
-pub struct Budget {
-    bytes: Arc<Semaphore>,
-    total: usize,
-}
-
-impl Budget {
-    /// A budget of `total` bytes.
-    pub fn new(total: usize) -> Self {
-        Self {
-            bytes: Arc::new(Semaphore::new(total)),
-            total,
-        }
-    }
-
-    /// Waits for room for a payload of `size` bytes.
-    pub async fn reserve(&self, size: usize) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        let n = u32::try_from(size.clamp(1, self.total)).unwrap_or(u32::MAX);
-        self.bytes.clone().acquire_many_owned(n).await.ok()
-    }
 }
 
 /// Why a connection attempt failed, for the health file and the log: a refusal says what to

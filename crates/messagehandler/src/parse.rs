@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 
 use crate::config::Config;
-use crate::mqtt::Budget;
+use crate::stages::{Budget, Work};
 
 /// Batches with fewer payload bytes than this are parsed on the parse stage's own task;
 /// larger ones on the blocking pool, split across the cores.
@@ -27,18 +27,6 @@ const PARALLEL_BYTES: usize = 256 * 1024;
 /// receipt's payload, sent again unchanged on a later connection, look like a redelivery; so
 /// the wait is short.
 const RELEASE_WAIT: Duration = Duration::from_millis(20);
-
-/// What the MQTT task hands to the writer, in arrival order.
-#[derive(Debug)]
-pub enum Work {
-    /// A message, with the time it arrived, the connection it came on and its share of the
-    /// read budget.
-    Publish(Publish, DateTime<Utc>, i64, OwnedSemaphorePermit),
-    /// Connected with a new session: the broker will redeliver nothing from before.
-    SessionLost,
-    /// The broker released a QoS 2 packet id (its exchange is complete).
-    Released(u16),
-}
 
 /// How many parsed batches may wait for the writer.
 pub(crate) const PARSED_AHEAD: usize = 16;

@@ -13,7 +13,7 @@
 //! committed. While the database is away the batch is retried with back-off and nothing is
 //! acknowledged, so the broker keeps everything; a crash before the ack means a redelivery,
 //! which the QoS 2 receipts in the store recognise. Each message holds its share of the read
-//! budget ([`crate::mqtt::Budget`]) until its batch is written and its acknowledgement owed
+//! budget ([`crate::stages::Budget`]) until its batch is written and its acknowledgement owed
 //! ([`crate::acks`]: the writer never waits for room in the client's request queue, which
 //! only the MQTT task drains).
 
@@ -30,7 +30,8 @@ use tokio::sync::{mpsc, watch};
 
 use crate::acks::Acks;
 use crate::config::Config;
-use crate::parse::{PARSED_AHEAD, Parsed, Parser, Work, parse_stage};
+use crate::parse::{PARSED_AHEAD, Parsed, Parser, parse_stage};
+use crate::stages::Work;
 
 /// How often acknowledgements waiting for room in the client's queue are handed over again
 /// while no batch comes ([`Acks`]).

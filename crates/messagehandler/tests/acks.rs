@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::Utc;
 use domain::ProtocolValidator;
 use messagehandler::Config;
-use messagehandler::parse::Work;
+use messagehandler::stages::Work;
 use messagehandler::writer::Writer;
 use rumqttc::{AsyncClient, Publish, QoS, Request};
 use test_support::messages;
