@@ -9,10 +9,10 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::batch::{self, Part};
+pub use super::inbound::{Delivery, Incoming, Quarantined};
 use super::quarantine::QuarantineRows;
 use super::receipts::ReceiptRows;
 use super::results::ResultRows;
@@ -22,43 +22,8 @@ use super::status_history::StatusRows;
 use super::{QueryContext, StoreError, receipts, results, runs, stands};
 use crate::StandId;
 use crate::notification::Notification;
-use crate::protocol::{Inbound, Message, Rejection};
+use crate::protocol::{Message, Rejection};
 use crate::run;
-
-/// One inbound message as the handler received it.
-#[derive(Debug, Clone)]
-pub struct Incoming {
-    /// The QoS 2 delivery (used to recognise a redelivery); `None` for QoS 0/1.
-    pub qos2: Option<Delivery>,
-    /// The topic it came on.
-    pub topic: String,
-    /// The payload as received (kept for the quarantine).
-    pub payload: bytes::Bytes,
-    /// SHA-256 of the payload.
-    pub payload_hash: [u8; 32],
-    /// When the handler received it.
-    pub received_at: DateTime<Utc>,
-    /// What parsing made of it.
-    pub verdict: Result<Inbound, Quarantined>,
-}
-
-/// Which connection and packet id a QoS 2 message came with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Delivery {
-    /// A number unique to the broker connection (a new one on every connect).
-    pub connection: i64,
-    /// The MQTT packet id.
-    pub packet_id: u16,
-}
-
-/// A rejected message on its way to the quarantine.
-#[derive(Debug, Clone)]
-pub struct Quarantined {
-    /// Why.
-    pub reason: Rejection,
-    /// Whether its bytes are kept (not when they were above the size limit).
-    pub keep_bytes: bool,
-}
 
 /// What a batch did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

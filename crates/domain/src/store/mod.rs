@@ -32,6 +32,7 @@ pub mod database;
 mod error;
 pub mod figures;
 pub mod imports;
+pub mod inbound;
 pub mod ingest;
 pub mod job_runs;
 pub mod listener;

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 
-use super::ingest::Incoming;
+use super::inbound::Incoming;
 use super::{QueryContext, StoreError};
 use crate::protocol::Rejection;
 

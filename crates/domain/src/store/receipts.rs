@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 
 use super::batch::{Part, PgQuery};
-use super::ingest::Incoming;
+use super::inbound::Incoming;
 use super::{QueryContext, StoreError};
 
 /// How long an unfinished QoS 2 receipt is kept: a receipt is deleted when the broker's PUBREL

@@ -1,0 +1,161 @@
+//! What one batch of inbound messages writes into the `stands` table: each stand's latest
+//! status, power and run answer ([`StandUpdate`]), registering unknown stands, and the batch
+//! statement ([`StandRows`]).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use crate::StandId;
+use crate::status::{Effect, StatusCode};
+use crate::store::batch::{Part, PgQuery};
+use crate::store::{QueryContext, StoreError};
+
+/// The latest of everything one batch of inbound messages says about one stand.
+#[derive(Default)]
+pub(crate) struct StandUpdate {
+    pub(crate) status_code: Option<i16>,
+    pub(crate) effective_code: Option<i16>,
+    pub(crate) power_code: Option<i16>,
+    pub(crate) last_seen: Option<DateTime<Utc>>,
+    pub(crate) offline: bool,
+    pub(crate) legacy: bool,
+    /// The outbound topic spelled like the inbound topic the stand last used.
+    pub(crate) outbound_topic: Option<String>,
+}
+
+impl StandUpdate {
+    /// Records a code the stand sent at `at`: power codes and status codes are kept apart, and
+    /// only codes with an effect change the code the state is derived from.
+    pub(crate) fn apply_code(&mut self, code: StatusCode, at: DateTime<Utc>) {
+        let stored = Some(i16::from(code));
+        if code.is_power() {
+            self.power_code = stored;
+        } else {
+            self.status_code = stored;
+            if code.effect() != Effect::None {
+                self.effective_code = stored;
+            }
+        }
+        self.last_seen = Some(at);
+    }
+}
+
+/// Registers `stand` (named by its id) unless it is known; for rows taken over from elsewhere.
+pub(crate) async fn ensure(conn: &mut PgConnection, stand: &StandId) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO stands (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING")
+        .bind(stand.as_str())
+        .execute(conn)
+        .await
+        .query("stands.ensure")?;
+    Ok(())
+}
+
+/// Registers the stands in `legacy` (id → speaks the legacy topics) that are unknown, when
+/// `auto_register`; locks every one that exists, in id order, and returns them. One round trip
+/// (a second one only when another writer registered one of them at the same moment).
+pub(crate) async fn register_and_lock(
+    conn: &mut PgConnection,
+    auto_register: bool,
+    legacy: &HashMap<String, bool>,
+) -> Result<HashSet<String>, StoreError> {
+    if legacy.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut ids: Vec<String> = legacy.keys().cloned().collect();
+    // A fixed lock order keeps concurrent writers (handler, web, scheduler) free of deadlocks.
+    ids.sort();
+    let flags: Vec<bool> = ids.iter().map(|id| legacy[id]).collect();
+    // The rows this statement registers are its own (and so locked); the `locked` query does
+    // not see them, as it reads the statement's snapshot.
+    let known: Vec<String> = sqlx::query_scalar(
+        "WITH added AS (
+             INSERT INTO stands (id, name, auto_registered, legacy_topics)
+             SELECT id, id, true, l FROM unnest($1::text[], $2::bool[]) AS u(id, l) WHERE $3::bool
+             ON CONFLICT (id) DO NOTHING RETURNING id),
+         locked AS (SELECT id FROM stands WHERE id = ANY($1) ORDER BY id FOR UPDATE)
+         SELECT id FROM locked UNION ALL SELECT id FROM added",
+    )
+    .bind(&ids)
+    .bind(&flags)
+    .bind(auto_register)
+    .fetch_all(&mut *conn)
+    .await
+    .query("stands.register_and_lock")?;
+    let mut known: HashSet<String> = known.into_iter().collect();
+    if auto_register && known.len() < ids.len() {
+        // Registered by another writer after this statement's snapshot: lock those now.
+        let late: Vec<&String> = ids.iter().filter(|id| !known.contains(*id)).collect();
+        let locked: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM stands WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+                .bind(&late)
+                .fetch_all(&mut *conn)
+                .await
+                .query("stands.lock")?;
+        known.extend(locked);
+    }
+    Ok(known)
+}
+
+/// What an inbound batch said about each stand, written by the batch's one statement
+/// ([`Part`]).
+#[derive(Default)]
+pub(crate) struct StandRows<'a> {
+    ids: Vec<&'a str>,
+    status: Vec<Option<i16>>,
+    effective: Vec<Option<i16>>,
+    power: Vec<Option<i16>>,
+    seen: Vec<Option<DateTime<Utc>>>,
+    offline: Vec<bool>,
+    legacy: Vec<bool>,
+    answer: Vec<Option<&'a str>>,
+}
+
+impl<'a> StandRows<'a> {
+    /// The rows of `stands` (by id).
+    pub(crate) fn new(stands: &'a HashMap<&'a str, StandUpdate>) -> Self {
+        let mut rows = Self::default();
+        for (id, u) in stands {
+            rows.ids.push(id);
+            rows.status.push(u.status_code);
+            rows.effective.push(u.effective_code);
+            rows.power.push(u.power_code);
+            rows.seen.push(u.last_seen);
+            rows.offline.push(u.offline);
+            rows.legacy.push(u.legacy);
+            rows.answer.push(u.outbound_topic.as_deref());
+        }
+        rows
+    }
+}
+
+impl Part for StandRows<'_> {
+    const SQL: &'static [(&'static str, usize)] = &[(
+        "UPDATE stands s SET
+             status_code = COALESCE(u.status, s.status_code),
+             effective_code = COALESCE(u.effective, s.effective_code),
+             power_code = COALESCE(u.power, s.power_code),
+             last_seen = GREATEST(u.seen, s.last_seen),
+             offline = u.offline,
+             legacy_topics = u.legacy,
+             outbound_topic = COALESCE(u.answer, s.outbound_topic)
+         FROM unnest($1::text[], $2::int2[], $3::int2[], $4::int2[], $5::timestamptz[],
+                     $6::bool[], $7::bool[], $8::text[])
+              AS u(id, status, effective, power, seen, offline, legacy, answer)
+         WHERE s.id = u.id",
+        8,
+    )];
+
+    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
+        query
+            .bind(&self.ids)
+            .bind(&self.status)
+            .bind(&self.effective)
+            .bind(&self.power)
+            .bind(&self.seen)
+            .bind(&self.offline)
+            .bind(&self.legacy)
+            .bind(&self.answer)
+    }
+}
