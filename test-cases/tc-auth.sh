@@ -45,12 +45,7 @@ done
 login() {
     local n=$1 addr=$2 user=$3 password=$4
     shift 4
-    local jar="$WORK/jar.$n" csrf
-    csrf=$(curl -s --max-time 20 --interface "$addr" -c "$jar" "$BASE/login" \
-        | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
-    curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 --interface "$addr" -b "$jar" "$@" \
-        --data-urlencode "csrf=$csrf" --data-urlencode "username=$user" \
-        --data-urlencode "password=$password" "$BASE/login"
+    tc_login "$WORK/jar.$n" "$BASE" "$user" "$password" --interface "$addr" "$@"
 }
 
 # parallel COUNT ADDR USER_PREFIX SAME: COUNT wrong-password logins at once, one status a line
