@@ -108,13 +108,26 @@ health() {
     [ -n "$id" ] || { echo missing; return; }
     docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2>/dev/null
 }
+# healths: "service=health" of every container of the stack, a line each (one docker-compose
+# and one docker call, however many services).
+healths() {
+    local ids
+    ids=$(dc ps -q 2>/dev/null)
+    [ -n "$ids" ] || return 0
+    # shellcheck disable=SC2086
+    docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}={{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' $ids 2>/dev/null
+}
 # wait_healthy SECONDS: every long-running service healthy within SECONDS; prints the time.
 wait_healthy() {
-    local limit=$1 start=$SECONDS s bad
+    local limit=$1 start=$SECONDS s now mine bad
     while :; do
+        now=$(healths)
         bad=""
         for s in $SERVICES; do
-            [ "$(health "$s")" = healthy ] || bad="$bad $s=$(health "$s")"
+            mine=$(grep "^$s=" <<<"$now")
+            # Every container of the service healthy (two while one is being replaced).
+            [ -n "$mine" ] && ! grep -qv "=healthy\$" <<<"$mine" \
+                || bad="$bad $(tr '\n' ' ' <<<"${mine:-$s=missing}")"
         done
         [ -z "$bad" ] && { echo "$((SECONDS - start))"; return 0; }
         [ $((SECONDS - start)) -lt "$limit" ] || { echo "not healthy after $limit s:$bad"; return 1; }
@@ -139,8 +152,7 @@ rows_check() {
     now=$(rows)
     if [ "$now" = "$ROWS" ]; then pass "every row kept after $1 ($now)"
     else fail "rows after $1: $now (before: $ROWS)"; fi
-    code=$(curl -s -o "$WORK/api.body" -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $API_TOKEN" \
-        http://127.0.0.1:81/api/stands)
+    code=$(api_status)
     if [ "$code" = 200 ]; then pass "the API token still works through nginx after $1"
     else fail "GET /api/stands with the API token after $1: HTTP $code $(head -c 200 "$WORK/api.body")"; fi
 }
@@ -150,12 +162,12 @@ set_env() {
     else as_operator sh -c "printf '%s\n' '$1=$2' >>.env"; fi
 }
 # login USER PASSWORD: the login form on nginx (port 81); prints the status (303 = logged in).
-login() {
-    local jar="$WORK/jar.$RANDOM" csrf
-    csrf=$(curl -s --max-time 20 -c "$jar" "http://127.0.0.1:81/login" \
-        | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
-    curl -s -o /dev/null -w '%{http_code}' --max-time 30 -b "$jar" --data-urlencode "csrf=$csrf" \
-        --data-urlencode "username=$1" --data-urlencode "password=$2" "http://127.0.0.1:81/login"
+login() { tc_login "$WORK/jar.$RANDOM" http://127.0.0.1:81 "$1" "$2"; }
+# api_status: the status of GET /api/stands through nginx with the API token (body in
+# $WORK/api.body).
+api_status() {
+    curl -s -o "$WORK/api.body" -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $API_TOKEN" \
+        http://127.0.0.1:81/api/stands
 }
 dangling() { docker volume ls -q -f dangling=true | sort; }
 # run_case SCRIPT ARGS: a test-cases script against the stack; its failures count as ours.
@@ -342,8 +354,7 @@ dc rm -sf webinterface >/dev/null 2>&1
 placeholder=$(docker run -d --rm --network "${PROJECT}_default" busybox sleep 300)
 dc up -d webinterface >"$WORK/up-web.log" 2>&1 || fail "docker-compose up -d webinterface: $(tail -n 3 "$WORK/up-web.log")"
 new_ip=$(address_of webinterface)
-api_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $API_TOKEN" \
-    http://127.0.0.1:81/api/stands)" = 200 ]; }
+api_ok() { [ "$(api_status)" = 200 ]; }
 started=$SECONDS
 if [ "$new_ip" = "$old_ip" ]; then fail "the recreated web interface kept its address $old_ip: nothing to follow"
 elif wait_until 30 api_ok; then pass "nginx reaches the web interface at its new address ($old_ip -> $new_ip) $((SECONDS - started)) s after it came up"
