@@ -83,7 +83,23 @@ impl Broker {
             accounts.is_empty() || kind == BrokerKind::Embedded,
             "accounts: embedded broker only"
         );
-        let dir = tempfile::tempdir().expect("temp dir for the broker");
+        Self::launched(kind, accounts, None)
+    }
+
+    /// Starts Mosquitto as compose runs it: no anonymous access, the accounts of
+    /// `password_file` (as `mosquitto/add-user.sh` writes it; `accounts` are their user and
+    /// password, for [`Broker::url_as`]) and the project's `mosquitto/acl`.
+    pub fn start_mosquitto_with_acl(password_file: PathBuf, accounts: &[(&str, &str)]) -> Self {
+        Self::launched(BrokerKind::Mosquitto, accounts, Some(password_file))
+    }
+
+    /// A broker of `kind` on free ports with these accounts (and Mosquitto's password file),
+    /// started.
+    fn launched(
+        kind: BrokerKind,
+        accounts: &[(&str, &str)],
+        password_file: Option<PathBuf>,
+    ) -> Self {
         let mut broker = Self {
             kind,
             port: free_port(),
@@ -92,31 +108,9 @@ impl Broker {
                 .iter()
                 .map(|(u, p)| ((*u).to_owned(), (*p).to_owned()))
                 .collect(),
-            password_file: None,
+            password_file,
             files: None,
-            dir,
-            child: None,
-        };
-        broker.launch();
-        broker
-    }
-
-    /// Starts Mosquitto as compose runs it: no anonymous access, the accounts of
-    /// `password_file` (as `mosquitto/add-user.sh` writes it; `accounts` are their user and
-    /// password, for [`Broker::url_as`]) and the project's `mosquitto/acl`.
-    pub fn start_mosquitto_with_acl(password_file: PathBuf, accounts: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir for the broker");
-        let mut broker = Self {
-            kind: BrokerKind::Mosquitto,
-            port: free_port(),
-            ws_port: free_port(),
-            accounts: accounts
-                .iter()
-                .map(|(u, p)| ((*u).to_owned(), (*p).to_owned()))
-                .collect(),
-            password_file: Some(password_file),
-            files: None,
-            dir,
+            dir: tempfile::tempdir().expect("temp dir for the broker"),
             child: None,
         };
         broker.launch();
