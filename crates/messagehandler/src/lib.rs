@@ -15,7 +15,7 @@
 
 mod acks;
 pub mod config;
-pub mod heap;
+pub mod mmap_threshold;
 pub mod mqtt;
 pub mod parse;
 pub mod stages;

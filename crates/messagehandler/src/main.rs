@@ -46,7 +46,7 @@ fn main() -> ExitCode {
         domain::config::load_dotenv();
         return domain::health::healthcheck(NAME);
     }
-    messagehandler::heap::restart_with_a_fixed_mmap_threshold();
+    messagehandler::mmap_threshold::restart_with_a_fixed_mmap_threshold();
     domain::config::load_dotenv();
     domain::telemetry::init("info,sqlx=warn,rumqttc=warn");
     let config = match messagehandler::Config::from_env() {

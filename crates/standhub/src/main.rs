@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    messagehandler::heap::restart_with_a_fixed_mmap_threshold();
+    messagehandler::mmap_threshold::restart_with_a_fixed_mmap_threshold();
     domain::config::load_dotenv();
     let options = standhub::Options::parse();
     // rumqttd logs every client that disconnects without DISCONNECT as an ERROR: off, unless

@@ -49,7 +49,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(state): State<AppState>, _u: Viewer) -> Result<Response> {
-    let f = domain::store::figures::read(state.pool()).await?;
+    let f = domain::store::metrics::read(state.pool()).await?;
     let body = state
         .metrics()
         .encode(&Figures {

@@ -10,11 +10,11 @@
 //! - [`metrics`]: the Prometheus registry (request latency, stored figures);
 //! - [`publish`]: publishing a `command` at QoS 2 and awaiting the broker's confirmation;
 //! - [`state`]: [`AppState`], what every handler shares;
-//! - [`layout`]: what every page shares (user menu, notice, problem, time format) and the one
+//! - [`page`]: what every page shares (user menu, notice, problem, time format) and the one
 //!   response layer that turns the page routes' errors into HTML or a login redirect;
 //! - [`routes`]: the route builder that also writes the route table ([`route_table`]) and
 //!   gives API routes the JSON 405;
-//! - [`shared`]: request helpers the features share (JSON body, query and path extractors whose
+//! - [`extract`]: request extractors and helpers the features share (JSON body, query and path extractors whose
 //!   refusals are JSON errors, stand ids, the JSON 404 of unknown API paths);
 //! - [`middleware`]: the request span (method, route, user), latency metric, security headers;
 //! - [`auth`]: passwords, API tokens, sessions, CSRF, roles as extractors, login and logout;
@@ -45,13 +45,14 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod extract;
 pub mod health;
 pub mod import_django;
-pub mod layout;
 pub mod metrics;
 pub mod middleware;
 pub mod old_addresses;
 pub mod openapi;
+pub mod page;
 pub mod publish;
 pub mod quarantine;
 pub mod results;
@@ -59,7 +60,6 @@ pub mod routes;
 pub mod runs;
 pub mod schemas;
 pub mod server;
-pub mod shared;
 pub mod stands;
 pub mod state;
 
@@ -105,7 +105,7 @@ fn api_routes() -> Routes {
         .merge(events::api())
         .merge(health::api())
         .merge(openapi::api())
-        .merge(shared::api_not_found())
+        .merge(extract::api_not_found())
 }
 
 /// Every route of the application with its method, least role and kind, from the same
@@ -125,7 +125,7 @@ pub fn route_table() -> Vec<RouteInfo> {
 /// The whole application: pages, API, health and static files, with the CSRF, HTML error,
 /// auth, request span, metrics and security header layers.
 pub fn router(state: AppState) -> Router {
-    let html_errors = from_fn(layout::html_errors);
+    let html_errors = from_fn(page::html_errors);
     let session_csrf = from_fn(auth::csrf::session_guard);
     let login_csrf = from_fn_with_state(state.clone(), auth::csrf::login_guard);
     let (pages, _) = page_routes().into_parts();

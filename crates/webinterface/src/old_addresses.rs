@@ -61,7 +61,7 @@ async fn demo_page(Path(rest): Path<String>) -> Redirect {
 /// Our result id for an old one: the imported result when there is one, else the id itself.
 async fn ours(state: &AppState, old: &str) -> Result<String> {
     let Ok(old_id) = old.parse::<i64>() else {
-        return Ok(crate::shared::path_segment(old));
+        return Ok(crate::extract::path_segment(old));
     };
     let mapped = domain::store::imports::result_of_old_package(state.pool(), old_id).await?;
     Ok(mapped.unwrap_or(old_id).to_string())

@@ -16,9 +16,9 @@ use domain::store::quarantine;
 
 use crate::auth::Viewer;
 use crate::error::{Error, ErrorBody, Result};
-use crate::layout::{Layout, time};
+use crate::extract::{ApiPath, ApiQuery, location};
+use crate::page::{Layout, time};
 use crate::routes::{PUBLIC, Routes, VIEWER};
-use crate::shared::{ApiPath, ApiQuery, location};
 use crate::state::AppState;
 
 /// The quarantine page and its payload download; their old names redirect (public: each

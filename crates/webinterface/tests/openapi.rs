@@ -367,7 +367,7 @@ async fn the_router_answers_wrong_methods_bad_segments_and_the_api_root_in_json(
     );
     let mut by_path: std::collections::BTreeMap<&str, BTreeSet<String>> = Default::default();
     for r in table.iter().filter(|r| r.kind == webinterface::Kind::Api) {
-        if webinterface::shared::API_NOT_FOUND_PATHS.contains(&r.path) {
+        if webinterface::extract::API_NOT_FOUND_PATHS.contains(&r.path) {
             continue;
         }
         by_path

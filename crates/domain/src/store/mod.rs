@@ -19,7 +19,7 @@
 //! | [`receipts`] | `inbound_receipts`: QoS 2 exchanges, so a redelivery is stored once |
 //! | [`ingest`] | one inbound batch in one transaction, across the tables above |
 //! | `batch` | the tables' shares of an inbound batch joined into one statement |
-//! | [`figures`] | counts over several tables for `/metrics` |
+//! | [`metrics`] | counts over several tables for `/metrics` |
 //! | [`users`], [`sessions`], [`tokens`], [`login_attempts`] | the web interface's accounts |
 //! | [`imports`] | `django_imports`: rows taken over from the old stack's database |
 //! | [`job_runs`] | `job_runs`: the record of scheduler job executions |
@@ -30,13 +30,13 @@ mod batch;
 pub mod cameras;
 pub mod database;
 mod error;
-pub mod figures;
 pub mod imports;
 pub mod inbound;
 pub mod ingest;
 pub mod job_runs;
 pub mod listener;
 pub mod login_attempts;
+pub mod metrics;
 pub mod outbound;
 pub mod quarantine;
 pub mod receipts;

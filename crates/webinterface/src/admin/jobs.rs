@@ -8,7 +8,7 @@ use axum::extract::State;
 
 use crate::auth::Admin;
 use crate::error::Result;
-use crate::layout::{Layout, time};
+use crate::page::{Layout, time};
 use crate::routes::{ADMIN, Routes};
 use crate::schemas;
 use crate::state::AppState;

@@ -3,10 +3,10 @@
 
 use crate::auth::{Admin, Authed};
 use crate::error::{Error, ErrorBody, Result};
-use crate::layout::Layout;
+use crate::extract::{ApiJson, ApiPath, find_stand, stand_id};
+use crate::page::Layout;
 use crate::routes::{ADMIN, Routes};
 use crate::schemas;
-use crate::shared::{ApiJson, ApiPath, find_stand, stand_id};
 use crate::stands::api::{StandDetail, stand_detail};
 use crate::state::AppState;
 use askama::Template;
@@ -290,7 +290,7 @@ async fn admin_stand_create(
     match outcome {
         Ok(id) => Ok(Redirect::to(&format!(
             "/admin/stands/{}",
-            crate::shared::path_segment(id.as_str())
+            crate::extract::path_segment(id.as_str())
         ))
         .into_response()),
         Err(e @ (Error::BadRequest(_) | Error::Conflict(_))) => {

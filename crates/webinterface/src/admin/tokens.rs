@@ -13,8 +13,8 @@ use super::users::{users_outcome, users_page};
 use crate::auth::tokens::{DEFAULT_EXPIRES_IN, parse_expires_in};
 use crate::auth::{Admin, create_token_until};
 use crate::error::{Error, ErrorBody, Result};
+use crate::extract::ApiJson;
 use crate::routes::{ADMIN, Routes};
-use crate::shared::ApiJson;
 use crate::state::AppState;
 
 /// `/admin/tokens…`.

@@ -15,10 +15,10 @@ use crate::auth::password::hash_blocking;
 use crate::auth::tokens::DEFAULT_EXPIRES_IN;
 use crate::auth::{Admin, Authed};
 use crate::error::{Error, ErrorBody, Result};
-use crate::layout::{Layout, time, time_or_never};
+use crate::extract::ApiJson;
+use crate::page::{Layout, time, time_or_never};
 use crate::routes::{ADMIN, Routes};
 use crate::schemas;
-use crate::shared::ApiJson;
 use crate::state::AppState;
 
 /// `/admin/users…`.

@@ -19,7 +19,7 @@ use super::extract::{MaybeUser, RemoteAddr, Viewer, listed};
 use super::password::{dummy_hash, verify_blocking};
 use super::sessions::{end_session, start_session};
 use crate::error::{BUSY_RETRY_AFTER_SECONDS, Error, Result};
-use crate::layout::Layout;
+use crate::page::Layout;
 use crate::routes::{PUBLIC, Routes, VIEWER};
 use crate::state::AppState;
 
@@ -195,7 +195,7 @@ async fn login_page(
 ) -> Response {
     let next = safe_next(q.next.as_deref().unwrap_or("/")).to_owned();
     if user.is_some() {
-        return Redirect::to(&crate::shared::location(&next)).into_response();
+        return Redirect::to(&crate::extract::location(&next)).into_response();
     }
     login_form(&state, &headers, next, String::new(), None, StatusCode::OK)
 }
@@ -238,7 +238,7 @@ async fn login_submit(
             let cookie = start_session(&state, &headers, &user).await?;
             Ok((
                 CookieJar::new().add(cookie),
-                Redirect::to(&crate::shared::location(&next)),
+                Redirect::to(&crate::extract::location(&next)),
             )
                 .into_response())
         }

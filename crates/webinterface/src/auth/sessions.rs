@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::signing::{constant_eq, cookie, hmac_hex, secure};
 use super::tokens::token_hash;
 use crate::error::{Context, Error, Result};
-use crate::layout::{Layout, Nav};
+use crate::page::{Layout, Nav};
 use crate::state::AppState;
 
 /// The session cookie.

@@ -18,8 +18,8 @@ use utoipa::openapi::{
 };
 
 use crate::error::ErrorBody;
+use crate::extract::API_NOT_FOUND_PATHS;
 use crate::routes::VIEWER;
-use crate::shared::API_NOT_FOUND_PATHS;
 use crate::{RouteInfo, admin, auth, quarantine, results, runs, schemas, stands};
 
 /// The old names of API routes, answered by the same handlers: (old, new).

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::document::document;
 use crate::auth::Viewer;
-use crate::layout::Layout;
+use crate::page::Layout;
 
 /// One operation as the page lists it.
 struct OperationRow {

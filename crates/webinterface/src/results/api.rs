@@ -17,9 +17,9 @@ use super::load::{self, find};
 use super::params::ListParams;
 use crate::auth::{Operator, Viewer};
 use crate::error::{Context, Error, ErrorBody, Result};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::schemas;
-use crate::shared::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 
 /// `/api/results` and `/api/results/{id}`.

@@ -9,7 +9,7 @@
 //! - [`cache`]: the plot data of recently opened results;
 //! - [`downloads`]: CSV and `.xlsx` with every point;
 //! - [`pages`]: the list page, the result page, the keep and delete forms;
-//! - [`plot`]: downsampling and the FFT power spectrum (pure);
+//! - [`signal`]: downsampling and the FFT power spectrum (pure);
 //! - [`export`]: writing CSV and `.xlsx` (pure, given the series).
 //!
 //! The page's plots are drawn by our own small script (`/static/plot.js`) from
@@ -23,8 +23,8 @@ pub mod export;
 pub mod load;
 pub mod pages;
 pub mod params;
-pub mod plot;
 pub mod plots;
+pub mod signal;
 pub mod xy;
 
 use crate::routes::Routes;

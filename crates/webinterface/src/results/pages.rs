@@ -18,10 +18,10 @@ use super::cache::PlotCache;
 use super::downloads::{CsvLayout, csv_download, xlsx_download};
 use super::load::{self, find, result_id};
 use super::params::{ListParams, given};
-use super::plot;
+use super::signal;
 use crate::auth::{Authed, Operator, Viewer};
 use crate::error::Result;
-use crate::layout::{Layout, time};
+use crate::page::{Layout, time};
 use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::state::AppState;
 
@@ -264,7 +264,7 @@ async fn result_page(
             structured: true,
         }],
     };
-    let rate = plot::sample_rate(d.parameters.as_ref())
+    let rate = signal::sample_rate(d.parameters.as_ref())
         .map(|r| format!("{r} Hz"))
         .unwrap_or_else(|| "not given (axes in samples)".into());
     let mut numeric = Vec::new();

@@ -12,11 +12,11 @@ use domain::store::series;
 
 use super::cache::PlotCache;
 use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit};
-use super::plot;
+use super::signal;
 use crate::auth::Viewer;
 use crate::error::{Context, Error, ErrorBody, Result};
+use crate::extract::{ApiPath, ApiQuery};
 use crate::routes::{Routes, VIEWER};
-use crate::shared::{ApiPath, ApiQuery};
 use crate::state::AppState;
 
 /// The plot data and zoom windows.
@@ -41,9 +41,9 @@ pub struct SeriesPlot {
     /// Its number of samples.
     len: i32,
     /// The samples, downsampled to at most 2,000 points (min and max of each bucket).
-    time: plot::Points,
+    time: signal::Points,
     /// The one-sided power spectrum in dB, downsampled (largest value of each bucket).
-    spectrum: plot::Points,
+    spectrum: signal::Points,
 }
 
 /// The plot data of a result.
@@ -82,7 +82,7 @@ async fn api_plot(
     if let Some(body) = cache.get(id) {
         return Ok(json_bytes(body));
     }
-    let rate = plot::sample_rate(d.parameters.as_ref());
+    let rate = signal::sample_rate(d.parameters.as_ref());
     let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
     let mut out = Vec::new();
     // One series at a time, so only one full array is in memory.
@@ -94,9 +94,9 @@ async fn api_plot(
             .await?
             .unwrap_or_default();
         let (time, spectrum) = tokio::task::spawn_blocking(move || {
-            let time = plot::downsample(&values, 0, values.len(), plot::PLOT_POINTS);
-            let full = plot::spectrum(&values, rate);
-            (time, plot::downsample_max(&full, plot::PLOT_POINTS))
+            let time = signal::downsample(&values, 0, values.len(), signal::PLOT_POINTS);
+            let full = signal::spectrum(&values, rate);
+            (time, signal::downsample_max(&full, signal::PLOT_POINTS))
         })
         .await
         .context("computing a plot")?;
@@ -164,7 +164,7 @@ struct SeriesPath {
         Window,
     ),
     responses(
-        (status = 200, description = "The window's points", body = plot::Points),
+        (status = 200, description = "The window's points", body = signal::Points),
         (status = 400, description = "`from` or `to` is not a number", body = ErrorBody),
         (status = 404, description = "No such result or numeric series", body = ErrorBody),
     ))]
@@ -173,7 +173,7 @@ async fn api_window(
     _u: Viewer,
     ApiPath(SeriesPath { id, position: pos }): ApiPath<SeriesPath>,
     ApiQuery(w): ApiQuery<Window>,
-) -> Result<Json<plot::Points>> {
+) -> Result<Json<signal::Points>> {
     let from = sample_index("from", w.from.as_deref())?;
     let to = sample_index("to", w.to.as_deref())?;
     let missing = || Error::NotFound(format!("result {id} has no numeric series {pos}"));
@@ -186,10 +186,11 @@ async fn api_window(
     let clamp = |v: f64| v.clamp(0.0, len) as usize;
     let from = clamp(from.unwrap_or(0.0).floor());
     let to = clamp(to.unwrap_or(len).ceil() + 1.0);
-    let points =
-        tokio::task::spawn_blocking(move || plot::downsample(&values, from, to, plot::PLOT_POINTS))
-            .await
-            .context("downsampling a window")?;
+    let points = tokio::task::spawn_blocking(move || {
+        signal::downsample(&values, from, to, signal::PLOT_POINTS)
+    })
+    .await
+    .context("downsampling a window")?;
     Ok(Json(points))
 }
 
@@ -204,7 +205,7 @@ async fn api_window(
     ),
     responses(
         (status = 200, description = "The spectrum's points (x: frequency, y: dB)",
-            body = plot::Points),
+            body = signal::Points),
         (status = 400, description = "`from` or `to` is not a number", body = ErrorBody),
         (status = 404, description = "No such result or numeric series", body = ErrorBody),
     ))]
@@ -213,25 +214,25 @@ async fn api_spectrum_window(
     _u: Viewer,
     ApiPath(SeriesPath { id, position: pos }): ApiPath<SeriesPath>,
     ApiQuery(w): ApiQuery<Window>,
-) -> Result<Json<plot::Points>> {
+) -> Result<Json<signal::Points>> {
     let from = sample_index("from", w.from.as_deref())?.unwrap_or(f64::NEG_INFINITY);
     let to = sample_index("to", w.to.as_deref())?.unwrap_or(f64::INFINITY);
     let d = find(&state, id).await?;
-    let rate = plot::sample_rate(d.parameters.as_ref());
+    let rate = signal::sample_rate(d.parameters.as_ref());
     let missing = || Error::NotFound(format!("result {id} has no numeric series {pos}"));
     let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
     let values = series::series_values(state.pool(), id, pos)
         .await?
         .ok_or_else(missing)?;
     let points = tokio::task::spawn_blocking(move || {
-        let full = plot::spectrum(&values, rate);
+        let full = signal::spectrum(&values, rate);
         let lo = full.x.partition_point(|&f| f < from);
         let hi = full.x.partition_point(|&f| f <= to);
-        let window = plot::Points {
+        let window = signal::Points {
             x: full.x[lo..hi].to_vec(),
             y: full.y[lo..hi].to_vec(),
         };
-        plot::downsample_max(&window, plot::PLOT_POINTS)
+        signal::downsample_max(&window, signal::PLOT_POINTS)
     })
     .await
     .context("computing a spectrum window")?;

@@ -1,17 +1,17 @@
 //! The x–y plot of a result (as the old result page drew the second series against the first):
 //! `/api/results/{id}/xy?x={position}&y={position}`, the pairs `(x[i], y[i])` in sample order,
-//! thinned evenly to at most [`plot::PLOT_POINTS`] pairs.
+//! thinned evenly to at most [`signal::PLOT_POINTS`] pairs.
 
 use axum::Json;
 use axum::extract::State;
 use domain::store::series;
 
 use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit};
-use super::plot::{self, Points};
+use super::signal::{self, Points};
 use crate::auth::Viewer;
 use crate::error::{Error, ErrorBody, Result};
+use crate::extract::{ApiPath, ApiQuery};
 use crate::routes::{Routes, VIEWER};
-use crate::shared::{ApiPath, ApiQuery};
 use crate::state::AppState;
 
 /// The x–y plot's route.
@@ -65,7 +65,7 @@ pub fn pairs(x: &[f64], y: &[f64], target: usize) -> Points {
         Axes,
     ),
     responses(
-        (status = 200, description = "The pairs (x, y)", body = plot::Points),
+        (status = 200, description = "The pairs (x, y)", body = signal::Points),
         (status = 400, description = "`x` or `y` missing or not a series position", body = ErrorBody),
         (status = 404, description = "No such result or numeric series", body = ErrorBody),
     ))]
@@ -89,7 +89,7 @@ pub(crate) async fn api_xy(
     };
     let x = values(xp).await?;
     let y = values(yp).await?;
-    Ok(Json(pairs(&x, &y, plot::PLOT_POINTS)))
+    Ok(Json(pairs(&x, &y, signal::PLOT_POINTS)))
 }
 
 #[cfg(test)]

@@ -10,9 +10,9 @@ use domain::store::runs;
 use super::{StartRun, Started};
 use crate::auth::{Operator, Viewer};
 use crate::error::{Error, ErrorBody, Result};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, find_stand, stand_id};
 use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::schemas;
-use crate::shared::{ApiJson, ApiPath, ApiQuery, find_stand, stand_id};
 use crate::stands::api::Limit;
 use crate::state::AppState;
 

@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::StartRun;
 use crate::auth::Operator;
 use crate::error::{Error, Result};
+use crate::extract::{find_stand, path_segment, stand_id};
 use crate::routes::{OPERATOR, Routes};
-use crate::shared::{find_stand, path_segment, stand_id};
 use crate::stands::pages::{PendingStart, render_stand, render_stand_asking};
 use crate::state::AppState;
 

@@ -8,8 +8,8 @@ use domain::store::stands::{self, StandView};
 use super::StandJson;
 use crate::auth::Viewer;
 use crate::error::{ErrorBody, Result};
+use crate::extract::{ApiPath, ApiQuery, find_stand, stand_id};
 use crate::routes::{Routes, VIEWER};
-use crate::shared::{ApiPath, ApiQuery, find_stand, stand_id};
 use crate::state::AppState;
 
 /// The stand API routes for viewers.

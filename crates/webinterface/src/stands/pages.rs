@@ -12,9 +12,9 @@ use domain::store::{results, runs, status_history};
 
 use crate::auth::{Authed, Viewer};
 use crate::error::Result;
-use crate::layout::{Layout, time, time_or_never};
+use crate::extract::{find_stand, stand_id};
+use crate::page::{Layout, time, time_or_never};
 use crate::routes::{Routes, VIEWER};
-use crate::shared::{find_stand, stand_id};
 use crate::state::AppState;
 
 /// The dashboard and stand pages.
