@@ -92,6 +92,7 @@ async fn the_handler_stores_every_kind_of_message_but_cannot_touch_the_accounts(
         client_id: "standhub-messagehandler",
         auto_register: true,
         session_lost: false,
+        quarantine: Default::default(),
     };
     let report = write_batch(&handler, &opts, &items, &[])
         .await
@@ -197,6 +198,7 @@ async fn the_scheduler_deletes_and_prunes_everything_its_jobs_clean() {
         client_id: "standhub-messagehandler",
         auto_register: true,
         session_lost: false,
+        quarantine: Default::default(),
     };
     write_batch(
         &handler,

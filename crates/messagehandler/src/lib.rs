@@ -1,13 +1,18 @@
 //! The message handler: subscribes to the stands' inbound topics and stores every message.
 //!
 //! - [`config`]: settings from the environment;
+//! - [`stages`]: what the stages hand each other ([`stages::Work`], [`stages::Parsed`]) and
+//!   the byte budgets between them; it imports none of the stages;
+//!
+//! and three sibling stages, which [`spawn`] wires in this order, one direction:
+//!
 //! - [`mqtt`]: the broker connection: persistent session, QoS 2, manual acks, reconnects;
 //! - [`parse`]: batches messages by count and bytes and parses them off the I/O task (the next
 //!   batch while the previous one commits);
 //! - [`writer`]: writes the waiting batches in one transaction and only then acknowledges
 //!   them, retrying while the database is away.
 //!
-//! The MQTT task hands messages to the writer through a channel bounded by count
+//! The MQTT task hands messages to the parse stage through a channel bounded by count
 //! (`HANDLER_MAX_BATCH`) and by bytes (`HANDLER_BUFFER_BYTES`, held by each message until its
 //! acknowledgement): the MQTT task never waits for the database while there is room, so the
 //! connection stays alive (pings, acks) while a slow or absent database holds the writer; when
@@ -22,6 +27,7 @@ pub mod stages;
 pub mod writer;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use domain::ProtocolValidator;
@@ -105,9 +111,11 @@ async fn run_inner(
     );
 
     let database_check = health::spawn_database_check(pool.clone(), &health);
-    domain::store::quarantine::set_limits(config.quarantine);
     let (client, eventloop) = mqtt::client(&config);
     let (work_tx, work_rx) = mpsc::channel(config.max_batch);
+    // Room for several small parsed batches: the writer takes all that are waiting at once
+    // (`Parsed::absorb`); the parse stage's byte budget bounds their bytes.
+    let (parsed_tx, parsed_rx) = mpsc::channel(stages::PARSED_AHEAD);
     let budget = stages::Budget::new(config.buffer_bytes);
     let (stop_writer_tx, stop_writer) = watch::channel(false);
     let (stop_mqtt_tx, stop_mqtt) = watch::channel(false);
@@ -122,13 +130,16 @@ async fn run_inner(
         broker,
         stop_mqtt,
     ));
-    let writer = writer::Writer::new(config, validator, pool.clone(), client.clone());
-    let writer_task = tokio::spawn(writer.run(work_rx, stop_writer));
+    let parser = Arc::new(parse::Parser::new(config.clone(), validator));
+    let parse_task = tokio::spawn(parse::run(parser, work_rx, parsed_tx, stop_writer.clone()));
+    let writer = writer::Writer::new(config, pool.clone(), client.clone());
+    let writer_task = tokio::spawn(writer.run(parsed_rx, stop_writer));
 
     shutdown.await;
     tracing::info!("shutting down: finishing the batch in flight");
     let _ = stop_writer_tx.send(true);
     let written = writer_task.await;
+    parse_task.abort();
     // Acks are queued in the client; give the connection a moment to send them and say goodbye.
     let _ = tokio::time::timeout(Duration::from_secs(2), client.disconnect()).await;
     let _ = tokio::time::timeout(Duration::from_secs(3), async {

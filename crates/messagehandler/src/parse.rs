@@ -13,10 +13,10 @@ use domain::store::ingest::{Delivery, Incoming, Quarantined};
 use domain::{Inbound, ProtocolValidator, Rejection};
 use rumqttc::{Publish, QoS};
 use sha2::{Digest, Sha256};
-use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
 use crate::config::Config;
-use crate::stages::{Budget, Work};
+use crate::stages::{Budget, Parsed, Work};
 
 /// Batches with fewer payload bytes than this are parsed on the parse stage's own task;
 /// larger ones on the blocking pool, split across the cores.
@@ -28,50 +28,22 @@ const PARALLEL_BYTES: usize = 256 * 1024;
 /// the wait is short.
 const RELEASE_WAIT: Duration = Duration::from_millis(20);
 
-/// How many parsed batches may wait for the writer.
-pub(crate) const PARSED_AHEAD: usize = 16;
-
-/// A parsed batch on its way to the database.
-pub(crate) struct Parsed {
-    pub(crate) items: Vec<Incoming>,
-    /// Payload bytes of `items`.
-    pub(crate) bytes: usize,
-    /// The acknowledgement each message is owed, in arrival order.
-    pub(crate) acks: Vec<(QoS, u16)>,
-    pub(crate) released: Vec<u16>,
-    pub(crate) session_lost: bool,
-    /// Released (the read budget and the parse-ahead bytes freed) when the batch is done.
-    pub(crate) _permits: Vec<OwnedSemaphorePermit>,
-}
-
-impl Parsed {
-    /// Whether `next` (which arrived after this batch) can be written in the same transaction:
-    /// within the limits, and not from a new session (whose receipts start afresh).
-    pub(crate) fn can_absorb(&self, next: &Parsed, max_count: usize, max_bytes: usize) -> bool {
-        !next.session_lost
-            && self.items.len() + next.items.len() <= max_count
-            && self.bytes + next.bytes <= max_bytes
-    }
-
-    /// Appends `next`, keeping arrival order.
-    pub(crate) fn absorb(&mut self, next: Parsed) {
-        self.items.extend(next.items);
-        self.bytes += next.bytes;
-        self.acks.extend(next.acks);
-        self.released.extend(next.released);
-        self._permits.extend(next._permits);
-    }
-}
-
 /// Parses messages: size, topic, then payload.
-pub(crate) struct Parser {
-    pub(crate) config: Config,
-    pub(crate) validator: ProtocolValidator,
+pub struct Parser {
+    config: Config,
+    validator: ProtocolValidator,
+}
+
+impl Parser {
+    /// A parser applying `config`'s limits and topic layouts and `validator`'s schema.
+    pub fn new(config: Config, validator: ProtocolValidator) -> Self {
+        Self { config, validator }
+    }
 }
 
 /// Takes work in batches bounded by count and bytes, parses each and hands it to the writer;
 /// the next batch is parsed while the writer commits the previous one.
-pub(crate) async fn parse_stage(
+pub async fn run(
     parser: Arc<Parser>,
     mut work: mpsc::Receiver<Work>,
     out: mpsc::Sender<Parsed>,
@@ -280,43 +252,5 @@ impl Parser {
                 },
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parsed(acks: &[u16], bytes: usize, session_lost: bool) -> Parsed {
-        Parsed {
-            items: Vec::new(),
-            bytes,
-            acks: acks.iter().map(|&p| (QoS::ExactlyOnce, p)).collect(),
-            released: acks.to_vec(),
-            session_lost,
-            _permits: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn waiting_batches_join_in_arrival_order_within_the_limits() {
-        let mut first = parsed(&[1, 2], 100, false);
-        let second = parsed(&[3], 50, false);
-        assert!(first.can_absorb(&second, 500, 1000));
-        first.absorb(second);
-        let acks: Vec<u16> = first.acks.iter().map(|a| a.1).collect();
-        assert_eq!(
-            (acks, first.released.clone(), first.bytes),
-            (vec![1, 2, 3], vec![1, 2, 3], 150)
-        );
-
-        assert!(
-            !first.can_absorb(&parsed(&[4], 900, false), 500, 1000),
-            "over the byte limit"
-        );
-        assert!(
-            !first.can_absorb(&parsed(&[4], 1, true), 500, 1000),
-            "a new session starts its own transaction"
-        );
     }
 }

@@ -1,13 +1,9 @@
-//! The pipeline from the MQTT task to the database: batches are parsed in one stage and
-//! written in the next, so the next batch is parsed and validated while the previous one
-//! commits.
-//!
-//! - Parse stage ([`crate::parse`]): batches of what has arrived, bounded by count and bytes,
-//!   parsed off the I/O task and handed ahead to the writer.
-//! - Write stage: takes every parsed batch that is waiting (within the same count and byte
-//!   limits), writes them in one transaction, then sends the acknowledgements, in arrival
-//!   order. So the batches grow with the load: under a steady 1,000 msg/s the stage used to
-//!   write one or two messages per transaction while the next ones queued behind it.
+//! The last stage of the pipeline: it takes the batches the parse stage ([`crate::parse`])
+//! hands it, so the next batch is parsed and validated while the previous one commits. It
+//! takes every parsed batch that is waiting (within the same count and byte limits), writes
+//! them in one transaction, then sends the acknowledgements, in arrival order. So the batches
+//! grow with the load: under a steady 1,000 msg/s a writer that took one batch at a time wrote
+//! one or two messages per transaction while the next ones queued behind it.
 //!
 //! A message is acknowledged only after the transaction that stored it (or quarantined it)
 //! committed. While the database is away the batch is retried with back-off and nothing is
@@ -17,21 +13,19 @@
 //! ([`crate::acks`]: the writer never waits for room in the client's request queue, which
 //! only the MQTT task drains).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use domain::Rejection;
 use domain::backoff::Backoff;
 use domain::store::StoreError;
 use domain::store::ingest::{self, BatchOptions, Incoming, Quarantined};
-use domain::{ProtocolValidator, Rejection};
 use rumqttc::AsyncClient;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
 
 use crate::acks::Acks;
 use crate::config::Config;
-use crate::parse::{PARSED_AHEAD, Parsed, Parser, parse_stage};
-use crate::stages::Work;
+use crate::stages::Parsed;
 
 /// How often acknowledgements waiting for room in the client's queue are handed over again
 /// while no batch comes ([`Acks`]).
@@ -39,43 +33,27 @@ const ACK_RETRY: Duration = Duration::from_millis(5);
 
 /// Writes batches and acknowledges them.
 pub struct Writer {
-    parser: Arc<Parser>,
+    config: Config,
     pool: PgPool,
     client: AsyncClient,
 }
 
 impl Writer {
     /// A writer for one handler.
-    pub fn new(
-        config: Config,
-        validator: ProtocolValidator,
-        pool: PgPool,
-        client: AsyncClient,
-    ) -> Self {
+    pub fn new(config: Config, pool: PgPool, client: AsyncClient) -> Self {
         Self {
-            parser: Arc::new(Parser { config, validator }),
+            config,
             pool,
             client,
         }
     }
 
-    /// Takes work until `stop` turns true; the batch being written is finished first.
-    pub async fn run(self, work: mpsc::Receiver<Work>, mut stop: watch::Receiver<bool>) {
-        // Room for several small parsed batches: the writer takes all that are waiting at once
-        // (see `Parsed::absorb`); the parse stage's byte budget bounds their bytes.
-        let (parsed_tx, mut parsed) = mpsc::channel::<Parsed>(PARSED_AHEAD);
-        let parse = tokio::spawn(parse_stage(
-            self.parser.clone(),
-            work,
-            parsed_tx,
-            stop.clone(),
-        ));
+    /// Writes parsed batches until `stop` turns true or the parse stage ends; the batch being
+    /// written is finished first.
+    pub async fn run(self, mut parsed: mpsc::Receiver<Parsed>, mut stop: watch::Receiver<bool>) {
         let mut totals = ingest::BatchReport::default();
         let mut last_report = Instant::now();
-        let (max_count, max_bytes) = (
-            self.parser.config.max_batch,
-            self.parser.config.max_batch_bytes,
-        );
+        let (max_count, max_bytes) = (self.config.max_batch, self.config.max_batch_bytes);
         let mut held: Option<Parsed> = None;
         let mut acks = Acks::new(self.client.clone());
         loop {
@@ -119,7 +97,6 @@ impl Writer {
                 last_report = Instant::now();
             }
         }
-        parse.abort();
         tracing::info!(?totals, "writer stopped");
     }
 
@@ -197,9 +174,10 @@ impl Writer {
         stop: &mut watch::Receiver<bool>,
     ) -> Option<Result<ingest::BatchReport, StoreError>> {
         let opts = BatchOptions {
-            client_id: &self.parser.config.client_id,
-            auto_register: self.parser.config.auto_register,
+            client_id: &self.config.client_id,
+            auto_register: self.config.auto_register,
             session_lost,
+            quarantine: self.config.quarantine,
         };
         let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
         loop {

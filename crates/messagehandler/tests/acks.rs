@@ -12,7 +12,8 @@ use std::time::Duration;
 use chrono::Utc;
 use domain::ProtocolValidator;
 use messagehandler::Config;
-use messagehandler::stages::Work;
+use messagehandler::parse::{self, Parser};
+use messagehandler::stages::{PARSED_AHEAD, Work};
 use messagehandler::writer::Writer;
 use rumqttc::{AsyncClient, Publish, QoS, Request};
 use test_support::messages;
@@ -44,10 +45,13 @@ async fn a_full_request_queue_does_not_stop_the_writer_and_acks_follow_in_order(
     let pool = domain::store::connect_lazy(&db.url, 2, config.batch_work_mem()).expect("pool");
     let (requests, queue) = flume::bounded(1);
     let validator = ProtocolValidator::bundled().expect("schema");
-    let writer = Writer::new(config, validator, pool, AsyncClient::from_senders(requests));
+    let parser = Arc::new(Parser::new(config.clone(), validator));
+    let writer = Writer::new(config, pool, AsyncClient::from_senders(requests));
     let (work, work_rx) = mpsc::channel(16);
+    let (parsed, parsed_rx) = mpsc::channel(PARSED_AHEAD);
     let (stop, stop_rx) = watch::channel(false);
-    let running = tokio::spawn(writer.run(work_rx, stop_rx));
+    let parsing = tokio::spawn(parse::run(parser, work_rx, parsed, stop_rx.clone()));
+    let running = tokio::spawn(writer.run(parsed_rx, stop_rx));
 
     // Several batches: a pause every ten messages lets each group commit on its own.
     let budget = Arc::new(Semaphore::new(1 << 20));
@@ -90,4 +94,5 @@ async fn a_full_request_queue_does_not_stop_the_writer_and_acks_follow_in_order(
 
     stop.send(true).expect("stop");
     running.await.expect("writer stops");
+    parsing.await.expect("the parse stage stops");
 }

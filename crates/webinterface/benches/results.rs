@@ -79,6 +79,7 @@ async fn seed(pool: &sqlx::PgPool, n: usize) -> i64 {
         client_id: "bench",
         auto_register: true,
         session_lost: false,
+        quarantine: Default::default(),
     };
     let report = write_batch(pool, &opts, &[item], &[])
         .await

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{App, ingest};
-use domain::store::quarantine::{self, QuarantineLimits};
+use common::{App, ingest_within};
+use domain::store::quarantine::QuarantineLimits;
 use domain::store::users::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -92,10 +92,10 @@ type StoredRow = (String, i64, Option<i32>, bool, Option<Vec<u8>>);
 async fn the_quarantine_keeps_a_prefix_per_message_and_a_quota_per_topic() {
     let app = App::start().await;
     let token = app.token("viola", Role::Viewer).await;
-    quarantine::set_limits(QuarantineLimits {
+    let limits = QuarantineLimits {
         message_bytes: 1000,
         topic_bytes: 3000,
-    });
+    };
     let message = |n: u8| {
         let mut m = vec![0xff, n];
         m.resize(2500, n);
@@ -103,11 +103,23 @@ async fn the_quarantine_keeps_a_prefix_per_message_and_a_quota_per_topic() {
     };
     // Not JSON: quarantined. 2,500 bytes each, 1,000 kept; the topic holds 3 of them.
     for n in 1..=4 {
-        assert!(ingest(&app.db.pool, "rig1", &message(n)).await.is_none());
+        assert!(
+            ingest_within(&app.db.pool, "rig1", &message(n), limits)
+                .await
+                .is_none()
+        );
     }
-    assert!(ingest(&app.db.pool, "rig2", &message(9)).await.is_none());
+    assert!(
+        ingest_within(&app.db.pool, "rig2", &message(9), limits)
+            .await
+            .is_none()
+    );
     let small = b"{not json".to_vec();
-    assert!(ingest(&app.db.pool, "rig2", &small).await.is_none());
+    assert!(
+        ingest_within(&app.db.pool, "rig2", &small, limits)
+            .await
+            .is_none()
+    );
 
     let rows: Vec<StoredRow> = sqlx::query_as(
         "SELECT topic, size, octet_length(payload), payload_dropped, payload_sha256

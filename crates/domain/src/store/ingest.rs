@@ -13,7 +13,7 @@ use sqlx::PgPool;
 
 use super::batch::{self, Part};
 pub use super::inbound::{Delivery, Incoming, Quarantined};
-use super::quarantine::QuarantineRows;
+use super::quarantine::{QuarantineLimits, QuarantineRows};
 use super::receipts::ReceiptRows;
 use super::results::ResultRows;
 use super::runs::RunRows;
@@ -56,6 +56,8 @@ pub struct BatchOptions<'a> {
     pub auto_register: bool,
     /// The broker started a new session (it will redeliver nothing): forget all receipts.
     pub session_lost: bool,
+    /// How much of the batch's rejected messages the quarantine keeps.
+    pub quarantine: QuarantineLimits,
 }
 
 /// Everything a batch writes after its reads, in one statement: status history, results and
@@ -117,7 +119,7 @@ pub async fn write_batch(
 
     let mut updates: HashMap<&str, StandUpdate> = HashMap::new();
     let mut statuses = StatusRows::default();
-    let mut quarantine = QuarantineRows::default();
+    let mut quarantine = QuarantineRows::new(opts.quarantine);
     let mut notes: Vec<Notification> = Vec::new();
     let mut run_rows = RunRows::default();
 

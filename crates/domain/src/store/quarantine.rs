@@ -9,8 +9,6 @@
 //! the scheduler prunes them by age. Lists read only a prefix of each payload
 //! ([`LIST_PREFIX_BYTES`]); the whole kept bytes only come through [`payload`].
 
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
@@ -44,25 +42,6 @@ impl Default for QuarantineLimits {
             message_bytes: DEFAULT_MESSAGE_BYTES,
             topic_bytes: DEFAULT_TOPIC_BYTES,
         }
-    }
-}
-
-static MESSAGE_BYTES: AtomicUsize = AtomicUsize::new(DEFAULT_MESSAGE_BYTES);
-static TOPIC_BYTES: AtomicI64 = AtomicI64::new(DEFAULT_TOPIC_BYTES);
-
-/// Sets the limits the inbound batches of this process apply (the message handler calls it
-/// once at start from its configuration). Process-wide because the batch writer's call
-/// signature stays what it is; one process runs one handler.
-pub fn set_limits(limits: QuarantineLimits) {
-    MESSAGE_BYTES.store(limits.message_bytes, Ordering::Relaxed);
-    TOPIC_BYTES.store(limits.topic_bytes, Ordering::Relaxed);
-}
-
-/// The limits in force (see [`set_limits`]).
-pub fn limits() -> QuarantineLimits {
-    QuarantineLimits {
-        message_bytes: MESSAGE_BYTES.load(Ordering::Relaxed),
-        topic_bytes: TOPIC_BYTES.load(Ordering::Relaxed),
     }
 }
 
@@ -138,6 +117,7 @@ pub async fn payload(
 /// The quarantine rows of one batch, inserted in one statement.
 #[derive(Default)]
 pub(crate) struct QuarantineRows {
+    limits: QuarantineLimits,
     topic: Vec<String>,
     reason: Vec<String>,
     size: Vec<i64>,
@@ -147,9 +127,17 @@ pub(crate) struct QuarantineRows {
 }
 
 impl QuarantineRows {
+    /// No rows yet; they are kept within `limits`.
+    pub(crate) fn new(limits: QuarantineLimits) -> Self {
+        Self {
+            limits,
+            ..Self::default()
+        }
+    }
+
     /// Adds a message; of its bytes (when `keep_bytes`) at most the limit's prefix is kept.
     pub(crate) fn push(&mut self, item: &Incoming, reason: &Rejection, keep_bytes: bool) {
-        let cap = MESSAGE_BYTES.load(Ordering::Relaxed);
+        let cap = self.limits.message_bytes;
         self.topic.push(item.topic.clone());
         self.reason.push(reason.to_string());
         self.size
@@ -192,7 +180,7 @@ impl QuarantineRows {
         let mut topics = self.topic.clone();
         topics.sort_unstable();
         topics.dedup();
-        enforce_topic_quota(conn, &topics, TOPIC_BYTES.load(Ordering::Relaxed)).await?;
+        enforce_topic_quota(conn, &topics, self.limits.topic_bytes).await?;
         Ok(ids)
     }
 }

@@ -214,6 +214,16 @@ pub async fn subscriber(
 /// Stores a message on `stand`'s inbound topic through the handler's ingest path (schema
 /// check, results and series, or the quarantine); returns the new result's id, if any.
 pub async fn ingest(pool: &sqlx::PgPool, stand: &str, payload: &[u8]) -> Option<i64> {
+    ingest_within(pool, stand, payload, Default::default()).await
+}
+
+/// [`ingest`] with the quarantine kept within `quarantine` instead of the defaults.
+pub async fn ingest_within(
+    pool: &sqlx::PgPool,
+    stand: &str,
+    payload: &[u8],
+    quarantine: domain::store::quarantine::QuarantineLimits,
+) -> Option<i64> {
     use domain::store::ingest::{BatchOptions, Incoming, Quarantined, write_batch};
     let validator = domain::ProtocolValidator::bundled().expect("schema");
     let verdict = validator
@@ -239,6 +249,7 @@ pub async fn ingest(pool: &sqlx::PgPool, stand: &str, payload: &[u8]) -> Option<
         client_id: "test",
         auto_register: true,
         session_lost: false,
+        quarantine,
     };
     let report = write_batch(pool, &opts, &[item], &[])
         .await
