@@ -9,7 +9,7 @@
 //! - **run**: a test run a *user* started on a stand from the web interface (table `runs`,
 //!   [`run::RunState`]: `sent` → `running` → `completed` / `failed` / `timed_out`). Not to be
 //!   confused with a **job run**: one execution of a scheduler job (table `job_runs`,
-//!   [`store::job_runs`]).
+//!   [`store::job_runs`]), which is `running`, `ok` or `failed` ([`JobOutcome`]).
 //! - **result**: what a stand's data message delivered (table `results`), completing the run
 //!   in progress if there is one.
 //! - **series**: one named list of values inside a result's data (table `result_series`).
@@ -31,6 +31,7 @@
 //! - [`status`]: status and power codes, their meanings and effects;
 //! - [`state`]: the state a stand is shown in, derived from what it last said;
 //! - [`run`]: the run lifecycle, its states and the rules a stand's messages apply to it;
+//! - [`job_run`]: the outcome of a scheduler job run;
 //! - [`camera`]: the `CameraUrl` newtype, the one check of a camera URL and its redaction;
 //! - [`signing`]: HMAC signatures with `SECRET_KEY` and the signed camera stream links;
 //! - [`notification`]: the typed `NOTIFY` payload every writer sends and the web reads;
@@ -52,6 +53,7 @@ pub mod camera;
 pub mod camera_policy;
 pub mod config;
 pub mod health;
+pub mod job_run;
 pub mod notification;
 pub mod parameters;
 pub mod protocol;
@@ -65,6 +67,7 @@ pub mod telemetry;
 pub mod topics;
 
 pub use camera::CameraUrl;
+pub use job_run::JobOutcome;
 pub use notification::Notification;
 pub use protocol::{
     DataMessage, Inbound, Message, ProtocolValidator, Rejection, Series, StatusMessage,

@@ -75,13 +75,6 @@ impl fmt::Display for RunState {
     }
 }
 
-impl TryFrom<String> for RunState {
-    type Error = UnknownRunState;
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(&raw)
-    }
-}
-
 /// What a message from its stand does to a run in progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {

@@ -175,8 +175,8 @@ async fn a_stand_has_at_most_one_run_in_progress() {
         .expect("get")
         .expect("run");
     assert_eq!(
-        (run.state.as_str(), run.error.as_deref()),
-        ("failed", Some("broker unreachable"))
+        (run.state, run.error.as_deref()),
+        (domain::RunState::Failed, Some("broker unreachable"))
     );
     store::runs::create(&db.pool, new())
         .await

@@ -244,9 +244,8 @@ async fn a_data_message_completes_the_run_in_progress() {
                 .await
                 .expect("q")
                 .expect("run")
-                .state
-                .as_str(),
-            "running"
+                .state,
+            domain::RunState::Running
         );
 
         let text = r#"{"protocolVersion":1.1,"sentBy":"rig2","msgType":"data","statusCode":"200","commandList":["start"],"parameterObj":{"fs":2000},"dataObj":{"volts":[1.5, 2.0, -3e-2],"amps":[0,1],"note":"raw <b>"}}"#;

@@ -3,6 +3,7 @@
 //! `job_runs` (which `/admin/jobs` lists).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::JobOutcome;
 use domain::store::job_runs::recent as recent_job_runs;
 use scheduler::jobs::{self, Job};
 use scheduler::{Config, Limits};
@@ -111,15 +112,15 @@ async fn the_prune_jobs_are_scheduled_and_recorded() {
     jobs::run_recorded(Job::PruneSessions, &mut conn, pool, &config).await;
     jobs::run_recorded(Job::PruneLoginAttempts, &mut conn, pool, &config).await;
     let runs = recent_job_runs(pool, 10).await.expect("job runs");
-    let summary: Vec<(&str, &str, i64)> = runs
+    let summary: Vec<(&str, JobOutcome, i64)> = runs
         .iter()
-        .map(|r| (r.job.as_str(), r.outcome.as_str(), r.rows_touched))
+        .map(|r| (r.job.as_str(), r.outcome, r.rows_touched))
         .collect();
     assert_eq!(
         summary,
         [
-            ("prune_login_attempts", "ok", 1),
-            ("prune_sessions", "ok", 1)
+            ("prune_login_attempts", JobOutcome::Ok, 1),
+            ("prune_sessions", JobOutcome::Ok, 1)
         ]
     );
 }

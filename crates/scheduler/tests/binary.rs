@@ -165,8 +165,9 @@ async fn runs_jobs_and_stops_on_sigterm() {
     wait_for("a job run of each job", Duration::from_secs(60), || async {
         let jobs: i64 = sqlx::query_scalar(
             "SELECT count(DISTINCT job) FROM job_runs
-             WHERE instance = 'from-the-binary' AND outcome = 'ok'",
+             WHERE instance = 'from-the-binary' AND outcome = $1",
         )
+        .bind(domain::JobOutcome::Ok.as_str())
         .fetch_one(&db.pool)
         .await
         .expect("job runs");

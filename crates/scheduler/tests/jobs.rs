@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::notification::CHANNEL as NOTIFY_CHANNEL;
 use domain::store::job_runs::recent as recent_job_runs;
+use domain::{JobOutcome, RunState};
 use scheduler::jobs::{self, Job};
 use scheduler::{Config, Limits};
 use sqlx::PgPool;
@@ -13,7 +14,7 @@ use sqlx::postgres::PgListener;
 use test_support::pg::TestDb;
 
 /// A run's id, state, end and error.
-type RunState = (i64, String, Option<DateTime<Utc>>, Option<String>);
+type RunRow = (i64, RunState, Option<DateTime<Utc>>, Option<String>);
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0)
@@ -63,7 +64,7 @@ async fn result(pool: &PgPool, at: DateTime<Utc>, keep: bool, run: Option<i64>) 
 async fn run_row(
     pool: &PgPool,
     stand: &str,
-    state: &str,
+    state: RunState,
     requested: DateTime<Utc>,
     started: Option<DateTime<Utc>>,
     keep: bool,
@@ -73,7 +74,7 @@ async fn run_row(
          VALUES ($1, $2::run_state, 'test', $3, $4, $5) RETURNING id",
     )
     .bind(stand)
-    .bind(state)
+    .bind(state.as_str())
     .bind(requested)
     .bind(started)
     .bind(keep)
@@ -115,8 +116,8 @@ async fn retention_deletes_only_unkept_results_older_than_the_limit() {
     stand(pool, "s1", 3600).await;
     let limit = Duration::days(30);
     let cutoff = now() - limit;
-    let kept_run = run_row(pool, "s1", "completed", cutoff, None, true).await;
-    let plain_run = run_row(pool, "s1", "completed", cutoff, None, false).await;
+    let kept_run = run_row(pool, "s1", RunState::Completed, cutoff, None, true).await;
+    let plain_run = run_row(pool, "s1", RunState::Completed, cutoff, None, false).await;
 
     let just_too_old = result(pool, cutoff - Duration::microseconds(1), false, None).await;
     let too_old_of_a_run = result(pool, cutoff - Duration::days(5), false, Some(plain_run)).await;
@@ -164,14 +165,14 @@ async fn run_timeout_times_out_only_overdue_runs_and_frees_their_stands() {
     let at = |secs: i64| Some(now() - Duration::seconds(secs));
     let t = |secs: i64| now() - Duration::seconds(secs);
     // Started 61 s ago on a 60 s stand, though sent long before: counted from the start.
-    let overdue_running = run_row(pool, "s1", "running", t(500), at(61), false).await;
+    let overdue_running = run_row(pool, "s1", RunState::Running, t(500), at(61), false).await;
     // Sent exactly 60 s ago, never started: at the limit, not past it.
-    let at_limit = run_row(pool, "s2", "sent", t(60), None, false).await;
+    let at_limit = run_row(pool, "s2", RunState::Sent, t(60), None, false).await;
     // Running for almost an hour on a stand that allows an hour.
-    let long_stand = run_row(pool, "s3", "running", t(3599), at(3599), false).await;
+    let long_stand = run_row(pool, "s3", RunState::Running, t(3599), at(3599), false).await;
     // Finished long ago, then a new one sent 61 s ago and never started.
-    let finished = run_row(pool, "s4", "completed", t(9000), at(9000), false).await;
-    let overdue_sent = run_row(pool, "s4", "sent", t(61), None, false).await;
+    let finished = run_row(pool, "s4", RunState::Completed, t(9000), at(9000), false).await;
+    let overdue_sent = run_row(pool, "s4", RunState::Sent, t(61), None, false).await;
 
     let mut listener = PgListener::connect_with(pool).await.expect("listener");
     listener.listen(NOTIFY_CHANNEL).await.expect("listen");
@@ -181,22 +182,22 @@ async fn run_timeout_times_out_only_overdue_runs_and_frees_their_stands() {
         .expect("run timeout");
 
     assert_eq!(n, 2);
-    let states: Vec<RunState> =
+    let states: Vec<RunRow> =
         sqlx::query_as("SELECT id, state::text, finished_at, error FROM runs ORDER BY id")
             .fetch_all(pool)
             .await
             .expect("runs");
     for (id, state, finished_at, error) in states {
         if id == overdue_running || id == overdue_sent {
-            assert_eq!(state, "timed_out", "run {id}");
+            assert_eq!(state, RunState::TimedOut, "run {id}");
             assert_eq!(finished_at, Some(now()));
             assert_eq!(error.as_deref(), Some("timed out after 60 s"));
         } else if id == finished {
-            assert_eq!(state, "completed");
+            assert_eq!(state, RunState::Completed);
             assert_eq!(finished_at, None, "an ended run is left as it was");
         } else {
             assert!([at_limit, long_stand].contains(&id));
-            assert!(state == "sent" || state == "running", "run {id} is {state}");
+            assert!(state.is_in_progress(), "run {id} is {state}");
         }
     }
     let mut notes = notes_until_sentinel(pool, &mut listener).await;
@@ -337,20 +338,20 @@ async fn prune_deletes_old_history_but_never_a_stands_newest_status() {
     let q_at_limit = quarantine(quarantine_cut).await;
     let q_new = quarantine(now()).await;
 
-    let job_run = |at: DateTime<Utc>, outcome: &'static str| async move {
+    let job_run = |at: DateTime<Utc>, outcome: JobOutcome| async move {
         sqlx::query_scalar::<_, i64>(
             "INSERT INTO job_runs (job, started_at, outcome) VALUES ('offline', $1, $2)
              RETURNING id",
         )
         .bind(at)
-        .bind(outcome)
+        .bind(outcome.as_str())
         .fetch_one(pool)
         .await
         .expect("job run")
     };
-    let _j_old = job_run(now() - Duration::days(31), "ok").await;
-    let j_old_running = job_run(now() - Duration::days(31), "running").await;
-    let j_new = job_run(now() - Duration::days(29), "failed").await;
+    let _j_old = job_run(now() - Duration::days(31), JobOutcome::Ok).await;
+    let j_old_running = job_run(now() - Duration::days(31), JobOutcome::Running).await;
+    let j_new = job_run(now() - Duration::days(29), JobOutcome::Failed).await;
 
     let receipt = |at: DateTime<Utc>| async move {
         sqlx::query_scalar::<_, i64>(
@@ -430,16 +431,16 @@ async fn job_runs_are_recorded_ok_or_failed_and_listed_newest_first() {
     jobs::run_recorded(Job::Prune, &mut conn, pool, &config).await;
 
     let runs = recent_job_runs(pool, 10).await.expect("job runs");
-    let summary: Vec<(&str, &str, i64)> = runs
+    let summary: Vec<(&str, JobOutcome, i64)> = runs
         .iter()
-        .map(|r| (r.job.as_str(), r.outcome.as_str(), r.rows_touched))
+        .map(|r| (r.job.as_str(), r.outcome, r.rows_touched))
         .collect();
     assert_eq!(
         summary,
         [
-            ("prune", "ok", 0),
-            ("prune", "failed", 0),
-            ("offline", "ok", 1)
+            ("prune", JobOutcome::Ok, 0),
+            ("prune", JobOutcome::Failed, 0),
+            ("offline", JobOutcome::Ok, 1)
         ]
     );
     for r in &runs {

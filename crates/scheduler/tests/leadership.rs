@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use domain::JobOutcome;
 use scheduler::{Config, CronExpr, Schedules};
 use sqlx::PgPool;
 use test_support::pg::TestDb;
@@ -67,14 +68,15 @@ async fn wait_for_runs(pool: &PgPool, instance: &str, at_least: i64) {
 }
 
 /// Pairs of job runs by different instances whose running intervals overlap.
-async fn overlaps(pool: &PgPool, outcomes: &[&str]) -> i64 {
+async fn overlaps(pool: &PgPool, outcomes: &[JobOutcome]) -> i64 {
+    let outcomes: Vec<&str> = outcomes.iter().map(|o| o.as_str()).collect();
     sqlx::query_scalar(
         "SELECT count(*) FROM job_runs a JOIN job_runs b ON a.instance < b.instance
          WHERE a.outcome = ANY($1) AND b.outcome = ANY($1)
            AND a.started_at < coalesce(b.finished_at, 'infinity')
            AND b.started_at < coalesce(a.finished_at, 'infinity')",
     )
-    .bind(outcomes)
+    .bind(&outcomes)
     .fetch_one(pool)
     .await
     .expect("overlaps")
@@ -121,11 +123,12 @@ async fn one_acts_and_the_standby_takes_over_when_the_leader_stops() {
         leader_runs,
         "a stopped leader acted"
     );
-    assert_eq!(overlaps(pool, &["ok", "failed", "running"]).await, 0);
+    assert_eq!(overlaps(pool, &JobOutcome::ALL).await, 0);
     standby.stop().await;
     let unfinished: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM job_runs WHERE outcome <> 'ok' OR finished_at IS NULL",
+        "SELECT count(*) FROM job_runs WHERE outcome <> $1 OR finished_at IS NULL",
     )
+    .bind(JobOutcome::Ok.as_str())
     .fetch_one(pool)
     .await
     .expect("count");
@@ -173,19 +176,19 @@ async fn the_standby_takes_over_when_the_leaders_lock_connection_dies() {
     );
     // A run cut off by the kill ends `failed`, recorded once its instance noticed; the runs
     // that did their work never overlap.
-    assert_eq!(overlaps(pool, &["ok"]).await, 0);
+    assert_eq!(overlaps(pool, &[JobOutcome::Ok]).await, 0);
 
     // And back: the new leader stops, the old one takes over again.
     let (old, new) = (leader.name.clone(), standby.name.clone());
     standby.stop().await;
     wait_for_runs(pool, &old, old_leader_runs + 4).await;
     leader.stop().await;
-    assert_eq!(overlaps(pool, &["ok"]).await, 0);
-    let running: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM job_runs WHERE outcome = 'running'")
-            .fetch_one(pool)
-            .await
-            .expect("count");
+    assert_eq!(overlaps(pool, &[JobOutcome::Ok]).await, 0);
+    let running: i64 = sqlx::query_scalar("SELECT count(*) FROM job_runs WHERE outcome = $1")
+        .bind(JobOutcome::Running.as_str())
+        .fetch_one(pool)
+        .await
+        .expect("count");
     assert_eq!(
         running, 0,
         "no run is left `running` ({new} then {old} led)"
@@ -206,9 +209,10 @@ async fn a_failing_job_is_recorded_and_tried_again_at_its_next_tick() {
 
     let failed: (i64, String) = wait_for("a failed prune run", PATIENCE, || async {
         sqlx::query_as(
-            "SELECT id, error FROM job_runs WHERE job = 'prune' AND outcome = 'failed'
+            "SELECT id, error FROM job_runs WHERE job = 'prune' AND outcome = $1
              ORDER BY id LIMIT 1",
         )
+        .bind(JobOutcome::Failed.as_str())
         .fetch_optional(pool)
         .await
         .expect("job runs")
@@ -218,8 +222,9 @@ async fn a_failing_job_is_recorded_and_tried_again_at_its_next_tick() {
     // It fails again at its next tick, and the other jobs go on meanwhile.
     wait_for("a second failed prune run", PATIENCE, || async {
         let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM job_runs WHERE job = 'prune' AND outcome = 'failed'",
+            "SELECT count(*) FROM job_runs WHERE job = 'prune' AND outcome = $1",
         )
+        .bind(JobOutcome::Failed.as_str())
         .fetch_one(pool)
         .await
         .expect("count");
@@ -227,8 +232,9 @@ async fn a_failing_job_is_recorded_and_tried_again_at_its_next_tick() {
     })
     .await;
     let others_ok: i64 = sqlx::query_scalar(
-        "SELECT count(DISTINCT job) FROM job_runs WHERE job <> 'prune' AND outcome = 'ok'",
+        "SELECT count(DISTINCT job) FROM job_runs WHERE job <> 'prune' AND outcome = $1",
     )
+    .bind(JobOutcome::Ok.as_str())
     .fetch_one(pool)
     .await
     .expect("count");
@@ -242,9 +248,10 @@ async fn a_failing_job_is_recorded_and_tried_again_at_its_next_tick() {
         .expect("rename back");
     wait_for("an ok prune run after the failures", PATIENCE, || async {
         sqlx::query_scalar::<_, i64>(
-            "SELECT id FROM job_runs WHERE job = 'prune' AND outcome = 'ok' AND id > $1",
+            "SELECT id FROM job_runs WHERE job = 'prune' AND outcome = $2 AND id > $1",
         )
         .bind(failed.0)
+        .bind(JobOutcome::Ok.as_str())
         .fetch_optional(pool)
         .await
         .expect("job runs")

@@ -57,7 +57,7 @@ pub async fn import_result(
     // The result and its series as the ingest path stores them.
     let id = results::insert_stored(
         &mut tx,
-        imported.stand.as_str(),
+        imported.stand,
         imported.data,
         None,
         imported.keep,
@@ -91,7 +91,7 @@ pub async fn import_status(
     stands::ensure(&mut tx, stand).await?;
     let mut rows = StatusRows::default();
     for (code, at) in codes {
-        rows.push(stand.as_str(), *code, sent_by, *at);
+        rows.push(stand, *code, sent_by, *at);
     }
     batch::write_alone(&mut tx, &rows, "status_history.insert").await?;
     tx.commit().await.query("imports.status.commit")?;

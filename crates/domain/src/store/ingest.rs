@@ -101,9 +101,9 @@ pub async fn write_batch(
             .filter(|(_, d)| !**d)
             .map(|(i, _)| i)
     };
-    let mut legacy: HashMap<String, bool> = HashMap::new();
+    let mut legacy: HashMap<&StandId, bool> = HashMap::new();
     for inbound in fresh().filter_map(|i| i.verdict.as_ref().ok()) {
-        legacy.insert(inbound.stand.to_string(), inbound.legacy);
+        legacy.insert(&inbound.stand, inbound.legacy);
     }
     let known = stands::register_and_lock(&mut tx, opts.auto_register, &legacy).await?;
     let mut active = runs::lock_active(&mut tx, &known).await?;
@@ -112,12 +112,12 @@ pub async fn write_batch(
     // are taken now so the notifications can name them.
     let data_count = fresh()
         .filter_map(|i| i.verdict.as_ref().ok())
-        .filter(|i| known.contains(i.stand.as_str()) && matches!(i.message, Message::Data(_)))
+        .filter(|i| known.contains(&i.stand) && matches!(i.message, Message::Data(_)))
         .count();
     let mut result_ids = results::reserve_ids(&mut tx, data_count).await?.into_iter();
     let mut result_rows = ResultRows::default();
 
-    let mut updates: HashMap<&str, StandUpdate> = HashMap::new();
+    let mut updates: HashMap<&StandId, StandUpdate> = HashMap::new();
     let mut statuses = StatusRows::default();
     let mut quarantine = QuarantineRows::new(opts.quarantine);
     let mut notes: Vec<Notification> = Vec::new();
@@ -129,14 +129,14 @@ pub async fn write_batch(
                 quarantine.push(item, &q.reason, q.keep_bytes);
                 continue;
             }
-            Ok(inbound) if !known.contains(inbound.stand.as_str()) => {
+            Ok(inbound) if !known.contains(&inbound.stand) => {
                 let reason = Rejection::UnknownStand(inbound.stand.to_string());
                 quarantine.push(item, &reason, true);
                 continue;
             }
             Ok(inbound) => inbound,
         };
-        let stand = inbound.stand.as_str();
+        let stand = &inbound.stand;
         let code = inbound.message.code();
         let update = updates.entry(stand).or_default();
         update.apply_code(code, item.received_at);
@@ -172,13 +172,13 @@ pub async fn write_batch(
         // An ended run leaves the batch: the stand's later messages belong to no run.
         if ended && let Some(run) = active.remove(stand) {
             run_rows.push(&run);
-            notes.extend(run.note(stand));
+            notes.push(run.note(stand));
         }
     }
     for (stand, run) in &active {
         if run.changed() {
             run_rows.push(run);
-            notes.extend(run.note(stand));
+            notes.push(run.note(stand));
         }
     }
 
@@ -190,8 +190,7 @@ pub async fn write_batch(
     notes.extend(
         updates
             .keys()
-            .filter_map(|s| StandId::parse(s).ok())
-            .map(|id| Notification::Stand { id }),
+            .map(|id| Notification::Stand { id: (*id).clone() }),
     );
     notes.extend(
         quarantine_ids

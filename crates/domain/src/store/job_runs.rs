@@ -8,8 +8,9 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use super::{QueryContext, StoreError};
+use crate::job_run::JobOutcome;
 
-/// One recorded run of a scheduler job, as the admin page shows it.
+/// One recorded run of a scheduler job (not a test run of a stand).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct JobRun {
     /// Its id.
@@ -20,10 +21,10 @@ pub struct JobRun {
     pub instance: String,
     /// When it started.
     pub started_at: DateTime<Utc>,
-    /// When it ended; `None` while running, or when its scheduler died during the run.
+    /// When it ended; null while running, or when its scheduler died during the run.
     pub finished_at: Option<DateTime<Utc>>,
-    /// `running`, `ok` or `failed`.
-    pub outcome: String,
+    /// How it ended, or that it still runs.
+    pub outcome: JobOutcome,
     /// Rows deleted or changed.
     pub rows_touched: i64,
     /// Why it failed.
@@ -34,11 +35,12 @@ pub struct JobRun {
 /// the transaction's, so the recorded times are when things happened.
 pub async fn start(conn: &mut PgConnection, job: &str, instance: &str) -> Result<i64, StoreError> {
     sqlx::query_scalar(
-        "INSERT INTO job_runs (job, instance, started_at) VALUES ($1, $2, clock_timestamp())
-         RETURNING id",
+        "INSERT INTO job_runs (job, instance, started_at, outcome)
+         VALUES ($1, $2, clock_timestamp(), $3) RETURNING id",
     )
     .bind(job)
     .bind(instance)
+    .bind(JobOutcome::Running.as_str())
     .fetch_one(conn)
     .await
     .query("job_runs.start")
@@ -51,8 +53,12 @@ pub async fn finish(
     outcome: Result<u64, &str>,
 ) -> Result<(), StoreError> {
     let (outcome, rows, error) = match outcome {
-        Ok(rows) => ("ok", i64::try_from(rows).unwrap_or(i64::MAX), None),
-        Err(e) => ("failed", 0, Some(e)),
+        Ok(rows) => (
+            JobOutcome::Ok,
+            i64::try_from(rows).unwrap_or(i64::MAX),
+            None,
+        ),
+        Err(e) => (JobOutcome::Failed, 0, Some(e)),
     };
     sqlx::query(
         "UPDATE job_runs SET finished_at = clock_timestamp(), outcome = $2, rows_touched = $3,
@@ -60,7 +66,7 @@ pub async fn finish(
          WHERE id = $1",
     )
     .bind(id)
-    .bind(outcome)
+    .bind(outcome.as_str())
     .bind(rows)
     .bind(error)
     .execute(conn)
@@ -74,10 +80,12 @@ pub async fn finish(
 /// other run can still be in progress.
 pub async fn abandon_unfinished(conn: &mut PgConnection) -> Result<u64, StoreError> {
     let done = sqlx::query(
-        "UPDATE job_runs SET outcome = 'failed',
+        "UPDATE job_runs SET outcome = $1,
              error = 'abandoned: its scheduler lost the database lock before the run ended'
-         WHERE outcome = 'running'",
+         WHERE outcome = $2",
     )
+    .bind(JobOutcome::Failed.as_str())
+    .bind(JobOutcome::Running.as_str())
     .execute(conn)
     .await
     .query("job_runs.abandon_unfinished")?;
@@ -103,8 +111,9 @@ pub async fn prune(
     now: DateTime<Utc>,
     keep: Duration,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM job_runs WHERE started_at < $1 AND outcome <> 'running'")
+    let done = sqlx::query("DELETE FROM job_runs WHERE started_at < $1 AND outcome <> $2")
         .bind(now - keep)
+        .bind(JobOutcome::Running.as_str())
         .execute(conn)
         .await
         .query("job_runs.prune")?;

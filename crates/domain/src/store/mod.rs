@@ -19,6 +19,7 @@
 //! | [`receipts`] | `inbound_receipts`: QoS 2 exchanges, so a redelivery is stored once |
 //! | [`ingest`] | one inbound batch in one transaction, across the tables above |
 //! | `batch` | the tables' shares of an inbound batch joined into one statement |
+//! | `columns` | stand ids, run states and job outcomes decoded from their columns |
 //! | [`metrics`] | counts over several tables for `/metrics` |
 //! | [`users`], [`sessions`], [`tokens`], [`login_attempts`] | the web interface's accounts |
 //! | [`imports`] | `django_imports`: rows taken over from the old stack's database |
@@ -28,6 +29,7 @@
 
 mod batch;
 pub mod cameras;
+mod columns;
 pub mod database;
 mod error;
 pub mod imports;

@@ -28,13 +28,13 @@ pub struct ResultFilter {
     pub kept: Option<bool>,
 }
 
-/// A result as the list shows it.
+/// A result in the list of results.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct ResultItem {
     /// Its id.
     pub id: i64,
-    /// The stand.
-    pub stand: String,
+    /// The stand that sent it.
+    pub stand: StandId,
     /// The run it completed, if any.
     pub run: Option<i64>,
     /// The stand's `sentBy`.
@@ -107,7 +107,7 @@ pub struct ResultDetail {
     /// Its id.
     pub id: i64,
     /// The stand's id.
-    pub stand: String,
+    pub stand: StandId,
     /// The stand's display name.
     pub stand_name: String,
     /// The run it completed, if any.
@@ -218,7 +218,7 @@ pub async fn recent(
 /// ([`ResultRows`]). Returns its id.
 pub(crate) async fn insert_stored(
     conn: &mut PgConnection,
-    stand: &str,
+    stand: &StandId,
     data: &DataMessage,
     run_id: Option<i64>,
     keep: bool,
@@ -291,7 +291,7 @@ impl<'a> ResultRows<'a> {
     pub(crate) fn push(
         &mut self,
         id: i64,
-        stand: &'a str,
+        stand: &'a StandId,
         data: &'a DataMessage,
         run: Option<&ActiveRun>,
         received_at: DateTime<Utc>,
@@ -304,14 +304,14 @@ impl<'a> ResultRows<'a> {
     fn push_row(
         &mut self,
         id: i64,
-        stand: &'a str,
+        stand: &'a StandId,
         data: &'a DataMessage,
         run_id: Option<i64>,
         keep: bool,
         received_at: DateTime<Utc>,
     ) {
         self.id.push(id);
-        self.stand.push(stand);
+        self.stand.push(stand.as_str());
         self.run.push(run_id);
         self.sent_by.push(&data.sent_by);
         self.protocol_version.push(data.protocol_version);

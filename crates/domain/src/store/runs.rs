@@ -20,17 +20,16 @@ pub(super) fn in_progress() -> Vec<&'static str> {
     RunState::IN_PROGRESS.map(RunState::as_str).to_vec()
 }
 
-/// A run as stored.
+/// A test run a user started on a stand.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct Run {
     /// Its id.
     pub id: i64,
-    /// The stand.
+    /// The stand it runs on.
     #[sqlx(rename = "stand_id")]
     #[serde(rename = "stand")]
-    pub stand: String,
+    pub stand: StandId,
     /// Where it is in its lifecycle.
-    #[sqlx(try_from = "String")]
     pub state: RunState,
     /// The user who started it.
     pub requested_by: String,
@@ -38,9 +37,9 @@ pub struct Run {
     pub requested_at: DateTime<Utc>,
     /// When it finished, if it did.
     pub finished_at: Option<DateTime<Utc>>,
-    /// The parameters sent.
+    /// The parameters sent (the command's `parameterObj`).
     pub parameters: Value,
-    /// The commands sent.
+    /// The commands sent (the command's `commandList`).
     pub commands: Value,
     /// Whether its result is kept forever.
     pub keep: bool,
@@ -170,13 +169,12 @@ pub async fn notify_state(
     notify(&mut conn, &[note]).await
 }
 
-/// A run as the stand page lists it.
+/// A run in a stand's list of runs.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct RunSummary {
     /// Its id.
     pub id: i64,
     /// Where it is in its lifecycle.
-    #[sqlx(try_from = "String")]
     pub state: RunState,
     /// Who started it.
     pub requested_by: String,
@@ -245,25 +243,25 @@ impl ActiveRun {
     }
 
     /// The notification of its new state.
-    pub(crate) fn note(&self, stand: &str) -> Option<Notification> {
-        Some(Notification::Run {
+    pub(crate) fn note(&self, stand: &StandId) -> Notification {
+        Notification::Run {
             id: self.id,
-            stand: StandId::parse(stand).ok()?,
+            stand: stand.clone(),
             state: self.state,
-        })
+        }
     }
 }
 
 /// Locks the runs in progress of `stands` (already locked themselves); by stand.
 pub(crate) async fn lock_active(
     conn: &mut PgConnection,
-    stands: &HashSet<String>,
-) -> Result<HashMap<String, ActiveRun>, StoreError> {
+    stands: &HashSet<StandId>,
+) -> Result<HashMap<StandId, ActiveRun>, StoreError> {
     if stands.is_empty() {
         return Ok(HashMap::new());
     }
-    let ids: Vec<&String> = stands.iter().collect();
-    let rows: Vec<(i64, String, String, bool)> = sqlx::query_as(
+    let ids: Vec<&str> = stands.iter().map(StandId::as_str).collect();
+    let rows: Vec<(i64, StandId, RunState, bool)> = sqlx::query_as(
         "SELECT id, stand_id, state::text, keep FROM runs
          WHERE stand_id = ANY($1) AND state = ANY($2::run_state[]) FOR UPDATE",
     )
@@ -274,18 +272,17 @@ pub(crate) async fn lock_active(
     .query("runs.lock_active")?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, stand, state, keep)| {
+        .map(|(id, stand, state, keep)| {
             let run = ActiveRun {
                 id,
-                // The column is the `run_state` enum: it holds only the five names.
-                state: RunState::parse(&state).ok()?,
+                state,
                 keep,
                 changed: false,
                 error: None,
                 started: None,
                 finished: None,
             };
-            Some((stand, run))
+            (stand, run)
         })
         .collect())
 }
@@ -340,7 +337,7 @@ impl Part for RunRows {
 /// Call it inside a transaction: it locks the stands first, in id order, as every writer does,
 /// so it cannot deadlock with the message handler.
 pub async fn time_out(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64, StoreError> {
-    let stands: Vec<String> = sqlx::query_scalar(
+    let stands: Vec<StandId> = sqlx::query_scalar(
         "SELECT s.id FROM stands s
          WHERE EXISTS (SELECT 1 FROM runs r WHERE r.stand_id = s.id
                          AND r.state = ANY($2::run_state[])
@@ -356,7 +353,8 @@ pub async fn time_out(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64
     if stands.is_empty() {
         return Ok(0);
     }
-    let timed_out: Vec<(i64, String)> = sqlx::query_as(
+    let ids: Vec<&str> = stands.iter().map(StandId::as_str).collect();
+    let timed_out: Vec<(i64, StandId)> = sqlx::query_as(
         "UPDATE runs r SET state = $4::run_state, finished_at = $1,
              error = 'timed out after ' || s.max_test_seconds || ' s'
          FROM stands s
@@ -367,28 +365,22 @@ pub async fn time_out(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64
          RETURNING r.id, r.stand_id",
     )
     .bind(now)
-    .bind(&stands)
+    .bind(&ids)
     .bind(in_progress())
     .bind(RunState::TimedOut.as_str())
     .fetch_all(&mut *conn)
     .await
     .query("runs.time_out")?;
-    let mut notes: Vec<Notification> = timed_out
-        .iter()
-        .filter_map(|(id, stand)| {
-            Some(Notification::Run {
-                id: *id,
-                stand: StandId::parse(stand).ok()?,
-                state: RunState::TimedOut,
-            })
+    let count = timed_out.len() as u64;
+    let notes: Vec<Notification> = timed_out
+        .into_iter()
+        .map(|(id, stand)| Notification::Run {
+            id,
+            stand,
+            state: RunState::TimedOut,
         })
+        .chain(stands.into_iter().map(|id| Notification::Stand { id }))
         .collect();
-    notes.extend(
-        stands
-            .iter()
-            .filter_map(|s| StandId::parse(s).ok())
-            .map(|id| Notification::Stand { id }),
-    );
     notify(conn, &notes).await?;
-    Ok(timed_out.len() as u64)
+    Ok(count)
 }

@@ -9,7 +9,7 @@ use super::{QueryContext, StoreError};
 use crate::StandId;
 use crate::status::StatusCode;
 
-/// One entry of a stand's status history.
+/// One status code a stand sent, from its status history.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StatusEntry {
     /// The code.
@@ -54,8 +54,14 @@ pub(crate) struct StatusRows {
 }
 
 impl StatusRows {
-    pub(crate) fn push(&mut self, stand: &str, code: StatusCode, sent_by: &str, at: DateTime<Utc>) {
-        self.stand.push(stand.to_owned());
+    pub(crate) fn push(
+        &mut self,
+        stand: &StandId,
+        code: StatusCode,
+        sent_by: &str,
+        at: DateTime<Utc>,
+    ) {
+        self.stand.push(stand.as_str().to_owned());
         self.code.push(i16::from(code));
         self.sent_by.push(sent_by.to_owned());
         self.at.push(at);

@@ -47,7 +47,7 @@ struct JobRunRow {
     instance: String,
     started_at: String,
     took: String,
-    outcome: String,
+    outcome: domain::JobOutcome,
     rows_touched: i64,
     error: Option<String>,
 }

@@ -164,8 +164,7 @@ async fn update_stand(
         return Err(Error::BadRequest("a stand's id cannot be changed".into()));
     }
     let settings = patch.apply(settings_of(&current))?;
-    let sid = stand_id(&current.id)?;
-    stands::update(state.pool(), &sid, &settings).await?;
+    stands::update(state.pool(), &current.id, &settings).await?;
     Ok(Json(stand_detail(find_stand(&state, &id).await?)))
 }
 
@@ -200,7 +199,7 @@ async fn create_stand(
 // Pages
 
 struct AdminStandRow {
-    id: String,
+    id: StandId,
     name: String,
     camera: String,
     max_test_seconds: i32,
@@ -337,7 +336,12 @@ async fn admin_stand(
     Path(id): Path<String>,
 ) -> Result<AdminStandPage> {
     let v = find_stand(&state, &id).await?;
-    Ok(admin_stand_view(&a, &v.id, settings_of(&v), a.layout()))
+    Ok(admin_stand_view(
+        &a,
+        v.id.as_str(),
+        settings_of(&v),
+        a.layout(),
+    ))
 }
 
 #[derive(serde::Deserialize)]

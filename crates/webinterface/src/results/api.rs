@@ -74,7 +74,7 @@ pub struct ResultJson<'a> {
     id: i64,
     /// The stand's id.
     #[schema(value_type = String)]
-    stand: &'a str,
+    stand: &'a domain::StandId,
     /// The run it completed, if it was started from here.
     run: Option<i64>,
     /// The stand's `sentBy`.

@@ -54,7 +54,7 @@ async fn result_file(
 
 struct ListRow {
     id: i64,
-    stand: String,
+    stand: domain::StandId,
     run: String,
     by: String,
     received_at: String,
@@ -112,7 +112,7 @@ async fn list_page(
     let stands: Vec<String> = domain::store::stands::list(state.pool(), state.offline_after())
         .await?
         .into_iter()
-        .map(|s| s.id)
+        .map(|s| s.id.to_string())
         .collect();
     let shown = |v: &Option<String>| given(v).unwrap_or_default().to_owned();
     let mut page = ListPage {
@@ -198,7 +198,7 @@ struct RawRow {
 struct ResultPage {
     layout: Layout,
     id: i64,
-    stand: String,
+    stand: domain::StandId,
     stand_name: String,
     run: String,
     requested_by: String,

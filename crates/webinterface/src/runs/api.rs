@@ -40,9 +40,7 @@ async fn stand_runs(
 ) -> Result<impl IntoResponse> {
     let stand = find_stand(&state, &id).await?;
     let limit = q.limit.unwrap_or(20).clamp(1, 1000);
-    Ok(Json(
-        runs::recent(state.pool(), &stand_id(&stand.id)?, limit).await?,
-    ))
+    Ok(Json(runs::recent(state.pool(), &stand.id, limit).await?))
 }
 
 /// Starts a test: stores the run, publishes the `command` message at QoS 2 on the stand's

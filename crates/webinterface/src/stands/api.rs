@@ -8,7 +8,7 @@ use domain::store::stands::{self, StandView};
 use super::StandJson;
 use crate::auth::Viewer;
 use crate::error::{ErrorBody, Result};
-use crate::extract::{ApiPath, ApiQuery, find_stand, stand_id};
+use crate::extract::{ApiPath, ApiQuery, find_stand};
 use crate::routes::{Routes, VIEWER};
 use crate::state::AppState;
 
@@ -102,6 +102,6 @@ async fn status_history(
     let stand = find_stand(&state, &id).await?;
     let limit = q.limit.unwrap_or(50).clamp(1, 10_000);
     Ok(Json(
-        domain::store::status_history::list(state.pool(), &stand_id(&stand.id)?, limit).await?,
+        domain::store::status_history::list(state.pool(), &stand.id, limit).await?,
     ))
 }

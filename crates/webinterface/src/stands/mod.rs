@@ -8,6 +8,7 @@ pub mod api;
 pub mod pages;
 
 use chrono::{DateTime, Utc};
+use domain::StandId;
 use domain::store::stands::StandView;
 
 /// A stand as the API shows it (`GET /api/stands` and the live `stand` events).
@@ -15,7 +16,8 @@ use domain::store::stands::StandView;
 #[schema(as = Stand)]
 pub struct StandJson {
     /// Its id.
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: StandId,
     /// Display name.
     pub name: String,
     /// `offline`, `off`, `busy`, `error`, `ready` or `unknown`.

@@ -38,7 +38,7 @@ pub struct StandRow {
 impl From<&StandView> for StandRow {
     fn from(v: &StandView) -> Self {
         Self {
-            id: v.id.clone(),
+            id: v.id.to_string(),
             name: v.name.clone(),
             state: v.state.as_str(),
             status: match (v.status_code, v.status_meaning) {

@@ -23,7 +23,7 @@ use crate::topics::StandTopics;
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StandView {
     /// Its id.
-    pub id: String,
+    pub id: StandId,
     /// Display name.
     pub name: String,
     /// Free text.
@@ -54,18 +54,13 @@ pub struct StandView {
 impl StandView {
     /// The topic choice its stored flag and outbound topic amount to.
     pub fn topics(&self) -> StandTopics {
-        match StandId::parse(&self.id) {
-            Ok(id) => StandTopics::of(&id, self.legacy_topics, &self.outbound_topic),
-            // The table's check keeps ids parseable.
-            Err(_) if self.legacy_topics => StandTopics::Legacy,
-            Err(_) => StandTopics::Standard,
-        }
+        StandTopics::of(&self.id, self.legacy_topics, &self.outbound_topic)
     }
 }
 
 #[derive(sqlx::FromRow)]
 struct StandRow {
-    id: String,
+    id: StandId,
     name: String,
     description: String,
     camera_url: Option<String>,
@@ -90,13 +85,9 @@ impl StandRow {
             effective_code: code(self.effective_code),
             run_in_progress: self.run.is_some(),
         };
-        let outbound_topic = self.outbound_topic.unwrap_or_else(|| {
-            crate::StandId::parse(&self.id)
-                .map(|id| crate::topics::outbound_topic(&id, self.legacy_topics))
-                // The table's check keeps ids parseable; an old row that is not still gets
-                // the standard layout's topic.
-                .unwrap_or_else(|_| format!("{}/outbound", self.id))
-        });
+        let outbound_topic = self
+            .outbound_topic
+            .unwrap_or_else(|| crate::topics::outbound_topic(&self.id, self.legacy_topics));
         StandView {
             outbound_topic,
             state: snapshot.state(now, offline_after),
@@ -285,7 +276,7 @@ pub async fn mark_offline(
 ) -> Result<u64, StoreError> {
     // Locked in id order first, as every writer does; FOR UPDATE re-checks the condition
     // against a concurrent message that just refreshed `last_seen`.
-    let stands: Vec<String> = sqlx::query_scalar(
+    let stands: Vec<StandId> = sqlx::query_scalar(
         "WITH silent AS (
              SELECT id FROM stands WHERE NOT offline AND last_seen < $1 ORDER BY id FOR UPDATE)
          UPDATE stands s SET offline = true FROM silent WHERE s.id = silent.id
@@ -295,11 +286,11 @@ pub async fn mark_offline(
     .fetch_all(&mut *conn)
     .await
     .query("stands.mark_offline")?;
+    let count = stands.len() as u64;
     let notes: Vec<Notification> = stands
-        .iter()
-        .filter_map(|s| StandId::parse(s).ok())
+        .into_iter()
         .map(|id| Notification::Stand { id })
         .collect();
     notify(conn, &notes).await?;
-    Ok(stands.len() as u64)
+    Ok(count)
 }

@@ -58,18 +58,19 @@ pub(crate) async fn ensure(conn: &mut PgConnection, stand: &StandId) -> Result<(
 pub(crate) async fn register_and_lock(
     conn: &mut PgConnection,
     auto_register: bool,
-    legacy: &HashMap<String, bool>,
-) -> Result<HashSet<String>, StoreError> {
+    legacy: &HashMap<&StandId, bool>,
+) -> Result<HashSet<StandId>, StoreError> {
     if legacy.is_empty() {
         return Ok(HashSet::new());
     }
-    let mut ids: Vec<String> = legacy.keys().cloned().collect();
+    let mut stands: Vec<(&StandId, bool)> = legacy.iter().map(|(id, l)| (*id, *l)).collect();
     // A fixed lock order keeps concurrent writers (handler, web, scheduler) free of deadlocks.
-    ids.sort();
-    let flags: Vec<bool> = ids.iter().map(|id| legacy[id]).collect();
+    stands.sort_unstable();
+    let ids: Vec<&str> = stands.iter().map(|(id, _)| id.as_str()).collect();
+    let flags: Vec<bool> = stands.iter().map(|(_, legacy)| *legacy).collect();
     // The rows this statement registers are its own (and so locked); the `locked` query does
     // not see them, as it reads the statement's snapshot.
-    let known: Vec<String> = sqlx::query_scalar(
+    let known: Vec<StandId> = sqlx::query_scalar(
         "WITH added AS (
              INSERT INTO stands (id, name, auto_registered, legacy_topics)
              SELECT id, id, true, l FROM unnest($1::text[], $2::bool[]) AS u(id, l) WHERE $3::bool
@@ -83,11 +84,15 @@ pub(crate) async fn register_and_lock(
     .fetch_all(&mut *conn)
     .await
     .query("stands.register_and_lock")?;
-    let mut known: HashSet<String> = known.into_iter().collect();
+    let mut known: HashSet<StandId> = known.into_iter().collect();
     if auto_register && known.len() < ids.len() {
         // Registered by another writer after this statement's snapshot: lock those now.
-        let late: Vec<&String> = ids.iter().filter(|id| !known.contains(*id)).collect();
-        let locked: Vec<String> =
+        let late: Vec<&str> = legacy
+            .keys()
+            .filter(|id| !known.contains(**id))
+            .map(|id| id.as_str())
+            .collect();
+        let locked: Vec<StandId> =
             sqlx::query_scalar("SELECT id FROM stands WHERE id = ANY($1) ORDER BY id FOR UPDATE")
                 .bind(&late)
                 .fetch_all(&mut *conn)
@@ -114,10 +119,10 @@ pub(crate) struct StandRows<'a> {
 
 impl<'a> StandRows<'a> {
     /// The rows of `stands` (by id).
-    pub(crate) fn new(stands: &'a HashMap<&'a str, StandUpdate>) -> Self {
+    pub(crate) fn new(stands: &'a HashMap<&'a StandId, StandUpdate>) -> Self {
         let mut rows = Self::default();
         for (id, u) in stands {
-            rows.ids.push(id);
+            rows.ids.push(id.as_str());
             rows.status.push(u.status_code);
             rows.effective.push(u.effective_code);
             rows.power.push(u.power_code);

@@ -151,7 +151,7 @@ pub fn write_xlsx(
     let json_text = |v: &Option<Value>| v.as_ref().map(Value::to_string).unwrap_or_default();
     let facts: Vec<(&str, String)> = vec![
         ("Result", detail.id.to_string()),
-        ("Stand", detail.stand.clone()),
+        ("Stand", detail.stand.to_string()),
         ("Stand name", detail.stand_name.clone()),
         ("Run", detail.run.map(|r| r.to_string()).unwrap_or_default()),
         (
