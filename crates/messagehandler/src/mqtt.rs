@@ -67,7 +67,7 @@ fn connect_failure(error: &ConnectionError, broker: &str) -> String {
     }
 }
 
-/// Polls the connection until `stop`; forwards publications and releases to the writer. The
+/// Polls the connection until `stop`; forwards publications and releases to the parse stage. The
 /// `broker` part of the handler's health is ok while connected with every subscription granted.
 #[allow(clippy::too_many_arguments)] // the pipeline's wiring, all in one place (lib.rs)
 pub async fn drive(
