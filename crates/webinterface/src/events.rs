@@ -1,19 +1,38 @@
 //! Live updates: one `LISTEN` on the store's channel, fanned out to every open page as
 //! server-sent events through a broadcast channel.
 //!
-//! A stand or run notification is turned into the stand's current API view once, here, so a
-//! hundred open dashboards cost one query, not a hundred. Events: `stand` (the stand's JSON as
-//! in `GET /api/stands`), `result` and `quarantine` (the notification as sent), and `resync`
-//! (updates may have been missed: the page re-reads `/api/stands`).
+//! Each notification is turned into its event once, here — queried, rendered with the same
+//! askama partials as the pages (`stands::parts`) and serialised — and the finished string is
+//! shared by every open page: a hundred open dashboards cost one query and one rendering, not a
+//! hundred. The pages' script only puts the rendered HTML in place; it formats nothing.
+//!
+//! The events (`data` is JSON):
+//! - `hello` (`{}`): the stream is open. A page that sees a second one has reconnected and
+//!   may have missed updates, so it resyncs.
+//! - `stand`: a stand's stored fields, state or run changed (also after a run or result
+//!   notification). The stand's JSON as in `GET /api/stands` (for scripts), plus `row` (its
+//!   `stand_row.html`: the dashboard and the stand page swap it in), `start_hint` (the stand
+//!   page's `stand_start_hint.html`) and `history` (the stand page's status history,
+//!   `stand_history.html`), so the stand page needs no second request.
+//! - `result` (`{"id","stand","results"}`, `results` the stand's `stand_results.html`): a
+//!   result was stored. The stand page swaps in its recent results; the results list shows
+//!   "new results have arrived" (when its stand filter matches) with a link that reloads it,
+//!   since a new row may not belong on the filtered, paged list.
+//! - `quarantine` (`{"id"}`): a message was rejected. The quarantine page shows "more messages
+//!   have been rejected" with a link that reloads it.
+//! - `resync` (`{}`): updates may have been missed (this client fell behind, or the database
+//!   listener reconnected). The dashboard and stand page fetch themselves again and swap in
+//!   their live parts (`data-live-part`).
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use domain::Notification;
 use domain::store::listener::{NotificationListener, Received};
-use domain::store::{StoreError, stands};
+use domain::store::{StoreError, results, stands, status_history};
+use domain::{Notification, StandId};
 use futures::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
@@ -22,6 +41,9 @@ pub use crate::state::LiveEvent;
 use crate::auth::Viewer;
 use crate::routes::{Routes, VIEWER};
 use crate::stands::StandJson;
+use crate::stands::parts::{
+    HISTORY_ROWS, HistoryRow, RECENT_RESULTS, ResultRow, StandRow, history_html, results_html,
+};
 use crate::state::AppState;
 
 /// `GET /events` (errors as JSON: it is read by scripts, not shown).
@@ -35,7 +57,7 @@ async fn stream(
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let events = BroadcastStream::new(state.events().subscribe()).map(|item| {
         Ok(match item {
-            Ok(e) => Event::default().event(e.kind).data(e.data),
+            Ok(e) => Event::default().event(e.kind).data(&*e.data),
             // This client fell behind: tell it to re-read everything.
             Err(_) => Event::default().event("resync").data("{}"),
         })
@@ -62,10 +84,7 @@ pub async fn fan_out(state: AppState) {
         if let Err(e) = listened {
             tracing::warn!(error = %e, "live updates: database listener failed; retrying");
         }
-        let _ = state.events().send(LiveEvent {
-            kind: "resync",
-            data: "{}".into(),
-        });
+        send(&state, "resync", "{}".into());
         tokio::select! {
             () = token.cancelled() => return,
             () = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -81,10 +100,7 @@ async fn listen(state: &AppState) -> Result<(), StoreError> {
             Received::Notification(note) => note,
             // The connection was lost (and will be re-established): resync the pages.
             Received::Lost => {
-                let _ = state.events().send(LiveEvent {
-                    kind: "resync",
-                    data: "{}".into(),
-                });
+                send(state, "resync", "{}".into());
                 continue;
             }
             Received::Unknown(payload) => {
@@ -92,26 +108,101 @@ async fn listen(state: &AppState) -> Result<(), StoreError> {
                 continue;
             }
         };
-        let kind = match note {
-            Notification::Result { .. } => Some("result"),
-            Notification::Quarantine { .. } => Some("quarantine"),
-            Notification::Stand { .. } | Notification::Run { .. } => None,
-        };
-        if let Some(kind) = kind {
-            let _ = state.events().send(LiveEvent {
-                kind,
-                data: note.encode(),
-            });
+        // Nobody is watching: no queries, no rendering.
+        if state.events().receiver_count() == 0 {
+            continue;
+        }
+        match &note {
+            Notification::Quarantine { id } => {
+                send(
+                    state,
+                    "quarantine",
+                    serde_json::json!({ "id": id }).to_string(),
+                );
+            }
+            Notification::Result { id, stand } => {
+                if let Some(data) = result_event(state, *id, stand).await? {
+                    send(state, "result", data);
+                }
+            }
+            Notification::Stand { .. } | Notification::Run { .. } => {}
         }
         if let Some(id) = note.stand()
-            && state.events().receiver_count() > 0
-            && let Some(view) = stands::get(state.pool(), id, state.offline_after()).await?
+            && let Some(data) = stand_event(state, id).await?
         {
-            let data = serde_json::to_string(&StandJson::from(view)).unwrap_or_default();
-            let _ = state.events().send(LiveEvent {
-                kind: "stand",
-                data,
-            });
+            send(state, "stand", data);
+        }
+    }
+}
+
+fn send(state: &AppState, kind: &'static str, data: String) {
+    // No receivers is not an error: nobody has a page open.
+    let _ = state.events().send(LiveEvent {
+        kind,
+        data: Arc::from(data),
+    });
+}
+
+/// The `stand` event's data.
+#[derive(serde::Serialize)]
+struct StandEvent {
+    #[serde(flatten)]
+    stand: StandJson,
+    row: String,
+    start_hint: String,
+    history: String,
+}
+
+/// The `stand` event of a stand, or `None` when it is gone (or, impossibly, its partials do
+/// not render: logged).
+async fn stand_event(state: &AppState, id: &StandId) -> Result<Option<String>, StoreError> {
+    let Some(view) = stands::get(state.pool(), id, state.offline_after()).await? else {
+        return Ok(None);
+    };
+    let history: Vec<HistoryRow> = status_history::list(state.pool(), id, HISTORY_ROWS)
+        .await?
+        .into_iter()
+        .map(HistoryRow::from)
+        .collect();
+    let shown = StandRow::from(&view);
+    let rendered = shown
+        .row_html()
+        .and_then(|row| Ok((row, shown.start_hint_html()?, history_html(&history)?)));
+    let (row, start_hint, history) = match rendered {
+        Ok(parts) => parts,
+        Err(e) => {
+            tracing::error!(error = %e, stand = %id, "live updates: a stand part did not render");
+            return Ok(None);
+        }
+    };
+    let event = StandEvent {
+        stand: StandJson::from(view),
+        row,
+        start_hint,
+        history,
+    };
+    // Strings, numbers and times: serialising cannot fail.
+    Ok(serde_json::to_string(&event).ok())
+}
+
+/// The `result` event of a new result: its id and stand, and the stand's recent results.
+async fn result_event(
+    state: &AppState,
+    id: i64,
+    stand: &StandId,
+) -> Result<Option<String>, StoreError> {
+    let recent: Vec<ResultRow> = results::recent(state.pool(), stand, RECENT_RESULTS)
+        .await?
+        .into_iter()
+        .map(ResultRow::from)
+        .collect();
+    match results_html(&recent) {
+        Ok(html) => Ok(Some(
+            serde_json::json!({ "id": id, "stand": stand.as_str(), "results": html }).to_string(),
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, %stand, "live updates: the recent results did not render");
+            Ok(None)
         }
     }
 }

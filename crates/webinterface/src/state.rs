@@ -16,8 +16,8 @@ use crate::publish::Publisher;
 pub struct LiveEvent {
     /// `stand`, `result`, `quarantine` or `resync`.
     pub kind: &'static str,
-    /// JSON.
-    pub data: String,
+    /// JSON, made once and shared by every open page (cloning it only counts a reference).
+    pub data: Arc<str>,
 }
 
 /// What every handler shares; cheap to clone.

@@ -1,130 +1,107 @@
-// Stand hub: live updates for the dashboard and the stand page (server-sent events), and the
-// "add parameter" button. Plain JS, no libraries: the lab LAN may be offline.
+// Stand hub: live updates for the dashboard, the stand page, the results list and the
+// quarantine (server-sent events), and the "add parameter" button. Plain JS, no libraries:
+// the lab LAN may be offline.
 (function () {
   "use strict";
 
-  function text(el, value) { if (el && el.textContent !== value) { el.textContent = value; } }
+  // Every part that changes arrives rendered by the server, from the same askama partial the
+  // page was drawn with (see the web interface's events.rs): this script formats nothing, it
+  // only puts the HTML in place.
 
-  function fmtTime(iso) {
-    if (!iso) { return "never"; }
-    var d = new Date(iso);
-    if (isNaN(d.getTime())) { return iso; }
-    return d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC");
+  // Replaces the element with this id by html, if the page has it; returns the new element.
+  function replace(id, html) {
+    var el = document.getElementById(id);
+    if (!el || html == null) { return null; }
+    el.outerHTML = html;
+    return document.getElementById(id);
   }
 
-  function status(s) {
-    return s.status_code != null ? s.status_code + " " + (s.status_meaning || "") : "—";
+  function flash(el) {
+    if (!el) { return; }
+    el.classList.remove("flash");
+    void el.offsetWidth;
+    el.classList.add("flash");
   }
 
-  function power(s) {
-    if (s.power_code === 610) { return "610 off"; }
-    if (s.power_code === 600) { return "600 on"; }
-    return s.power_code != null ? String(s.power_code) : "—";
-  }
-
-  // Updates the elements carrying data-field inside root from a stand's JSON.
-  function apply(root, s) {
-    var state = root.querySelector('[data-field="state"]');
-    if (state) {
-      text(state, s.state);
-      state.className = "state state-" + s.state;
+  function onStand(e) {
+    var s = JSON.parse(e.data);
+    var rowId = "stand-" + s.id;
+    var row = replace(rowId, s.row);
+    var rows = document.getElementById("dashboard-rows");
+    if (!row && rows) {
+      // A stand the dashboard has not listed yet.
+      rows.insertAdjacentHTML("beforeend", s.row);
+      row = document.getElementById(rowId);
     }
-    text(root.querySelector('[data-field="status"]'), status(s));
-    text(root.querySelector('[data-field="power"]'), power(s));
-    text(root.querySelector('[data-field="last_seen"]'), fmtTime(s.last_seen));
-    text(root.querySelector('[data-field="run"]'), s.run != null ? "#" + s.run : "—");
-  }
-
-  function addRow(tbody, s) {
-    var tr = document.createElement("tr");
-    tr.id = "stand-" + s.id;
-    tr.setAttribute("data-stand", s.id);
-    var cells = [["Stand", null], ["State", "state"], ["Last status", "status"], ["Power", "power"],
-      ["Last seen", "last_seen"], ["Run", "run"]];
-    cells.forEach(function (c) {
-      var td = document.createElement("td");
-      td.setAttribute("data-label", c[0]);
-      if (c[1] === "state") {
-        var span = document.createElement("span");
-        span.setAttribute("data-field", "state");
-        td.appendChild(span);
-      } else if (c[1]) {
-        td.setAttribute("data-field", c[1]);
-      } else {
-        var a = document.createElement("a");
-        a.href = "/stands/" + encodeURIComponent(s.id);
-        a.textContent = s.name;
-        td.appendChild(a);
-      }
-      tr.appendChild(td);
-    });
-    tbody.appendChild(tr);
-    return tr;
-  }
-
-  function onStand(s) {
-    var dash = document.getElementById("stands");
-    if (dash) {
-      var row = document.getElementById("stand-" + s.id);
-      if (!row) { row = addRow(dash.tBodies[0], s); }
-      apply(row, s);
-      row.classList.remove("flash");
-      void row.offsetWidth;
-      row.classList.add("flash");
-    }
-    var page = document.getElementById("stand-page");
+    flash(row);
+    var page = document.getElementById("standpage");
     if (page && page.getAttribute("data-stand") === s.id) {
-      apply(page, s);
-      var hint = document.getElementById("not-ready");
-      if (hint) {
-        hint.textContent = s.state === "ready" ? "" :
-          "The stand is " + s.state + ": a test can only start when it is ready.";
-      }
-      refreshHistory(s.id);
+      replace("not-ready", s.start_hint);
+      replace("status-history", s.history);
     }
   }
 
-  function refreshHistory(id) {
-    var table = document.getElementById("history");
-    if (!table) { return; }
-    fetch("/api/stands/" + encodeURIComponent(id) + "/status?limit=20", { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (rows) {
-        if (!rows) { return; }
-        var tbody = table.tBodies[0];
-        while (tbody.firstChild) { tbody.removeChild(tbody.firstChild); }
-        rows.forEach(function (h) {
-          var tr = document.createElement("tr");
-          [["Code", String(h.code)], ["Meaning", h.meaning], ["Received", fmtTime(h.received_at)]].forEach(function (c) {
-            var td = document.createElement("td");
-            td.setAttribute("data-label", c[0]);
-            td.textContent = c[1];
-            tr.appendChild(td);
-          });
-          tbody.appendChild(tr);
+  function onResult(e) {
+    var r = JSON.parse(e.data);
+    var page = document.getElementById("standpage");
+    if (page && page.getAttribute("data-stand") === r.stand) {
+      replace("recent-results", r.results);
+    }
+    notice("result", r.stand);
+  }
+
+  // Shows the page's "new … — show them" notice for this kind of event (and stand).
+  function notice(kind, stand) {
+    var shown = document.querySelectorAll('[data-live-notice="' + kind + '"]');
+    Array.prototype.forEach.call(shown, function (el) {
+      var only = el.getAttribute("data-stand");
+      if (!only || only === stand) { el.hidden = false; }
+    });
+  }
+
+  // Updates may have been missed: read this page again and swap in its live parts.
+  function resync() {
+    var page = document.querySelector("[data-live-src]");
+    if (!page || !window.DOMParser) { return; }
+    fetch(page.getAttribute("data-live-src"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        Array.prototype.forEach.call(document.querySelectorAll("[data-live-part]"), function (el) {
+          var part = el.id && fresh.getElementById(el.id);
+          if (part) { el.outerHTML = part.outerHTML; }
         });
       });
   }
 
-  function resync() {
-    fetch("/api/stands", { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : []; })
-      .then(function (all) { all.forEach(onStand); });
-  }
-
   function live() {
     var badge = document.getElementById("live");
-    if (!badge || !window.EventSource) { return; }
+    var listens = badge || document.querySelector("[data-live-notice]");
+    if (!listens || !window.EventSource) { return; }
     var source = new EventSource("/events");
+    var opened = false;
     source.addEventListener("hello", function () {
-      badge.setAttribute("data-live", "on");
-      badge.textContent = "live";
+      // For pages without a badge (and tests): the stream is open.
+      document.body.setAttribute("data-live", "on");
+      if (badge) {
+        badge.setAttribute("data-live", "on");
+        badge.textContent = badge.getAttribute("data-on-text");
+      }
+      // A second hello is a reconnection: what happened meanwhile was missed.
+      if (opened) { resync(); }
+      opened = true;
     });
-    source.addEventListener("stand", function (e) { onStand(JSON.parse(e.data)); });
+    source.addEventListener("stand", onStand);
+    source.addEventListener("result", onResult);
+    source.addEventListener("quarantine", function () { notice("quarantine", ""); });
     source.addEventListener("resync", resync);
     source.onerror = function () {
-      badge.setAttribute("data-live", "off");
-      badge.textContent = "reconnecting…";
+      document.body.setAttribute("data-live", "off");
+      if (badge) {
+        badge.setAttribute("data-live", "off");
+        badge.textContent = badge.getAttribute("data-off-text");
+      }
     };
   }
 

@@ -2,10 +2,12 @@
 //! dashboard and stand pages. Editing stands is in `admin::stands`; starting tests in `runs`.
 //!
 //! - [`api`]: `GET /api/stands…` and the stand JSON with its settings;
-//! - [`pages`]: the dashboard and a stand's page.
+//! - [`pages`]: the dashboard and a stand's page;
+//! - [`parts`]: the parts of those pages a live update replaces, one askama partial each.
 
 pub mod api;
 pub mod pages;
+pub mod parts;
 
 use chrono::{DateTime, Utc};
 use domain::StandId;

@@ -6,14 +6,15 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::store::stands::{self, StandView};
+use domain::store::stands;
 use domain::store::users::Role;
 use domain::store::{results, runs, status_history};
 
+use super::parts::{HISTORY_ROWS, HistoryRow, RECENT_RESULTS, ResultRow, StandRow};
 use crate::auth::{Authed, Viewer};
 use crate::error::Result;
 use crate::extract::{find_stand, stand_id};
-use crate::page::{Layout, time, time_or_never};
+use crate::page::{Layout, time};
 use crate::routes::{Routes, VIEWER};
 use crate::state::AppState;
 
@@ -22,39 +23,6 @@ pub fn routes() -> Routes {
     Routes::pages()
         .get("/", VIEWER, dashboard)
         .get("/stands/{id}", VIEWER, stand_page)
-}
-
-/// A stand's row as shown.
-pub struct StandRow {
-    id: String,
-    name: String,
-    state: &'static str,
-    status: String,
-    power: String,
-    last_seen: String,
-    run: String,
-}
-
-impl From<&StandView> for StandRow {
-    fn from(v: &StandView) -> Self {
-        Self {
-            id: v.id.to_string(),
-            name: v.name.clone(),
-            state: v.state.as_str(),
-            status: match (v.status_code, v.status_meaning) {
-                (Some(c), Some(m)) => format!("{c} {m}"),
-                _ => "—".into(),
-            },
-            power: match v.power_code {
-                Some(610) => "610 off".into(),
-                Some(600) => "600 on".into(),
-                Some(c) => c.to_string(),
-                None => "—".into(),
-            },
-            last_seen: time_or_never(v.last_seen),
-            run: v.run.map(|r| format!("#{r}")).unwrap_or_else(|| "—".into()),
-        }
-    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -96,20 +64,6 @@ pub struct PendingStart {
     pub keep: bool,
 }
 
-struct ResultRow {
-    id: i64,
-    run: String,
-    received_at: String,
-    point_count: i64,
-    keep: bool,
-}
-
-struct HistoryRow {
-    code: u16,
-    meaning: &'static str,
-    received_at: String,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "stand.html")]
 struct StandPage {
@@ -120,8 +74,6 @@ struct StandPage {
     outbound_topic: String,
     camera: Option<String>,
     can_start: bool,
-    ready: bool,
-    start_hint: &'static str,
     parameter_rule: &'static str,
     pending: Option<PendingStart>,
     role: &'static str,
@@ -169,18 +121,6 @@ pub async fn render_stand(
     render_stand_asking(state, a, raw_id, headers, layout, status, None).await
 }
 
-/// What the start form says about a stand in this state, before anything is submitted.
-fn start_hint(state: domain::StandState) -> &'static str {
-    use domain::StandState as S;
-    match state {
-        S::Ready => "",
-        S::Busy | S::Off => "a test cannot start until it is ready.",
-        S::Unknown | S::Offline | S::Error => {
-            "it may still take a test; you will be asked to confirm."
-        }
-    }
-}
-
 /// A stand's page that asks the operator to confirm `pending` ("start anyway").
 pub async fn render_stand_asking(
     state: &AppState,
@@ -194,8 +134,8 @@ pub async fn render_stand_asking(
     let id = stand_id(raw_id)?;
     let v = find_stand(state, raw_id).await?;
     let runs = runs::recent(state.pool(), &id, 10).await?;
-    let results = results::recent(state.pool(), &id, 10).await?;
-    let history = status_history::list(state.pool(), &id, 20).await?;
+    let results = results::recent(state.pool(), &id, RECENT_RESULTS).await?;
+    let history = status_history::list(state.pool(), &id, HISTORY_ROWS).await?;
     let camera = v
         .camera_url
         .as_ref()
@@ -208,8 +148,6 @@ pub async fn render_stand_asking(
         outbound_topic: v.outbound_topic.clone(),
         camera,
         can_start: a.user.role >= Role::Operator,
-        ready: v.state == domain::StandState::Ready,
-        start_hint: start_hint(v.state),
         parameter_rule: domain::parameters::PARAMETER_RULE,
         pending,
         role: a.user.role.as_str(),
@@ -225,27 +163,8 @@ pub async fn render_stand_asking(
                 confirmed_unheard: r.confirmed_unheard,
             })
             .collect(),
-        results: results
-            .into_iter()
-            .map(|r| ResultRow {
-                id: r.id,
-                run: r
-                    .run_id
-                    .map(|i| i.to_string())
-                    .unwrap_or_else(|| "—".into()),
-                received_at: time(r.received_at),
-                point_count: r.point_count,
-                keep: r.keep,
-            })
-            .collect(),
-        history: history
-            .into_iter()
-            .map(|h| HistoryRow {
-                code: h.code,
-                meaning: h.meaning,
-                received_at: time(h.received_at),
-            })
-            .collect(),
+        results: results.into_iter().map(ResultRow::from).collect(),
+        history: history.into_iter().map(HistoryRow::from).collect(),
     };
     Ok((status, page).into_response())
 }
