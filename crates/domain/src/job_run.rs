@@ -6,6 +6,7 @@ use std::fmt;
 /// The outcome of a job run. The names are the values of the `job_runs.outcome` column and of
 /// the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobOutcome {
     /// Still running, or its scheduler died during the run (then it is marked `failed` when

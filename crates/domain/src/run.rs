@@ -12,6 +12,7 @@ use crate::status::{Effect, StatusCode};
 
 /// The state of a run. The names are the values of the `run_state` SQL enum and of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RunState {
     /// The command was published; the stand has not said it started.

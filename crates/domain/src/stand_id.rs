@@ -65,6 +65,28 @@ impl AsRef<str> for StandId {
     }
 }
 
+/// In the OpenAPI document: a string of 1–64 characters. The allowed alphabet is said in words,
+/// not as a `pattern`: it takes Unicode letters and digits (`\p{…}` classes), which the
+/// regular expressions of the document's readers (Python's `re` in schemathesis) do not know.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for StandId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A stand's id: 1–64 Unicode letters or digits, `_` or `-` (e.g. `prøvestand_3`).",
+            ))
+            .min_length(Some(1))
+            .max_length(Some(Self::MAX_LEN))
+            .examples(["rig1"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for StandId {}
+
 impl<'de> serde::Deserialize<'de> for StandId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;

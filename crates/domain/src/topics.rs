@@ -133,8 +133,14 @@ impl Default for TopicLayouts {
 }
 
 /// The topics a stand is set up to use, as an admin picks them before it has ever been heard
-/// (afterwards the stand is answered like it wrote, see [`answer_topic`]).
+/// (afterwards the stand is answered on the topics it wrote on).
+// The answer after it was heard: [`answer_topic`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(rename_all = "snake_case")
+)]
 pub enum StandTopics {
     /// `{stand}/inbound` and `{stand}/outbound`.
     #[default]

@@ -3,7 +3,6 @@
 //! The modules, lowest first; each imports only modules above it in this list (no cycles):
 //!
 //! - [`error`]: the one error type of the handlers, its status map and JSON answer (a leaf);
-//! - [`schemas`]: the store's types as the API answers them, for the OpenAPI document (a leaf);
 //! - [`server`]: the HTTP server loop with its bounds: header, body and write time-outs, a
 //!   connection cap (a leaf);
 //! - [`config`]: the `Config` read from the environment (`WEB_BIND`, `SECRET_KEY`, …);
@@ -58,7 +57,6 @@ pub mod quarantine;
 pub mod results;
 pub mod routes;
 pub mod runs;
-pub mod schemas;
 pub mod server;
 pub mod stands;
 pub mod state;

@@ -278,6 +278,62 @@ fn the_document_says_what_the_handlers_take() {
     }
 }
 
+/// The answers' schemas are the domain's own types: a run's state and a job run's outcome are
+/// enums of exactly the names the store reads (not free strings), and every stand id is the one
+/// `StandId` schema.
+#[test]
+fn states_and_stand_ids_are_described_by_the_domain_types() {
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    let names = |all: &[&str]| json!(all);
+    assert_eq!(
+        schemas["RunState"]["enum"],
+        names(&domain::RunState::ALL.map(domain::RunState::as_str)),
+        "{}",
+        schemas["RunState"]
+    );
+    assert_eq!(
+        schemas["JobOutcome"]["enum"],
+        names(&domain::JobOutcome::ALL.map(domain::JobOutcome::as_str)),
+        "{}",
+        schemas["JobOutcome"]
+    );
+    let refers = |schema: &str, field: &str, to: &str| {
+        let property = &schemas[schema]["properties"][field];
+        assert_eq!(
+            property["$ref"],
+            format!("#/components/schemas/{to}"),
+            "{schema}.{field}: {property}"
+        );
+    };
+    refers("Run", "state", "RunState");
+    refers("RunSummary", "state", "RunState");
+    refers("Started", "state", "RunState");
+    refers("JobRun", "outcome", "JobOutcome");
+    for (schema, field) in [
+        ("Run", "stand"),
+        ("ResultItem", "stand"),
+        ("Result", "stand"),
+        ("Stand", "id"),
+    ] {
+        refers(schema, field, "StandId");
+    }
+    let stand_id = &schemas["StandId"];
+    assert_eq!(
+        (
+            &stand_id["type"],
+            &stand_id["minLength"],
+            &stand_id["maxLength"]
+        ),
+        (
+            &json!("string"),
+            &json!(1),
+            &json!(domain::StandId::MAX_LEN)
+        ),
+        "{stand_id}"
+    );
+}
+
 /// Every password hashing permit taken: `POST /api/users` is the documented 503 with
 /// `Retry-After` and the JSON error, and nothing is added; with a permit free it works.
 #[tokio::test]

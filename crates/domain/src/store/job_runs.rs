@@ -12,6 +12,7 @@ use crate::job_run::JobOutcome;
 
 /// One recorded run of a scheduler job (not a test run of a stand).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobRun {
     /// Its id.
     pub id: i64,

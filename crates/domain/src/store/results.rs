@@ -30,6 +30,7 @@ pub struct ResultFilter {
 
 /// A result in the list of results.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResultItem {
     /// Its id.
     pub id: i64,

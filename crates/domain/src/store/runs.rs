@@ -22,6 +22,7 @@ pub(super) fn in_progress() -> Vec<&'static str> {
 
 /// A test run a user started on a stand.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Run {
     /// Its id.
     pub id: i64,
@@ -38,8 +39,10 @@ pub struct Run {
     /// When it finished, if it did.
     pub finished_at: Option<DateTime<Utc>>,
     /// The parameters sent (the command's `parameterObj`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub parameters: Value,
     /// The commands sent (the command's `commandList`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<serde_json::Value>))]
     pub commands: Value,
     /// Whether its result is kept forever.
     pub keep: bool,
@@ -171,6 +174,7 @@ pub async fn notify_state(
 
 /// A run in a stand's list of runs.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunSummary {
     /// Its id.
     pub id: i64,

@@ -11,10 +11,12 @@ use crate::status::StatusCode;
 
 /// One status code a stand sent, from its status history.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusEntry {
     /// The code.
     pub code: u16,
     /// Its meaning.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub meaning: &'static str,
     /// When it was received.
     pub received_at: DateTime<Utc>,

@@ -7,8 +7,10 @@ use sqlx::PgPool;
 
 use super::{QueryContext, StoreError};
 
-/// What a user may do.
+/// What a user may do: `viewer` reads, `operator` also starts tests and keeps or deletes
+/// results, `admin` does everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Read everything.
@@ -61,8 +63,9 @@ impl std::str::FromStr for Role {
 #[error("unknown role {0:?}; use admin, operator or viewer")]
 pub struct UnknownRole(pub String);
 
-/// A user as stored.
+/// A user of the web interface (its password hash is never shown).
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     /// Its id.
     pub id: i64,

@@ -10,7 +10,6 @@ use crate::auth::Admin;
 use crate::error::Result;
 use crate::page::{Layout, time};
 use crate::routes::{ADMIN, Routes};
-use crate::schemas;
 use crate::state::AppState;
 
 /// How many job runs the page and the API list.
@@ -30,7 +29,6 @@ pub fn api() -> Routes {
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct JobRunList {
     /// At most 200, newest first.
-    #[schema(value_type = Vec<schemas::JobRun>)]
     items: Vec<domain::store::job_runs::JobRun>,
 }
 

@@ -6,7 +6,6 @@ use crate::error::{Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, find_stand, stand_id};
 use crate::page::Layout;
 use crate::routes::{ADMIN, Routes};
-use crate::schemas;
 use crate::stands::api::{StandDetail, stand_detail};
 use crate::state::AppState;
 use askama::Template;
@@ -88,13 +87,14 @@ async fn create(state: &AppState, id: &StandId, settings: &StandSettings) -> Res
 // ---------------------------------------------------------------------------------------------
 // API
 
-/// The editable fields of a stand in `POST /api/stands` and `PATCH /api/stands/{id}`; a
-/// field left out keeps its value (or the default, when creating).
-/// (Documented as `StandNew` and `StandEdit` in `schemas`.)
-#[derive(Debug, Default, serde::Deserialize)]
+/// A stand's settings in `POST /api/stands` (with its `id`) and `PATCH /api/stands/{id}`
+/// (without: the id cannot change); a field left out keeps its value (or the default, when
+/// creating).
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StandPatch {
     /// The new stand's id: required to create, refused when editing.
+    #[schema(example = "rig9")]
     pub id: Option<String>,
     /// Display name.
     pub name: Option<String>,
@@ -103,10 +103,13 @@ pub struct StandPatch {
     /// Camera URL (http or https); empty removes it.
     pub camera_url: Option<String>,
     /// Time limit in seconds (at least 1).
+    #[schema(minimum = 1)]
     pub max_test_seconds: Option<i32>,
     /// Legacy topics (`true` is `topics: legacy`, `false` is `standard`).
     pub legacy_topics: Option<bool>,
-    /// `standard`, `legacy` or `guide`; wins over `legacy_topics`.
+    /// The topics the stand is answered on until it is heard; wins over `legacy_topics`.
+    // A string here, read by `parse_topics`, whose refusal names the value.
+    #[schema(value_type = Option<StandTopics>)]
     pub topics: Option<String>,
 }
 
@@ -146,7 +149,7 @@ impl StandPatch {
 /// Changes a stand's settings.
 #[utoipa::path(patch, path = "/api/stands/{id}", tag = "admin",
     params(("id" = String, Path, description = "The stand's id", example = "rig1")),
-    request_body = schemas::StandEdit,
+    request_body = StandPatch,
     responses(
         (status = 200, description = "The stand as saved", body = StandDetail),
         (status = 400, description = "The body is not valid (bad camera URL, time limit below 1, \
@@ -170,7 +173,7 @@ async fn update_stand(
 
 /// Adds a stand.
 #[utoipa::path(post, path = "/api/stands", tag = "admin",
-    request_body = schemas::StandNew,
+    request_body = StandPatch,
     responses(
         (status = 201, description = "The new stand", body = StandDetail),
         (status = 400, description = "No `id`, a bad id, or another field is not valid",

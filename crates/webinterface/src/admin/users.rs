@@ -18,7 +18,6 @@ use crate::error::{Error, ErrorBody, Result};
 use crate::extract::ApiJson;
 use crate::page::{Layout, time, time_or_never};
 use crate::routes::{ADMIN, Routes};
-use crate::schemas;
 use crate::state::AppState;
 
 /// `/admin/users…`.
@@ -60,7 +59,7 @@ async fn add_user(
 
 /// Every user, by name.
 #[utoipa::path(get, path = "/api/users", tag = "admin",
-    responses((status = 200, description = "The users", body = Vec<schemas::User>)))]
+    responses((status = 200, description = "The users", body = Vec<domain::store::users::User>)))]
 async fn list_users(
     State(state): State<AppState>,
     _a: Admin,
@@ -79,7 +78,7 @@ pub struct NewUser {
     #[serde(default)]
     email: String,
     /// `viewer`, `operator` or `admin`.
-    #[schema(value_type = schemas::Role)]
+    #[schema(value_type = Role)]
     role: String,
     /// The password, at least 8 characters (stored as an argon2id hash).
     #[schema(min_length = 8)]
@@ -94,7 +93,6 @@ pub struct NewUserAnswer {
     /// The user name as stored (trimmed).
     username: String,
     /// The role.
-    #[schema(value_type = schemas::Role)]
     role: Role,
 }
 

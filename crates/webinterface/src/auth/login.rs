@@ -54,7 +54,6 @@ pub struct Me {
     /// The user name.
     username: String,
     /// The role.
-    #[schema(value_type = crate::schemas::Role)]
     role: domain::store::users::Role,
     /// The session's CSRF token for state-changing calls made with the session cookie
     /// (header `X-CSRF-Token`); empty with a bearer token, which needs none.

@@ -20,7 +20,7 @@ use utoipa::openapi::{
 use crate::error::ErrorBody;
 use crate::extract::API_NOT_FOUND_PATHS;
 use crate::routes::VIEWER;
-use crate::{RouteInfo, admin, auth, quarantine, results, runs, schemas, stands};
+use crate::{RouteInfo, admin, auth, quarantine, results, runs, stands};
 
 /// The old names of API routes, answered by the same handlers: (old, new).
 const ALIASES: [(&str, &str); 2] = [
@@ -73,7 +73,7 @@ a 400 of the same shape."
         admin::jobs::api_jobs,
         openapi_json,
     ),
-    components(schemas(ErrorBody, schemas::Role)),
+    components(schemas(ErrorBody, Role)),
     tags(
         (name = "session", description = "Who is asking"),
         (name = "stands", description = "Stands and their status"),

@@ -19,7 +19,6 @@ use crate::auth::{Operator, Viewer};
 use crate::error::{Context, Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::routes::{OPERATOR, Routes, VIEWER};
-use crate::schemas;
 use crate::state::AppState;
 
 /// `/api/results` and `/api/results/{id}`.
@@ -35,7 +34,6 @@ pub fn routes() -> Routes {
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ResultList {
     /// The results of the page, newest first.
-    #[schema(value_type = Vec<schemas::ResultItem>)]
     pub items: Vec<results::ResultItem>,
     /// How many results match the filter in all.
     pub total: i64,
@@ -73,7 +71,7 @@ pub struct ResultJson<'a> {
     /// The result's id.
     id: i64,
     /// The stand's id.
-    #[schema(value_type = String)]
+    #[schema(value_type = domain::StandId)]
     stand: &'a domain::StandId,
     /// The run it completed, if it was started from here.
     run: Option<i64>,

@@ -12,7 +12,6 @@ use crate::auth::{Operator, Viewer};
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, find_stand, stand_id};
 use crate::routes::{OPERATOR, Routes, VIEWER};
-use crate::schemas;
 use crate::stands::api::Limit;
 use crate::state::AppState;
 
@@ -28,7 +27,7 @@ pub fn routes() -> Routes {
 #[utoipa::path(get, path = "/api/stands/{id}/runs", tag = "runs",
     params(("id" = String, Path, description = "The stand's id", example = "rig1"), Limit),
     responses(
-        (status = 200, description = "Runs, newest first", body = Vec<schemas::RunSummary>),
+        (status = 200, description = "Runs, newest first", body = Vec<runs::RunSummary>),
         (status = 400, description = "A query value is not a number", body = ErrorBody),
         (status = 404, description = "No such stand", body = ErrorBody),
     ))]
@@ -73,7 +72,7 @@ async fn start_run(
 #[utoipa::path(get, path = "/api/runs/{id}", tag = "runs",
     params(("id" = i64, Path, description = "The run's id", example = 1)),
     responses(
-        (status = 200, description = "The run", body = schemas::Run),
+        (status = 200, description = "The run", body = runs::Run),
         (status = 404, description = "No such run", body = ErrorBody),
     ))]
 async fn get_run(

@@ -58,8 +58,8 @@ fn empty_object() -> Value {
 pub struct Started {
     /// The run's id.
     pub id: i64,
-    /// Its state (`sent`).
-    #[schema(value_type = String, example = "sent")]
+    /// Its state: `sent`, as the broker confirmed the command.
+    #[schema(example = "sent")]
     pub state: RunState,
 }
 

@@ -45,7 +45,7 @@ pub struct StandDetail {
     pub legacy_topics: bool,
     /// `standard`, `legacy` or `guide` (`Testdevice/{stand}/outbound`): the topics it is set
     /// up with, or answered on since it was heard.
-    #[schema(example = "guide")]
+    #[schema(value_type = domain::StandTopics, example = "guide")]
     pub topics: &'static str,
 }
 
@@ -89,7 +89,7 @@ pub struct Limit {
     params(("id" = String, Path, description = "The stand's id", example = "rig1"), Limit),
     responses(
         (status = 200, description = "Status codes received, newest first",
-            body = Vec<crate::schemas::StatusEntry>),
+            body = Vec<domain::store::status_history::StatusEntry>),
         (status = 400, description = "A query value is not a number", body = ErrorBody),
         (status = 404, description = "No such stand", body = ErrorBody),
     ))]

@@ -18,7 +18,6 @@ use domain::store::stands::StandView;
 #[schema(as = Stand)]
 pub struct StandJson {
     /// Its id.
-    #[schema(value_type = String)]
     pub id: StandId,
     /// Display name.
     pub name: String,
