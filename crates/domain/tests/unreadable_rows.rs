@@ -100,3 +100,53 @@ async fn a_stand_whose_id_is_not_a_stand_id_fails_the_lists_naming_it() {
         "\"stand.1\"",
     );
 }
+
+#[tokio::test]
+async fn a_user_with_a_role_the_code_does_not_know_is_an_error_not_a_viewer() {
+    let db = TestDb::new().await;
+    // As a later migration could: a fourth role. Before, it was read as `viewer`.
+    exec(&db, "ALTER TYPE user_role ADD VALUE 'auditor'").await;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, email, password_hash, role)
+         VALUES ('ada', '', '!', 'auditor') RETURNING id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("user");
+    sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, 't', $2)")
+        .bind(id)
+        .bind(store::tokens::hash("ada-token"))
+        .execute(&db.pool)
+        .await
+        .expect("token");
+
+    named(
+        store::users::by_username(&db.pool, "ada").await,
+        "users.",
+        "\"auditor\"",
+    );
+    named(store::users::list(&db.pool).await, "users.", "\"auditor\"");
+    named(
+        store::tokens::check(&db.pool, &store::tokens::hash("ada-token")).await,
+        "api_tokens.check",
+        "\"auditor\"",
+    );
+}
+
+#[tokio::test]
+async fn a_status_code_out_of_the_protocol_range_fails_the_history_naming_it() {
+    let db = TestDb::new().await;
+    exec(&db, "INSERT INTO stands (id, name) VALUES ('s1', 's1')").await;
+    // Only parsed codes (100–699) are written; a hand-made row holds 42. Before, it was left out.
+    exec(
+        &db,
+        "INSERT INTO status_history (stand_id, code, sent_by) VALUES ('s1', 200, 'x'), ('s1', 42, 'x')",
+    )
+    .await;
+    let s1 = StandId::parse("s1").expect("id");
+    named(
+        store::status_history::list(&db.pool, &s1, 10).await,
+        "status_history.list",
+        "42",
+    );
+}

@@ -1,5 +1,5 @@
-//! How the domain's own types are read from text columns: a [`StandId`], a [`RunState`] or a
-//! [`JobOutcome`] decodes straight from its column (selected as `text`), so the read models
+//! How the domain's own types are read from text columns: a [`StandId`], a [`RunState`], a
+//! [`JobOutcome`] or a [`Role`] decodes straight from its column (selected as `text`), so the read models
 //! hold them and nothing past the store parses them again. A value the type does not know
 //! fails the query with an error naming it — a row the code cannot read is never skipped.
 //!
@@ -13,6 +13,7 @@ use sqlx::{Decode, Postgres, Type};
 use crate::StandId;
 use crate::job_run::JobOutcome;
 use crate::run::RunState;
+use crate::store::users::Role;
 
 /// A stored stand id that [`StandId::parse`] refuses (the table's check is looser than the
 /// rule, or the row predates it).
@@ -57,6 +58,7 @@ text_column!(StandId, |raw| {
 });
 text_column!(RunState, |raw| Ok(RunState::parse(raw)?));
 text_column!(JobOutcome, |raw| Ok(JobOutcome::parse(raw)?));
+text_column!(Role, |raw| Ok(Role::parse(raw)?));
 
 #[cfg(test)]
 mod tests {

@@ -33,17 +33,21 @@ pub async fn list(pool: &PgPool, id: &StandId, limit: i64) -> Result<Vec<StatusE
     .fetch_all(pool)
     .await
     .query("status_history.list")?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(code, received_at)| {
-            let code = StatusCode::from_stored(code)?;
-            Some(StatusEntry {
+    rows.into_iter()
+        .map(|(stored, received_at)| {
+            let code = StatusCode::from_stored(stored).ok_or_else(|| {
+                sqlx::Error::Decode(
+                    format!("stored status code {stored} is not a status code").into(),
+                )
+            });
+            code.map(|code| StatusEntry {
                 code: code.get(),
                 meaning: code.meaning(),
                 received_at,
             })
         })
-        .collect())
+        .collect::<Result<_, _>>()
+        .query("status_history.list")
 }
 
 /// The status rows of one batch, in arrival order, inserted in one statement.

@@ -80,7 +80,7 @@ struct TokenUserRow {
     id: i64,
     username: String,
     email: String,
-    role: String,
+    role: Role,
     active: bool,
     created_at: DateTime<Utc>,
     last_login: Option<DateTime<Utc>>,
@@ -127,8 +127,7 @@ pub async fn check(pool: &PgPool, token_hash: &[u8]) -> Result<TokenCheck, Store
         username: row.username,
         email: row.email,
         password_hash: String::new(),
-        // The column is the `user_role` enum: it holds only the three names.
-        role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+        role: row.role,
         active: row.active,
         created_at: row.created_at,
         last_login: row.last_login,

@@ -92,7 +92,7 @@ struct UserRow {
     username: String,
     email: String,
     password_hash: String,
-    role: String,
+    role: Role,
     active: bool,
     created_at: DateTime<Utc>,
     last_login: Option<DateTime<Utc>>,
@@ -101,8 +101,7 @@ struct UserRow {
 impl UserRow {
     fn user(self) -> User {
         User {
-            // The column is the `user_role` enum: it holds only these three names.
-            role: Role::parse(&self.role).unwrap_or(Role::Viewer),
+            role: self.role,
             id: self.id,
             username: self.username,
             email: self.email,
