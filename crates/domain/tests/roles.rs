@@ -90,7 +90,7 @@ async fn the_handler_stores_every_kind_of_message_but_cannot_touch_the_accounts(
     ];
     let opts = BatchOptions {
         client_id: "standhub-messagehandler",
-        auto_register: true,
+        registration: domain::store::ingest::Registration::capped(),
         session_lost: false,
         quarantine: Default::default(),
     };
@@ -196,7 +196,7 @@ async fn the_scheduler_deletes_and_prunes_everything_its_jobs_clean() {
     let data = test_support::messages::data("rig1", serde_json::json!({"a": [1, 2]})).to_string();
     let opts = BatchOptions {
         client_id: "standhub-messagehandler",
-        auto_register: true,
+        registration: domain::store::ingest::Registration::capped(),
         session_lost: false,
         quarantine: Default::default(),
     };

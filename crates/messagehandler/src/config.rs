@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use domain::config::{self, ConfigError, MqttUrl, Secret};
+use domain::store::ingest::Registration;
 use domain::store::quarantine::{self, QuarantineLimits};
 use domain::topics::{DEFAULT_INBOUND_TOPICS, TopicLayouts};
 
@@ -19,8 +20,9 @@ pub struct Config {
     pub layouts: TopicLayouts,
     /// `MAX_PAYLOAD_BYTES` (default 16 MiB): larger messages are quarantined with their size only.
     pub max_payload_bytes: usize,
-    /// `AUTO_REGISTER` (default true): register unknown stands on their first message.
-    pub auto_register: bool,
+    /// `AUTO_REGISTER` (default true): register unknown stands on their first message, at most
+    /// `HANDLER_MAX_NEW_STANDS_PER_MINUTE` (default 30) in any minute.
+    pub registration: Registration,
     /// `SCHEMA_PATH`: the protocol schema to load; the copy built into the binary when unset.
     pub schema_path: Option<PathBuf>,
     /// `HANDLER_MAX_BATCH` (default 500): the most messages written in one transaction.
@@ -102,7 +104,17 @@ impl Config {
             mqtt,
             layouts,
             max_payload_bytes: config::parse_or("MAX_PAYLOAD_BYTES", DEFAULT_MAX_PAYLOAD_BYTES)?,
-            auto_register: config::bool_or("AUTO_REGISTER", true)?,
+            registration: if config::bool_or("AUTO_REGISTER", true)? {
+                Registration::Capped {
+                    per_minute: config::bounded(
+                        "HANDLER_MAX_NEW_STANDS_PER_MINUTE",
+                        Registration::DEFAULT_PER_MINUTE,
+                        1_000_000,
+                    )?,
+                }
+            } else {
+                Registration::Off
+            },
             schema_path: config::var("SCHEMA_PATH").map(PathBuf::from),
             max_batch,
             quarantine: QuarantineLimits {
@@ -138,7 +150,7 @@ impl Config {
             mqtt,
             layouts: TopicLayouts::default(),
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
-            auto_register: true,
+            registration: Registration::capped(),
             schema_path: None,
             max_batch: 500,
             quarantine: QuarantineLimits::default(),

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use domain::Rejection;
 use domain::backoff::Backoff;
 use domain::store::StoreError;
-use domain::store::ingest::{self, BatchOptions, Incoming, Quarantined};
+use domain::store::ingest::{self, BatchOptions, Incoming, Quarantined, Registration};
 use rumqttc::AsyncClient;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
@@ -159,6 +159,16 @@ impl Writer {
                 total
             }
         };
+        if report.registrations_refused > 0
+            && let Registration::Capped { per_minute } = self.config.registration
+        {
+            tracing::warn!(
+                refused = report.registrations_refused,
+                per_minute,
+                "new stands refused: {per_minute} stands registered themselves in the last \
+                 minute (HANDLER_MAX_NEW_STANDS_PER_MINUTE); their messages are in the quarantine"
+            );
+        }
         tracing::debug!(?report, "batch committed");
         acks_owed.send(acks);
         Some(report)
@@ -175,7 +185,7 @@ impl Writer {
     ) -> Option<Result<ingest::BatchReport, StoreError>> {
         let opts = BatchOptions {
             client_id: &self.config.client_id,
-            auto_register: self.config.auto_register,
+            registration: self.config.registration,
             session_lost,
             quarantine: self.config.quarantine,
         };

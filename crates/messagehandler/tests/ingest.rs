@@ -464,7 +464,7 @@ async fn unknown_stands_are_quarantined_when_auto_registration_is_off() {
         .expect("stand");
     let broker = Broker::start(test_support::mqtt::BrokerKind::Embedded);
     let mut cfg = config(&db.url, &broker.url());
-    cfg.auto_register = false;
+    cfg.registration = domain::store::ingest::Registration::Off;
     let handler = InProcess::start(cfg).await;
     let mut stand = TestClient::connect(&broker.url(), "s");
     stand

@@ -77,7 +77,7 @@ async fn seed(pool: &sqlx::PgPool, n: usize) -> i64 {
     };
     let opts = BatchOptions {
         client_id: "bench",
-        auto_register: true,
+        registration: domain::store::ingest::Registration::capped(),
         session_lost: false,
         quarantine: Default::default(),
     };

@@ -58,6 +58,7 @@ async fn metrics(State(state): State<AppState>, _u: Viewer) -> Result<Response> 
             quarantine: f.quarantined,
             stands: f.stands,
             runs_in_progress: f.runs_in_progress,
+            registrations_refused: f.registrations_refused,
             seconds_since_last_message: f.seconds_since_last_message,
         })
         .context("encoding the metrics")?;

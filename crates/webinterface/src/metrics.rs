@@ -32,6 +32,8 @@ pub struct Figures {
     pub stands: i64,
     /// Runs sent or running.
     pub runs_in_progress: i64,
+    /// Messages of new stands in the quarantine because the registration cap was reached.
+    pub registrations_refused: i64,
     /// Seconds since the newest stored inbound message.
     pub seconds_since_last_message: Option<f64>,
 }
@@ -43,6 +45,7 @@ pub struct Metrics {
     stored: Family<KindLabel, Gauge>,
     stands: Gauge,
     runs_in_progress: Gauge,
+    registrations_refused: Gauge,
     lag: Gauge<f64, std::sync::atomic::AtomicU64>,
 }
 
@@ -80,6 +83,13 @@ impl Metrics {
             "Runs sent or running",
             runs_in_progress.clone(),
         );
+        let registrations_refused = Gauge::default();
+        registry.register(
+            "stand_registrations_refused",
+            "Messages of new stands in the quarantine because more than \
+             HANDLER_MAX_NEW_STANDS_PER_MINUTE stands registered themselves in a minute",
+            registrations_refused.clone(),
+        );
         let lag = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
         registry.register(
             "seconds_since_last_message",
@@ -92,6 +102,7 @@ impl Metrics {
             stored,
             stands,
             runs_in_progress,
+            registrations_refused,
             lag,
         }
     }
@@ -118,6 +129,7 @@ impl Metrics {
         }
         self.stands.set(f.stands);
         self.runs_in_progress.set(f.runs_in_progress);
+        self.registrations_refused.set(f.registrations_refused);
         self.lag.set(f.seconds_since_last_message.unwrap_or(0.0));
         let mut body = String::new();
         prometheus_client::encoding::text::encode(&mut body, &self.registry)?;

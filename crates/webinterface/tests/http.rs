@@ -787,6 +787,14 @@ async fn api_shapes_and_metrics() {
         .await
         .expect("post");
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // A new stand's message refused at the registration cap, as the handler stores it.
+    sqlx::query(
+        "INSERT INTO quarantine (topic, reason, size, payload_sha256, kind)
+         VALUES ('fake/inbound', 'over the cap', 2, '\\x00', 'registration_limit')",
+    )
+    .execute(&app.db.pool)
+    .await
+    .expect("quarantined");
     let metrics = c
         .get(app.url("/metrics"))
         .bearer_auth(&token)
@@ -799,6 +807,7 @@ async fn api_shapes_and_metrics() {
         "standhub_http_request_duration_seconds",
         "standhub_messages_stored",
         "standhub_stands 1",
+        "standhub_stand_registrations_refused 1",
     ] {
         assert!(text.contains(name), "missing {name} in\n{text}");
     }

@@ -139,6 +139,19 @@ pub enum Rejection {
     /// A well-formed stand id that is not registered while auto-registration is off.
     #[error("stand {0:?} is not registered and AUTO_REGISTER is off")]
     UnknownStand(String),
+    /// A new stand's message while `per_minute` stands registered themselves in the last
+    /// minute already: a flood of made-up stand ids stops there.
+    #[error(
+        "stand {stand:?} is new, and {per_minute} stands registered themselves in the last \
+         minute already (HANDLER_MAX_NEW_STANDS_PER_MINUTE); it registers with a message after \
+         that, or an admin adds it"
+    )]
+    RegistrationLimit {
+        /// The stand id.
+        stand: String,
+        /// The cap.
+        per_minute: u32,
+    },
     /// A message the database refused to store (e.g. a NUL character in a text field).
     #[error("the database refused to store it: {0}")]
     Unstorable(String),
@@ -159,6 +172,7 @@ impl Rejection {
             Self::MissingData => "missing_data",
             Self::Topic(_) => "bad_topic",
             Self::UnknownStand(_) => "unknown_stand",
+            Self::RegistrationLimit { .. } => "registration_limit",
             Self::Unstorable(_) => "unstorable",
         }
     }

@@ -17,6 +17,7 @@ use super::quarantine::{QuarantineLimits, QuarantineRows};
 use super::receipts::ReceiptRows;
 use super::results::ResultRows;
 use super::runs::RunRows;
+pub use super::stands::Registration;
 use super::stands::{StandRows, StandUpdate};
 use super::status_history::StatusRows;
 use super::{QueryContext, StoreError, receipts, results, runs, stands};
@@ -36,6 +37,9 @@ pub struct BatchReport {
     pub quarantined: usize,
     /// Redeliveries of messages already stored (acknowledged, not stored again).
     pub duplicates: usize,
+    /// Messages of new stands quarantined because the registration cap was reached (counted
+    /// in `quarantined` too).
+    pub registrations_refused: usize,
 }
 
 impl std::ops::AddAssign for BatchReport {
@@ -44,6 +48,7 @@ impl std::ops::AddAssign for BatchReport {
         self.results += other.results;
         self.quarantined += other.quarantined;
         self.duplicates += other.duplicates;
+        self.registrations_refused += other.registrations_refused;
     }
 }
 
@@ -52,8 +57,8 @@ impl std::ops::AddAssign for BatchReport {
 pub struct BatchOptions<'a> {
     /// The handler's MQTT client id (receipts are per client).
     pub client_id: &'a str,
-    /// Register unknown stands on their first message.
-    pub auto_register: bool,
+    /// Whether unknown stands register with their first message, and how many a minute.
+    pub registration: Registration,
     /// The broker started a new session (it will redeliver nothing): forget all receipts.
     pub session_lost: bool,
     /// How much of the batch's rejected messages the quarantine keeps.
@@ -105,7 +110,7 @@ pub async fn write_batch(
     for inbound in fresh().filter_map(|i| i.verdict.as_ref().ok()) {
         legacy.insert(&inbound.stand, inbound.legacy);
     }
-    let known = stands::register_and_lock(&mut tx, opts.auto_register, &legacy).await?;
+    let known = stands::register_and_lock(&mut tx, opts.registration, &legacy).await?;
     let mut active = runs::lock_active(&mut tx, &known).await?;
 
     // Every result of the batch is written at the end in one statement per table; their ids
@@ -130,7 +135,14 @@ pub async fn write_batch(
                 continue;
             }
             Ok(inbound) if !known.contains(&inbound.stand) => {
-                let reason = Rejection::UnknownStand(inbound.stand.to_string());
+                let stand = inbound.stand.to_string();
+                let reason = match opts.registration {
+                    Registration::Off => Rejection::UnknownStand(stand),
+                    Registration::Capped { per_minute } => {
+                        report.registrations_refused += 1;
+                        Rejection::RegistrationLimit { stand, per_minute }
+                    }
+                };
                 quarantine.push(item, &reason, true);
                 continue;
             }

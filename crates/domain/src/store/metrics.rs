@@ -18,6 +18,9 @@ pub struct StoreFigures {
     pub quarantined: i64,
     /// Runs in progress.
     pub runs_in_progress: i64,
+    /// Messages of new stands in the quarantine because the registration cap was reached
+    /// (`registration_limit`).
+    pub registrations_refused: i64,
     /// Seconds since the newest stored inbound message (the handler's lag when stands talk).
     pub seconds_since_last_message: Option<f64>,
 }
@@ -32,6 +35,8 @@ pub async fn read(pool: &PgPool) -> Result<StoreFigures, StoreError> {
               FROM pg_class c WHERE c.oid = 'status_history'::regclass) AS status_messages,
            (SELECT count(*) FROM results) AS results,
            (SELECT count(*) FROM quarantine) AS quarantined,
+           (SELECT count(*) FROM quarantine WHERE kind = 'registration_limit')
+              AS registrations_refused,
            (SELECT count(*) FROM runs WHERE state = ANY($1::run_state[])) AS runs_in_progress,
            (SELECT extract(epoch FROM now() - max(last_seen))::float8 FROM stands)
               AS seconds_since_last_message",

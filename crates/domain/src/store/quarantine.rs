@@ -120,6 +120,7 @@ pub(crate) struct QuarantineRows {
     limits: QuarantineLimits,
     topic: Vec<String>,
     reason: Vec<String>,
+    kind: Vec<&'static str>,
     size: Vec<i64>,
     payload: Vec<Option<Vec<u8>>>,
     sha256: Vec<Vec<u8>>,
@@ -140,6 +141,7 @@ impl QuarantineRows {
         let cap = self.limits.message_bytes;
         self.topic.push(item.topic.clone());
         self.reason.push(reason.to_string());
+        self.kind.push(reason.kind());
         self.size
             .push(i64::try_from(item.payload.len()).unwrap_or(i64::MAX));
         self.payload
@@ -163,9 +165,9 @@ impl QuarantineRows {
             return Ok(Vec::new());
         }
         let ids = sqlx::query_scalar(
-            "INSERT INTO quarantine (topic, reason, size, payload, payload_sha256, received_at)
+            "INSERT INTO quarantine (topic, reason, size, payload, payload_sha256, received_at, kind)
              SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::bytea[], $5::bytea[],
-                                  $6::timestamptz[])
+                                  $6::timestamptz[], $7::text[])
              RETURNING id",
         )
         .bind(&self.topic)
@@ -174,6 +176,7 @@ impl QuarantineRows {
         .bind(&self.payload)
         .bind(&self.sha256)
         .bind(&self.at)
+        .bind(&self.kind)
         .fetch_all(&mut *conn)
         .await
         .query("quarantine.insert")?;

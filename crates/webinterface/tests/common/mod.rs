@@ -247,7 +247,7 @@ pub async fn ingest_within(
     };
     let opts = BatchOptions {
         client_id: "test",
-        auto_register: true,
+        registration: domain::store::ingest::Registration::capped(),
         session_lost: false,
         quarantine,
     };

@@ -3,6 +3,7 @@
 //! is [`updates`].
 
 mod updates;
+pub use updates::Registration;
 pub(crate) use updates::{StandRows, StandUpdate, ensure, register_and_lock};
 
 use chrono::{DateTime, Duration, Utc};

@@ -57,7 +57,7 @@ pub(crate) async fn ensure(conn: &mut PgConnection, stand: &StandId) -> Result<(
 /// (a second one only when another writer registered one of them at the same moment).
 pub(crate) async fn register_and_lock(
     conn: &mut PgConnection,
-    auto_register: bool,
+    registration: Registration,
     legacy: &HashMap<&StandId, bool>,
 ) -> Result<HashSet<StandId>, StoreError> {
     if legacy.is_empty() {
@@ -68,12 +68,24 @@ pub(crate) async fn register_and_lock(
     stands.sort_unstable();
     let ids: Vec<&str> = stands.iter().map(|(id, _)| id.as_str()).collect();
     let flags: Vec<bool> = stands.iter().map(|(_, legacy)| *legacy).collect();
+    let (auto_register, per_minute) = match registration {
+        Registration::Off => (false, 0),
+        Registration::Capped { per_minute } => (true, i64::from(per_minute)),
+    };
     // The rows this statement registers are its own (and so locked); the `locked` query does
-    // not see them, as it reads the statement's snapshot.
+    // not see them, as it reads the statement's snapshot. New ids take the room the last
+    // minute's registrations left, in id order; the rest stay unknown.
     let known: Vec<StandId> = sqlx::query_scalar(
-        "WITH added AS (
-             INSERT INTO stands (id, name, auto_registered, legacy_topics)
-             SELECT id, id, true, l FROM unnest($1::text[], $2::bool[]) AS u(id, l) WHERE $3::bool
+        "WITH room AS (
+             SELECT $4::int8 - count(*) AS n FROM stands
+             WHERE registered_at > now() - interval '1 minute'),
+         new AS (
+             SELECT u.id, u.l, row_number() OVER (ORDER BY u.id) AS k
+             FROM unnest($1::text[], $2::bool[]) AS u(id, l)
+             WHERE $3::bool AND NOT EXISTS (SELECT 1 FROM stands s WHERE s.id = u.id)),
+         added AS (
+             INSERT INTO stands (id, name, auto_registered, legacy_topics, registered_at)
+             SELECT id, id, true, l, now() FROM new, room WHERE new.k <= room.n
              ON CONFLICT (id) DO NOTHING RETURNING id),
          locked AS (SELECT id FROM stands WHERE id = ANY($1) ORDER BY id FOR UPDATE)
          SELECT id FROM locked UNION ALL SELECT id FROM added",
@@ -81,6 +93,7 @@ pub(crate) async fn register_and_lock(
     .bind(&ids)
     .bind(&flags)
     .bind(auto_register)
+    .bind(per_minute)
     .fetch_all(&mut *conn)
     .await
     .query("stands.register_and_lock")?;
@@ -101,6 +114,33 @@ pub(crate) async fn register_and_lock(
         known.extend(locked);
     }
     Ok(known)
+}
+
+/// Whether inbound batches register the stands they do not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// Unknown stands' messages go to the quarantine (`AUTO_REGISTER=false`).
+    Off,
+    /// A stand registers itself with its first message, at most `per_minute` stands in any
+    /// minute (`HANDLER_MAX_NEW_STANDS_PER_MINUTE`, counted across handlers in the database);
+    /// above that a new stand's messages go to the quarantine.
+    Capped {
+        /// New stands a minute.
+        per_minute: u32,
+    },
+}
+
+impl Registration {
+    /// The default cap: a lab's whole fleet coming online at once fits in a minute or two,
+    /// a flood of made-up ids fills the dashboard no faster than this.
+    pub const DEFAULT_PER_MINUTE: u32 = 30;
+
+    /// Registration on with the default cap.
+    pub fn capped() -> Self {
+        Self::Capped {
+            per_minute: Self::DEFAULT_PER_MINUTE,
+        }
+    }
 }
 
 /// What an inbound batch said about each stand, written by the batch's one statement
