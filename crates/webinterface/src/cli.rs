@@ -86,6 +86,17 @@ pub enum Command {
         #[arg(long, default_value = auth::tokens::DEFAULT_EXPIRES_IN)]
         expires_in: String,
     },
+    /// Make a stand's own account on the all-in-one launcher's embedded broker (user name = the
+    /// stand id), or give it a new password, and print the password (shown only this once).
+    /// The account may publish only to the stand's inbound topics and read only its outbound
+    /// ones. Under docker-compose, Mosquitto has its own: `mosquitto/add-user.sh <stand>`.
+    StandAccount {
+        /// The stand id (as in its topics).
+        stand: String,
+        /// Delete the account instead (the stand can no longer log in).
+        #[arg(long)]
+        remove: bool,
+    },
     /// Check the configuration, the database (and its migrations) and the broker.
     Check,
     /// Import the results, status history and keep flags of the old (Django) stack's
@@ -162,6 +173,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("Token for {username}: keep it safe, it is not shown again; {until}.");
             Ok(())
         }
+        Command::StandAccount { stand, remove } => stand_account(&config, &stand, remove).await,
         Command::Check => check(&config).await,
         Command::ImportDjango { from, stand } => {
             let stand = domain::StandId::parse(&stand).context("--stand")?;
@@ -340,5 +352,30 @@ async fn check(config: &Config) -> anyhow::Result<()> {
     if failed {
         bail!("check failed");
     }
+    Ok(())
+}
+
+/// `stand-account`: makes, renews or removes a stand's account on the launcher's broker.
+async fn stand_account(config: &Config, stand: &str, remove: bool) -> anyhow::Result<()> {
+    let id = domain::StandId::parse(stand)
+        .map_err(|e| anyhow::anyhow!("{stand:?} is not a stand id: {e}"))?;
+    let pool = connect(config).await?;
+    if remove {
+        if domain::store::mqtt_accounts::remove(&pool, &id).await? {
+            println!(
+                "The MQTT account of {id} is deleted; the launcher's broker refuses it within 2 s."
+            );
+        } else {
+            println!("{id} has no MQTT account; nothing to delete.");
+        }
+        return Ok(());
+    }
+    let password = domain::store::mqtt_accounts::replace(&pool, &id).await?;
+    println!("MQTT account of stand {id} (the launcher's embedded broker; usable within 2 s):");
+    println!("  user:     {id}");
+    println!("  password: {password}");
+    println!(
+        "It is shown only this once; run this again for a new one (the old one then stops working)."
+    );
     Ok(())
 }

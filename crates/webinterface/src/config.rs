@@ -49,6 +49,10 @@ pub struct Config {
     /// `WEB_HEADER_TIMEOUT_SECONDS`, `WEB_BODY_TIMEOUT_SECONDS`, `WEB_WRITE_TIMEOUT_SECONDS`,
     /// `WEB_MAX_CONNECTIONS`: the HTTP server's bounds.
     pub server: ServerLimits,
+    /// The stands log in to the launcher's embedded broker with the accounts of
+    /// `stand_mqtt_accounts`, which the admin's stand page makes (set by the launcher; not an
+    /// environment variable). Otherwise the page says how the broker's accounts are made.
+    pub stand_accounts_here: bool,
 }
 
 /// The shortest `SECRET_KEY` accepted.
@@ -124,6 +128,7 @@ impl Config {
                 as usize,
             videostream_url: env::var("VIDEOSTREAM_URL"),
             server: ServerLimits::from_env()?,
+            stand_accounts_here: false,
         })
     }
 
@@ -146,6 +151,7 @@ impl Config {
             password_hash_concurrency: 4,
             videostream_url: None,
             server: ServerLimits::default(),
+            stand_accounts_here: false,
         }
     }
 }

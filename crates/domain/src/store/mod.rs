@@ -22,6 +22,7 @@
 //! | `columns` | stand ids, run states and job outcomes decoded from their columns |
 //! | [`metrics`] | counts over several tables for `/metrics` |
 //! | [`users`], [`sessions`], [`tokens`], [`login_attempts`] | the web interface's accounts |
+//! | [`mqtt_accounts`] | `stand_mqtt_accounts`: the stands' own accounts on the launcher's broker |
 //! | [`imports`] | `django_imports`: rows taken over from the old stack's database |
 //! | [`job_runs`] | `job_runs`: the record of scheduler job executions |
 //! | [`listener`] | `LISTEN` for the notifications the writers send |
@@ -39,6 +40,7 @@ pub mod job_runs;
 pub mod listener;
 pub mod login_attempts;
 pub mod metrics;
+pub mod mqtt_accounts;
 pub mod outbound;
 pub mod quarantine;
 pub mod receipts;

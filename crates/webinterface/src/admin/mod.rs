@@ -1,5 +1,6 @@
 //! What admins do, by feature, lowest first:
 //!
+//! - [`stand_account`]: a stand's own account on the launcher's broker (a leaf of [`stands`]'s page);
 //! - [`stands`]: add and edit stands, pages and API;
 //! - [`users`]: users, roles and passwords, pages and API; the users page also lists tokens;
 //! - [`tokens`]: making and revoking API tokens, the page's forms and API;
@@ -8,6 +9,7 @@
 //! Every route here needs the `admin` role.
 
 pub mod jobs;
+pub mod stand_account;
 pub mod stands;
 pub mod tokens;
 pub mod users;
@@ -17,6 +19,7 @@ use crate::routes::Routes;
 /// The admin pages.
 pub fn pages() -> Routes {
     stands::pages()
+        .merge(stand_account::pages())
         .merge(users::pages())
         .merge(tokens::pages())
         .merge(jobs::pages())

@@ -1,6 +1,7 @@
 //! Adding and editing stands: the admin pages (`/admin/stands…`) and the API
 //! (`POST /api/stands`, `PATCH /api/stands/{id}`), which share the settings' checks.
 
+use super::stand_account::{self, AccountPart};
 use crate::auth::{Admin, Authed};
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, find_stand, stand_id};
@@ -316,10 +317,18 @@ struct AdminStandPage {
     max_test_seconds: i32,
     topics: &'static str,
     choices: Vec<(&'static str, String)>,
+    account: AccountPart,
 }
 
-fn admin_stand_view(a: &Authed, id: &str, s: StandSettings, layout: Layout) -> AdminStandPage {
+fn admin_stand_view(
+    a: &Authed,
+    id: &str,
+    s: StandSettings,
+    layout: Layout,
+    account: AccountPart,
+) -> AdminStandPage {
     AdminStandPage {
+        account,
         layout,
         csrf: a.csrf().to_owned(),
         id: id.to_owned(),
@@ -339,11 +348,13 @@ async fn admin_stand(
     Path(id): Path<String>,
 ) -> Result<AdminStandPage> {
     let v = find_stand(&state, &id).await?;
+    let account = stand_account::part(&state, &v.id).await?;
     Ok(admin_stand_view(
         &a,
         v.id.as_str(),
         settings_of(&v),
         a.layout(),
+        account,
     ))
 }
 
@@ -399,12 +410,14 @@ async fn admin_stand_save(
     match outcome {
         Ok(s) => {
             let layout = a.layout().notice(Some("Saved.".into()));
-            Ok(admin_stand_view(&a, sid.as_str(), s, layout).into_response())
+            let account = stand_account::part(&state, &sid).await?;
+            Ok(admin_stand_view(&a, sid.as_str(), s, layout, account).into_response())
         }
         Err(e @ Error::BadRequest(_)) => {
             // The form is shown again as it was sent, camera URL included (redacted).
             let layout = a.layout().problem(Some(e.user_message()));
-            let mut shown = admin_stand_view(&a, sid.as_str(), settings, layout);
+            let account = stand_account::part(&state, &sid).await?;
+            let mut shown = admin_stand_view(&a, sid.as_str(), settings, layout, account);
             shown.camera_url = redact(&form.camera_url);
             Ok((StatusCode::BAD_REQUEST, shown).into_response())
         }
