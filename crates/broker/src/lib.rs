@@ -96,6 +96,7 @@ impl BrokerConfig {
             auth: None,
             external_auth: None,
             dynamic_filters: true,
+            topic_access: None,
         };
         if !self.allow_anonymous {
             let check = Arc::new(self.clone());

@@ -51,6 +51,41 @@ pub type AuthHandler = Arc<
         + Sync,
 >;
 
+// Patched (vendor/rumqttd/PATCHED.md): topic access hook.
+
+/// What a client asks to do with a topic (see [`ConnectionSettings::set_topic_access_handler`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopicAction {
+    /// PUBLISH to a topic.
+    Publish,
+    /// SUBSCRIBE to a filter.
+    Subscribe,
+    /// The last will of CONNECT, on a topic.
+    Will,
+}
+
+/// One access a client of a remote link asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct TopicAccess<'a> {
+    /// Client id (as the router knows it: assigned when empty, tenant-prefixed with TLS tenants).
+    pub client_id: &'a str,
+    /// User name of CONNECT, when the listener checks logins (`auth` or `external_auth`); `None`
+    /// otherwise, since an unchecked name proves nothing.
+    pub user: Option<&'a str>,
+    /// What the client asks for.
+    pub action: TopicAction,
+    /// The topic (publish, will) or filter (subscribe; for `$share/{group}/{filter}` the filter
+    /// alone, the group is in `share_group`).
+    pub topic: &'a str,
+    /// The group of a shared subscription.
+    pub share_group: Option<&'a str>,
+}
+
+/// Decides whether a client may do what it asks: `true` allows. Called on the router thread
+/// for every PUBLISH and every filter of a SUBSCRIBE, and on a connection thread for the will
+/// of CONNECT, so it must be quick and must not block.
+pub type TopicAccessHandler = Arc<dyn Fn(&TopicAccess<'_>) -> bool + Send + Sync>;
+
 #[derive(Debug, Default, Serialize, Deserialize, Clone)]
 pub struct Config {
     pub id: usize,
@@ -152,6 +187,9 @@ pub struct ConnectionSettings {
     pub external_auth: Option<AuthHandler>,
     #[serde(default)]
     pub dynamic_filters: bool,
+    /// Patched: topic access hook; `None` allows everything.
+    #[serde(skip)]
+    pub topic_access: Option<TopicAccessHandler>,
 }
 
 impl ConnectionSettings {
@@ -166,6 +204,17 @@ impl ConnectionSettings {
             Box::pin(auth)
         }));
     }
+
+    /// Patched: refuses what `check` does not allow (see [`TopicAccessHandler`]): a refused
+    /// PUBLISH is acknowledged as usual and dropped, a refused filter of a SUBSCRIBE gets a
+    /// failure code in SUBACK, a CONNECT with a will on a refused topic gets CONNACK "not
+    /// authorized" and the connection is closed.
+    pub fn set_topic_access_handler<F>(&mut self, check: F)
+    where
+        F: Fn(&TopicAccess<'_>) -> bool + Send + Sync + 'static,
+    {
+        self.topic_access = Some(Arc::new(check));
+    }
 }
 
 impl fmt::Debug for ConnectionSettings {
@@ -177,6 +226,7 @@ impl fmt::Debug for ConnectionSettings {
             .field("auth", &self.auth)
             .field("external_auth", &self.external_auth.is_some())
             .field("dynamic_filters", &self.dynamic_filters)
+            .field("topic_access", &self.topic_access.is_some())
             .finish()
     }
 }
@@ -202,6 +252,19 @@ pub struct RouterConfig {
     // defaults to Round Robin
     #[serde(default)]
     pub shared_subscriptions_strategy: Strategy,
+    /// Patched: the most bytes all subscription logs together hold for messages that no
+    /// connected subscriber is still to read: what persistent sessions that are away will read
+    /// (or nobody). Over it, the router frees what every subscriber has read, then drops the
+    /// oldest such messages of the largest log. Retained messages get a quarter of it. `None`:
+    /// `max_log_bytes`.
+    #[serde(default)]
+    pub max_away_log_bytes: Option<usize>,
+    /// Patched: the most bytes all subscription logs together hold, messages connected
+    /// subscribers have not read yet included; over it, the oldest unread messages of the
+    /// largest log are dropped, whoever was to read them. `None`: no limit (each log is then
+    /// bounded by its segments only).
+    #[serde(default)]
+    pub max_log_bytes: Option<usize>,
 }
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]

@@ -12,6 +12,11 @@ use tokio::time::{error::Elapsed, Duration};
 
 use crate::protocol::{self, Packet, Protocol};
 
+/// Patched: the most bytes serialised before they are written out (a batch of up to a hundred
+/// publishes otherwise went into one buffer, whatever their size, and the buffer kept that
+/// size for the life of the connection).
+const MAX_WRITE_BUFFER: usize = 1024 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("I/O = {0}")]
@@ -141,9 +146,16 @@ impl<P: Protocol> Network<P> {
     pub async fn writev(&mut self, packets: VecDeque<Packet>) -> Result<(), Error> {
         for packet in packets {
             Protocol::write(&self.protocol, packet, &mut self.write)?;
+            if self.write.len() >= MAX_WRITE_BUFFER {
+                self.socket.write_all(&self.write).await?;
+                self.write.clear();
+            }
         }
         self.socket.write_all(&self.write).await?;
         self.write.clear();
+        if self.write.capacity() > MAX_WRITE_BUFFER {
+            self.write = BytesMut::with_capacity(10 * 1024);
+        }
         Ok(())
     }
 }

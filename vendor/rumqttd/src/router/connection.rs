@@ -1,9 +1,10 @@
 use slab::Slab;
 
 use crate::protocol::LastWillProperties;
-use crate::Filter;
 use crate::{protocol::LastWill, Topic};
+use crate::{Filter, TopicAccess, TopicAccessHandler, TopicAction};
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 
 use super::ConnectionEvents;
 
@@ -33,6 +34,8 @@ pub struct Connection {
     pub(crate) broker_topic_aliases: Option<BrokerAliases>,
     /// subscription IDs for a connection
     pub(crate) subscription_ids: HashMap<Filter, usize>,
+    /// Patched: who is connected and what they may do (remote links with a topic access hook)
+    pub(crate) acl: Option<Acl>,
 }
 
 impl Connection {
@@ -66,7 +69,14 @@ impl Connection {
             topic_aliases: HashMap::new(),
             broker_topic_aliases: None,
             subscription_ids: HashMap::new(),
+            acl: None,
         }
+    }
+
+    /// Patched: topic access of this connection (`None`: everything allowed)
+    pub(crate) fn acl(&mut self, acl: Option<Acl>) -> &mut Connection {
+        self.acl = acl;
+        self
     }
 
     pub fn topic_alias_max(&mut self, max: u16) -> &mut Connection {
@@ -85,6 +95,42 @@ impl Connection {
         self.last_will = will;
         self.last_will_properties = props;
         self
+    }
+}
+
+/// Patched: the authenticated user of a remote connection and the topic access hook.
+#[derive(Clone)]
+pub struct Acl {
+    user: Option<String>,
+    check: TopicAccessHandler,
+}
+
+impl Acl {
+    pub(crate) fn new(user: Option<String>, check: TopicAccessHandler) -> Acl {
+        Acl { user, check }
+    }
+
+    /// Whether `client_id` may do `action` on `topic` (a filter for subscriptions).
+    pub(crate) fn allows(
+        &self,
+        client_id: &str,
+        action: TopicAction,
+        topic: &str,
+        share_group: Option<&str>,
+    ) -> bool {
+        (self.check)(&TopicAccess {
+            client_id,
+            user: self.user.as_deref(),
+            action,
+            topic,
+            share_group,
+        })
+    }
+}
+
+impl fmt::Debug for Acl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Acl").field("user", &self.user).finish()
     }
 }
 

@@ -2,7 +2,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::{
     scheduler::{PauseReason, Tracker},
-    ConnectionEvents,
+    ConnectionEvents, DataRequest,
 };
 
 pub struct Graveyard {
@@ -46,6 +46,14 @@ impl Graveyard {
                 metrics,
             },
         );
+    }
+
+    /// Patched: the read positions of the persistent sessions kept here
+    pub fn data_requests(&self) -> impl Iterator<Item = &DataRequest> {
+        self.connections
+            .values()
+            .filter_map(|saved| saved.session_state.as_ref())
+            .flat_map(|session| session.tracker.data_requests.iter())
     }
 
     /// Save only metrics for connection

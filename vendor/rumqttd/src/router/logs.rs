@@ -1,6 +1,7 @@
 use super::Ack;
+use bytes::{Bytes, BytesMut};
 use slab::Slab;
-use tracing::{info, trace};
+use tracing::{info, trace, warn};
 
 use crate::protocol::{
     matches, ConnAck, ConnAckProperties, PingResp, PubAck, PubComp, PubRec, PubRel, Publish,
@@ -36,12 +37,39 @@ impl From<PubWithProp> for PublishData {
 
 // TODO: remove this from here
 impl Storage for PublishData {
-    // TODO: calculate size of publish properties as well!
+    // Patched: the entry itself and its properties count too, so that many small messages
+    // cannot hide from a byte budget.
     fn size(&self) -> usize {
-        let publish = &self.publish;
-        4 + publish.topic.len() + publish.payload.len()
+        entry_size(&self.publish, &self.properties)
     }
 }
+
+/// Patched: the bytes a publish takes in a log.
+pub fn entry_size(publish: &Publish, properties: &Option<PublishProperties>) -> usize {
+    std::mem::size_of::<PublishData>()
+        + publish.topic.len()
+        + publish.payload.len()
+        + properties.as_ref().map_or(0, properties_size)
+}
+
+/// Patched: the bytes of a publish's properties outside the entry itself.
+fn properties_size(p: &PublishProperties) -> usize {
+    let text = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    text(&p.response_topic)
+        + text(&p.content_type)
+        + p.correlation_data.as_ref().map_or(0, |d| d.len())
+        + p.subscription_identifiers.len() * std::mem::size_of::<usize>()
+        + p.user_properties
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + std::mem::size_of::<(String, String)>())
+            .sum::<usize>()
+}
+
+/// Patched: the most bytes of topics the topic → filters cache holds before it starts over.
+const MAX_TOPIC_CACHE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Patched: the largest buffer a log copies its messages' bytes into (see `Data::own`).
+const MAX_ARENA_BYTES: usize = 1024 * 1024;
 
 /// Stores 'device' data and 'actions' data in native commitlog
 /// organized by subscription filter. Device data is replicated
@@ -61,6 +89,12 @@ pub struct DataLog {
     retained_publishes: HashMap<Topic, PublishData>,
     /// List of filters associated with a topic
     publish_filters: HashMap<Topic, Vec<FilterIdx>>,
+    /// Patched: bytes held by all the logs of `native`
+    log_bytes: usize,
+    /// Patched: bytes held by `retained_publishes`
+    retained_bytes: usize,
+    /// Patched: bytes of topics in `publish_filters`
+    topic_cache_bytes: usize,
 }
 
 impl DataLog {
@@ -87,7 +121,78 @@ impl DataLog {
             publish_filters,
             filter_indexes,
             retained_publishes,
+            log_bytes: 0,
+            retained_bytes: 0,
+            topic_cache_bytes: 0,
         })
+    }
+
+    /// Patched: bytes held by all the logs
+    pub fn log_bytes(&self) -> usize {
+        self.log_bytes
+    }
+
+    /// Patched: appends to the log of `filter_idx`, keeping count of the bytes held
+    pub fn append(
+        &mut self,
+        filter_idx: FilterIdx,
+        item: PublishData,
+        notifications: &mut VecDeque<(ConnectionId, DataRequest)>,
+    ) -> (Offset, &Filter) {
+        let data = self.native.get_mut(filter_idx).unwrap();
+        let before = data.log.size() as usize;
+        let item = data.own(item);
+        let (offset, _) = data.append(item, notifications);
+        self.log_bytes = self.log_bytes - before + data.log.size() as usize;
+        (offset, &self.native[filter_idx].filter)
+    }
+
+    /// Patched: frees what no reader needs any more: `needed` holds, per log, the lowest
+    /// absolute offset a reader (subscriber, persistent session, message in flight) will still
+    /// read; a log without entry has no reader. Returns the bytes freed.
+    pub fn drop_read(&mut self, needed: &HashMap<FilterIdx, u64>) -> usize {
+        let mut freed = 0;
+        for (idx, data) in self.native.iter_mut() {
+            let keep_from = needed.get(&idx).copied().unwrap_or(u64::MAX);
+            freed += data.drop_before(keep_from) as usize;
+        }
+        self.log_bytes -= freed;
+        freed
+    }
+
+    /// Patched: drops the oldest segments of the largest logs, unread or not, until the logs
+    /// hold at most `target` bytes; with `keep`, only segments that end at or before the offset
+    /// `keep` holds for their log (the connected readers' lowest). Returns the bytes freed.
+    pub fn drop_oldest_until(
+        &mut self,
+        target: usize,
+        keep: Option<&HashMap<FilterIdx, u64>>,
+    ) -> usize {
+        let mut freed = 0;
+        while self.log_bytes > target {
+            let largest = self
+                .native
+                .iter()
+                .filter(|(idx, data)| {
+                    let keep_from = keep.map_or(u64::MAX, |k| *k.get(idx).unwrap_or(&u64::MAX));
+                    data.log.size() > 0 && data.log.oldest_end() <= keep_from
+                })
+                .max_by_key(|(_, data)| data.log.size())
+                .map(|(idx, _)| idx);
+            let Some(idx) = largest else { break };
+            let dropped = self.native[idx].drop_oldest() as usize;
+            if dropped == 0 {
+                break;
+            }
+            warn!(
+                filter = self.native[idx].filter,
+                bytes = dropped,
+                "Log budget exceeded: dropped unread messages"
+            );
+            self.log_bytes -= dropped;
+            freed += dropped;
+        }
+        freed
     }
 
     pub fn meter(&mut self, filter: &str) -> Option<&mut SubscriptionMeter> {
@@ -136,6 +241,12 @@ impl DataLog {
                     .collect();
 
                 if !v.is_empty() {
+                    // Patched: the cache starts over rather than grow with every topic ever seen.
+                    if self.topic_cache_bytes > MAX_TOPIC_CACHE_BYTES {
+                        self.publish_filters.clear();
+                        self.topic_cache_bytes = 0;
+                    }
+                    self.topic_cache_bytes += topic.len() + 8 * v.len() + 64;
                     self.publish_filters.insert(topic.to_owned(), v.clone());
                 }
 
@@ -261,12 +372,30 @@ impl DataLog {
         publish_properties: Option<PublishProperties>,
         topic: Topic,
     ) {
-        let pub_with_props = (publish, publish_properties);
-        self.retained_publishes.insert(topic, pub_with_props.into());
+        let mut publish = publish;
+        // Patched: own bytes, not a slice keeping a network read buffer alive
+        publish.topic = Bytes::copy_from_slice(&publish.topic);
+        publish.payload = Bytes::copy_from_slice(&publish.payload);
+        let pub_with_props: PublishData = (publish, publish_properties).into();
+        // Patched: retained messages get a quarter of the log budget; one that does not fit
+        // replaces the old one of its topic by nothing.
+        self.remove_from_retained_publishes(topic.clone());
+        let size = pub_with_props.size();
+        let budget = self.config.max_away_log_bytes.or(self.config.max_log_bytes);
+        if let Some(budget) = budget {
+            if self.retained_bytes + size > budget / 4 {
+                warn!(topic, "Retained messages over their budget: not retained");
+                return;
+            }
+        }
+        self.retained_bytes += size;
+        self.retained_publishes.insert(topic, pub_with_props);
     }
 
     pub fn remove_from_retained_publishes(&mut self, topic: Topic) {
-        self.retained_publishes.remove(&topic);
+        if let Some(removed) = self.retained_publishes.remove(&topic) {
+            self.retained_bytes -= removed.size();
+        }
     }
 
     pub fn read_retained_messages(&mut self, filter: &str) -> Vec<PubWithProp> {
@@ -298,6 +427,8 @@ impl DataLog {
 
             is_valid
         });
+        // Patched: what expired above is no longer held
+        self.retained_bytes = self.retained_publishes.values().map(|p| p.size()).sum();
 
         // no need to include timestamp when returning
         self.retained_publishes
@@ -313,6 +444,9 @@ pub struct Data<T> {
     pub log: CommitLog<T>,
     pub waiters: Waiters<DataRequest>,
     meter: SubscriptionMeter,
+    /// Patched: the buffer the active segment's messages are copied into (see `own`)
+    arena: BytesMut,
+    arena_size: usize,
 }
 
 impl<T> Data<T>
@@ -344,6 +478,8 @@ where
             log,
             waiters,
             meter: metrics,
+            arena: BytesMut::new(),
+            arena_size: max_segment_size.min(MAX_ARENA_BYTES),
         }
     }
 
@@ -367,13 +503,68 @@ where
     }
 }
 
+/// Patched: what a log keeps owns its bytes, in buffers of the segment it is in.
+impl Data<PublishData> {
+    /// Copies topic, payload and correlation data into the active segment's buffer (a new one
+    /// when the message starts a new segment or does not fit). Without the copy, each message
+    /// kept a slice of the network read buffer it came in, and with it the whole buffer
+    /// (kilobytes for a few bytes), which no byte budget sees. In buffers of their segment,
+    /// the bytes go back to the system when the segment is dropped (`MAX_ARENA_BYTES` is at
+    /// or above the size from which allocators map memory of its own).
+    fn own(&mut self, mut item: PublishData) -> PublishData {
+        if self.log.active_is_full() {
+            self.arena = BytesMut::new();
+        }
+        let correlation = item
+            .properties
+            .as_mut()
+            .and_then(|p| p.correlation_data.as_mut());
+        let need = item.publish.topic.len()
+            + item.publish.payload.len()
+            + correlation.as_ref().map_or(0, |d| d.len());
+        if self.arena.capacity() - self.arena.len() < need {
+            self.arena = BytesMut::with_capacity(need.max(self.arena_size));
+        }
+        let mut copy = |bytes: &Bytes| {
+            self.arena.extend_from_slice(bytes);
+            self.arena.split().freeze()
+        };
+        if let Some(data) = correlation {
+            *data = copy(data);
+        }
+        item.publish.topic = copy(&item.publish.topic);
+        item.publish.payload = copy(&item.publish.payload);
+        item
+    }
+
+    /// `CommitLog::drop_before`; a new active segment gets a new buffer.
+    fn drop_before(&mut self, keep_from: u64) -> u64 {
+        let tail = self.log.next_offset().0;
+        let freed = self.log.drop_before(keep_from);
+        if self.log.next_offset().0 != tail {
+            self.arena = BytesMut::new();
+        }
+        freed
+    }
+
+    /// `CommitLog::drop_oldest`; a new active segment gets a new buffer.
+    fn drop_oldest(&mut self) -> u64 {
+        let tail = self.log.next_offset().0;
+        let freed = self.log.drop_oldest();
+        if self.log.next_offset().0 != tail {
+            self.arena = BytesMut::new();
+        }
+        freed
+    }
+}
+
 /// Acks log for a subscription
 #[derive(Debug)]
 pub struct AckLog {
     // Committed acks per connection. First pkid, last pkid, data
     committed: VecDeque<Ack>,
-    // Recorded qos 2 publishes
-    recorded: VecDeque<(Publish, Option<PublishProperties>)>,
+    // Recorded qos 2 publishes (patched: `None` for a publish the topic access hook refused)
+    recorded: VecDeque<Option<(Publish, Option<PublishProperties>)>>,
 }
 
 impl AckLog {
@@ -402,8 +593,14 @@ impl AckLog {
 
     pub fn pubrec(&mut self, publish: Publish, props: Option<PublishProperties>, ack: PubRec) {
         let ack = Ack::PubRec(ack);
-        self.recorded.push_back((publish, props));
+        self.recorded.push_back(Some((publish, props)));
         self.committed.push_back(ack);
+    }
+
+    /// Patched: PUBREC for a refused publish, which PUBREL then completes without storing it
+    pub fn pubrec_refused(&mut self, ack: PubRec) {
+        self.recorded.push_back(None);
+        self.committed.push_back(Ack::PubRec(ack));
     }
 
     pub fn pubrel(&mut self, ack: PubRel) {
@@ -411,7 +608,12 @@ impl AckLog {
         self.committed.push_back(ack);
     }
 
-    pub fn pubcomp(&mut self, ack: PubComp) -> Option<(Publish, Option<PublishProperties>)> {
+    /// `None` when no publish awaits this PUBREL, `Some(None)` for a refused publish (patched)
+    #[allow(clippy::type_complexity)]
+    pub fn pubcomp(
+        &mut self,
+        ack: PubComp,
+    ) -> Option<Option<(Publish, Option<PublishProperties>)>> {
         let ack = Ack::PubComp(ack);
         self.committed.push_back(ack);
         self.recorded.pop_front()
@@ -434,9 +636,13 @@ impl AckLog {
 
 #[cfg(test)]
 mod test {
-    use super::DataLog;
+    use super::{DataLog, PublishData};
+    use crate::protocol::Publish;
     use crate::router::shared_subs::Strategy;
+    use crate::segments::Storage;
     use crate::RouterConfig;
+    use bytes::Bytes;
+    use std::collections::{HashMap, VecDeque};
 
     #[test]
     fn publish_filters_updating_correctly_on_new_topic_subscription() {
@@ -448,6 +654,8 @@ mod test {
             custom_segment: None,
             initialized_filters: None,
             shared_subscriptions_strategy: Strategy::RoundRobin,
+            max_away_log_bytes: None,
+            max_log_bytes: None,
         };
         let mut data = DataLog::new(config).unwrap();
         data.next_native_offset("topic/a");
@@ -456,6 +664,152 @@ mod test {
         data.next_native_offset("topic/+");
 
         assert_eq!(data.publish_filters.get("topic/a").unwrap().len(), 2);
+    }
+
+    // Patched: the log budget.
+    fn budget_config(max_log_bytes: usize) -> RouterConfig {
+        RouterConfig {
+            max_segment_size: 10 * 1024,
+            max_connections: 10,
+            max_segment_count: 100,
+            max_outgoing_packet_count: 1024,
+            custom_segment: None,
+            initialized_filters: None,
+            shared_subscriptions_strategy: Strategy::RoundRobin,
+            max_away_log_bytes: Some(max_log_bytes),
+            max_log_bytes: None,
+        }
+    }
+
+    fn message(topic: &str, payload: &[u8]) -> Publish {
+        Publish::new(
+            Bytes::from(topic.to_owned()),
+            Bytes::from(payload.to_vec()),
+            false,
+        )
+    }
+
+    fn publish(topic: &str, payload: &[u8]) -> PublishData {
+        (message(topic, payload), None).into()
+    }
+
+    #[test]
+    fn appends_are_counted_and_own_their_bytes() {
+        let mut data = DataLog::new(budget_config(1 << 20)).unwrap();
+        let (idx, _) = data.next_native_offset("a/+");
+        let incoming = Bytes::from(vec![7u8; 1000]);
+        let mut item = publish("a/inbound", b"");
+        item.publish.payload = incoming.slice(10..110);
+        let size = item.size();
+        let mut notifications = VecDeque::new();
+        data.append(idx, item, &mut notifications);
+        assert_eq!(data.log_bytes(), size);
+
+        let (_, stored) = data.native_readv(idx, (0, 0), 10).unwrap();
+        let stored = &stored[0].0 .0.payload;
+        assert_eq!(stored[..], incoming[10..110]);
+        let within = incoming.as_ptr_range();
+        assert!(
+            !within.contains(&stored.as_ptr()),
+            "a slice of the read buffer was kept"
+        );
+    }
+
+    #[test]
+    fn drop_read_frees_what_readers_passed_and_logs_without_readers() {
+        let mut data = DataLog::new(budget_config(1 << 20)).unwrap();
+        let (read, _) = data.next_native_offset("read/+");
+        let (unread, _) = data.next_native_offset("unread/+");
+        let (no_reader, _) = data.next_native_offset("nobody/+");
+        let mut notifications = VecDeque::new();
+        for i in 0..30 {
+            let payload = vec![i as u8; 1024];
+            data.append(read, publish("read/x", &payload), &mut notifications);
+            data.append(unread, publish("unread/x", &payload), &mut notifications);
+            data.append(no_reader, publish("nobody/x", &payload), &mut notifications);
+        }
+        let before = data.log_bytes();
+        let needed = HashMap::from([(read, 30), (unread, 0)]);
+        let freed = data.drop_read(&needed);
+        assert_eq!(data.log_bytes(), before - freed);
+        assert_eq!(data.native[read].log.size(), 0);
+        assert_eq!(data.native[no_reader].log.size(), 0);
+        assert_eq!(data.log_bytes(), data.native[unread].log.size() as usize);
+        let (_, kept) = data.native_readv(unread, (0, 0), 100).unwrap();
+        assert_eq!(kept.len(), 30, "unread messages stay");
+    }
+
+    #[test]
+    fn over_the_budget_the_largest_log_loses_its_oldest_segments() {
+        let mut data = DataLog::new(budget_config(1 << 20)).unwrap();
+        let (large, _) = data.next_native_offset("large/+");
+        let (small, _) = data.next_native_offset("small/+");
+        let mut notifications = VecDeque::new();
+        for i in 0..40 {
+            data.append(
+                large,
+                publish("large/x", &[i as u8; 1024]),
+                &mut notifications,
+            );
+        }
+        data.append(small, publish("small/x", &[1; 1024]), &mut notifications);
+        let small_size = data.native[small].log.size() as usize;
+        let target = data.log_bytes() / 2;
+        data.drop_oldest_until(target, None);
+        assert!(data.log_bytes() <= target);
+        assert_eq!(data.native[small].log.size() as usize, small_size);
+        let (_, kept) = data.native_readv(large, (0, 0), 100).unwrap();
+        let first = kept.first().map(|((p, _), _)| p.payload[0]);
+        let last = kept.last().map(|((p, _), _)| p.payload[0]);
+        assert!(first > Some(0), "the oldest went first");
+        assert_eq!(last, Some(39), "the newest stayed");
+    }
+
+    #[test]
+    fn segments_connected_readers_still_need_are_kept() {
+        let mut data = DataLog::new(budget_config(1 << 20)).unwrap();
+        let (read_on, _) = data.next_native_offset("live/+");
+        let (away, _) = data.next_native_offset("away/+");
+        let mut notifications = VecDeque::new();
+        for i in 0..40 {
+            data.append(
+                read_on,
+                publish("live/x", &[i as u8; 1024]),
+                &mut notifications,
+            );
+        }
+        for i in 0..20 {
+            data.append(
+                away,
+                publish("away/x", &[i as u8; 1024]),
+                &mut notifications,
+            );
+        }
+        // A connected reader at offset 5 of the larger log: none of its segments can go.
+        let connected = HashMap::from([(read_on, 5)]);
+        data.drop_oldest_until(0, Some(&connected));
+        assert_eq!(data.native[away].log.size(), 0, "the away log went");
+        let (_, kept) = data.native_readv(read_on, (0, 5), 100).unwrap();
+        assert_eq!(kept.len(), 35, "what the connected reader needs stays");
+        assert_eq!(data.log_bytes(), data.native[read_on].log.size() as usize);
+    }
+
+    #[test]
+    fn retained_messages_get_a_quarter_of_the_budget() {
+        let mut data = DataLog::new(budget_config(64 * 1024)).unwrap();
+        for i in 0..10 {
+            let topic = format!("t/{i}");
+            let publish = message(&topic, &[1u8; 4000]);
+            data.insert_to_retained_publishes(publish, None, topic);
+        }
+        assert_eq!(data.read_retained_messages("t/+").len(), 3);
+        assert!(data.retained_bytes <= 16 * 1024);
+        // Replacing one keeps the count right.
+        let publish = message("t/0", &[2u8; 10]);
+        data.insert_to_retained_publishes(publish, None, "t/0".to_owned());
+        data.remove_from_retained_publishes("t/1".to_owned());
+        let sizes: usize = data.retained_publishes.values().map(|p| p.size()).sum();
+        assert_eq!(data.retained_bytes, sizes);
     }
 
     #[test]
@@ -468,6 +822,8 @@ mod test {
             custom_segment: None,
             initialized_filters: None,
             shared_subscriptions_strategy: Strategy::RoundRobin,
+            max_away_log_bytes: None,
+            max_log_bytes: None,
         };
         let mut data = DataLog::new(config).unwrap();
         data.next_native_offset("+/+");

@@ -26,7 +26,7 @@ pub(crate) mod shared_subs;
 mod waiters;
 
 pub use alertlog::Alert;
-pub use connection::Connection;
+pub use connection::{Acl, Connection};
 pub use routing::Router;
 pub use waiters::Waiters;
 

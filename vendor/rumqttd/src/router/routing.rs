@@ -21,7 +21,7 @@ use tracing::{debug, error, info, trace, warn};
 use super::alertlog::{Alert, AlertLog};
 use super::graveyard::Graveyard;
 use super::iobufs::{Incoming, Outgoing};
-use super::logs::{AckLog, DataLog};
+use super::logs::{entry_size, AckLog, DataLog};
 use super::scheduler::{ScheduleReason, Scheduler};
 use super::shared_subs::SharedGroup;
 use super::{
@@ -102,6 +102,10 @@ pub struct Router {
     shared_subscriptions: HashMap<String, SharedGroup>,
     /// Will messages per client_id
     last_wills: HashMap<String, (LastWill, Option<LastWillProperties>)>,
+    /// Patched: readers moved since the logs were last freed of what they had read
+    log_compaction_due: bool,
+    /// Patched: bytes appended since the logs were last freed over their away budget
+    log_appended_since_pass: usize,
 }
 
 impl Router {
@@ -143,6 +147,8 @@ impl Router {
             cache: Some(VecDeque::with_capacity(MAX_CHANNEL_CAPACITY)),
             shared_subscriptions: HashMap::new(),
             last_wills: HashMap::new(),
+            log_compaction_due: false,
+            log_appended_since_pass: usize::MAX / 2,
         }
     }
 
@@ -195,6 +201,7 @@ impl Router {
     fn run_inner(&mut self) -> Result<(), RouterError> {
         // Block on incoming events if there are no ready connections for consumption
         if self.consume().is_none() {
+            self.drop_read_when_idle();
             // trace!("{}:: {:20} {:20} {:?}", self.id, "", "done-await", self.readyqueue);
             let (id, data) = self.router_rx.recv()?;
             self.events(id, data);
@@ -451,6 +458,7 @@ impl Router {
         }
 
         // Remove connection from router
+        self.log_compaction_due = true;
         let mut connection = self.connections.remove(id);
         let _incoming = self.ibufs.remove(id);
         let outgoing = self.obufs.remove(id);
@@ -563,6 +571,10 @@ impl Router {
 
                     let qos = publish.qos;
                     let pkid = publish.pkid;
+                    // Patched: topic access. MQTT 3.1.1 has no negative PUBACK, so a refused
+                    // publish is acknowledged as usual and dropped (MQTT 5 clients see
+                    // "not authorized" in PUBACK at QoS 1).
+                    let refused = publish_refused(&self.connections[id], &publish, &properties);
 
                     // Prepare acks for the above publish
                     // If any of the publish in the batch results in force flush,
@@ -582,7 +594,11 @@ impl Router {
                         QoS::AtLeastOnce => {
                             let puback = PubAck {
                                 pkid,
-                                reason: PubAckReason::Success,
+                                reason: if refused {
+                                    PubAckReason::NotAuthorized
+                                } else {
+                                    PubAckReason::Success
+                                },
                             };
 
                             let ackslog = self.ackslog.get_mut(id).unwrap();
@@ -596,7 +612,11 @@ impl Router {
                             };
 
                             let ackslog = self.ackslog.get_mut(id).unwrap();
-                            ackslog.pubrec(publish, properties, pubrec);
+                            if refused {
+                                ackslog.pubrec_refused(pubrec);
+                            } else {
+                                ackslog.pubrec(publish, properties, pubrec);
+                            }
                             force_ack = true;
                             continue;
                         }
@@ -605,8 +625,14 @@ impl Router {
                         }
                     };
 
+                    if refused {
+                        debug!("Publish refused by topic access, dropped");
+                        continue;
+                    }
+
                     self.router_meters.total_publishes += 1;
 
+                    self.make_room(entry_size(&publish, &properties));
                     // Try to append publish to commitlog
                     match append_to_commitlog(
                         id,
@@ -672,6 +698,18 @@ impl Router {
                             group = Some(grp);
                             filter = filter_path;
                         };
+
+                        // Patched: topic access, on the filter and the group of a shared
+                        // subscription; a refused filter gets a failure code, the rest go on.
+                        if let Some(acl) = &connection.acl {
+                            let client_id = &connection.client_id;
+                            let group = group.as_deref();
+                            if !acl.allows(client_id, TopicAction::Subscribe, &filter, group) {
+                                debug!("Subscription refused by topic access");
+                                return_codes.push(SubscribeReasonCode::NotAuthorized);
+                                continue;
+                            }
+                        }
 
                         let subscription_id = props.as_ref().and_then(|p| p.id);
 
@@ -754,6 +792,7 @@ impl Router {
                             };
                             let ackslog = self.ackslog.get_mut(id).unwrap();
                             ackslog.unsuback(unsuback);
+                            self.log_compaction_due = true;
                             self.scheduler.untrack(id, filter);
                             self.datalog.remove_waiters_for_id(id, filter);
                             force_ack = true;
@@ -763,6 +802,7 @@ impl Router {
                 Packet::PubAck(puback, _) => {
                     let span = tracing::info_span!("puback", pkid = puback.pkid);
                     let _guard = span.enter();
+                    self.log_compaction_due = true;
 
                     let outgoing = self.obufs.get_mut(id).unwrap();
                     let pkid = puback.pkid;
@@ -777,6 +817,7 @@ impl Router {
                 Packet::PubRec(pubrec, _) => {
                     let span = tracing::info_span!("pubrec", pkid = pubrec.pkid);
                     let _guard = span.enter();
+                    self.log_compaction_due = true;
 
                     let outgoing = self.obufs.get_mut(id).unwrap();
                     let pkid = pubrec.pkid;
@@ -811,13 +852,19 @@ impl Router {
                     // we try to retrive publish assuming broker saved the previous state
                     // successfully in graveyard.
                     let (publish, props) = match ackslog.pubcomp(pubcomp) {
-                        Some(v) => v,
+                        Some(Some(v)) => v,
+                        // Patched: a publish refused by topic access is completed, not stored
+                        Some(None) => {
+                            self.scheduler.reschedule(id, ScheduleReason::IncomingAck);
+                            continue;
+                        }
                         None => {
                             disconnect = true;
                             break;
                         }
                     };
 
+                    self.make_room(entry_size(&publish, &props));
                     // Try to append publish to commitlog
                     match append_to_commitlog(
                         id,
@@ -1050,14 +1097,20 @@ impl Router {
                 .as_ref()
                 .and_then(|name| self.shared_subscriptions.get_mut(name));
 
-            match forward_device_data(
+            let forwarded = outgoing.meter.publish_count;
+            let status = forward_device_data(
                 &mut request,
                 datalog,
                 outgoing,
                 alertlog,
                 connection,
                 shared_group,
-            ) {
+            );
+            // Patched: a reader moved on, so its log may hold data every reader has read
+            if outgoing.meter.publish_count != forwarded {
+                self.log_compaction_due = true;
+            }
+            match status {
                 ConsumeStatus::BufferFull => {
                     requests.push_back(request);
                     self.scheduler.pause(id, PauseReason::Busy);
@@ -1123,6 +1176,7 @@ impl Router {
             ..Default::default()
         });
 
+        self.make_room(entry_size(&publish, &properties));
         match append_will_message(
             publish,
             properties,
@@ -1147,6 +1201,94 @@ impl Router {
                 // Removed disconnect = true from here because we disconnect anyways
             }
         };
+    }
+
+    /// Patched: makes room for `need` more bytes in the logs. Over the away budget: frees what
+    /// every reader has read, then drops the oldest messages no connected subscriber is still
+    /// to read (largest log first), down to 15/16 of it; this walks every subscription, so it
+    /// runs again only after another sixteenth of the budget came in. Over the total budget:
+    /// drops the oldest unread messages, whoever was to read them.
+    fn make_room(&mut self, need: usize) {
+        let target = |budget: usize| (budget - budget / 16).saturating_sub(need);
+        let away = self.config.max_away_log_bytes.or(self.config.max_log_bytes);
+        if let Some(away) = away {
+            self.log_appended_since_pass = self.log_appended_since_pass.saturating_add(need);
+            let over = self.datalog.log_bytes() + need > away;
+            if over && self.log_appended_since_pass >= away / 16 {
+                let (all, connected) = self.needed_offsets();
+                self.datalog.drop_read(&all);
+                self.datalog
+                    .drop_oldest_until(target(away), Some(&connected));
+                self.log_compaction_due = false;
+                self.log_appended_since_pass = 0;
+            }
+        }
+        if let Some(total) = self.config.max_log_bytes {
+            if self.datalog.log_bytes() + need > total {
+                self.datalog.drop_oldest_until(target(total), None);
+            }
+        }
+    }
+
+    /// Patched: with a log budget, frees what every reader has read when the router has
+    /// nothing else to do, so that memory comes back after a burst also when nothing more is
+    /// published (not for less than a thirty-second of the budget, and only after readers
+    /// moved, because this walks every subscription).
+    fn drop_read_when_idle(&mut self) {
+        let away = self.config.max_away_log_bytes.or(self.config.max_log_bytes);
+        let Some(away) = away else {
+            return;
+        };
+        if !self.log_compaction_due || self.datalog.log_bytes() < away / 32 {
+            return;
+        }
+        let (all, _) = self.needed_offsets();
+        self.datalog.drop_read(&all);
+        self.log_compaction_due = false;
+    }
+
+    /// Patched: per log, the lowest absolute offset a reader will still read: of all readers,
+    /// and of the connected ones. Connected: subscriptions of connected clients (scheduled or
+    /// parked) and messages sent to them and not yet acknowledged; all: also persistent
+    /// sessions of clients that are away. Shared subscriptions add their group's position.
+    fn needed_offsets(&self) -> (HashMap<FilterIdx, u64>, HashMap<FilterIdx, u64>) {
+        fn need(needed: &mut HashMap<FilterIdx, u64>, idx: FilterIdx, offset: u64) {
+            let lowest = needed.entry(idx).or_insert(offset);
+            *lowest = (*lowest).min(offset);
+        }
+        let request = |needed: &mut HashMap<FilterIdx, u64>, request: &DataRequest| {
+            need(needed, request.filter_idx, request.cursor.1);
+            let group = request.group.as_ref();
+            if let Some(group) = group.and_then(|g| self.shared_subscriptions.get(g)) {
+                need(needed, request.filter_idx, group.cursor.1);
+            }
+        };
+        let mut connected = HashMap::new();
+        let requests = self
+            .scheduler
+            .trackers
+            .iter()
+            .flat_map(|(_, tracker)| tracker.data_requests.iter())
+            .chain(
+                self.datalog
+                    .native
+                    .iter()
+                    .flat_map(|(_, data)| data.waiters.waiters().iter().map(|(_, r)| r)),
+            )
+            .chain(self.notifications.iter().map(|(_, r)| r));
+        for r in requests {
+            request(&mut connected, r);
+        }
+        for (_, outgoing) in self.obufs.iter() {
+            for (idx, cursor) in outgoing.retransmission_map() {
+                need(&mut connected, idx, cursor.1);
+            }
+        }
+        let mut all = connected.clone();
+        for r in self.graveyard.data_requests() {
+            request(&mut all, r);
+        }
+        (all, connected)
     }
 
     fn send_meters(&mut self) {
@@ -1252,9 +1394,8 @@ fn append_to_commitlog(
 
     let mut o = (0, 0);
     for filter_idx in filter_idxs {
-        let datalog = datalog.native.get_mut(filter_idx).unwrap();
         let publish_data = (publish.clone(), properties.clone());
-        let (offset, filter) = datalog.append(publish_data.into(), notifications);
+        let (offset, filter) = datalog.append(filter_idx, publish_data.into(), notifications);
         debug!(
             pkid,
             "Appended to commitlog: {}[{}, {})", filter, offset.0, offset.1,
@@ -1318,9 +1459,8 @@ fn append_will_message(
 
     let mut o = (0, 0);
     for filter_idx in filter_idxs {
-        let datalog = datalog.native.get_mut(filter_idx).unwrap();
         let publish_data = (publish.clone(), properties.clone());
-        let (offset, filter) = datalog.append(publish_data.into(), notifications);
+        let (offset, filter) = datalog.append(filter_idx, publish_data.into(), notifications);
         debug!(
             pkid,
             "Appended to commitlog: {}[{}, {})", filter, offset.0, offset.1,
@@ -1330,6 +1470,31 @@ fn append_will_message(
     }
 
     Ok(o)
+}
+
+/// Patched: whether topic access refuses this publish. The topic of an alias-only publish is
+/// the one the alias stands for; an unknown alias is refused too (it cannot be checked).
+/// A topic that is not UTF-8 is left to `append_to_commitlog`, which ends the connection.
+fn publish_refused(
+    connection: &Connection,
+    publish: &Publish,
+    properties: &Option<PublishProperties>,
+) -> bool {
+    let Some(acl) = &connection.acl else {
+        return false;
+    };
+    let alias = properties.as_ref().and_then(|p| p.topic_alias);
+    let topic = match alias {
+        Some(alias) if publish.topic.is_empty() => match connection.topic_aliases.get(&alias) {
+            Some(topic) => topic.as_str(),
+            None => return true,
+        },
+        _ => match std::str::from_utf8(&publish.topic) {
+            Ok(topic) => topic,
+            Err(_) => return false,
+        },
+    };
+    !acl.allows(&connection.client_id, TopicAction::Publish, topic, None)
 }
 
 fn validate_and_set_topic_alias(

@@ -54,6 +54,8 @@ pub struct CommitLog<T> {
     max_mem_segments: usize,
     /// Total size of active segment, used for enforcing the contraints.
     segments: VecDeque<Segment<T>>,
+    /// Patched: bytes in all the segments
+    bytes: u64,
 }
 
 impl<T> CommitLog<T>
@@ -80,6 +82,7 @@ where
             max_segment_size,
             max_mem_segments,
             segments,
+            bytes: 0,
         })
     }
 
@@ -100,13 +103,8 @@ where
     }
 
     /// Size of data in all the segments
-    #[allow(dead_code)]
     pub fn size(&self) -> u64 {
-        let mut size = 0;
-        for segment in self.segments.iter() {
-            size += segment.size();
-        }
-        size
+        self.bytes
     }
 
     /// Number of segments
@@ -137,6 +135,7 @@ where
     #[inline]
     pub fn append(&mut self, message: T) -> (u64, u64) {
         self.apply_retention();
+        self.bytes += message.size() as u64;
         let active_segment = self.active_segment_mut();
         active_segment.push(message);
         let absolute_offset = self.active_segment().next_offset();
@@ -150,7 +149,9 @@ where
             let absolute_offset = self.active_segment().next_offset();
             // If active segment is full and segments are full, apply retention policy.
             if self.memory_segments_count() >= self.max_mem_segments {
-                self.segments.pop_front();
+                if let Some(dropped) = self.segments.pop_front() {
+                    self.bytes -= dropped.size();
+                }
                 self.head += 1;
             }
 
@@ -165,6 +166,48 @@ where
     #[inline]
     pub fn last(&self) -> Option<T> {
         self.active_segment().last()
+    }
+
+    /// Patched: the absolute offset at which the oldest segment ends
+    pub fn oldest_end(&self) -> u64 {
+        self.segments[0].next_offset()
+    }
+
+    /// Patched: whether the next append starts a new segment
+    pub fn active_is_full(&self) -> bool {
+        self.active_segment().size() >= self.max_segment_size as u64
+    }
+
+    /// Patched: drops the segments that end at or before the absolute offset `keep_from` (every
+    /// reader is past them), the active one included. Returns the bytes freed.
+    pub fn drop_before(&mut self, keep_from: u64) -> u64 {
+        let before = self.bytes;
+        while self.segments.len() > 1 && self.segments[0].next_offset() <= keep_from {
+            self.drop_oldest();
+        }
+        let active = self.active_segment();
+        if self.segments.len() == 1 && active.len() > 0 && active.next_offset() <= keep_from {
+            self.drop_oldest();
+        }
+        before - self.bytes
+    }
+
+    /// Patched: drops the oldest segment; when that is the active one, an empty segment at the
+    /// same offset takes its place (readers at its end lose nothing, readers before it jump).
+    /// Returns the bytes freed.
+    pub fn drop_oldest(&mut self) -> u64 {
+        if self.segments.len() == 1 {
+            if self.active_segment().len() == 0 {
+                return 0;
+            }
+            let next = self.active_segment().next_offset();
+            self.segments.push_back(Segment::with_offset(next));
+            self.tail += 1;
+        }
+        let dropped = self.segments.pop_front().map_or(0, |s| s.size());
+        self.head += 1;
+        self.bytes -= dropped;
+        dropped
     }
 
     /// Read `len` Ts at once. More efficient than reading 1 at a time. Returns
@@ -185,12 +228,16 @@ where
 
         if cursor.0 < self.head {
             let head_absolute_offset = self.segments.front().unwrap().absolute_offset;
-            warn!(
-                "given index {} less than head {}, jumping to head",
-                cursor.0, head_absolute_offset
-            );
+            // Patched: a reader at the very end of a dropped segment skips nothing: no warning,
+            // and `start` stays its own cursor, so the router sees no jump either.
+            if cursor.1 != head_absolute_offset {
+                warn!(
+                    "given index {} less than head {}, jumping to head",
+                    cursor.0, head_absolute_offset
+                );
+                start = (self.head, head_absolute_offset);
+            }
             cursor = (self.head, head_absolute_offset);
-            start = cursor;
         }
 
         let mut idx = (cursor.0 - self.head) as usize;
@@ -633,6 +680,83 @@ mod tests {
                 end: (3, 40)
             }
         );
+    }
+
+    // Patched: freeing what was read, dropping what was not.
+    #[test]
+    fn drop_before_frees_read_segments_and_readers_at_their_end_do_not_jump() {
+        let packet_size: u64 = 1024;
+        // Segments of 10 packets.
+        let mut log = CommitLog::new(10 * 1024, 10).unwrap();
+        for i in 0..25 {
+            log.append(random_payload(i, packet_size));
+        }
+        assert_eq!((log.head, log.tail, log.size()), (0, 2, 25 * packet_size));
+
+        // A reader in the middle of the second segment: the first one goes.
+        assert_eq!(log.drop_before(15), 10 * packet_size);
+        assert_eq!((log.head, log.tail, log.size()), (1, 2, 15 * packet_size));
+        let mut out = Vec::new();
+        let next = log.readv((1, 15), 100, &mut out).unwrap();
+        assert_eq!(out.len(), 10);
+        assert_eq!(
+            next,
+            Done {
+                start: (1, 15),
+                end: (2, 25)
+            }
+        );
+
+        // Everything read: the active segment goes too, replaced by an empty one.
+        assert_eq!(log.drop_before(25), 15 * packet_size);
+        assert_eq!((log.head, log.tail, log.size()), (3, 3, 0));
+        assert_eq!(log.next_offset(), (3, 25));
+        // A reader parked at the end, with the old segment index, reads on without a jump.
+        log.append(random_payload(25, packet_size));
+        let mut out = Vec::new();
+        let next = log.readv((2, 25), 100, &mut out).unwrap();
+        assert_eq!(out.len(), 1);
+        verify(25, packet_size, out.pop().unwrap());
+        assert_eq!(
+            next,
+            Done {
+                start: (2, 25),
+                end: (3, 26)
+            }
+        );
+    }
+
+    #[test]
+    fn drop_oldest_drops_unread_data_and_readers_jump_past_it() {
+        let packet_size: u64 = 1024;
+        let mut log = CommitLog::new(10 * 1024, 10).unwrap();
+        for i in 0..15 {
+            log.append(random_payload(i, packet_size));
+        }
+        assert_eq!(log.drop_oldest(), 10 * packet_size);
+        assert_eq!(log.drop_oldest(), 5 * packet_size);
+        assert_eq!(log.drop_oldest(), 0, "nothing left");
+        assert_eq!((log.size(), log.next_offset()), (0, (2, 15)));
+        log.append(random_payload(15, packet_size));
+        let mut out = Vec::new();
+        let next = log.readv((0, 3), 100, &mut out).unwrap();
+        assert_eq!(out.len(), 1, "what was dropped is skipped");
+        assert_eq!(
+            next,
+            Done {
+                start: (2, 15),
+                end: (2, 16)
+            }
+        );
+    }
+
+    #[test]
+    fn size_counts_what_retention_drops() {
+        let mut log = CommitLog::new(1024, 2).unwrap();
+        for i in 0..5 {
+            log.append(random_payload(i, 1024));
+        }
+        assert_eq!(log.size(), 2 * 1024, "two segments of one packet are kept");
     }
 
     #[test]

@@ -27,16 +27,18 @@ impl<T> Segment<T>
 where
     T: Storage + Clone,
 {
+    // Patched: no room reserved ahead (1024 entries of a few hundred bytes each, for every
+    // subscription filter, whether it ever got data or not).
     pub(crate) fn with_offset(absolute_offset: u64) -> Self {
         Self {
-            data: Vec::with_capacity(1024),
+            data: Vec::new(),
             absolute_offset,
             total_size: 0,
         }
     }
     pub(crate) fn new() -> Self {
         Self {
-            data: Vec::with_capacity(1024),
+            data: Vec::new(),
             absolute_offset: 0,
             total_size: 0,
         }

@@ -6,7 +6,7 @@ use crate::link::{bridge, timer};
 use crate::local::LinkBuilder;
 use crate::protocol::v4::V4;
 use crate::protocol::v5::V5;
-use crate::protocol::{Packet, Protocol};
+use crate::protocol::{ConnAck, ConnectReturnCode, Packet, Protocol};
 #[cfg(any(feature = "use-rustls", feature = "use-native-tls"))]
 use crate::server::tls::{self, TLSAcceptor};
 use crate::{meters, ConnectionSettings, Meter};
@@ -35,8 +35,8 @@ use std::{io, thread};
 
 use crate::link::console;
 use crate::link::local::{self, LinkRx, LinkTx};
-use crate::router::{Event, Router};
-use crate::{Config, ConnectionId, ServerSettings};
+use crate::router::{Acl, Event, Router};
+use crate::{Config, ConnectionId, ServerSettings, TopicAction};
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::error::Elapsed;
@@ -505,6 +505,8 @@ async fn remote<P: Protocol>(
     );
 
     let dynamic_filters = config.dynamic_filters;
+    let topic_access = config.topic_access.clone();
+    let logins_checked = config.auth.is_some() || config.external_auth.is_some();
 
     let connect_packet = match mqtt_connect(config, &mut network).await {
         Ok(p) => p,
@@ -535,6 +537,33 @@ async fn remote<P: Protocol>(
         client_id = format!("{tenant_id}.{client_id}");
     }
 
+    // Patched: the user name travels with the connection only when the listener checked it.
+    let acl = topic_access.map(|check| {
+        let user = match &connect_packet {
+            Packet::Connect(_, _, _, _, Some(login)) if logins_checked => {
+                Some(login.username.clone())
+            }
+            _ => None,
+        };
+        Acl::new(user, check)
+    });
+
+    // Patched: a last will on a topic the client may not publish to refuses the connection
+    // (CONNACK "not authorized"), before any earlier session of this client id is touched.
+    if let (Some(acl), Packet::Connect(_, _, Some(will), _, _)) = (&acl, &connect_packet) {
+        let allowed = std::str::from_utf8(&will.topic)
+            .is_ok_and(|topic| acl.allows(&client_id, TopicAction::Will, topic, None));
+        if !allowed {
+            warn!("Connection refused: last will on a topic the client may not publish to");
+            let ack = ConnAck {
+                session_present: false,
+                code: ConnectReturnCode::NotAuthorized,
+            };
+            network.write(Packet::ConnAck(ack, None)).await.ok();
+            return;
+        }
+    }
+
     if let Some(sender) = will_handlers.lock().unwrap().remove(&client_id) {
         let awaiting_will = if clean_session {
             AwaitingWill::Fire
@@ -558,6 +587,7 @@ async fn remote<P: Protocol>(
         connect_packet,
         dynamic_filters,
         assigned_client_id,
+        acl,
     )
     .await
     {
