@@ -1,19 +1,28 @@
-//! The embedded MQTT broker (rumqttd): MQTT 3.1.1 over TCP and over websockets, configured in
-//! code. The all-in-one launcher runs it in-process; the tests run it as the
-//! `embedded-broker` process so they can kill and restart it.
+//! The embedded MQTT broker (rumqttd, a patched copy in `vendor/rumqttd`): MQTT 3.1.1 over TCP
+//! and over websockets, configured in code. The all-in-one launcher runs it in-process; the
+//! tests run it as the `embedded-broker` process so they can kill and restart it.
 //!
 //! Who may connect: the accounts of [`BrokerConfig::users`] (both listeners), checked by an
 //! authentication hook that also sees the client id: a client id starting with one of
 //! [`BrokerConfig::reserved_client_ids`] (the message handler's persistent session) is refused
 //! to every account that is not in [`BrokerConfig::service_users`], so no stand can take the
 //! handler's session over. Anonymous clients only with [`BrokerConfig::allow_anonymous`] (then
-//! nothing is checked at all). rumqttd 0.20 has no per-topic ACL hook: every account may
-//! publish and subscribe to every topic.
+//! no login is checked).
+//!
+//! What a client may do with topics: [`BrokerConfig::topic_access`], the caller's rules
+//! ([`access`]: this crate knows no stand topics), enforced inside the broker for every
+//! PUBLISH, every filter of a SUBSCRIBE (shared subscriptions with their real filter and their
+//! group) and the last will of CONNECT. `None` lets every client publish and subscribe to
+//! everything.
+
+pub mod access;
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub use access::{Access, Action, TopicAccess};
 use rumqttd::{Config, ConnectionSettings, RouterConfig, ServerSettings};
 
 /// The largest payload the broker accepts: the same 32 MiB as Mosquitto's
@@ -27,8 +36,8 @@ pub const MAX_PAYLOAD_SIZE: usize = 32 * 1024 * 1024;
 const SEGMENT_SIZE: usize = 64 * 1024 * 1024;
 const SEGMENT_COUNT: usize = 16;
 
-/// What the embedded broker listens on and who may connect.
-#[derive(Debug, Clone)]
+/// What the embedded broker listens on, who may connect and what they may do.
+#[derive(Clone)]
 pub struct BrokerConfig {
     /// MQTT over TCP (the lab's port is 8000).
     pub tcp: SocketAddr,
@@ -44,6 +53,26 @@ pub struct BrokerConfig {
     pub allow_anonymous: bool,
     /// The largest message accepted, in bytes.
     pub max_payload_size: usize,
+    /// What each client may publish, subscribe to and leave as its will (`None`: everything).
+    pub topic_access: Option<TopicAccess>,
+}
+
+impl fmt::Debug for BrokerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Accounts by name only: the passwords stay out of logs.
+        let mut users: Vec<&String> = self.users.keys().collect();
+        users.sort();
+        f.debug_struct("BrokerConfig")
+            .field("tcp", &self.tcp)
+            .field("ws", &self.ws)
+            .field("users", &users)
+            .field("service_users", &self.service_users)
+            .field("reserved_client_ids", &self.reserved_client_ids)
+            .field("allow_anonymous", &self.allow_anonymous)
+            .field("max_payload_size", &self.max_payload_size)
+            .field("topic_access", &self.topic_access.is_some())
+            .finish()
+    }
 }
 
 impl BrokerConfig {
@@ -58,6 +87,7 @@ impl BrokerConfig {
             reserved_client_ids: Vec::new(),
             allow_anonymous: false,
             max_payload_size: MAX_PAYLOAD_SIZE,
+            topic_access: None,
         }
     }
 
@@ -107,6 +137,9 @@ impl BrokerConfig {
                 }
                 std::future::ready(admitted)
             });
+        }
+        if let Some(rules) = &self.topic_access {
+            connections.set_topic_access_handler(access::rumqttd_hook(rules.clone()));
         }
         let server = |name: &str, listen: SocketAddr| ServerSettings {
             name: name.to_owned(),
