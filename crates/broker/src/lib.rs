@@ -14,6 +14,11 @@
 //! PUBLISH, every filter of a SUBSCRIBE (shared subscriptions with their real filter and their
 //! group) and the last will of CONNECT. `None` lets every client publish and subscribe to
 //! everything.
+//!
+//! Memory: what the broker keeps for subscribers is bounded by bytes, whatever the number of
+//! topics and subscriptions: [`BrokerConfig::max_backlog_bytes`] in all, of which
+//! [`BrokerConfig::max_away_backlog_bytes`] for messages no connected client is still to read
+//! (see [`MAX_BACKLOG_BYTES`]).
 
 pub mod access;
 
@@ -30,11 +35,25 @@ use rumqttd::{Config, ConnectionSettings, RouterConfig, ServerSettings};
 /// packet (`messagehandler::config::MAX_PACKET_BYTES`) is sized for.
 pub const MAX_PAYLOAD_SIZE: usize = 32 * 1024 * 1024;
 
-/// The most bytes the broker keeps for one subscription's backlog (a persistent subscriber
-/// that is away): `SEGMENT_SIZE` × `SEGMENT_COUNT` = 1 GiB, as Mosquitto's `max_queued_bytes`.
-/// A segment holds at least one largest message.
-const SEGMENT_SIZE: usize = 64 * 1024 * 1024;
-const SEGMENT_COUNT: usize = 16;
+/// The most bytes of messages the broker keeps for subscribers, all topics and subscriptions
+/// together. rumqttd keeps messages in a log per subscription filter and reads each
+/// subscriber out of it; the patched copy frees what every subscriber has read, and over
+/// [`MAX_AWAY_BACKLOG_BYTES`] drops the oldest messages that no connected client is still to
+/// read. Up to this total it keeps what connected subscribers have not read yet: the message
+/// handler, connected but behind a burst, loses nothing (messagehandler's `limits` test sends
+/// 140 MiB at once). Over it, the oldest unread messages of the largest log go, whoever was to
+/// read them. A warning names the filter whenever unread messages are dropped.
+pub const MAX_BACKLOG_BYTES: usize = 256 * 1024 * 1024;
+
+/// The most bytes of messages the broker keeps that no connected client is still to read: the
+/// backlog of persistent sessions that are away (such as the message handler's while it
+/// restarts; the newest messages stay) and, a quarter of it at most, retained messages. 32 MiB
+/// holds a message of [`MAX_PAYLOAD_SIZE`], or about 1,500 of 20 KiB.
+pub const MAX_AWAY_BACKLOG_BYTES: usize = 32 * 1024 * 1024;
+
+/// A log is kept in segments of this size (a larger message takes a segment of its own), the
+/// unit in which read data is freed and unread data dropped.
+const SEGMENT_SIZE: usize = 1024 * 1024;
 
 /// What the embedded broker listens on, who may connect and what they may do.
 #[derive(Clone)]
@@ -53,6 +72,11 @@ pub struct BrokerConfig {
     pub allow_anonymous: bool,
     /// The largest message accepted, in bytes.
     pub max_payload_size: usize,
+    /// The most bytes of messages kept for subscribers ([`MAX_BACKLOG_BYTES`]).
+    pub max_backlog_bytes: usize,
+    /// The most bytes of messages kept that no connected client is still to read
+    /// ([`MAX_AWAY_BACKLOG_BYTES`]).
+    pub max_away_backlog_bytes: usize,
     /// What each client may publish, subscribe to and leave as its will (`None`: everything).
     pub topic_access: Option<TopicAccess>,
 }
@@ -70,6 +94,8 @@ impl fmt::Debug for BrokerConfig {
             .field("reserved_client_ids", &self.reserved_client_ids)
             .field("allow_anonymous", &self.allow_anonymous)
             .field("max_payload_size", &self.max_payload_size)
+            .field("max_backlog_bytes", &self.max_backlog_bytes)
+            .field("max_away_backlog_bytes", &self.max_away_backlog_bytes)
             .field("topic_access", &self.topic_access.is_some())
             .finish()
     }
@@ -87,6 +113,8 @@ impl BrokerConfig {
             reserved_client_ids: Vec::new(),
             allow_anonymous: false,
             max_payload_size: MAX_PAYLOAD_SIZE,
+            max_backlog_bytes: MAX_BACKLOG_BYTES,
+            max_away_backlog_bytes: MAX_AWAY_BACKLOG_BYTES,
             topic_access: None,
         }
     }
@@ -153,9 +181,11 @@ impl BrokerConfig {
             router: RouterConfig {
                 max_connections: 10_010,
                 max_outgoing_packet_count: 200,
-                // A persistent subscriber's backlog: 1 GiB at most (see `SEGMENT_SIZE`).
+                // One log may take the whole budget, which bounds them all together.
                 max_segment_size: SEGMENT_SIZE,
-                max_segment_count: SEGMENT_COUNT,
+                max_segment_count: self.max_backlog_bytes / SEGMENT_SIZE + 1,
+                max_log_bytes: Some(self.max_backlog_bytes),
+                max_away_log_bytes: Some(self.max_away_backlog_bytes),
                 ..Default::default()
             },
             v4: Some(HashMap::from([(
