@@ -79,7 +79,14 @@ pub struct BrokerConfig {
     pub max_away_backlog_bytes: usize,
     /// What each client may publish, subscribe to and leave as its will (`None`: everything).
     pub topic_access: Option<TopicAccess>,
+    /// Accounts beyond `users`, looked up at each login (`user`, `password`): the launcher's
+    /// stand accounts, which change while it runs. Never a service account.
+    pub more_accounts: Option<AccountCheck>,
 }
+
+/// A login check for accounts kept elsewhere: `true` when `user`/`password` is one. Called on
+/// the connection's task for each CONNECT: look the answer up, do not fetch it.
+pub type AccountCheck = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
 
 impl fmt::Debug for BrokerConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -97,6 +104,7 @@ impl fmt::Debug for BrokerConfig {
             .field("max_backlog_bytes", &self.max_backlog_bytes)
             .field("max_away_backlog_bytes", &self.max_away_backlog_bytes)
             .field("topic_access", &self.topic_access.is_some())
+            .field("more_accounts", &self.more_accounts.is_some())
             .finish()
     }
 }
@@ -116,6 +124,7 @@ impl BrokerConfig {
             max_backlog_bytes: MAX_BACKLOG_BYTES,
             max_away_backlog_bytes: MAX_AWAY_BACKLOG_BYTES,
             topic_access: None,
+            more_accounts: None,
         }
     }
 
@@ -132,10 +141,14 @@ impl BrokerConfig {
         if self.allow_anonymous {
             return true;
         }
-        let Some(stored) = self.users.get(user) else {
-            return false;
+        let known = match self.users.get(user) {
+            Some(stored) => constant_time_eq(stored.as_bytes(), password.as_bytes()),
+            None => self
+                .more_accounts
+                .as_ref()
+                .is_some_and(|check| check(user, password)),
         };
-        if !constant_time_eq(stored.as_bytes(), password.as_bytes()) {
+        if !known {
             return false;
         }
         let reserved = self
@@ -257,6 +270,21 @@ mod tests {
         assert!(!c.admits("standhub-messagehandler", "stands", "stand-pw"));
         assert!(!c.admits("standhub-messagehandler-x", "stands", "stand-pw"));
         assert!(!c.admits("standhub-messagehandler", "messagehandler", "stand-pw"));
+    }
+
+    #[test]
+    fn more_accounts_are_asked_for_names_not_in_users_and_never_get_a_service_id() {
+        let mut c = config();
+        c.more_accounts = Some(Arc::new(|user: &str, password: &str| {
+            user == "rig1" && password == "rig1-pw"
+        }));
+        assert!(c.admits("rig1", "rig1", "rig1-pw"));
+        assert!(!c.admits("rig1", "rig1", "stand-pw"));
+        assert!(!c.admits("rig1", "rig2", "rig1-pw"));
+        assert!(!c.admits("standhub-messagehandler", "rig1", "rig1-pw"));
+        // A name in `users` is checked against `users` only.
+        c.more_accounts = Some(Arc::new(|_: &str, _: &str| true));
+        assert!(!c.admits("x", "messagehandler", "anything"));
     }
 
     #[test]

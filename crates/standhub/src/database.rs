@@ -78,6 +78,20 @@ impl Database {
     }
 }
 
+/// The URL of the private cluster in `data_dir` while a launcher runs it; an error saying
+/// what to do when it is not running (or not made yet).
+pub fn running_cluster_url(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let cluster = Cluster::new(data_dir.join("postgres"))?;
+    if !cluster.is_initialized() || !cluster.is_running() {
+        anyhow::bail!(
+            "no running launcher database in {}: start `standhub` first (its private database \
+             runs with it), or give --database-url / DATABASE_URL",
+            cluster.dir().display()
+        );
+    }
+    Ok(cluster.url(&Listen::SocketOnly, DATABASE))
+}
+
 fn start(cluster: Cluster) -> Result<Cluster, pgcluster::Error> {
     if !cluster.is_initialized() {
         println!(

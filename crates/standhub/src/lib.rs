@@ -6,8 +6,9 @@
 //! - [`database`]: the private cluster: made on first start, kept across restarts, stopped on
 //!   exit, and the `standhub` database in it;
 //! - [`first_start`]: the secret key kept in the data directory and the first admin account;
-//! - [`mqtt_accounts`]: the embedded broker's accounts (services and stands), kept in the data
-//!   directory;
+//! - [`mqtt_accounts`]: the embedded broker's service accounts, kept in the data directory;
+//! - [`stand_access`]: the stands' own accounts (from the database) and what each may publish
+//!   and subscribe to, enforced by the broker;
 //! - [`run`]: checks the ports, starts everything, and stops it all in order on shutdown;
 //! - [`simulate`]: `standhub simulate`, a test stand without hardware.
 
@@ -15,6 +16,7 @@ pub mod database;
 pub mod first_start;
 pub mod mqtt_accounts;
 pub mod simulate;
+pub mod stand_access;
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -65,6 +67,28 @@ pub struct Options {
 pub enum Command {
     /// A simulated test stand: reports ready, answers commands with 202, then data and 200.
     Simulate(simulate::SimulateOptions),
+    /// Make a stand's own MQTT account (user name = the stand id), or give it a new password,
+    /// and print the password (shown only this once). Works on the running launcher's
+    /// database (or --database-url); the broker accepts it within a second.
+    StandAccount {
+        /// The stand id (as in its topics).
+        stand: String,
+        /// Delete the account instead (the stand can no longer log in).
+        #[arg(long)]
+        remove: bool,
+    },
+}
+
+/// `standhub stand-account`: on `DATABASE_URL`, or on the private cluster of a running
+/// launcher (it is not started here, so it is never stopped under one).
+pub async fn stand_account(options: &Options, stand: &str, remove: bool) -> anyhow::Result<()> {
+    let url = match &options.database_url {
+        Some(url) => url.clone(),
+        None => database::running_cluster_url(&options.data_dir)?,
+    };
+    let pool =
+        domain::store::connect_at_startup("standhub", &url, 1, Duration::from_secs(5)).await?;
+    webinterface::cli::stand_account(&pool, stand, remove).await
 }
 
 /// Runs the whole stack until `shutdown` completes or a service fails; then stops the services,
@@ -101,10 +125,14 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
 
     let mqtt_port = options.mqtt_bind.port();
     let accounts = mqtt_accounts::Accounts::load_or_create(&options.data_dir)?;
-    if options.allow_anonymous_mqtt {
-        eprintln!("{ANONYMOUS_WARNING}");
+    if accounts.shared_stand_account {
+        eprintln!("{SHARED_STAND_WARNING}");
     }
-    start_broker(&options, &accounts)?;
+    let first_stand = if accounts.first_start {
+        Some(first_stand_account(&pool, &options).await?)
+    } else {
+        None
+    };
 
     // The services read their usual variables; these defaults point them at our own parts.
     let own_broker = domain::config::var("MQTT_URL").is_none();
@@ -118,8 +146,21 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
             .parse()
             .map_err(|e| anyhow::anyhow!("the web interface's broker URL: {e}"))?;
     }
+    web_config.stand_accounts_here = true;
     let handler_config = messagehandler::Config::from_env()?;
     let scheduler_config = scheduler::Config::from_env()?;
+
+    let stop = CancellationToken::new();
+    let access = stand_access::StandAccess::new(
+        handler_config.layouts.clone(),
+        accounts.passwords.keys().cloned().collect(),
+    );
+    access.set_accounts(domain::store::mqtt_accounts::all(&pool).await?);
+    let accounts_task = tokio::spawn(access.clone().keep_fresh(pool.clone(), stop.clone()));
+    if options.allow_anonymous_mqtt {
+        eprintln!("{ANONYMOUS_WARNING}");
+    }
+    start_broker(&options, &accounts, access)?;
     let mut video_settings = videostream::Settings::from_env()?;
     // Cameras may not point at this process's own listeners, however they were given (flags
     // or environment).
@@ -135,7 +176,6 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
             .push(domain::camera_policy::own_service_from_bind(what, bind));
     }
 
-    let stop = CancellationToken::new();
     let web_state = webinterface::AppState::new(pool.clone(), web_config);
     let web_task = tokio::spawn(webinterface::serve(
         tokio::net::TcpListener::from_std(web)?,
@@ -163,7 +203,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
     {
         tracing::warn!("the message handler has not subscribed yet; it keeps trying");
     }
-    print_banner(&options, &db, admin.as_ref(), &accounts);
+    print_banner(&options, &db, admin.as_ref(), first_stand.as_ref());
     if options.allow_anonymous_mqtt {
         eprintln!("{ANONYMOUS_WARNING}");
     }
@@ -186,6 +226,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
     stop_within("message handler", handler_task).await;
     stop_within("scheduler", scheduler_task).await;
     stop_within("video relay", video_task).await;
+    accounts_task.abort();
     pool.close().await;
     db.stop().await;
     println!("standhub: stopped");
@@ -213,12 +254,43 @@ pub const ANONYMOUS_WARNING: &str = "standhub: WARNING: the MQTT broker accepts 
      web page in a lab browser included, can command the stands and take over the message \
      handler's session. Use it only on a machine no one else can reach.";
 
-fn start_broker(options: &Options, accounts: &mqtt_accounts::Accounts) -> anyhow::Result<()> {
+/// Printed at every start while `mqtt-accounts` still has the shared stand account.
+pub const SHARED_STAND_WARNING: &str = "standhub: WARNING: the shared MQTT account `stand` of \
+     earlier versions is no longer accepted: any holder could speak for every stand. Give each \
+     stand its own account (user name = stand id): `standhub stand-account <stand>` or the \
+     stand's admin page, then delete the `stand` line of mqtt-accounts in the data directory.";
+
+/// The first start's stand account ([`mqtt_accounts::DEMO_STAND`]), shown once.
+struct FirstStand {
+    password: String,
+    file: PathBuf,
+}
+
+async fn first_stand_account(pool: &sqlx::PgPool, options: &Options) -> anyhow::Result<FirstStand> {
+    let demo = domain::StandId::parse(mqtt_accounts::DEMO_STAND)?;
+    let password = domain::store::mqtt_accounts::replace(pool, &demo).await?;
+    let file = options.data_dir.join(mqtt_accounts::STAND_PASSWORD_FILE);
+    first_start::write_private(&file, &format!("{password}\n"))?;
+    Ok(FirstStand { password, file })
+}
+
+fn start_broker(
+    options: &Options,
+    accounts: &mqtt_accounts::Accounts,
+    access: stand_access::StandAccess,
+) -> anyhow::Result<()> {
     let mut config = accounts.broker_config(broker::BrokerConfig::new(
         options.mqtt_bind,
         Some(options.mqtt_ws_bind),
     ));
     config.allow_anonymous = options.allow_anonymous_mqtt;
+    let login = access.clone();
+    config.more_accounts = Some(std::sync::Arc::new(move |user: &str, password: &str| {
+        login.admits(user, password)
+    }));
+    config.topic_access = Some(std::sync::Arc::new(move |asked: &broker::Access<'_>| {
+        access.allows(asked)
+    }));
     broker::spawn(config).context("cannot start the embedded MQTT broker")?;
     // rumqttd binds in its own thread: wait until it accepts, so the services find it at once.
     let probe = SocketAddr::from(([127, 0, 0, 1], options.mqtt_bind.port()));
@@ -261,7 +333,7 @@ fn print_banner(
     options: &Options,
     db: &database::Database,
     admin: Option<&first_start::NewAdmin>,
-    accounts: &mqtt_accounts::Accounts,
+    first_stand: Option<&FirstStand>,
 ) {
     let host = |addr: SocketAddr| {
         if addr.ip().is_unspecified() {
@@ -299,29 +371,27 @@ fn print_banner(
         }
         None => println!("  Log in with your account (the first admin is `admin`)."),
     }
-    let stand = mqtt_accounts::STAND;
-    if let Some(file) = &accounts.new_stand_password_file {
+    let demo = mqtt_accounts::DEMO_STAND;
+    if let Some(first) = first_stand {
         println!();
         println!(
-            "  First start: stands connect to the MQTT broker as user `{stand}` with password: {}",
-            accounts.password(stand)
+            "  First start: stand `{demo}` connects to the MQTT broker as user `{demo}` with password: {}",
+            first.password
         );
         println!(
-            "  (also written to {}; delete it once the stands have it)",
-            file.display()
+            "  (also written to {}; delete it once the stand has it)",
+            first.file.display()
         );
         println!(
-            "  Try it: standhub simulate --stand demo --mqtt-url 'mqtt://{stand}:{}@{}'",
-            accounts.password(stand),
+            "  Try it: standhub simulate --stand {demo} --mqtt-url 'mqtt://{demo}:{}@{}'",
+            first.password,
             host(options.mqtt_bind)
         );
-    } else if !options.allow_anonymous_mqtt {
+    }
+    if !options.allow_anonymous_mqtt {
         println!(
-            "  Stands connect to the MQTT broker as user `{stand}` (password in {}).",
-            options
-                .data_dir
-                .join(mqtt_accounts::ACCOUNTS_FILE)
-                .display()
+            "  Each stand logs in with its own account (user name = stand id): make one on the \
+             stand's admin page or with `standhub stand-account <stand>`."
         );
     }
     println!(

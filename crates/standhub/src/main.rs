@@ -23,6 +23,9 @@ fn main() -> ExitCode {
             simulate,
             domain::telemetry::shutdown_signal(),
         )),
+        Some(standhub::Command::StandAccount { stand, remove }) => {
+            runtime.block_on(standhub::stand_account(&options, &stand, remove))
+        }
         None => runtime.block_on(standhub::run(options, domain::telemetry::shutdown_signal())),
     };
     match outcome {

@@ -1,19 +1,23 @@
-//! The embedded broker's accounts, kept in the data directory: one generated account per service
-//! (`messagehandler`, `webinterface`) and one account for the stands (`stand`), made at first
-//! start. The stands' password is printed once and also written to
-//! `<data dir>/initial-mqtt-stand-password` (delete it once the stands have it; the broker keeps
-//! its own copy in `<data dir>/mqtt-accounts`). Deleting `mqtt-accounts` makes new passwords at
-//! the next start.
+//! The embedded broker's service accounts, kept in the data directory: one generated account
+//! per service (`messagehandler`, `webinterface`), made at first start. Deleting
+//! `mqtt-accounts` makes new passwords at the next start.
+//!
+//! The stands have accounts of their own, in the database (`stand_mqtt_accounts`, user name =
+//! stand id), made from the admin's stand page or with `standhub stand-account <stand>`; the
+//! first start makes the one of [`DEMO_STAND`] and prints its password once (also written to
+//! `<data dir>/initial-mqtt-stand-password` until deleted). The shared account `stand` of
+//! earlier versions is no longer accepted: a line for it in `mqtt-accounts` is ignored, with
+//! a warning at every start.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 
-/// The file with every account, `user password` per line (mode 0600).
+/// The file with every service account, `user password` per line (mode 0600).
 pub const ACCOUNTS_FILE: &str = "mqtt-accounts";
 
-/// The copy of a newly generated stand password, for the person who starts the launcher.
+/// The copy of the first stand account's password, for the person who starts the launcher.
 pub const STAND_PASSWORD_FILE: &str = "initial-mqtt-stand-password";
 
 /// The account the message handler connects with.
@@ -22,53 +26,55 @@ pub const HANDLER: &str = "messagehandler";
 /// The account the web interface publishes commands with.
 pub const WEB: &str = "webinterface";
 
-/// The account the stands (and `standhub simulate`) connect with.
-pub const STAND: &str = "stand";
+/// The shared stand account of earlier versions, no longer accepted.
+pub const SHARED_STAND: &str = "stand";
 
-/// The accounts of the embedded broker.
+/// The stand whose account the first start makes: the old stack's stand, the quick start's
+/// simulated one.
+pub const DEMO_STAND: &str = "demo_module";
+
+/// The service accounts of the embedded broker.
 pub struct Accounts {
     /// User name → password.
     pub passwords: BTreeMap<String, String>,
-    /// Set when the stand account was made by this start: where its password was written.
-    pub new_stand_password_file: Option<PathBuf>,
+    /// The file was made by this start (the first).
+    pub first_start: bool,
+    /// The file still has the shared `stand` account of earlier versions (ignored).
+    pub shared_stand_account: bool,
 }
 
 impl Accounts {
     /// Reads `<data dir>/mqtt-accounts`, making the accounts it lacks.
     pub fn load_or_create(data_dir: &Path) -> anyhow::Result<Self> {
         let path = data_dir.join(ACCOUNTS_FILE);
-        let mut passwords = match std::fs::read_to_string(&path) {
-            Ok(text) => parse(&text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+        let (mut passwords, first_start) = match std::fs::read_to_string(&path) {
+            Ok(text) => (parse(&text), false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (BTreeMap::new(), true),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        let mut made = Vec::new();
-        for user in [HANDLER, WEB, STAND] {
+        let shared_stand_account = passwords.remove(SHARED_STAND).is_some();
+        let mut made = false;
+        for user in [HANDLER, WEB] {
             if !passwords.contains_key(user) {
                 passwords.insert(user.to_owned(), generated_password());
-                made.push(user);
+                made = true;
             }
         }
-        let mut new_stand_password_file = None;
-        if !made.is_empty() {
+        if made {
             let text: String = passwords
                 .iter()
                 .map(|(user, password)| format!("{user} {password}\n"))
                 .collect();
             crate::first_start::write_private(&path, &text)?;
-            if made.contains(&STAND) {
-                let file = data_dir.join(STAND_PASSWORD_FILE);
-                crate::first_start::write_private(&file, &format!("{}\n", passwords[STAND]))?;
-                new_stand_password_file = Some(file);
-            }
         }
         Ok(Self {
             passwords,
-            new_stand_password_file,
+            first_start,
+            shared_stand_account,
         })
     }
 
-    /// The password of `user` (one of [`HANDLER`], [`WEB`], [`STAND`]).
+    /// The password of `user` (one of [`HANDLER`], [`WEB`]).
     pub fn password(&self, user: &str) -> &str {
         self.passwords.get(user).map(String::as_str).unwrap_or("")
     }
@@ -108,17 +114,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn made_once_then_kept() {
+    fn made_once_then_kept_and_the_shared_stand_account_is_dropped() {
         let dir = tempfile::tempdir().expect("temp dir");
         let first = Accounts::load_or_create(dir.path()).expect("first");
-        assert!(first.new_stand_password_file.is_some());
-        assert_eq!(first.passwords.len(), 3);
-        let printed = std::fs::read_to_string(dir.path().join(STAND_PASSWORD_FILE)).expect("file");
-        assert_eq!(printed.trim(), first.password(STAND));
-        std::fs::remove_file(dir.path().join(STAND_PASSWORD_FILE)).expect("delete");
+        assert!(first.first_start);
+        assert_eq!(first.passwords.len(), 2);
         let again = Accounts::load_or_create(dir.path()).expect("again");
-        assert!(again.new_stand_password_file.is_none());
+        assert!(!again.first_start);
         assert_eq!(again.passwords, first.passwords);
-        assert!(!dir.path().join(STAND_PASSWORD_FILE).exists());
+
+        // A data directory of an earlier version, with the shared stand account.
+        let file = dir.path().join(ACCOUNTS_FILE);
+        let old = std::fs::read_to_string(&file).expect("file") + "stand sharedpw\n";
+        std::fs::write(&file, old).expect("write");
+        let upgraded = Accounts::load_or_create(dir.path()).expect("upgraded");
+        assert!(upgraded.shared_stand_account);
+        assert!(!upgraded.passwords.contains_key(SHARED_STAND));
     }
 }

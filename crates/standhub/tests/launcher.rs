@@ -10,6 +10,9 @@ use std::time::Duration;
 use serde_json::Value;
 use test_support::{free_ports, wait_for, workspace_bin};
 
+#[path = "launcher/confinement.rs"]
+mod confinement;
+
 /// A running launcher and everything it printed so far.
 struct Launcher {
     child: Child,
@@ -186,12 +189,37 @@ fn status(code: &str) -> String {
     test_support::messages::status(code, "launcher-test").to_string()
 }
 
-/// `mqtt://stand:<password>@127.0.0.1:<port>`, or anonymous without a password.
+/// The stand whose account the first start makes.
+const DEMO: &str = "demo_module";
+
+/// `mqtt://demo_module:<password>@127.0.0.1:<port>`, or anonymous without a password.
 fn mqtt_url(port: u16, stand_password: Option<&str>) -> String {
     match stand_password {
-        Some(p) => format!("mqtt://stand:{p}@127.0.0.1:{port}"),
+        Some(p) => format!("mqtt://{DEMO}:{p}@127.0.0.1:{port}"),
         None => format!("mqtt://127.0.0.1:{port}"),
     }
+}
+
+/// `standhub stand-account <stand>` beside the running launcher: the password it prints.
+fn stand_account(data: &Path, stand: &str) -> String {
+    let out = Command::new(workspace_bin("standhub"))
+        .env_remove("DATABASE_URL")
+        .env("STANDHUB_DATA_DIR", data)
+        .current_dir(data.parent().expect("parent"))
+        .args(["stand-account", stand])
+        .output()
+        .expect("standhub stand-account");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("password:"))
+        .expect("the password is printed")
+        .trim()
+        .to_owned()
 }
 
 /// Publishes over TCP at QoS 1 and waits for the broker's acknowledgement.
@@ -203,31 +231,28 @@ async fn publish_tcp(url: &str, topic: &str, payload: String) {
 }
 
 /// Connects over websockets with the test cases' standard-library client: accepted?
-fn ws_accepts(port: u16, stand_password: Option<&str>) -> bool {
+fn ws_accepts(port: u16, login: Option<(&str, &str)>) -> bool {
     let script = test_support::repo_root().join("test-cases/mqtt_ws.py");
     let mut cmd = Command::new("python3");
     cmd.arg(script)
         .args(["connect", "--url", &format!("ws://127.0.0.1:{port}/mqtt")])
         .args(["--timeout", "5"]);
-    if let Some(p) = stand_password {
-        cmd.args(["--user", "stand", "--password", p]);
+    if let Some((user, password)) = login {
+        cmd.args(["--user", user, "--password", password]);
     }
     let out = cmd.output().expect("python3");
     let text = String::from_utf8_lossy(&out.stdout);
-    eprintln!(
-        "websocket connect (password: {}): {text}",
-        stand_password.is_some()
-    );
+    eprintln!("websocket connect (login: {}): {text}", login.is_some());
     out.status.success() && text.contains("CONNACK 0")
 }
 
 /// Publishes over websockets with the test cases' standard-library client.
-fn publish_ws(port: u16, stand_password: &str, topic: &str, payload: &str) {
+fn publish_ws(port: u16, (user, password): (&str, &str), topic: &str, payload: &str) {
     let script = test_support::repo_root().join("test-cases/mqtt_ws.py");
     let out = Command::new("python3")
         .arg(script)
         .args(["publish", "--url", &format!("ws://127.0.0.1:{port}/mqtt")])
-        .args(["--user", "stand", "--password", stand_password])
+        .args(["--user", user, "--password", password])
         .args(["--topic", topic, "--message", payload])
         .output()
         .expect("python3");
@@ -294,14 +319,16 @@ async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_
     assert_eq!(dashboard.status(), 200);
     assert!(dashboard.text().await.expect("html").contains("<html"));
 
-    // The broker has accounts: the stands' one is printed once and kept in a file until
+    // The broker has accounts: the first stand's is printed once and kept in a file until
     // deleted; anonymous clients are refused on both listeners.
     let stand_password = std::fs::read_to_string(data.join("initial-mqtt-stand-password"))
         .expect("the stand password is kept in the data directory");
     let stand_password = stand_password.trim().to_owned();
     let banner = launcher.output();
     assert!(
-        banner.contains(&format!("as user `stand` with password: {stand_password}")),
+        banner.contains(&format!(
+            "stand `{DEMO}` connects to the MQTT broker as user `{DEMO}` with password: {stand_password}"
+        )),
         "{banner}"
     );
     let anonymous = mqtt_url(launcher.mqtt, None);
@@ -316,20 +343,29 @@ async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_
         !ws_accepts(launcher.mqtt_ws, None),
         "anonymous over websockets"
     );
-    assert!(ws_accepts(launcher.mqtt_ws, Some(&stand_password)));
+    assert!(ws_accepts(launcher.mqtt_ws, Some((DEMO, &stand_password))));
     assert!(!banner.contains("WARNING"), "{banner}");
+
+    // A second stand gets its own account from the operator command while the launcher runs;
+    // the broker takes it within a second.
+    let ws_password = stand_account(&data, "ws-stand");
+    wait_for("the new account", Duration::from_secs(10), || {
+        let ok = ws_accepts(launcher.mqtt_ws, Some(("ws-stand", &ws_password)));
+        async move { ok.then_some(()) }
+    })
+    .await;
 
     // A stand on TCP, another on websockets, through the embedded broker into the database.
     let stand_url = mqtt_url(launcher.mqtt, Some(&stand_password));
-    publish_tcp(&stand_url, "tcp-stand/inbound", status("200")).await;
+    publish_tcp(&stand_url, &format!("{DEMO}/inbound"), status("200")).await;
     publish_ws(
         launcher.mqtt_ws,
-        &stand_password,
+        ("ws-stand", &ws_password),
         "ws-stand/inbound",
         &status("202"),
     );
     let expected = vec![
-        ("tcp-stand".to_owned(), "200".to_owned()),
+        (DEMO.to_owned(), "200".to_owned()),
         ("ws-stand".to_owned(), "202".to_owned()),
     ];
     wait_for("both stands in the API", Duration::from_secs(30), || {
@@ -341,6 +377,17 @@ async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_
         }
     })
     .await;
+    confinement::a_stand_account_speaks_only_for_its_own_stand(
+        &launcher.url(""),
+        &client,
+        launcher.mqtt,
+        (DEMO, &stand_password),
+        ("ws-stand", &ws_password),
+    )
+    .await;
+    let mut codes = stand_codes(&client, &launcher).await;
+    codes.sort();
+    assert_eq!(codes, expected, "nothing spoofed reached the other stand");
 
     // SIGTERM stops everything, the private cluster included.
     let status = launcher.stop();

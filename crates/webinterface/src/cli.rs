@@ -173,7 +173,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("Token for {username}: keep it safe, it is not shown again; {until}.");
             Ok(())
         }
-        Command::StandAccount { stand, remove } => stand_account(&config, &stand, remove).await,
+        Command::StandAccount { stand, remove } => {
+            stand_account(&connect(&config).await?, &stand, remove).await
+        }
         Command::Check => check(&config).await,
         Command::ImportDjango { from, stand } => {
             let stand = domain::StandId::parse(&stand).context("--stand")?;
@@ -355,11 +357,12 @@ async fn check(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `stand-account`: makes, renews or removes a stand's account on the launcher's broker.
-async fn stand_account(config: &Config, stand: &str, remove: bool) -> anyhow::Result<()> {
+/// `stand-account` (also `standhub stand-account`): makes, renews or removes a stand's
+/// account on the launcher's broker and prints the password.
+pub async fn stand_account(pool: &sqlx::PgPool, stand: &str, remove: bool) -> anyhow::Result<()> {
     let id = domain::StandId::parse(stand)
         .map_err(|e| anyhow::anyhow!("{stand:?} is not a stand id: {e}"))?;
-    let pool = connect(config).await?;
+    let pool = pool.clone();
     if remove {
         if domain::store::mqtt_accounts::remove(&pool, &id).await? {
             println!(
