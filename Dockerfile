@@ -33,7 +33,7 @@ ENV CARGO_TERM_COLOR=never SQLX_OFFLINE=true
 COPY --from=skeleton /app/ ./
 RUN [ -n "$PREBUILT" ] || cargo build --release --locked --workspace --bins
 # 2. The real sources. Touch them so Cargo rebuilds the workspace crates (and the vendored
-#    rumqttc, a path dependency) over the stubs.
+#    rumqttc and rumqttd, path dependencies) over the stubs.
 COPY . .
 RUN mkdir -p /out/bin \
  && if [ -n "$PREBUILT" ]; then \
