@@ -480,3 +480,95 @@ async fn a_bad_setting_names_the_variable() {
     assert!(!out.status.success());
     assert!(text.contains("WEB_BIND"), "{text}");
 }
+
+/// The launcher's resident memory (`VmRSS`), in MiB.
+fn rss_mib(launcher: &Launcher) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", launcher.child.id()))
+        .expect("/proc/<standhub>/status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS");
+    kib / 1024
+}
+
+/// 200 MiB published to 10,000 topics nobody reads (as a service account may: stand accounts
+/// are confined to their own topics) raise the whole launcher's memory — web, handler, relay,
+/// scheduler and broker in one process — by at most 64 MiB, and it comes back near idle.
+/// Before the broker was bounded by bytes, the same 200 MiB took it up by 205 MB for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_to_ten_thousand_topics_nobody_reads_leave_the_launchers_memory_bounded() {
+    const TOPICS: usize = 10_000;
+    const PAYLOAD: usize = 20 * 1024 + 992; // 10,000 of them: 200 MiB
+    let (_temp, data) = data_dir();
+    let ports = Ports::free();
+    let mut launcher = Launcher::start(&data, &ports);
+    launcher.ready().await;
+    let accounts = std::fs::read_to_string(data.join("mqtt-accounts")).expect("accounts");
+    let web_password = accounts
+        .lines()
+        .find_map(|l| l.strip_prefix("webinterface "))
+        .expect("the web interface's account")
+        .trim()
+        .to_owned();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = rss_mib(&launcher);
+
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(idle));
+    let pid = launcher.child.id();
+    let sampler = {
+        let (sampling, peak) = (sampling.clone(), peak.clone());
+        std::thread::spawn(move || {
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(kib) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                    .ok()
+                    .and_then(|s| {
+                        s.lines()
+                            .find_map(|l| l.strip_prefix("VmRSS:"))
+                            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+                    })
+                {
+                    peak.fetch_max(kib / 1024, std::sync::atomic::Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let url = format!(
+        "mqtt://webinterface:{web_password}@127.0.0.1:{}",
+        ports.mqtt
+    );
+    let mut publisher = test_support::mqtt::TestClient::connect(&url, "memory-load");
+    let payload = vec![b'x'; PAYLOAD];
+    for n in 0..TOPICS {
+        publisher
+            .publish(
+                &format!("load/{n}"),
+                rumqttc::QoS::AtLeastOnce,
+                payload.clone(),
+            )
+            .await;
+        if n % 500 == 499 {
+            publisher.flush().await;
+        }
+    }
+    publisher.flush().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    sampler.join().expect("sampler");
+    let peak = peak.load(std::sync::atomic::Ordering::Relaxed);
+    let after = rss_mib(&launcher);
+    eprintln!("launcher memory: idle {idle} MiB, peak {peak} MiB, after {after} MiB");
+    assert!(
+        peak <= idle + 64,
+        "the launcher went from {idle} MiB to {peak} MiB for 200 MiB nobody reads"
+    );
+    assert!(
+        after <= idle + 16,
+        "the launcher stayed at {after} MiB (idle {idle} MiB)"
+    );
+    assert!(launcher.stop().success());
+}
