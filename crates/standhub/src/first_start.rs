@@ -20,10 +20,42 @@ pub const PASSWORD_FILE: &str = "initial-admin-password";
 pub struct NewAdmin {
     /// Its user name.
     pub username: String,
-    /// Its password (as given or generated).
-    pub password: String,
-    /// Where a generated password was written too.
-    pub password_file: Option<PathBuf>,
+    /// Where its password came from.
+    pub password: AdminPassword,
+}
+
+/// Where the first admin's password came from: only a generated one is ever printed, since one
+/// given through the setting is a secret the operator already has (and logs must not keep).
+pub enum AdminPassword {
+    /// Generated on this start, and written to `file` too.
+    Generated {
+        /// The password.
+        password: String,
+        /// Where it was written.
+        file: PathBuf,
+    },
+    /// Taken from `STANDHUB_ADMIN_PASSWORD` / `--admin-password`.
+    FromSetting,
+}
+
+impl NewAdmin {
+    /// The banner's lines about this account.
+    pub fn banner_lines(&self) -> Vec<String> {
+        let user = &self.username;
+        match &self.password {
+            AdminPassword::Generated { password, file } => vec![
+                format!("  First start: log in as `{user}` with password: {password}"),
+                format!(
+                    "  (also written to {}; delete it once you have changed the password)",
+                    file.display()
+                ),
+            ],
+            AdminPassword::FromSetting => vec![format!(
+                "  First start: log in as `{user}` with the password taken from \
+                 STANDHUB_ADMIN_PASSWORD (--admin-password)."
+            )],
+        }
+    }
 }
 
 /// `SECRET_KEY` when set, otherwise the key kept in `<data dir>/secret-key` (made on first start).
@@ -49,27 +81,28 @@ pub async fn ensure_admin(pool: &PgPool, options: &Options) -> anyhow::Result<Op
     if users::count(pool).await? > 0 {
         return Ok(None);
     }
-    let (password, password_file) = match &options.admin_password {
-        Some(p) => (p.clone(), None),
+    let (password, origin) = match &options.admin_password {
+        Some(p) => (p.clone(), AdminPassword::FromSetting),
         None => {
             let generated: String =
                 webinterface::config::generated_secret().expose()[..20].to_owned();
             let file = options.data_dir.join(PASSWORD_FILE);
             write_private(&file, &format!("{generated}\n"))?;
-            (generated, Some(file))
+            let origin = AdminPassword::Generated {
+                password: generated.clone(),
+                file,
+            };
+            (generated, origin)
         }
     };
-    let hash = {
-        let password = password.clone();
-        tokio::task::spawn_blocking(move || webinterface::auth::hash_password(&password)).await??
-    };
+    let hash =
+        tokio::task::spawn_blocking(move || webinterface::auth::hash_password(&password)).await??;
     users::create(pool, ADMIN, "admin@localhost", &hash, Role::Admin)
         .await
         .context("cannot create the first admin account")?;
     Ok(Some(NewAdmin {
         username: ADMIN.to_owned(),
-        password,
-        password_file,
+        password: origin,
     }))
 }
 
@@ -85,4 +118,31 @@ pub(crate) fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))?;
     file.write_all(text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_from_the_setting_is_not_printed_a_generated_one_is() {
+        let given = NewAdmin {
+            username: ADMIN.to_owned(),
+            password: AdminPassword::FromSetting,
+        };
+        let text = given.banner_lines().join("\n");
+        assert!(text.contains("STANDHUB_ADMIN_PASSWORD"), "{text}");
+        assert!(!text.contains("with password:"), "{text}");
+
+        let generated = NewAdmin {
+            username: ADMIN.to_owned(),
+            password: AdminPassword::Generated {
+                password: "s3cret-generated".to_owned(),
+                file: PathBuf::from("/data/initial-admin-password"),
+            },
+        };
+        let text = generated.banner_lines().join("\n");
+        assert!(text.contains("with password: s3cret-generated"), "{text}");
+        assert!(text.contains("/data/initial-admin-password"), "{text}");
+    }
 }

@@ -358,15 +358,8 @@ fn print_banner(
     match admin {
         Some(new) => {
             println!();
-            println!(
-                "  First start: log in as `{}` with password: {}",
-                new.username, new.password
-            );
-            if let Some(file) = &new.password_file {
-                println!(
-                    "  (also written to {}; delete it once you have changed the password)",
-                    file.display()
-                );
+            for line in new.banner_lines() {
+                println!("{line}");
             }
         }
         None => println!("  Log in with your account (the first admin is `admin`)."),

@@ -433,6 +433,32 @@ async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_
     assert!(launcher.stop().success());
 }
 
+/// A password given through the setting is the operator's own secret: the banner names the
+/// setting instead of printing it, and no password file is written.
+#[tokio::test]
+async fn an_admin_password_from_the_setting_is_not_printed() {
+    let (_temp, data) = data_dir();
+    let ports = Ports::free();
+    let given = "given-Admin-Passw0rd-7341";
+    let mut launcher = Launcher::start_with(&data, &ports, &[("STANDHUB_ADMIN_PASSWORD", given)]);
+    launcher.ready().await;
+    wait_for("the whole banner", Duration::from_secs(10), || {
+        let out = launcher.output();
+        async move { out.contains("Operator commands").then_some(()) }
+    })
+    .await;
+    let banner = launcher.output();
+    assert!(banner.contains("log in as `admin`"), "{banner}");
+    assert!(banner.contains("STANDHUB_ADMIN_PASSWORD"), "{banner}");
+    assert!(
+        !banner.contains(given),
+        "the given password was printed:\n{banner}"
+    );
+    assert!(!data.join("initial-admin-password").exists());
+    login(&launcher, given).await;
+    assert!(launcher.stop().success());
+}
+
 #[tokio::test]
 async fn a_taken_port_is_a_clear_error_naming_the_setting() {
     let (_temp, data) = data_dir();
