@@ -375,6 +375,52 @@ async fn a_password_change_ends_every_session_of_the_user() {
 }
 
 #[tokio::test]
+async fn a_password_change_revokes_every_api_token_of_the_user() {
+    let app = App::start().await;
+    let alice = app.token("alice", Role::Viewer).await;
+    let boss_token = app.token("boss", Role::Admin).await;
+    let carol = app.token("carol", Role::Viewer).await;
+    for token in [&alice, &boss_token, &carol] {
+        let r = app.get_with_token("/api/me", token, "me").await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let refused = |token: String| {
+        let app = &app;
+        async move {
+            let r = app.get_with_token("/api/me", &token, "me").await;
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+            let body: Value = r.json().await.expect("json");
+            let error = body["error"].as_str().expect("error").to_owned();
+            assert!(error.contains("revoked"), "{error}");
+        }
+    };
+
+    // The admin page sets alice's password: her token stops working, carol's does not.
+    let (boss, csrf) = app.login("boss").await;
+    let id = user_id(&app, "alice").await;
+    let r = boss
+        .post(app.url(&format!("/admin/users/{id}/password")))
+        .form(&[("csrf", csrf.as_str()), ("password", "a new password 1")])
+        .send()
+        .await
+        .expect("set password");
+    assert_eq!(r.status(), StatusCode::OK);
+    refused(alice).await;
+    let r = app.get_with_token("/api/me", &carol, "me").await;
+    assert_eq!(r.status(), StatusCode::OK, "another user's token stays");
+
+    // The command line does the same.
+    cli(
+        &app,
+        &["changepassword", "boss", "--password-stdin"],
+        "another password\n",
+    );
+    refused(boss_token).await;
+    let r = app.get_with_token("/api/me", &carol, "me").await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn deactivation_ends_sessions_and_stops_tokens() {
     let app = App::start().await;
     app.user("boss", Role::Admin).await;
@@ -463,10 +509,90 @@ async fn sessions_end_after_their_absolute_lifetime() {
     assert_eq!(dashboard(&app, &c).await, 303);
 }
 
+/// A user with this role and a bearer token for it that never expires.
+async fn lasting_token(app: &App, name: &str, role: Role) -> String {
+    app.user(name, role).await;
+    let user = users::by_username(&app.db.pool, name)
+        .await
+        .expect("user")
+        .expect("exists");
+    webinterface::auth::create_token_until(&app.db.pool, &user, "lasting", None)
+        .await
+        .expect("token")
+}
+
+/// `POST /api/tokens` for olga with this bearer token and `expires_in`; status and body.
+async fn mint(app: &App, bearer: &str, expires_in: &str) -> (StatusCode, Value) {
+    let r = app
+        .client()
+        .post(app.url("/api/tokens"))
+        .bearer_auth(bearer)
+        .json(&serde_json::json!({"username": "olga", "expires_in": expires_in}))
+        .send()
+        .await
+        .expect("token");
+    let status = r.status();
+    (status, r.json().await.expect("json"))
+}
+
+#[tokio::test]
+async fn a_token_that_expires_cannot_make_one_that_outlives_it() {
+    let app = App::start().await;
+    app.user("olga", Role::Viewer).await;
+    app.user("boss", Role::Admin).await;
+    let boss = users::by_username(&app.db.pool, "boss")
+        .await
+        .expect("user")
+        .expect("boss");
+    let limit = chrono::Utc::now() + chrono::Duration::hours(1);
+    let short = webinterface::auth::create_token_until(&app.db.pool, &boss, "short", Some(limit))
+        .await
+        .expect("token");
+
+    // `never` is refused, saying why.
+    let (status, body) = mint(&app, &short, "never").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let error = body["error"].as_str().expect("error");
+    assert!(
+        error.contains("cannot make a token that never expires"),
+        "{error}"
+    );
+    let lasting = count(
+        &app,
+        "SELECT count(*) FROM api_tokens WHERE expires_at IS NULL",
+    )
+    .await;
+    assert_eq!(lasting, 0);
+
+    // A longer lifetime is capped at the minting token's expiry; a shorter one is kept.
+    let (status, body) = mint(&app, &short, "90d").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(body["expires_at"].clone()).expect("expires_at");
+    assert!((at - limit).num_seconds().abs() <= 1, "{at} vs {limit}");
+    let stored: i64 = count(
+        &app,
+        "SELECT count(*) FROM api_tokens WHERE expires_at > now() + interval '61 minutes'",
+    )
+    .await;
+    assert_eq!(stored, 0, "a stored token outlives the one that made it");
+    let (status, body) = mint(&app, &short, "30m").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(body["expires_at"].clone()).expect("expires_at");
+    assert!(at < limit - chrono::Duration::minutes(25), "{at}");
+
+    // A token that never expires may still make one that never expires.
+    let lasting = lasting_token(&app, "root", Role::Admin).await;
+    let (status, body) = mint(&app, &lasting, "never").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body["expires_at"].is_null(), "{body}");
+}
+
 #[tokio::test]
 async fn tokens_expire_with_a_clear_answer() {
     let app = App::start().await;
-    let admin = app.token("boss", Role::Admin).await;
+    let admin = lasting_token(&app, "boss", Role::Admin).await;
     app.user("olga", Role::Viewer).await;
     let olga = users::by_username(&app.db.pool, "olga")
         .await

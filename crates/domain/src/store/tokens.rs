@@ -1,7 +1,7 @@
 //! API bearer tokens: only their SHA-256 is stored; the token is shown once when made.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 
 use super::{QueryContext, StoreError};
 
@@ -51,8 +51,13 @@ pub async fn create(
 /// What a presented token is worth.
 #[derive(Debug, Clone)]
 pub enum TokenCheck {
-    /// Valid: its active owner (the token is marked used).
-    Valid(User),
+    /// Valid: its active owner (the token is marked used) and when it stops working.
+    Valid {
+        /// The owner.
+        user: User,
+        /// When the token expires (`None`: never); a token it makes may not outlive it.
+        expires_at: Option<DateTime<Utc>>,
+    },
     /// No token has this hash.
     Unknown,
     /// Revoked by an admin.
@@ -122,7 +127,7 @@ pub async fn check(pool: &PgPool, token_hash: &[u8]) -> Result<TokenCheck, Store
             .await
             .query("api_tokens.touch")?;
     }
-    Ok(TokenCheck::Valid(User {
+    let user = User {
         id: row.id,
         username: row.username,
         email: row.email,
@@ -131,14 +136,18 @@ pub async fn check(pool: &PgPool, token_hash: &[u8]) -> Result<TokenCheck, Store
         active: row.active,
         created_at: row.created_at,
         last_login: row.last_login,
-    }))
+    };
+    Ok(TokenCheck::Valid {
+        user,
+        expires_at: row.expires_at,
+    })
 }
 
 /// The active user owning a valid (not revoked, not expired) token with this hash; marks the
 /// token used.
 pub async fn user_for(pool: &PgPool, token_hash: &[u8]) -> Result<Option<User>, StoreError> {
     Ok(match check(pool, token_hash).await? {
-        TokenCheck::Valid(user) => Some(user),
+        TokenCheck::Valid { user, .. } => Some(user),
         _ => None,
     })
 }
@@ -162,4 +171,16 @@ pub async fn revoke(pool: &PgPool, id: i64) -> Result<bool, StoreError> {
         .await
         .query("api_tokens.revoke")?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Revokes every token of a user (a password change does: whoever could read the old password
+/// may have made tokens with it); returns how many were still active.
+pub async fn revoke_for_user(conn: impl PgExecutor<'_>, user_id: i64) -> Result<u64, StoreError> {
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked = true WHERE user_id = $1 AND NOT revoked")
+            .bind(user_id)
+            .execute(conn)
+            .await
+            .query("api_tokens.revoke_for_user")?;
+    Ok(done.rows_affected())
 }

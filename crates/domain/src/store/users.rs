@@ -198,8 +198,9 @@ pub async fn list(pool: &PgPool) -> Result<Vec<User>, StoreError> {
     Ok(rows.into_iter().map(UserRow::user).collect())
 }
 
-/// Replaces a user's password hash and ends all of the user's sessions (in one transaction):
-/// whoever knew the old password is logged out at their next request.
+/// Replaces a user's password hash, ends all of the user's sessions and revokes all of the
+/// user's API tokens (in one transaction): whoever knew the old password is logged out at their
+/// next request, and a token made with it stops working.
 pub async fn set_password(pool: &PgPool, username: &str, hash: &str) -> Result<(), UserError> {
     let mut tx = pool.begin().await.query("users.set_password begin")?;
     let id: Option<i64> = sqlx::query_scalar(
@@ -214,6 +215,7 @@ pub async fn set_password(pool: &PgPool, username: &str, hash: &str) -> Result<(
         return Err(UserError::NotFound(username.to_owned()));
     };
     super::sessions::delete_for_user(&mut *tx, id).await?;
+    super::tokens::revoke_for_user(&mut *tx, id).await?;
     tx.commit().await.query("users.set_password commit")?;
     Ok(())
 }

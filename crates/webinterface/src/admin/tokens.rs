@@ -10,8 +10,8 @@ use domain::store::tokens;
 use domain::store::users;
 
 use super::users::{users_outcome, users_page};
-use crate::auth::tokens::{DEFAULT_EXPIRES_IN, parse_expires_in};
-use crate::auth::{Admin, create_token_until};
+use crate::auth::tokens::{DEFAULT_EXPIRES_IN, expiry_within_minting_token, parse_expires_in};
+use crate::auth::{Admin, Via, create_token_until};
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::ApiJson;
 use crate::routes::{ADMIN, Routes};
@@ -43,7 +43,8 @@ pub struct NewToken {
     #[serde(default)]
     name: String,
     /// How long it works: days, hours or minutes (`90d`, `12h`, `30m`) or `never`;
-    /// default `90d`.
+    /// default `90d`. Made with a token that expires, it ends at that token's expiry at the
+    /// latest, and `never` is refused.
     #[serde(default)]
     #[schema(example = "90d")]
     expires_in: Option<String>,
@@ -60,26 +61,33 @@ pub struct NewTokenAnswer {
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// The expiry time of a token made now that works for `expires_in` (default `90d`).
-fn token_expiry(expires_in: Option<&str>) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+/// The expiry time of a token made now that works for `expires_in` (default `90d`), by a
+/// request authenticated `via` (a token that expires makes none that outlives it).
+fn token_expiry(
+    expires_in: Option<&str>,
+    via: &Via,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
     let lifetime =
         parse_expires_in(expires_in.unwrap_or(DEFAULT_EXPIRES_IN)).map_err(Error::BadRequest)?;
-    Ok(lifetime.map(|d| chrono::Utc::now() + d))
+    let requested = lifetime.map(|d| chrono::Utc::now() + d);
+    expiry_within_minting_token(requested, via).map_err(Error::BadRequest)
 }
 
 /// Makes an API token for a user.
 #[utoipa::path(post, path = "/api/tokens", tag = "admin", request_body = NewToken,
     responses(
         (status = 201, description = "The token (shown once)", body = NewTokenAnswer),
-        (status = 400, description = "The body or the expiry is not valid", body = ErrorBody),
+        (status = 400, description = "The body or the expiry is not valid, or `never` asked \
+            by a token that expires (a new token never outlives the one making it)",
+            body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
     ))]
 async fn api_token_create(
     State(state): State<AppState>,
-    _a: Admin,
+    Admin(a): Admin,
     ApiJson(new): ApiJson<NewToken>,
 ) -> Result<impl IntoResponse> {
-    let expires_at = token_expiry(new.expires_in.as_deref())?;
+    let expires_at = token_expiry(new.expires_in.as_deref(), &a.via)?;
     let user = users::by_username(state.pool(), &new.username)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no user {:?}", new.username)))?;
@@ -112,7 +120,7 @@ async fn admin_token_create(
     Form(form): Form<TokenForm>,
 ) -> Result<Response> {
     let expires_in = form.expires_in.as_deref().filter(|s| !s.trim().is_empty());
-    let expires_at = match token_expiry(expires_in) {
+    let expires_at = match token_expiry(expires_in, &a.via) {
         Ok(at) => at,
         Err(e) => return users_outcome(&state, &a, Err(e)).await,
     };

@@ -36,7 +36,10 @@ pub enum Via {
         token: String,
     },
     /// An API bearer token (no ambient credential, so no CSRF check).
-    Token,
+    Token {
+        /// When the token expires (`None`: never); tokens it makes may not outlive it.
+        expires_at: Option<chrono::DateTime<Utc>>,
+    },
 }
 
 /// The authenticated user of a request.
@@ -53,7 +56,7 @@ impl Authed {
     pub fn csrf(&self) -> &str {
         match &self.via {
             Via::Session { csrf, .. } => csrf,
-            Via::Token => "",
+            Via::Token { .. } => "",
         }
     }
 
@@ -188,9 +191,9 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Authed>
             .ok_or(Error::Unauthorized)?;
         // A wrong token is an error even on public routes: the caller meant to log in.
         return match tokens::check(state.pool(), &token_hash(token)).await? {
-            TokenCheck::Valid(user) => Ok(Some(Authed {
+            TokenCheck::Valid { user, expires_at } => Ok(Some(Authed {
                 user,
-                via: Via::Token,
+                via: Via::Token { expires_at },
             })),
             TokenCheck::Unknown => Err(Error::Unauthorized),
             TokenCheck::Expired(at) => Err(Error::TokenRefused(format!(
