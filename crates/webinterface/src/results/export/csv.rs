@@ -7,6 +7,7 @@ use domain::store::results::ResultDetail;
 use serde_json::Value;
 
 use super::columns::Column;
+use super::formula::neutralise;
 
 /// The first header row of the classic layout, as the old stack wrote it (test date, sent
 /// by, command list).
@@ -133,7 +134,8 @@ pub fn write_number(out: &mut String, x: f64) {
 }
 
 /// Writes the CSV (header of names, one row per sample index, empty cells past a series'
-/// end) in chunks of about 64 KiB, handing each to `emit`; stops early (without error) when
+/// end; text cells a spreadsheet would run as a formula neutralised, see [`neutralise`],
+/// numbers as they are) in chunks of about 64 KiB, handing each to `emit`; stops early (without error) when
 /// `emit` returns false because the client went away.
 pub fn write_csv(
     columns: &[(String, Column)],
@@ -142,8 +144,8 @@ pub fn write_csv(
     write_csv_after(&[], columns, emit)
 }
 
-/// [`write_csv`] after the rows of `head` (the classic layout's [`classic_head`]); rows may
-/// differ in length.
+/// [`write_csv`] after the rows of `head` (the classic layout's [`classic_head`], its cells
+/// neutralised like the names); rows may differ in length.
 pub fn write_csv_after(
     head: &[Vec<String>],
     columns: &[(String, Column)],
@@ -162,10 +164,16 @@ pub fn write_csv_after(
                 // row where scripts count on it.
                 w.write_record([""])?;
             } else {
-                w.write_record(row)?;
+                for cell in row {
+                    w.write_field(neutralise(cell).as_bytes())?;
+                }
+                w.write_record(None::<&[u8]>)?;
             }
         }
-        w.write_record(columns.iter().map(|(n, _)| n.as_str()))?;
+        for (name, _) in columns {
+            w.write_field(neutralise(name).as_bytes())?;
+        }
+        w.write_record(None::<&[u8]>)?;
         let rows = columns.iter().map(|(_, c)| c.len()).max().unwrap_or(0);
         let mut number = String::new();
         for row in 0..rows {
@@ -179,7 +187,11 @@ pub fn write_csv_after(
                         }
                         None => w.write_field("")?,
                     },
-                    Column::Texts(v) => w.write_field(v.get(row).map_or("", String::as_str))?,
+                    Column::Texts(v) => {
+                        w.write_field(
+                            neutralise(v.get(row).map_or("", String::as_str)).as_bytes(),
+                        )?;
+                    }
                 }
             }
             w.write_record(None::<&[u8]>)?;
