@@ -15,6 +15,8 @@ pub const EXCEL_MAX_ROWS: usize = 1_048_576;
 const EXCEL_MAX_TEXT: usize = 32_767;
 /// Excel's series per chart.
 const EXCEL_MAX_CHART_SERIES: usize = 255;
+/// Excel's columns per sheet: the series per Data sheet.
+const EXCEL_MAX_COLS: usize = 16_384;
 
 /// Why the workbook could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -44,20 +46,26 @@ fn clip(text: &str) -> &str {
     &text[..end]
 }
 
-fn column_name(col: u16) -> String {
-    let mut n = u32::from(col) + 1;
-    let mut name = Vec::new();
-    while n > 0 {
-        let rem = u8::try_from((n - 1) % 26).unwrap_or(0);
-        name.push(char::from(b'A' + rem));
-        n = (n - 1) / 26;
+/// The name of the `n`th (0-based) Data sheet: `Data`, `Data 2`, `Data 3`, …
+fn data_sheet_name(n: usize) -> String {
+    if n == 0 {
+        "Data".to_owned()
+    } else {
+        format!("Data {}", n + 1)
     }
-    name.iter().rev().collect()
 }
 
-/// Writes the workbook to `out`: Data (a header of names and one column per series), Chart
-/// (a line chart of the numeric series), Parameters (name, value) and Info (the result's
-/// master data).
+/// Where series `index` lives: its Data sheet's name and its column there.
+fn data_cell(index: usize) -> (String, u16) {
+    let col = u16::try_from(index % EXCEL_MAX_COLS).unwrap_or(u16::MAX);
+    (data_sheet_name(index / EXCEL_MAX_COLS), col)
+}
+
+/// Writes the workbook to `out`: Data (a header of names and one column per series; past
+/// Excel's 16,384 columns the series go on in `Data 2`, `Data 3`, …), Chart (a line chart of
+/// the first 255 numeric series, its title saying so when there are more), Parameters (name,
+/// value) and Info (the result's master data). Every name and text is written as a string
+/// cell, never as a formula.
 pub fn write_xlsx(
     detail: &ResultDetail,
     columns: &[(String, Column)],
@@ -67,19 +75,25 @@ pub fn write_xlsx(
         return Err(XlsxExportError::TooLong(name.clone(), c.len()));
     }
     let mut wb = Workbook::new();
-    let rows = columns.iter().map(|(_, c)| c.len()).max().unwrap_or(0);
-    {
+    let data_sheets = columns.len().div_ceil(EXCEL_MAX_COLS).max(1);
+    for n in 0..data_sheets {
+        let part = columns
+            .get(n * EXCEL_MAX_COLS..)
+            .unwrap_or_default()
+            .iter()
+            .take(EXCEL_MAX_COLS);
+        let rows = part.clone().map(|(_, c)| c.len()).max().unwrap_or(0);
         // Constant memory: each row goes to a temporary file once the next one starts, so
         // rows are written in order.
         let data = wb.add_worksheet_with_constant_memory()?;
-        data.set_name("Data")?;
-        for (col, (name, _)) in columns.iter().enumerate() {
+        data.set_name(data_sheet_name(n))?;
+        for (col, (name, _)) in part.clone().enumerate() {
             let col = u16::try_from(col).unwrap_or(u16::MAX);
             data.write_string(0, col, clip(name))?;
         }
         for row in 0..rows {
             let r = u32::try_from(row + 1).unwrap_or(u32::MAX);
-            for (col, (_, c)) in columns.iter().enumerate() {
+            for (col, (_, c)) in part.clone().enumerate() {
                 let col = u16::try_from(col).unwrap_or(u16::MAX);
                 match c {
                     Column::Numbers(v) => {
@@ -97,21 +111,35 @@ pub fn write_xlsx(
         }
     }
 
+    let numeric = columns
+        .iter()
+        .filter(|(_, c)| matches!(c, Column::Numbers(v) if !v.is_empty()))
+        .count();
     let mut chart = Chart::new(ChartType::Line);
-    chart.title().set_name(&format!("Result {}", detail.id));
+    let title = if numeric > EXCEL_MAX_CHART_SERIES {
+        format!(
+            "Result {}: the first {EXCEL_MAX_CHART_SERIES} of {numeric} numeric series",
+            detail.id
+        )
+    } else {
+        format!("Result {}", detail.id)
+    };
+    chart.title().set_name(title.as_str());
     chart.x_axis().set_name("sample");
     let mut plotted = 0;
-    for (col, (name, c)) in columns.iter().enumerate() {
+    for (index, (_, c)) in columns.iter().enumerate() {
         if let Column::Numbers(v) = c
             && !v.is_empty()
             && plotted < EXCEL_MAX_CHART_SERIES
         {
-            let letter = column_name(u16::try_from(col).unwrap_or(u16::MAX));
-            let last = v.len() + 1;
+            let (sheet, col) = data_cell(index);
+            let last = u32::try_from(v.len()).unwrap_or(u32::MAX);
+            // The name is a reference to the header cell, not the name itself: the writer
+            // reads a name like `Sheet1!$A$1` as a reference, and the cell holds any text.
             chart
                 .add_series()
-                .set_name(clip(name))
-                .set_values(format!("=Data!${letter}$2:${letter}${last}").as_str());
+                .set_name((sheet.as_str(), 0, col))
+                .set_values((sheet.as_str(), 1, col, last, col));
             plotted += 1;
         }
     }
@@ -173,6 +201,17 @@ pub fn write_xlsx(
         ("Keep forever", detail.keep.to_string()),
         ("Points", detail.point_count.to_string()),
         ("Series", columns.len().to_string()),
+        (
+            "Data sheets",
+            (0..data_sheets)
+                .map(data_sheet_name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (
+            "Chart",
+            format!("the first {plotted} of {numeric} numeric series"),
+        ),
     ];
     for (i, (k, v)) in facts.iter().enumerate() {
         let r = u32::try_from(i).unwrap_or(u32::MAX);
@@ -189,11 +228,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn excel_column_names() {
-        assert_eq!(column_name(0), "A");
-        assert_eq!(column_name(25), "Z");
-        assert_eq!(column_name(26), "AA");
-        assert_eq!(column_name(701), "ZZ");
-        assert_eq!(column_name(702), "AAA");
+    fn series_past_excels_columns_go_on_in_the_next_data_sheet() {
+        assert_eq!(data_cell(0), ("Data".to_owned(), 0));
+        assert_eq!(data_cell(16_383), ("Data".to_owned(), 16_383));
+        assert_eq!(data_cell(16_384), ("Data 2".to_owned(), 0));
+        assert_eq!(data_cell(40_000), ("Data 3".to_owned(), 7_232));
     }
 }
