@@ -1,5 +1,8 @@
 //! `webinterface import-django` against a database built with the old stack's schema (the SQL
-//! of its Django migrations), run as an operator runs it: the binary, twice.
+//! of its Django migrations), run as an operator runs it: the binary, twice; and an imported
+//! result downloaded as CSV with its formula cells neutralised.
+
+mod common;
 
 use std::process::{Command, Output, Stdio};
 
@@ -216,4 +219,71 @@ async fn a_database_without_the_old_tables_is_refused_clearly() {
         stderr.contains("none of the demo_module tables"),
         "{stderr}"
     );
+}
+
+/// An old package whose sender, parameters and series would run as formulas in a spreadsheet.
+const HOSTILE_ROWS: &str = r#"
+INSERT INTO demo_module_inbound_teststand_package
+    (id, "Timestamp", "NODELETE", "Sent_by", command_list, "Validation_failed") VALUES
+    (1, '18/04/2020-11:55:03', true, '=HYPERLINK("http://evil.example","x")', '{start}', false);
+INSERT INTO demo_module_test_stand_parameters
+    ("Parameter_name", "Parameter_value", "Inbound_teststand_package_id") VALUES
+    ('@cmd', '=1+1', 1), ('offset', '-1.5', 1);
+INSERT INTO demo_module_test_stand_data
+    ("Data_name", "Data_points", "Inbound_teststand_package_id") VALUES
+    ('+x', '[-1.5, 2]', 1),
+    ('labels', '["@SUM(A1)", "-1e-3"]', 1);
+"#;
+
+#[tokio::test]
+async fn an_imported_result_downloads_with_its_formula_cells_neutralised() {
+    let mut app = common::App::start().await;
+    let old = TestDb::new().await;
+    sqlx::raw_sql(OLD_SCHEMA)
+        .execute(&old.pool)
+        .await
+        .expect("the old schema");
+    sqlx::raw_sql(HOSTILE_ROWS)
+        .execute(&old.pool)
+        .await
+        .expect("the old rows");
+    let out = import(&app.db, &old);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id: i64 = sqlx::query_scalar("SELECT max(id) FROM results")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("the imported result");
+    let token = app.token("vera", domain::store::users::Role::Viewer).await;
+    let r = app
+        .client()
+        .get(app.url(&format!("/results/{id}.csv?layout=classic")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let body = r.bytes().await.expect("body");
+    let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_ref())
+        .records()
+        .map(|r| r.expect("row").iter().map(String::from).collect())
+        .collect();
+    assert_eq!(rows[1][1], r#"'=HYPERLINK("http://evil.example","x")"#);
+    let params: Vec<(&str, &str)> = rows[2]
+        .iter()
+        .map(String::as_str)
+        .zip(rows[3].iter().map(String::as_str))
+        .collect();
+    assert!(params.contains(&("'@cmd", "'=1+1")), "{params:?}");
+    assert!(params.contains(&("offset", "-1.5")), "{params:?}");
+    assert_eq!(rows[4], ["'+x", "labels"]);
+    assert_eq!(rows[5], ["-1.5", "'@SUM(A1)"]);
+    assert_eq!(rows[6], ["2", "-1e-3"]);
+    app.shutdown().await;
 }
