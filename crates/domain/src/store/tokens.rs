@@ -1,7 +1,7 @@
 //! API bearer tokens: only their SHA-256 is stored; the token is shown once when made.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgExecutor, PgPool};
+use sqlx::PgPool;
 
 use super::{QueryContext, StoreError};
 
@@ -171,16 +171,4 @@ pub async fn revoke(pool: &PgPool, id: i64) -> Result<bool, StoreError> {
         .await
         .query("api_tokens.revoke")?;
     Ok(done.rows_affected() > 0)
-}
-
-/// Revokes every token of a user (a password change does: whoever could read the old password
-/// may have made tokens with it); returns how many were still active.
-pub async fn revoke_for_user(conn: impl PgExecutor<'_>, user_id: i64) -> Result<u64, StoreError> {
-    let done =
-        sqlx::query("UPDATE api_tokens SET revoked = true WHERE user_id = $1 AND NOT revoked")
-            .bind(user_id)
-            .execute(conn)
-            .await
-            .query("api_tokens.revoke_for_user")?;
-    Ok(done.rows_affected())
 }

@@ -215,7 +215,12 @@ pub async fn set_password(pool: &PgPool, username: &str, hash: &str) -> Result<(
         return Err(UserError::NotFound(username.to_owned()));
     };
     super::sessions::delete_for_user(&mut *tx, id).await?;
-    super::tokens::revoke_for_user(&mut *tx, id).await?;
+    // Inline rather than in `tokens`, which reads `users`' types (no import circle).
+    sqlx::query("UPDATE api_tokens SET revoked = true WHERE user_id = $1 AND NOT revoked")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .query("users.set_password revoke tokens")?;
     tx.commit().await.query("users.set_password commit")?;
     Ok(())
 }

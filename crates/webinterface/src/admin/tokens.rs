@@ -10,7 +10,7 @@ use domain::store::tokens;
 use domain::store::users;
 
 use super::users::{users_outcome, users_page};
-use crate::auth::tokens::{DEFAULT_EXPIRES_IN, expiry_within_minting_token, parse_expires_in};
+use crate::auth::tokens::{DEFAULT_EXPIRES_IN, parse_expires_in};
 use crate::auth::{Admin, Via, create_token_until};
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::ApiJson;
@@ -70,7 +70,7 @@ fn token_expiry(
     let lifetime =
         parse_expires_in(expires_in.unwrap_or(DEFAULT_EXPIRES_IN)).map_err(Error::BadRequest)?;
     let requested = lifetime.map(|d| chrono::Utc::now() + d);
-    expiry_within_minting_token(requested, via).map_err(Error::BadRequest)
+    via.new_token_expiry(requested).map_err(Error::BadRequest)
 }
 
 /// Makes an API token for a user.

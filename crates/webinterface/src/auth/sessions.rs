@@ -42,6 +42,33 @@ pub enum Via {
     },
 }
 
+impl Via {
+    /// The expiry of a token this request makes (`requested`; `None`: never). A request
+    /// authenticated by a token that expires cannot make a token that outlives it, or a leaked
+    /// short-lived token would be swapped for a lasting one: the new expiry is capped at the
+    /// minting token's, and `never` is refused.
+    pub fn new_token_expiry(
+        &self,
+        requested: Option<chrono::DateTime<Utc>>,
+    ) -> std::result::Result<Option<chrono::DateTime<Utc>>, String> {
+        let Self::Token {
+            expires_at: Some(limit),
+        } = self
+        else {
+            return Ok(requested);
+        };
+        match requested {
+            Some(at) => Ok(Some(at.min(*limit))),
+            None => Err(format!(
+                "the API token of this request expires at {} UTC, so it cannot make a token \
+                 that never expires: give an expiry such as 90d (capped at that time), or make \
+                 it from a login session or with `webinterface createtoken`",
+                limit.format("%Y-%m-%d %H:%M")
+            )),
+        }
+    }
+}
+
 /// The authenticated user of a request.
 #[derive(Debug, Clone)]
 pub struct Authed {
@@ -213,5 +240,34 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Authed>
     match jar.get(SESSION_COOKIE) {
         Some(c) => from_session(state, c.value()).await,
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_that_expires_makes_none_that_outlives_it() {
+        let now = Utc::now();
+        let limit = now + chrono::Duration::hours(1);
+        let by_token = Via::Token {
+            expires_at: Some(limit),
+        };
+        let later = Some(now + chrono::Duration::days(90));
+        let sooner = Some(now + chrono::Duration::minutes(5));
+        assert_eq!(by_token.new_token_expiry(later), Ok(Some(limit)));
+        assert_eq!(by_token.new_token_expiry(sooner), Ok(sooner));
+        let refused = by_token.new_token_expiry(None).expect_err("never");
+        assert!(refused.contains("never expires"), "{refused}");
+
+        let lasting = Via::Token { expires_at: None };
+        assert_eq!(lasting.new_token_expiry(None), Ok(None));
+        let session = Via::Session {
+            csrf: String::new(),
+            token: String::new(),
+        };
+        assert_eq!(session.new_token_expiry(None), Ok(None));
+        assert_eq!(session.new_token_expiry(later), Ok(later));
     }
 }

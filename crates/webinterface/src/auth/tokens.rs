@@ -7,8 +7,6 @@ use chrono::{DateTime, Utc};
 use domain::store::tokens;
 use domain::store::users::User;
 
-use super::sessions::Via;
-
 /// A new random token and the hash to store for it.
 pub fn new_api_token() -> (String, Vec<u8>) {
     let bytes: [u8; 32] = rand::random();
@@ -64,31 +62,6 @@ pub fn parse_expires_in(raw: &str) -> Result<Option<chrono::Duration>, String> {
     Ok(Some(duration))
 }
 
-/// The expiry of a token a request makes (`requested`; `None`: never). A request authenticated
-/// by a token that expires cannot make a token that outlives it, or a leaked short-lived token
-/// would be swapped for a lasting one: the new expiry is capped at the minting token's, and
-/// `never` is refused.
-pub fn expiry_within_minting_token(
-    requested: Option<DateTime<Utc>>,
-    via: &Via,
-) -> Result<Option<DateTime<Utc>>, String> {
-    let Via::Token {
-        expires_at: Some(limit),
-    } = via
-    else {
-        return Ok(requested);
-    };
-    match requested {
-        Some(at) => Ok(Some(at.min(*limit))),
-        None => Err(format!(
-            "the API token of this request expires at {} UTC, so it cannot make a token that \
-             never expires: give an expiry such as 90d (capped at that time), or make it from \
-             a login session or with `webinterface createtoken`",
-            limit.format("%Y-%m-%d %H:%M")
-        )),
-    }
-}
-
 /// Makes an API token for a user that works for [`DEFAULT_TOKEN_DAYS`]; returns the token
 /// (shown once).
 pub async fn create_token(
@@ -124,33 +97,6 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(token_hash(&a), ha);
         assert!(a.starts_with("sht_") && a.len() > 40);
-    }
-
-    #[test]
-    fn a_token_that_expires_makes_none_that_outlives_it() {
-        let now = Utc::now();
-        let limit = now + chrono::Duration::hours(1);
-        let by_token = Via::Token {
-            expires_at: Some(limit),
-        };
-        let later = Some(now + chrono::Duration::days(90));
-        let sooner = Some(now + chrono::Duration::minutes(5));
-        assert_eq!(
-            expiry_within_minting_token(later, &by_token),
-            Ok(Some(limit))
-        );
-        assert_eq!(expiry_within_minting_token(sooner, &by_token), Ok(sooner));
-        let refused = expiry_within_minting_token(None, &by_token).expect_err("never");
-        assert!(refused.contains("never expires"), "{refused}");
-
-        let lasting = Via::Token { expires_at: None };
-        assert_eq!(expiry_within_minting_token(None, &lasting), Ok(None));
-        let session = Via::Session {
-            csrf: String::new(),
-            token: String::new(),
-        };
-        assert_eq!(expiry_within_minting_token(None, &session), Ok(None));
-        assert_eq!(expiry_within_minting_token(later, &session), Ok(later));
     }
 
     #[test]
