@@ -43,7 +43,7 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
     /// Too many failed logins.
-    #[error("too many failed logins; wait {minutes} minutes and try again")]
+    #[error("too many failed logins for this name from here; wait {minutes} min and try again")]
     TooManyAttempts {
         /// How long to wait.
         minutes: i64,

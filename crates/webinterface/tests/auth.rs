@@ -189,6 +189,61 @@ async fn a_shared_client_is_not_locked_out_as_a_whole() {
     );
 }
 
+/// Issue 24: wrong passwords for `admin` from other addresses — many at once from one, one each
+/// from many — slow those addresses down, never the owner logging in from their own.
+#[tokio::test]
+async fn guesses_from_other_addresses_do_not_lock_the_owner_out() {
+    let app = App::start().await;
+    app.user("admin", Role::Admin).await;
+    let attacker = Some("10.66.0.1");
+    for i in 0..5 {
+        assert_eq!(
+            try_login(&app, "admin", "wrong", attacker).await,
+            401,
+            "{i}"
+        );
+    }
+    // The attacker's address backs off: refused, even with the right password.
+    assert_eq!(try_login(&app, "admin", "wrong", attacker).await, 429);
+    assert_eq!(try_login(&app, "admin", PASSWORD, attacker).await, 429);
+    // The owner, from their own address, is not.
+    assert_eq!(
+        try_login(&app, "admin", PASSWORD, Some("10.1.0.1")).await,
+        303
+    );
+
+    // Guessing spread over many addresses: each is checked once, then (the account being under
+    // attack) a second guess from any of them is refused for the window.
+    let spread: Vec<String> = (0..20).map(|i| format!("10.66.1.{i}")).collect();
+    for ip in &spread {
+        assert_eq!(
+            try_login(&app, "admin", "wrong", Some(ip)).await,
+            401,
+            "{ip}"
+        );
+    }
+    assert_eq!(
+        try_login(&app, "admin", "wrong", Some(&spread[3])).await,
+        429
+    );
+    assert_eq!(
+        try_login(&app, "admin", PASSWORD, Some(&spread[7])).await,
+        429
+    );
+    // The owner still logs in, from their address and from a new one.
+    assert_eq!(
+        try_login(&app, "admin", PASSWORD, Some("10.1.0.1")).await,
+        303
+    );
+    assert_eq!(
+        try_login(&app, "admin", PASSWORD, Some("10.1.0.2")).await,
+        303
+    );
+    // Other names from the attackers' addresses are not affected.
+    app.user("olga", Role::Viewer).await;
+    assert_eq!(try_login(&app, "olga", PASSWORD, attacker).await, 303);
+}
+
 #[tokio::test]
 async fn headers_from_a_peer_that_is_not_a_trusted_proxy_are_ignored() {
     let app = App::start_with(|c| {

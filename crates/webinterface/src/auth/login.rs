@@ -1,5 +1,7 @@
-//! Logging in and out: the login page and form (rate-limited per user name and per client
-//! address — per address and user name for a shared client, `SHARED_CLIENTS` — every attempt
+//! Logging in and out: the login page and form (rate-limited where the guesses come from: per
+//! user name and client address with back-off, per client address, and per user name only for
+//! addresses that already failed at it, so nobody locks the owner out — see [`LIMITS`]; for a
+//! shared client, `SHARED_CLIENTS`, the address is keyed with the user name; every attempt
 //! recorded, parallel guesses counted atomically, password checks capped by
 //! `PASSWORD_HASH_CONCURRENCY`) and the logout form.
 
@@ -23,13 +25,36 @@ use crate::page::Layout;
 use crate::routes::{PUBLIC, Routes, VIEWER};
 use crate::state::AppState;
 
-/// Failed logins for one user name within [`RATE_WINDOW_MINUTES`] before logins are refused.
-pub const MAX_FAILURES_PER_USER: i64 = 5;
+/// Failed logins at one user name from one client address within the window before each
+/// further attempt from there waits [`BACKOFF_SECONDS`], doubled per further failure.
+pub const FREE_FAILURES_PER_USER_AND_ADDRESS: i64 = 5;
+/// The first back-off of a user name and address.
+pub const BACKOFF_SECONDS: i64 = 30;
 /// Failed logins from one address (from a shared client: for one user name) within the
-/// window before logins are refused.
+/// window before logins from it are refused.
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+/// Failed logins at one user name, from anywhere, within the window after which an address
+/// that already failed at it is refused for the window (one guess per address); an address
+/// with no failure at it is still checked, so the owner can log in.
+pub const MAX_FAILURES_PER_USER: i64 = 20;
 /// The rate-limiting window.
 pub const RATE_WINDOW_MINUTES: i64 = 15;
+
+/// The login limits.
+pub const LIMITS: login_attempts::Limits = login_attempts::Limits {
+    window: chrono::Duration::minutes(RATE_WINDOW_MINUTES),
+    pair_free: FREE_FAILURES_PER_USER_AND_ADDRESS,
+    backoff: chrono::Duration::seconds(BACKOFF_SECONDS),
+    per_address: MAX_FAILURES_PER_ADDRESS,
+    per_user: MAX_FAILURES_PER_USER,
+};
+
+/// The refusal of a login that must wait this long.
+fn too_many(wait: chrono::Duration) -> Error {
+    Error::TooManyAttempts {
+        minutes: (wait.num_seconds() + 59).div_euclid(60).max(1),
+    }
+}
 
 /// `GET`/`POST /login` (public; guarded by the login form's CSRF cookie).
 pub fn login_pages() -> Routes {
@@ -71,19 +96,18 @@ async fn me(Viewer(a): Viewer) -> axum::Json<Me> {
     })
 }
 
-/// Refuses a login when the user name or address failed too often recently (a check only:
-/// [`login`] reserves its attempt atomically instead).
+/// Refuses a login from this address at this user name while [`LIMITS`] hold it back (a
+/// check only: [`login`] reserves its attempt atomically instead).
 pub async fn check_rate_limit(state: &AppState, username: &str, remote: &str) -> Result<()> {
-    let since = Utc::now() - chrono::Duration::minutes(RATE_WINDOW_MINUTES);
+    let now = Utc::now();
     let remote = address_key(state, remote, username).await;
-    let (by_user, by_address) =
-        login_attempts::failures_since(state.pool(), username, &remote, since).await?;
-    if by_user >= MAX_FAILURES_PER_USER || by_address >= MAX_FAILURES_PER_ADDRESS {
-        return Err(Error::TooManyAttempts {
-            minutes: RATE_WINDOW_MINUTES,
-        });
+    let failures =
+        login_attempts::failures_since(state.pool(), username, &remote, now - LIMITS.window)
+            .await?;
+    match LIMITS.wait(&failures, now) {
+        Some(wait) => Err(too_many(wait)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// What the per-address limit counts failures under (the `remote` of `login_attempts`): the
@@ -106,29 +130,21 @@ async fn address_key(state: &AppState, remote: &str, username: &str) -> String {
 /// the password is checked, and marked succeeded after; a server too busy to check it takes
 /// the reservation back and answers 503.
 pub async fn login(state: &AppState, username: &str, password: &str, remote: &str) -> Result<User> {
-    let limits = login_attempts::Limits {
-        since: Utc::now() - chrono::Duration::minutes(RATE_WINDOW_MINUTES),
-        per_user: MAX_FAILURES_PER_USER,
-        per_address: MAX_FAILURES_PER_ADDRESS,
-    };
     let remote = address_key(state, remote, username).await;
     let remote = remote.as_str();
-    let attempt = match login_attempts::reserve(state.pool(), username, remote, limits).await? {
+    let attempt = match login_attempts::reserve(state.pool(), username, remote, LIMITS).await? {
         login_attempts::Reservation::Granted(id) => id,
-        login_attempts::Reservation::Refused {
-            by_user,
-            by_address,
-        } => {
+        login_attempts::Reservation::Refused { failures, wait } => {
             tracing::warn!(
                 username,
                 remote,
-                by_user,
-                by_address,
+                by_user = failures.by_user,
+                by_address = failures.by_address,
+                by_user_and_address = failures.by_pair,
+                wait_seconds = wait.num_seconds(),
                 "login rate limit hit"
             );
-            return Err(Error::TooManyAttempts {
-                minutes: RATE_WINDOW_MINUTES,
-            });
+            return Err(too_many(wait));
         }
     };
     let user = users::by_username(state.pool(), username).await?;

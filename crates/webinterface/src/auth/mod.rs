@@ -15,8 +15,9 @@
 //!   double-submit cookie;
 //! - [`extract`]: roles as extractors ([`Viewer`], [`Operator`], [`Admin`]): a handler cannot
 //!   run without the role it names;
-//! - [`login`]: the login and logout pages; failed logins are counted per user name and per
-//!   client address ([`check_rate_limit`]), each attempt reserved atomically before its
+//! - [`login`]: the login and logout pages; failed logins are throttled per user name and
+//!   client address with back-off, per client address, and per user name only for addresses
+//!   that failed at it ([`check_rate_limit`]), each attempt reserved atomically before its
 //!   password is checked, and the client's address taken from a trusted proxy's headers
 //!   ([`extract::client_addr`], `TRUSTED_PROXIES`).
 
