@@ -16,5 +16,8 @@ mod validation;
 mod visitors;
 
 pub use command::{PROTOCOL_VERSION, command_message};
-pub use types::{DataMessage, Inbound, Message, Rejection, Series, StatusMessage};
+pub use types::{
+    DEFAULT_MAX_SERIES, DataMessage, Inbound, MAX_DATA_DEPTH, Message, Rejection, Series,
+    StatusMessage,
+};
 pub use validation::{BUNDLED_SCHEMA, ProtocolValidator, SchemaError};

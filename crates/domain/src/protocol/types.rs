@@ -98,6 +98,16 @@ pub struct Inbound {
     pub message: Message,
 }
 
+/// The default of `MAX_SERIES_PER_MESSAGE`: the most series one data message may carry
+/// (see [`crate::ProtocolValidator::with_max_series`]).
+pub const DEFAULT_MAX_SERIES: usize = 4096;
+
+/// How deep `dataObj` may nest arrays and objects, `dataObj` itself counting as 1 (a series of
+/// numbers is 2, a series of arrays 3). The pages, plots and exports read a stored `dataObj`
+/// back with serde_json, which refuses more than 128 levels; a payload of 200,000 levels was
+/// stored and then answered 500 everywhere.
+pub const MAX_DATA_DEPTH: usize = 32;
+
 /// Why an inbound message went to the quarantine. The `Display` form is the stored reason.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Rejection {
@@ -152,6 +162,21 @@ pub enum Rejection {
         /// The cap.
         per_minute: u32,
     },
+    /// A data message with more distinct series names than `MAX_SERIES_PER_MESSAGE`.
+    #[error("dataObj has more than {limit} series (the limit, MAX_SERIES_PER_MESSAGE)")]
+    TooManySeries {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// A `dataObj` nested deeper than [`MAX_DATA_DEPTH`].
+    #[error(
+        "dataObj is nested deeper than {limit} levels of arrays and objects (the protocol's \
+         limit)"
+    )]
+    TooDeep {
+        /// The limit, [`MAX_DATA_DEPTH`].
+        limit: usize,
+    },
     /// A message the database refused to store (e.g. a NUL character in a text field).
     #[error("the database refused to store it: {0}")]
     Unstorable(String),
@@ -173,6 +198,8 @@ impl Rejection {
             Self::Topic(_) => "bad_topic",
             Self::UnknownStand(_) => "unknown_stand",
             Self::RegistrationLimit { .. } => "registration_limit",
+            Self::TooManySeries { .. } => "too_many_series",
+            Self::TooDeep { .. } => "too_deep",
             Self::Unstorable(_) => "unstorable",
         }
     }

@@ -4,7 +4,9 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::types::{DataMessage, Message, Rejection, Series, StatusMessage};
+use super::types::{
+    DEFAULT_MAX_SERIES, DataMessage, MAX_DATA_DEPTH, Message, Rejection, Series, StatusMessage,
+};
 use super::visitors::{Envelope, parse_series};
 use crate::status::StatusCode;
 
@@ -16,6 +18,8 @@ pub struct ProtocolValidator {
     validator: jsonschema::Validator,
     /// The schema says nothing of `dataObj` but "an object" (see [`ProtocolValidator::parse`]).
     data_obj_opaque: bool,
+    /// The most series in one data message ([`ProtocolValidator::with_max_series`]).
+    max_series: usize,
 }
 
 /// Why a schema file cannot be used.
@@ -53,7 +57,14 @@ impl ProtocolValidator {
         Ok(Self {
             validator,
             data_obj_opaque: data_obj_is_opaque(schema),
+            max_series: DEFAULT_MAX_SERIES,
         })
+    }
+
+    /// Quarantines data messages with more than `max_series` series (default
+    /// [`DEFAULT_MAX_SERIES`]; the handler's `MAX_SERIES_PER_MESSAGE`).
+    pub fn with_max_series(self, max_series: usize) -> Self {
+        Self { max_series, ..self }
     }
 
     /// The schema compiled into the binary from `schemas/protocol_v1_1.schema.json`.
@@ -100,7 +111,9 @@ impl ProtocolValidator {
     /// straight to `f64` arrays, and the schema checks the envelope (with `dataObj` as an empty
     /// object, when the schema says no more of `dataObj` than "an object"). Anything unusual
     /// (not an object, a schema error, a `dataObj` that is not an object, a schema that looks
-    /// inside `dataObj`) takes the full path, so the verdict and its reason are the same.
+    /// inside `dataObj`) takes the full path, so the verdict and its reason are the same. So
+    /// does a `dataObj` past a limit (more series than [`Self::with_max_series`] allows,
+    /// deeper than [`MAX_DATA_DEPTH`]): the one-pass parse stops as soon as it sees it.
     pub fn parse(&self, payload: &[u8]) -> Result<Message, Rejection> {
         if payload.is_empty() {
             return Err(Rejection::Empty);
@@ -138,7 +151,7 @@ impl ProtocolValidator {
             return None;
         };
         let series = match data {
-            Some(raw) => Some(parse_series(raw.get()).ok()?),
+            Some(raw) => Some(parse_series(raw.get(), self.max_series).ok()?),
             None => None,
         };
         Some(build(&mut fields, data.map(|r| r.get().to_owned()), series))
@@ -146,6 +159,17 @@ impl ProtocolValidator {
 
     /// Parses the whole payload into a JSON value and validates all of it.
     fn parse_full(&self, text: &str) -> Result<Message, Rejection> {
+        // The depth first, on the text: serde_json refuses values deeper than 128 levels with
+        // a reason that names no limit of ours (and skipping them needs no recursion).
+        if let Ok(RawData {
+            data_obj: Some(raw),
+        }) = serde_json::from_str(text)
+            && nests_deeper_than(raw.get(), MAX_DATA_DEPTH)
+        {
+            return Err(Rejection::TooDeep {
+                limit: MAX_DATA_DEPTH,
+            });
+        }
         let value: Value =
             serde_json::from_str(text).map_err(|e| Rejection::NotJson(e.to_string()))?;
         self.check(&value).map_err(Rejection::Schema)?;
@@ -155,6 +179,11 @@ impl ProtocolValidator {
             _ => serde_json::Map::new(),
         };
         let (data_raw, series) = match fields.get("dataObj") {
+            Some(Value::Object(data)) if data.len() > self.max_series => {
+                return Err(Rejection::TooManySeries {
+                    limit: self.max_series,
+                });
+            }
             Some(Value::Object(data)) => {
                 let raw: RawData<'_> =
                     serde_json::from_str(text).map_err(|e| Rejection::NotJson(e.to_string()))?;
@@ -240,6 +269,34 @@ fn data_obj_is_opaque(schema: &Value) -> bool {
                     .all(|k| k == "type" || ANNOTATIONS.contains(&k.as_str()))
         });
     root_ok && data_ok && root.get("type") == Some(&Value::String("object".into()))
+}
+
+/// Whether JSON text nests arrays and objects deeper than `limit` levels.
+fn nests_deeper_than(json: &str, limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for b in json.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > limit {
+                        return true;
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    false
 }
 
 /// One `dataObj` entry: numeric when it is an array of numbers only.

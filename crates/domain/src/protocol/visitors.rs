@@ -1,10 +1,14 @@
 //! Hand-written serde visitors for the one-pass parse: the envelope with `dataObj` kept as
 //! text, and `dataObj`'s series decoded straight to `f64` arrays.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::types::Series;
+use super::types::{MAX_DATA_DEPTH, Series};
 
 /// The top-level object: every field but `dataObj` as a JSON value, `dataObj` as its text.
 pub(super) struct Envelope<'a> {
@@ -46,41 +50,146 @@ impl<'de> serde::Deserialize<'de> for Envelope<'de> {
 
 /// `dataObj`'s series, in order, numeric ones decoded straight to `f64` (a repeated name keeps
 /// its first place and its last value, as a JSON value would).
-pub(super) fn parse_series(text: &str) -> Result<Vec<Series>, serde_json::Error> {
-    struct Entries(Vec<Series>);
-    impl<'de> serde::Deserialize<'de> for Entries {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> serde::de::Visitor<'de> for V {
-                type Value = Entries;
-                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                    f.write_str("an object")
-                }
-                fn visit_map<A: serde::de::MapAccess<'de>>(
-                    self,
-                    mut map: A,
-                ) -> Result<Entries, A::Error> {
-                    let mut out: Vec<Series> = Vec::new();
-                    while let Some(name) = map.next_key::<String>()? {
-                        let SeriesValue { values, len } = map.next_value()?;
-                        match out.iter_mut().find(|s| s.name == name) {
-                            Some(s) => {
-                                s.values = values;
-                                s.len = len;
-                            }
-                            None => out.push(Series { name, values, len }),
-                        }
+///
+/// Fails (and the caller takes the full path, which names the reason) past `max_series`
+/// distinct names or past [`MAX_DATA_DEPTH`] levels of nesting, as soon as either is seen.
+pub(super) fn parse_series(
+    text: &str,
+    max_series: usize,
+) -> Result<Vec<Series>, serde_json::Error> {
+    struct Entries {
+        max_series: usize,
+    }
+    impl<'de> DeserializeSeed<'de> for Entries {
+        type Value = Vec<Series>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Vec<Series>, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Entries {
+        type Value = Vec<Series>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Series>, A::Error> {
+            let mut out: Vec<Series> = Vec::new();
+            // Where each name is in `out`: a repeated name is found without a search (a linear
+            // one made a message of 160,000 series take a minute).
+            // Its keys borrow from the text when they can (one allocation less per series).
+            let mut index: HashMap<Cow<'de, str>, usize> = HashMap::new();
+            while let Some(Name(name)) = map.next_key()? {
+                let SeriesValue { values, len } = map.next_value()?;
+                match index.get(&name) {
+                    Some(&i) => {
+                        out[i].values = values;
+                        out[i].len = len;
                     }
-                    Ok(Entries(out))
+                    None => {
+                        if out.len() == self.max_series {
+                            return Err(serde::de::Error::custom("too many series"));
+                        }
+                        out.push(Series {
+                            name: name.to_string(),
+                            values,
+                            len,
+                        });
+                        index.insert(name, out.len() - 1);
+                    }
                 }
             }
-            d.deserialize_map(V)
+            Ok(out)
         }
     }
     let mut de = serde_json::Deserializer::from_str(text);
-    let Entries(series) = serde::Deserialize::deserialize(&mut de)?;
+    let series = Entries { max_series }.deserialize(&mut de)?;
     de.end()?;
     Ok(series)
+}
+
+/// A series name, borrowed from the text unless it has escapes.
+struct Name<'de>(Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Name<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Skips a value that is `level` levels deep in `dataObj` (`dataObj` itself is level 1),
+/// failing when it nests past [`MAX_DATA_DEPTH`]. (`IgnoredAny` would skip any depth.)
+struct Skip {
+    level: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let inner = self.nested()?;
+        while seq.next_element_seed(Skip { level: inner })?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let inner = self.nested()?;
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            map.next_value_seed(Skip { level: inner })?;
+        }
+        Ok(())
+    }
+}
+
+impl Skip {
+    /// This array or object is allowed; the level of its elements.
+    fn nested<E: serde::de::Error>(&self) -> Result<usize, E> {
+        if self.level > MAX_DATA_DEPTH {
+            Err(E::custom("dataObj nests too deep"))
+        } else {
+            Ok(self.level + 1)
+        }
+    }
 }
 
 /// One `dataObj` value: numbers only (decoded) or anything else (only counted).
@@ -91,7 +200,6 @@ struct SeriesValue {
 
 impl<'de> serde::Deserialize<'de> for SeriesValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
         /// One array element: a number, or something else (skipped).
         struct Item(Option<f64>);
         impl<'de> serde::Deserialize<'de> for Item {
@@ -120,13 +228,12 @@ impl<'de> serde::Deserialize<'de> for SeriesValue {
                     fn visit_unit<E>(self) -> Result<Item, E> {
                         Ok(Item(None))
                     }
-                    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item, A::Error> {
-                        while seq.next_element::<IgnoredAny>()?.is_some() {}
-                        Ok(Item(None))
+                    // An element is level 3 of `dataObj`.
+                    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Item, A::Error> {
+                        Skip { level: 3 }.visit_seq(seq).map(|()| Item(None))
                     }
-                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
-                        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                        Ok(Item(None))
+                    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Item, A::Error> {
+                        Skip { level: 3 }.visit_map(map).map(|()| Item(None))
                     }
                 }
                 d.deserialize_any(IV)
@@ -150,8 +257,9 @@ impl<'de> serde::Deserialize<'de> for SeriesValue {
                 }
                 Ok(SeriesValue { values, len })
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SeriesValue, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            // A series is level 2 of `dataObj`.
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<SeriesValue, A::Error> {
+                Skip { level: 2 }.visit_map(map)?;
                 Ok(SeriesValue::single())
             }
             fn visit_f64<E>(self, _: f64) -> Result<SeriesValue, E> {

@@ -209,3 +209,130 @@ proptest! {
         same_on_both_paths(&msg.to_string());
     }
 }
+
+/// A data message whose `dataObj` is `data`.
+fn data_text(data: &str) -> String {
+    format!(
+        r#"{{"protocolVersion":1.1,"sentBy":"s1","msgType":"data","statusCode":"200","dataObj":{data}}}"#
+    )
+}
+
+/// A `dataObj` of `n` one-point series.
+fn many_series(n: usize) -> String {
+    let body: Vec<String> = (0..n).map(|i| format!("\"s{i}\":[{i}]")).collect();
+    format!("{{{}}}", body.join(","))
+}
+
+#[test]
+fn parse_time_grows_linearly_with_the_number_of_series() {
+    let v = validator().with_max_series(usize::MAX);
+    let small = data_text(&many_series(80_000));
+    let large = data_text(&many_series(160_000));
+    // The fastest of a few runs after a warm-up: a loaded machine only ever adds time.
+    let fastest = |text: &str| {
+        let Ok(Message::Data(_)) = v.parse(text.as_bytes()) else {
+            panic!("data")
+        };
+        (0..3)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                std::hint::black_box(v.parse(std::hint::black_box(text.as_bytes())).ok());
+                t.elapsed()
+            })
+            .min()
+            .expect("three runs")
+    };
+    let (t_small, t_large) = (fastest(&small), fastest(&large));
+    let ratio = t_large.as_secs_f64() / t_small.as_secs_f64();
+    assert!(
+        ratio < 2.5,
+        "twice the series took {ratio:.1}× the time ({t_small:?} → {t_large:?})"
+    );
+}
+
+#[test]
+fn more_series_than_the_limit_are_rejected_naming_it() {
+    let v = validator().with_max_series(3);
+    let Ok(Message::Data(d)) = v.parse(data_text(&many_series(3)).as_bytes()) else {
+        panic!("three series are within the limit")
+    };
+    assert_eq!(d.series.len(), 3);
+    // A repeated name is one series.
+    let repeated = data_text(r#"{"a":[1],"b":[2],"a":[3],"c":[4],"c":[5]}"#);
+    assert!(v.parse(repeated.as_bytes()).is_ok());
+    let four = v.parse(data_text(&many_series(4)).as_bytes());
+    assert_eq!(four, Err(Rejection::TooManySeries { limit: 3 }));
+    let reason = four.expect_err("rejected").to_string();
+    assert!(
+        reason.contains('3') && reason.contains("MAX_SERIES_PER_MESSAGE"),
+        "{reason}"
+    );
+    // The default applies without a setting.
+    let over = data_text(&many_series(DEFAULT_MAX_SERIES + 1));
+    assert_eq!(
+        validator().parse(over.as_bytes()),
+        Err(Rejection::TooManySeries {
+            limit: DEFAULT_MAX_SERIES
+        })
+    );
+}
+
+/// A `dataObj` of `levels` levels: `dataObj` itself, then a series of nested arrays or objects.
+fn nested(levels: usize, objects: bool) -> String {
+    let (open, close) = if objects {
+        ("{\"k\":", "}")
+    } else {
+        ("[", "]")
+    };
+    let inner = levels - 1;
+    format!(
+        "{{\"deep\":{}1{},\"text\":\"[[[{{\\\"\"}}",
+        open.repeat(inner),
+        close.repeat(inner)
+    )
+}
+
+#[test]
+fn data_nested_deeper_than_the_limit_is_rejected_naming_it() {
+    let v = validator();
+    for objects in [false, true] {
+        let ok = data_text(&nested(MAX_DATA_DEPTH, objects));
+        assert!(v.parse(ok.as_bytes()).is_ok(), "{ok}");
+        same_on_both_paths(&ok);
+        for levels in [MAX_DATA_DEPTH + 1, 127, 129, 200_000] {
+            let deep = data_text(&nested(levels, objects));
+            let verdict = v.parse(deep.as_bytes());
+            assert_eq!(
+                verdict,
+                Err(Rejection::TooDeep {
+                    limit: MAX_DATA_DEPTH
+                })
+            );
+            same_on_both_paths(&deep);
+            let reason = verdict.expect_err("rejected").to_string();
+            assert!(reason.contains("deeper than 32"), "{reason}");
+        }
+    }
+    // Brackets inside strings are text, not nesting.
+    let text = data_text(&format!("{{\"s\":\"{}\"}}", "[{".repeat(100)));
+    assert!(v.parse(text.as_bytes()).is_ok());
+}
+
+#[test]
+fn both_paths_agree_at_the_limits() {
+    let v = validator().with_max_series(2);
+    for data in [
+        r#"{"a":[1],"b":[2]}"#,
+        r#"{"a":[1],"b":[2],"c":[3]}"#,
+        r#"{"a":[1],"a":[2],"b":[[[1]]]}"#,
+        r#"{"a":[1],"\u0061":[2],"b":[3]}"#,
+        r#"{"\u0061":[1],"a":["x"]}"#,
+    ] {
+        let text = data_text(data);
+        let full = v.parse_full(&text);
+        if let Some(fast) = v.parse_fast(&text) {
+            assert_eq!(fast, full, "{text}");
+        }
+        assert_eq!(v.parse(text.as_bytes()), full, "{text}");
+    }
+}
