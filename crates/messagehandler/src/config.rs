@@ -20,6 +20,9 @@ pub struct Config {
     pub layouts: TopicLayouts,
     /// `MAX_PAYLOAD_BYTES` (default 16 MiB): larger messages are quarantined with their size only.
     pub max_payload_bytes: usize,
+    /// `MAX_SERIES_PER_MESSAGE` (default [`domain::protocol::DEFAULT_MAX_SERIES`]): data
+    /// messages with more series are quarantined with a reason naming the limit.
+    pub max_series: usize,
     /// `AUTO_REGISTER` (default true): register unknown stands on their first message, at most
     /// `HANDLER_MAX_NEW_STANDS_PER_MINUTE` (default 30) in any minute.
     pub registration: Registration,
@@ -104,6 +107,11 @@ impl Config {
             mqtt,
             layouts,
             max_payload_bytes: config::parse_or("MAX_PAYLOAD_BYTES", DEFAULT_MAX_PAYLOAD_BYTES)?,
+            max_series: config::bounded(
+                "MAX_SERIES_PER_MESSAGE",
+                domain::protocol::DEFAULT_MAX_SERIES,
+                1_000_000,
+            )?,
             registration: if config::bool_or("AUTO_REGISTER", true)? {
                 Registration::Capped {
                     per_minute: config::bounded(
@@ -150,6 +158,7 @@ impl Config {
             mqtt,
             layouts: TopicLayouts::default(),
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            max_series: domain::protocol::DEFAULT_MAX_SERIES,
             registration: Registration::capped(),
             schema_path: None,
             max_batch: 500,

@@ -96,7 +96,8 @@ async fn run_inner(
     let validator = match &config.schema_path {
         Some(path) => ProtocolValidator::from_file(path)?,
         None => ProtocolValidator::bundled()?,
-    };
+    }
+    .with_max_series(config.max_series);
     // The handler starts without the database and waits for it batch by batch: the broker
     // keeps the messages meanwhile (see `writer`). The other services wait at start-up instead
     // (`domain::store::connect_at_startup`).
