@@ -56,7 +56,10 @@ pub async fn run(pool: &PgPool, from: &str, stand: &StandId) -> anyhow::Result<S
     let old = domain::store::connect(from, 2)
         .await
         .context("cannot connect to the old database (--from)")?;
-    let validator = ProtocolValidator::bundled()?;
+    // The old stack's results are already stored there: the handler's cap on series per
+    // message (a flood guard) does not apply to them; the depth limit (what pages and
+    // downloads can show) does.
+    let validator = ProtocolValidator::bundled()?.with_max_series(usize::MAX);
     let mut summary = Summary::default();
     let exists = |table: &'static str| {
         let old = old.clone();
