@@ -55,14 +55,9 @@ impl BrokerProcess {
 
     /// `VmRSS` (resident now) or `VmHWM` (the peak so far) of the broker, in bytes.
     fn memory(&self, key: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("/proc/<broker>/status");
-        let kib: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or_else(|| panic!("{key} in /proc/<broker>/status"));
-        kib * 1024
+        test_support::memory_kib(Some(self.child.id()), key)
+            .unwrap_or_else(|| panic!("{key} in /proc/<broker>/status"))
+            * 1024
     }
 
     fn client(&self, id: &str, clean_session: bool) -> (AsyncClient, EventLoop) {

@@ -508,16 +508,8 @@ async fn a_bad_setting_names_the_variable() {
 }
 
 /// The launcher's resident memory (`VmRSS`), in MiB.
-fn rss_mib(launcher: &Launcher) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", launcher.child.id()))
-        .expect("/proc/<standhub>/status");
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .expect("VmRSS");
-    kib / 1024
+fn rss_mib(pid: u32) -> Option<u64> {
+    test_support::memory_kib(Some(pid), "VmRSS:").map(|kib| kib / 1024)
 }
 
 /// 200 MiB published to 10,000 topics (as a service account may: stand accounts are confined
@@ -541,24 +533,17 @@ async fn messages_to_ten_thousand_topics_leave_the_launchers_memory_bounded() {
         .trim()
         .to_owned();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let idle = rss_mib(&launcher);
+    let pid = launcher.child.id();
+    let idle = rss_mib(pid).expect("VmRSS of the launcher");
 
     let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let peak = Arc::new(std::sync::atomic::AtomicU64::new(idle));
-    let pid = launcher.child.id();
     let sampler = {
         let (sampling, peak) = (sampling.clone(), peak.clone());
         std::thread::spawn(move || {
             while sampling.load(std::sync::atomic::Ordering::Relaxed) {
-                if let Some(kib) = std::fs::read_to_string(format!("/proc/{pid}/status"))
-                    .ok()
-                    .and_then(|s| {
-                        s.lines()
-                            .find_map(|l| l.strip_prefix("VmRSS:"))
-                            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-                    })
-                {
-                    peak.fetch_max(kib / 1024, std::sync::atomic::Ordering::Relaxed);
+                if let Some(mib) = rss_mib(pid) {
+                    peak.fetch_max(mib, std::sync::atomic::Ordering::Relaxed);
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -598,7 +583,7 @@ async fn messages_to_ten_thousand_topics_leave_the_launchers_memory_bounded() {
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
     sampler.join().expect("sampler");
     let peak = peak.load(std::sync::atomic::Ordering::Relaxed);
-    let after = rss_mib(&launcher);
+    let after = rss_mib(pid).expect("VmRSS of the launcher");
     eprintln!("launcher memory: idle {idle} MiB, peak {peak} MiB, after {after} MiB");
     assert!(
         peak <= idle + 64,

@@ -10,8 +10,8 @@
 //! - [`messages`]: protocol v1.1 status and data payloads as stands send them;
 //! - [`require_tool`]: the one place that decides whether a missing tool skips a test or, with
 //!   `CI=true`, fails it;
-//! - helpers to find the workspace's binaries, to name things uniquely and to wait for
-//!   conditions.
+//! - helpers to find the workspace's binaries, to name things uniquely, to wait for
+//!   conditions and to read a process's memory ([`memory_kib`]).
 
 pub mod architecture;
 pub mod camera;
@@ -24,6 +24,25 @@ pub mod web;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// A memory figure of a process, in KiB, from `/proc/<pid>/status` (`pid` `None`: this
+/// process): `field` such as `"VmRSS:"` (resident now) or `"VmHWM:"` (the peak so far).
+/// `None` when the process or the field is not there.
+pub fn memory_kib(pid: Option<u32>, field: &str) -> Option<u64> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/status"),
+        None => "/proc/self/status".to_owned(),
+    };
+    std::fs::read_to_string(path)
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix(field))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
 
 /// The repository's top folder.
 pub fn repo_root() -> PathBuf {

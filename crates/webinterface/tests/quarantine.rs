@@ -13,11 +13,7 @@ use sha2::{Digest, Sha256};
 
 /// A `/proc/self/status` figure in KiB.
 fn status_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    test_support::memory_kib(None, field)
         .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
 }
 

@@ -136,16 +136,8 @@ impl HandlerProcess {
 
     /// Its peak resident memory so far (`VmHWM` in `/proc/<pid>/status`).
     pub fn peak_rss_bytes(&self) -> Option<usize> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let kib: usize = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))?
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()?;
-        Some(kib * 1024)
+        let kib = test_support::memory_kib(Some(self.child.id()), "VmHWM:")?;
+        usize::try_from(kib * 1024).ok()
     }
 
     /// SIGKILL: no chance to finish anything.
