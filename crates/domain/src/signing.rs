@@ -22,11 +22,12 @@ pub fn hmac_hex(key: &[u8], parts: &[&[u8]]) -> String {
 
 /// Compares tokens in constant time, so timing does not reveal how much matched.
 pub fn constant_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    constant_eq_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`constant_eq`] for bytes (digests, secrets): time depends on the lengths only.
+pub fn constant_eq_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// How long a stream link made for a stand page stays valid (seconds). A stream opened with it

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
+use domain::store::mqtt_accounts;
 
 /// The file with every service account, `user password` per line (mode 0600).
 pub const ACCOUNTS_FILE: &str = "mqtt-accounts";
@@ -56,7 +57,7 @@ impl Accounts {
         let mut made = false;
         for user in [HANDLER, WEB] {
             if !passwords.contains_key(user) {
-                passwords.insert(user.to_owned(), generated_password());
+                passwords.insert(user.to_owned(), mqtt_accounts::new_password());
                 made = true;
             }
         }
@@ -102,11 +103,6 @@ fn parse(text: &str) -> BTreeMap<String, String> {
         .map(|(user, password)| (user.to_owned(), password.trim().to_owned()))
         .filter(|(_, password)| !password.is_empty())
         .collect()
-}
-
-/// 24 hex digits (96 random bits): safe in an `mqtt://user:password@host` URL as it is.
-fn generated_password() -> String {
-    webinterface::config::generated_secret().expose()[..24].to_owned()
 }
 
 #[cfg(test)]

@@ -362,9 +362,8 @@ async fn check(config: &Config) -> anyhow::Result<()> {
 pub async fn stand_account(pool: &sqlx::PgPool, stand: &str, remove: bool) -> anyhow::Result<()> {
     let id = domain::StandId::parse(stand)
         .map_err(|e| anyhow::anyhow!("{stand:?} is not a stand id: {e}"))?;
-    let pool = pool.clone();
     if remove {
-        if domain::store::mqtt_accounts::remove(&pool, &id).await? {
+        if domain::store::mqtt_accounts::remove(pool, &id).await? {
             println!(
                 "The MQTT account of {id} is deleted; the launcher's broker refuses it within 2 s."
             );
@@ -373,7 +372,7 @@ pub async fn stand_account(pool: &sqlx::PgPool, stand: &str, remove: bool) -> an
         }
         return Ok(());
     }
-    let password = domain::store::mqtt_accounts::replace(&pool, &id).await?;
+    let password = domain::store::mqtt_accounts::replace(pool, &id).await?;
     println!("MQTT account of stand {id} (the launcher's embedded broker; usable within 2 s):");
     println!("  user:     {id}");
     println!("  password: {password}");

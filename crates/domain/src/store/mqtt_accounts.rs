@@ -75,12 +75,7 @@ impl StandAccounts {
         let Some(stored) = self.0.get(user) else {
             return false;
         };
-        let given = Sha256::digest(password);
-        stored
-            .iter()
-            .zip(given.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        crate::signing::constant_eq_bytes(stored, &Sha256::digest(password))
     }
 
     /// Whether `user` is a stand account.
@@ -99,8 +94,9 @@ impl StandAccounts {
     }
 }
 
-/// 24 hex digits (96 random bits): safe in an `mqtt://user:password@host` URL as it is.
-fn new_password() -> String {
+/// A new MQTT password (stand or service account): 24 hex digits (96 random bits), safe in
+/// an `mqtt://user:password@host` URL as it is.
+pub fn new_password() -> String {
     hex::encode(rand::random::<[u8; 12]>())
 }
 
