@@ -183,6 +183,9 @@ pub enum Rejection {
 }
 
 impl Rejection {
+    /// [`Rejection::kind`] of [`Rejection::RegistrationLimit`], which `/metrics` counts.
+    pub const REGISTRATION_LIMIT: &'static str = "registration_limit";
+
     /// A short stable name for metrics and filters.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -197,7 +200,7 @@ impl Rejection {
             Self::MissingData => "missing_data",
             Self::Topic(_) => "bad_topic",
             Self::UnknownStand(_) => "unknown_stand",
-            Self::RegistrationLimit { .. } => "registration_limit",
+            Self::RegistrationLimit { .. } => Self::REGISTRATION_LIMIT,
             Self::TooManySeries { .. } => "too_many_series",
             Self::TooDeep { .. } => "too_deep",
             Self::Unstorable(_) => "unstorable",

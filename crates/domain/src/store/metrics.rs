@@ -35,13 +35,14 @@ pub async fn read(pool: &PgPool) -> Result<StoreFigures, StoreError> {
               FROM pg_class c WHERE c.oid = 'status_history'::regclass) AS status_messages,
            (SELECT count(*) FROM results) AS results,
            (SELECT count(*) FROM quarantine) AS quarantined,
-           (SELECT count(*) FROM quarantine WHERE kind = 'registration_limit')
+           (SELECT count(*) FROM quarantine WHERE kind = $2)
               AS registrations_refused,
            (SELECT count(*) FROM runs WHERE state = ANY($1::run_state[])) AS runs_in_progress,
            (SELECT extract(epoch FROM now() - max(last_seen))::float8 FROM stands)
               AS seconds_since_last_message",
     )
     .bind(runs::in_progress())
+    .bind(crate::protocol::Rejection::REGISTRATION_LIMIT)
     .fetch_one(pool)
     .await
     .query("figures.read")
