@@ -31,7 +31,9 @@ pub struct Config {
     /// `HANDLER_MAX_BATCH` (default 500): the most messages written in one transaction.
     pub max_batch: usize,
     /// `QUARANTINE_MESSAGE_BYTES` (default 1 MiB) and `QUARANTINE_TOPIC_BYTES` (default
-    /// 64 MiB): what the quarantine keeps of a message and per topic.
+    /// 64 MiB): what the quarantine keeps of a message and per topic; `QUARANTINE_TOTAL_BYTES`
+    /// (default 256 MiB) and `QUARANTINE_MAX_ROWS` (default 100000): the payload bytes and
+    /// the entries it keeps over all topics.
     pub quarantine: QuarantineLimits,
     /// `HANDLER_BATCH_BYTES` (default 8 MiB): the most payload bytes parsed and written in one
     /// transaction (a single larger message goes alone).
@@ -133,6 +135,16 @@ impl Config {
                 topic_bytes: config::parse_or(
                     "QUARANTINE_TOPIC_BYTES",
                     quarantine::DEFAULT_TOPIC_BYTES,
+                )?,
+                total_bytes: config::bounded(
+                    "QUARANTINE_TOTAL_BYTES",
+                    quarantine::DEFAULT_TOTAL_BYTES,
+                    i64::MAX,
+                )?,
+                max_rows: config::bounded(
+                    "QUARANTINE_MAX_ROWS",
+                    quarantine::DEFAULT_MAX_ROWS,
+                    i64::MAX,
                 )?,
             },
             max_batch_bytes: at_least_one("HANDLER_BATCH_BYTES", DEFAULT_BATCH_BYTES)?,

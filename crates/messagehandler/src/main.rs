@@ -31,6 +31,7 @@ Environment (or .env; README.md, \"The message handler\"):
   INBOUND_TOPICS          subscriptions [+/inbound,Testdevice/+/Inbound,Testdevice/+/inbound]
   MAX_PAYLOAD_BYTES       larger messages are quarantined with their size only [16777216]
   QUARANTINE_MESSAGE_BYTES, QUARANTINE_TOPIC_BYTES   what the quarantine keeps
+  QUARANTINE_TOTAL_BYTES [268435456], QUARANTINE_MAX_ROWS [100000]   over all topics
   AUTO_REGISTER           register unknown stands on their first message [true]
   HANDLER_MAX_BATCH, HANDLER_BATCH_BYTES, HANDLER_BUFFER_BYTES   batch and buffer limits
   SCHEMA_PATH             protocol schema [built-in]

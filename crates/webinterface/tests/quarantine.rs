@@ -91,6 +91,7 @@ async fn the_quarantine_keeps_a_prefix_per_message_and_a_quota_per_topic() {
     let limits = QuarantineLimits {
         message_bytes: 1000,
         topic_bytes: 3000,
+        ..QuarantineLimits::default()
     };
     let message = |n: u8| {
         let mut m = vec![0xff, n];

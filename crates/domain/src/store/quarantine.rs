@@ -5,7 +5,10 @@
 //! What it keeps is bounded ([`QuarantineLimits`]), so a stand sending garbage cannot fill the
 //! disk: of each message at most a prefix (its size and SHA-256 describe the whole), and per
 //! topic (a stand may publish only on its own inbound topic) at most a total of payload bytes,
-//! the oldest payloads dropped first. The rows (topic, reason, size, hash, time) stay until
+//! the oldest payloads dropped first. Over all topics (anyone allowed to publish may spray
+//! many topics or many tiny bad messages) at most a number of rows, the oldest deleted first,
+//! and a total of payload bytes, the oldest payloads dropped first ([`QuarantineLimits`]'s
+//! `max_rows` and `total_bytes`). The rows (topic, reason, size, hash, time) stay until
 //! the scheduler prunes them by age. Lists read only a prefix of each payload
 //! ([`LIST_PREFIX_BYTES`]); the whole kept bytes only come through [`payload`].
 
@@ -29,19 +32,65 @@ pub struct QuarantineLimits {
     /// `QUARANTINE_TOPIC_BYTES`: payload bytes kept per topic; above it the oldest payloads
     /// are dropped (their rows stay).
     pub topic_bytes: i64,
+    /// `QUARANTINE_TOTAL_BYTES`: payload bytes kept over all topics; above it the oldest
+    /// payloads are dropped (their rows stay). Checked every [`check_every`](Self::check_every)
+    /// quarantined messages.
+    pub total_bytes: i64,
+    /// `QUARANTINE_MAX_ROWS`: entries kept over all topics; above it the oldest entries are
+    /// deleted. Checked every [`check_every`](Self::check_every) quarantined messages.
+    pub max_rows: i64,
 }
 
 /// The default `QUARANTINE_MESSAGE_BYTES` (1 MiB).
 pub const DEFAULT_MESSAGE_BYTES: usize = 1024 * 1024;
 /// The default `QUARANTINE_TOPIC_BYTES` (64 MiB).
 pub const DEFAULT_TOPIC_BYTES: i64 = 64 * 1024 * 1024;
+/// The default `QUARANTINE_TOTAL_BYTES` (256 MiB).
+pub const DEFAULT_TOTAL_BYTES: i64 = 256 * 1024 * 1024;
+/// The default `QUARANTINE_MAX_ROWS`.
+pub const DEFAULT_MAX_ROWS: i64 = 100_000;
 
 impl Default for QuarantineLimits {
     fn default() -> Self {
         Self {
             message_bytes: DEFAULT_MESSAGE_BYTES,
             topic_bytes: DEFAULT_TOPIC_BYTES,
+            total_bytes: DEFAULT_TOTAL_BYTES,
+            max_rows: DEFAULT_MAX_ROWS,
         }
+    }
+}
+
+impl QuarantineLimits {
+    /// How many quarantined messages may arrive between two checks of the global bounds
+    /// (`max_rows`, `total_bytes`): a batch checks them when one of its new rows' ids is a
+    /// multiple of this.
+    ///
+    /// Why a cadence: the global bounds cannot be checked cheaply. Counting the rows and
+    /// summing the kept bytes reads every entry (the sum reads each row's stored length, not
+    /// its bytes, but still each row); it is the same read that finds the oldest entries
+    /// beyond the bounds, so a separate "is it needed" count would cost as much as enforcing.
+    /// Running it on every quarantining batch would make a trickle of bad messages cost a
+    /// walk of up to `max_rows` entries each. The ids come from one identity sequence, so
+    /// "an id that is a multiple of N" needs no state, holds across restarts and handlers,
+    /// and fires once every N quarantined messages (a batch of N or more always checks).
+    ///
+    /// N is small enough that what arrives between two checks overshoots a bound by little:
+    /// at most 1/1024 of `max_rows` in rows, and at most 1/16 of `total_bytes` in payload
+    /// (N messages of at most `message_bytes` each). With the defaults N is 16; with small
+    /// bounds it is 1 (every batch). A batch whose ids skip the multiple (another writer's
+    /// rolled-back insert took it) defers the check to the next multiple.
+    pub fn check_every(&self) -> i64 {
+        let message = i64::try_from(self.message_bytes).unwrap_or(i64::MAX).max(1);
+        let by_rows = self.max_rows / 1024;
+        let by_bytes = self.total_bytes / message.saturating_mul(16);
+        by_rows.min(by_bytes).max(1)
+    }
+
+    /// Whether a batch whose new rows got `ids` checks the global bounds.
+    fn checks_global(&self, ids: &[i64]) -> bool {
+        let every = self.check_every();
+        ids.iter().any(|id| id % every == 0)
     }
 }
 
@@ -61,7 +110,8 @@ pub struct QuarantineEntry {
     /// How many bytes of the payload are kept (`None`: none); less than `size` when only a
     /// prefix was kept.
     pub kept: Option<i64>,
-    /// The payload was dropped to keep its topic under its quota.
+    /// The payload was dropped to keep its topic under its quota, or the whole quarantine
+    /// under `QUARANTINE_TOTAL_BYTES`.
     pub dropped: bool,
     /// SHA-256 of the whole payload as received (`None` for entries older than the hash).
     pub sha256: Option<Vec<u8>>,
@@ -159,7 +209,10 @@ impl QuarantineRows {
     }
 
     /// Inserts the rows, then drops the oldest payloads of their topics above the topic
-    /// quota; returns the rows' ids.
+    /// quota, and (every [`QuarantineLimits::check_every`] messages) deletes the oldest
+    /// entries beyond `max_rows` and drops the oldest payloads beyond `total_bytes`; returns
+    /// the rows' ids (an id may already be deleted again when the batch alone is above
+    /// `max_rows`).
     pub(crate) async fn insert(&self, conn: &mut PgConnection) -> Result<Vec<i64>, StoreError> {
         if self.topic.is_empty() {
             return Ok(Vec::new());
@@ -184,8 +237,43 @@ impl QuarantineRows {
         topics.sort_unstable();
         topics.dedup();
         enforce_topic_quota(conn, &topics, self.limits.topic_bytes).await?;
+        if self.limits.checks_global(&ids) {
+            enforce_max_rows(conn, self.limits.max_rows).await?;
+            enforce_total_bytes(conn, self.limits.total_bytes).await?;
+        }
         Ok(ids)
     }
+}
+
+/// Deletes the oldest entries (of all topics) beyond the newest `max_rows`; returns how many
+/// were deleted. Walks `quarantine_newest` (received time, id; newest first).
+async fn enforce_max_rows(conn: &mut PgConnection, max_rows: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM quarantine WHERE id IN (
+             SELECT id FROM quarantine ORDER BY received_at DESC, id DESC OFFSET $1)",
+    )
+    .bind(max_rows)
+    .execute(conn)
+    .await
+    .query("quarantine.max_rows")?;
+    Ok(done.rows_affected())
+}
+
+/// Drops the oldest kept payloads (of all topics) beyond `quota` bytes, newest kept first, as
+/// [`enforce_topic_quota`] does per topic; returns how many payloads were dropped.
+async fn enforce_total_bytes(conn: &mut PgConnection, quota: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE quarantine q SET payload = NULL, payload_dropped = true
+         FROM (SELECT id, sum(octet_length(payload)) OVER (
+                   ORDER BY received_at DESC, id DESC) AS upto
+               FROM quarantine WHERE payload IS NOT NULL) kept
+         WHERE q.id = kept.id AND kept.upto > $1",
+    )
+    .bind(quota)
+    .execute(conn)
+    .await
+    .query("quarantine.total_bytes")?;
+    Ok(done.rows_affected())
 }
 
 /// Drops the oldest kept payloads of each of `topics` beyond `quota` bytes (newest kept
@@ -223,4 +311,42 @@ pub async fn prune(
         .await
         .query("quarantine.prune")?;
     Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_global_bounds_are_checked_often_enough_to_overshoot_by_little() {
+        let defaults = QuarantineLimits::default();
+        // 256 MiB / (16 × 1 MiB): at most 1/16 of the total between two checks.
+        assert_eq!(defaults.check_every(), 16);
+        let rows = QuarantineLimits {
+            max_rows: 10 * 1024,
+            total_bytes: i64::MAX,
+            ..defaults
+        };
+        assert_eq!(rows.check_every(), 10);
+        let small = QuarantineLimits {
+            max_rows: 50,
+            ..defaults
+        };
+        assert_eq!(small.check_every(), 1, "small bounds: every batch");
+        let tiny_total = QuarantineLimits {
+            total_bytes: 1,
+            ..defaults
+        };
+        assert_eq!(tiny_total.check_every(), 1);
+        let no_prefix = QuarantineLimits {
+            message_bytes: 0,
+            ..defaults
+        };
+        assert!(no_prefix.check_every() >= 1);
+
+        assert!(!defaults.checks_global(&[1, 2, 3]));
+        assert!(defaults.checks_global(&[15, 16, 17]));
+        assert!(defaults.checks_global(&(1..=16).collect::<Vec<_>>()));
+        assert!(small.checks_global(&[7]));
+    }
 }
