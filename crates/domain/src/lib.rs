@@ -48,6 +48,7 @@
 //! - [`config`] and [`telemetry`]: environment helpers and tracing set-up for the binaries;
 //! - [`health`]: the status file a service keeps and its `healthcheck` command reads.
 
+pub mod address_list;
 pub mod backoff;
 pub mod camera;
 pub mod camera_policy;
@@ -56,6 +57,7 @@ pub mod health;
 pub mod job_run;
 pub mod notification;
 pub mod parameters;
+pub mod per_key;
 pub mod protocol;
 pub mod run;
 pub mod signing;

@@ -16,6 +16,7 @@
 pub mod architecture;
 pub mod camera;
 pub mod cli;
+pub mod hogs;
 pub mod messages;
 pub mod mqtt;
 pub mod pg;
@@ -183,4 +184,32 @@ pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
         std::thread::sleep(Duration::from_millis(25));
     }
     false
+}
+
+/// Asserts that `run(large)` takes at most 2.5 times `run(small)` where `large` is twice
+/// `small` (linear growth; a quadratic path takes 4×). The fastest of five interleaved runs
+/// each — a loaded machine only ever adds time — and up to three tries, as a busy neighbour
+/// may still spoil one.
+pub async fn assert_linear<I: Copy, F, Fut>(what: &str, small: I, large: I, mut run: F)
+where
+    F: FnMut(I) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut tries = Vec::new();
+    for _ in 0..3 {
+        let (mut t_small, mut t_large) = (Duration::MAX, Duration::MAX);
+        for _ in 0..5 {
+            for (input, best) in [(small, &mut t_small), (large, &mut t_large)] {
+                let t = std::time::Instant::now();
+                run(input).await;
+                *best = (*best).min(t.elapsed());
+            }
+        }
+        let ratio = t_large.as_secs_f64() / t_small.as_secs_f64();
+        if ratio < 2.5 {
+            return;
+        }
+        tries.push(format!("{ratio:.1}× ({t_small:?} → {t_large:?})"));
+    }
+    panic!("{what}: twice the input took {}", tries.join(", then "));
 }

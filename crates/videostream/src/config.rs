@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use domain::address_list::{AddressList, ROUTE_TABLE, parse_with_gateway};
 use domain::camera_policy::{self, CameraPolicy, OwnService};
 use domain::config::{self, ConfigError, Secret};
 
@@ -29,6 +30,13 @@ pub struct Settings {
     pub body_read_timeout: Duration,
     /// Connections served at once (viewers included); more are closed at once.
     pub max_connections: usize,
+    /// `VIDEOSTREAM_MAX_CONNECTIONS_PER_CLIENT` (default 32): connections served at once from
+    /// one address; more get 429 and are closed.
+    pub max_per_client: usize,
+    /// `VIDEOSTREAM_PROXIES` (default `127.0.0.0/8,::1`; compose: `nginx,gateway`): addresses,
+    /// ranges or host names that many viewers come through (`gateway`: the Docker host, as
+    /// `SHARED_CLIENTS`), with no per-client share.
+    pub proxies: AddressList,
     /// `SECRET_KEY`: checks the signed stream links the web interface's stand page embeds.
     /// Without it no link is valid (only `public_view` lets viewers in).
     pub secret_key: Option<Secret>,
@@ -54,6 +62,8 @@ impl Default for Settings {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
             max_connections: 512,
+            max_per_client: 32,
+            proxies: AddressList::loopback(),
             secret_key: None,
             public_view: false,
             open_install: false,
@@ -141,6 +151,20 @@ impl Settings {
                 "VIDEOSTREAM_MAX_CONNECTIONS",
                 defaults.max_connections,
             )?,
+            max_per_client: config::bounded(
+                "VIDEOSTREAM_MAX_CONNECTIONS_PER_CLIENT",
+                defaults.max_per_client as u32,
+                1_000_000,
+            )? as usize,
+            proxies: match config::var("VIDEOSTREAM_PROXIES") {
+                None => defaults.proxies.clone(),
+                Some(raw) => parse_with_gateway(&raw, || std::fs::read_to_string(ROUTE_TABLE))
+                    .map_err(|reason| ConfigError::Invalid {
+                        name: "VIDEOSTREAM_PROXIES",
+                        value: raw.clone(),
+                        reason,
+                    })?,
+            },
             policy: CameraPolicy {
                 allowed_networks,
                 own_services,

@@ -22,6 +22,9 @@ Environment (or .env; README.md, \"The video relay\"):
   CAMERA_ALLOWED_NETWORKS comma-separated CIDR list the camera addresses must be in
   VIDEOSTREAM_PUBLIC_VIEW [false], VIDEOSTREAM_OPEN_INSTALL [false]   the old relay's openness
   VIDEOSTREAM_MAX_CONNECTIONS  connections served at once [512]
+  VIDEOSTREAM_MAX_CONNECTIONS_PER_CLIENT  of them from one address [32]
+  VIDEOSTREAM_PROXIES          addresses/ranges/host names many viewers come through,
+                               exempt from the per-client share [127.0.0.0/8,::1]
   CAMERA_ALLOW_LOOPBACK   cameras on this machine [false]
   MQTT_URL, MQTT_WS_BIND, WEB_BIND   only to know which addresses are the stack's own
   RUST_LOG, LOG_FORMAT=json   log filter, structured logs";

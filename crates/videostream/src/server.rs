@@ -1,8 +1,11 @@
 //! The HTTP/1 server: `axum::serve` offers no header time-out, so the relay runs hyper itself.
 //! A client gets [`Settings::header_read_timeout`] to send its request headers (slowloris
 //! clients are dropped), at most [`Settings::max_connections`] connections are served at once
-//! (more are closed at once, so a flood cannot exhaust memory or file descriptors), and on
-//! shutdown every connection finishes its request before the server returns.
+//! (more are closed at once, so a flood cannot exhaust memory or file descriptors), at most
+//! [`Settings::max_per_client`] of them from one address (more get a short 429 and are
+//! closed: one client's idle sockets do not starve everyone else; the proxies of
+//! [`Settings::proxies`], which many viewers come through, are exempt), and on shutdown every
+//! connection finishes its request before the server returns.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -10,6 +13,7 @@ use std::time::Duration;
 
 use axum::Router;
 use domain::backoff::Backoff;
+use domain::per_key::PerKey;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::{Semaphore, watch};
@@ -24,6 +28,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(settings.max_connections.max(1)));
+    let shares = PerKey::new(settings.max_per_client);
+    let proxies = Arc::new(settings.proxies.clone());
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -56,11 +62,24 @@ pub async fn serve(
             drop(stream);
             continue;
         };
-        let _ = stream.set_nodelay(true);
+        let share = shares.take(peer.ip().to_canonical());
+        let proxies = Arc::clone(&proxies);
         let service = TowerToHyperService::new(router.clone());
-        let conn = builder.serve_connection(TokioIo::new(stream), service);
+        let builder = builder.clone();
         let mut stop = stop_rx.clone();
         tasks.spawn(async move {
+            // Over its share: served only when it is a proxy, looked up only then.
+            let share = match share {
+                Some(share) => Some(share),
+                None if proxies.contains(peer.ip()).await => None,
+                None => {
+                    tracing::debug!(%peer, "a client is over its share of connections");
+                    refuse(stream).await;
+                    return;
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
             let mut conn = std::pin::pin!(conn);
             let stopping = async move {
                 let _ = stop.wait_for(|s| *s).await;
@@ -72,12 +91,27 @@ pub async fn serve(
                     log_end(conn.await);
                 }
             }
-            drop(permit);
+            drop((permit, share));
         });
     }
     let _ = stop_tx.send(true);
     while tasks.join_next().await.is_some() {}
     Ok(())
+}
+
+/// What a client over its share gets before its connection is closed.
+const OVER_SHARE: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\n\
+content-type: text/plain; charset=utf-8\r\nretry-after: 10\r\ncontent-length: 71\r\n\r\n\
+too many connections from your address; close some and try again later\n";
+
+/// Answers a client over its share with [`OVER_SHARE`] (within a second) and closes.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(OVER_SHARE).await?;
+        stream.shutdown().await
+    })
+    .await;
 }
 
 fn log_end(result: Result<(), hyper::Error>) {

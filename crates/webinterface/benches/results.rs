@@ -4,6 +4,9 @@
 //!
 //! Run: `cargo bench -p webinterface --bench results` (add `--profile dev` for a quicker build;
 //! `BENCH_POINTS=10000,100000` to choose sizes, `BENCH_REPEAT=3` for repetitions).
+//! `BENCH_TEXT_SERIES=10000,20000` measures instead the page and the CSV of a result with that
+//! many text series (two values each, one a string): the path that read the stored data once
+//! per series.
 //!
 //! Time: from sending the request to the last byte of the body, median of the repetitions.
 //! Memory: each request is served by a fresh process (this binary again, started with
@@ -52,10 +55,26 @@ fn payload(n: usize) -> Vec<u8> {
         .into_bytes()
 }
 
+/// A data message of `n` text series.
+fn text_payload(n: usize) -> Vec<u8> {
+    let series: Vec<String> = (0..n)
+        .map(|i| format!(r#""label {i}": ["t{i}", {i}]"#))
+        .collect();
+    let data = format!("{{{}}}", series.join(","));
+    test_support::messages::data_text("bench", &["run"], &serde_json::json!({}), &data).into_bytes()
+}
+
 async fn seed(pool: &sqlx::PgPool, n: usize) -> i64 {
+    seed_payload(pool, payload(n)).await
+}
+
+/// Stores `bytes` through the ingest path (with no limit on series: the text series sizes
+/// go past the handler's default).
+async fn seed_payload(pool: &sqlx::PgPool, bytes: Vec<u8>) -> i64 {
     use domain::store::ingest::{BatchOptions, Incoming, Quarantined, write_batch};
-    let bytes = payload(n);
-    let validator = domain::ProtocolValidator::bundled().expect("schema");
+    let validator = domain::ProtocolValidator::bundled()
+        .expect("schema")
+        .with_max_series(usize::MAX);
     let verdict = validator
         .parse(&bytes)
         .map(|message| domain::Inbound {
@@ -185,6 +204,65 @@ async fn main() {
         .expect("token");
     let small = seed(&db.pool, 100).await;
     let exe = std::env::current_exe().expect("own path");
+    let run = |what: &str, path: &str, warm: &str| -> (f64, u64, u64) {
+        let mut runs: Vec<(f64, u64, u64)> = Vec::new();
+        for _ in 0..repeat {
+            let out = std::process::Command::new(&exe)
+                .args(["--serve-one", &db.url, path, &token, warm])
+                .args(what.ends_with("again").then_some("twice"))
+                .output()
+                .expect("child");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let line = String::from_utf8_lossy(&out.stdout);
+            let f: Vec<&str> = line.split_whitespace().collect();
+            runs.push((
+                f[0].parse().expect("ms"),
+                f[1].parse().expect("bytes"),
+                f[2].parse().expect("kib"),
+            ));
+        }
+        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (ms, size, _) = runs[runs.len() / 2];
+        (ms, size, runs.iter().map(|r| r.2).max().unwrap_or(0))
+    };
+
+    if let Ok(list) = std::env::var("BENCH_TEXT_SERIES") {
+        let small = seed_payload(&db.pool, text_payload(10)).await;
+        println!(
+            "| text series | request | time (median of {repeat}) | body | peak memory growth (max) |"
+        );
+        println!("|---:|---|---:|---:|---:|");
+        for n in list
+            .split(',')
+            .filter_map(|s| s.trim().parse::<usize>().ok())
+        {
+            let id = seed_payload(&db.pool, text_payload(n)).await;
+            for (what, path, warm) in [
+                (
+                    "page HTML",
+                    format!("/results/{id}"),
+                    format!("/results/{small}"),
+                ),
+                (
+                    "CSV",
+                    format!("/results/{id}.csv"),
+                    format!("/results/{small}.csv"),
+                ),
+            ] {
+                let (ms, size, mem) = run(what, &path, &warm);
+                println!(
+                    "| {n} | {what} | {ms:.1} ms | {:.1} KiB | {:.1} MiB |",
+                    size as f64 / 1024.0,
+                    mem as f64 / 1024.0
+                );
+            }
+        }
+        return;
+    }
 
     println!("| points | request | time (median of {repeat}) | body | peak memory growth (max) |");
     println!("|---:|---|---:|---:|---:|");
@@ -218,29 +296,7 @@ async fn main() {
             ),
         ];
         for (what, path, warm) in requests {
-            let mut runs: Vec<(f64, u64, u64)> = Vec::new();
-            for _ in 0..repeat {
-                let out = std::process::Command::new(&exe)
-                    .args(["--serve-one", &db.url, &path, &token, &warm])
-                    .args(what.ends_with("again").then_some("twice"))
-                    .output()
-                    .expect("child");
-                assert!(
-                    out.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                let line = String::from_utf8_lossy(&out.stdout);
-                let f: Vec<&str> = line.split_whitespace().collect();
-                runs.push((
-                    f[0].parse().expect("ms"),
-                    f[1].parse().expect("bytes"),
-                    f[2].parse().expect("kib"),
-                ));
-            }
-            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let (ms, size, _) = runs[runs.len() / 2];
-            let mem = runs.iter().map(|r| r.2).max().unwrap_or(0);
+            let (ms, size, mem) = run(what, &path, &warm);
             println!(
                 "| {n} | {what} | {ms:.1} ms | {:.1} KiB | {:.1} MiB |",
                 size as f64 / 1024.0,

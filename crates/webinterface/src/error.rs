@@ -51,6 +51,10 @@ pub enum Error {
     /// An API token that exists but no longer works (expired, revoked, owner deactivated).
     #[error("{0}")]
     TokenRefused(String),
+    /// The client holds its whole share of something (live streams); answered with
+    /// `Retry-After`.
+    #[error("{0}")]
+    TooMany(String),
     /// Too many passwords are being checked at once; answered with `Retry-After`.
     #[error("the server is busy checking other logins; try again in a few seconds")]
     Busy,
@@ -78,7 +82,7 @@ impl Error {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyAttempts { .. } | Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -163,7 +167,7 @@ impl IntoResponse for Error {
             error: message.clone(),
         };
         let mut response = (self.status_code(), axum::Json(body)).into_response();
-        if matches!(self, Self::Busy) {
+        if matches!(self, Self::Busy | Self::TooMany(_)) {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(BUSY_RETRY_AFTER_SECONDS),

@@ -39,6 +39,7 @@ use tokio_stream::wrappers::BroadcastStream;
 pub use crate::state::LiveEvent;
 
 use crate::auth::Viewer;
+use crate::error::{Error, Result};
 use crate::routes::{Routes, VIEWER};
 use crate::stands::StandJson;
 use crate::stands::parts::{
@@ -51,11 +52,23 @@ pub fn api() -> Routes {
     Routes::api().get("/events", VIEWER, stream)
 }
 
+/// A live stream, while its user holds fewer than `WEB_MAX_STREAMS_PER_USER` (each open page
+/// holds one; a token holding a thousand would keep a thousand connections however short the
+/// write time-out, since the keep-alive comments always get written). More answer 429.
 async fn stream(
     State(state): State<AppState>,
-    _user: Viewer,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let events = BroadcastStream::new(state.events().subscribe()).map(|item| {
+    Viewer(a): Viewer,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let Some(slot) = state.streams().take(a.user.id) else {
+        return Err(Error::TooMany(format!(
+            "you already have {} live update streams open (one per open page); close some \
+             pages and reload",
+            state.streams().max()
+        )));
+    };
+    let events = BroadcastStream::new(state.events().subscribe()).map(move |item| {
+        // Held as long as the stream is.
+        let _slot = &slot;
         Ok(match item {
             Ok(e) => Event::default().event(e.kind).data(&*e.data),
             // This client fell behind: tell it to re-read everything.
@@ -64,12 +77,12 @@ async fn stream(
     });
     let hello = tokio_stream::once(Ok(Event::default().event("hello").data("{}")));
     let token = state.shutdown_token().clone();
-    Sse::new(
+    Ok(Sse::new(
         hello
             .chain(events)
             .take_until(async move { token.cancelled().await }),
     )
-    .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 /// Listens for notifications until the server shuts down, reconnecting after database

@@ -157,9 +157,17 @@ pub async fn serve(
     let token = state.shutdown_token().clone();
     let fanout = tokio::spawn(events::fan_out(state.clone()));
     let limits = state.config().server;
+    let (trusted, shared) = (
+        state.config().trusted_proxies.clone(),
+        state.config().shared_clients.clone(),
+    );
+    let exempt: server::Exempt = Arc::new(move |ip| {
+        let (trusted, shared) = (trusted.clone(), shared.clone());
+        Box::pin(async move { shared.contains_net(ip) || trusted.contains(ip).await })
+    });
     let app = router(state);
     let stop = token.clone();
-    let result = server::run(listener, app, limits, async move {
+    let result = server::run(listener, app, limits, exempt, async move {
         tokio::select! {
             () = shutdown => {}
             () = stop.cancelled() => {}

@@ -10,10 +10,16 @@
 //! - a write that cannot progress for [`ServerLimits::write_timeout`] (the client stopped
 //!   reading) ends the connection, which drops the response and whatever it holds;
 //! - at most [`ServerLimits::max_connections`] connections are served at once; more wait in
-//!   the listen backlog.
+//!   the listen backlog;
+//! - at most [`ServerLimits::max_per_client`] of them come from one address (a client that
+//!   opens more gets a short 429 and its connection closed, without a request being read), so
+//!   one client holding a thousand idle sockets or live streams does not starve everyone
+//!   else — health checks and logins included. Addresses many people reach us through (a
+//!   trusted proxy, which caps per real client itself, or `SHARED_CLIENTS`) are exempt.
 
 use std::future::Future;
 use std::io;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -24,6 +30,7 @@ use axum::body::Bytes;
 use axum::extract::ConnectInfo;
 use domain::backoff::Backoff;
 use domain::config::{self as env, ConfigError};
+use domain::per_key::PerKey;
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -36,7 +43,8 @@ use tokio::time::{Instant, Sleep};
 /// The bounds of the HTTP server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServerLimits {
-    /// `WEB_HEADER_TIMEOUT_SECONDS` (default 30): time for a request's headers to arrive.
+    /// `WEB_HEADER_TIMEOUT_SECONDS` (default 10): time for a request's headers to arrive (and
+    /// for the first one to start: a connection that sends nothing is closed after it).
     pub header_timeout: Duration,
     /// `WEB_BODY_TIMEOUT_SECONDS` (default 60): time for a request's body to arrive whole.
     pub body_timeout: Duration,
@@ -45,15 +53,19 @@ pub struct ServerLimits {
     pub write_timeout: Duration,
     /// `WEB_MAX_CONNECTIONS` (default 1024): connections served at once.
     pub max_connections: usize,
+    /// `WEB_MAX_CONNECTIONS_PER_CLIENT` (default 64): connections served at once from one
+    /// client address (a browser opens at most six to a host, plus its live stream per tab).
+    pub max_per_client: usize,
 }
 
 impl Default for ServerLimits {
     fn default() -> Self {
         Self {
-            header_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(30),
             max_connections: 1024,
+            max_per_client: 64,
         }
     }
 }
@@ -73,33 +85,44 @@ impl ServerLimits {
             }
             Ok(Duration::from_secs(s))
         };
-        let max_connections = env::parse_or("WEB_MAX_CONNECTIONS", d.max_connections)?;
-        if max_connections == 0 {
-            return Err(ConfigError::Invalid {
-                name: "WEB_MAX_CONNECTIONS",
-                value: "0".into(),
-                reason: "must be at least 1".into(),
-            });
-        }
+        let count = |name, default: usize| -> Result<usize, ConfigError> {
+            let n = env::parse_or(name, default)?;
+            if n == 0 {
+                return Err(ConfigError::Invalid {
+                    name,
+                    value: "0".into(),
+                    reason: "must be at least 1".into(),
+                });
+            }
+            Ok(n)
+        };
         Ok(Self {
             header_timeout: secs("WEB_HEADER_TIMEOUT_SECONDS", d.header_timeout)?,
             body_timeout: secs("WEB_BODY_TIMEOUT_SECONDS", d.body_timeout)?,
             write_timeout: secs("WEB_WRITE_TIMEOUT_SECONDS", d.write_timeout)?,
-            max_connections,
+            max_connections: count("WEB_MAX_CONNECTIONS", d.max_connections)?,
+            max_per_client: count("WEB_MAX_CONNECTIONS_PER_CLIENT", d.max_per_client)?,
         })
     }
 }
 
+/// What a client over its share of connections gets before its connection is closed.
+const OVER_SHARE: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\n\
+content-type: text/plain; charset=utf-8\r\nretry-after: 10\r\ncontent-length: 71\r\n\r\n\
+too many connections from your address; close some and try again later\n";
+
 /// Serves `app` on `listener` within `limits` until `shutdown` completes, then waits for the
 /// connections in flight to finish their requests. Handlers see the peer as
-/// `ConnectInfo<SocketAddr>`.
+/// `ConnectInfo<SocketAddr>`. Peers for which `exempt` holds have no per-client share.
 pub async fn run(
     listener: TcpListener,
     app: Router,
     limits: ServerLimits,
+    exempt: Exempt,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let shares = PerKey::new(limits.max_per_client);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     // Accept errors (out of file descriptors and the like) wait 10 ms, doubling up to 1 s.
@@ -122,30 +145,58 @@ pub async fn run(
             () = &mut shutdown => break,
         };
         backoff.reset();
-        let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
-        let body_timeout = limits.body_timeout;
-        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            let req = req.map(|body| DeadlineBody::new(body, body_timeout));
-            hyper::service::Service::call(&service, req)
-        });
-        let io = TokioIo::new(WriteTimeout::new(stream, limits.write_timeout));
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_timeout)
-            .serve_connection(io, service);
-        let conn = graceful.watch(conn);
+        let share = shares.take(peer.ip().to_canonical());
+        let exempt = exempt.clone();
+        let app = app.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            // Over its share: served only when many people come through that address (a
+            // proxy or `SHARED_CLIENTS`), which is looked up only then.
+            let share = match share {
+                Some(share) => Some(share),
+                None if exempt(peer.ip()).await => None,
+                None => {
+                    tracing::debug!(%peer, "a client is over its share of connections");
+                    drop(slot);
+                    refuse(stream).await;
+                    return;
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let service = TowerToHyperService::new(app);
+            let body_timeout = limits.body_timeout;
+            let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                let req = req.map(|body| DeadlineBody::new(body, body_timeout));
+                hyper::service::Service::call(&service, req)
+            });
+            let io = TokioIo::new(WriteTimeout::new(stream, limits.write_timeout));
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .serve_connection(io, service);
+            if let Err(e) = watcher.watch(conn).await {
                 tracing::debug!(error = %e, %peer, "connection ended");
             }
-            drop(slot);
+            drop((slot, share));
         });
     }
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// Whether many people reach us through an address (so it has no per-client share).
+pub type Exempt = Arc<dyn Fn(IpAddr) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
+
+/// Answers a client over its share with [`OVER_SHARE`] (within a second) and closes.
+async fn refuse(mut stream: TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(OVER_SHARE).await?;
+        stream.shutdown().await
+    })
+    .await;
 }
 
 /// A request body that must arrive whole by a deadline.

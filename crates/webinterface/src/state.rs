@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use domain::per_key::PerKey;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
@@ -34,11 +35,18 @@ struct Inner {
     metrics: Metrics,
     shutdown: CancellationToken,
     password_permits: Arc<tokio::sync::Semaphore>,
+    streams: PerKey<i64>,
 }
 
 impl AppState {
-    /// State for a database pool and a configuration.
+    /// State for a database pool and a configuration. Requests use a pool like `pool` whose
+    /// statements end after the configuration's `statement_timeout`.
     pub fn new(pool: PgPool, config: Config) -> Self {
+        let pool = domain::store::bounded(
+            &pool,
+            pool.options().get_max_connections(),
+            config.statement_timeout,
+        );
         let publisher = Publisher::new(config.mqtt.clone(), config.publish_timeout);
         let (events, _) = tokio::sync::broadcast::channel(1024);
         Self {
@@ -51,9 +59,15 @@ impl AppState {
                 password_permits: Arc::new(tokio::sync::Semaphore::new(
                     config.password_hash_concurrency,
                 )),
+                streams: PerKey::new(config.max_streams_per_user),
                 config,
             }),
         }
+    }
+
+    /// The live update streams each user holds.
+    pub fn streams(&self) -> &PerKey<i64> {
+        &self.inner.streams
     }
 
     /// The database pool.

@@ -179,3 +179,78 @@ pub async fn commit(tx: Transaction<'_, Postgres>) -> Result<(), StoreError> {
 pub async fn acquire(pool: &PgPool) -> Result<PoolConnection<Postgres>, StoreError> {
     pool.acquire().await.query("pool.acquire")
 }
+
+/// A pool like `pool` (same server, same account) whose every statement is cut after
+/// `statement_timeout`, for a service that answers people: a query that runs longer is
+/// cancelled by PostgreSQL and its request answers an error, instead of holding a connection
+/// and a server process while the person has long given up. Migrations and the message
+/// handler's batches keep the unbounded pool. Connects on first use.
+pub fn bounded(pool: &PgPool, max_connections: u32, statement_timeout: Duration) -> PgPool {
+    let options = (*pool.connect_options()).clone().options([(
+        "statement_timeout",
+        format!("{}ms", statement_timeout.as_millis()),
+    )]);
+    pool_options(max_connections).connect_lazy_with(options)
+}
+
+/// A connection whose query is cancelled in PostgreSQL when it is dropped before
+/// [`Cancellable::finish`]: a request handler holds one for its heavy reads, so a client that
+/// goes away (its connection closed, the handler's future dropped) stops the query it started
+/// instead of leaving it to run on. Dropping a query's future alone does not: the pool waits
+/// for the query to end before it gives the connection to anyone else.
+pub struct Cancellable {
+    conn: Option<PoolConnection<Postgres>>,
+    pool: PgPool,
+    pid: i32,
+}
+
+impl Cancellable {
+    /// A connection of `pool` and its server process's id (one round trip).
+    pub async fn acquire(pool: &PgPool) -> Result<Self, StoreError> {
+        let mut conn = acquire(pool).await?;
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&mut *conn)
+            .await
+            .query("pool.backend_pid")?;
+        Ok(Self {
+            conn: Some(conn),
+            pool: pool.clone(),
+            pid,
+        })
+    }
+
+    /// The connection.
+    pub fn conn(&mut self) -> &mut PgConnection {
+        self.conn.as_mut().expect("taken only by finish and drop")
+    }
+
+    /// Gives the connection back: the work ended, nothing to cancel.
+    pub fn finish(mut self) {
+        drop(self.conn.take());
+    }
+}
+
+impl Drop for Cancellable {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        let (pool, pid) = (self.pool.clone(), self.pid);
+        // The connection goes back to the pool only after the cancel was sent, so the cancel
+        // cannot hit the next query run on it (a cancel that finds the process idle is void).
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            match sqlx::query_scalar::<_, bool>("SELECT pg_cancel_backend($1)")
+                .bind(pid)
+                .fetch_one(&pool)
+                .await
+            {
+                Ok(_) => tracing::debug!(pid, "cancelled the query of a request that ended early"),
+                Err(e) => tracing::warn!(pid, error = %e, "cancelling an abandoned query failed"),
+            }
+            drop(conn);
+        });
+    }
+}

@@ -55,8 +55,8 @@ pub mod tokens;
 pub mod users;
 
 pub use database::{
-    MIGRATOR, STARTUP_WAIT, acquire, begin, commit, connect, connect_at_startup, connect_lazy,
-    migrate, ping,
+    Cancellable, MIGRATOR, STARTUP_WAIT, acquire, begin, bounded, commit, connect,
+    connect_at_startup, connect_lazy, migrate, ping,
 };
 pub(crate) use error::QueryContext;
 pub use error::StoreError;

@@ -5,7 +5,6 @@
 //! redirect.
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
@@ -13,7 +12,7 @@ use axum::http::request::Parts;
 use domain::store::users::Role;
 
 use super::sessions::Authed;
-use crate::config::{AddressList, TrustedProxies};
+use crate::config::TrustedProxies;
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -106,7 +105,7 @@ impl FromRequestParts<AppState> for RemoteAddr {
 /// written by the client and prove nothing); when every entry is trusted, the left-most.
 pub async fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
     let peer = peer.to_canonical();
-    let hosts = resolve_hosts(trusted).await;
+    let hosts = trusted.resolve_hosts().await;
     let is_trusted = |ip: IpAddr| trusted.contains_net(ip) || hosts.contains(&ip.to_canonical());
     if !is_trusted(peer) {
         return peer;
@@ -135,28 +134,6 @@ pub async fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedPro
         }
     }
     nearest
-}
-
-/// Whether `ip` is in `list` (`SHARED_CLIENTS`), its host names looked up now.
-pub async fn listed(ip: IpAddr, list: &AddressList) -> bool {
-    let ip = ip.to_canonical();
-    list.contains_net(ip) || resolve_hosts(list).await.contains(&ip)
-}
-
-/// The addresses of the host names in `TRUSTED_PROXIES`, looked up now (a proxy's container
-/// may start after the web interface or change its address); a name that does not resolve
-/// within a second trusts nothing.
-async fn resolve_hosts(trusted: &AddressList) -> Vec<IpAddr> {
-    let mut out = Vec::new();
-    for host in trusted.hosts() {
-        let lookup = tokio::net::lookup_host((host, 0));
-        match tokio::time::timeout(Duration::from_secs(1), lookup).await {
-            Ok(Ok(addrs)) => out.extend(addrs.map(|a| a.ip().to_canonical())),
-            Ok(Err(e)) => tracing::debug!(host, error = %e, "trusted proxy name does not resolve"),
-            Err(_) => tracing::debug!(host, "trusted proxy name lookup timed out"),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use domain::store::users::User;
 use domain::store::{login_attempts, users};
 
 use super::csrf::login_form_token;
-use super::extract::{MaybeUser, RemoteAddr, Viewer, listed};
+use super::extract::{MaybeUser, RemoteAddr, Viewer};
 use super::password::{dummy_hash, verify_blocking};
 use super::sessions::{end_session, start_session};
 use crate::error::{BUSY_RETRY_AFTER_SECONDS, Error, Result};
@@ -118,7 +118,7 @@ pub async fn check_rate_limit(state: &AppState, username: &str, remote: &str) ->
 async fn address_key(state: &AppState, remote: &str, username: &str) -> String {
     let shared = &state.config().shared_clients;
     match remote.parse() {
-        Ok(ip) if !shared.0.is_empty() && listed(ip, shared).await => {
+        Ok(ip) if !shared.0.is_empty() && shared.contains(ip).await => {
             format!("{remote} ({})", username.to_lowercase())
         }
         _ => remote.to_owned(),

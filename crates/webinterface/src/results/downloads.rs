@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use domain::store::series;
+use domain::store::{Cancellable, series};
 
 use super::export;
 use super::load::{DOWNLOADS, DOWNLOADS_AT_ONCE, find, permit};
@@ -23,6 +23,15 @@ pub enum CsvLayout {
     Classic,
 }
 
+/// Every series of the result with its values; the read is cancelled in PostgreSQL when
+/// the client leaves first.
+async fn every_series(state: &AppState, id: i64) -> Result<Vec<series::Series>> {
+    let mut db = Cancellable::acquire(state.pool()).await?;
+    let all = series::series_on(db.conn(), id, true).await?;
+    db.finish();
+    Ok(all)
+}
+
 /// `/results/{id}.csv` (`?layout=classic` for the old stack's layout).
 pub async fn csv_download(state: &AppState, id: i64, layout: CsvLayout) -> Result<Response> {
     let detail = find(state, id).await?;
@@ -31,7 +40,7 @@ pub async fn csv_download(state: &AppState, id: i64, layout: CsvLayout) -> Resul
         CsvLayout::Classic => export::classic_head(&detail),
     };
     let permit = permit(&DOWNLOADS, DOWNLOADS_AT_ONCE).await?;
-    let columns = export::columns(series::series(state.pool(), id, true).await?);
+    let columns = export::columns(every_series(state, id).await?);
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(4);
     tokio::task::spawn_blocking(move || {
         // Held until the last chunk is handed over (or the client leaves).
@@ -62,7 +71,7 @@ pub async fn csv_download(state: &AppState, id: i64, layout: CsvLayout) -> Resul
 pub async fn xlsx_download(state: &AppState, id: i64) -> Result<Response> {
     let detail = find(state, id).await?;
     let permit = permit(&DOWNLOADS, DOWNLOADS_AT_ONCE).await?;
-    let columns = export::columns(series::series(state.pool(), id, true).await?);
+    let columns = export::columns(every_series(state, id).await?);
     let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File> {
         let _permit = permit;
         let mut tmp = tempfile::tempfile().context("creating a temporary file for the xlsx")?;

@@ -9,6 +9,7 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
+use domain::store::Cancellable;
 use domain::store::results::{self, ResultItem};
 use domain::store::series;
 use domain::store::users::Role;
@@ -48,7 +49,7 @@ async fn result_file(
         return xlsx_download(&state, result_id(id)?).await;
     }
     let kept = q.kept.map(|k| k == "true");
-    let page = result_page(&state, &a, result_id(&file)?, kept).await?;
+    let page = result_page(&state, &a, result_id(&file)?, kept, q.series.unwrap_or(1)).await?;
     Ok(page.into_response())
 }
 
@@ -186,6 +187,12 @@ struct NumericRow {
     len: i32,
 }
 
+/// A numeric series offered as the x axis.
+struct AxisChoice {
+    position: i32,
+    name: String,
+}
+
 struct RawRow {
     name: String,
     len: i32,
@@ -215,16 +222,56 @@ struct ResultPage {
     csrf: String,
     numeric: Vec<NumericRow>,
     raw: Vec<RawRow>,
+    axes: Vec<AxisChoice>,
+    series_total: i64,
+    /// Whether the series take more than one page.
+    series_paged: bool,
+    /// The series shown: the first's and the last's number, from 1.
+    series_from: i64,
+    series_to: i64,
+    /// Links to the neighbouring pages of series (empty when there is none).
+    series_newer: String,
+    series_older: String,
 }
 
 /// Shown of a non-numeric series on the page, at most (the downloads have all of it).
 const RAW_SHOWN: usize = 10_000;
+/// Series on one page: with the text cut at [`RAW_SHOWN`] and names at [`NAME_SHOWN`], a
+/// page stays well under a megabyte however many series a result has (one with 20,000 made a
+/// page of 31 MB).
+pub const SERIES_PER_PAGE: i64 = 50;
+/// Numeric series offered as the x axis, at most (the first ones, then this page's).
+const AXES_OFFERED: i64 = 200;
+/// Shown of a series name, at most (in characters).
+const NAME_SHOWN: usize = 200;
+
+/// `text` cut to at most `max` bytes on a character boundary, and whether it was cut.
+fn clip(text: &str, max: usize) -> (&str, bool) {
+    if text.len() <= max {
+        return (text, false);
+    }
+    let end = (0..=max)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    (&text[..end], true)
+}
+
+/// A series name as the page shows it: at most [`NAME_SHOWN`] characters.
+fn shown_name(name: String) -> String {
+    match name.char_indices().nth(NAME_SHOWN) {
+        Some((end, _)) => format!("{}…", &name[..end]),
+        None => name,
+    }
+}
 
 #[derive(serde::Deserialize)]
 struct PageNotice {
     kept: Option<String>,
     /// The CSV layout (`classic` for the old stack's).
     layout: Option<CsvLayout>,
+    /// The page of series shown, from 1.
+    series: Option<i64>,
 }
 
 async fn result_page(
@@ -232,9 +279,25 @@ async fn result_page(
     a: &Authed,
     id: i64,
     kept: Option<bool>,
+    series_page: i64,
 ) -> Result<ResultPage> {
     let d = find(state, id).await?;
-    let series = series::series(state.pool(), id, false).await?;
+    // Cancelled in PostgreSQL when the viewer leaves before the page is made.
+    let mut db = Cancellable::acquire(state.pool()).await?;
+    let (series_total, first_axes) = series::outline(db.conn(), id, AXES_OFFERED).await?;
+    let last_page = ((series_total + SERIES_PER_PAGE - 1) / SERIES_PER_PAGE).max(1);
+    let series_page = series_page.clamp(1, last_page);
+    let first = (series_page - 1) * SERIES_PER_PAGE;
+    let position = i32::try_from(first).unwrap_or(i32::MAX);
+    let series = series::page(db.conn(), id, position, SERIES_PER_PAGE).await?;
+    db.finish();
+    let link = |p: i64| {
+        if (1..=last_page).contains(&p) && p != series_page {
+            format!("/results/{id}?series={p}#series")
+        } else {
+            String::new()
+        }
+    };
     let shown = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -269,24 +332,36 @@ async fn result_page(
         .unwrap_or_else(|| "not given (axes in samples)".into());
     let mut numeric = Vec::new();
     let mut raw = Vec::new();
+    let mut axes: Vec<AxisChoice> = first_axes
+        .into_iter()
+        .map(|(position, name)| AxisChoice {
+            position,
+            name: shown_name(name),
+        })
+        .collect();
+    let series_to = first + series.len() as i64;
+    // Past the first AXES_OFFERED, this page's numeric series are offered too.
+    let more_axes = axes.len() as i64 == AXES_OFFERED;
     for s in series {
         if s.numeric {
+            if more_axes && axes.iter().all(|a| a.position != s.position) {
+                axes.push(AxisChoice {
+                    position: s.position,
+                    name: shown_name(s.name.clone()),
+                });
+            }
             numeric.push(NumericRow {
                 position: s.position,
-                name: s.name,
+                name: shown_name(s.name),
                 len: s.len,
             });
         } else {
             let text = s.raw.unwrap_or_default();
-            let clipped = text.len() > RAW_SHOWN;
-            let end = (0..=RAW_SHOWN.min(text.len()))
-                .rev()
-                .find(|&i| text.is_char_boundary(i))
-                .unwrap_or(0);
+            let (text, clipped) = clip(&text, RAW_SHOWN);
             raw.push(RawRow {
-                name: s.name,
+                name: shown_name(s.name),
                 len: s.len,
-                text: text[..end].to_owned(),
+                text: text.to_owned(),
                 clipped,
             });
         }
@@ -320,6 +395,13 @@ async fn result_page(
         csrf: a.csrf().to_owned(),
         numeric,
         raw,
+        axes,
+        series_total,
+        series_paged: last_page > 1,
+        series_from: (first + 1).min(series_total),
+        series_to,
+        series_newer: link(series_page - 1),
+        series_older: link(series_page + 1),
     })
 }
 

@@ -224,8 +224,27 @@ pub async fn ingest_within(
     payload: &[u8],
     quarantine: domain::store::quarantine::QuarantineLimits,
 ) -> Option<i64> {
-    use domain::store::ingest::{BatchOptions, Incoming, Quarantined, write_batch};
     let validator = domain::ProtocolValidator::bundled().expect("schema");
+    ingest_with(pool, stand, payload, &validator, quarantine).await
+}
+
+/// [`ingest`] with no limit on series per message (as results imported from the old stack,
+/// or stored before the limit, may have).
+pub async fn ingest_unlimited(pool: &sqlx::PgPool, stand: &str, payload: &[u8]) -> Option<i64> {
+    let validator = domain::ProtocolValidator::bundled()
+        .expect("schema")
+        .with_max_series(usize::MAX);
+    ingest_with(pool, stand, payload, &validator, Default::default()).await
+}
+
+async fn ingest_with(
+    pool: &sqlx::PgPool,
+    stand: &str,
+    payload: &[u8],
+    validator: &domain::ProtocolValidator,
+    quarantine: domain::store::quarantine::QuarantineLimits,
+) -> Option<i64> {
+    use domain::store::ingest::{BatchOptions, Incoming, Quarantined, write_batch};
     let verdict = validator
         .parse(payload)
         .map(|message| domain::Inbound {

@@ -1,0 +1,106 @@
+//! One client holding a thousand idle sockets on the relay leaves it to everyone else: past its
+//! share it gets 429 at once, and the health check and viewers from other addresses are served.
+
+mod common;
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use common::{Relay, test_settings};
+use domain::address_list::AddressList;
+use test_support::hogs::{get_from, hog, raise_open_file_limit, status_of};
+use test_support::pg::TestDb;
+use videostream::Settings;
+
+const HOGS: usize = 1030;
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().expect("ip")
+}
+
+#[tokio::test]
+async fn a_thousand_idle_sockets_from_one_address_leave_the_relay_to_the_others() {
+    raise_open_file_limit(4 * HOGS as u64);
+    let db = TestDb::new().await;
+    // Loopback is no proxy here: it has a share like any client.
+    let relay = Relay::start(
+        db.pool.clone(),
+        Settings {
+            proxies: AddressList::default(),
+            ..test_settings()
+        },
+    )
+    .await;
+    let to: SocketAddr = relay
+        .base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("address");
+    let mut held = hog(ip("127.0.0.1"), to, HOGS, b"").await;
+    let last = held.last_mut().expect("a socket");
+    assert_eq!(
+        status_of(last, Duration::from_secs(5)).await,
+        Some(429),
+        "past its share a client gets 429 at once"
+    );
+    let other = ip("127.0.0.2");
+    assert_eq!(
+        get_from(other, to, "/healthz", Duration::from_secs(5)).await,
+        Some(200),
+        "/healthz from another address while one holds {HOGS} sockets"
+    );
+    assert_eq!(
+        get_from(
+            other,
+            to,
+            "/vstream/test-stand/rig1",
+            Duration::from_secs(5)
+        )
+        .await,
+        Some(401),
+        "another viewer is answered (without a signed link: 401)"
+    );
+    drop(held);
+    test_support::wait_for(
+        "the hog's share to come back",
+        Duration::from_secs(10),
+        || async {
+            (get_from(ip("127.0.0.1"), to, "/healthz", Duration::from_secs(2)).await == Some(200))
+                .then_some(())
+        },
+    )
+    .await;
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn proxies_many_viewers_come_through_have_no_share() {
+    let db = TestDb::new().await;
+    let relay = Relay::start(
+        db.pool.clone(),
+        Settings {
+            max_per_client: 2,
+            proxies: AddressList::parse("127.0.0.1").expect("list"),
+            ..test_settings()
+        },
+    )
+    .await;
+    let to: SocketAddr = relay
+        .base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("address");
+    // 127.0.0.1 is a proxy (as the native nginx is by default): five connections are served.
+    let _held = hog(ip("127.0.0.1"), to, 5, b"").await;
+    assert_eq!(
+        get_from(ip("127.0.0.1"), to, "/healthz", Duration::from_secs(5)).await,
+        Some(200)
+    );
+    // 127.0.0.2 is not: its third connection is refused.
+    let mut two = hog(ip("127.0.0.2"), to, 3, b"").await;
+    assert_eq!(
+        status_of(&mut two[2], Duration::from_secs(5)).await,
+        Some(429)
+    );
+    relay.stop().await;
+}
