@@ -161,7 +161,8 @@ impl BrokerConfig {
     /// The rumqttd configuration.
     pub fn to_rumqttd(&self) -> Config {
         let mut connections = ConnectionSettings {
-            connection_timeout_ms: 60_000,
+            // A connection that sends no CONNECT within this is closed (idle handshakes end).
+            connection_timeout_ms: 10_000,
             max_payload_size: self.max_payload_size,
             max_inflight_count: 500,
             auth: None,

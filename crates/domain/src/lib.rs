@@ -46,7 +46,10 @@
 //! - [`store`]: the one place that speaks SQL, one module per table or aggregate, with its
 //!   own error type [`store::StoreError`] and the start-up policy for an absent database;
 //! - [`config`] and [`telemetry`]: environment helpers and tracing set-up for the binaries;
-//! - [`health`]: the status file a service keeps and its `healthcheck` command reads.
+//! - [`health`]: the status file a service keeps and its `healthcheck` command reads;
+//! - [`write_timeout`]: a connection that gives up on a peer that stops reading;
+//! - [`per_key`] and [`address_list`]: shares per client, and the lists of proxies and shared
+//!   addresses exempt from them.
 
 pub mod address_list;
 pub mod backoff;
@@ -67,6 +70,7 @@ pub mod status;
 pub mod store;
 pub mod telemetry;
 pub mod topics;
+pub mod write_timeout;
 
 pub use camera::CameraUrl;
 pub use job_run::JobOutcome;

@@ -28,6 +28,9 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// A client must send its request body (the install form) within this time.
     pub body_read_timeout: Duration,
+    /// `VIDEOSTREAM_WRITE_TIMEOUT_SECONDS` (default 30): a viewer that reads nothing for this
+    /// long is cut (its connection and its share are freed; a slow one only skips frames).
+    pub write_timeout: Duration,
     /// Connections served at once (viewers included); more are closed at once.
     pub max_connections: usize,
     /// `VIDEOSTREAM_MAX_CONNECTIONS_PER_CLIENT` (default 32): connections served at once from
@@ -61,6 +64,7 @@ impl Default for Settings {
             max_frame_bytes: 16 << 20,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
             max_connections: 512,
             max_per_client: 32,
             proxies: AddressList::loopback(),
@@ -151,6 +155,11 @@ impl Settings {
                 "VIDEOSTREAM_MAX_CONNECTIONS",
                 defaults.max_connections,
             )?,
+            write_timeout: Duration::from_secs(config::bounded(
+                "VIDEOSTREAM_WRITE_TIMEOUT_SECONDS",
+                defaults.write_timeout.as_secs(),
+                86_400,
+            )?),
             max_per_client: config::bounded(
                 "VIDEOSTREAM_MAX_CONNECTIONS_PER_CLIENT",
                 defaults.max_per_client as u32,

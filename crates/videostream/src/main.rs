@@ -23,6 +23,7 @@ Environment (or .env; README.md, \"The video relay\"):
   VIDEOSTREAM_PUBLIC_VIEW [false], VIDEOSTREAM_OPEN_INSTALL [false]   the old relay's openness
   VIDEOSTREAM_MAX_CONNECTIONS  connections served at once [512]
   VIDEOSTREAM_MAX_CONNECTIONS_PER_CLIENT  of them from one address [32]
+  VIDEOSTREAM_WRITE_TIMEOUT_SECONDS  a viewer that reads nothing this long is cut [30]
   VIDEOSTREAM_PROXIES          addresses/ranges/host names many viewers come through,
                                exempt from the per-client share [127.0.0.0/8,::1]
   CAMERA_ALLOW_LOOPBACK   cameras on this machine [false]

@@ -5,7 +5,8 @@
 //! [`Settings::max_per_client`] of them from one address (more get a short 429 and are
 //! closed: one client's idle sockets do not starve everyone else; the proxies of
 //! [`Settings::proxies`], which many viewers come through, are exempt), and on shutdown every
-//! connection finishes its request before the server returns.
+//! connection finishes its request before the server returns. A viewer that reads nothing for
+//! [`Settings::write_timeout`] is cut.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use axum::Router;
 use domain::backoff::Backoff;
 use domain::per_key::PerKey;
+use domain::write_timeout::WriteTimeout;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::{Semaphore, watch};
@@ -66,6 +68,7 @@ pub async fn serve(
         let proxies = Arc::clone(&proxies);
         let service = TowerToHyperService::new(router.clone());
         let builder = builder.clone();
+        let write_timeout = settings.write_timeout;
         let mut stop = stop_rx.clone();
         tasks.spawn(async move {
             // Over its share: served only when it is a proxy, looked up only then.
@@ -79,7 +82,8 @@ pub async fn serve(
                 }
             };
             let _ = stream.set_nodelay(true);
-            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            let io = WriteTimeout::new(stream, write_timeout, "VIDEOSTREAM_WRITE_TIMEOUT_SECONDS");
+            let conn = builder.serve_connection(TokioIo::new(io), service);
             let mut conn = std::pin::pin!(conn);
             let stopping = async move {
                 let _ = stop.wait_for(|s| *s).await;

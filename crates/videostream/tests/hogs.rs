@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::{Relay, test_settings};
 use domain::address_list::AddressList;
+use test_support::camera::{CameraOptions, FakeCamera};
 use test_support::hogs::{get_from, hog, raise_open_file_limit, status_of};
 use test_support::pg::TestDb;
 use videostream::Settings;
@@ -102,5 +103,57 @@ async fn proxies_many_viewers_come_through_have_no_share() {
         status_of(&mut two[2], Duration::from_secs(5)).await,
         Some(429)
     );
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_viewer_that_reads_nothing_is_cut_and_gives_its_share_back() {
+    let db = TestDb::new().await;
+    let relay = Relay::start(
+        db.pool.clone(),
+        Settings {
+            max_per_client: 1,
+            proxies: AddressList::default(),
+            write_timeout: Duration::from_secs(1),
+            ..test_settings()
+        },
+    )
+    .await;
+    let to: SocketAddr = relay
+        .base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("address");
+    // 64 KiB frames at 50 a second fill the socket buffers within seconds.
+    let camera = FakeCamera::start(CameraOptions {
+        frame_bytes: 64 << 10,
+        ..CameraOptions::default()
+    })
+    .await;
+    assert_eq!(relay.install("rig1", &camera.url()).await.status(), 200);
+    let request = format!(
+        "GET /vstream-direct/test-stand/rig1?{} HTTP/1.1\r\nhost: {to}\r\n\r\n",
+        common::link("rig1")
+    );
+    // The viewer (its own address: the install above used 127.0.0.1's share) takes its
+    // address's one share and then never reads.
+    let viewer = ip("127.0.0.3");
+    let mut stalled = hog(viewer, to, 1, request.as_bytes()).await;
+    let mut second = hog(viewer, to, 1, b"").await;
+    assert_eq!(
+        status_of(&mut second[0], Duration::from_secs(5)).await,
+        Some(429),
+        "the stalled viewer holds the share"
+    );
+    test_support::wait_for(
+        "the stalled viewer to be cut and its share freed",
+        Duration::from_secs(30),
+        || async {
+            (get_from(viewer, to, "/healthz", Duration::from_secs(2)).await == Some(200))
+                .then_some(())
+        },
+    )
+    .await;
+    drop(stalled.pop());
     relay.stop().await;
 }

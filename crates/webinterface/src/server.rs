@@ -31,6 +31,7 @@ use axum::extract::ConnectInfo;
 use domain::backoff::Backoff;
 use domain::config::{self as env, ConfigError};
 use domain::per_key::PerKey;
+use domain::write_timeout::WriteTimeout;
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -170,7 +171,11 @@ pub async fn run(
                 let req = req.map(|body| DeadlineBody::new(body, body_timeout));
                 hyper::service::Service::call(&service, req)
             });
-            let io = TokioIo::new(WriteTimeout::new(stream, limits.write_timeout));
+            let io = TokioIo::new(WriteTimeout::new(
+                stream,
+                limits.write_timeout,
+                "WEB_WRITE_TIMEOUT_SECONDS",
+            ));
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_timeout)
@@ -254,91 +259,6 @@ where
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
-    }
-}
-
-/// A connection whose writes fail when they cannot progress for a while: the client stopped
-/// reading, and what is being sent to it (a download and its slot) is let go.
-pub struct WriteTimeout {
-    inner: TcpStream,
-    timeout: Duration,
-    stalled: Option<Pin<Box<Sleep>>>,
-}
-
-impl WriteTimeout {
-    /// `inner` with writes cut after `timeout` without progress.
-    pub fn new(inner: TcpStream, timeout: Duration) -> Self {
-        Self {
-            inner,
-            timeout,
-            stalled: None,
-        }
-    }
-
-    /// Passes a write's outcome on; a pending write starts (or checks) the stall clock.
-    fn watch<T>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
-        if poll.is_ready() {
-            self.stalled = None;
-            return poll;
-        }
-        let timeout = self.timeout;
-        let stalled = self
-            .stalled
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
-        if stalled.as_mut().poll(cx).is_ready() {
-            self.stalled = None;
-            return Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "the client did not read for WEB_WRITE_TIMEOUT_SECONDS",
-            )));
-        }
-        Poll::Pending
-    }
-}
-
-impl AsyncRead for WriteTimeout {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for WriteTimeout {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let poll = Pin::new(&mut this.inner).poll_write(cx, buf);
-        this.watch(cx, poll)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let poll = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        this.watch(cx, poll)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let poll = Pin::new(&mut this.inner).poll_flush(cx);
-        this.watch(cx, poll)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }
 
