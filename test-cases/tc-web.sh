@@ -38,12 +38,20 @@ if [ -n "$DIRECT_PORT" ]; then
     else fail "web interface on $HOST:$DIRECT_PORT: HTTP $c"; fi
 fi
 
-# The start page wants a login: a redirect to /login or the login page itself.
-c=$(fetch /)
+# The start page wants a login: a browser (it asks for HTML) is sent to /login or gets the
+# login page itself.
+c=$(fetch / -H 'Accept: text/html')
 loc=$(header Location)
 if { [ "${c:0:1}" = 3 ] && [[ "$loc" == *login* ]]; } || { [ "$c" = 401 ] || [ "$c" = 200 ] && grep -qi "password" "$WORK/body"; }; then
-    pass "/ without a session leads to the login (HTTP $c${loc:+ -> $loc})"
+    pass "/ without a session leads a browser to the login (HTTP $c${loc:+ -> $loc})"
 else fail "/ without a session: HTTP $c${loc:+ -> $loc}"; fi
+
+# A script (no HTML asked for) fetching a download without a login gets 401 naming the token
+# header, not a login page saved as the CSV.
+c=$(fetch /results/1.csv -L)
+if [ "$c" = 401 ] && is_json && grep -q "Authorization: Bearer" "$WORK/body"; then
+    pass "a download fetched by a script without a login: 401 naming the token header"
+else fail "a download fetched by a script without a login: HTTP $c ($(head -c 200 "$WORK/body"))"; fi
 
 c=$(fetch /login)
 if [ "$c" = 200 ] && grep -qi "<form" "$WORK/body" && grep -qi "password" "$WORK/body"; then

@@ -4,12 +4,14 @@
 //!
 //! A result id in an old address (`saved_data/<id>/`, `saved_data/csv/<id>/`,
 //! `saved_data/excel/<id>/`) is looked up among the results `import-django` took over; an id
-//! not found there is taken as one of ours.
+//! not found there answers a "not imported" page (404) — never our result of the same number,
+//! which is another test's data. The Django admin's user pages (`/admin/auth/user/…`) lead to
+//! the users page, its other pages to the stands.
 
 use axum::extract::{Path, State};
 use axum::response::Redirect;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::routes::{PUBLIC, Routes};
 use crate::state::AppState;
 
@@ -32,7 +34,7 @@ pub fn routes() -> Routes {
         .get("/demo_module/{*rest}", PUBLIC, demo_page)
         .get("/admin/", PUBLIC, admin)
         // Our admin pages are matched first; any other (Django admin) page leads to them.
-        .get("/admin/{*rest}", PUBLIC, admin)
+        .get("/admin/{*rest}", PUBLIC, admin_page)
 }
 
 async fn home() -> Redirect {
@@ -47,6 +49,15 @@ async fn admin() -> Redirect {
     Redirect::permanent("/admin/stands")
 }
 
+/// A Django admin page: its users and groups lead to our users page, the rest to the stands.
+async fn admin_page(Path(rest): Path<String>) -> Redirect {
+    if rest.starts_with("auth/user") || rest.starts_with("auth/group") {
+        Redirect::permanent("/admin/users")
+    } else {
+        Redirect::permanent("/admin/stands")
+    }
+}
+
 /// The demo module's other pages (`start_test/`, `running_test/`, `busy/`, `stream/`,
 /// `show_info`, …) were about its one stand; anything unknown goes to the dashboard.
 async fn demo_page(Path(rest): Path<String>) -> Redirect {
@@ -58,13 +69,20 @@ async fn demo_page(Path(rest): Path<String>) -> Redirect {
     }
 }
 
-/// Our result id for an old one: the imported result when there is one, else the id itself.
-async fn ours(state: &AppState, old: &str) -> Result<String> {
-    let Ok(old_id) = old.parse::<i64>() else {
-        return Ok(crate::extract::path_segment(old));
+/// Our result id for an old one: the result `import-django` made of it, or a 404 saying it
+/// was not imported (and where to look instead).
+async fn ours(state: &AppState, old: &str) -> Result<i64> {
+    let not_imported = || {
+        Error::NotFound(format!(
+            "result {old} of the old stack was not imported here, so it has no page. An \
+             administrator can bring the old results over with `webinterface import-django`; \
+             results stored since are listed under Results."
+        ))
     };
-    let mapped = domain::store::imports::result_of_old_package(state.pool(), old_id).await?;
-    Ok(mapped.unwrap_or(old_id).to_string())
+    let old_id = old.parse::<i64>().map_err(|_| not_imported())?;
+    domain::store::imports::result_of_old_package(state.pool(), old_id)
+        .await?
+        .ok_or_else(not_imported)
 }
 
 async fn result_page(State(state): State<AppState>, Path(id): Path<String>) -> Result<Redirect> {

@@ -77,15 +77,29 @@ struct ErrorPage {
 
 /// Response layer of the page routes: an error response (marked with [`ErrorShown`]) becomes
 /// an HTML page with the same status, or, for "log in first", a redirect to the login page
-/// that comes back here afterwards.
+/// that comes back here afterwards — query included (`?layout=classic`). A client that does
+/// not take HTML (a script: `curl -L`, urllib; no `text/html` in `Accept`) gets the 401 with
+/// its JSON error naming the token header instead, so it never saves a login page as the
+/// download it asked for.
 pub async fn html_errors(req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_owned();
-    let response = next.run(req).await;
+    let here = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let browser = takes_html(req.headers());
+    let mut response = next.run(req).await;
     let Some(shown) = response.extensions().get::<ErrorShown>() else {
         return response;
     };
     if shown.unauthorized {
-        return login_redirect(&path);
+        if browser {
+            return login_redirect(&here);
+        }
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+        return response;
     }
     let status = response.status();
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
@@ -105,7 +119,16 @@ fn error_page(status: StatusCode, message: String) -> Response {
     (status, page).into_response()
 }
 
-/// A redirect to the login page that comes back to `path` afterwards.
+/// Whether the client takes HTML (`text/html` in its `Accept`): a browser's navigation.
+fn takes_html(headers: &header::HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("text/html"))
+}
+
+/// A redirect to the login page that comes back to `path` (and query) afterwards.
 pub fn login_redirect(path: &str) -> Response {
     let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
     Redirect::to(&format!("/login?next={next}")).into_response()

@@ -516,16 +516,6 @@ async fn old_addresses_redirect_to_the_new_pages_and_downloads() {
             "/demo_module/saved_data/excel/17/",
             format!("/results/{ours}.xlsx"),
         ),
-        // Not imported: the id is taken as ours.
-        ("/demo_module/saved_data/4242/", "/results/4242".into()),
-        (
-            "/demo_module/saved_data/csv/4242/",
-            "/results/4242.csv?layout=classic".into(),
-        ),
-        (
-            "/demo_module/saved_data/excel/4242/",
-            "/results/4242.xlsx".into(),
-        ),
         ("/demo_module/saved_data/", "/results".into()),
         ("/demo_module/", "/".into()),
         ("/demo_module", "/".into()),
@@ -547,10 +537,34 @@ async fn old_addresses_redirect_to_the_new_pages_and_downloads() {
         ("/demo_module/saved_data", "/results".into()),
         ("/admin/demo_module/status/", "/admin/stands".into()),
         ("/admin/login/?next=/admin/", "/admin/stands".into()),
+        ("/admin/auth/user/", "/admin/users".into()),
+        ("/admin/auth/user/3/change/", "/admin/users".into()),
     ] {
         let r = c.get(app.url(old)).send().await.expect("get");
         assert_eq!(r.status(), 308, "{old}");
         assert_eq!(location_of(&r), new, "{old}");
+    }
+    // An old id that was not imported is not taken as ours (result `ours` + 1 exists too: it
+    // would be another test's data), nor is one that is not a number.
+    let other = common::ingest(&app.db.pool, "demo_module", &payload)
+        .await
+        .expect("stored");
+    for old in [
+        format!("/demo_module/saved_data/{other}/"),
+        format!("/demo_module/saved_data/csv/{other}/"),
+        format!("/demo_module/saved_data/excel/{other}"),
+        "/demo_module/saved_data/abc/".to_owned(),
+    ] {
+        let r = c
+            .get(app.url(&old))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), 404, "{old}");
+        let page = r.text().await.expect("page");
+        assert!(page.contains("was not imported here"), "{old}: {page}");
+        assert!(page.contains("import-django"), "{old}");
     }
     // Followed with a session, the old CSV address downloads the classic layout.
     app.user("vera", Role::Viewer).await;

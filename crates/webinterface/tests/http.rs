@@ -58,7 +58,12 @@ async fn unauthenticated_requests_are_refused_except_public_routes() {
         .expect("post");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     for path in ["/", "/stands/s1", "/admin/users", "/quarantine"] {
-        let r = c.get(app.url(path)).send().await.expect("get");
+        let r = c
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("get");
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
         let to = r.headers()["location"].to_str().expect("location");
         assert!(to.starts_with("/login?next="), "{path} → {to}");
@@ -292,10 +297,13 @@ async fn login_sets_safe_cookies_logout_ends_the_session_and_failures_are_limite
         .await
         .expect("logout");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        c.get(app.url("/")).send().await.expect("get").status(),
-        StatusCode::SEE_OTHER
-    );
+    let after = c
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(after.status(), StatusCode::SEE_OTHER, "logged out: to the login");
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
         .fetch_one(&app.db.pool)
         .await

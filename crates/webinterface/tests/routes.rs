@@ -56,6 +56,10 @@ async fn every_route_refuses_and_allows_by_role() {
             (Some(Role::Admin), Some(&admin)),
         ] {
             let mut req = c.request(method.clone(), &url);
+            if matches!(kind, Kind::Page) {
+                // A browser's navigation (a script, taking no HTML, gets 401: see below).
+                req = req.header("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+            }
             if let Some(t) = token {
                 req = req.bearer_auth(t);
             }
@@ -90,7 +94,14 @@ async fn every_route_refuses_and_allows_by_role() {
             } else if role.is_none() {
                 match kind {
                     Kind::Page => {
-                        assert!(is_login_redirect(&r), "{what} for nobody: {status}")
+                        assert!(is_login_redirect(&r), "{what} for nobody: {status}");
+                        let script = c.request(method.clone(), &url).send().await.expect("send");
+                        assert_eq!(
+                            script.status(),
+                            StatusCode::UNAUTHORIZED,
+                            "{what} for a script without a login"
+                        );
+                        assert_eq!(script.headers()["www-authenticate"], "Bearer", "{what}");
                     }
                     Kind::Api => {
                         assert_eq!(status, StatusCode::UNAUTHORIZED, "{what} for nobody");
