@@ -255,6 +255,9 @@ mod tests {
         let levels = 200_000;
         let deep = format!(r#"{{"a": {}{}}}"#, "[".repeat(levels), "]".repeat(levels));
         let wanted: HashSet<&str> = ["a"].into_iter().collect();
-        assert_eq!(texts_of(&deep, &wanted).expect("texts")["a"].len(), 2 * levels);
+        assert_eq!(
+            texts_of(&deep, &wanted).expect("texts")["a"].len(),
+            2 * levels
+        );
     }
 }
