@@ -25,21 +25,25 @@ pub enum RunState {
     Failed,
     /// The run took longer than its stand's `max_test_seconds`.
     TimedOut,
+    /// An operator cancelled it (a stand that never answered); a result that arrives later
+    /// is still stored with it.
+    Cancelled,
 }
 
-/// A run state name that is none of the five.
+/// A run state name that is none of the six.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown run state {0:?}")]
 pub struct UnknownRunState(pub String);
 
 impl RunState {
     /// Every state, in lifecycle order.
-    pub const ALL: [RunState; 5] = [
+    pub const ALL: [RunState; 6] = [
         Self::Sent,
         Self::Running,
         Self::Completed,
         Self::Failed,
         Self::TimedOut,
+        Self::Cancelled,
     ];
 
     /// The states of a run in progress (at most one per stand).
@@ -53,6 +57,7 @@ impl RunState {
             Self::Completed => "completed",
             Self::Failed => "failed",
             Self::TimedOut => "timed_out",
+            Self::Cancelled => "cancelled",
         }
     }
 
@@ -166,6 +171,9 @@ mod tests {
             );
         }
         assert_eq!(RunState::TimedOut.as_str(), "timed_out");
+        assert_eq!(RunState::Cancelled.as_str(), "cancelled");
+        assert!(!RunState::Cancelled.is_in_progress());
+        assert_eq!(on_data(RunState::Cancelled, code(200)), Step::Unchanged);
         assert!(RunState::parse("done").is_err());
         assert!(RunState::Sent.is_in_progress() && RunState::Running.is_in_progress());
         assert!(!RunState::Completed.is_in_progress());

@@ -1129,3 +1129,77 @@ async fn a_dashboard_that_missed_updates_catches_up_on_resync() {
     assert_eq!(marker, json!(42), "the page was reloaded");
     c.close().await.expect("close");
 }
+
+/// Clicks the element `css` (waiting for it).
+async fn click(c: &Client, css: &str) {
+    c.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+#[tokio::test]
+async fn a_stuck_run_is_cancelled_from_the_stand_page_and_a_new_one_starts() {
+    let Some((_driver, c, shots)) = browser().await else {
+        return;
+    };
+    let app = App::start().await;
+    app.stand("rig1", "ready").await;
+    app.user("olga", Role::Operator).await;
+    log_in(&c, &app, "olga").await;
+    c.goto(&app.url("/stands/rig1")).await.expect("stand page");
+    click(&c, "#start-button").await;
+    let stuck: i64 = sqlx::query_scalar("SELECT id FROM runs")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("the run");
+    // The stand never answers: the page says how long the run has waited, and offers to
+    // cancel it.
+    let waiting = text_of(&c, "#runs .waiting").await;
+    assert!(
+        waiting.starts_with("waiting for the stand for"),
+        "{waiting}"
+    );
+    shoot(&c, &shots, "#runs", "stuck-run.png").await;
+    click(&c, &format!("#cancel-run-{stuck}")).await;
+    wait_text(&c, "#runs tbody tr:first-child .run", "cancelled").await;
+    let note = text_of(&c, "#runs tbody tr:first-child td[data-label=Note]").await;
+    assert!(note.contains("cancelled by olga"), "{note}");
+
+    // The stand answers late: the result is stored with the cancelled run, and says so.
+    let payload = data_message("rig1", json!({"fs": 10}), r#"{"x": [1, 2, 3]}"#);
+    let late = ingest(&app.db.pool, "rig1", &payload)
+        .await
+        .expect("stored");
+    c.goto(&app.url(&format!("/results/{late}")))
+        .await
+        .expect("result page");
+    let master = text_of(&c, "#master").await;
+    assert!(
+        master.contains(&format!("{stuck} — cancelled by olga"))
+            && master.contains("arrived after the cancel"),
+        "{master}"
+    );
+
+    // A new test starts at once.
+    c.goto(&app.url("/stands/rig1")).await.expect("stand page");
+    click(&c, "#start-button").await;
+    let notice = c
+        .wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .expect("notice")
+        .text()
+        .await
+        .expect("text");
+    assert!(notice.contains("was sent to the stand"), "{notice}");
+    let states: Vec<String> = sqlx::query_scalar("SELECT state::text FROM runs ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await
+        .expect("runs");
+    assert_eq!(states, ["cancelled", "sent"]);
+    c.close().await.expect("close");
+}

@@ -175,8 +175,13 @@ async fn the_document_and_the_docs_page_are_served() {
         "linked from the navigation"
     );
 
-    // Logged out, the page is a login redirect.
-    let r = c.get(app.url("/docs/api")).send().await.expect("page");
+    // Logged out, a browser is sent to log in (a script gets 401).
+    let r = c
+        .get(app.url("/docs/api"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page");
     assert_eq!(r.status(), 303);
 
     // An unknown API route names the docs.

@@ -6,7 +6,7 @@
 //! listeners — all in one commit, or nothing at all. It owns no table: it orders the work of
 //! the table modules inside one transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use sqlx::PgPool;
@@ -112,6 +112,15 @@ pub async fn write_batch(
     }
     let known = stands::register_and_lock(&mut tx, opts.registration, &legacy).await?;
     let mut active = runs::lock_active(&mut tx, &known).await?;
+    // Results of stands with no run in progress may be late ones of a cancelled run.
+    let unsolicited: HashSet<&str> = fresh()
+        .filter_map(|i| i.verdict.as_ref().ok())
+        .filter(|i| matches!(i.message, Message::Data(_)))
+        .filter(|i| known.contains(&i.stand) && !active.contains_key(&i.stand))
+        .map(|i| i.stand.as_str())
+        .collect();
+    let unsolicited: Vec<&str> = unsolicited.into_iter().collect();
+    let mut late = runs::late_results(&mut tx, &unsolicited).await?;
 
     // Every result of the batch is written at the end in one statement per table; their ids
     // are taken now so the notifications can name them.
@@ -162,7 +171,14 @@ pub async fn write_batch(
         statuses.push(stand, code, inbound.message.sent_by(), item.received_at);
 
         let ended = if let Message::Data(data) = &inbound.message {
-            let run = active.get(stand);
+            // A late result takes its cancelled run (once), a result otherwise the run in
+            // progress, if any.
+            let late_run = if active.contains_key(stand) {
+                None
+            } else {
+                late.remove(stand)
+            };
+            let run = active.get(stand).or(late_run.as_ref());
             // Counted above with the same conditions that lead here.
             let Some(result_id) = result_ids.next() else {
                 return Err(results::fewer_ids());

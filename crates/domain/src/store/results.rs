@@ -133,6 +133,10 @@ pub struct ResultDetail {
     pub requested_by: Option<String>,
     /// When the run was started.
     pub requested_at: Option<DateTime<Utc>>,
+    /// Who cancelled the run before this result arrived (a late result), if someone did.
+    pub run_cancelled_by: Option<String>,
+    /// When the run was cancelled.
+    pub run_cancelled_at: Option<DateTime<Utc>>,
 }
 
 /// A result by id.
@@ -140,7 +144,8 @@ pub async fn get(pool: &PgPool, id: i64) -> Result<Option<ResultDetail>, StoreEr
     sqlx::query_as(
         "SELECT r.id, r.stand_id AS stand, s.name AS stand_name, r.run_id AS run, r.sent_by,
                 r.protocol_version, r.status_code, r.received_at, r.commands, r.parameters,
-                r.keep, r.point_count, ru.requested_by, ru.requested_at
+                r.keep, r.point_count, ru.requested_by, ru.requested_at,
+                ru.cancelled_by AS run_cancelled_by, ru.cancelled_at AS run_cancelled_at
          FROM results r JOIN stands s ON s.id = r.stand_id LEFT JOIN runs ru ON ru.id = r.run_id
          WHERE r.id = $1",
     )

@@ -52,6 +52,10 @@ pub struct Run {
     pub result: Option<i64>,
     /// Started on a stand whose state was unknown or quiet, after the operator confirmed.
     pub confirmed_unheard: bool,
+    /// Who cancelled it, if someone did.
+    pub cancelled_by: Option<String>,
+    /// When it was cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
 }
 
 /// What a new run needs.
@@ -90,7 +94,7 @@ macro_rules! select_run {
     () => {
         "SELECT r.id, r.stand_id, r.state::text AS state, r.requested_by, r.requested_at,
         r.finished_at, r.parameters, r.commands, r.keep, r.error, r.confirmed_unheard,
-        (SELECT res.id FROM results res WHERE res.run_id = r.id) AS result
+        r.cancelled_by, r.cancelled_at, (SELECT res.id FROM results res WHERE res.run_id = r.id) AS result
     FROM runs r"
     };
 }
@@ -156,6 +160,123 @@ pub async fn fail(pool: &PgPool, id: i64, error: &str) -> Result<(), StoreError>
     Ok(())
 }
 
+/// Why a run could not be cancelled.
+#[derive(Debug, thiserror::Error)]
+pub enum CancelError {
+    /// There is no such run.
+    #[error("no run {0}")]
+    NotFound(i64),
+    /// The run has ended already.
+    #[error("run {id} has ended already ({state}); only a run in progress can be cancelled")]
+    Ended {
+        /// The run.
+        id: i64,
+        /// How it ended.
+        state: RunState,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] StoreError),
+}
+
+/// Cancels a run in progress, recording who did and when; its stand may start a new run at
+/// once. A result the stand sends later is still stored with it (see [`late_results`]).
+/// Locks the stand first, as every writer does; notifies the run and the stand.
+pub async fn cancel(pool: &PgPool, id: i64, by: &str) -> Result<Run, CancelError> {
+    let mut tx = pool.begin().await.query("runs.cancel.begin")?;
+    // The stand's lock first (the order every writer takes), then the run's.
+    let stand: Option<StandId> = sqlx::query_scalar(
+        "SELECT s.id FROM stands s JOIN runs r ON r.stand_id = s.id WHERE r.id = $1
+         FOR UPDATE OF s",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .query("runs.cancel.lock_stand")?;
+    let Some(stand) = stand else {
+        return Err(CancelError::NotFound(id));
+    };
+    let cancelled = sqlx::query(
+        "UPDATE runs SET state = $3::run_state, cancelled_by = $2, cancelled_at = now(),
+             finished_at = now(), error = 'cancelled by ' || $2
+         WHERE id = $1 AND state = ANY($4::run_state[])",
+    )
+    .bind(id)
+    .bind(by)
+    .bind(RunState::Cancelled.as_str())
+    .bind(in_progress())
+    .execute(&mut *tx)
+    .await
+    .query("runs.cancel")?;
+    if cancelled.rows_affected() == 1 {
+        let notes = [
+            Notification::Run {
+                id,
+                stand: stand.clone(),
+                state: RunState::Cancelled,
+            },
+            Notification::Stand { id: stand },
+        ];
+        notify(&mut tx, &notes).await?;
+    }
+    let run: Run = sqlx::query_as(concat!(select_run!(), " WHERE r.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .query("runs.cancel.read")?;
+    tx.commit().await.query("runs.cancel.commit")?;
+    if cancelled.rows_affected() == 1 {
+        Ok(run)
+    } else {
+        Err(CancelError::Ended {
+            id,
+            state: run.state,
+        })
+    }
+}
+
+/// Of `stands` (locked by the caller, with no run in progress), those whose latest run was
+/// cancelled and has no result yet, with that run: a data message from such a stand is the
+/// result the run was waiting for, late, and is stored with it. One indexed look per stand
+/// (its newest run), so the ingest path does not read the runs' history.
+pub(crate) async fn late_results(
+    conn: &mut PgConnection,
+    stands: &[&str],
+) -> Result<HashMap<StandId, ActiveRun>, StoreError> {
+    if stands.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, StandId, bool)> = sqlx::query_as(
+        "SELECT l.id, l.stand_id, l.keep
+         FROM unnest($1::text[]) AS s(id)
+         CROSS JOIN LATERAL (SELECT r.id, r.stand_id, r.state, r.keep FROM runs r
+                             WHERE r.stand_id = s.id
+                             ORDER BY r.requested_at DESC, r.id DESC LIMIT 1) l
+         WHERE l.state = $2::run_state
+           AND NOT EXISTS (SELECT 1 FROM results res WHERE res.run_id = l.id)",
+    )
+    .bind(stands)
+    .bind(RunState::Cancelled.as_str())
+    .fetch_all(conn)
+    .await
+    .query("runs.late_results")?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, stand, keep)| {
+            let run = ActiveRun {
+                id,
+                state: RunState::Cancelled,
+                keep,
+                changed: false,
+                error: None,
+                started: None,
+                finished: None,
+            };
+            (stand, run)
+        })
+        .collect())
+}
+
 /// Tells open pages that a run changed state.
 pub async fn notify_state(
     pool: &PgPool,
@@ -190,6 +311,8 @@ pub struct RunSummary {
     pub error: Option<String>,
     /// Started on confirmation, the stand's state being unknown or quiet.
     pub confirmed_unheard: bool,
+    /// Who cancelled it, if someone did.
+    pub cancelled_by: Option<String>,
 }
 
 /// A stand's latest runs, newest first.
@@ -200,7 +323,7 @@ pub async fn recent(
 ) -> Result<Vec<RunSummary>, StoreError> {
     sqlx::query_as(
         "SELECT id, state::text AS state, requested_by, requested_at, finished_at, error,
-             confirmed_unheard
+             confirmed_unheard, cancelled_by
          FROM runs WHERE stand_id = $1 ORDER BY requested_at DESC, id DESC LIMIT $2",
     )
     .bind(stand.as_str())

@@ -55,6 +55,7 @@ a 400 of the same shape."
         runs::api::start_run,
         runs::api::stand_runs,
         runs::api::get_run,
+        runs::api::cancel_run,
         results::api::api_list,
         results::api::api_get,
         results::api::api_patch,

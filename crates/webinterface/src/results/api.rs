@@ -98,6 +98,8 @@ pub struct ResultJson<'a> {
     keep: bool,
     /// Points in all series.
     point_count: i64,
+    /// It arrived after its run was cancelled (stored with the run all the same).
+    late: bool,
 }
 
 /// One result with its series exactly as the stand sent them.
@@ -133,6 +135,7 @@ async fn api_get(
         series: &raw,
         keep: d.keep,
         point_count: d.point_count,
+        late: d.run_cancelled_at.is_some(),
     })
     .context("encoding the result")?;
     Ok((

@@ -377,10 +377,14 @@ async fn result_page(
         id: d.id,
         stand: d.stand,
         stand_name: d.stand_name,
-        run: d
-            .run
-            .map(|r| r.to_string())
-            .unwrap_or_else(|| "— (unsolicited)".into()),
+        run: match (d.run, &d.run_cancelled_by, d.run_cancelled_at) {
+            (Some(r), Some(by), Some(at)) => format!(
+                "{r} — cancelled by {by} at {}; this result arrived after the cancel",
+                time(at)
+            ),
+            (Some(r), ..) => r.to_string(),
+            (None, ..) => "— (unsolicited)".into(),
+        },
         requested_by: d.requested_by.unwrap_or_else(|| "—".into()),
         requested_at: d.requested_at.map(time).unwrap_or_else(|| "—".into()),
         sent_by: d.sent_by,

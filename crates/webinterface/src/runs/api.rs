@@ -1,5 +1,5 @@
 //! The run API: `POST /api/stands/{id}/runs` (start a test), `GET /api/stands/{id}/runs`
-//! (a stand's latest runs) and `GET /api/runs/{id}`.
+//! (a stand's latest runs), `GET /api/runs/{id}` and `POST /api/runs/{id}/cancel`.
 
 use axum::Json;
 use axum::extract::State;
@@ -21,6 +21,7 @@ pub fn routes() -> Routes {
         .post("/api/stands/{id}/runs", OPERATOR, start_run)
         .get("/api/stands/{id}/runs", VIEWER, stand_runs)
         .get("/api/runs/{id}", VIEWER, get_run)
+        .post("/api/runs/{id}/cancel", OPERATOR, cancel_run)
 }
 
 /// The stand's latest runs, newest first (`limit` 1–1,000, default 20).
@@ -84,4 +85,22 @@ async fn get_run(
         .await?
         .ok_or_else(|| Error::NotFound(format!("no run {run_id}")))?;
     Ok(Json(run))
+}
+
+/// Cancels a run that has not ended (a stand that never answers no longer blocks new starts
+/// until `max_test_seconds`), recording who and when. A result the stand sends afterwards is
+/// still stored with the run.
+#[utoipa::path(post, path = "/api/runs/{id}/cancel", tag = "runs",
+    params(("id" = i64, Path, description = "The run's id", example = 1)),
+    responses(
+        (status = 200, description = "The run, now `cancelled`", body = runs::Run),
+        (status = 404, description = "No such run", body = ErrorBody),
+        (status = 409, description = "The run has ended already", body = ErrorBody),
+    ))]
+async fn cancel_run(
+    State(state): State<AppState>,
+    Operator(by): Operator,
+    ApiPath(run_id): ApiPath<i64>,
+) -> Result<impl IntoResponse> {
+    Ok(Json(super::cancel(&state, &by, run_id).await?))
 }

@@ -18,7 +18,27 @@ use crate::state::AppState;
 
 /// The form's route.
 pub fn routes() -> Routes {
-    Routes::pages().post("/stands/{id}/runs", OPERATOR, start_run)
+    Routes::pages()
+        .post("/stands/{id}/runs", OPERATOR, start_run)
+        .post("/runs/{id}/cancel", OPERATOR, cancel_run)
+}
+
+/// A run's cancel button on the stand page: back to the stand page, where the run shows as
+/// cancelled and a new test may be started.
+async fn cancel_run(
+    State(state): State<AppState>,
+    Operator(by): Operator,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| Error::NotFound(format!("no run {id:?}")))?;
+    let run = super::cancel(&state, &by, id).await?;
+    Ok(Redirect::to(&format!(
+        "/stands/{}#runs",
+        path_segment(run.stand.as_str())
+    ))
+    .into_response())
 }
 
 /// The start-test form: parameter rows, commands (one per line), keep.

@@ -10,8 +10,13 @@
 //! caller gets 503. The handler moves the run on (`running`, `completed`, `failed`) as the
 //! stand answers.
 //!
-//! - [`api`]: `POST /api/stands/{id}/runs`, a stand's runs, one run;
-//! - [`form`]: the start-test form of the stand page.
+//!
+//! An operator can cancel a run in progress ([`cancel`]): a stand that never answers then no
+//! longer blocks new starts until its `max_test_seconds`; who and when are recorded, and a
+//! result the stand sends afterwards is still stored with the run.
+//!
+//! - [`api`]: `POST /api/stands/{id}/runs`, a stand's runs, one run, cancelling one;
+//! - [`form`]: the start-test form of the stand page, and its runs' cancel buttons.
 
 pub mod api;
 pub mod form;
@@ -199,5 +204,19 @@ mod tests {
         for s in [StandState::Busy, StandState::Off] {
             assert_eq!(admission(s), Admission::Refused, "{s}");
         }
+    }
+}
+
+/// Cancels a run in progress on behalf of `by` (see [`runs::cancel`]).
+#[tracing::instrument(skip_all, fields(run = id, user = %by.user.username))]
+pub async fn cancel(state: &AppState, by: &Authed, id: i64) -> Result<runs::Run, Error> {
+    match runs::cancel(state.pool(), id, &by.user.username).await {
+        Ok(run) => {
+            tracing::info!(stand = %run.stand, "run cancelled");
+            Ok(run)
+        }
+        Err(e @ runs::CancelError::NotFound(_)) => Err(Error::NotFound(e.to_string())),
+        Err(e @ runs::CancelError::Ended { .. }) => Err(Error::Conflict(e.to_string())),
+        Err(runs::CancelError::Db(e)) => Err(e.into()),
     }
 }

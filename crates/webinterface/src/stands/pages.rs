@@ -49,6 +49,18 @@ struct RunRow {
     requested_at: String,
     error: String,
     confirmed_unheard: bool,
+    /// In progress: how long it has waited (the stand page offers to cancel it).
+    waiting: Option<String>,
+}
+
+/// How long since `t`, as a person reads it ("4 min 12 s").
+pub fn waited(since: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let s = (now - since).num_seconds().max(0);
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
 }
 
 /// A start the operator is asked to confirm ("start anyway"): the question, and the submitted
@@ -157,6 +169,10 @@ pub async fn render_stand_asking(
             .map(|r| RunRow {
                 id: r.id,
                 state: r.state.to_string(),
+                waiting: r
+                    .state
+                    .is_in_progress()
+                    .then(|| waited(r.requested_at, chrono::Utc::now())),
                 requested_by: r.requested_by,
                 requested_at: time(r.requested_at),
                 error: r.error.unwrap_or_default(),

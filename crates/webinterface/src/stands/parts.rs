@@ -63,7 +63,11 @@ fn start_hint(state: StandState) -> &'static str {
     use StandState as S;
     match state {
         S::Ready => "",
-        S::Busy | S::Off => "a test cannot start until it is ready.",
+        S::Busy => {
+            "a test cannot start until it is ready. A run that waits for a stand that does not \
+             answer can be cancelled under Recent runs."
+        }
+        S::Off => "a test cannot start until it is ready.",
         S::Unknown | S::Offline | S::Error => {
             "it may still take a test; you will be asked to confirm."
         }
