@@ -303,7 +303,11 @@ async fn login_sets_safe_cookies_logout_ends_the_session_and_failures_are_limite
         .send()
         .await
         .expect("get");
-    assert_eq!(after.status(), StatusCode::SEE_OTHER, "logged out: to the login");
+    assert_eq!(
+        after.status(),
+        StatusCode::SEE_OTHER,
+        "logged out: to the login"
+    );
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
         .fetch_one(&app.db.pool)
         .await
