@@ -191,6 +191,20 @@ fn not_ready(stand: &StandId, state: StandState) -> Error {
     ))
 }
 
+/// Cancels a run in progress on behalf of `by` (see [`runs::cancel`]).
+#[tracing::instrument(skip_all, fields(run = id, user = %by.user.username))]
+pub async fn cancel(state: &AppState, by: &Authed, id: i64) -> Result<runs::Run, Error> {
+    match runs::cancel(state.pool(), id, &by.user.username).await {
+        Ok(run) => {
+            tracing::info!(stand = %run.stand, "run cancelled");
+            Ok(run)
+        }
+        Err(e @ runs::CancelError::NotFound(_)) => Err(Error::NotFound(e.to_string())),
+        Err(e @ runs::CancelError::Ended { .. }) => Err(Error::Conflict(e.to_string())),
+        Err(runs::CancelError::Db(e)) => Err(e.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,19 +218,5 @@ mod tests {
         for s in [StandState::Busy, StandState::Off] {
             assert_eq!(admission(s), Admission::Refused, "{s}");
         }
-    }
-}
-
-/// Cancels a run in progress on behalf of `by` (see [`runs::cancel`]).
-#[tracing::instrument(skip_all, fields(run = id, user = %by.user.username))]
-pub async fn cancel(state: &AppState, by: &Authed, id: i64) -> Result<runs::Run, Error> {
-    match runs::cancel(state.pool(), id, &by.user.username).await {
-        Ok(run) => {
-            tracing::info!(stand = %run.stand, "run cancelled");
-            Ok(run)
-        }
-        Err(e @ runs::CancelError::NotFound(_)) => Err(Error::NotFound(e.to_string())),
-        Err(e @ runs::CancelError::Ended { .. }) => Err(Error::Conflict(e.to_string())),
-        Err(runs::CancelError::Db(e)) => Err(e.into()),
     }
 }
