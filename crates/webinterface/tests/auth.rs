@@ -343,6 +343,7 @@ async fn the_failure_counts_are_served_by_indexes() {
 /// A logged-in browser's status for the dashboard: 200, or 303 to the login page.
 async fn dashboard(app: &App, c: &reqwest::Client) -> u16 {
     c.get(app.url("/"))
+        .header("accept", "text/html")
         .send()
         .await
         .expect("dashboard")

@@ -20,7 +20,7 @@ use super::runs::RunRows;
 pub use super::stands::Registration;
 use super::stands::{StandRows, StandUpdate};
 use super::status_history::StatusRows;
-use super::{QueryContext, StoreError, receipts, results, runs, stands};
+use super::{QueryContext, StoreError, cancel, receipts, results, runs, stands};
 use crate::StandId;
 use crate::notification::Notification;
 use crate::protocol::{Message, Rejection};
@@ -120,7 +120,7 @@ pub async fn write_batch(
         .map(|i| i.stand.as_str())
         .collect();
     let unsolicited: Vec<&str> = unsolicited.into_iter().collect();
-    let mut late = runs::late_results(&mut tx, &unsolicited).await?;
+    let mut late = cancel::late_results(&mut tx, &unsolicited).await?;
 
     // Every result of the batch is written at the end in one statement per table; their ids
     // are taken now so the notifications can name them.

@@ -12,6 +12,7 @@
 //! | [`cameras`] | `stands.camera_url`, shared by the relay and the web admin |
 //! | [`status_history`] | `status_history`: a stand's codes over time, pruning |
 //! | [`runs`] | `runs`: test runs started by users, their lifecycle, time-outs |
+//! | [`cancel`] | `runs` cancelled by an operator, and the cancelled run a late result joins |
 //! | [`outbound`] | `outbound_commands`: command messages published for runs |
 //! | [`results`] | `results` and `result_series`: stored data, retention |
 //! | [`series`] | `result_series` read back: a result's series, values as raw doubles |
@@ -30,6 +31,7 @@
 
 mod batch;
 pub mod cameras;
+pub mod cancel;
 mod columns;
 pub mod database;
 mod error;

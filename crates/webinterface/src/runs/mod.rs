@@ -22,7 +22,7 @@ pub mod api;
 pub mod form;
 
 use domain::store::runs::{self, CreateRunError, NewRun};
-use domain::store::{outbound, stands};
+use domain::store::{cancel, outbound, stands};
 use domain::{RunState, StandId, StandState};
 use serde_json::Value;
 
@@ -191,17 +191,17 @@ fn not_ready(stand: &StandId, state: StandState) -> Error {
     ))
 }
 
-/// Cancels a run in progress on behalf of `by` (see [`runs::cancel`]).
+/// Cancels a run in progress on behalf of `by` (see [`cancel::cancel`]).
 #[tracing::instrument(skip_all, fields(run = id, user = %by.user.username))]
 pub async fn cancel(state: &AppState, by: &Authed, id: i64) -> Result<runs::Run, Error> {
-    match runs::cancel(state.pool(), id, &by.user.username).await {
+    match cancel::cancel(state.pool(), id, &by.user.username).await {
         Ok(run) => {
             tracing::info!(stand = %run.stand, "run cancelled");
             Ok(run)
         }
-        Err(e @ runs::CancelError::NotFound(_)) => Err(Error::NotFound(e.to_string())),
-        Err(e @ runs::CancelError::Ended { .. }) => Err(Error::Conflict(e.to_string())),
-        Err(runs::CancelError::Db(e)) => Err(e.into()),
+        Err(e @ cancel::CancelError::NotFound(_)) => Err(Error::NotFound(e.to_string())),
+        Err(e @ cancel::CancelError::Ended { .. }) => Err(Error::Conflict(e.to_string())),
+        Err(cancel::CancelError::Db(e)) => Err(e.into()),
     }
 }
 
