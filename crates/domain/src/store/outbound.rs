@@ -17,12 +17,13 @@ pub async fn record(
 ) -> Result<i64, StoreError> {
     sqlx::query_scalar(
         "INSERT INTO outbound_commands (run_id, stand_id, topic, payload)
-         VALUES ($1, $2, $3, $4) RETURNING id",
+         VALUES ($1, $2, $3, $4::json) RETURNING id",
     )
     .bind(run_id)
     .bind(stand.as_str())
     .bind(topic)
-    .bind(payload)
+    // As text, so the recorded message keeps its keys' order (see `runs::create`).
+    .bind(payload.to_string())
     .fetch_one(pool)
     .await
     .query("outbound_commands.record")

@@ -353,7 +353,7 @@ impl Part for ResultRows<'_> {
             "INSERT INTO results (id, stand_id, run_id, sent_by, protocol_version, status_code,
                  received_at, commands, parameters, data, keep, point_count)
              OVERRIDING SYSTEM VALUE
-             SELECT id, stand, run, sent_by, pv, code, at, commands::jsonb, parameters::jsonb,
+             SELECT id, stand, run, sent_by, pv, code, at, commands::jsonb, parameters::json,
                     data, keep, points
              FROM unnest($1::int8[], $2::text[], $3::int8[], $4::text[], $5::float8[],
                          $6::int2[], $7::timestamptz[], $8::text[], $9::text[], $10::text[],

@@ -147,7 +147,7 @@ pub(super) async fn import_old_results(
         old,
         r#"SELECT id::int8 AS id, job_requested_by::text AS requested_by,
                   job_received_time AS received_time, "job_NODELETE" AS nodelete,
-                  command_list::text[] AS command_list, parameter_obj::jsonb AS parameter_obj,
+                  command_list::text[] AS command_list, parameter_obj::json AS parameter_obj,
                   data_obj::jsonb AS data_obj
            FROM demo_module_result ORDER BY id"#,
         None,
