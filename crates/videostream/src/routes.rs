@@ -65,6 +65,36 @@ pub fn routes() -> Router<AppState> {
         .route("/vstream-direct/test-stand/{stand}", get(stream))
         .route("/vstream/test-stand/{stand}", get(page))
         .route("/healthz", get(healthz))
+        .route("/", get(index))
+        .route("/video_feed", get(old_feed))
+}
+
+/// `/`: the old relay's start page showed its one camera. This relay has one stream per
+/// stand, opened from the stand's page: say so (200, so a bookmark still finds the relay).
+async fn index() -> Response {
+    Html(pages::message(
+        "Video relay",
+        "This relay streams each test stand's camera. Open a stand's page in the web \
+         interface to watch its camera; the page links here with a signed address \
+         (/vstream/test-stand/<stand>?…).",
+    ))
+    .into_response()
+}
+
+/// `/video_feed`: the old relay's single MJPEG feed. There is one stream per stand now, at a
+/// signed address the stand's page gives: 410 saying where it went.
+async fn old_feed() -> Response {
+    (
+        StatusCode::GONE,
+        Html(pages::message(
+            "This feed has moved",
+            "The old relay's single /video_feed is now one stream per stand: \
+             /vstream-direct/test-stand/<stand> (the MJPEG stream) and \
+             /vstream/test-stand/<stand> (a page showing it), each opened from the stand's \
+             page in the web interface, which signs the address.",
+        )),
+    )
+        .into_response()
 }
 
 /// The install form of the old API.

@@ -547,3 +547,26 @@ async fn the_old_test_script_runs_unchanged_with_open_install() {
     assert_eq!(closed.installed("67").await, (200, json!({ "67": null })));
     closed.stop().await;
 }
+
+#[tokio::test]
+async fn the_old_relays_start_page_and_feed_say_where_the_streams_are() {
+    let db = TestDb::new().await;
+    let relay = Relay::start(db.pool.clone(), test_settings()).await;
+    let r = reqwest::get(relay.url("/")).await.expect("GET /");
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains("Open a stand&#39;s page in the web interface"),
+        "{page}"
+    );
+    let r = reqwest::get(relay.url("/video_feed"))
+        .await
+        .expect("GET /video_feed");
+    assert_eq!(r.status(), 410, "the single feed is gone");
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains("/vstream-direct/test-stand/&lt;stand&gt;"),
+        "{page}"
+    );
+    relay.stop().await;
+}
