@@ -67,9 +67,12 @@ async fn formula_cells_are_neutralised_in_both_csv_layouts_and_numbers_stay() {
     assert_eq!(column(1), ["-1e-3", "'=1+1", "'@A1", "'+", "'\r=2", "ok"]);
 
     let classic = download(&app, &token, &format!("/results/{id}.csv?layout=classic")).await;
-    // The series part is the default layout's, byte for byte.
-    assert!(classic.ends_with(&plain));
     let rows = records(&classic);
+    // The series as the old stack wrote them (cut to the shortest), neutralised alike.
+    assert_eq!(
+        rows[5..],
+        [["-1.5", "-1e-3"], ["2", "'=1+1"], ["-3e-300", "'@A1"]]
+    );
     assert_eq!(rows[1][1], format!("'{LINK}"), "sentBy");
     let params: Vec<(&str, &str)> = rows[2]
         .iter()

@@ -11,7 +11,7 @@ use calamine::{Reader, Xlsx};
 use common::{App, subscriber};
 use domain::store::users::Role;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The keys of the first JSON object after `"key":` in `text`, in the order written.
 fn keys_after(text: &str, key: &str) -> Vec<String> {

@@ -19,7 +19,7 @@ pub enum CsvLayout {
     #[default]
     Columns,
     /// The old stack's: date, sender and commands, parameter names and values, then the
-    /// series ([`export::classic_head`]).
+    /// series ([`export::classic`]: byte for byte as the old stack wrote it).
     Classic,
 }
 
@@ -35,24 +35,39 @@ async fn every_series(state: &AppState, id: i64) -> Result<Vec<series::Series>> 
 /// `/results/{id}.csv` (`?layout=classic` for the old stack's layout).
 pub async fn csv_download(state: &AppState, id: i64, layout: CsvLayout) -> Result<Response> {
     let detail = find(state, id).await?;
-    let head = match layout {
-        CsvLayout::Columns => Vec::new(),
-        CsvLayout::Classic => export::classic_head(&detail),
-    };
     let permit = permit(&DOWNLOADS, DOWNLOADS_AT_ONCE).await?;
-    let columns = export::columns(every_series(state, id).await?);
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(4);
-    tokio::task::spawn_blocking(move || {
-        // Held until the last chunk is handed over (or the client leaves).
-        let _permit = permit;
-        let written = export::write_csv_after(&head, &columns, |chunk| {
-            tx.blocking_send(Ok(axum::body::Bytes::from(chunk))).is_ok()
-        });
-        if let Err(e) = written {
-            tracing::error!(error = %e, result = id, "CSV export failed");
-            let _ = tx.blocking_send(Err(std::io::Error::other(e)));
+    let broken = tx.clone();
+    let send = move |chunk: Vec<u8>| tx.blocking_send(Ok(axum::body::Bytes::from(chunk))).is_ok();
+    // A failure ends the body with an error, so the client sees a broken download.
+    let failed = move |e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, result = id, "CSV export failed");
+        let _ = broken.blocking_send(Err(std::io::Error::other(e.to_string())));
+    };
+    match layout {
+        CsvLayout::Columns => {
+            let columns = export::columns(every_series(state, id).await?);
+            tokio::task::spawn_blocking(move || {
+                // Held until the last chunk is handed over (or the client leaves).
+                let _permit = permit;
+                if let Err(e) = export::write_csv(&columns, send) {
+                    failed(&e);
+                }
+            });
         }
-    });
+        CsvLayout::Classic => {
+            // The old stack's export read the series as stored: from the text as received.
+            let data = domain::store::results::data_text(state.pool(), id)
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("no result {id}")))?;
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                if let Err(e) = export::write_classic(&detail, &data, send) {
+                    failed(&e);
+                }
+            });
+        }
+    }
     let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
     Ok((
         [

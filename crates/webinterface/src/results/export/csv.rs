@@ -1,86 +1,14 @@
-//! CSV with every point, streamed in chunks as it is written; in our layout (a header of
-//! series names, then the points) or the old stack's "classic" one (see [`classic_head`]).
+//! CSV with every point in our layout (a header of series names, then the points), streamed
+//! in chunks as it is written. The old stack's "classic" layout is [`super::classic`].
 
 use std::io::Write;
-
-use domain::store::results::ResultDetail;
-use serde_json::Value;
 
 use super::columns::Column;
 use super::formula::neutralise;
 
 /// The first header row of the classic layout, as the old stack wrote it (test date, sent
-/// by, command list).
+/// by, command list; see [`super::classic`]).
 pub const CLASSIC_HEADER: [&str; 3] = ["Testdato", "Oprettet af", "Kommandoliste"];
-
-/// The rows the old stack's CSV began with, before the series: its header
-/// ([`CLASSIC_HEADER`]); the test's date (when the run was started, else when the result
-/// arrived) as the old stack stored it (`18/04/2020-11:55:03`, UTC like its server), the
-/// sender (`sentBy`) and the command list as Python printed it (`['start', 'log']`); the
-/// parameter names; their values (text as is, anything else as JSON).
-pub fn classic_head(detail: &ResultDetail) -> Vec<Vec<String>> {
-    let date = detail.requested_at.unwrap_or(detail.received_at);
-    let commands = match &detail.commands {
-        Some(Value::Array(items)) => python_list(items),
-        Some(other) => other.to_string(),
-        None => "[]".to_owned(),
-    };
-    let (mut names, mut values) = (Vec::new(), Vec::new());
-    if let Some(Value::Object(params)) = &detail.parameters {
-        for (name, value) in params {
-            names.push(name.clone());
-            values.push(match value {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            });
-        }
-    }
-    vec![
-        CLASSIC_HEADER.iter().map(|h| (*h).to_owned()).collect(),
-        vec![
-            date.format("%d/%m/%Y-%H:%M:%S").to_string(),
-            detail.sent_by.clone(),
-            commands,
-        ],
-        names,
-        values,
-    ]
-}
-
-/// A list as Python's `str(list)` writes it: `['a', "it's"]` (strings quoted as `repr` does,
-/// anything else as JSON).
-fn python_list(items: &[Value]) -> String {
-    let item = |v: &Value| match v {
-        Value::String(s) => {
-            let quote = if s.contains('\'') && !s.contains('"') {
-                '"'
-            } else {
-                '\''
-            };
-            let mut out = String::from(quote);
-            for c in s.chars() {
-                match c {
-                    '\\' => out.push_str("\\\\"),
-                    '\n' => out.push_str("\\n"),
-                    '\r' => out.push_str("\\r"),
-                    '\t' => out.push_str("\\t"),
-                    c if c == quote => {
-                        out.push('\\');
-                        out.push(c);
-                    }
-                    c => out.push(c),
-                }
-            }
-            out.push(quote);
-            out
-        }
-        other => other.to_string(),
-    };
-    format!(
-        "[{}]",
-        items.iter().map(item).collect::<Vec<_>>().join(", ")
-    )
-}
 
 /// Bytes of CSV per chunk handed to the response.
 const CSV_CHUNK_BYTES: usize = 64 * 1024;
@@ -135,19 +63,9 @@ pub fn write_number(out: &mut String, x: f64) {
 
 /// Writes the CSV (header of names, one row per sample index, empty cells past a series'
 /// end; text cells a spreadsheet would run as a formula neutralised, see [`neutralise`],
-/// numbers as they are) in chunks of about 64 KiB, handing each to `emit`; stops early (without error) when
-/// `emit` returns false because the client went away.
+/// numbers as they are) in chunks of about 64 KiB, handing each to `emit`; stops early
+/// (without error) when `emit` returns false because the client went away.
 pub fn write_csv(
-    columns: &[(String, Column)],
-    emit: impl FnMut(Vec<u8>) -> bool,
-) -> Result<(), csv::Error> {
-    write_csv_after(&[], columns, emit)
-}
-
-/// [`write_csv`] after the rows of `head` (the classic layout's [`classic_head`], its cells
-/// neutralised like the names); rows may differ in length.
-pub fn write_csv_after(
-    head: &[Vec<String>],
     columns: &[(String, Column)],
     emit: impl FnMut(Vec<u8>) -> bool,
 ) -> Result<(), csv::Error> {
@@ -158,18 +76,6 @@ pub fn write_csv_after(
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(sink);
     let gone = |e: &csv::Error| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe);
     let written = (|| -> Result<(), csv::Error> {
-        for row in head {
-            if row.is_empty() {
-                // The csv crate writes nothing for an empty record; an empty line keeps the
-                // row where scripts count on it.
-                w.write_record([""])?;
-            } else {
-                for cell in row {
-                    w.write_field(neutralise(cell).as_bytes())?;
-                }
-                w.write_record(None::<&[u8]>)?;
-            }
-        }
         for (name, _) in columns {
             w.write_field(neutralise(name).as_bytes())?;
         }
@@ -216,16 +122,6 @@ pub fn write_csv_after(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn command_lists_read_as_python_printed_them() {
-        let list = serde_json::json!(["start", "it's", "a\\b", "ø", 3]);
-        let Value::Array(items) = list else {
-            unreachable!("an array")
-        };
-        assert_eq!(python_list(&items), r#"['start', "it's", 'a\\b', 'ø', 3]"#);
-        assert_eq!(python_list(&[]), "[]");
-    }
 
     fn csv_of(columns: &[(String, Column)]) -> String {
         let mut out = Vec::new();
