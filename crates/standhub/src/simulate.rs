@@ -11,7 +11,8 @@ use std::time::Duration;
 use anyhow::Context;
 use domain::StandId;
 use domain::config::MqttUrl;
-use domain::protocol::PROTOCOL_VERSION;
+use domain::protocol;
+use domain::topics::StandTopics;
 use rumqttc::{AsyncClient, Event, LastWill, MqttOptions, Packet, QoS};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -25,6 +26,10 @@ pub struct SimulateOptions {
     /// Use the old stack's topics, `Testdevice/<stand>/Inbound` and `Testdevice/<stand>/Outbound`.
     #[arg(long)]
     pub legacy: bool,
+    /// Use the module guide's lowercase topics, `Testdevice/<stand>/inbound` and
+    /// `Testdevice/<stand>/outbound` (implies `--legacy`).
+    #[arg(long)]
+    pub guide_topics: bool,
     /// Seconds between accepting a command (202) and sending its data (200).
     #[arg(long, default_value_t = 3)]
     pub busy_seconds: u64,
@@ -37,17 +42,46 @@ pub struct SimulateOptions {
 pub const MAX_SAMPLES: usize = 100_000;
 
 /// The topics of the simulated stand: (inbound, outbound).
-pub fn topics(stand: &StandId, legacy: bool) -> (String, String) {
+pub fn topics(stand: &StandId, options: &SimulateOptions) -> (String, String) {
+    if options.guide_topics {
+        let outbound = StandTopics::Guide.outbound(stand);
+        let inbound = outbound.replace("/outbound", "/inbound");
+        return (inbound, outbound);
+    }
     (
-        domain::topics::inbound_topic(stand, legacy),
-        domain::topics::outbound_topic(stand, legacy),
+        domain::topics::inbound_topic(stand, options.legacy),
+        domain::topics::outbound_topic(stand, options.legacy),
     )
 }
 
-/// A status message of `stand`.
+/// A status message of `stand`, with all seven keys of the protocol in the order the old
+/// stack wrote them (its parser, `unpack(**obj)`, takes nothing less).
 pub fn status_message(stand: &StandId, code: &str) -> Value {
-    json!({"protocolVersion": PROTOCOL_VERSION, "sentBy": stand.as_str(), "msgType": "status",
-           "statusCode": code})
+    protocol::message(
+        stand.as_str(),
+        "status",
+        &json!([]),
+        code,
+        &json!({}),
+        &json!({}),
+    )
+}
+
+/// The last will: power off (610). On the old stack's topics it is a plain seven-key status
+/// message, as the old parser takes nothing else; otherwise it is marked `"lastWill": true`,
+/// so the handler shows the stand offline rather than switched off.
+pub fn last_will(stand: &StandId, legacy: bool) -> Value {
+    let mut will = status_message(stand, "610");
+    if !legacy {
+        will["lastWill"] = json!(true);
+    }
+    will
+}
+
+/// The MQTT client id the protocol document asks a stand to use: its name and four random
+/// digits (so a stand that restarts does not wait for its old session to be dropped).
+pub fn client_id(stand: &StandId) -> String {
+    format!("{stand}{:04}", rand::random_range(0..10_000u32))
 }
 
 /// A number from a parameter: a JSON number or text holding one.
@@ -89,16 +123,18 @@ pub fn data_message(stand: &StandId, command: &Value) -> Value {
         .get("parameterObj")
         .cloned()
         .unwrap_or_else(|| json!({}));
-    let data = data_for(&parameters);
-    json!({
-        "protocolVersion": PROTOCOL_VERSION,
-        "sentBy": stand.as_str(),
-        "msgType": "data",
-        "commandList": command.get("commandList").cloned().unwrap_or_else(|| json!([])),
-        "statusCode": "200",
-        "parameterObj": parameters,
-        "dataObj": data,
-    })
+    let commands = command
+        .get("commandList")
+        .cloned()
+        .unwrap_or_else(|| json!([]));
+    protocol::message(
+        stand.as_str(),
+        "data",
+        &commands,
+        "200",
+        &parameters,
+        &data_for(&parameters),
+    )
 }
 
 /// Runs the simulated stand until `shutdown` completes; reconnects when the broker goes away.
@@ -107,17 +143,16 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let stand = StandId::parse(&options.stand).context("--stand is not a valid stand id")?;
-    let (inbound, outbound) = topics(&stand, options.legacy);
+    let (inbound, outbound) = topics(&stand, &options);
     let mut mqtt = MqttOptions::new(
-        format!("simulator-{stand}"),
+        client_id(&stand),
         options.mqtt_url.host.clone(),
         options.mqtt_url.port,
     );
     mqtt.set_keep_alive(Duration::from_secs(30))
         .set_clean_session(true)
         .set_max_packet_size(16 << 20, 16 << 20);
-    let mut will = status_message(&stand, "610");
-    will["lastWill"] = json!(true);
+    let will = last_will(&stand, options.legacy || options.guide_topics);
     mqtt.set_last_will(LastWill::new(
         &inbound,
         will.to_string(),
@@ -248,6 +283,75 @@ async fn work(
 mod tests {
     use super::*;
 
+    fn options(legacy: bool, guide_topics: bool) -> SimulateOptions {
+        SimulateOptions {
+            stand: "prøvestand_3".into(),
+            legacy,
+            guide_topics,
+            busy_seconds: 1,
+            mqtt_url: "mqtt://localhost:1883".parse().expect("url"),
+        }
+    }
+
+    #[test]
+    fn topics_client_id_and_status_messages_are_the_old_stacks() {
+        let stand = StandId::parse("prøvestand_3").expect("id");
+        let topics_of = |legacy, guide| topics(&stand, &options(legacy, guide));
+        assert_eq!(
+            topics_of(false, false),
+            (
+                "prøvestand_3/inbound".into(),
+                "prøvestand_3/outbound".into()
+            )
+        );
+        assert_eq!(
+            topics_of(true, false),
+            (
+                "Testdevice/prøvestand_3/Inbound".into(),
+                "Testdevice/prøvestand_3/Outbound".into()
+            )
+        );
+        let guide = (
+            "Testdevice/prøvestand_3/inbound".to_owned(),
+            "Testdevice/prøvestand_3/outbound".to_owned(),
+        );
+        assert_eq!(topics_of(false, true), guide);
+        assert_eq!(topics_of(true, true), guide);
+        let id = client_id(&stand);
+        let digits = id
+            .strip_prefix("prøvestand_3")
+            .expect("the stand's name first");
+        assert!(
+            digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()),
+            "{id}"
+        );
+        let status = status_message(&stand, "200");
+        let keys: Vec<&str> = status
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, protocol::KEY_ORDER);
+        let will = last_will(&stand, true);
+        let keys: Vec<&str> = will
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            protocol::KEY_ORDER,
+            "the old parser takes exactly seven keys"
+        );
+        assert_eq!(last_will(&stand, false)["lastWill"], true);
+        domain::ProtocolValidator::bundled()
+            .expect("schema")
+            .check(&status)
+            .expect("a valid status message");
+    }
+
     #[test]
     fn data_follows_the_parameters() {
         let data = data_for(&json!({"samples": 4, "fs": 4, "frequency": 1, "amplitude": "2"}));
@@ -285,12 +389,5 @@ mod tests {
         assert_eq!(data["commandList"], json!(["go"]));
         assert_eq!(data["parameterObj"], json!({"n": 3}));
         assert_eq!(data["statusCode"], "200");
-        assert_eq!(
-            topics(&stand, true),
-            (
-                "Testdevice/demo_module/Inbound".to_owned(),
-                "Testdevice/demo_module/Outbound".to_owned()
-            )
-        );
     }
 }

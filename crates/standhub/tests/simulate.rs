@@ -53,6 +53,7 @@ async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
         SimulateOptions {
             stand: "demo_module".into(),
             legacy: true,
+            guide_topics: false,
             busy_seconds: 1,
             mqtt_url: broker.url_as("stand").parse().expect("url"),
         },
@@ -61,12 +62,20 @@ async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
         },
     ));
 
-    // It reports itself ready.
-    let codes: Vec<Value> = [next(&mut watcher).await, next(&mut watcher).await]
-        .into_iter()
-        .map(|(_, m)| m["statusCode"].clone())
-        .collect();
+    // It reports itself ready, each status message with the protocol's seven keys in order
+    // (the old stack's parser takes nothing less).
+    let ready = [next(&mut watcher).await, next(&mut watcher).await];
+    let codes: Vec<Value> = ready.iter().map(|(_, m)| m["statusCode"].clone()).collect();
     assert_eq!(codes, [json!("600"), json!("200")]);
+    for (_, m) in &ready {
+        let keys: Vec<&str> = m
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, domain::protocol::KEY_ORDER, "{m}");
+    }
 
     // The handler registered it; a run is started the way the web interface does it.
     let offline_after = chrono::Duration::seconds(300);

@@ -674,6 +674,7 @@ async fn the_simulator_completes_a_run_started_from_the_stand_page() {
         standhub::simulate::SimulateOptions {
             stand: "demo_module".into(),
             legacy: false,
+            guide_topics: false,
             busy_seconds: 1,
             mqtt_url: app.broker.url().parse().expect("url"),
         },

@@ -15,7 +15,7 @@ mod types;
 mod validation;
 mod visitors;
 
-pub use command::{PROTOCOL_VERSION, command_message};
+pub use command::{KEY_ORDER, PROTOCOL_VERSION, command_message, message};
 pub use types::{
     DEFAULT_MAX_SERIES, DataMessage, Inbound, MAX_DATA_DEPTH, Message, Rejection, Series,
     StatusMessage,
