@@ -357,9 +357,10 @@ async fn every_bad_input_ends_in_the_quarantine_and_the_handler_keeps_going() {
         let mut data_without_obj = status("200", "rig3");
         data_without_obj["msgType"] = json!("data");
         let long_topic = format!("{}/inbound", "x".repeat(65));
-        // Valid JSON that PostgreSQL refuses to store (NUL in a jsonb string).
+        // Valid JSON that PostgreSQL refuses to store (NUL in a jsonb string: the command
+        // list; parameters are `json`, which keeps the text and takes it).
         let mut poison = data("rig3", json!({"a": [1]}));
-        poison["parameterObj"] = json!({"p": "nul\u{0}here"});
+        poison["commandList"] = json!(["nul\u{0}here"]);
         let cases: Vec<(&str, Vec<u8>, &str)> = vec![
             (t, b"this is not json".to_vec(), "not JSON"),
             (t, Vec::new(), "empty payload"),
