@@ -5,6 +5,23 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The answer to a TCP client over its share of connections: 429, then the connection closes.
+const OVER_SHARE: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\n\
+content-type: text/plain; charset=utf-8\r\nretry-after: 10\r\ncontent-length: 71\r\n\r\n\
+too many connections from your address; close some and try again later\n";
+
+/// Answers an HTTP client over its share of connections with 429 (within a second) and closes
+/// the connection: the web interface's and the video relay's listeners.
+pub async fn refuse_over_share(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(OVER_SHARE).await?;
+        stream.shutdown().await
+    })
+    .await;
+}
 
 /// At most `max` slots held per key at once.
 #[derive(Debug)]

@@ -77,7 +77,7 @@ pub async fn serve(
                 None if proxies.contains(peer.ip()).await => None,
                 None => {
                     tracing::debug!(%peer, "a client is over its share of connections");
-                    refuse(stream).await;
+                    domain::per_key::refuse_over_share(stream).await;
                     return;
                 }
             };
@@ -104,20 +104,6 @@ pub async fn serve(
 }
 
 /// What a client over its share gets before its connection is closed.
-const OVER_SHARE: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\n\
-content-type: text/plain; charset=utf-8\r\nretry-after: 10\r\ncontent-length: 71\r\n\r\n\
-too many connections from your address; close some and try again later\n";
-
-/// Answers a client over its share with [`OVER_SHARE`] (within a second) and closes.
-async fn refuse(mut stream: tokio::net::TcpStream) {
-    use tokio::io::AsyncWriteExt;
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        stream.write_all(OVER_SHARE).await?;
-        stream.shutdown().await
-    })
-    .await;
-}
-
 fn log_end(result: Result<(), hyper::Error>) {
     if let Err(e) = result {
         // Time-outs and clients going away are routine; they say so at debug level.

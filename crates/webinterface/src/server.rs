@@ -37,7 +37,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::time::{Instant, Sleep};
 
 /// The bounds of the HTTP server.
@@ -107,10 +107,6 @@ impl ServerLimits {
 }
 
 /// What a client over its share of connections gets before its connection is closed.
-const OVER_SHARE: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\n\
-content-type: text/plain; charset=utf-8\r\nretry-after: 10\r\ncontent-length: 71\r\n\r\n\
-too many connections from your address; close some and try again later\n";
-
 /// Serves `app` on `listener` within `limits` until `shutdown` completes, then waits for the
 /// connections in flight to finish their requests. Handlers see the peer as
 /// `ConnectInfo<SocketAddr>`. Peers for which `exempt` holds have no per-client share.
@@ -158,7 +154,7 @@ pub async fn run(
                 None => {
                     tracing::debug!(%peer, "a client is over its share of connections");
                     drop(slot);
-                    refuse(stream).await;
+                    domain::per_key::refuse_over_share(stream).await;
                     return;
                 }
             };
@@ -192,16 +188,6 @@ pub async fn run(
 
 /// Whether many people reach us through an address (so it has no per-client share).
 pub type Exempt = Arc<dyn Fn(IpAddr) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
-
-/// Answers a client over its share with [`OVER_SHARE`] (within a second) and closes.
-async fn refuse(mut stream: TcpStream) {
-    use tokio::io::AsyncWriteExt;
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        stream.write_all(OVER_SHARE).await?;
-        stream.shutdown().await
-    })
-    .await;
-}
 
 /// A request body that must arrive whole by a deadline.
 pub struct DeadlineBody<B> {
