@@ -10,28 +10,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn post(app: &App, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-    let r = app
-        .client()
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect(path);
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
+    app.post_json_with_token(path, token, &body).await
 }
 
 async fn get(app: &App, token: &str, path: &str) -> Value {
-    let r = app
-        .client()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect(path);
-    assert_eq!(r.status(), StatusCode::OK, "{path}");
-    r.json().await.expect("json")
+    serde_json::from_str(&app.get_ok_text(path, token).await).expect("json")
 }
 
 #[tokio::test]

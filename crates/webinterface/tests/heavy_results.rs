@@ -24,13 +24,7 @@ async fn text_result(app: &App, n: usize) -> i64 {
 }
 
 async fn get(app: &App, token: &str, path: &str) -> (StatusCode, String) {
-    let r = app
-        .client()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect(path);
+    let r = app.get_with_token(path, token, path).await;
     (r.status(), r.text().await.expect("body"))
 }
 

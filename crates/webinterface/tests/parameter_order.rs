@@ -28,15 +28,7 @@ fn keys_after(text: &str, key: &str) -> Vec<String> {
 const ORDER: [&str; 4] = ["zeta", "alpha", "mid", "Beta"];
 
 async fn text(app: &App, token: &str, path: &str) -> String {
-    let r = app
-        .client()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect(path);
-    assert_eq!(r.status(), StatusCode::OK, "{path}");
-    r.text().await.expect("body")
+    app.get_ok_text(path, token).await
 }
 
 #[tokio::test]
@@ -117,12 +109,8 @@ async fn parameters_keep_their_order_from_the_start_form_to_every_export() {
     );
 
     let xlsx = app
-        .client()
-        .get(app.url(&format!("/results/{id}.xlsx")))
-        .bearer_auth(&token)
-        .send()
+        .get_with_token(&format!("/results/{id}.xlsx"), &token, "xlsx")
         .await
-        .expect("xlsx")
         .bytes()
         .await
         .expect("body");

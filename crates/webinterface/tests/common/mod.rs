@@ -122,7 +122,6 @@ impl App {
         }
     }
 
-    /// A client without cookies that does not follow redirects.
     /// `GET path` with a bearer token; `what` names the request if it cannot be sent.
     pub async fn get_with_token(&self, path: &str, token: &str, what: &str) -> reqwest::Response {
         self.client()
@@ -133,6 +132,34 @@ impl App {
             .expect(what)
     }
 
+    /// `GET path` with a bearer token, answered 200: its body.
+    pub async fn get_ok_text(&self, path: &str, token: &str) -> String {
+        let r = self.get_with_token(path, token, path).await;
+        assert_eq!(r.status(), reqwest::StatusCode::OK, "{path}");
+        r.text().await.expect("body")
+    }
+
+    /// `POST path` with a bearer token and a JSON body: the status and the JSON answer (null
+    /// when the answer is not JSON).
+    pub async fn post_json_with_token(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let r = self
+            .client()
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect(path);
+        let status = r.status();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// A client without cookies that does not follow redirects.
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
