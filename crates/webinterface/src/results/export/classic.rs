@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use domain::store::results::ResultDetail;
 use serde::Deserializer as _;
-use serde::de::{MapAccess, Visitor};
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -110,8 +110,7 @@ fn series_of(data: &str) -> Result<Vec<(String, Vec<&RawValue>)>, serde_json::Er
             let mut out: Self::Value = Vec::new();
             let mut index: HashMap<String, usize> = HashMap::new();
             while let Some(name) = map.next_key::<String>()? {
-                let raw: &RawValue = map.next_value()?;
-                let values: Vec<&RawValue> = serde_json::from_str(raw.get()).unwrap_or_default();
+                let Values(values) = map.next_value()?;
                 match index.get(&name) {
                     Some(&i) => out[i].1 = values,
                     None => {
@@ -127,6 +126,52 @@ fn series_of(data: &str) -> Result<Vec<(String, Vec<&RawValue>)>, serde_json::Er
     let series = de.deserialize_any(Series)?;
     de.end()?;
     Ok(series)
+}
+
+/// A series' values as their JSON texts, read in the one pass over the message; a series that
+/// is not an array has none (the old export skipped it).
+struct Values<'a>(Vec<&'a RawValue>);
+
+impl<'de> serde::Deserialize<'de> for Values<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Any;
+        impl<'de> Visitor<'de> for Any {
+            type Value = Values<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a series")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut values = Vec::new();
+                while let Some(v) = seq.next_element()? {
+                    values.push(v);
+                }
+                Ok(Values(values))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Values(Vec::new()))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Values(Vec::new()))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Values(Vec::new()))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Values(Vec::new()))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Values(Vec::new()))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Values(Vec::new()))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Values(Vec::new()))
+            }
+        }
+        d.deserialize_any(Any)
+    }
 }
 
 /// A series value as the old export wrote it, from its JSON text.
