@@ -184,6 +184,7 @@ sed -e "s#^listener 8000\$#listener $MQTT_PORT 127.0.0.1#" \
     -e "s#/mosquitto/config/#$M/config/#g" \
     -e "s#/mosquitto/data/#$M/data/#g" \
     -e "s#^include_dir /mosquitto/tls.d\$#include_dir $M/tls.d#" \
+    -e "s#^acl_file /mosquitto/acl.d/acl\$#acl_file $M/acl.d/acl#" \
     "$REPO/mosquitto/mosquitto.conf" >"$M/config/mosquitto.conf"
 grep -q "^include_dir $M/tls.d\$" "$M/config/mosquitto.conf" \
     || die "mosquitto/mosquitto.conf has no 'include_dir /mosquitto/tls.d' line to move"
@@ -205,7 +206,7 @@ adduser messagehandler "$HANDLER_PASSWORD"
 adduser webinterface "$WEB_MQTT_PASSWORD"
 adduser "$STAND_USER" "$STAND_PASSWORD"
 if $ROOT && id mosquitto >/dev/null 2>&1; then chown -R mosquitto: "$M"; fi
-start mosquitto env MOSQUITTO_CERTS="$CERTS" MOSQUITTO_TLS_D="$M/tls.d" MOSQUITTO_CONFIG="$M/config" MOSQUITTO_PID_FILE="$M/mosquitto.pid" \
+start mosquitto env MOSQUITTO_CERTS="$CERTS" MOSQUITTO_TLS_D="$M/tls.d" MOSQUITTO_ACL_D="$M/acl.d" MOSQUITTO_CONFIG="$M/config" MOSQUITTO_PID_FILE="$M/mosquitto.pid" \
     PATH="$PATH:/usr/sbin" sh "$REPO/mosquitto/start.sh"
 wait_port mosquitto "$MQTT_PORT" "$LAST_PID"
 wait_port mosquitto "$WS_PORT" "$LAST_PID"

@@ -3,8 +3,8 @@
 //! `vendor/rumqttd`, calls the hook; see its `PATCHED.md`). The broker knows no stand topics:
 //! the rules are whatever [`TopicAccess`] the caller puts into [`crate::BrokerConfig`].
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// What a client asks to do with a topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,12 +45,16 @@ pub struct Access<'a> {
 /// and never block: look the answer up, do not fetch it.
 pub type TopicAccess = Arc<dyn Fn(&Access<'_>) -> bool + Send + Sync>;
 
-/// `rules` as rumqttd's hook, logging refusals: the first, then at every power of two of their
-/// count (a client retrying a refused publish in a loop must not fill the log).
+/// Accounts whose refusals are counted apart; more share one count (log lines only).
+const COUNTED_ACCOUNTS: usize = 10_000;
+
+/// `rules` as rumqttd's hook, logging refusals: each account's first, then at every power of
+/// two of its count (a client retrying a refused publish in a loop must not fill the log, and
+/// must not hide another account's first refusal either).
 pub(crate) fn rumqttd_hook(
     rules: TopicAccess,
 ) -> impl Fn(&rumqttd::TopicAccess<'_>) -> bool + Send + Sync + 'static {
-    let refusals = AtomicU64::new(0);
+    let refusals: Mutex<HashMap<String, u64>> = Mutex::default();
     move |asked: &rumqttd::TopicAccess<'_>| {
         let access = Access {
             client_id: asked.client_id,
@@ -65,7 +69,17 @@ pub(crate) fn rumqttd_hook(
         };
         let allowed = rules(&access);
         if !allowed {
-            let count = refusals.fetch_add(1, Ordering::Relaxed) + 1;
+            let count = refusals.lock().map_or(1, |mut counts| {
+                let key = access.user.unwrap_or_default();
+                let key = if counts.contains_key(key) || counts.len() < COUNTED_ACCOUNTS {
+                    key
+                } else {
+                    "\u{0}others"
+                };
+                let n = counts.entry(key.to_owned()).or_default();
+                *n += 1;
+                *n
+            });
             if count.is_power_of_two() {
                 tracing::warn!(
                     client_id = access.client_id,
@@ -74,7 +88,8 @@ pub(crate) fn rumqttd_hook(
                     topic = access.topic,
                     share_group = access.share_group,
                     refusals = count,
-                    "MQTT topic access refused"
+                    "MQTT topic access refused (logged at an account's first refusal and at every \
+                     power of two of its count)"
                 );
             }
         }

@@ -57,6 +57,15 @@ pub struct Options {
           action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]
     pub allow_anonymous_mqtt: bool,
+    /// Migration mode, off by default: the old stack's one MQTT account for every stand (its
+    /// user name, e.g. team2), accepted on every stand's old inbound topics
+    /// (Testdevice/<stand>/Inbound) and old outbound topics. Anyone holding its password can
+    /// speak for any stand: move each stand to its own account, then turn it off.
+    #[arg(long, env = "MQTT_LEGACY_STAND_USER")]
+    pub legacy_stand_user: Option<String>,
+    /// The shared account's password (the old stands' one).
+    #[arg(long, env = "MQTT_LEGACY_STAND_PASSWORD", hide_env_values = true)]
+    pub legacy_stand_password: Option<String>,
     /// Something else than running the stack (without one, the stack runs).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -94,7 +103,11 @@ pub async fn stand_account(options: &Options, stand: &str, remove: bool) -> anyh
 /// Runs the whole stack until `shutdown` completes or a service fails; then stops the services,
 /// and the private cluster last.
 pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-    // Ports first: a taken port should not cost a database start to find out.
+    // Settings and ports first: a mistake should not cost a database start to find out.
+    let legacy = stand_access::LegacyAccount::from_settings(
+        options.legacy_stand_user.as_deref(),
+        options.legacy_stand_password.as_deref(),
+    )?;
     let web = bind(options.web_bind, "WEB_BIND / --web-bind")?;
     let video = bind(
         options.videostream_bind,
@@ -151,16 +164,22 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
     let scheduler_config = scheduler::Config::from_env()?;
 
     let stop = CancellationToken::new();
-    let access = stand_access::StandAccess::new(
+    let mut access = stand_access::StandAccess::new(
         handler_config.layouts.clone(),
         accounts.passwords.keys().cloned().collect(),
     );
+    if let Some(legacy) = legacy.clone() {
+        access = access.with_legacy(legacy);
+    }
     access.set_accounts(domain::store::mqtt_accounts::all(&pool).await?);
     let accounts_task = tokio::spawn(access.clone().keep_fresh(pool.clone(), stop.clone()));
-    if options.allow_anonymous_mqtt {
-        eprintln!("{ANONYMOUS_WARNING}");
+    let warnings = warnings(&options, legacy.as_ref());
+    for w in &warnings {
+        eprintln!("{w}");
     }
-    start_broker(&options, &accounts, access)?;
+    let mut metrics = webinterface::metrics::Metrics::new();
+    let refusals = metrics.count_broker_refusals();
+    start_broker(&options, &accounts, access, refusals)?;
     let mut video_settings = videostream::Settings::from_env()?;
     // Cameras may not point at this process's own listeners, however they were given (flags
     // or environment).
@@ -176,7 +195,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
             .push(domain::camera_policy::own_service_from_bind(what, bind));
     }
 
-    let web_state = webinterface::AppState::new(pool.clone(), web_config);
+    let web_state = webinterface::AppState::with_metrics(pool.clone(), web_config, metrics);
     let web_task = tokio::spawn(webinterface::serve(
         tokio::net::TcpListener::from_std(web)?,
         web_state,
@@ -204,8 +223,8 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> anyhow
         tracing::warn!("the message handler has not subscribed yet; it keeps trying");
     }
     print_banner(&options, &db, admin.as_ref(), first_stand.as_ref());
-    if options.allow_anonymous_mqtt {
-        eprintln!("{ANONYMOUS_WARNING}");
+    for w in &warnings {
+        eprintln!("{w}");
     }
 
     let mut web_task = web_task;
@@ -254,6 +273,27 @@ pub const ANONYMOUS_WARNING: &str = "standhub: WARNING: the MQTT broker accepts 
      web page in a lab browser included, can command the stands and take over the message \
      handler's session. Use it only on a machine no one else can reach.";
 
+/// Printed at every start in migration mode (`MQTT_LEGACY_STAND_USER`), after the user name.
+pub const LEGACY_WARNING: &str = "may publish to every stand's old inbound topics \
+     (Testdevice/<stand>/Inbound) and read their outbound ones: anyone holding its password can \
+     speak for any stand. Give each stand its own account (`standhub stand-account <stand>`, the \
+     stand's id as user name), change the stand's login, then unset MQTT_LEGACY_STAND_USER.";
+
+/// The warnings printed before and after the banner.
+fn warnings(options: &Options, legacy: Option<&stand_access::LegacyAccount>) -> Vec<String> {
+    let mut out = Vec::new();
+    if options.allow_anonymous_mqtt {
+        out.push(ANONYMOUS_WARNING.to_owned());
+    }
+    if let Some(legacy) = legacy {
+        out.push(format!(
+            "standhub: WARNING: migration mode: the shared stand account `{}` {LEGACY_WARNING}",
+            legacy.user()
+        ));
+    }
+    out
+}
+
 /// Printed at every start while `mqtt-accounts` still has the shared stand account.
 pub const SHARED_STAND_WARNING: &str = "standhub: WARNING: the shared MQTT account `stand` of \
      earlier versions is no longer accepted: any holder could speak for every stand. Give each \
@@ -278,6 +318,7 @@ fn start_broker(
     options: &Options,
     accounts: &mqtt_accounts::Accounts,
     access: stand_access::StandAccess,
+    refusals: webinterface::metrics::BrokerRefusals,
 ) -> anyhow::Result<()> {
     let mut config = accounts.broker_config(broker::BrokerConfig::new(
         options.mqtt_bind,
@@ -289,7 +330,14 @@ fn start_broker(
         login.admits(user, password)
     }));
     config.topic_access = Some(std::sync::Arc::new(move |asked: &broker::Access<'_>| {
-        access.allows(asked)
+        let allowed = access.allows(asked);
+        if !allowed {
+            refusals.count(
+                stand_access::action_label(asked.action),
+                asked.user.unwrap_or_default(),
+            );
+        }
+        allowed
     }));
     broker::spawn(config).context("cannot start the embedded MQTT broker")?;
     // rumqttd binds in its own thread: wait until it accepts, so the services find it at once.

@@ -7,6 +7,11 @@
 //!
 //! The accounts are read from the database every [`REFRESH`], so one made on the admin's
 //! page or with `standhub stand-account` works within that time, and a deleted one stops.
+//!
+//! Migration mode ([`LegacyAccount`], off by default): the old stack's one account for every
+//! stand may publish to every stand's old inbound topics (the legacy layouts of
+//! `INBOUND_TOPICS`, `Testdevice/<stand>/Inbound`) and subscribe to their outbound topics, one
+//! stand at a time (no wildcard). Any holder of its password can speak for any stand.
 
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
@@ -16,11 +21,80 @@ use broker::{Access, Action};
 use domain::StandId;
 use domain::store::mqtt_accounts::{self, StandAccounts};
 use domain::topics::{StandTopics, TopicLayouts, answer_topic};
+use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 /// How often the stand accounts are read again.
 pub const REFRESH: Duration = Duration::from_secs(1);
+
+/// The old stack's shared stand account, accepted in migration mode.
+#[derive(Clone)]
+pub struct LegacyAccount {
+    user: String,
+    digest: [u8; 32],
+}
+
+impl LegacyAccount {
+    /// The account `user` with `password`.
+    pub fn new(user: &str, password: &str) -> Self {
+        Self {
+            user: user.to_owned(),
+            digest: Sha256::digest(password.as_bytes()).into(),
+        }
+    }
+
+    /// Its user name.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The shared stand account of migration mode from its settings (`MQTT_LEGACY_STAND_USER`,
+    /// `MQTT_LEGACY_STAND_PASSWORD`), checked: both settings or neither, and a name
+    /// no service account has.
+    pub fn from_settings(
+        user: Option<&str>,
+        password: Option<&str>,
+    ) -> anyhow::Result<Option<Self>> {
+        let user = user.filter(|u| !u.is_empty());
+        let password = password.filter(|p| !p.is_empty());
+        match (user, password) {
+            (None, None) => Ok(None),
+            (None, Some(_)) => anyhow::bail!(
+                "MQTT_LEGACY_STAND_PASSWORD is set without MQTT_LEGACY_STAND_USER: set both for \
+                 migration mode (the old stack's shared stand account), or neither"
+            ),
+            (Some(user), None) => anyhow::bail!(
+                "MQTT_LEGACY_STAND_USER={user} needs MQTT_LEGACY_STAND_PASSWORD (the old stands' \
+                 password) too"
+            ),
+            (Some(user), Some(password)) => {
+                if [crate::mqtt_accounts::HANDLER, crate::mqtt_accounts::WEB].contains(&user) {
+                    anyhow::bail!(
+                        "MQTT_LEGACY_STAND_USER may not be the service account {user}: give the old \
+                         stack's stand user (e.g. team2)"
+                    );
+                }
+                domain::StandId::parse(user).map_err(|e| {
+                    anyhow::anyhow!(
+                        "MQTT_LEGACY_STAND_USER {user:?} is not a usable user name ({e}): use \
+                         letters, digits, _ or -"
+                    )
+                })?;
+                Ok(Some(Self::new(user, password)))
+            }
+        }
+    }
+}
+
+/// The `/metrics` label of a refused action.
+pub fn action_label(action: Action) -> &'static str {
+    match action {
+        Action::Publish => "publish",
+        Action::Subscribe => "subscribe",
+        Action::Will => "will",
+    }
+}
 
 /// The stand accounts and the topic rules.
 #[derive(Clone)]
@@ -28,6 +102,7 @@ pub struct StandAccess {
     accounts: Arc<RwLock<StandAccounts>>,
     layouts: TopicLayouts,
     services: Arc<HashSet<String>>,
+    legacy: Option<Arc<LegacyAccount>>,
 }
 
 impl StandAccess {
@@ -37,16 +112,34 @@ impl StandAccess {
             accounts: Arc::default(),
             layouts,
             services: Arc::new(services),
+            legacy: None,
         }
     }
 
-    /// Whether `user`/`password` is a stand account's login.
+    /// These rules with the shared `legacy` account accepted (migration mode).
+    pub fn with_legacy(mut self, legacy: LegacyAccount) -> Self {
+        self.legacy = Some(Arc::new(legacy));
+        self
+    }
+
+    /// Whether `user`/`password` is a stand account's login (or the shared account's in
+    /// migration mode).
     pub fn admits(&self, user: &str, password: &str) -> bool {
+        if let Some(legacy) = self.legacy_named(user) {
+            return domain::signing::constant_eq_bytes(
+                &legacy.digest,
+                &Sha256::digest(password.as_bytes()),
+            );
+        }
         !self.services.contains(user)
             && self
                 .accounts
                 .read()
                 .is_ok_and(|a| a.admits(user, password.as_bytes()))
+    }
+
+    fn legacy_named(&self, user: &str) -> Option<&LegacyAccount> {
+        self.legacy.as_deref().filter(|l| l.user == user)
     }
 
     /// Whether the broker lets the client do what it asks.
@@ -58,6 +151,9 @@ impl StandAccess {
         if self.services.contains(user) {
             return true;
         }
+        if self.legacy_named(user).is_some() {
+            return self.legacy_allows(access);
+        }
         let Ok(stand) = StandId::parse(user) else {
             return false;
         };
@@ -67,19 +163,47 @@ impl StandAccess {
                 .match_topic(access.topic)
                 .is_ok_and(|m| m.stand == stand),
             Action::Subscribe => {
-                access.share_group.is_none() && self.outbound_topics(&stand).contains(access.topic)
+                access.share_group.is_none()
+                    && self.outbound_topics(&stand, false).contains(access.topic)
+            }
+        }
+    }
+
+    /// The shared account: any stand's old inbound topics; any one stand's old outbound topic.
+    fn legacy_allows(&self, access: &Access<'_>) -> bool {
+        match access.action {
+            Action::Publish | Action::Will => self
+                .layouts
+                .match_topic(access.topic)
+                .is_ok_and(|m| m.legacy),
+            Action::Subscribe => {
+                access.share_group.is_none()
+                    && access.topic.split('/').any(|level| {
+                        StandId::parse(level).is_ok_and(|stand| {
+                            self.outbound_topics(&stand, true).contains(access.topic)
+                        })
+                    })
             }
         }
     }
 
     /// Every topic commands to `stand` can go to: the answer to each inbound spelling, and
-    /// each choice an admin can make before the stand is heard.
-    fn outbound_topics(&self, stand: &StandId) -> HashSet<String> {
-        let answers = self.layouts.filters().enumerate().map(|(i, filter)| {
-            let inbound = filter.replace('+', stand.as_str());
-            answer_topic(&inbound, stand, i > 0)
-        });
-        let chosen = StandTopics::ALL.map(|t| t.outbound(stand));
+    /// each choice an admin can make before the stand is heard; with `legacy_only`, those of
+    /// the old layouts alone.
+    fn outbound_topics(&self, stand: &StandId, legacy_only: bool) -> HashSet<String> {
+        let answers = self
+            .layouts
+            .filters()
+            .enumerate()
+            .filter(|(i, _)| !legacy_only || *i > 0)
+            .map(|(i, filter)| {
+                let inbound = filter.replace('+', stand.as_str());
+                answer_topic(&inbound, stand, i > 0)
+            });
+        let chosen = StandTopics::ALL
+            .into_iter()
+            .filter(|t| !legacy_only || t.is_legacy())
+            .map(|t| t.outbound(stand));
         answers.chain(chosen).collect()
     }
 
@@ -188,6 +312,52 @@ mod tests {
             ..access(me, Action::Subscribe, "prøve_1/outbound")
         };
         assert!(!r.allows(&shared), "no shared subscription");
+    }
+
+    #[test]
+    fn the_shared_legacy_account_speaks_on_old_topics_of_any_stand_only_in_migration_mode() {
+        let off = rules();
+        let on = rules().with_legacy(LegacyAccount::new("team2", "old-pw"));
+        assert!(!off.admits("team2", "old-pw"));
+        assert!(on.admits("team2", "old-pw"));
+        assert!(!on.admits("team2", "old-pw2"));
+        assert!(!on.admits("messagehandler", "old-pw"));
+        let me = Some("team2");
+        for topic in [
+            "Testdevice/prøve_1/Inbound",
+            "Testdevice/other/Inbound",
+            "Testdevice/other/inbound",
+        ] {
+            assert!(on.allows(&access(me, Action::Publish, topic)), "{topic}");
+            assert!(on.allows(&access(me, Action::Will, topic)), "{topic}");
+            assert!(!off.allows(&access(me, Action::Publish, topic)), "{topic}");
+        }
+        for topic in [
+            "other/inbound",
+            "team2/inbound",
+            "Testdevice/other/Outbound",
+            "Testdevice/+/Inbound",
+            "$SYS/x",
+        ] {
+            assert!(!on.allows(&access(me, Action::Publish, topic)), "{topic}");
+        }
+        for topic in ["Testdevice/other/Outbound", "Testdevice/prøve_1/outbound"] {
+            assert!(on.allows(&access(me, Action::Subscribe, topic)), "{topic}");
+        }
+        for topic in [
+            "#",
+            "Testdevice/+/Outbound",
+            "Testdevice/#",
+            "other/outbound",
+            "Testdevice/other/Inbound",
+        ] {
+            assert!(!on.allows(&access(me, Action::Subscribe, topic)), "{topic}");
+        }
+        let shared = Access {
+            share_group: Some("g"),
+            ..access(me, Action::Subscribe, "Testdevice/other/Outbound")
+        };
+        assert!(!on.allows(&shared), "no shared subscription");
     }
 
     #[test]

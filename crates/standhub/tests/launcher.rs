@@ -12,6 +12,8 @@ use test_support::{free_ports, wait_for, workspace_bin};
 
 #[path = "launcher/confinement.rs"]
 mod confinement;
+#[path = "launcher/legacy.rs"]
+mod legacy;
 
 /// A running launcher and everything it printed so far.
 struct Launcher {
@@ -48,6 +50,8 @@ fn launcher_command(data: &Path, ports: &Ports) -> Command {
         .env_remove("STANDHUB_ADMIN_PASSWORD")
         .env_remove("MQTT_URL")
         .env_remove("MQTT_ALLOW_ANONYMOUS")
+        .env_remove("MQTT_LEGACY_STAND_USER")
+        .env_remove("MQTT_LEGACY_STAND_PASSWORD")
         .env("STANDHUB_DATA_DIR", data)
         .env("WEB_BIND", format!("127.0.0.1:{}", ports.web))
         .env("VIDEOSTREAM_BIND", format!("127.0.0.1:{}", ports.video))
@@ -388,6 +392,19 @@ async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_
     let mut codes = stand_codes(&client, &launcher).await;
     codes.sort();
     assert_eq!(codes, expected, "nothing spoofed reached the other stand");
+    // The refusals are visible to the operator: a log line and a count on /metrics.
+    legacy::refusals_are_counted_and_logged(&launcher.url(""), &client, DEMO, 4, || {
+        launcher.output()
+    })
+    .await;
+    // Without migration mode the old stack's shared account does not exist.
+    let shared = format!("mqtt://team2:old-shared-pw@127.0.0.1:{}", launcher.mqtt);
+    assert!(
+        test_support::mqtt::try_connect(&shared, "gammel_stand4711")
+            .await
+            .is_err(),
+        "the shared account logged in without migration mode"
+    );
 
     // SIGTERM stops everything, the private cluster included.
     let status = launcher.stop();
@@ -433,14 +450,25 @@ async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_
     assert!(launcher.stop().success());
 }
 
-/// A password given through the setting is the operator's own secret: the banner names the
-/// setting instead of printing it, and no password file is written.
+/// Settings the operator gives at start. A password given through the setting is the
+/// operator's own secret: the banner names the setting instead of printing it, and no password
+/// file is written. Migration mode lets the old stack's shared stand account speak for old
+/// stands (with a warning), on their old topics only.
 #[tokio::test]
-async fn an_admin_password_from_the_setting_is_not_printed() {
+async fn an_admin_password_from_the_setting_is_not_printed_and_migration_mode_takes_old_stands() {
     let (_temp, data) = data_dir();
     let ports = Ports::free();
     let given = "given-Admin-Passw0rd-7341";
-    let mut launcher = Launcher::start_with(&data, &ports, &[("STANDHUB_ADMIN_PASSWORD", given)]);
+    let shared = ("team2", "old-shared-pw");
+    let mut launcher = Launcher::start_with(
+        &data,
+        &ports,
+        &[
+            ("STANDHUB_ADMIN_PASSWORD", given),
+            ("MQTT_LEGACY_STAND_USER", shared.0),
+            ("MQTT_LEGACY_STAND_PASSWORD", shared.1),
+        ],
+    );
     launcher.ready().await;
     wait_for("the whole banner", Duration::from_secs(10), || {
         let out = launcher.output();
@@ -455,8 +483,62 @@ async fn an_admin_password_from_the_setting_is_not_printed() {
         "the given password was printed:\n{banner}"
     );
     assert!(!data.join("initial-admin-password").exists());
-    login(&launcher, given).await;
+    let client = login(&launcher, given).await;
+    assert!(
+        banner.contains("WARNING: migration mode: the shared stand account `team2`"),
+        "{banner}"
+    );
+    assert!(
+        !banner.contains(shared.1),
+        "the shared password was printed"
+    );
+    legacy::the_shared_account_speaks_for_old_stands_only(
+        &launcher.url(""),
+        &client,
+        launcher.mqtt,
+        shared,
+        || launcher.output(),
+    )
+    .await;
     assert!(launcher.stop().success());
+}
+
+#[tokio::test]
+async fn migration_mode_needs_both_settings_and_no_service_name() {
+    let (_temp, data) = data_dir();
+    let ports = Ports::free();
+    for (env, needle) in [
+        (
+            vec![("MQTT_LEGACY_STAND_USER", "team2")],
+            "needs MQTT_LEGACY_STAND_PASSWORD",
+        ),
+        (
+            vec![("MQTT_LEGACY_STAND_PASSWORD", "x")],
+            "without MQTT_LEGACY_STAND_USER",
+        ),
+        (
+            vec![
+                ("MQTT_LEGACY_STAND_USER", "messagehandler"),
+                ("MQTT_LEGACY_STAND_PASSWORD", "x"),
+            ],
+            "may not be the service account",
+        ),
+        (
+            vec![
+                ("MQTT_LEGACY_STAND_USER", "team/2"),
+                ("MQTT_LEGACY_STAND_PASSWORD", "x"),
+            ],
+            "not a usable user name",
+        ),
+    ] {
+        let out = launcher_command(&data, &ports)
+            .envs(env.iter().copied())
+            .output()
+            .expect("run standhub");
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{env:?}");
+        assert!(text.contains(needle), "{env:?}: {text}");
+    }
 }
 
 #[tokio::test]

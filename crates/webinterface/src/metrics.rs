@@ -2,6 +2,7 @@
 //! `middleware::track`), and the database figures read at scrape time (by `health`).
 
 use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
@@ -17,6 +18,30 @@ struct HttpLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindLabel {
     kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RefusalLabels {
+    action: &'static str,
+    user: String,
+}
+
+/// The embedded broker's refusals (publishes, subscriptions, wills its topic rules refused), by
+/// action and account: the launcher counts them here for `/metrics`.
+#[derive(Clone, Debug, Default)]
+pub struct BrokerRefusals(Family<RefusalLabels, Counter>);
+
+impl BrokerRefusals {
+    /// Counts one refusal of `action` (`publish`, `subscribe`, `will`) to `user` (empty when
+    /// anonymous).
+    pub fn count(&self, action: &'static str, user: &str) {
+        self.0
+            .get_or_create(&RefusalLabels {
+                action,
+                user: user.to_owned(),
+            })
+            .inc();
+    }
 }
 
 /// The database figures a scrape shows.
@@ -105,6 +130,19 @@ impl Metrics {
             registrations_refused,
             lag,
         }
+    }
+
+    /// Adds `standhub_mqtt_refused_total` (the launcher's embedded broker) and returns the
+    /// counter the broker's rules count on.
+    pub fn count_broker_refusals(&mut self) -> BrokerRefusals {
+        let refusals = BrokerRefusals::default();
+        self.registry.register(
+            "mqtt_refused",
+            "MQTT publishes, subscriptions and wills the embedded broker refused, by action and \
+             account (a stand's own account speaks only on its own topics)",
+            refusals.0.clone(),
+        );
+        refusals
     }
 
     /// Records one request's latency.

@@ -42,6 +42,12 @@ impl AppState {
     /// State for a database pool and a configuration. Requests use a pool like `pool` whose
     /// statements end after the configuration's `statement_timeout`.
     pub fn new(pool: PgPool, config: Config) -> Self {
+        Self::with_metrics(pool, config, Metrics::new())
+    }
+
+    /// [`AppState::new`] with `metrics` made beforehand (the launcher adds the embedded
+    /// broker's counts).
+    pub fn with_metrics(pool: PgPool, config: Config, metrics: Metrics) -> Self {
         let pool = domain::store::bounded(
             &pool,
             pool.options().get_max_connections(),
@@ -54,7 +60,7 @@ impl AppState {
                 pool,
                 publisher,
                 events,
-                metrics: Metrics::new(),
+                metrics,
                 shutdown: CancellationToken::new(),
                 password_permits: Arc::new(tokio::sync::Semaphore::new(
                     config.password_hash_concurrency,

@@ -35,7 +35,7 @@ async fn next<T>(events: &mut EventLoop, what: &str, pick: impl Fn(&Packet) -> O
 }
 
 /// The SUBACK code of one filter.
-async fn subscribe_code(port: u16, me: (&str, &str), filter: &str) -> SubscribeReasonCode {
+pub async fn subscribe_code(port: u16, me: (&str, &str), filter: &str) -> SubscribeReasonCode {
     let (client, mut events) = AsyncClient::new(options(port, "sub-probe", me), 10);
     client
         .subscribe(filter, QoS::AtLeastOnce)
@@ -87,15 +87,17 @@ async fn subscriber(
     rx
 }
 
-async fn status_history(web: &str, client: &reqwest::Client, stand: &str) -> Vec<Value> {
-    client
+pub async fn status_history(web: &str, client: &reqwest::Client, stand: &str) -> Vec<Value> {
+    let r = client
         .get(format!("{web}/api/stands/{stand}/status?limit=50"))
         .send()
         .await
-        .expect("history")
-        .json()
-        .await
-        .expect("json")
+        .expect("history");
+    if r.status() == reqwest::StatusCode::NOT_FOUND {
+        // Not heard yet.
+        return Vec::new();
+    }
+    r.json().await.expect("json")
 }
 
 /// `me` may publish to its own inbound topics and read its own outbound ones; nothing of
