@@ -39,7 +39,8 @@
 //!   and the topics an admin sets a stand up with;
 //! - [`protocol`]: the v1.1 wire protocol, schema validation and parsing of inbound payloads;
 //! - [`backoff`]: the exponential back-off every reconnect and retry loop waits with;
-//! - [`parameters`]: how a parameter typed as text becomes the JSON value a stand receives.
+//! - [`parameters`]: how a parameter typed as text becomes the JSON value a stand receives;
+//! - [`template`]: test templates, their typed fields and how an operator's values are checked.
 //!
 //! I/O parts:
 //! - [`camera_policy`]: which addresses a camera may be fetched from, checked after DNS;
@@ -69,6 +70,7 @@ pub mod state;
 pub mod status;
 pub mod store;
 pub mod telemetry;
+pub mod template;
 pub mod topics;
 pub mod write_timeout;
 
