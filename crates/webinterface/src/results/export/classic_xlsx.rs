@@ -136,3 +136,59 @@ pub fn write_classic_xlsx(
     out.flush()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detail(parameters: serde_json::Value) -> ResultDetail {
+        ResultDetail {
+            id: 1,
+            stand: domain::StandId::parse("rig1").expect("id"),
+            stand_name: "rig1".into(),
+            run: None,
+            sent_by: "rig1".into(),
+            protocol_version: 1.1,
+            status_code: 200,
+            received_at: chrono::Utc::now(),
+            commands: None,
+            parameters: Some(parameters),
+            keep: false,
+            point_count: 0,
+            requested_by: None,
+            requested_at: None,
+            run_cancelled_by: None,
+            run_cancelled_at: None,
+        }
+    }
+
+    fn write(detail: &ResultDetail, data: &str) -> Result<(), XlsxExportError> {
+        write_classic_xlsx(detail, data, &mut tempfile::tempfile().expect("tmp"))
+    }
+
+    #[test]
+    fn what_one_sheet_cannot_hold_is_refused() {
+        let none = detail(serde_json::json!({}));
+        let fits = format!(r#"{{"x": [{}]}}"#, vec!["0"; 1_048_572].join(","));
+        assert!(write(&none, &fits).is_ok());
+        let long = fits.replacen('0', "0,0", 1);
+        assert!(matches!(
+            write(&none, &long),
+            Err(XlsxExportError::TooLong(name, 1_048_573, 1_048_572)) if name == "x"
+        ));
+        let wide: Vec<String> = (0..=EXCEL_MAX_COLS)
+            .map(|i| format!(r#""s{i}": [1]"#))
+            .collect();
+        assert!(matches!(
+            write(&none, &format!("{{{}}}", wide.join(","))),
+            Err(XlsxExportError::TooWide("series", 16_385))
+        ));
+        let params: serde_json::Map<String, serde_json::Value> = (0..=EXCEL_MAX_COLS)
+            .map(|i| (format!("p{i}"), 1.into()))
+            .collect();
+        assert!(matches!(
+            write(&detail(params.into()), "{}"),
+            Err(XlsxExportError::TooWide("parameters", 16_385))
+        ));
+    }
+}
