@@ -2,7 +2,7 @@
 //! wrote it with openpyxl — sheets Data, chart and Parameters; master data in rows 1–3, names
 //! in row 4, each series down its column in full; the parameters across in the order sent —
 //! with values typed as the old export typed them and text cells neutralised; today's xlsx
-//! stays the default and an unknown layout is refused.
+//! stays the default, the result page links both, and an unknown layout is refused.
 
 mod common;
 
@@ -222,6 +222,18 @@ async fn the_default_xlsx_is_unchanged_and_unknown_layouts_are_refused() {
         assert_eq!(row(&params, 0, 2), [text("Name"), text("Value")]);
         let names: Vec<String> = params.rows().skip(1).map(|r| r[0].to_string()).collect();
         assert_eq!(names, PARAMETERS, "{query}: one parameter a row");
+    }
+    // The result page offers both layouts.
+    let page = get(&app, &token, &format!("/results/{id}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    for link in [
+        format!(r#"<a href="/results/{id}.xlsx" download id="xlsx-link""#),
+        format!(r#"<a href="/results/{id}.xlsx?layout=classic" download id="xlsx-classic-link""#),
+    ] {
+        assert!(page.contains(&link), "{link}: {page}");
     }
     for path in [
         format!("/results/{id}.xlsx?layout=bogus"),
