@@ -11,15 +11,17 @@ use super::load::{DOWNLOADS, DOWNLOADS_AT_ONCE, find, permit};
 use crate::error::{Context, Error, Result};
 use crate::state::AppState;
 
-/// The layout of a CSV download (`?layout=`).
+/// The layout of a CSV or xlsx download (`?layout=`; any other value is refused).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum CsvLayout {
-    /// A header of series names, then the points (the default).
+pub enum ExportLayout {
+    /// Ours (the default): a header of series names, then the points; the xlsx with the
+    /// sheets Data, Chart, Parameters and Info.
     #[default]
     Columns,
-    /// The old stack's: date, sender and commands, parameter names and values, then the
-    /// series ([`export::classic`]: byte for byte as the old stack wrote it).
+    /// The old stack's: the CSV with date, sender and commands, parameter names and values,
+    /// then the series ([`export::classic`]: byte for byte as the old stack wrote it); the
+    /// xlsx with the sheets Data, chart and Parameters ([`export::classic_xlsx`]).
     Classic,
 }
 
@@ -32,8 +34,15 @@ async fn every_series(state: &AppState, id: i64) -> Result<Vec<series::Series>> 
     Ok(all)
 }
 
+/// The result's `dataObj` as stored (the text as received), which the old stack's exports read.
+async fn stored_data(state: &AppState, id: i64) -> Result<String> {
+    domain::store::results::data_text(state.pool(), id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no result {id}")))
+}
+
 /// `/results/{id}.csv` (`?layout=classic` for the old stack's layout).
-pub async fn csv_download(state: &AppState, id: i64, layout: CsvLayout) -> Result<Response> {
+pub async fn csv_download(state: &AppState, id: i64, layout: ExportLayout) -> Result<Response> {
     let detail = find(state, id).await?;
     let permit = permit(&DOWNLOADS, DOWNLOADS_AT_ONCE).await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(4);
@@ -45,7 +54,7 @@ pub async fn csv_download(state: &AppState, id: i64, layout: CsvLayout) -> Resul
         let _ = broken.blocking_send(Err(std::io::Error::other(e.to_string())));
     };
     match layout {
-        CsvLayout::Columns => {
+        ExportLayout::Columns => {
             let columns = export::columns(every_series(state, id).await?);
             tokio::task::spawn_blocking(move || {
                 // Held until the last chunk is handed over (or the client leaves).
@@ -55,11 +64,8 @@ pub async fn csv_download(state: &AppState, id: i64, layout: CsvLayout) -> Resul
                 }
             });
         }
-        CsvLayout::Classic => {
-            // The old stack's export read the series as stored: from the text as received.
-            let data = domain::store::results::data_text(state.pool(), id)
-                .await?
-                .ok_or_else(|| Error::NotFound(format!("no result {id}")))?;
+        ExportLayout::Classic => {
+            let data = stored_data(state, id).await?;
             tokio::task::spawn_blocking(move || {
                 let _permit = permit;
                 if let Err(e) = export::write_classic(&detail, &data, send) {
@@ -82,16 +88,31 @@ pub async fn csv_download(state: &AppState, id: i64, layout: CsvLayout) -> Resul
         .into_response())
 }
 
-/// `/results/{id}.xlsx`.
-pub async fn xlsx_download(state: &AppState, id: i64) -> Result<Response> {
+/// Writes a workbook to a file.
+type WriteXlsx =
+    Box<dyn FnOnce(&mut std::fs::File) -> Result<(), export::XlsxExportError> + Send + 'static>;
+
+/// `/results/{id}.xlsx` (`?layout=classic` for the old stack's layout).
+pub async fn xlsx_download(state: &AppState, id: i64, layout: ExportLayout) -> Result<Response> {
     let detail = find(state, id).await?;
     let permit = permit(&DOWNLOADS, DOWNLOADS_AT_ONCE).await?;
-    let columns = export::columns(every_series(state, id).await?);
+    let write: WriteXlsx = match layout {
+        ExportLayout::Columns => {
+            let columns = export::columns(every_series(state, id).await?);
+            Box::new(move |f| export::write_xlsx(&detail, &columns, f))
+        }
+        ExportLayout::Classic => {
+            let data = stored_data(state, id).await?;
+            Box::new(move |f| export::write_classic_xlsx(&detail, &data, f))
+        }
+    };
     let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File> {
         let _permit = permit;
         let mut tmp = tempfile::tempfile().context("creating a temporary file for the xlsx")?;
-        export::write_xlsx(&detail, &columns, &mut tmp).map_err(|e| match e {
-            export::XlsxExportError::TooLong(..) => Error::BadRequest(e.to_string()),
+        write(&mut tmp).map_err(|e| match e {
+            export::XlsxExportError::TooLong(..) | export::XlsxExportError::TooWide(..) => {
+                Error::BadRequest(e.to_string())
+            }
             other => Error::internal("writing the xlsx", other),
         })?;
         use std::io::Seek;

@@ -16,7 +16,7 @@ use domain::store::users::Role;
 use serde_json::Value;
 
 use super::cache::PlotCache;
-use super::downloads::{CsvLayout, csv_download, xlsx_download};
+use super::downloads::{ExportLayout, csv_download, xlsx_download};
 use super::load::{self, find, result_id};
 use super::params::{ListParams, given};
 use super::signal;
@@ -46,7 +46,7 @@ async fn result_file(
         return csv_download(&state, result_id(id)?, q.layout.unwrap_or_default()).await;
     }
     if let Some(id) = file.strip_suffix(".xlsx") {
-        return xlsx_download(&state, result_id(id)?).await;
+        return xlsx_download(&state, result_id(id)?, q.layout.unwrap_or_default()).await;
     }
     let kept = q.kept.map(|k| k == "true");
     let page = result_page(&state, &a, result_id(&file)?, kept, q.series.unwrap_or(1)).await?;
@@ -268,8 +268,8 @@ fn shown_name(name: String) -> String {
 #[derive(serde::Deserialize)]
 struct PageNotice {
     kept: Option<String>,
-    /// The CSV layout (`classic` for the old stack's).
-    layout: Option<CsvLayout>,
+    /// The CSV or xlsx layout (`classic` for the old stack's).
+    layout: Option<ExportLayout>,
     /// The page of series shown, from 1.
     series: Option<i64>,
 }

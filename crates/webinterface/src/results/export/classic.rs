@@ -43,7 +43,6 @@ pub fn write_classic(
 ) -> Result<(), serde_json::Error> {
     let series = series_of(data)?;
     let mut out = Vec::with_capacity(64 * 1024);
-    let date = detail.requested_at.unwrap_or(detail.received_at);
     let commands = match &detail.commands {
         Some(v @ Value::Array(_)) => python_repr(v),
         Some(Value::Null) | None => "[]".to_owned(),
@@ -53,15 +52,12 @@ pub fn write_classic(
     record(
         &mut out,
         &[
-            Cell::Plain(date.format("%d/%m/%Y-%H:%M:%S").to_string()),
+            Cell::Plain(test_date(detail)),
             Cell::Text(detail.sent_by.clone()),
             Cell::Text(commands),
         ],
     );
-    let params: Vec<(&String, &Value)> = match &detail.parameters {
-        Some(Value::Object(map)) => map.iter().collect(),
-        _ => Vec::new(),
-    };
+    let params = parameters(detail);
     let names: Vec<Cell> = params
         .iter()
         .map(|(k, _)| Cell::Text((*k).clone()))
@@ -93,10 +89,25 @@ pub fn write_classic(
     Ok(())
 }
 
+/// The test's date as the old stack stored it (`18/04/2020-11:55:03`, UTC): when the run was
+/// started, else when the result arrived.
+pub(super) fn test_date(detail: &ResultDetail) -> String {
+    let date = detail.requested_at.unwrap_or(detail.received_at);
+    date.format("%d/%m/%Y-%H:%M:%S").to_string()
+}
+
+/// The parameters in the order sent.
+pub(super) fn parameters(detail: &ResultDetail) -> Vec<(&String, &Value)> {
+    match &detail.parameters {
+        Some(Value::Object(map)) => map.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The series of `data` in the order sent, each value's JSON text; a name sent twice keeps
 /// its first place and its last value (as Python's `json.loads` reads it). A series that is
 /// not an array has no values.
-fn series_of(data: &str) -> Result<Vec<(String, Vec<&RawValue>)>, serde_json::Error> {
+pub(super) fn series_of(data: &str) -> Result<Vec<(String, Vec<&RawValue>)>, serde_json::Error> {
     struct Series;
     impl<'de> Visitor<'de> for Series {
         type Value = Vec<(String, Vec<&'de RawValue>)>;
@@ -174,25 +185,47 @@ impl<'de> serde::Deserialize<'de> for Values<'de> {
     }
 }
 
-/// A series value as the old export wrote it, from its JSON text.
-fn cell_of(raw: &RawValue) -> Cell {
+/// A series value as the old stack read it back from its `jsonb` column (Python's `json`).
+pub(super) enum Point<'a> {
+    /// `null`: an empty cell.
+    Empty,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, its JSON text.
+    Number(&'a str),
+    /// A string, or a list or object as Python's `repr` prints it.
+    Text(String),
+}
+
+/// A series value from its JSON text.
+pub(super) fn point_of(raw: &RawValue) -> Point<'_> {
     let text = raw.get();
     match text.as_bytes().first() {
-        Some(b'n') => Cell::Plain(String::new()),
-        Some(b't') => Cell::Plain("True".into()),
-        Some(b'f') => Cell::Plain("False".into()),
-        Some(b'"') => Cell::Text(serde_json::from_str(text).unwrap_or_default()),
-        Some(b'[' | b'{') => Cell::Text(
+        Some(b'n') => Point::Empty,
+        Some(b't') => Point::Bool(true),
+        Some(b'f') => Point::Bool(false),
+        Some(b'"') => Point::Text(serde_json::from_str(text).unwrap_or_default()),
+        Some(b'[' | b'{') => Point::Text(
             serde_json::from_str::<Value>(text)
                 .map(|v| python_repr(&v))
                 .unwrap_or_default(),
         ),
-        _ => Cell::Plain(stored_number(text)),
+        _ => Point::Number(text),
+    }
+}
+
+/// A series value as the old CSV export wrote it, from its JSON text.
+fn cell_of(raw: &RawValue) -> Cell {
+    match point_of(raw) {
+        Point::Empty => Cell::Plain(String::new()),
+        Point::Bool(b) => Cell::Plain(if b { "True" } else { "False" }.into()),
+        Point::Number(text) => Cell::Plain(stored_number(text)),
+        Point::Text(t) => Cell::Text(t),
     }
 }
 
 /// A JSON number of a series as the old stack read it back: see the module documentation.
-fn stored_number(text: &str) -> String {
+pub(super) fn stored_number(text: &str) -> String {
     if !text.contains(['.', 'e', 'E']) {
         // An integer: Python's int, stored and read back as written.
         return text.strip_prefix("-0").map_or(text, |_| "0").to_owned();
@@ -260,7 +293,7 @@ pub fn python_float(x: f64) -> String {
 }
 
 /// Python's `str()` of a value `json.loads` made: text as is, the rest as [`python_repr`].
-fn python_str(v: &Value) -> String {
+pub(super) fn python_str(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => python_repr(other),

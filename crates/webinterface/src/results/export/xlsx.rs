@@ -12,21 +12,25 @@ use super::columns::Column;
 /// Excel's rows per sheet (one is the header).
 pub const EXCEL_MAX_ROWS: usize = 1_048_576;
 /// Excel's longest text in a cell.
-const EXCEL_MAX_TEXT: usize = 32_767;
+pub(super) const EXCEL_MAX_TEXT: usize = 32_767;
 /// Excel's series per chart.
-const EXCEL_MAX_CHART_SERIES: usize = 255;
+pub(super) const EXCEL_MAX_CHART_SERIES: usize = 255;
 /// Excel's columns per sheet: the series per Data sheet.
-const EXCEL_MAX_COLS: usize = 16_384;
+pub(super) const EXCEL_MAX_COLS: usize = 16_384;
 
 /// Why the workbook could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum XlsxExportError {
-    /// A series longer than a sheet.
-    #[error(
-        "series {0:?} has {1} values, more than an Excel sheet holds ({max}); download the CSV",
-        max = EXCEL_MAX_ROWS - 1
-    )]
-    TooLong(String, usize),
+    /// A series longer than a sheet: its name, its values, the most a sheet holds.
+    #[error("series {0:?} has {1} values, more than an Excel sheet holds ({2}); download the CSV")]
+    TooLong(String, usize, usize),
+    /// More series or parameters (what, how many) than a sheet has columns (the classic
+    /// layout has them in one row).
+    #[error("{1} {0}, more than an Excel sheet has columns ({EXCEL_MAX_COLS}); download the CSV")]
+    TooWide(&'static str, usize),
+    /// The stored series could not be read (the classic layout).
+    #[error("reading the stored series: {0}")]
+    Json(#[from] serde_json::Error),
     /// The writer failed.
     #[error("writing the workbook: {0}")]
     Xlsx(#[from] XlsxError),
@@ -35,7 +39,8 @@ pub enum XlsxExportError {
     Io(#[from] std::io::Error),
 }
 
-fn clip(text: &str) -> &str {
+/// `text`, cut to Excel's longest text in a cell.
+pub(super) fn clip(text: &str) -> &str {
     if text.chars().count() <= EXCEL_MAX_TEXT {
         return text;
     }
@@ -72,7 +77,11 @@ pub fn write_xlsx(
     out: &mut std::fs::File,
 ) -> Result<(), XlsxExportError> {
     if let Some((name, c)) = columns.iter().find(|(_, c)| c.len() >= EXCEL_MAX_ROWS) {
-        return Err(XlsxExportError::TooLong(name.clone(), c.len()));
+        return Err(XlsxExportError::TooLong(
+            name.clone(),
+            c.len(),
+            EXCEL_MAX_ROWS - 1,
+        ));
     }
     let mut wb = Workbook::new();
     let data_sheets = columns.len().div_ceil(EXCEL_MAX_COLS).max(1);
