@@ -183,7 +183,11 @@ async fn runs_jobs_and_stops_on_sigterm() {
     .await;
     assert!(status.success(), "{status:?}");
     let holders: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        // pg_locks is the whole cluster's: other tests' databases share it.
+        sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
             .fetch_one(&db.pool)
             .await
             .expect("locks");
