@@ -6,12 +6,14 @@
 //! - [`tokens`]: making and revoking API tokens, the page's forms and API;
 //! - [`jobs`]: the scheduler's job runs;
 //! - [`raw_messages`]: sending a raw message to a stand's outbound topic (firmware bring-up):
-//!   the checks, the record and `POST /api/admin/raw-messages`;
-//! - [`raw_message_page`]: its page, `/admin/raw-messages`.
+//!   the checks and the record;
+//! - [`raw_message_page`]: its page, `/admin/raw-messages`;
+//! - [`raw_message_api`]: its API, `POST /api/admin/raw-messages`.
 //!
 //! Every route here needs the `admin` role.
 
 pub mod jobs;
+pub mod raw_message_api;
 pub mod raw_message_page;
 pub mod raw_messages;
 pub mod stand_account;
@@ -37,5 +39,5 @@ pub fn api() -> Routes {
         .merge(users::api())
         .merge(tokens::api())
         .merge(jobs::api())
-        .merge(raw_messages::api())
+        .merge(raw_message_api::api())
 }

@@ -264,11 +264,10 @@ async fn submit(
     };
     let mut errors = not_json;
     errors.extend(refused.errors);
-    let all = Refused { errors };
     let layout = a.layout().problem(Some(format!(
         "Nothing was sent: see the fields marked below ({}).",
-        all.errors.len()
+        errors.len()
     )));
-    let page = render(&state, &a, form, &all.errors, layout).await?;
+    let page = render(&state, &a, form, &errors, layout).await?;
     Ok((status, page).into_response())
 }

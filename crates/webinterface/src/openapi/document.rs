@@ -72,7 +72,7 @@ a 400 of the same shape."
         admin::users::create_user,
         admin::tokens::api_token_create,
         admin::jobs::api_jobs,
-        admin::raw_messages::api_send,
+        admin::raw_message_api::api_send,
         openapi_json,
     ),
     components(schemas(ErrorBody, Role)),
