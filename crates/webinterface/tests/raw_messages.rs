@@ -301,7 +301,9 @@ async fn only_admins_may_send() {
         .send()
         .await
         .expect("post");
-    assert!(r.status() == StatusCode::FORBIDDEN || r.status().is_redirection());
+    let to = r.headers().get("location").and_then(|l| l.to_str().ok());
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "to the login page");
+    assert!(to.is_some_and(|l| l.starts_with("/login?next=")), "{to:?}");
     nothing_more(&mut inbox, "a refused send").await;
     assert!(records(&app).await.is_empty());
 }
@@ -424,4 +426,28 @@ async fn text_that_is_not_json_and_messages_the_schema_refuses_are_not_sent() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     nothing_more(&mut inbox, "a refused message").await;
     assert!(records(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_message_the_broker_does_not_take_is_a_503_and_recorded_as_failed() {
+    let mut app = App::start().await;
+    app.stand("rig1", "ready").await;
+    let token = app.token("robot", Role::Admin).await;
+    app.broker.kill();
+    let (status, said) = post_api(
+        &app,
+        &token,
+        r#"{"stand": "rig1", "msgType": "command", "statusCode": "200"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{said}");
+    let error = said["error"].as_str().expect("error");
+    assert!(error.contains("recorded as failed"), "{error}");
+    let failed: (String, String, Option<String>) =
+        sqlx::query_as("SELECT username, outcome, error FROM raw_messages")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("recorded");
+    assert_eq!((failed.0.as_str(), failed.1.as_str()), ("robot", "failed"));
+    assert!(failed.2.is_some_and(|e| e.contains("cannot be reached")));
 }
