@@ -122,6 +122,54 @@ impl TopicLayouts {
         }
         Err(TopicError::NoLayout(topic.to_owned()))
     }
+
+    /// The outbound filters (one `+` level, the stand id): each layout's mirrored answer
+    /// topic ([`answer_topic`]) and every [`StandTopics`] choice, without repeats.
+    fn outbound_filters(&self) -> Vec<Vec<String>> {
+        let mirrored = self.patterns.iter().filter_map(|p| {
+            let (head, last) = p.filter.rsplit_once('/')?;
+            Some(format!("{head}/{}", mirror(last)?))
+        });
+        let choices = StandTopics::ALL.map(|t| t.pattern().replace("{stand}", "+"));
+        let mut filters: Vec<Vec<String>> = Vec::new();
+        for f in mirrored.chain(choices) {
+            let levels: Vec<String> = f.split('/').map(str::to_owned).collect();
+            if !filters.contains(&levels) {
+                filters.push(levels);
+            }
+        }
+        filters
+    }
+
+    /// The stand whose outbound topic `topic` is, the topic the server publishes to a stand
+    /// on: a layout's answer topic ([`answer_topic`]) or a [`StandTopics`] choice. `None` for
+    /// every other topic: an inbound topic, a wildcard (`+`, `#`), `$SYS/…`, another prefix.
+    pub fn outbound_stand(&self, topic: &str) -> Option<StandId> {
+        if topic.starts_with('$') || topic.contains(['+', '#', '\0']) {
+            return None;
+        }
+        let levels: Vec<&str> = topic.split('/').collect();
+        self.outbound_filters().iter().find_map(|filter| {
+            let fits = filter.len() == levels.len()
+                && filter.iter().zip(&levels).all(|(f, l)| f == "+" || f == l);
+            let at = filter.iter().position(|f| f == "+")?;
+            fits.then(|| StandId::parse(levels[at]).ok()).flatten()
+        })
+    }
+
+    /// Every outbound topic of `stand` ([`Self::outbound_stand`] finds `stand` for each).
+    pub fn outbound_topics(&self, stand: &StandId) -> Vec<String> {
+        self.outbound_filters()
+            .iter()
+            .map(|f| {
+                let levels: Vec<&str> = f
+                    .iter()
+                    .map(|l| if l == "+" { stand.as_str() } else { l })
+                    .collect();
+                levels.join("/")
+            })
+            .collect()
+    }
 }
 
 impl Default for TopicLayouts {
@@ -226,16 +274,23 @@ pub fn outbound_topic(stand: &StandId, legacy: bool) -> String {
 /// layout that does not end so is answered on [`outbound_topic`].
 pub fn answer_topic(topic: &str, stand: &StandId, legacy: bool) -> String {
     let (head, last) = topic.rsplit_once('/').unwrap_or(("", topic));
-    let out = match last {
-        "inbound" => "outbound",
-        "Inbound" => "Outbound",
-        "INBOUND" => "OUTBOUND",
-        _ => return outbound_topic(stand, legacy),
+    let Some(out) = mirror(last) else {
+        return outbound_topic(stand, legacy);
     };
     if head.is_empty() {
         return outbound_topic(stand, legacy);
     }
     format!("{head}/{out}")
+}
+
+/// The outbound level answering an inbound one, in its spelling.
+fn mirror(last: &str) -> Option<&'static str> {
+    match last {
+        "inbound" => Some("outbound"),
+        "Inbound" => Some("Outbound"),
+        "INBOUND" => Some("OUTBOUND"),
+        _ => None,
+    }
 }
 
 /// The primary inbound topic of a stand (what a stand publishes to).
@@ -332,6 +387,44 @@ mod tests {
             layouts.match_topic("/inbound"),
             Err(TopicError::BadStandId { .. })
         ));
+    }
+
+    #[test]
+    fn outbound_topics_name_their_stand_and_nothing_else_does() {
+        let layouts = TopicLayouts::default();
+        let s = StandId::parse("rig-1").expect("id");
+        let topics = layouts.outbound_topics(&s);
+        assert_eq!(
+            topics,
+            [
+                "rig-1/outbound",
+                "Testdevice/rig-1/Outbound",
+                "Testdevice/rig-1/outbound"
+            ]
+        );
+        for t in &topics {
+            assert_eq!(layouts.outbound_stand(t), Some(s.clone()), "{t}");
+        }
+        for t in [
+            "rig-1/inbound",
+            "Testdevice/rig-1/Inbound",
+            "Testdevice/rig-1/inbound",
+            "+/outbound",
+            "#",
+            "rig-1/#",
+            "Testdevice/+/Outbound",
+            "$SYS/broker/outbound",
+            "lab/rig-1/outbound",
+            "rig-1/outbound/x",
+            "/outbound",
+            "bad id!/outbound",
+            "",
+        ] {
+            assert_eq!(layouts.outbound_stand(t), None, "{t}");
+        }
+        let custom = TopicLayouts::parse("lab/+/INBOUND").expect("custom");
+        assert_eq!(custom.outbound_stand("lab/rig-1/OUTBOUND"), Some(s.clone()));
+        assert_eq!(custom.outbound_topics(&s)[0], "lab/rig-1/OUTBOUND");
     }
 
     #[test]

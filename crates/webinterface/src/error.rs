@@ -33,6 +33,10 @@ pub enum Error {
     /// The request is malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// The request is well-formed, but what it asks for is refused (a message the protocol
+    /// schema refuses).
+    #[error("{0}")]
+    Unprocessable(String),
     /// The path exists but does not take this method (the router adds `Allow`).
     #[error(
         "{0} is not a method this path takes; the Allow header lists those it takes \
@@ -80,6 +84,7 @@ impl Error {
             Self::Forbidden { .. } | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } | Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,

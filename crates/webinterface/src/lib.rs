@@ -24,7 +24,8 @@
 //!   keep/delete, `/api/results…`;
 //! - [`quarantine`]: rejected messages, their reasons and raw bytes (`/quarantine`,
 //!   `/api/quarantine`; the old `/rejected` pages redirect, `/api/rejected…` answers the same);
-//! - [`admin`]: stands, users, tokens and the scheduler's job runs, for admins;
+//! - [`admin`]: stands, users, tokens, the scheduler's job runs and the raw message tool, for
+//!   admins;
 //! - [`events`]: `LISTEN` on the store's channel, fanned out to server-sent-event clients;
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`;
 //! - [`old_addresses`]: the old stack's `/demo_module/…` and `/admin/` addresses, redirected

@@ -81,15 +81,25 @@ impl ProtocolValidator {
         Self::new(&serde_json::from_str(&text)?)
     }
 
-    /// Validates a JSON value, listing every error with its path.
-    pub fn check(&self, value: &Value) -> Result<(), String> {
-        let errors: Vec<String> = self
-            .validator
+    /// The schema's errors for a JSON value (at most 10): each the JSON pointer of the value
+    /// at fault (empty for the whole message) and what is wrong.
+    pub fn errors(&self, value: &Value) -> Vec<(String, String)> {
+        self.validator
             .iter_errors(value)
             .take(10)
             .map(|e| {
-                let path = e.instance_path().to_string();
                 let msg: String = e.to_string().chars().take(200).collect();
+                (e.instance_path().to_string(), msg)
+            })
+            .collect()
+    }
+
+    /// Validates a JSON value, listing every error with its path.
+    pub fn check(&self, value: &Value) -> Result<(), String> {
+        let errors: Vec<String> = self
+            .errors(value)
+            .into_iter()
+            .map(|(path, msg)| {
                 if path.is_empty() {
                     msg
                 } else {

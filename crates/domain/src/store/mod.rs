@@ -14,6 +14,7 @@
 //! | [`runs`] | `runs`: test runs started by users, their lifecycle, time-outs |
 //! | [`cancel`] | `runs` cancelled by an operator, and the cancelled run a late result joins |
 //! | [`outbound`] | `outbound_commands`: command messages published for runs |
+//! | [`raw_messages`] | `raw_messages`: messages admins sent to stands with the raw message tool |
 //! | [`results`] | `results` and `result_series`: stored data, retention |
 //! | [`series`] | `result_series` read back: a result's series, values as raw doubles |
 //! | [`quarantine`] | `quarantine`: rejected messages, pruning |
@@ -45,6 +46,7 @@ pub mod metrics;
 pub mod mqtt_accounts;
 pub mod outbound;
 pub mod quarantine;
+pub mod raw_messages;
 pub mod receipts;
 pub mod results;
 pub mod runs;

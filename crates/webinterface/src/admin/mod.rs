@@ -4,11 +4,18 @@
 //! - [`stands`]: add and edit stands, pages and API;
 //! - [`users`]: users, roles and passwords, pages and API; the users page also lists tokens;
 //! - [`tokens`]: making and revoking API tokens, the page's forms and API;
-//! - [`jobs`]: the scheduler's job runs.
+//! - [`jobs`]: the scheduler's job runs;
+//! - [`raw_messages`]: sending a raw message to a stand's outbound topic (firmware bring-up):
+//!   the checks and the record;
+//! - [`raw_message_page`]: its page, `/admin/raw-messages`;
+//! - [`raw_message_api`]: its API, `POST /api/admin/raw-messages`.
 //!
 //! Every route here needs the `admin` role.
 
 pub mod jobs;
+pub mod raw_message_api;
+pub mod raw_message_page;
+pub mod raw_messages;
 pub mod stand_account;
 pub mod stands;
 pub mod tokens;
@@ -23,6 +30,7 @@ pub fn pages() -> Routes {
         .merge(users::pages())
         .merge(tokens::pages())
         .merge(jobs::pages())
+        .merge(raw_message_page::pages())
 }
 
 /// The admin API.
@@ -31,4 +39,5 @@ pub fn api() -> Routes {
         .merge(users::api())
         .merge(tokens::api())
         .merge(jobs::api())
+        .merge(raw_message_api::api())
 }

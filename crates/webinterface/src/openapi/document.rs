@@ -72,6 +72,7 @@ a 400 of the same shape."
         admin::users::create_user,
         admin::tokens::api_token_create,
         admin::jobs::api_jobs,
+        admin::raw_message_api::api_send,
         openapi_json,
     ),
     components(schemas(ErrorBody, Role)),
@@ -81,7 +82,7 @@ a 400 of the same shape."
         (name = "runs", description = "Starting tests and following them"),
         (name = "results", description = "Results, their series, plots, keep and delete"),
         (name = "quarantine", description = "Messages the handler rejected"),
-        (name = "admin", description = "Stands, users and tokens (admins)"),
+        (name = "admin", description = "Stands, users, tokens and raw messages to stands (admins)"),
         (name = "docs", description = "This document"),
     )
 )]

@@ -54,7 +54,8 @@ pub struct StartRun {
     pub confirm: bool,
 }
 
-fn empty_object() -> Value {
+/// `{}`.
+pub fn empty_object() -> Value {
     Value::Object(serde_json::Map::new())
 }
 
