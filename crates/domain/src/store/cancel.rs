@@ -31,7 +31,7 @@ pub enum CancelError {
 }
 
 /// Cancels a run in progress, recording who did and when; its stand may start a new run at
-/// once. A result the stand sends later is still stored with it (see [`late_results`]). A result the stand sends later is still stored with it (see [`late_results`]).
+/// once. A result the stand sends later is still stored with it (see [`late_results`]).
 /// Locks the stand first, as every writer does; notifies the run and the stand.
 pub async fn cancel(pool: &PgPool, id: i64, by: &str) -> Result<Run, CancelError> {
     let mut tx = pool.begin().await.query("runs.cancel.begin")?;
