@@ -39,7 +39,8 @@
 //!   and the topics an admin sets a stand up with;
 //! - [`protocol`]: the v1.1 wire protocol, schema validation and parsing of inbound payloads;
 //! - [`backoff`]: the exponential back-off every reconnect and retry loop waits with;
-//! - [`parameters`]: how a parameter typed as text becomes the JSON value a stand receives.
+//! - [`parameters`]: how a parameter typed as text becomes the JSON value a stand receives;
+//! - [`signal`]: a run's sample rate, the one-sided FFT power spectrum and its peak frequency.
 //!
 //! I/O parts:
 //! - [`camera_policy`]: which addresses a camera may be fetched from, checked after DNS;
@@ -63,6 +64,7 @@ pub mod parameters;
 pub mod per_key;
 pub mod protocol;
 pub mod run;
+pub mod signal;
 pub mod signing;
 pub mod stand_id;
 pub mod state;
