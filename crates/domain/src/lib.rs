@@ -40,7 +40,8 @@
 //! - [`protocol`]: the v1.1 wire protocol, schema validation and parsing of inbound payloads;
 //! - [`backoff`]: the exponential back-off every reconnect and retry loop waits with;
 //! - [`parameters`]: how a parameter typed as text becomes the JSON value a stand receives;
-//! - [`signal`]: a run's sample rate, the one-sided FFT power spectrum and its peak frequency.
+//! - [`signal`]: a run's sample rate, the one-sided FFT power spectrum and its peak frequency;
+//! - [`verdict`]: a template's limits on a result's data, their measurements and the verdict.
 //!
 //! I/O parts:
 //! - [`camera_policy`]: which addresses a camera may be fetched from, checked after DNS;
@@ -72,6 +73,7 @@ pub mod status;
 pub mod store;
 pub mod telemetry;
 pub mod topics;
+pub mod verdict;
 pub mod write_timeout;
 
 pub use camera::CameraUrl;
