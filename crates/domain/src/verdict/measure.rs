@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::limit::{Measure, Quantity, kind};
+use super::kind;
+use super::limit::{Measure, Quantity};
 use crate::signal;
 
 /// The value of `quantity` in `data` (`dataObj`), with `parameters` (`parameterObj`) for a

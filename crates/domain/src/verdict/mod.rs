@@ -243,3 +243,15 @@ impl TryFrom<MeasurementJson> for Measurement {
         })
     }
 }
+
+/// What kind of JSON value `value` is, for a person.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "true or false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
