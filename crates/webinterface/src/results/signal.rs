@@ -1,6 +1,7 @@
 //! What the result page plots, computed on the server so a million-point series stays fast in
 //! the browser: min/max downsampling that keeps every peak, and the one-sided FFT power
-//! spectrum in dB ([`domain::signal`]), itself reduced to the largest value per bucket. Pure functions.
+//! spectrum in dB ([`domain::signal`]), itself reduced to the largest value per bucket. Pure
+//! functions.
 
 /// Points a plot gets at most (about one per pixel column of a wide screen, times two).
 pub const PLOT_POINTS: usize = 2000;
