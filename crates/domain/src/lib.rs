@@ -40,7 +40,9 @@
 //! - [`protocol`]: the v1.1 wire protocol, schema validation and parsing of inbound payloads;
 //! - [`backoff`]: the exponential back-off every reconnect and retry loop waits with;
 //! - [`parameters`]: how a parameter typed as text becomes the JSON value a stand receives;
-//! - [`template`]: test templates, their typed fields and how an operator's values are checked.
+//! - [`template`]: test templates, their typed fields and how an operator's values are checked;
+//! - [`signal`]: a run's sample rate, the one-sided FFT power spectrum and its peak frequency;
+//! - [`verdict`]: a template's limits on a result's data, their measurements and the verdict.
 //!
 //! I/O parts:
 //! - [`camera_policy`]: which addresses a camera may be fetched from, checked after DNS;
@@ -64,6 +66,7 @@ pub mod parameters;
 pub mod per_key;
 pub mod protocol;
 pub mod run;
+pub mod signal;
 pub mod signing;
 pub mod stand_id;
 pub mod state;
@@ -72,6 +75,7 @@ pub mod store;
 pub mod telemetry;
 pub mod template;
 pub mod topics;
+pub mod verdict;
 pub mod write_timeout;
 
 pub use camera::CameraUrl;

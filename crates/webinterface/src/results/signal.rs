@@ -1,10 +1,7 @@
 //! What the result page plots, computed on the server so a million-point series stays fast in
 //! the browser: min/max downsampling that keeps every peak, and the one-sided FFT power
-//! spectrum in dB (`rustfft`), itself reduced to the largest value per bucket. Pure functions.
-
-use rustfft::FftPlanner;
-use rustfft::num_complex::Complex;
-use serde_json::Value;
+//! spectrum in dB ([`domain::signal`]), itself reduced to the largest value per bucket. Pure
+//! functions.
 
 /// Points a plot gets at most (about one per pixel column of a wide screen, times two).
 pub const PLOT_POINTS: usize = 2000;
@@ -12,34 +9,8 @@ pub const PLOT_POINTS: usize = 2000;
 /// The floor of the spectrum in dB (a zero power would be minus infinity).
 pub const DB_FLOOR: f64 = -300.0;
 
-/// Parameter names taken as the sample rate in Hz, compared without case.
-const RATE_NAMES: [&str; 7] = [
-    "fs",
-    "samplerate",
-    "sample_rate",
-    "samplingrate",
-    "sampling_rate",
-    "sample_rate_hz",
-    "samplerate_hz",
-];
-
-/// The sample rate in Hz from a top-level parameter such as `fs` or `sampleRate` (a positive
-/// finite number, or a string holding one), if there is one.
-pub fn sample_rate(parameters: Option<&Value>) -> Option<f64> {
-    let Some(Value::Object(map)) = parameters else {
-        return None;
-    };
-    map.iter()
-        .filter(|(k, _)| RATE_NAMES.contains(&k.to_ascii_lowercase().as_str()))
-        .find_map(|(_, v)| {
-            let rate = match v {
-                Value::Number(n) => n.as_f64(),
-                Value::String(s) => s.trim().parse::<f64>().ok(),
-                _ => None,
-            }?;
-            (rate.is_finite() && rate > 0.0).then_some(rate)
-        })
-}
+/// The sample rate a run's parameters name ([`domain::signal::sample_rate`]).
+pub use domain::signal::sample_rate;
 
 /// Points to draw: x (sample index) and y, in x order.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
@@ -96,32 +67,17 @@ pub fn downsample(values: &[f64], start: usize, end: usize, target: usize) -> Po
     out
 }
 
-/// The one-sided power spectrum of `values`: for bins `k = 0..=n/2`, the frequency
-/// `k / n` (cycles per sample, times the sample rate when given: Hz) and the power
-/// `|X_k|² / n²` (doubled for bins that have a mirror) in dB, floored at [`DB_FLOOR`].
-/// A sine of amplitude A shows at about `20·log10(A/√2)` dB, its mean-square power.
+/// The one-sided power spectrum of `values` ([`domain::signal::power_spectrum`]): for bins
+/// `k = 0..=n/2`, the frequency `k / n` (cycles per sample, times the sample rate when given:
+/// Hz) and the power in dB, floored at [`DB_FLOOR`]. A sine of amplitude A shows at about
+/// `20·log10(A/√2)` dB, its mean-square power.
 pub fn spectrum(values: &[f64], rate: Option<f64>) -> Points {
-    let n = values.len();
-    if n == 0 {
-        return Points::default();
+    let scale = rate.unwrap_or(1.0) / values.len() as f64;
+    let power = domain::signal::power_spectrum(values);
+    Points {
+        x: (0..power.len()).map(|k| k as f64 * scale).collect(),
+        y: power.into_iter().map(db).collect(),
     }
-    let mut buf: Vec<Complex<f64>> = values.iter().map(|&v| Complex::new(v, 0.0)).collect();
-    FftPlanner::new().plan_fft_forward(n).process(&mut buf);
-    let scale = rate.unwrap_or(1.0) / n as f64;
-    let norm = 1.0 / (n as f64 * n as f64);
-    let half = n / 2;
-    let mut out = Points {
-        x: Vec::with_capacity(half + 1),
-        y: Vec::with_capacity(half + 1),
-    };
-    for (k, c) in buf.iter().take(half + 1).enumerate() {
-        // Bin 0 and, for even n, bin n/2 have no mirror image.
-        let mirrored = k != 0 && !(n.is_multiple_of(2) && k == half);
-        let power = c.norm_sqr() * norm * if mirrored { 2.0 } else { 1.0 };
-        out.x.push(k as f64 * scale);
-        out.y.push(db(power));
-    }
-    out
 }
 
 fn db(power: f64) -> f64 {
@@ -164,22 +120,6 @@ pub fn downsample_max(points: &Points, target: usize) -> Points {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn sample_rate_from_common_names() {
-        assert_eq!(sample_rate(Some(&json!({"fs": 1000}))), Some(1000.0));
-        assert_eq!(
-            sample_rate(Some(&json!({"sampleRate": "48000"}))),
-            Some(48000.0)
-        );
-        assert_eq!(sample_rate(Some(&json!({"sample_rate": 2.5}))), Some(2.5));
-        assert_eq!(sample_rate(Some(&json!({"fs": 0}))), None);
-        assert_eq!(sample_rate(Some(&json!({"fs": "fast"}))), None);
-        assert_eq!(sample_rate(Some(&json!({"nested": {"fs": 10}}))), None);
-        assert_eq!(sample_rate(Some(&json!([1, 2]))), None);
-        assert_eq!(sample_rate(None), None);
-    }
 
     #[test]
     fn short_series_are_kept_whole() {
