@@ -1153,10 +1153,14 @@ async fn a_stuck_run_is_cancelled_from_the_stand_page_and_a_new_one_starts() {
     log_in(&c, &app, "olga").await;
     c.goto(&app.url("/stands/rig1")).await.expect("stand page");
     click(&c, "#start-button").await;
-    let stuck: i64 = sqlx::query_scalar("SELECT id FROM runs")
-        .fetch_one(&app.db.pool)
-        .await
-        .expect("the run");
+    // The click submits the form; the run exists once the server has answered it.
+    let stuck: i64 = test_support::wait_for("the run", Duration::from_secs(10), || async {
+        sqlx::query_scalar("SELECT id FROM runs")
+            .fetch_optional(&app.db.pool)
+            .await
+            .expect("runs")
+    })
+    .await;
     // The stand never answers: the page says how long the run has waited, and offers to
     // cancel it.
     let waiting = text_of(&c, "#runs .waiting").await;
