@@ -1,0 +1,724 @@
+//! Test templates over real HTTP, a real broker and PostgreSQL: the API (bad templates and bad
+//! values refused naming the place or field), starts through a template sending typed values
+//! in its order and its commands, runs and results naming the version they used after the
+//! template is edited, the admin editor and its refusals, and an export imported onto a stand
+//! of a fresh database rendering the same form and sending the same command.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{App, data_message, ingest, subscriber};
+use domain::store::users::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn accelerometer() -> Value {
+    json!({
+        "name": "Sweep",
+        "description": "A frequency sweep of the accelerometer",
+        "commands": ["calibrate", "measure"],
+        "parameters": [
+            {"name": "sensor", "label": "Sensor", "type": "choice", "required": true,
+             "choices": [{"value": "x", "label": "X axis"}, {"value": "y", "label": "Y axis"}]},
+            {"name": "duration", "type": "number", "unit": "s", "min": 1, "max": 60, "step": 0.5,
+             "default": 10},
+            {"name": "frequency", "type": "choice", "default": 100,
+             "choices": [{"value": 10, "label": "10 Hz"}, {"value": 100, "label": "100 Hz"},
+                         {"value": 1000, "label": "1 kHz"}, {"value": 10000, "label": "10 kHz"}]},
+            {"name": "operator_note", "type": "text", "pattern": "[A-Z]{2}-[0-9]+"},
+            {"name": "dry_run", "type": "boolean", "default": false}
+        ]
+    })
+}
+
+/// JSON read as a template (`1` and `1.0`, a `false` left out and written are the same).
+fn template(v: &Value) -> domain::template::Template {
+    serde_json::from_value(v.clone()).expect("a template")
+}
+
+async fn send(
+    app: &App,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> (StatusCode, Value) {
+    let mut req = app
+        .client()
+        .request(method, app.url(path))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    let r = req.send().await.expect(path);
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn next_command(
+    inbox: &mut tokio::sync::mpsc::UnboundedReceiver<(String, Vec<u8>)>,
+) -> (String, String) {
+    let (topic, payload) = tokio::time::timeout(Duration::from_secs(20), inbox.recv())
+        .await
+        .expect("the command arrives")
+        .expect("subscriber");
+    (topic, String::from_utf8(payload).expect("utf-8"))
+}
+
+/// Ends the stand's run in progress, so the next test may start.
+async fn end_runs(app: &App) {
+    sqlx::query("UPDATE runs SET state = 'failed', finished_at = now() WHERE finished_at IS NULL")
+        .execute(&app.db.pool)
+        .await
+        .expect("end runs");
+}
+
+#[tokio::test]
+async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_version() {
+    let app = App::start().await;
+    app.stand("rig1", "ready").await;
+    let admin = app.token("ada", Role::Admin).await;
+    let olga = app.token("olga", Role::Operator).await;
+    let viewer = app.token("vic", Role::Viewer).await;
+    let mut inbox = subscriber(&app.broker.url(), &["rig1/outbound"]).await;
+    let post = reqwest::Method::POST;
+
+    // Only admins add templates; bad ones are refused naming the place.
+    let (s, _) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/templates",
+        &olga,
+        Some(&accelerometer()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let mut bad = accelerometer();
+    bad["parameters"][1]["max"] = json!(0.5);
+    let (s, e) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/templates",
+        &admin,
+        Some(&bad),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let msg = e["error"].as_str().expect("error");
+    assert!(msg.contains("parameters[1] (duration).max"), "{msg}");
+    let mut bad = accelerometer();
+    bad["parameters"][3]["pattern"] = json!("([a-z");
+    let (s, e) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/templates",
+        &admin,
+        Some(&bad),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("(operator_note).pattern"),
+        "{e}"
+    );
+    let mut bad = accelerometer();
+    bad["parameters"][0]["colour"] = json!("red");
+    let (s, e) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/templates",
+        &admin,
+        Some(&bad),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(e["error"].as_str().unwrap_or("").contains("colour"), "{e}");
+    let (s, _) = send(
+        &app,
+        post.clone(),
+        "/api/stands/nowhere/templates",
+        &admin,
+        Some(&accelerometer()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let (s, created) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/templates",
+        &admin,
+        Some(&accelerometer()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let v1 = created["id"].as_i64().expect("id");
+    assert_eq!(
+        (created["version"].as_i64(), created["family"].as_i64()),
+        (Some(1), Some(v1))
+    );
+    assert_eq!(created["stand"], "rig1");
+    assert_eq!(template(&created["template"]), template(&accelerometer()));
+    let (s, list) = send(
+        &app,
+        reqwest::Method::GET,
+        "/api/stands/rig1/templates",
+        &viewer,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+
+    // On a stand with templates an operator starts through one.
+    let free = json!({"parameters": {"fs": 1}, "commands": ["start"]});
+    let (s, e) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/runs",
+        &olga,
+        Some(&free),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        e["error"].as_str().unwrap_or("").contains("test templates"),
+        "{e}"
+    );
+
+    // Bad values: each refusal names its field; nothing is sent.
+    let wrong = json!({"template": v1, "parameters": {
+        "sensor": "z", "duration": 61, "frequency": 50, "operator_note": "ab-1", "dry_run": "maybe",
+        "colour": "red"}});
+    let (s, e) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/runs",
+        &olga,
+        Some(&wrong),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let msg = e["error"].as_str().expect("error");
+    for field in [
+        "sensor: one of",
+        "duration: at most 60 s",
+        "frequency: one of",
+        "operator_note: must match",
+        "dry_run: true or false",
+        "colour",
+    ] {
+        assert!(msg.contains(field), "{field} in {msg}");
+    }
+    let missing = json!({"template": v1, "parameters": {}});
+    let (s, e) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/runs",
+        &olga,
+        Some(&missing),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("sensor: required"),
+        "{e}"
+    );
+    let commands = json!({"template": v1, "parameters": {"sensor": "x"}, "commands": ["rm"]});
+    let (s, _) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/runs",
+        &olga,
+        Some(&commands),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(inbox.try_recv().is_err(), "nothing was sent");
+
+    // Good values, given out of order and as text: typed, in the template's order, defaults
+    // filled in, the template's commands.
+    let good = json!({"template": v1, "parameters": {
+        "dry_run": "true", "duration": "2.5", "sensor": "y", "frequency": "1000"}});
+    let (s, started) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/runs",
+        &olga,
+        Some(&good),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{started}");
+    let run = started["id"].as_i64().expect("run id");
+    let (topic, command) = next_command(&mut inbox).await;
+    assert_eq!(topic, "rig1/outbound");
+    assert!(
+        command.contains(r#""commandList":["calibrate","measure"]"#)
+            && command.contains(
+                r#""parameterObj":{"sensor":"y","duration":2.5,"frequency":1000,"dry_run":true}"#
+            ),
+        "{command}"
+    );
+    let (_, r) = send(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/runs/{run}"),
+        &viewer,
+        None,
+    )
+    .await;
+    assert_eq!(
+        r["template"],
+        json!({"id": v1, "name": "Sweep", "version": 1})
+    );
+    assert_eq!(
+        r["parameters"],
+        json!({"sensor": "y", "duration": 2.5, "frequency": 1000, "dry_run": true})
+    );
+
+    // The stand answers: the result page names the template's version.
+    let payload = data_message("rig1", r["parameters"].clone(), r#"{"x": [1, 2]}"#);
+    let result = ingest(&app.db.pool, "rig1", &payload)
+        .await
+        .expect("stored");
+    let page = app
+        .get_ok_text(&format!("/results/{result}"), &viewer)
+        .await;
+    assert!(
+        page.contains(r#"<dd id="result-template">Sweep v1</dd>"#),
+        "{page}"
+    );
+
+    // Edited: version 2; the run and result keep version 1; the old version may not start.
+    let mut edited = accelerometer();
+    edited["name"] = json!("Sweep (slow)");
+    edited["parameters"][1]["max"] = json!(120);
+    let (s, _) = send(
+        &app,
+        reqwest::Method::PUT,
+        &format!("/api/templates/{v1}"),
+        &olga,
+        Some(&edited),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v2) = send(
+        &app,
+        reqwest::Method::PUT,
+        &format!("/api/templates/{v1}"),
+        &admin,
+        Some(&edited),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v2}");
+    assert_eq!(
+        (v2["family"].as_i64(), v2["version"].as_i64()),
+        (Some(v1), Some(2))
+    );
+    let v2 = v2["id"].as_i64().expect("id");
+    let (_, r) = send(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/runs/{run}"),
+        &viewer,
+        None,
+    )
+    .await;
+    assert_eq!(r["template"]["version"], 1);
+    let page = app
+        .get_ok_text(&format!("/results/{result}"), &viewer)
+        .await;
+    assert!(page.contains("Sweep v1"), "{page}");
+    let (_, one) = send(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/templates/{v1}"),
+        &viewer,
+        None,
+    )
+    .await;
+    assert_eq!(template(&one["template"]), template(&accelerometer()));
+    end_runs(&app).await;
+    let (s, e) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/runs",
+        &olga,
+        Some(&good),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        e["error"].as_str().unwrap_or("").contains("was edited"),
+        "{e}"
+    );
+    let slow = json!({"template": v2, "parameters": {"sensor": "x", "duration": 90}});
+    let (s, started) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/runs",
+        &olga,
+        Some(&slow),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{started}");
+    let (_, command) = next_command(&mut inbox).await;
+    assert!(
+        command.contains(
+            r#""parameterObj":{"sensor":"x","duration":90,"frequency":100,"dry_run":false}"#
+        ),
+        "{command}"
+    );
+    end_runs(&app).await;
+
+    // An admin may still start free-form on it.
+    let (s, _) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/runs",
+        &admin,
+        Some(&free),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    next_command(&mut inbox).await;
+    end_runs(&app).await;
+
+    // The export is the template's JSON alone, as a download.
+    let r = app
+        .get_with_token(&format!("/api/templates/{v2}/export"), &viewer, "export")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment;") && disposition.contains("v2.json"),
+        "{disposition}"
+    );
+    let exported: Value = r.json().await.expect("json");
+    assert_eq!(template(&exported), template(&edited));
+
+    // Deleted: the family is retired; the stand is free-form again, the run keeps its name.
+    let (s, _) = send(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/api/templates/{v1}"),
+        &olga,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = send(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/api/templates/{v1}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = send(
+        &app,
+        reqwest::Method::DELETE,
+        "/api/templates/999999",
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, list) = send(
+        &app,
+        reqwest::Method::GET,
+        "/api/stands/rig1/templates",
+        &viewer,
+        None,
+    )
+    .await;
+    assert_eq!(list, json!([]));
+    let (s, e) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/runs",
+        &olga,
+        Some(&slow),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(e["error"].as_str().unwrap_or("").contains("deleted"), "{e}");
+    let (s, _) = send(
+        &app,
+        post.clone(),
+        "/api/stands/rig1/runs",
+        &olga,
+        Some(&free),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, r) = send(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/runs/{run}"),
+        &viewer,
+        None,
+    )
+    .await;
+    assert_eq!(r["template"]["name"], "Sweep");
+}
+
+/// The editor's form for the accelerometer template (rows: sensor, duration, note).
+fn editor_form(csrf: &str, max: &str) -> Vec<(&'static str, String)> {
+    let mut f: Vec<(&'static str, String)> = vec![
+        ("csrf", csrf.into()),
+        ("name", "Sweep".into()),
+        ("description", "A frequency sweep".into()),
+        ("commands", "calibrate\nmeasure\n".into()),
+    ];
+    let rows: [[&str; 11]; 4] = [
+        [
+            "sensor",
+            "Sensor",
+            "Which axis",
+            "choice",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "x = X axis\ny = Y axis",
+            "",
+        ],
+        [
+            "duration", "Duration", "", "number", "s", "1", max, "0.5", "", "", "10",
+        ],
+        ["", "", "", "number", "", "", "", "", "", "", ""],
+        [
+            "note",
+            "Note",
+            "",
+            "text",
+            "",
+            "",
+            "",
+            "",
+            "[A-Z]{2}-[0-9]+",
+            "",
+            "",
+        ],
+    ];
+    let keys = [
+        "p_name",
+        "p_label",
+        "p_help",
+        "p_type",
+        "p_unit",
+        "p_min",
+        "p_max",
+        "p_step",
+        "p_pattern",
+        "p_choices",
+        "p_default",
+    ];
+    for row in rows {
+        for (k, v) in keys.iter().zip(row) {
+            f.push((k, v.into()));
+        }
+    }
+    f.push(("p_required", "0".into()));
+    f.push(("p_required", "3".into()));
+    f
+}
+
+/// The template forms of a stand page, with the stand's id and the CSRF token neutral.
+fn template_forms(page: &str, stand: &str, csrf: &str) -> String {
+    let start = page
+        .find(r#"<div id="template-forms">"#)
+        .expect("template forms");
+    let end = start + page[start..].find("</section>").expect("end");
+    page[start..end]
+        .replace(&format!("/stands/{stand}/"), "/stands/STAND/")
+        .replace(csrf, "CSRF")
+}
+
+#[tokio::test]
+async fn the_editor_saves_and_refuses_and_an_export_imported_elsewhere_sends_the_same() {
+    let a = App::start().await;
+    a.stand("rig1", "ready").await;
+    a.user("ada", Role::Admin).await;
+    a.user("olga", Role::Operator).await;
+    let (ada, csrf) = a.login("ada").await;
+
+    // A refused template comes back as typed, the error next to its row.
+    let r = ada
+        .post(a.url("/admin/stands/rig1/templates"))
+        .form(&editor_form(&csrf, "6O"))
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().await.expect("html");
+    assert!(page.contains(r#"id="error-row-1">Row 2: max: "#), "{page}");
+    assert!(page.contains(r#"value="6O""#), "the typed text is kept");
+    assert!(
+        page.contains(r#"value="[A-Z]{2}-[0-9]+""#),
+        "the typed pattern is kept"
+    );
+    assert!(!page.contains("error-row-2"), "the blank row was dropped");
+
+    let r = ada
+        .post(a.url("/admin/stands/rig1/templates"))
+        .form(&editor_form(&csrf, "60"))
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let admin_page = ada
+        .get(a.url("/admin/stands/rig1"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        admin_page.contains("sensor (choice), duration (number, s), note (text)"),
+        "{admin_page}"
+    );
+    let id: i64 = sqlx::query_scalar("SELECT id FROM test_templates")
+        .fetch_one(&a.db.pool)
+        .await
+        .expect("saved");
+    let exported = ada
+        .get(a.url(&format!("/api/templates/{id}/export")))
+        .send()
+        .await
+        .expect("export")
+        .text()
+        .await
+        .expect("json");
+
+    // Imported onto another stand of a fresh database (a second app, broker and database).
+    let b = App::start().await;
+    b.stand("twin7", "ready").await;
+    b.user("ada", Role::Admin).await;
+    b.user("olga", Role::Operator).await;
+    let (ada_b, csrf_b) = b.login("ada").await;
+    let r = ada_b
+        .post(b.url("/admin/stands/twin7/templates/import"))
+        .form(&[("csrf", csrf_b.as_str()), ("json", "{\"name\": \"x\", \"parameters\": [{\"name\": \"a\", \"type\": \"text\", \"min\": 1}]}")])
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().await.expect("html");
+    assert!(page.contains("parameters[0] (a).min"), "{page}");
+    let r = ada_b
+        .post(b.url("/admin/stands/twin7/templates/import"))
+        .form(&[("csrf", csrf_b.as_str()), ("json", exported.as_str())])
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id_b: i64 = sqlx::query_scalar("SELECT id FROM test_templates")
+        .fetch_one(&b.db.pool)
+        .await
+        .expect("imported");
+
+    // The same form on both stands, and the same command sent.
+    let (olga_a, csrf_a) = a.login("olga").await;
+    let (olga_b, csrf_ob) = b.login("olga").await;
+    let page_a = olga_a
+        .get(a.url("/stands/rig1"))
+        .send()
+        .await
+        .expect("a")
+        .text()
+        .await
+        .expect("html");
+    let page_b = olga_b
+        .get(b.url("/stands/twin7"))
+        .send()
+        .await
+        .expect("b")
+        .text()
+        .await
+        .expect("html");
+    // Both fresh databases number the template 1.
+    assert_eq!(id, id_b);
+    let form_a = template_forms(&page_a, "rig1", &csrf_a);
+    assert_eq!(form_a, template_forms(&page_b, "twin7", &csrf_ob));
+    for want in [
+        format!(r#"<select name="param.sensor" id="tpl-{id}-0" required>"#),
+        r#"<option value="x">X axis</option>"#.into(),
+        format!(
+            r#"type="number" name="param.duration" id="tpl-{id}-1" value="10" min="1" max="60" step="0.5"> <span class="unit">s</span>"#
+        ),
+        r#"pattern="[A-Z]{2}-[0-9]+""#.into(),
+    ] {
+        assert!(form_a.contains(&want), "{want} in {form_a}");
+    }
+    assert!(
+        !page_a.contains(r#"id="start-form""#),
+        "an operator gets no free form here"
+    );
+
+    let mut inbox_a = subscriber(&a.broker.url(), &["rig1/outbound"]).await;
+    let mut inbox_b = subscriber(&b.broker.url(), &["twin7/outbound"]).await;
+    let values = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("param.sensor", "y".to_owned()),
+            ("param.duration", "12.5".to_owned()),
+            ("param.note", "AB-12".to_owned()),
+        ]
+    };
+    // A wrong value first: refused next to its field, the text kept, nothing sent.
+    let mut wrong = values(&csrf_a);
+    wrong[2].1 = "61".into();
+    let r = olga_a
+        .post(a.url(&format!("/stands/rig1/templates/{id}/runs")))
+        .form(&wrong)
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().await.expect("html");
+    assert!(
+        page.contains(&format!(
+            r#"<p class="field-error" id="tpl-{id}-1-error">Duration: at most 60 s</p>"#
+        )),
+        "{page}"
+    );
+    assert!(page.contains(r#"value="61""#), "{page}");
+    assert!(inbox_a.try_recv().is_err());
+
+    let r = olga_a
+        .post(a.url(&format!("/stands/rig1/templates/{id}/runs")))
+        .form(&values(&csrf_a))
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = olga_b
+        .post(b.url(&format!("/stands/twin7/templates/{id_b}/runs")))
+        .form(&values(&csrf_ob))
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, sent_a) = next_command(&mut inbox_a).await;
+    let (_, sent_b) = next_command(&mut inbox_b).await;
+    assert_eq!(sent_a, sent_b);
+    assert!(
+        sent_a.contains(r#""commandList":["calibrate","measure"],"statusCode":"200","parameterObj":{"sensor":"y","duration":12.5,"note":"AB-12"}"#),
+        "{sent_a}"
+    );
+}
