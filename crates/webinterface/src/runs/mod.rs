@@ -190,7 +190,7 @@ pub async fn usable_template(
 ) -> Result<StoredTemplate, Error> {
     let stored = templates::get(state.pool(), id)
         .await
-        .map_err(crate::test_templates::store_error)?
+        .map_err(crate::test_templates::api::store_error)?
         .filter(|t| &t.stand == stand)
         .ok_or_else(|| Error::NotFound(format!("stand {stand} has no test template {id}")))?;
     if stored.retired_at.is_some() {
@@ -201,7 +201,7 @@ pub async fn usable_template(
     }
     let current = templates::list(state.pool(), stand)
         .await
-        .map_err(crate::test_templates::store_error)?;
+        .map_err(crate::test_templates::api::store_error)?;
     if let Some(newer) = current
         .iter()
         .find(|t| t.family == stored.family && t.id != id)

@@ -171,7 +171,7 @@ pub async fn render_stand_with(
     let history = status_history::list(state.pool(), &id, HISTORY_ROWS).await?;
     let stored = templates::list(state.pool(), &id)
         .await
-        .map_err(crate::test_templates::store_error)?;
+        .map_err(crate::test_templates::api::store_error)?;
     let camera = v
         .camera_url
         .as_ref()

@@ -7,10 +7,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::store::templates::{self, StoredTemplate};
-use domain::template::Template;
+use domain::store::templates::{self, StoredTemplate, TemplateStoreError};
+use domain::template::{Template, TemplateError};
 
-use super::{store_error, template_error};
 use crate::auth::{Admin, Viewer};
 use crate::error::{Context, Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, find_stand};
@@ -175,4 +174,23 @@ async fn export(
         body,
     )
         .into_response())
+}
+
+/// A store refusal as the answer the caller gets.
+pub fn store_error(e: TemplateStoreError) -> Error {
+    match e {
+        TemplateStoreError::NoStand(_) | TemplateStoreError::NotFound(_) => {
+            Error::NotFound(e.to_string())
+        }
+        TemplateStoreError::Retired(_) | TemplateStoreError::Concurrent(_) => {
+            Error::Conflict(e.to_string())
+        }
+        TemplateStoreError::Unreadable { .. } => Error::internal("reading a template", e),
+        TemplateStoreError::Db(e) => e.into(),
+    }
+}
+
+/// A template that is not usable, as a 400 naming the place.
+pub fn template_error(e: TemplateError) -> Error {
+    Error::BadRequest(format!("the template is not valid: {e}"))
 }
