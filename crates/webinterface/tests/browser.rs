@@ -1153,6 +1153,11 @@ async fn a_stuck_run_is_cancelled_from_the_stand_page_and_a_new_one_starts() {
     log_in(&c, &app, "olga").await;
     c.goto(&app.url("/stands/rig1")).await.expect("stand page");
     click(&c, "#start-button").await;
+    // The click returns before the form's answer: wait for the page that says it was sent.
+    c.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .expect("the run was sent");
     let stuck: i64 = sqlx::query_scalar("SELECT id FROM runs")
         .fetch_one(&app.db.pool)
         .await
