@@ -722,3 +722,75 @@ async fn the_editor_saves_and_refuses_and_an_export_imported_elsewhere_sends_the
         "{sent_a}"
     );
 }
+
+/// On a stand never heard from, a template's form asks "start anyway?" with the values kept,
+/// and the confirmed start is recorded as such, with the template's version.
+#[tokio::test]
+async fn a_template_start_on_an_unheard_stand_asks_first_and_keeps_the_values() {
+    let app = App::start().await;
+    app.stand("quiet1", "unknown").await;
+    let admin = app.token("ada", Role::Admin).await;
+    app.user("olga", Role::Operator).await;
+    let (s, created) = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/stands/quiet1/templates",
+        &admin,
+        Some(&accelerometer()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = created["id"].as_i64().expect("id");
+    let mut inbox = subscriber(&app.broker.url(), &["quiet1/outbound"]).await;
+    let (olga, csrf) = app.login("olga").await;
+    let url = app.url(&format!("/stands/quiet1/templates/{id}/runs"));
+    let mut form = vec![
+        ("csrf", csrf.clone()),
+        ("param.sensor", "x".to_owned()),
+        ("param.duration", "7".to_owned()),
+        ("param.dry_run", "true".to_owned()),
+    ];
+    let r = olga.post(&url).form(&form).send().await.expect("start");
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let page = r.text().await.expect("html");
+    assert!(
+        page.contains(&format!(r#"id="template-question-{id}""#)),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(r#"id="template-start-anyway-{id}""#)),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            r#"name="param.duration" id="tpl-{id}-1" value="7""#
+        )),
+        "{page}"
+    );
+    assert!(
+        inbox.try_recv().is_err(),
+        "nothing sent before the confirmation"
+    );
+
+    form.push(("confirm", "true".to_owned()));
+    let r = olga
+        .post(&url)
+        .form(&form)
+        .send()
+        .await
+        .expect("start anyway");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, command) = next_command(&mut inbox).await;
+    assert!(
+        command.contains(
+            r#""parameterObj":{"sensor":"x","duration":7,"frequency":100,"dry_run":true}"#
+        ),
+        "{command}"
+    );
+    let (unheard, template): (bool, Option<i64>) =
+        sqlx::query_as("SELECT confirmed_unheard, template_id FROM runs")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("run");
+    assert_eq!((unheard, template), (true, Some(id)));
+}
