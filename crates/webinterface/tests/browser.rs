@@ -1375,12 +1375,8 @@ async fn an_admin_defines_a_test_template_and_an_operator_starts_it() {
         .await
         .expect("text");
     assert!(notice.contains("was sent to the stand"), "{notice}");
-    let (topic, payload) = tokio::time::timeout(Duration::from_secs(20), inbox.recv())
-        .await
-        .expect("the command arrives")
-        .expect("subscriber");
+    let (topic, command) = common::next_message(&mut inbox).await;
     assert_eq!(topic, "rig1/outbound");
-    let command = String::from_utf8(payload).expect("utf-8");
     assert!(
         command.contains(
             r#""commandList":["calibrate","measure"],"statusCode":"200","parameterObj":{"sensor":"y","duration":12.5,"note":"AB-12"}"#

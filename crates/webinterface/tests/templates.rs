@@ -6,9 +6,7 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{App, data_message, ingest, subscriber};
+use common::{App, data_message, ingest, next_message, subscriber};
 use domain::store::users::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -37,35 +35,6 @@ fn template(v: &Value) -> domain::template::Template {
     serde_json::from_value(v.clone()).expect("a template")
 }
 
-async fn send(
-    app: &App,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<&Value>,
-) -> (StatusCode, Value) {
-    let mut req = app
-        .client()
-        .request(method, app.url(path))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(b);
-    }
-    let r = req.send().await.expect(path);
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn next_command(
-    inbox: &mut tokio::sync::mpsc::UnboundedReceiver<(String, Vec<u8>)>,
-) -> (String, String) {
-    let (topic, payload) = tokio::time::timeout(Duration::from_secs(20), inbox.recv())
-        .await
-        .expect("the command arrives")
-        .expect("subscriber");
-    (topic, String::from_utf8(payload).expect("utf-8"))
-}
-
 /// Ends the stand's run in progress, so the next test may start.
 async fn end_runs(app: &App) {
     sqlx::query("UPDATE runs SET state = 'failed', finished_at = now() WHERE finished_at IS NULL")
@@ -85,38 +54,38 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     let post = reqwest::Method::POST;
 
     // Only admins add templates; bad ones are refused naming the place.
-    let (s, _) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/templates",
-        &olga,
-        Some(&accelerometer()),
-    )
-    .await;
+    let (s, _) = app
+        .json_with_token(
+            post.clone(),
+            "/api/stands/rig1/templates",
+            &olga,
+            Some(&accelerometer()),
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let mut bad = accelerometer();
     bad["parameters"][1]["max"] = json!(0.5);
-    let (s, e) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/templates",
-        &admin,
-        Some(&bad),
-    )
-    .await;
+    let (s, e) = app
+        .json_with_token(
+            post.clone(),
+            "/api/stands/rig1/templates",
+            &admin,
+            Some(&bad),
+        )
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let msg = e["error"].as_str().expect("error");
     assert!(msg.contains("parameters[1] (duration).max"), "{msg}");
     let mut bad = accelerometer();
     bad["parameters"][3]["pattern"] = json!("([a-z");
-    let (s, e) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/templates",
-        &admin,
-        Some(&bad),
-    )
-    .await;
+    let (s, e) = app
+        .json_with_token(
+            post.clone(),
+            "/api/stands/rig1/templates",
+            &admin,
+            Some(&bad),
+        )
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(
         e["error"]
@@ -127,34 +96,34 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     );
     let mut bad = accelerometer();
     bad["parameters"][0]["colour"] = json!("red");
-    let (s, e) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/templates",
-        &admin,
-        Some(&bad),
-    )
-    .await;
+    let (s, e) = app
+        .json_with_token(
+            post.clone(),
+            "/api/stands/rig1/templates",
+            &admin,
+            Some(&bad),
+        )
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(e["error"].as_str().unwrap_or("").contains("colour"), "{e}");
-    let (s, _) = send(
-        &app,
-        post.clone(),
-        "/api/stands/nowhere/templates",
-        &admin,
-        Some(&accelerometer()),
-    )
-    .await;
+    let (s, _) = app
+        .json_with_token(
+            post.clone(),
+            "/api/stands/nowhere/templates",
+            &admin,
+            Some(&accelerometer()),
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
-    let (s, created) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/templates",
-        &admin,
-        Some(&accelerometer()),
-    )
-    .await;
+    let (s, created) = app
+        .json_with_token(
+            post.clone(),
+            "/api/stands/rig1/templates",
+            &admin,
+            Some(&accelerometer()),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{created}");
     let v1 = created["id"].as_i64().expect("id");
     assert_eq!(
@@ -163,27 +132,22 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     );
     assert_eq!(created["stand"], "rig1");
     assert_eq!(template(&created["template"]), template(&accelerometer()));
-    let (s, list) = send(
-        &app,
-        reqwest::Method::GET,
-        "/api/stands/rig1/templates",
-        &viewer,
-        None,
-    )
-    .await;
+    let (s, list) = app
+        .json_with_token(
+            reqwest::Method::GET,
+            "/api/stands/rig1/templates",
+            &viewer,
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
 
     // On a stand with templates an operator starts through one.
     let free = json!({"parameters": {"fs": 1}, "commands": ["start"]});
-    let (s, e) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/runs",
-        &olga,
-        Some(&free),
-    )
-    .await;
+    let (s, e) = app
+        .json_with_token(post.clone(), "/api/stands/rig1/runs", &olga, Some(&free))
+        .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(
         e["error"].as_str().unwrap_or("").contains("test templates"),
@@ -194,14 +158,9 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     let wrong = json!({"template": v1, "parameters": {
         "sensor": "z", "duration": 61, "frequency": 50, "operator_note": "ab-1", "dry_run": "maybe",
         "colour": "red"}});
-    let (s, e) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/runs",
-        &olga,
-        Some(&wrong),
-    )
-    .await;
+    let (s, e) = app
+        .json_with_token(post.clone(), "/api/stands/rig1/runs", &olga, Some(&wrong))
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let msg = e["error"].as_str().expect("error");
     for field in [
@@ -215,14 +174,9 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
         assert!(msg.contains(field), "{field} in {msg}");
     }
     let missing = json!({"template": v1, "parameters": {}});
-    let (s, e) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/runs",
-        &olga,
-        Some(&missing),
-    )
-    .await;
+    let (s, e) = app
+        .json_with_token(post.clone(), "/api/stands/rig1/runs", &olga, Some(&missing))
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(
         e["error"]
@@ -232,14 +186,14 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
         "{e}"
     );
     let commands = json!({"template": v1, "parameters": {"sensor": "x"}, "commands": ["rm"]});
-    let (s, _) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/runs",
-        &olga,
-        Some(&commands),
-    )
-    .await;
+    let (s, _) = app
+        .json_with_token(
+            post.clone(),
+            "/api/stands/rig1/runs",
+            &olga,
+            Some(&commands),
+        )
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(inbox.try_recv().is_err(), "nothing was sent");
 
@@ -247,17 +201,12 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     // filled in, the template's commands.
     let good = json!({"template": v1, "parameters": {
         "dry_run": "true", "duration": "2.5", "sensor": "y", "frequency": "1000"}});
-    let (s, started) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/runs",
-        &olga,
-        Some(&good),
-    )
-    .await;
+    let (s, started) = app
+        .json_with_token(post.clone(), "/api/stands/rig1/runs", &olga, Some(&good))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{started}");
     let run = started["id"].as_i64().expect("run id");
-    let (topic, command) = next_command(&mut inbox).await;
+    let (topic, command) = next_message(&mut inbox).await;
     assert_eq!(topic, "rig1/outbound");
     assert!(
         command.contains(r#""commandList":["calibrate","measure"]"#)
@@ -266,14 +215,14 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
             ),
         "{command}"
     );
-    let (_, r) = send(
-        &app,
-        reqwest::Method::GET,
-        &format!("/api/runs/{run}"),
-        &viewer,
-        None,
-    )
-    .await;
+    let (_, r) = app
+        .json_with_token(
+            reqwest::Method::GET,
+            &format!("/api/runs/{run}"),
+            &viewer,
+            None,
+        )
+        .await;
     assert_eq!(
         r["template"],
         json!({"id": v1, "name": "Sweep", "version": 1})
@@ -300,76 +249,66 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     let mut edited = accelerometer();
     edited["name"] = json!("Sweep (slow)");
     edited["parameters"][1]["max"] = json!(120);
-    let (s, _) = send(
-        &app,
-        reqwest::Method::PUT,
-        &format!("/api/templates/{v1}"),
-        &olga,
-        Some(&edited),
-    )
-    .await;
+    let (s, _) = app
+        .json_with_token(
+            reqwest::Method::PUT,
+            &format!("/api/templates/{v1}"),
+            &olga,
+            Some(&edited),
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, v2) = send(
-        &app,
-        reqwest::Method::PUT,
-        &format!("/api/templates/{v1}"),
-        &admin,
-        Some(&edited),
-    )
-    .await;
+    let (s, v2) = app
+        .json_with_token(
+            reqwest::Method::PUT,
+            &format!("/api/templates/{v1}"),
+            &admin,
+            Some(&edited),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v2}");
     assert_eq!(
         (v2["family"].as_i64(), v2["version"].as_i64()),
         (Some(v1), Some(2))
     );
     let v2 = v2["id"].as_i64().expect("id");
-    let (_, r) = send(
-        &app,
-        reqwest::Method::GET,
-        &format!("/api/runs/{run}"),
-        &viewer,
-        None,
-    )
-    .await;
+    let (_, r) = app
+        .json_with_token(
+            reqwest::Method::GET,
+            &format!("/api/runs/{run}"),
+            &viewer,
+            None,
+        )
+        .await;
     assert_eq!(r["template"]["version"], 1);
     let page = app
         .get_ok_text(&format!("/results/{result}"), &viewer)
         .await;
     assert!(page.contains("Sweep v1"), "{page}");
-    let (_, one) = send(
-        &app,
-        reqwest::Method::GET,
-        &format!("/api/templates/{v1}"),
-        &viewer,
-        None,
-    )
-    .await;
+    let (_, one) = app
+        .json_with_token(
+            reqwest::Method::GET,
+            &format!("/api/templates/{v1}"),
+            &viewer,
+            None,
+        )
+        .await;
     assert_eq!(template(&one["template"]), template(&accelerometer()));
     end_runs(&app).await;
-    let (s, e) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/runs",
-        &olga,
-        Some(&good),
-    )
-    .await;
+    let (s, e) = app
+        .json_with_token(post.clone(), "/api/stands/rig1/runs", &olga, Some(&good))
+        .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(
         e["error"].as_str().unwrap_or("").contains("was edited"),
         "{e}"
     );
     let slow = json!({"template": v2, "parameters": {"sensor": "x", "duration": 90}});
-    let (s, started) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/runs",
-        &olga,
-        Some(&slow),
-    )
-    .await;
+    let (s, started) = app
+        .json_with_token(post.clone(), "/api/stands/rig1/runs", &olga, Some(&slow))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{started}");
-    let (_, command) = next_command(&mut inbox).await;
+    let (_, command) = next_message(&mut inbox).await;
     assert!(
         command.contains(
             r#""parameterObj":{"sensor":"x","duration":90,"frequency":100,"dry_run":false}"#
@@ -379,16 +318,11 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     end_runs(&app).await;
 
     // An admin may still start free-form on it.
-    let (s, _) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/runs",
-        &admin,
-        Some(&free),
-    )
-    .await;
+    let (s, _) = app
+        .json_with_token(post.clone(), "/api/stands/rig1/runs", &admin, Some(&free))
+        .await;
     assert_eq!(s, StatusCode::CREATED);
-    next_command(&mut inbox).await;
+    next_message(&mut inbox).await;
     end_runs(&app).await;
 
     // The export is the template's JSON alone, as a download.
@@ -408,69 +342,59 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     assert_eq!(template(&exported), template(&edited));
 
     // Deleted: the family is retired; the stand is free-form again, the run keeps its name.
-    let (s, _) = send(
-        &app,
-        reqwest::Method::DELETE,
-        &format!("/api/templates/{v1}"),
-        &olga,
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .json_with_token(
+            reqwest::Method::DELETE,
+            &format!("/api/templates/{v1}"),
+            &olga,
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = send(
-        &app,
-        reqwest::Method::DELETE,
-        &format!("/api/templates/{v1}"),
-        &admin,
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .json_with_token(
+            reqwest::Method::DELETE,
+            &format!("/api/templates/{v1}"),
+            &admin,
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = send(
-        &app,
-        reqwest::Method::DELETE,
-        "/api/templates/999999",
-        &admin,
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .json_with_token(
+            reqwest::Method::DELETE,
+            "/api/templates/999999",
+            &admin,
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, list) = send(
-        &app,
-        reqwest::Method::GET,
-        "/api/stands/rig1/templates",
-        &viewer,
-        None,
-    )
-    .await;
+    let (_, list) = app
+        .json_with_token(
+            reqwest::Method::GET,
+            "/api/stands/rig1/templates",
+            &viewer,
+            None,
+        )
+        .await;
     assert_eq!(list, json!([]));
-    let (s, e) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/runs",
-        &olga,
-        Some(&slow),
-    )
-    .await;
+    let (s, e) = app
+        .json_with_token(post.clone(), "/api/stands/rig1/runs", &olga, Some(&slow))
+        .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(e["error"].as_str().unwrap_or("").contains("deleted"), "{e}");
-    let (s, _) = send(
-        &app,
-        post.clone(),
-        "/api/stands/rig1/runs",
-        &olga,
-        Some(&free),
-    )
-    .await;
+    let (s, _) = app
+        .json_with_token(post.clone(), "/api/stands/rig1/runs", &olga, Some(&free))
+        .await;
     assert_eq!(s, StatusCode::CREATED);
-    let (_, r) = send(
-        &app,
-        reqwest::Method::GET,
-        &format!("/api/runs/{run}"),
-        &viewer,
-        None,
-    )
-    .await;
+    let (_, r) = app
+        .json_with_token(
+            reqwest::Method::GET,
+            &format!("/api/runs/{run}"),
+            &viewer,
+            None,
+        )
+        .await;
     assert_eq!(r["template"]["name"], "Sweep");
 }
 
@@ -714,8 +638,8 @@ async fn the_editor_saves_and_refuses_and_an_export_imported_elsewhere_sends_the
         .await
         .expect("start");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, sent_a) = next_command(&mut inbox_a).await;
-    let (_, sent_b) = next_command(&mut inbox_b).await;
+    let (_, sent_a) = next_message(&mut inbox_a).await;
+    let (_, sent_b) = next_message(&mut inbox_b).await;
     assert_eq!(sent_a, sent_b);
     assert!(
         sent_a.contains(r#""commandList":["calibrate","measure"],"statusCode":"200","parameterObj":{"sensor":"y","duration":12.5,"note":"AB-12"}"#),
@@ -731,14 +655,14 @@ async fn a_template_start_on_an_unheard_stand_asks_first_and_keeps_the_values() 
     app.stand("quiet1", "unknown").await;
     let admin = app.token("ada", Role::Admin).await;
     app.user("olga", Role::Operator).await;
-    let (s, created) = send(
-        &app,
-        reqwest::Method::POST,
-        "/api/stands/quiet1/templates",
-        &admin,
-        Some(&accelerometer()),
-    )
-    .await;
+    let (s, created) = app
+        .json_with_token(
+            reqwest::Method::POST,
+            "/api/stands/quiet1/templates",
+            &admin,
+            Some(&accelerometer()),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED);
     let id = created["id"].as_i64().expect("id");
     let mut inbox = subscriber(&app.broker.url(), &["quiet1/outbound"]).await;
@@ -780,7 +704,7 @@ async fn a_template_start_on_an_unheard_stand_asks_first_and_keeps_the_values() 
         .await
         .expect("start anyway");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, command) = next_command(&mut inbox).await;
+    let (_, command) = next_message(&mut inbox).await;
     assert!(
         command.contains(
             r#""parameterObj":{"sensor":"x","duration":7,"frequency":100,"dry_run":true}"#
