@@ -1210,6 +1210,9 @@ async fn a_stuck_run_is_cancelled_from_the_stand_page_and_a_new_one_starts() {
     c.close().await.expect("close");
 }
 
+/// An editor row as the test types it: name, label, type, and more (field, text) pairs.
+type EditorRow<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
+
 /// Types `text` into the field `css` (emptied first).
 async fn fill(c: &Client, css: &str, text: &str) {
     let el = c
@@ -1252,7 +1255,7 @@ async fn an_admin_defines_a_test_template_and_an_operator_starts_it() {
     click(&c, "#new-template").await;
     fill(&c, "#tpl-name", "Sweep").await;
     fill(&c, "#tpl-commands", "calibrate\nmeasure").await;
-    let rows: [(&str, &str, &str, &[(&str, &str)]); 3] = [
+    let rows: [EditorRow; 3] = [
         (
             "sensor",
             "Sensor",
