@@ -718,3 +718,102 @@ async fn a_template_start_on_an_unheard_stand_asks_first_and_keeps_the_values() 
             .expect("run");
     assert_eq!((unheard, template), (true, Some(id)));
 }
+
+/// The editor shows a saved template as rows (plus three blank ones), saves an edit as the
+/// next version (the old one says so), and deleting the template retires it: the stand is
+/// free-form again.
+#[tokio::test]
+async fn the_editor_edits_a_template_into_its_next_version_and_deletes_it() {
+    let app = App::start().await;
+    app.stand("rig1", "ready").await;
+    app.user("ada", Role::Admin).await;
+    app.user("olga", Role::Operator).await;
+    let (ada, csrf) = app.login("ada").await;
+    let html = |path: String| {
+        let ada = ada.clone();
+        let url = app.url(&path);
+        async move {
+            let r = ada.get(url).send().await.expect("get");
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            r.text().await.expect("html")
+        }
+    };
+    let r = ada
+        .post(app.url("/admin/stands/rig1/templates"))
+        .form(&editor_form(&csrf, "60"))
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let v1: i64 = sqlx::query_scalar("SELECT id FROM test_templates")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("saved");
+
+    let page = html(format!("/admin/templates/{v1}")).await;
+    assert_eq!(page.matches(r#"name="p_name""#).count(), 3 + 3, "{page}");
+    for want in [
+        r#"name="p_name" value="duration""#,
+        "x = X axis\ny = Y axis</textarea>",
+        r#"name="p_pattern" value="[A-Z]{2}-[0-9]+""#,
+        r#"<option value="number" selected>number</option>"#,
+        r#"name="p_required" value="0" aria-label="Parameter 1 required" checked"#,
+    ] {
+        assert!(page.contains(want), "{want} in {page}");
+    }
+
+    let r = ada
+        .post(app.url(&format!("/admin/templates/{v1}")))
+        .form(&editor_form(&csrf, "120"))
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let v2: i64 = sqlx::query_scalar("SELECT id FROM test_templates WHERE version = 2")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("version 2");
+    let admin_page = html("/admin/stands/rig1".into()).await;
+    assert!(
+        admin_page.contains(r#"<td data-label="Version">v2</td>"#),
+        "{admin_page}"
+    );
+    let old = html(format!("/admin/templates/{v1}")).await;
+    assert!(old.contains(r#"id="older-version""#), "{old}");
+    let (olga, _) = app.login("olga").await;
+    let stand_page = |olga: reqwest::Client| {
+        let url = app.url("/stands/rig1");
+        async move {
+            olga.get(url)
+                .send()
+                .await
+                .expect("stand")
+                .text()
+                .await
+                .expect("html")
+        }
+    };
+    let page = stand_page(olga.clone()).await;
+    assert!(
+        page.contains(&format!(r#"id="template-form-{v2}""#)),
+        "{page}"
+    );
+    assert!(page.contains(r#"max="120""#), "{page}");
+    assert!(!page.contains(&format!(r#"id="template-form-{v1}""#)));
+
+    let r = ada
+        .post(app.url(&format!("/admin/templates/{v2}/retire")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("retire");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let admin_page = html("/admin/stands/rig1".into()).await;
+    assert!(admin_page.contains("No templates"), "{admin_page}");
+    let page = stand_page(olga).await;
+    assert!(
+        page.contains(r#"id="start-form""#),
+        "free-form again: {page}"
+    );
+    assert!(!page.contains("template-forms"));
+}
