@@ -141,4 +141,15 @@ async fn templates_are_versioned_retired_and_runs_keep_their_version() {
     assert_eq!(r.template.map(|t| t.version), Some(1));
     templates::retire(pool, full.id).await.expect("retire");
     assert!(!templates::any(pool, &rig).await.expect("any"));
+
+    // Deleting the stand takes its templates with its runs, as it does its other rows.
+    sqlx::query("DELETE FROM stands WHERE id = 'rig1'")
+        .execute(pool)
+        .await
+        .expect("a stand with templates and runs is deleted");
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM test_templates")
+        .fetch_one(pool)
+        .await
+        .expect("count");
+    assert_eq!(left, 1, "the other stand's template stays");
 }
