@@ -316,13 +316,13 @@ impl Field {
             };
         }
         let v = given.cloned().unwrap_or(Value::Null);
-        let typed = self.from_text(&v).unwrap_or(v);
+        let typed = self.typed_text(&v).unwrap_or(v);
         self.check(&typed)?;
         Ok(Some(typed))
     }
 
     /// A form's text turned into the field's type (None: not text, or not convertible).
-    fn from_text(&self, v: &Value) -> Option<Value> {
+    fn typed_text(&self, v: &Value) -> Option<Value> {
         let s = v.as_str()?.trim();
         match self.kind {
             FieldType::Number => s
@@ -352,7 +352,11 @@ impl Field {
             FieldType::Choice => self
                 .choices
                 .iter()
-                .find(|c| c.value.as_str() == Some(s) || c.value.to_string() == s)
+                .find(|c| {
+                    c.value.as_str() == Some(s)
+                        || s.parse::<Number>()
+                            .is_ok_and(|n| c.value == Value::Number(n))
+                })
                 .map(|c| c.value.clone()),
             FieldType::Text => None,
         }

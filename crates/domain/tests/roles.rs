@@ -105,7 +105,16 @@ async fn the_handler_stores_every_kind_of_message_but_cannot_touch_the_accounts(
         .await
         .expect("the handler's role releases receipts");
 
+    // A run's test template, for the verdicts the handler will judge by its limits.
+    sqlx::query(
+        "SELECT r.id, t.body::text FROM runs r LEFT JOIN test_templates t ON t.id = r.template_id",
+    )
+    .execute(&handler)
+    .await
+    .expect("the handler's role reads a run's template");
     for sql in [
+        "INSERT INTO test_templates (stand_id, family, version, name, body, created_by)
+         VALUES ('rig1', 1, 2, 'x', '{}', 'h')",
         "SELECT password_hash FROM users",
         "SELECT id FROM users",
         "SELECT token_hash FROM api_tokens",

@@ -18,6 +18,7 @@
 //! - [`middleware`]: the request span (method, route, user), latency metric, security headers;
 //! - [`auth`]: passwords, API tokens, sessions, CSRF, roles as extractors, login and logout;
 //! - [`assets`]: the static files;
+//! - [`test_templates`]: a stand's test templates: their start forms, API, admin editor;
 //! - [`stands`]: the stand API for viewers, the dashboard and stand pages;
 //! - [`runs`]: starting a test (shared by the API and the stand page's form), runs in the API;
 //! - [`results`]: the results list and result pages, plots (FFT), CSV and Excel downloads,
@@ -61,6 +62,7 @@ pub mod runs;
 pub mod server;
 pub mod stands;
 pub mod state;
+pub mod test_templates;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -83,6 +85,7 @@ fn page_routes() -> Routes {
         .merge(results::pages())
         .merge(quarantine::pages())
         .merge(admin::pages())
+        .merge(test_templates::pages())
         .merge(auth::login::pages())
         .merge(old_addresses::routes())
         .merge(openapi::pages())
@@ -101,6 +104,7 @@ fn api_routes() -> Routes {
         .merge(results::api())
         .merge(quarantine::api())
         .merge(admin::api())
+        .merge(test_templates::api())
         .merge(events::api())
         .merge(health::api())
         .merge(openapi::api())

@@ -6,7 +6,7 @@
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::Method;
-use axum::routing::{MethodRouter, any, delete, get, patch, post};
+use axum::routing::{MethodRouter, any, delete, get, patch, post, put};
 use domain::store::users::Role;
 
 use crate::error::Error;
@@ -115,6 +115,16 @@ impl Routes {
         handler: H,
     ) -> Self {
         self.add(Method::PATCH, path, least, patch(handler))
+    }
+
+    /// `PUT path`.
+    pub fn put<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        least: Option<Role>,
+        handler: H,
+    ) -> Self {
+        self.add(Method::PUT, path, least, put(handler))
     }
 
     /// `DELETE path`.

@@ -1153,14 +1153,15 @@ async fn a_stuck_run_is_cancelled_from_the_stand_page_and_a_new_one_starts() {
     log_in(&c, &app, "olga").await;
     c.goto(&app.url("/stands/rig1")).await.expect("stand page");
     click(&c, "#start-button").await;
-    // The click submits the form; the run exists once the server has answered it.
-    let stuck: i64 = test_support::wait_for("the run", Duration::from_secs(10), || async {
-        sqlx::query_scalar("SELECT id FROM runs")
-            .fetch_optional(&app.db.pool)
-            .await
-            .expect("runs")
-    })
-    .await;
+    // The click returns before the form's answer: wait for the page that says it was sent.
+    c.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .expect("the run was sent");
+    let stuck: i64 = sqlx::query_scalar("SELECT id FROM runs")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("the run");
     // The stand never answers: the page says how long the run has waited, and offers to
     // cancel it.
     let waiting = text_of(&c, "#runs .waiting").await;
@@ -1206,5 +1207,185 @@ async fn a_stuck_run_is_cancelled_from_the_stand_page_and_a_new_one_starts() {
         .await
         .expect("runs");
     assert_eq!(states, ["cancelled", "sent"]);
+    c.close().await.expect("close");
+}
+
+/// An editor row as the test types it: name, label, type, and more (field, text) pairs.
+type EditorRow<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+/// Types `text` into the field `css` (emptied first).
+async fn fill(c: &Client, css: &str, text: &str) {
+    let el = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    el.clear().await.expect("clear");
+    el.send_keys(text).await.expect("type");
+}
+
+/// Picks the option of value `value` in the select `css`.
+async fn pick(c: &Client, css: &str, value: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .select_by_value(value)
+        .await
+        .expect("select");
+}
+
+/// An admin defines a test template in the editor (a choice with labels, a number with a unit
+/// and bounds, a required text with a pattern); an operator starts it from the stand page: the
+/// browser checks the bounds, a wrong value the server refuses is shown next to its field, and
+/// the stand receives typed values in the template's order with its commands.
+#[tokio::test]
+async fn an_admin_defines_a_test_template_and_an_operator_starts_it() {
+    let Some((_driver, c, shots)) = browser().await else {
+        return;
+    };
+    let app = App::start().await;
+    app.stand("rig1", "ready").await;
+    app.user("ada", Role::Admin).await;
+    app.user("olga", Role::Operator).await;
+    let mut inbox = subscriber(&app.broker.url(), &["rig1/outbound"]).await;
+
+    log_in(&c, &app, "ada").await;
+    c.goto(&app.url("/admin/stands/rig1"))
+        .await
+        .expect("admin page");
+    click(&c, "#new-template").await;
+    fill(&c, "#tpl-name", "Sweep").await;
+    fill(&c, "#tpl-commands", "calibrate\nmeasure").await;
+    let rows: [EditorRow; 3] = [
+        (
+            "sensor",
+            "Sensor",
+            "choice",
+            &[("p_choices", "x = X axis\ny = Y axis")],
+        ),
+        (
+            "duration",
+            "Duration",
+            "number",
+            &[
+                ("p_unit", "s"),
+                ("p_min", "1"),
+                ("p_max", "60"),
+                ("p_step", "0.5"),
+                ("p_default", "10"),
+            ],
+        ),
+        (
+            "note",
+            "Note",
+            "text",
+            &[
+                ("p_pattern", "[A-Z]{2}-[0-9]+"),
+                ("p_help", "Two capitals, a dash, digits"),
+            ],
+        ),
+    ];
+    for (i, (name, label, kind, more)) in rows.iter().enumerate() {
+        let row = format!("#row-{i}");
+        fill(&c, &format!("{row} [name=p_name]"), name).await;
+        fill(&c, &format!("{row} [name=p_label]"), label).await;
+        pick(&c, &format!("{row} [name=p_type]"), kind).await;
+        for (field, value) in *more {
+            fill(&c, &format!("{row} [name={field}]"), value).await;
+        }
+    }
+    click(&c, "#row-0 [name=p_required]").await;
+    click(&c, "#row-2 [name=p_required]").await;
+    shoot(&c, &shots, "#template-editor", "template-editor.png").await;
+    click(&c, "#save-template").await;
+    wait_text(&c, "#template-list tbody td[data-label=Version]", "v1").await;
+    let fields = text_of(&c, "#template-list tbody td[data-label=Parameters]").await;
+    assert_eq!(fields, "sensor (choice), duration (number, s), note (text)");
+    shoot(&c, &shots, "#templates", "template-list.png").await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM test_templates")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("saved");
+
+    // The operator's stand page: the template's form, no free form.
+    c.delete_all_cookies().await.expect("log out");
+    log_in(&c, &app, "olga").await;
+    c.goto(&app.url("/stands/rig1")).await.expect("stand page");
+    assert!(
+        c.find(Locator::Id("start-form")).await.is_err(),
+        "no free form for operators"
+    );
+    let sensor = format!("#tpl-{id}-0");
+    let duration = format!("#tpl-{id}-1");
+    let note = format!("#tpl-{id}-2");
+    assert_eq!(
+        text_of(&c, &format!("{sensor} option[value=y]")).await,
+        "Y axis"
+    );
+    assert_eq!(text_of(&c, &format!("#template-{id} .unit")).await, "s");
+    pick(&c, &sensor, "y").await;
+    fill(&c, &duration, "61").await;
+    fill(&c, &note, "AB-12").await;
+
+    // The browser checks the bound itself: nothing is sent.
+    click(&c, &format!("#template-start-{id}")).await;
+    let overflow = c
+        .execute(
+            "return document.querySelector(arguments[0]).validity.rangeOverflow;",
+            vec![json!(duration)],
+        )
+        .await
+        .expect("validity");
+    assert_eq!(overflow, json!(true));
+    shoot(
+        &c,
+        &shots,
+        &format!("#template-{id}"),
+        "template-browser-check.png",
+    )
+    .await;
+    assert!(inbox.try_recv().is_err(), "the browser sent nothing");
+
+    // A browser that does not check: the server refuses, next to the field, the text kept.
+    c.execute(
+        "document.querySelector(arguments[0]).noValidate = true; return null;",
+        vec![json!(format!("#template-form-{id}"))],
+    )
+    .await
+    .expect("no validation");
+    click(&c, &format!("#template-start-{id}")).await;
+    wait_text(&c, &format!("#tpl-{id}-1-error"), "Duration: at most 60 s").await;
+    assert_eq!(
+        wait_attr(&c, &duration, "value", Duration::from_secs(5)).await,
+        "61"
+    );
+    shoot(
+        &c,
+        &shots,
+        &format!("#template-{id}"),
+        "template-refused.png",
+    )
+    .await;
+    assert!(inbox.try_recv().is_err(), "nothing was sent");
+
+    fill(&c, &duration, "12.5").await;
+    click(&c, &format!("#template-start-{id}")).await;
+    let notice = c
+        .wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .expect("notice")
+        .text()
+        .await
+        .expect("text");
+    assert!(notice.contains("was sent to the stand"), "{notice}");
+    let (topic, command) = common::next_message(&mut inbox).await;
+    assert_eq!(topic, "rig1/outbound");
+    assert!(
+        command.contains(
+            r#""commandList":["calibrate","measure"],"statusCode":"200","parameterObj":{"sensor":"y","duration":12.5,"note":"AB-12"}"#
+        ),
+        "{command}"
+    );
+    shoot(&c, &shots, "#runs", "template-started.png").await;
     c.close().await.expect("close");
 }

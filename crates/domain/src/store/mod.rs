@@ -12,6 +12,7 @@
 //! | [`cameras`] | `stands.camera_url`, shared by the relay and the web admin |
 //! | [`status_history`] | `status_history`: a stand's codes over time, pruning |
 //! | [`runs`] | `runs`: test runs started by users, their lifecycle, time-outs |
+//! | [`templates`] | `test_templates`: a stand's test templates, their versions, a run's template |
 //! | [`cancel`] | `runs` cancelled by an operator, and the cancelled run a late result joins |
 //! | [`outbound`] | `outbound_commands`: command messages published for runs |
 //! | [`raw_messages`] | `raw_messages`: messages admins sent to stands with the raw message tool |
@@ -55,6 +56,7 @@ pub mod series;
 pub mod sessions;
 pub mod stands;
 pub mod status_history;
+pub mod templates;
 pub mod tokens;
 pub mod users;
 

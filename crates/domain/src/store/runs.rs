@@ -10,6 +10,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
 use super::batch::{Part, PgQuery};
+use super::templates::{self, TemplateRef};
 use super::{QueryContext, StoreError, notify};
 use crate::StandId;
 use crate::notification::Notification;
@@ -56,6 +57,10 @@ pub struct Run {
     pub cancelled_by: Option<String>,
     /// When it was cancelled.
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// The test template (the exact version) it was started with, if it was.
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateRef>,
 }
 
 /// What a new run needs.
@@ -126,13 +131,18 @@ pub async fn create(pool: &PgPool, new: NewRun<'_>) -> Result<i64, CreateRunErro
     }
 }
 
-/// One run.
+/// One run, with its template.
 pub async fn get(pool: &PgPool, id: i64) -> Result<Option<Run>, StoreError> {
-    sqlx::query_as(concat!(select_run!(), " WHERE r.id = $1"))
+    let run: Option<Run> = sqlx::query_as(concat!(select_run!(), " WHERE r.id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await
-        .query("runs.get")
+        .query("runs.get")?;
+    let Some(mut run) = run else {
+        return Ok(None);
+    };
+    run.template = templates::of_run(pool, id).await?;
+    Ok(Some(run))
 }
 
 /// Records that a run was started on confirmation (its stand's state was unknown or quiet).

@@ -9,6 +9,7 @@ use crate::page::Layout;
 use crate::routes::{ADMIN, Routes};
 use crate::stands::api::{StandDetail, stand_detail};
 use crate::state::AppState;
+use crate::test_templates::editor::{TemplateRow, rows};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
@@ -318,6 +319,7 @@ struct AdminStandPage {
     topics: &'static str,
     choices: Vec<(&'static str, String)>,
     account: AccountPart,
+    templates: Vec<TemplateRow>,
 }
 
 fn admin_stand_view(
@@ -325,10 +327,11 @@ fn admin_stand_view(
     id: &str,
     s: StandSettings,
     layout: Layout,
-    account: AccountPart,
+    (account, templates): (AccountPart, Vec<TemplateRow>),
 ) -> AdminStandPage {
     AdminStandPage {
         account,
+        templates,
         layout,
         csrf: a.csrf().to_owned(),
         id: id.to_owned(),
@@ -348,13 +351,21 @@ async fn admin_stand(
     Path(id): Path<String>,
 ) -> Result<AdminStandPage> {
     let v = find_stand(&state, &id).await?;
-    let account = stand_account::part(&state, &v.id).await?;
+    let account = parts(&state, &v.id).await?;
     Ok(admin_stand_view(
         &a,
         v.id.as_str(),
         settings_of(&v),
         a.layout(),
         account,
+    ))
+}
+
+/// The stand admin page's account and templates sections.
+async fn parts(state: &AppState, id: &StandId) -> Result<(AccountPart, Vec<TemplateRow>)> {
+    Ok((
+        stand_account::part(state, id).await?,
+        rows(state, id).await?,
     ))
 }
 
@@ -410,13 +421,13 @@ async fn admin_stand_save(
     match outcome {
         Ok(s) => {
             let layout = a.layout().notice(Some("Saved.".into()));
-            let account = stand_account::part(&state, &sid).await?;
+            let account = parts(&state, &sid).await?;
             Ok(admin_stand_view(&a, sid.as_str(), s, layout, account).into_response())
         }
         Err(e @ Error::BadRequest(_)) => {
             // The form is shown again as it was sent, camera URL included (redacted).
             let layout = a.layout().problem(Some(e.user_message()));
-            let account = stand_account::part(&state, &sid).await?;
+            let account = parts(&state, &sid).await?;
             let mut shown = admin_stand_view(&a, sid.as_str(), settings, layout, account);
             shown.camera_url = redact(&form.camera_url);
             Ok((StatusCode::BAD_REQUEST, shown).into_response())

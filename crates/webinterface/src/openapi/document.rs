@@ -20,7 +20,7 @@ use utoipa::openapi::{
 use crate::error::ErrorBody;
 use crate::extract::API_NOT_FOUND_PATHS;
 use crate::routes::VIEWER;
-use crate::{RouteInfo, admin, auth, quarantine, results, runs, stands};
+use crate::{RouteInfo, admin, auth, quarantine, results, runs, stands, test_templates};
 
 /// The old names of API routes, answered by the same handlers: (old, new).
 const ALIASES: [(&str, &str); 2] = [
@@ -73,6 +73,12 @@ a 400 of the same shape."
         admin::tokens::api_token_create,
         admin::jobs::api_jobs,
         admin::raw_message_api::api_send,
+        test_templates::api::list,
+        test_templates::api::create,
+        test_templates::api::get_one,
+        test_templates::api::new_version,
+        test_templates::api::retire,
+        test_templates::api::export,
         openapi_json,
     ),
     components(schemas(ErrorBody, Role)),
@@ -82,6 +88,8 @@ a 400 of the same shape."
         (name = "runs", description = "Starting tests and following them"),
         (name = "results", description = "Results, their series, plots, keep and delete"),
         (name = "quarantine", description = "Messages the handler rejected"),
+        (name = "templates", description = "Test templates: the tests a stand takes, their \
+            typed parameters; export and import"),
         (name = "admin", description = "Stands, users, tokens and raw messages to stands (admins)"),
         (name = "docs", description = "This document"),
     )

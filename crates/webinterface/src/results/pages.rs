@@ -208,6 +208,8 @@ struct ResultPage {
     stand: domain::StandId,
     stand_name: String,
     run: String,
+    /// The test template the run was started with: "Quick check v2".
+    template: Option<String>,
     requested_by: String,
     requested_at: String,
     sent_by: String,
@@ -282,6 +284,10 @@ async fn result_page(
     series_page: i64,
 ) -> Result<ResultPage> {
     let d = find(state, id).await?;
+    let template = match d.run {
+        Some(run) => domain::store::templates::of_run(state.pool(), run).await?,
+        None => None,
+    };
     // Cancelled in PostgreSQL when the viewer leaves before the page is made.
     let mut db = Cancellable::acquire(state.pool()).await?;
     let (series_total, first_axes) = series::outline(db.conn(), id, AXES_OFFERED).await?;
@@ -385,6 +391,7 @@ async fn result_page(
             (Some(r), ..) => r.to_string(),
             (None, ..) => "— (unsolicited)".into(),
         },
+        template: template.map(|t| t.to_string()),
         requested_by: d.requested_by.unwrap_or_else(|| "—".into()),
         requested_at: d.requested_at.map(time).unwrap_or_else(|| "—".into()),
         sent_by: d.sent_by,

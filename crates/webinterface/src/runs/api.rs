@@ -51,10 +51,14 @@ async fn stand_runs(
     responses(
         (status = 201, description = "The command was confirmed by the broker", body = Started),
         (status = 400, description = "The body is not valid (`parameters` not an object, \
-            `commands` not an array of strings, an unknown field)", body = ErrorBody),
-        (status = 404, description = "No such stand", body = ErrorBody),
+            `commands` not an array of strings, an unknown field), or the template refuses \
+            values (each refused parameter named) or was sent `commands`", body = ErrorBody),
+        (status = 404, description = "No such stand, or no such template on it",
+            body = ErrorBody),
         (status = 409, description = "The stand is not ready (busy, off, offline, in error, \
-            never heard from); nothing was sent", body = ErrorBody),
+            never heard from); an operator's start without a template on a stand that has \
+            templates; the template was deleted or edited since. Nothing was sent",
+            body = ErrorBody),
         (status = 503, description = "The broker did not confirm in time; the run is marked \
             failed", body = ErrorBody),
     ))]

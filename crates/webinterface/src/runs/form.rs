@@ -13,13 +13,19 @@ use crate::auth::Operator;
 use crate::error::{Error, Result};
 use crate::extract::{find_stand, path_segment, stand_id};
 use crate::routes::{OPERATOR, Routes};
-use crate::stands::pages::{PendingStart, render_stand, render_stand_asking};
+use crate::stands::pages::{PendingStart, render_stand, render_stand_asking, render_stand_with};
 use crate::state::AppState;
+use crate::test_templates::fields::TemplateInput;
 
 /// The form's route.
 pub fn routes() -> Routes {
     Routes::pages()
         .post("/stands/{id}/runs", OPERATOR, start_run)
+        .post(
+            "/stands/{id}/templates/{template}/runs",
+            OPERATOR,
+            start_template_run,
+        )
         .post("/runs/{id}/cancel", OPERATOR, cancel_run)
 }
 
@@ -122,6 +128,7 @@ impl StartForm {
             commands,
             keep: ticked(self.keep.as_ref()),
             confirm: ticked(self.confirm.as_ref()),
+            template: None,
         })
     }
 }
@@ -172,6 +179,67 @@ async fn start_run(
             let status = e.status_code();
             let layout = a.layout().problem(Some(e.user_message()));
             render_stand(&state, &a, &id, &headers, layout, status).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A template's start form: its values checked by the template (each refusal shown next to
+/// its field, the text kept), "start anyway?" asked as on the free form, then the one start
+/// path with the template's id.
+async fn start_template_run(
+    State(state): State<AppState>,
+    Operator(a): Operator,
+    Path((id, template)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    let stand = stand_id(&id)?;
+    let tid = template
+        .parse::<i64>()
+        .map_err(|_| Error::NotFound(format!("no test template {template:?}")))?;
+    let stored = super::usable_template(&state, &stand, tid).await?;
+    let mut input = TemplateInput::from_form(&stored, &pairs);
+    let again = |input: TemplateInput, status: StatusCode| {
+        let layout = a.layout();
+        let (state, a, id, headers) = (&state, &a, &id, &headers);
+        async move { render_stand_with(state, a, id, headers, layout, status, None, Some(input)).await }
+    };
+    if let Err(errors) = stored.template.values(&input.values) {
+        input.errors = errors.into_iter().map(|e| (e.field, e.message)).collect();
+        input.problem = Some("Some values were refused: see the fields marked.".into());
+        return again(input, StatusCode::BAD_REQUEST).await;
+    }
+    if !input.confirm {
+        let view = find_stand(&state, &id).await?;
+        if super::admission(view.state) == super::Admission::AskFirst {
+            input.question = Some(format!(
+                "Stand {stand} is {}: {}. Protocol v1.1 stands need not report, so it may \
+                 still take the test. Start it anyway?",
+                view.state,
+                super::why_ask(view.state)
+            ));
+            return again(input, StatusCode::CONFLICT).await;
+        }
+    }
+    let request = StartRun {
+        parameters: Value::Object(input.values.clone()),
+        commands: Vec::new(),
+        keep: input.keep,
+        confirm: input.confirm,
+        template: Some(tid),
+    };
+    match super::start(&state, &a, &stand, request).await {
+        Ok(started) => Ok(Redirect::to(&format!(
+            "/stands/{}?started={}",
+            path_segment(stand.as_str()),
+            started.id
+        ))
+        .into_response()),
+        Err(e @ (Error::Conflict(_) | Error::Unavailable(_) | Error::BadRequest(_))) => {
+            let status = e.status_code();
+            input.problem = Some(e.user_message());
+            again(input, status).await
         }
         Err(e) => Err(e),
     }

@@ -22,6 +22,8 @@ pub mod api;
 pub mod form;
 
 use domain::store::runs::{self, CreateRunError, NewRun};
+use domain::store::templates::{self, StoredTemplate};
+use domain::store::users::Role;
 use domain::store::{cancel, outbound, stands};
 use domain::{RunState, StandId, StandState};
 use serde_json::Value;
@@ -52,6 +54,13 @@ pub struct StartRun {
     /// Start even though the stand's state is unknown or quiet (see the module doc).
     #[serde(default)]
     pub confirm: bool,
+    /// Start through this test template (a version's id, from
+    /// `GET /api/stands/{id}/templates`): `parameters` are checked and typed by it and sent
+    /// in its order, its commands are sent (leave `commands` out), and the run records the
+    /// version. On a stand with templates only admins may start without one.
+    #[serde(default)]
+    #[schema(example = json!(null))]
+    pub template: Option<i64>,
 }
 
 /// `{}`.
@@ -85,20 +94,51 @@ pub async fn start(
     let view = stands::get(state.pool(), stand, state.offline_after())
         .await?
         .ok_or_else(|| Error::NotFound(format!("no stand {stand}")))?;
+    let template = match request.template {
+        Some(id) => Some(usable_template(state, stand, id).await?),
+        None => {
+            if by.user.role < Role::Admin && templates::any(state.pool(), stand).await? {
+                return Err(Error::Conflict(format!(
+                    "stand {stand} is started through its test templates: send \"template\": \
+                     <id> (GET /api/stands/{stand}/templates lists them); only admins may \
+                     start a test without one. Nothing was sent."
+                )));
+            }
+            None
+        }
+    };
+    let (parameters, commands) = match &template {
+        Some(t) => {
+            if !request.commands.is_empty() {
+                return Err(Error::BadRequest(
+                    "a template sends its own commands: leave \"commands\" out".into(),
+                ));
+            }
+            let given = request.parameters.as_object().cloned().unwrap_or_default();
+            let values = t
+                .template
+                .values(&given)
+                .map_err(|e| Error::BadRequest(crate::test_templates::fields::refusals(&e)))?;
+            (
+                Value::Object(values),
+                Value::from(t.template.commands.clone()),
+            )
+        }
+        None => (request.parameters, Value::from(request.commands)),
+    };
     let confirmed_unheard = match admission(view.state) {
         Admission::Ready => false,
         Admission::Refused => return Err(not_ready(stand, view.state)),
         Admission::AskFirst if request.confirm => true,
         Admission::AskFirst => return Err(unconfirmed(stand, view.state)),
     };
-    let commands = Value::from(request.commands);
     let run_id = runs::create(
         state.pool(),
         NewRun {
             stand,
             requested_by: &by.user.username,
             user_id: Some(by.user.id),
-            parameters: &request.parameters,
+            parameters: &parameters,
             commands: &commands,
             keep: request.keep,
         },
@@ -112,8 +152,10 @@ pub async fn start(
     if confirmed_unheard {
         runs::mark_confirmed_unheard(state.pool(), run_id).await?;
     }
-    let message =
-        domain::protocol::command_message(&by.user.username, &commands, &request.parameters);
+    if let Some(t) = &template {
+        templates::attach(state.pool(), run_id, t.id).await?;
+    }
+    let message = domain::protocol::command_message(&by.user.username, &commands, &parameters);
     let topic = view.outbound_topic;
     let outbound_id = outbound::record(state.pool(), Some(run_id), stand, &topic, &message).await?;
     let payload = serde_json::to_vec(&message).context("encoding the command")?;
@@ -138,6 +180,40 @@ pub async fn start(
             )))
         }
     }
+}
+
+/// Template `id`, when it is a current template of `stand` (an old version may not be started:
+/// its form has changed).
+pub async fn usable_template(
+    state: &AppState,
+    stand: &StandId,
+    id: i64,
+) -> Result<StoredTemplate, Error> {
+    let stored = templates::get(state.pool(), id)
+        .await
+        .map_err(crate::test_templates::api::store_error)?
+        .filter(|t| &t.stand == stand)
+        .ok_or_else(|| Error::NotFound(format!("stand {stand} has no test template {id}")))?;
+    if stored.retired_at.is_some() {
+        return Err(Error::Conflict(format!(
+            "test template {id} ({}) was deleted; nothing was sent",
+            stored.template.name
+        )));
+    }
+    let current = templates::list(state.pool(), stand)
+        .await
+        .map_err(crate::test_templates::api::store_error)?;
+    if let Some(newer) = current
+        .iter()
+        .find(|t| t.family == stored.family && t.id != id)
+    {
+        return Err(Error::Conflict(format!(
+            "test template {id} ({} v{}) was edited: start its version {} (id {}); nothing \
+             was sent",
+            stored.template.name, stored.version, newer.version, newer.id
+        )));
+    }
+    Ok(stored)
 }
 
 /// Whether a stand in this state takes a test.

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::store::stands;
 use domain::store::users::Role;
-use domain::store::{results, runs, status_history};
+use domain::store::{results, runs, status_history, templates};
 
 use super::parts::{HISTORY_ROWS, HistoryRow, RECENT_RESULTS, ResultRow, StandRow};
 use crate::auth::{Authed, Viewer};
@@ -17,6 +17,7 @@ use crate::extract::{find_stand, stand_id};
 use crate::page::{Layout, time};
 use crate::routes::{Routes, VIEWER};
 use crate::state::AppState;
+use crate::test_templates::fields::{TemplateForm, TemplateInput, forms};
 
 /// The dashboard and stand pages.
 pub fn routes() -> Routes {
@@ -86,6 +87,10 @@ struct StandPage {
     outbound_topic: String,
     camera: Option<String>,
     can_start: bool,
+    /// The start forms of the stand's test templates.
+    templates: Vec<TemplateForm>,
+    /// Whether the free-form start is offered: no templates, or an admin.
+    free_form: bool,
     parameter_rule: &'static str,
     pending: Option<PendingStart>,
     role: &'static str,
@@ -143,11 +148,30 @@ pub async fn render_stand_asking(
     status: StatusCode,
     pending: Option<PendingStart>,
 ) -> Result<Response> {
+    render_stand_with(state, a, raw_id, headers, layout, status, pending, None).await
+}
+
+/// A stand's page with a template's start form as posted (`input`: its text, its refusals or
+/// its "start anyway?").
+#[allow(clippy::too_many_arguments)]
+pub async fn render_stand_with(
+    state: &AppState,
+    a: &Authed,
+    raw_id: &str,
+    headers: &HeaderMap,
+    layout: Layout,
+    status: StatusCode,
+    pending: Option<PendingStart>,
+    input: Option<TemplateInput>,
+) -> Result<Response> {
     let id = stand_id(raw_id)?;
     let v = find_stand(state, raw_id).await?;
     let runs = runs::recent(state.pool(), &id, 10).await?;
     let results = results::recent(state.pool(), &id, RECENT_RESULTS).await?;
     let history = status_history::list(state.pool(), &id, HISTORY_ROWS).await?;
+    let stored = templates::list(state.pool(), &id)
+        .await
+        .map_err(crate::test_templates::api::store_error)?;
     let camera = v
         .camera_url
         .as_ref()
@@ -160,6 +184,8 @@ pub async fn render_stand_asking(
         outbound_topic: v.outbound_topic.clone(),
         camera,
         can_start: a.user.role >= Role::Operator,
+        free_form: stored.is_empty() || a.user.role == Role::Admin,
+        templates: forms(&stored, input.as_ref()),
         parameter_rule: domain::parameters::PARAMETER_RULE,
         pending,
         role: a.user.role.as_str(),

@@ -147,14 +147,27 @@ impl App {
         token: &str,
         body: &serde_json::Value,
     ) -> (reqwest::StatusCode, serde_json::Value) {
-        let r = self
-            .client()
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
+        self.json_with_token(reqwest::Method::POST, path, token, Some(body))
             .await
-            .expect(path);
+    }
+
+    /// `method path` with a bearer token and, if given, a JSON body: the status and the JSON
+    /// answer (null when the answer is not JSON).
+    pub async fn json_with_token(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let mut req = self
+            .client()
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let r = req.send().await.expect(path);
         let status = r.status();
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
@@ -236,6 +249,17 @@ pub async fn subscriber(
     let mut client = test_support::mqtt::TestClient::connect(url, &id);
     client.subscribe(filters, rumqttc::QoS::ExactlyOnce).await;
     client.into_inbox()
+}
+
+/// The next message a [`subscriber`] receives (within 20 s): its topic and payload as text.
+pub async fn next_message(
+    inbox: &mut tokio::sync::mpsc::UnboundedReceiver<(String, Vec<u8>)>,
+) -> (String, String) {
+    let (topic, payload) = tokio::time::timeout(Duration::from_secs(20), inbox.recv())
+        .await
+        .expect("a message arrives")
+        .expect("subscriber");
+    (topic, String::from_utf8(payload).expect("utf-8"))
 }
 
 /// Stores a message on `stand`'s inbound topic through the handler's ingest path (schema

@@ -1,0 +1,324 @@
+//! The admin's template editor (`/admin/stands/{id}/templates/new`, `/admin/templates/{id}`):
+//! name, description, commands one per line, and a table of parameter rows — the template's
+//! own plus three blank ones (a blank row is ignored; save to get more). The server builds the
+//! [`Template`] from the form and checks it; a refused form comes back as typed with the error
+//! next to its row or field. Saving an existing template makes its next version. Also the
+//! stand admin page's list of templates ([`rows`]), importing a template's JSON onto a stand
+//! and deleting (retiring) one. No script: the page is plain forms.
+
+use askama::Template as Askama;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use domain::StandId;
+use domain::store::templates::{self, StoredTemplate};
+use domain::template::{Template, TemplateError};
+
+use super::api::store_error;
+use super::rows::{EditorForm, KINDS, Row, bad, build, kind_index, row_of};
+use crate::auth::{Admin, Authed};
+use crate::error::{Error, Result};
+use crate::extract::{find_stand, path_segment};
+use crate::page::Layout;
+use crate::routes::{ADMIN, Routes};
+use crate::state::AppState;
+
+/// Blank rows offered below a template's parameters.
+const BLANK_ROWS: usize = 3;
+
+/// The editor's routes.
+pub fn pages() -> Routes {
+    Routes::pages()
+        .get("/admin/stands/{id}/templates/new", ADMIN, new_page)
+        .post("/admin/stands/{id}/templates", ADMIN, create)
+        .post("/admin/stands/{id}/templates/import", ADMIN, import)
+        .get("/admin/templates/{id}", ADMIN, edit_page)
+        .post("/admin/templates/{id}", ADMIN, save)
+        .post("/admin/templates/{id}/retire", ADMIN, retire)
+}
+
+/// A template in the stand admin page's list.
+pub struct TemplateRow {
+    /// The current version's id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its version.
+    pub version: i32,
+    /// Its parameters: `name (type, unit)`, joined.
+    pub fields: String,
+}
+
+/// The stand's current templates for its admin page.
+pub async fn rows(state: &AppState, stand: &StandId) -> Result<Vec<TemplateRow>> {
+    let list = templates::list(state.pool(), stand)
+        .await
+        .map_err(store_error)?;
+    Ok(list
+        .into_iter()
+        .map(|t| TemplateRow {
+            id: t.id,
+            version: t.version,
+            fields: t
+                .template
+                .parameters
+                .iter()
+                .map(|f| match &f.unit {
+                    Some(u) => format!("{} ({}, {u})", f.name, KINDS[kind_index(f.kind)]),
+                    None => format!("{} ({})", f.name, KINDS[kind_index(f.kind)]),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            name: t.template.name,
+        })
+        .collect())
+}
+
+#[derive(Askama, WebTemplate)]
+#[template(path = "admin_template.html")]
+struct EditorPage {
+    layout: Layout,
+    csrf: String,
+    stand: String,
+    /// Where the form posts.
+    action: String,
+    /// The version edited (None: a new template).
+    editing: Option<(i64, i32)>,
+    /// A newer version exists than the one edited.
+    newer: Option<i32>,
+    name: String,
+    description: String,
+    commands: String,
+    rows: Vec<Row>,
+    kinds: [&'static str; 5],
+    /// The error of a place outside the rows: `name`, `description`, `commands`, `template`.
+    place: String,
+    place_error: String,
+    /// The JSON of a refused import, kept.
+    import: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn page(
+    a: &Authed,
+    stand: &StandId,
+    editing: Option<(i64, i32)>,
+    newer: Option<i32>,
+    form: &EditorForm,
+    mut rows: Vec<Row>,
+    error: Option<&TemplateError>,
+    import: String,
+) -> EditorPage {
+    rows.extend(std::iter::repeat_n(Row::default(), BLANK_ROWS));
+    let place = error
+        .filter(|e| row_of(&e.place).is_none())
+        .map(|e| e.place.split('[').next().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    EditorPage {
+        layout: a
+            .layout()
+            .problem(error.map(|e| format!("The template was not saved: {e}"))),
+        csrf: a.csrf().to_owned(),
+        stand: stand.to_string(),
+        action: match editing {
+            Some((id, _)) => format!("/admin/templates/{id}"),
+            None => format!("/admin/stands/{}/templates", path_segment(stand.as_str())),
+        },
+        editing,
+        newer,
+        name: form.name.clone(),
+        description: form.description.clone(),
+        commands: form.commands.clone(),
+        rows,
+        kinds: KINDS,
+        place_error: if place.is_empty() {
+            String::new()
+        } else {
+            error.map(|e| e.problem.clone()).unwrap_or_default()
+        },
+        place,
+        import,
+    }
+}
+
+fn form_of(t: &Template) -> EditorForm {
+    EditorForm {
+        name: t.name.clone(),
+        description: t.description.clone().unwrap_or_default(),
+        commands: t.commands.join("\n"),
+        ..EditorForm::default()
+    }
+}
+
+fn back_to_stand(stand: &StandId) -> Response {
+    Redirect::to(&format!(
+        "/admin/stands/{}#templates",
+        path_segment(stand.as_str())
+    ))
+    .into_response()
+}
+
+async fn new_page(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    Path(id): Path<String>,
+) -> Result<EditorPage> {
+    let stand = find_stand(&state, &id).await?.id;
+    let form = EditorForm::default();
+    Ok(page(
+        &a,
+        &stand,
+        None,
+        None,
+        &form,
+        Vec::new(),
+        None,
+        String::new(),
+    ))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    Path(id): Path<String>,
+    Form(form): Form<EditorForm>,
+) -> Result<Response> {
+    let stand = find_stand(&state, &id).await?.id;
+    match build(&form) {
+        (_, Ok(t)) => {
+            templates::create(state.pool(), &stand, &t, &a.user.username)
+                .await
+                .map_err(store_error)?;
+            Ok(back_to_stand(&stand))
+        }
+        (rows, Err(e)) => {
+            let shown = page(&a, &stand, None, None, &form, rows, Some(&e), String::new());
+            Ok((StatusCode::BAD_REQUEST, shown).into_response())
+        }
+    }
+}
+
+async fn import(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    Path(id): Path<String>,
+    Form(form): Form<ImportForm>,
+) -> Result<Response> {
+    let stand = find_stand(&state, &id).await?.id;
+    let parsed = if form.json.contains('\0') {
+        Err(bad("template".into(), "text with a NUL character"))
+    } else {
+        Template::from_json(&form.json)
+    };
+    match parsed {
+        Ok(t) => {
+            templates::create(state.pool(), &stand, &t, &a.user.username)
+                .await
+                .map_err(store_error)?;
+            Ok(back_to_stand(&stand))
+        }
+        Err(e) => {
+            let empty = EditorForm::default();
+            let shown = page(
+                &a,
+                &stand,
+                None,
+                None,
+                &empty,
+                Vec::new(),
+                Some(&e),
+                form.json,
+            );
+            Ok((StatusCode::BAD_REQUEST, shown).into_response())
+        }
+    }
+}
+
+/// The import form: a template's JSON, pasted.
+#[derive(serde::Deserialize)]
+struct ImportForm {
+    #[serde(default)]
+    json: String,
+}
+
+fn template_id(raw: &str) -> Result<i64> {
+    raw.parse()
+        .map_err(|_| Error::NotFound(format!("no test template {raw:?}")))
+}
+
+/// The version and, when it is not the latest, the latest version's number.
+async fn version_and_latest(state: &AppState, raw: &str) -> Result<(StoredTemplate, Option<i32>)> {
+    let stored = super::api::load(state, template_id(raw)?).await?;
+    let current = templates::list(state.pool(), &stored.stand)
+        .await
+        .map_err(store_error)?;
+    let newer = current
+        .iter()
+        .find(|t| t.family == stored.family && t.version > stored.version)
+        .map(|t| t.version);
+    Ok((stored, newer))
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    Path(id): Path<String>,
+) -> Result<EditorPage> {
+    let (stored, newer) = version_and_latest(&state, &id).await?;
+    let form = form_of(&stored.template);
+    let rows = stored.template.parameters.iter().map(Row::of).collect();
+    let editing = Some((stored.id, stored.version));
+    Ok(page(
+        &a,
+        &stored.stand,
+        editing,
+        newer,
+        &form,
+        rows,
+        None,
+        String::new(),
+    ))
+}
+
+async fn save(
+    State(state): State<AppState>,
+    Admin(a): Admin,
+    Path(id): Path<String>,
+    Form(form): Form<EditorForm>,
+) -> Result<Response> {
+    let (stored, newer) = version_and_latest(&state, &id).await?;
+    match build(&form) {
+        (_, Ok(t)) => {
+            templates::new_version(state.pool(), stored.id, &t, &a.user.username)
+                .await
+                .map_err(store_error)?;
+            Ok(back_to_stand(&stored.stand))
+        }
+        (rows, Err(e)) => {
+            let editing = Some((stored.id, stored.version));
+            let shown = page(
+                &a,
+                &stored.stand,
+                editing,
+                newer,
+                &form,
+                rows,
+                Some(&e),
+                String::new(),
+            );
+            Ok((StatusCode::BAD_REQUEST, shown).into_response())
+        }
+    }
+}
+
+async fn retire(
+    State(state): State<AppState>,
+    Admin(_a): Admin,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let stored = super::api::load(&state, template_id(&id)?).await?;
+    templates::retire(state.pool(), stored.id).await?;
+    Ok(back_to_stand(&stored.stand))
+}
