@@ -36,6 +36,14 @@ pub enum Notification {
         /// Its new state.
         state: RunState,
     },
+    /// A result's verdict was recorded (or found to be none).
+    Verdict {
+        /// The result's id.
+        result: i64,
+        /// Its stand.
+        #[serde(deserialize_with = "stand_id")]
+        stand: StandId,
+    },
     /// A message was put in the quarantine.
     Quarantine {
         /// The quarantine entry's id.
@@ -64,7 +72,9 @@ impl Notification {
     pub fn stand(&self) -> Option<&StandId> {
         match self {
             Self::Stand { id } => Some(id),
-            Self::Result { stand, .. } | Self::Run { stand, .. } => Some(stand),
+            Self::Result { stand, .. } | Self::Run { stand, .. } | Self::Verdict { stand, .. } => {
+                Some(stand)
+            }
             Self::Quarantine { .. } => None,
         }
     }

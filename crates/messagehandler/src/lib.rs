@@ -12,6 +12,9 @@
 //! - [`writer`]: writes the waiting batches in one transaction and only then acknowledges
 //!   them, retrying while the database is away.
 //!
+//! Beside them, outside the ingest path: [`verdicts`] measures each committed result of a run
+//! started from a test template against the template's limits and records the verdict.
+//!
 //! The MQTT task hands messages to the parse stage through a channel bounded by count
 //! (`HANDLER_MAX_BATCH`) and by bytes (`HANDLER_BUFFER_BYTES`, held by each message until its
 //! acknowledgement): the MQTT task never waits for the database while there is room, so the
@@ -24,6 +27,7 @@ pub mod mmap_threshold;
 pub mod mqtt;
 pub mod parse;
 pub mod stages;
+pub mod verdicts;
 pub mod writer;
 
 use std::future::Future;
@@ -134,6 +138,8 @@ async fn run_inner(
     let parser = Arc::new(parse::Parser::new(config.clone(), validator));
     let parse_task = tokio::spawn(parse::run(parser, work_rx, parsed_tx, stop_writer.clone()));
     let writer = writer::Writer::new(config, pool.clone(), client.clone());
+    // Verdicts beside the ingest path, never inside its transactions.
+    let verdict_task = tokio::spawn(verdicts::run(pool.clone(), stop_writer.clone()));
     let writer_task = tokio::spawn(writer.run(parsed_rx, stop_writer));
 
     shutdown.await;
@@ -141,6 +147,12 @@ async fn run_inner(
     let _ = stop_writer_tx.send(true);
     let written = writer_task.await;
     parse_task.abort();
+    if tokio::time::timeout(Duration::from_secs(5), verdict_task)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the verdicts did not stop within 5 s");
+    }
     // Acks are queued in the client; give the connection a moment to send them and say goodbye.
     let _ = tokio::time::timeout(Duration::from_secs(2), client.disconnect()).await;
     let _ = tokio::time::timeout(Duration::from_secs(3), async {

@@ -138,7 +138,9 @@ async fn listen(state: &AppState) -> Result<(), StoreError> {
                     send(state, "result", data);
                 }
             }
-            Notification::Stand { .. } | Notification::Run { .. } => {}
+            Notification::Stand { .. }
+            | Notification::Run { .. }
+            | Notification::Verdict { .. } => {}
         }
         if let Some(id) = note.stand()
             && let Some(data) = stand_event(state, id).await?

@@ -14,6 +14,7 @@ use crate::StandId;
 use crate::job_run::JobOutcome;
 use crate::run::RunState;
 use crate::store::users::Role;
+use crate::verdict::Verdict;
 
 /// A stored stand id that [`StandId::parse`] refuses (the table's check is looser than the
 /// rule, or the row predates it).
@@ -59,6 +60,7 @@ text_column!(StandId, |raw| {
 text_column!(RunState, |raw| Ok(RunState::parse(raw)?));
 text_column!(JobOutcome, |raw| Ok(JobOutcome::parse(raw)?));
 text_column!(Role, |raw| Ok(Role::parse(raw)?));
+text_column!(Verdict, |raw| Ok(raw.parse::<Verdict>()?));
 
 #[cfg(test)]
 mod tests {

@@ -49,6 +49,7 @@ pub mod outbound;
 pub mod quarantine;
 pub mod raw_messages;
 pub mod receipts;
+pub mod result_list;
 pub mod results;
 pub mod runs;
 pub mod scheduler_lock;
@@ -59,6 +60,7 @@ pub mod status_history;
 pub mod templates;
 pub mod tokens;
 pub mod users;
+pub mod verdicts;
 
 pub use database::{
     Cancellable, MIGRATOR, STARTUP_WAIT, acquire, begin, bounded, commit, connect,

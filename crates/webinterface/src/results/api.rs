@@ -100,6 +100,8 @@ pub struct ResultJson<'a> {
     point_count: i64,
     /// It arrived after its run was cancelled (stored with the run all the same).
     late: bool,
+    /// Its verdict against the limits of the test template its run was started from.
+    verdict: super::verdict::VerdictView,
 }
 
 /// One result with its series exactly as the stand sent them.
@@ -122,6 +124,7 @@ async fn api_get(
         .await?
         .ok_or_else(|| Error::NotFound(format!("no result {id}")))?;
     let raw: Box<RawValue> = RawValue::from_string(data).context("reading stored series")?;
+    let verdict = super::verdict::of(state.pool(), id).await?;
     let body = serde_json::to_vec(&ResultJson {
         id: d.id,
         stand: &d.stand,
@@ -136,6 +139,7 @@ async fn api_get(
         keep: d.keep,
         point_count: d.point_count,
         late: d.run_cancelled_at.is_some(),
+        verdict,
     })
     .context("encoding the result")?;
     Ok((

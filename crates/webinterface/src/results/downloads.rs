@@ -55,7 +55,8 @@ pub async fn csv_download(state: &AppState, id: i64, layout: ExportLayout) -> Re
     };
     match layout {
         ExportLayout::Columns => {
-            let columns = export::columns(every_series(state, id).await?);
+            let columns =
+                with_verdict(state, id, export::columns(every_series(state, id).await?)).await?;
             tokio::task::spawn_blocking(move || {
                 // Held until the last chunk is handed over (or the client leaves).
                 let _permit = permit;
@@ -92,13 +93,25 @@ pub async fn csv_download(state: &AppState, id: i64, layout: ExportLayout) -> Re
 type WriteXlsx =
     Box<dyn FnOnce(&mut std::fs::File) -> Result<(), export::XlsxExportError> + Send + 'static>;
 
+/// Today's layout's columns: the series, then the verdict's (none without one).
+async fn with_verdict(
+    state: &AppState,
+    id: i64,
+    mut columns: Vec<(String, export::Column)>,
+) -> Result<Vec<(String, export::Column)>> {
+    let verdict = super::verdict::of(state.pool(), id).await?;
+    columns.extend(super::verdict::columns(&verdict));
+    Ok(columns)
+}
+
 /// `/results/{id}.xlsx` (`?layout=classic` for the old stack's layout).
 pub async fn xlsx_download(state: &AppState, id: i64, layout: ExportLayout) -> Result<Response> {
     let detail = find(state, id).await?;
     let permit = permit(&DOWNLOADS, DOWNLOADS_AT_ONCE).await?;
     let write: WriteXlsx = match layout {
         ExportLayout::Columns => {
-            let columns = export::columns(every_series(state, id).await?);
+            let columns =
+                with_verdict(state, id, export::columns(every_series(state, id).await?)).await?;
             Box::new(move |f| export::write_xlsx(&detail, &columns, f))
         }
         ExportLayout::Classic => {

@@ -8,8 +8,10 @@
 //! - [`xy`]: the x–y plot data (one series against another);
 //! - [`cache`]: the plot data of recently opened results;
 //! - [`downloads`]: CSV and `.xlsx` with every point;
-//! - [`pages`]: the list page, the result page, the keep and delete forms;
+//! - [`list_page`]: the filtered list page with its counts by verdict;
+//! - [`pages`]: the result page, the keep and delete forms;
 //! - [`signal`]: downsampling and the FFT power spectrum (pure);
+//! - [`verdict`]: the verdict against the run's template limits, as pages and the API show it;
 //! - [`export`]: writing CSV and `.xlsx` (pure, given the series).
 //!
 //! The page's plots are drawn by our own small script (`/static/plot.js`) from
@@ -20,11 +22,13 @@ pub mod api;
 pub mod cache;
 pub mod downloads;
 pub mod export;
+pub mod list_page;
 pub mod load;
 pub mod pages;
 pub mod params;
 pub mod plots;
 pub mod signal;
+pub mod verdict;
 pub mod xy;
 
 use crate::routes::Routes;

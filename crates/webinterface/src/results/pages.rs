@@ -1,16 +1,14 @@
-//! The results pages: the filtered list (`/results`), one result (`/results/{id}`, whose
-//! `.csv` and `.xlsx` siblings are the downloads), and the keep and delete forms.
+//! The results pages: one result (`/results/{id}`, whose `.csv` and `.xlsx` siblings are the
+//! downloads), and the keep and delete forms; the filtered list is [`super::list_page`].
 
 use std::sync::Arc;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use domain::store::Cancellable;
-use domain::store::results::{self, ResultItem};
 use domain::store::series;
 use domain::store::users::Role;
 use serde_json::Value;
@@ -18,7 +16,6 @@ use serde_json::Value;
 use super::cache::PlotCache;
 use super::downloads::{ExportLayout, csv_download, xlsx_download};
 use super::load::{self, find, result_id};
-use super::params::{ListParams, given};
 use super::signal;
 use crate::auth::{Authed, Operator, Viewer};
 use crate::error::Result;
@@ -29,7 +26,7 @@ use crate::state::AppState;
 /// The results pages (and downloads).
 pub fn routes() -> Routes {
     Routes::pages()
-        .get("/results", VIEWER, list_page)
+        .get("/results", VIEWER, super::list_page::list_page)
         // `/results/{id}`, `/results/{id}.csv` and `/results/{id}.xlsx` share one segment.
         .get("/results/{file}", VIEWER, result_file)
         .post("/results/{id}/keep", OPERATOR, keep_form)
@@ -50,128 +47,6 @@ async fn result_file(
     }
     let kept = q.kept.map(|k| k == "true");
     let page = result_page(&state, &a, result_id(&file)?, kept, q.series.unwrap_or(1)).await?;
-    Ok(page.into_response())
-}
-
-struct ListRow {
-    id: i64,
-    stand: domain::StandId,
-    run: String,
-    by: String,
-    received_at: String,
-    point_count: i64,
-    keep: bool,
-}
-
-impl From<ResultItem> for ListRow {
-    fn from(r: ResultItem) -> Self {
-        Self {
-            id: r.id,
-            stand: r.stand,
-            run: r.run.map(|i| i.to_string()).unwrap_or_else(|| "—".into()),
-            by: match r.requested_by {
-                Some(u) if u != r.sent_by => format!("{u} (sent by {})", r.sent_by),
-                Some(u) => u,
-                None => r.sent_by,
-            },
-            received_at: time(r.received_at),
-            point_count: r.point_count,
-            keep: r.keep,
-        }
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "results.html")]
-struct ListPage {
-    layout: Layout,
-    stand: String,
-    user: String,
-    from: String,
-    to: String,
-    kept: String,
-    stands: Vec<String>,
-    items: Vec<ListRow>,
-    total: i64,
-    page: i64,
-    has_more: bool,
-    newer: String,
-    older: String,
-}
-
-#[derive(serde::Deserialize)]
-struct DeletedNotice {
-    deleted: Option<i64>,
-}
-
-async fn list_page(
-    State(state): State<AppState>,
-    Viewer(a): Viewer,
-    Query(q): Query<ListParams>,
-    Query(n): Query<DeletedNotice>,
-) -> Result<Response> {
-    let stands: Vec<String> = domain::store::stands::list(state.pool(), state.offline_after())
-        .await?
-        .into_iter()
-        .map(|s| s.id.to_string())
-        .collect();
-    let shown = |v: &Option<String>| given(v).unwrap_or_default().to_owned();
-    let mut page = ListPage {
-        layout: a
-            .layout()
-            .notice(n.deleted.map(|id| format!("Result {id} was deleted."))),
-        stand: shown(&q.stand),
-        user: shown(&q.user),
-        from: shown(&q.from),
-        to: shown(&q.to),
-        kept: shown(&q.kept).to_ascii_lowercase(),
-        stands,
-        items: Vec::new(),
-        total: 0,
-        page: 1,
-        has_more: false,
-        newer: String::new(),
-        older: String::new(),
-    };
-    let req = match q.parse() {
-        Ok(r) => r,
-        Err(e) => {
-            page.layout.problem = Some(e.user_message());
-            return Ok((StatusCode::BAD_REQUEST, page).into_response());
-        }
-    };
-    let (items, total) = results::list(
-        state.pool(),
-        &req.filter,
-        (req.page - 1) * req.per_page,
-        req.per_page,
-    )
-    .await?;
-    let link = |p: i64| {
-        let mut s = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("stand", &page.stand),
-            ("user", &page.user),
-            ("from", &page.from),
-            ("to", &page.to),
-            ("kept", &page.kept),
-        ] {
-            if !v.is_empty() {
-                s.append_pair(k, v);
-            }
-        }
-        if req.per_page != 50 {
-            s.append_pair("per_page", &req.per_page.to_string());
-        }
-        s.append_pair("page", &p.to_string());
-        format!("/results?{}", s.finish())
-    };
-    page.newer = link(req.page - 1);
-    page.older = link(req.page + 1);
-    page.items = items.into_iter().map(ListRow::from).collect();
-    page.total = total;
-    page.page = req.page;
-    page.has_more = req.page * req.per_page < total;
     Ok(page.into_response())
 }
 
@@ -234,6 +109,7 @@ struct ResultPage {
     /// Links to the neighbouring pages of series (empty when there is none).
     series_newer: String,
     series_older: String,
+    verdict: super::verdict::VerdictView,
 }
 
 /// Shown of a non-numeric series on the page, at most (the downloads have all of it).
@@ -297,6 +173,7 @@ async fn result_page(
     let position = i32::try_from(first).unwrap_or(i32::MAX);
     let series = series::page(db.conn(), id, position, SERIES_PER_PAGE).await?;
     db.finish();
+    let verdict = super::verdict::of(state.pool(), id).await?;
     let link = |p: i64| {
         if (1..=last_page).contains(&p) && p != series_page {
             format!("/results/{id}?series={p}#series")
@@ -413,6 +290,7 @@ async fn result_page(
         series_to,
         series_newer: link(series_page - 1),
         series_older: link(series_page + 1),
+        verdict,
     })
 }
 

@@ -1,8 +1,9 @@
-//! The results list's query (`stand`, `user`, `from`, `to`, `kept`, `page`, `per_page`),
+//! The results list's query (`stand`, `user`, `from`, `to`, `kept`, `verdict`, `page`,
+//! `per_page`),
 //! parsed at the edge into the store's filter; a bad value is a 400 that names it.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::store::results::ResultFilter;
+use domain::store::results::{ResultFilter, VerdictFilter};
 
 use crate::error::{Error, Result};
 
@@ -27,6 +28,10 @@ pub struct ListParams {
         pattern = "^([Tt][Rr][Uu][Ee]|[Yy][Ee][Ss]|1|[Oo][Nn]|[Ff][Aa][Ll][Ss][Ee]|[Nn][Oo]|0|[Oo][Ff][Ff]|[Aa][Nn][Yy])?$"
     )]
     pub kept: Option<String>,
+    /// Only results with this verdict against their run's template limits: `pass`, `fail`,
+    /// `error`, `pending` (not measured yet) or `none` (no limits); empty or `any`: all.
+    #[param(pattern = "^(pass|fail|error|pending|none|any)?$")]
+    pub verdict: Option<String>,
     /// Page number, 1 to 1,000,000 (empty: 1).
     #[param(pattern = "^[0-9]*$")]
     pub page: Option<String>,
@@ -117,6 +122,14 @@ impl ListParams {
                 )));
             }
         };
+        let verdict = match given(&self.verdict) {
+            None | Some("any") => None,
+            Some(v) => Some(VerdictFilter::parse(v).ok_or_else(|| {
+                Error::BadRequest(format!(
+                    "verdict={v:?} must be pass, fail, error, pending or none"
+                ))
+            })?),
+        };
         let page = given(&self.page)
             .map(|s| parse_int("page", s, 1, 1_000_000))
             .transpose()?
@@ -132,6 +145,7 @@ impl ListParams {
                 from,
                 to,
                 kept,
+                verdict,
             },
             page,
             per_page,
@@ -153,6 +167,7 @@ mod tests {
                 "from" => p.from = v,
                 "to" => p.to = v,
                 "kept" => p.kept = v,
+                "verdict" => p.verdict = v,
                 "page" => p.page = v,
                 "per_page" => p.per_page = v,
                 _ => unreachable!(),
@@ -180,6 +195,8 @@ mod tests {
         );
         assert_eq!(r.filter.user.as_deref(), Some("olga"));
         assert_eq!(r.filter.kept, Some(true));
+        let fails = params(&[("verdict", "fail")]).parse().expect("valid");
+        assert_eq!(fails.filter.verdict, Some(VerdictFilter::Fail));
         assert_eq!(
             r.filter.to.map(|t| t.to_rfc3339()).as_deref(),
             Some("2026-11-03T00:00:00+00:00")
@@ -205,6 +222,7 @@ mod tests {
             ("stand", "a b", "stand="),
             ("from", "yesterday", "from="),
             ("kept", "maybe", "kept="),
+            ("verdict", "passed", "verdict="),
             ("page", "0", "page="),
             ("per_page", "100000", "per_page="),
             ("page", "x", "page="),

@@ -29,6 +29,8 @@ pub struct StandRow {
     pub(super) power: String,
     pub(super) last_seen: String,
     pub(super) run: String,
+    /// The verdict of its newest judged result (`pass`, `fail`, `error`), or empty.
+    pub(super) verdict: &'static str,
     pub(super) ready: bool,
     pub(super) start_hint: &'static str,
 }
@@ -52,6 +54,7 @@ impl From<&StandView> for StandRow {
             },
             last_seen: time_or_never(v.last_seen),
             run: v.run.map(|r| format!("#{r}")).unwrap_or_else(|| "—".into()),
+            verdict: v.last_verdict.map_or("", |v| v.as_str()),
             ready: v.state == StandState::Ready,
             start_hint: start_hint(v.state),
         }
@@ -174,6 +177,7 @@ mod tests {
             power: "600 on".into(),
             last_seen: "2024-05-01 12:00:00 UTC".into(),
             run: "#7".into(),
+            verdict: "fail",
             ready: false,
             start_hint: start_hint(StandState::Busy),
         }

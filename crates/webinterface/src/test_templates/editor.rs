@@ -91,9 +91,12 @@ struct EditorPage {
     name: String,
     description: String,
     commands: String,
+    /// The limits as a JSON list (verdicts), as typed.
+    limits: String,
     rows: Vec<Row>,
     kinds: [&'static str; 5],
-    /// The error of a place outside the rows: `name`, `description`, `commands`, `template`.
+    /// The error of a place outside the rows: `name`, `description`, `commands`, `limits`,
+    /// `template`.
     place: String,
     place_error: String,
     /// The JSON of a refused import, kept.
@@ -131,6 +134,7 @@ fn page(
         name: form.name.clone(),
         description: form.description.clone(),
         commands: form.commands.clone(),
+        limits: form.limits.clone(),
         rows,
         kinds: KINDS,
         place_error: if place.is_empty() {
@@ -148,6 +152,11 @@ fn form_of(t: &Template) -> EditorForm {
         name: t.name.clone(),
         description: t.description.clone().unwrap_or_default(),
         commands: t.commands.join("\n"),
+        limits: if t.limits.is_empty() {
+            String::new()
+        } else {
+            serde_json::to_string_pretty(&t.limits).unwrap_or_default()
+        },
         ..EditorForm::default()
     }
 }

@@ -98,6 +98,9 @@ pub(crate) struct EditorForm {
     pub(crate) description: String,
     #[serde(default)]
     pub(crate) commands: String,
+    /// The limits, a JSON list (empty: none).
+    #[serde(default)]
+    pub(crate) limits: String,
     #[serde(default)]
     pub(crate) p_name: Vec<String>,
     #[serde(default)]
@@ -250,8 +253,10 @@ pub(crate) fn build(form: &EditorForm) -> (Vec<Row>, Result<Template, TemplateEr
         .enumerate()
         .map(|(k, r)| field_of(k, r))
         .collect();
+    let limits = limits_of(&form.limits);
     let result = parameters.and_then(|parameters| {
         let t = Template {
+            limits: limits?,
             name: form.name.trim().to_owned(),
             description: optional(&form.description),
             commands: form
@@ -277,6 +282,16 @@ pub(crate) fn build(form: &EditorForm) -> (Vec<Row>, Result<Template, TemplateEr
         };
     }
     (rows, result)
+}
+
+/// The limits typed as a JSON list (blank: none), each checked.
+fn limits_of(text: &str) -> Result<Vec<domain::verdict::Limit>, TemplateError> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| bad("limits".into(), format!("not JSON: {e}")))?;
+    domain::verdict::parse_limits(&value).map_err(|e| bad("limits".into(), e.to_string()))
 }
 
 /// The parameter number a place names (`parameters[2] (x).max` → 2).

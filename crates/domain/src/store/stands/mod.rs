@@ -19,6 +19,7 @@ use crate::run::RunState;
 use crate::state::{StandSnapshot, StandState};
 use crate::status::StatusCode;
 use crate::topics::StandTopics;
+use crate::verdict::Verdict;
 
 /// A stand as the dashboard and API show it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -50,6 +51,8 @@ pub struct StandView {
     pub last_seen: Option<DateTime<Utc>>,
     /// The run in progress, if any.
     pub run: Option<i64>,
+    /// The verdict of its newest result that has one (runs started from test templates).
+    pub last_verdict: Option<Verdict>,
 }
 
 impl StandView {
@@ -74,6 +77,7 @@ struct StandRow {
     last_seen: Option<DateTime<Utc>>,
     offline: bool,
     run: Option<i64>,
+    last_verdict: Option<Verdict>,
 }
 
 impl StandRow {
@@ -103,6 +107,7 @@ impl StandRow {
             legacy_topics: self.legacy_topics,
             last_seen: self.last_seen,
             run: self.run,
+            last_verdict: self.last_verdict,
         }
     }
 }
@@ -117,7 +122,10 @@ fn select_stand(tail: &str) -> AssertSqlSafe<String> {
     AssertSqlSafe(format!(
         "SELECT s.id, s.name, s.description, s.camera_url, s.max_test_seconds,
         s.legacy_topics, s.outbound_topic, s.status_code, s.effective_code, s.power_code, s.last_seen, s.offline,
-        r.id AS run
+        r.id AS run,
+        (SELECT v.verdict FROM result_verdicts v
+         WHERE v.stand_id = s.id AND v.verdict IS NOT NULL
+         ORDER BY v.result_id DESC LIMIT 1) AS last_verdict
     FROM stands s LEFT JOIN runs r ON r.stand_id = s.id AND r.state IN ({in_progress}){tail}"
     ))
 }

@@ -18,6 +18,10 @@ fn accelerometer() -> Template {
                              {"value": 1000, "label": "1 kHz"}, {"value": 10000, "label": "10 kHz"}]},
                 {"name": "operator", "type": "text", "pattern": "[A-Z]{2}[0-9]+", "required": true},
                 {"name": "calibrate", "type": "boolean", "default": false}
+            ],
+            "limits": [
+                {"name": "peak_g", "scalar": "peak", "low": 0, "high": 5, "unit": "g"},
+                {"name": "x_hz", "series": "x", "measure": "peak_frequency", "low": 49, "high": 51, "unit": "Hz"}
             ]
         })
         .to_string(),
@@ -151,6 +155,13 @@ fn broken_templates_are_refused_naming_the_place() {
         let err = Template::from_json(&t.to_string()).expect_err(&t.to_string());
         assert_eq!(err.place, place, "{t}: {err}");
     }
+    let twice = json!({"name": "t", "limits": [{"name": "a", "scalar": "x", "low": 1},
+                                               {"name": "a", "scalar": "y", "high": 2}]});
+    let err = Template::from_json(&twice.to_string()).expect_err("the same limit twice");
+    assert_eq!(err.place, "limits", "{err}");
+    let bad_limit = json!({"name": "t", "limits": [{"name": "a", "series": "x", "low": 1}]});
+    let err = Template::from_json(&bad_limit.to_string()).expect_err("no measure");
+    assert!(err.problem.contains("measure"), "{err}");
     let unknown = Template::from_json(r#"{"name": "t", "paramters": []}"#).expect_err("typo");
     assert!(unknown.problem.contains("paramters"), "{unknown}");
 }
