@@ -1389,3 +1389,87 @@ async fn an_admin_defines_a_test_template_and_an_operator_starts_it() {
     shoot(&c, &shots, "#runs", "template-started.png").await;
     c.close().await.expect("close");
 }
+
+/// A result judged against its template's limits: the result page's measurement table with
+/// its marks, the list's verdict counts and column, the dashboard's last verdict.
+#[tokio::test]
+async fn a_verdict_shows_on_the_result_page_the_list_and_the_dashboard() {
+    let Some((_driver, c, shots)) = browser().await else {
+        return;
+    };
+    let app = App::start().await;
+    app.stand("rig1", "ready").await;
+    app.user("olga", Role::Operator).await;
+    let rig = domain::StandId::parse("rig1").expect("id");
+    let template = domain::template::Template::from_json(
+        &json!({"name": "Sine", "commands": ["measure"], "limits": [
+            {"name": "peak", "label": "Peak of x", "series": "x", "measure": "max",
+             "low": 0, "high": 1, "unit": "V"},
+            {"name": "hz", "series": "x", "measure": "peak_frequency", "sample_rate": "fs",
+             "low": 1.5, "high": 2.5, "unit": "Hz"},
+            {"name": "temperature", "scalar": "temperature", "high": 40, "unit": "°C"}]})
+        .to_string(),
+    )
+    .expect("template");
+    let stored = domain::store::templates::create(&app.db.pool, &rig, &template, "ada")
+        .await
+        .expect("template");
+    let (params, cmds) = (json!({"fs": 8}), json!(["measure"]));
+    let run = domain::store::runs::create(
+        &app.db.pool,
+        domain::store::runs::NewRun {
+            stand: &rig,
+            requested_by: "olga",
+            user_id: None,
+            parameters: &params,
+            commands: &cmds,
+            keep: false,
+        },
+    )
+    .await
+    .expect("run");
+    domain::store::templates::attach(&app.db.pool, run, stored.id)
+        .await
+        .expect("attach");
+    // A 2 Hz sine of amplitude 2 sampled at 8 Hz: the frequency passes, the peak fails, the
+    // temperature is missing.
+    let x: Vec<f64> = (0..16)
+        .map(|i| 2.0 * (std::f64::consts::PI * i as f64 / 2.0).sin())
+        .collect();
+    let payload = data_message("rig1", json!({"fs": 8}), &json!({ "x": x }).to_string());
+    let id = ingest(&app.db.pool, "rig1", &payload)
+        .await
+        .expect("stored");
+    let pending = domain::store::verdicts::pending_one(&app.db.pool, id)
+        .await
+        .expect("pending")
+        .expect("a templated run's result waits for its verdict");
+    messagehandler::verdicts::judge(&app.db.pool, &pending)
+        .await
+        .expect("judged");
+
+    log_in(&c, &app, "olga").await;
+    c.goto(&app.url(&format!("/results/{id}")))
+        .await
+        .expect("result");
+    wait_text(&c, "#verdict h2 .verdict", "fail").await;
+    let table = text_of(&c, "#measurements").await;
+    for expected in [
+        "Peak of x",
+        "2 V",
+        "0 – 1 V",
+        "2 Hz",
+        "1.5 – 2.5 Hz",
+        "temperature",
+    ] {
+        assert!(table.contains(expected), "{expected}: {table}");
+    }
+    shoot(&c, &shots, "#verdict", "result-verdict.png").await;
+    c.goto(&app.url("/results")).await.expect("list");
+    wait_text(&c, &format!("#result-{id} td[data-label=Verdict]"), "fail").await;
+    shoot(&c, &shots, "#verdict-counts", "results-verdicts.png").await;
+    c.goto(&app.url("/")).await.expect("dashboard");
+    wait_text(&c, "#stand-rig1 [data-field=verdict]", "fail").await;
+    shoot(&c, &shots, "#stand-rig1", "dashboard-verdict.png").await;
+    c.close().await.expect("close");
+}
