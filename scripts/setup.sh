@@ -7,12 +7,29 @@
 # virtualenv .tools/paho2), cargo-nextest, and
 # schemathesis (the API fuzzer of crates/webinterface/tests/openapi.rs) in a virtualenv under
 # the git-ignored .tools/. Safe to run again: it installs only what is missing.
+#
+#   scripts/setup.sh          everything the tests need (scripts/test.sh runs it)
+#   scripts/setup.sh --run    only what the launcher needs: PostgreSQL's server binaries
+#                             (scripts/run.sh runs it)
 set -euo pipefail
+run_only=false
+[ "${1:-}" = "--run" ] && run_only=true
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 have psql || missing+=(postgresql-client)
+if $run_only; then
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  echo "setup: done (what the launcher needs)"
+  exit 0
+fi
 have mosquitto || missing+=(mosquitto)
 have mosquitto_pub || missing+=(mosquitto-clients)
 have nginx || missing+=(nginx)

@@ -18,15 +18,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Ctrl-C and SIGTERM are caught from here on, before anything is started (see
+    // `shutdown_signal`): an early one stops what the launcher started, the private
+    // PostgreSQL too.
+    let shutdown = {
+        let _inside = runtime.enter();
+        domain::telemetry::shutdown_signal()
+    };
     let outcome = match options.command.clone() {
-        Some(standhub::Command::Simulate(simulate)) => runtime.block_on(standhub::simulate::run(
-            simulate,
-            domain::telemetry::shutdown_signal(),
-        )),
+        Some(standhub::Command::Simulate(simulate)) => {
+            runtime.block_on(standhub::simulate::run(simulate, shutdown))
+        }
         Some(standhub::Command::StandAccount { stand, remove }) => {
             runtime.block_on(standhub::stand_account(&options, &stand, remove))
         }
-        None => runtime.block_on(standhub::run(options, domain::telemetry::shutdown_signal())),
+        None => runtime.block_on(standhub::run(options, shutdown)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -541,6 +541,74 @@ async fn migration_mode_needs_both_settings_and_no_service_name() {
     }
 }
 
+/// The processes whose command line names `dir` (the private cluster's postgres, say).
+fn processes_under(dir: &Path) -> Vec<String> {
+    let needle = dir.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&needle))
+        .collect()
+}
+
+/// Ctrl-C the moment the web interface answers — before the launcher has finished starting —
+/// stops everything it started, the private PostgreSQL included; and its log, written to a
+/// file, carries no terminal colour codes.
+#[tokio::test]
+async fn an_early_ctrl_c_stops_everything_and_a_log_file_has_no_colour_codes() {
+    let (_temp, data) = data_dir();
+    let ports = Ports::free();
+    let log_path = data.parent().expect("parent").join("standhub.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut child = launcher_command(&data, &ports)
+        .env("RUST_LOG", "info")
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .expect("start standhub");
+    let web = format!("http://127.0.0.1:{}/healthz", ports.web);
+    wait_for(
+        "the web interface to answer",
+        Duration::from_secs(120),
+        || {
+            let exited = child.try_wait().expect("try_wait");
+            assert!(exited.is_none(), "standhub exited: {exited:?}");
+            let web = web.clone();
+            async move { reqwest::get(&web).await.ok().map(|_| ()) }
+        },
+    )
+    .await;
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT");
+    let status = wait_for("standhub to stop", Duration::from_secs(90), || {
+        let status = child.try_wait().expect("wait");
+        async move { status }
+    })
+    .await;
+    let text = std::fs::read_to_string(&log_path).expect("read the log");
+    assert!(status.success(), "{status:?}\n{text}");
+    assert!(text.contains("standhub: stopped"), "{text}");
+    let left = processes_under(&data);
+    assert!(left.is_empty(), "left running: {left:?}\n{text}");
+    assert!(
+        !data.join("postgres/postmaster.pid").exists(),
+        "the private cluster still runs"
+    );
+    assert!(text.contains(" INFO "), "no log lines to check: {text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "colour codes in a log file:\n{text}"
+    );
+}
+
 #[tokio::test]
 async fn a_taken_port_is_a_clear_error_naming_the_setting() {
     let (_temp, data) = data_dir();
