@@ -58,9 +58,12 @@ RUN mkdir -p /out/bin \
 FROM ${RUNTIME_IMAGE} AS runtime
 # ca-certificates: TLS to cameras/brokers; curl: compose health checks; tini: PID 1 that
 # forwards signals, so `docker-compose stop` shuts the services down cleanly.
+# apt's package caches (/var/cache/apt/*.bin, the .debs: 86 MB) go too, whatever the base
+# image's apt configuration (the official slim image deletes them, a debootstrap one does not).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl tini \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get clean \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && groupadd --system --gid 10001 standhub \
  && useradd --system --uid 10001 --gid standhub --home-dir /app --shell /usr/sbin/nologin standhub
 WORKDIR /app
