@@ -24,8 +24,9 @@
 # Refuses to run when the stack's host ports are taken or its fixed-name volumes exist from
 # something else (it would use an operator's real data-volume): a leftover volume is removed
 # only when this test made it — labelled by compose for the project standhubci, or created by
-# the test's own `docker volume create` (its name and creation time are recorded in
-# VOLUME_RECORD, default /var/tmp/standhub-compose-test.volumes, until it is removed).
+# the test's own `docker volume create` (its name and the birth time of its folder on this
+# host are recorded in VOLUME_RECORD, default /var/tmp/standhub-compose-test.volumes, until it
+# is removed; docker's CreatedAt is no identity: it moves when a container first mounts it).
 # Environment: BIN_DIR, OPERATOR_UID (4242), KEEP_STACK=1 (leave it running, print how to
 # reach it), HEALTHY_SECONDS (60), VOLUME_RECORD.
 # Needs: root (or an engine and the ports), docker.io, docker-compose, debootstrap, curl,
@@ -105,10 +106,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 254' INT TERM
 
-# volume_created VOLUME: the engine's creation time of the volume (empty when there is none).
-volume_created() { docker volume inspect -f '{{.CreatedAt}}' "$1" 2>/dev/null; }
+# volume_created VOLUME: when the volume's folder on this host was made (its birth time, in
+# nanoseconds; empty when there is no such volume or the file system does not know: then no
+# volume counts as the test's own but by compose's label).
+volume_created() {
+    local dir born
+    dir=$(docker volume inspect -f '{{.Mountpoint}}' "$1" 2>/dev/null) && [ -n "$dir" ] || return 0
+    born=$(stat -c '%.9W' "$dir" 2>/dev/null) || return 0
+    case $born in ""|0|0.0*|-*) ;; *) echo "$born" ;; esac
+}
 # made_by_this_test VOLUME: the volume is one this test made: compose's label of our project
-# (runs before the pre-created volumes), or our `docker volume create` (name and creation time
+# (runs before the pre-created volumes), or our `docker volume create` (name and birth time
 # recorded). An operator's volume of the same name matches neither.
 made_by_this_test() {
     local owner created
@@ -231,7 +239,7 @@ done
 for v in $VOLUMES; do
     if docker volume inspect "$v" >/dev/null 2>&1; then
         owner=$(docker volume inspect -f '{{index .Labels "com.docker.compose.project"}}' "$v")
-        made_by_this_test "$v" || die "the volume $v exists (project '${owner:-none}', created $(volume_created "$v"), not by this test): it may be a real stack's data; run this test on another engine"
+        made_by_this_test "$v" || die "the volume $v exists (project '${owner:-none}', created $(docker volume inspect -f '{{.CreatedAt}}' "$v"), not by this test): it may be a real stack's data; run this test on another engine"
         docker volume rm "$v" >/dev/null || die "cannot remove the leftover test volume $v"
     fi
 done
@@ -287,7 +295,8 @@ if docker volume create data-volume >/dev/null 2>&1; then
 fi
 for v in $VOLUMES; do
     if docker volume create "$v" >"$WORK/volume-$v.log" 2>&1; then
-        echo "$v $(volume_created "$v")" >>"$VOLUME_RECORD"
+        born=$(volume_created "$v")
+        [ -n "$born" ] && echo "$v $born" >>"$VOLUME_RECORD"
         pass "docker volume create $v"
     else fail "docker volume create $v: $(tail -n 2 "$WORK/volume-$v.log")"; fi
 done
@@ -302,8 +311,9 @@ mounted() { docker inspect -f "{{range .Mounts}}{{if eq .Destination \"$2\"}}{{.
 for pair in db:data-volume:/var/lib/postgresql/data mosquitto:mqtt-volume:/mosquitto/data; do
     IFS=: read -r s v dest <<<"$pair"
     got=$(mounted "$s" "$dest")
-    if [ "$got" = "$v" ] && grep -qxF "$v $(volume_created "$v")" <<<"$VOLUMES_CREATED"; then
-        pass "$s uses the pre-created $v on $dest (created $(volume_created "$v"), not replaced)"
+    born=$(volume_created "$v")
+    if [ "$got" = "$v" ] && [ -n "$born" ] && grep -qxF "$v $born" <<<"$VOLUMES_CREATED"; then
+        pass "$s uses the pre-created $v on $dest (the same volume: its folder was born at $(volume_created "$v"))"
     else fail "$s mounts '${got:-nothing}' on $dest, wanted the pre-created $v ($(grep "^$v " <<<"$VOLUMES_CREATED"); now: $(volume_created "$v"))"; fi
 done
 warned=$(grep -i "already exists\|not created by" "$WORK/up.log" | tr -d '\r' | head -n 2 | tr '\n' ' ')
