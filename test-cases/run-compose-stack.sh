@@ -9,8 +9,10 @@
 # from the project's Dockerfile with the programs of BIN_DIR (default target/debug; builds no
 # Rust: --build-arg PREBUILT). Then, in a copy of the repository owned by an unprivileged
 # operator (uid OPERATOR_UID, 4242), follows "Deployment with docker-compose": .env from
-# .env.example with the README's secret loop, `docker-compose up -d`, first admin and token,
-# a stand's broker account; checks health within a minute, runs every test-cases/tc-*.sh
+# .env.example with the README's secret loop, the old operators' `docker volume create
+# data-volume` and `docker volume create mqtt-volume` (compose must use them), `docker-compose
+# up -d`, first admin and token, a stand's broker account, `docker-compose exec db psql
+# --username=team2 --dbname=webinterface_dev`; checks health within a minute, runs every test-cases/tc-*.sh
 # against the published ports of 127.0.0.1 (never container addresses), and then the
 # operator's day: migrations again, restart, down + up, an image upgrade (rows kept each time),
 # a broker password rotation and TLS switched on by the documented commands, the operator's
@@ -20,9 +22,13 @@
 # the images are kept. Exit code: the number of failed cases (255: could not start).
 #
 # Refuses to run when the stack's host ports are taken or its fixed-name volumes exist from
-# something else (it would use an operator's real data-volume).
+# something else (it would use an operator's real data-volume): a leftover volume is removed
+# only when this test made it — labelled by compose for the project standhubci, or created by
+# the test's own `docker volume create` (its name and the birth time of its folder on this
+# host are recorded in VOLUME_RECORD, default /var/tmp/standhub-compose-test.volumes, until it
+# is removed; docker's CreatedAt is no identity: it moves when a container first mounts it).
 # Environment: BIN_DIR, OPERATOR_UID (4242), KEEP_STACK=1 (leave it running, print how to
-# reach it), HEALTHY_SECONDS (60).
+# reach it), HEALTHY_SECONDS (60), VOLUME_RECORD.
 # Needs: root (or an engine and the ports), docker.io, docker-compose, debootstrap, curl,
 # openssl, python3, mosquitto-clients (scripts/setup.sh installs them).
 set -uo pipefail
@@ -37,6 +43,8 @@ HEALTHY_SECONDS=${HEALTHY_SECONDS:-60}
 PROJECT=standhubci
 export COMPOSE_PROJECT_NAME=$PROJECT
 SERVICES="db mosquitto webinterface messagehandler scheduler videostream nginx"
+VOLUMES="data-volume mqtt-volume"
+VOLUME_RECORD=${VOLUME_RECORD:-/var/tmp/standhub-compose-test.volumes}
 
 die() { echo "run-compose-stack: $*" >&2; exit 255; }
 log() { echo "run-compose-stack: $*" >&2; }
@@ -90,12 +98,46 @@ cleanup() {
         fi
         (cd "$APP" && docker-compose down -v --remove-orphans) >/dev/null 2>&1
     fi
+    forget_test_volumes
     [ -n "$CAMERA_PID" ] && kill "$CAMERA_PID" 2>/dev/null
     $WIN_LINK && rm -f /c/docker && rmdir /c 2>/dev/null
     if [ "$rc" -eq 0 ]; then rm -rf "$WORK"; else log "work folder kept: $WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 254' INT TERM
+
+# volume_created VOLUME: when the volume's folder on this host was made (its birth time, in
+# nanoseconds; empty when there is no such volume or the file system does not know: then no
+# volume counts as the test's own but by compose's label).
+volume_created() {
+    local dir born
+    dir=$(docker volume inspect -f '{{.Mountpoint}}' "$1" 2>/dev/null) && [ -n "$dir" ] || return 0
+    born=$(stat -c '%.9W' "$dir" 2>/dev/null) || return 0
+    case $born in ""|0|0.0*|-*) ;; *) echo "$born" ;; esac
+}
+# made_by_this_test VOLUME: the volume is one this test made: compose's label of our project
+# (runs before the pre-created volumes), or our `docker volume create` (name and birth time
+# recorded). An operator's volume of the same name matches neither.
+made_by_this_test() {
+    local owner created
+    owner=$(docker volume inspect -f '{{index .Labels "com.docker.compose.project"}}' "$1" 2>/dev/null)
+    [ "$owner" = "$PROJECT" ] && return 0
+    created=$(volume_created "$1")
+    [ -n "$created" ] && [ -f "$VOLUME_RECORD" ] && grep -qxF "$1 $created" "$VOLUME_RECORD"
+}
+# forget_test_volumes: removes the volumes this test made (still there when docker-compose down
+# -v could not run) and their record.
+forget_test_volumes() {
+    local v
+    [ -f "$VOLUME_RECORD" ] || return 0
+    for v in $VOLUMES; do
+        made_by_this_test "$v" && docker volume rm -f "$v" >/dev/null 2>&1
+    done
+    for v in $VOLUMES; do
+        docker volume inspect "$v" >/dev/null 2>&1 && made_by_this_test "$v" && return 0
+    done
+    rm -f "$VOLUME_RECORD"
+}
 
 # dc ARGS: docker-compose in the operator's folder (as the README runs it, from there).
 dc() { (cd "$APP" && docker-compose "$@"); }
@@ -194,13 +236,14 @@ pass "Docker engine $(docker version -f '{{.Server.Version}}' 2>/dev/null) answe
 for p in 81 444 8000 8001 8081 8883 8884 5555; do
     tcp_open 127.0.0.1 "$p" && die "port $p of this host is taken: the stack publishes it (stop what listens there)"
 done
-for v in data-volume mqtt-volume; do
+for v in $VOLUMES; do
     if docker volume inspect "$v" >/dev/null 2>&1; then
         owner=$(docker volume inspect -f '{{index .Labels "com.docker.compose.project"}}' "$v")
-        [ "$owner" = "$PROJECT" ] || die "the volume $v exists (project '${owner:-none}'): it may be a real stack's data; run this test on another engine"
+        made_by_this_test "$v" || die "the volume $v exists (project '${owner:-none}', created $(docker volume inspect -f '{{.CreatedAt}}' "$v"), not by this test): it may be a real stack's data; run this test on another engine"
         docker volume rm "$v" >/dev/null || die "cannot remove the leftover test volume $v"
     fi
 done
+rm -f "$VOLUME_RECORD"
 DANGLING_BEFORE=$(dangling)
 
 step "base images from Debian packages (docker/stand-ins)"
@@ -240,10 +283,41 @@ SECRET_KEY=$(env_value SECRET_KEY)
 MQTT_HANDLER_PASSWORD=$(env_value MQTT_HANDLER_PASSWORD)
 MQTT_WEB_PASSWORD=$(env_value MQTT_WEB_PASSWORD)
 
+step "the old operators' habit: docker volume create before the first start"
+# As the old README had it, right before the first start (the guard above has made sure no
+# volume of these names exists). Each is recorded as soon as it exists, so the next run knows a
+# leftover of a killed run for its own. First the guard itself: a data-volume someone else made
+# (here: unrecorded) is not ours.
+if docker volume create data-volume >/dev/null 2>&1; then
+    if made_by_this_test data-volume; then fail "the leftover-volume guard takes a data-volume this test did not make for its own"
+    else pass "the leftover-volume guard refuses a data-volume made by plain docker volume create (an operator's)"; fi
+    docker volume rm data-volume >/dev/null 2>&1 || die "cannot remove the guard's probe volume data-volume"
+fi
+for v in $VOLUMES; do
+    if docker volume create "$v" >"$WORK/volume-$v.log" 2>&1; then
+        born=$(volume_created "$v")
+        [ -n "$born" ] && echo "$v $born" >>"$VOLUME_RECORD"
+        pass "docker volume create $v"
+    else fail "docker volume create $v: $(tail -n 2 "$WORK/volume-$v.log")"; fi
+done
+VOLUMES_CREATED=$(for v in $VOLUMES; do echo "$v $(volume_created "$v")"; done)
+
 step "README step 2: docker-compose up -d"
 dc up -d >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log"; fail "docker-compose up -d failed"; exit 1; }
 healthy_check "docker-compose up -d"
 tcp_open 127.0.0.1 81 || { dc ps; die "nothing answers on port 81 after docker-compose up -d"; }
+# mounted SERVICE DEST: the name of the volume mounted on DEST in the service's container.
+mounted() { docker inspect -f "{{range .Mounts}}{{if eq .Destination \"$2\"}}{{.Name}}{{end}}{{end}}" "$(dc ps -q "$1")"; }
+for pair in db:data-volume:/var/lib/postgresql/data mosquitto:mqtt-volume:/mosquitto/data; do
+    IFS=: read -r s v dest <<<"$pair"
+    got=$(mounted "$s" "$dest")
+    born=$(volume_created "$v")
+    if [ "$got" = "$v" ] && [ -n "$born" ] && grep -qxF "$v $born" <<<"$VOLUMES_CREATED"; then
+        pass "$s uses the pre-created $v on $dest (the same volume: its folder was born at $(volume_created "$v"))"
+    else fail "$s mounts '${got:-nothing}' on $dest, wanted the pre-created $v ($(grep "^$v " <<<"$VOLUMES_CREATED"); now: $(volume_created "$v"))"; fi
+done
+warned=$(grep -i "already exists\|not created by" "$WORK/up.log" | tr -d '\r' | head -n 2 | tr '\n' ' ')
+[ -z "$warned" ] || echo "    (docker-compose says: $warned)"
 
 step "README steps 3 and 4: first admin, API token, a stand's broker account"
 ADMIN_PASSWORD="admin-$RANDOM$RANDOM$RANDOM"
@@ -260,6 +334,12 @@ if out=$(printf '%s\n' "$STAND_PASSWORD" | dc exec -T mosquitto sh /mosquitto/co
 else fail "add-user.sh $STAND_USER: $out"; fi
 c=$(login tc-admin "$ADMIN_PASSWORD")
 if [ "$c" = 303 ]; then pass "the admin logs in on port 81"; else fail "login on port 81: HTTP $c"; fi
+# The old README's look into the database, as written (-T and the query on stdin: no terminal).
+out=$(printf 'SELECT current_user, current_database(), (SELECT count(*) FROM users WHERE username = %s) AS admins;\n' "'tc-admin'" \
+    | dc exec -T db psql --username=team2 --dbname=webinterface_dev 2>&1 | tr -d '\r')
+if grep -Eq '^ *team2 *\| *webinterface_dev *\| *1 *$' <<<"$out"; then
+    pass "docker-compose exec db psql --username=team2 --dbname=webinterface_dev opens the database (the admin is there)"
+else fail "docker-compose exec -T db psql --username=team2 --dbname=webinterface_dev: $(head -n 5 <<<"$out" | tr '\n' ' ')"; fi
 
 step "the test cases against the published ports"
 GATEWAY=$(docker network inspect -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}' "${PROJECT}_default")
@@ -404,9 +484,9 @@ else fail "files of the checkout changed owner: $(head -n 5 <<<"$changed" | tr '
 if as_operator sh -c 'echo x >mosquitto/.pull-test && rm mosquitto/.pull-test && touch mosquitto/acl'; then
     pass "the operator can still update mosquitto/ (git pull)"
 else fail "the operator cannot write into mosquitto/ ($(stat -c '%U %a' "$APP/mosquitto"))"; fi
-if docker run --rm -v data-volume:/vol busybox ls /vol >"$WORK/busybox.log" 2>&1 && grep -q PG_VERSION "$WORK/busybox.log"; then
-    pass "README step 5: busybox looks into data-volume"
-else fail "busybox ls data-volume: $(tail -n 2 "$WORK/busybox.log")"; fi
+if docker run --rm -v data-volume:/vol busybox ls -l /vol >"$WORK/busybox.log" 2>&1 && grep -q ' PG_VERSION$' "$WORK/busybox.log"; then
+    pass "README step 5: docker run --rm -v data-volume:/vol busybox ls -l /vol shows the database's files"
+else fail "docker run --rm -v data-volume:/vol busybox ls -l /vol: $(tail -n 2 "$WORK/busybox.log")"; fi
 dc up -d --force-recreate >"$WORK/up6.log" 2>&1 || fail "docker-compose up -d --force-recreate: $(tail -n 3 "$WORK/up6.log")"
 healthy_check "docker-compose up -d --force-recreate"
 left=$(comm -13 <(echo "$DANGLING_BEFORE") <(dangling))
