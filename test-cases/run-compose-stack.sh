@@ -401,6 +401,13 @@ else fail "docker-compose run --rm --no-deps mosquitto sh add-user.sh: $(tail -n
 dc start mosquitto >/dev/null 2>&1
 healthy_check "the broker came back"
 
+# `docker-compose logs <service>` reads well: plain text lines with their level, no JSON, no
+# terminal colour codes (the containers' output is a pipe).
+logs=$(dc logs --tail 200 webinterface messagehandler 2>&1)
+if grep -q ' INFO ' <<<"$logs" && ! grep -q $'\e\[' <<<"$logs" && ! grep -q '{"timestamp"' <<<"$logs"; then
+    pass "docker-compose logs reads as plain text (levels, no JSON, no colour codes)"
+else fail "docker-compose logs: $(head -n 3 <<<"$logs" | cat -v)"; fi
+
 step "restart"
 dc restart >"$WORK/restart.log" 2>&1 || fail "docker-compose restart: $(tail -n 3 "$WORK/restart.log")"
 healthy_check "docker-compose restart"
