@@ -9,6 +9,9 @@ pub use domain::address_list::{
 };
 use domain::config::{self as env, ConfigError, MqttUrl, Secret};
 
+use chrono_tz::Tz;
+
+use crate::i18n::{DEFAULT_TIME_ZONE, Lang};
 use crate::server::ServerLimits;
 
 /// Everything the web interface reads from the environment.
@@ -63,6 +66,14 @@ pub struct Config {
     /// `WEB_MAX_STREAMS_PER_USER` (default 16): live update streams (`/events`, one per open
     /// page) one account may hold at once; more get 429.
     pub max_streams_per_user: usize,
+    /// `DEFAULT_LANGUAGE` (`da` or `en`, default `en`): the pages' language for a user who
+    /// chose none whose browser asks for neither.
+    pub default_language: Lang,
+    /// `TIME_ZONE` (default `Europe/Copenhagen`): the zone pages show times in.
+    pub time_zone: Tz,
+    /// `PSEUDO_LOCALE` (default false; tests): `Accept-Language: qps-ploc` shows every
+    /// translated message marked `⟦…⟧`.
+    pub pseudo_locale: bool,
 }
 
 /// The shortest `SECRET_KEY` accepted.
@@ -146,6 +157,25 @@ impl Config {
             )?),
             max_streams_per_user: env::bounded("WEB_MAX_STREAMS_PER_USER", 16u32, 100_000)?
                 as usize,
+            default_language: match env::var("DEFAULT_LANGUAGE") {
+                None => Lang::En,
+                Some(code) => Lang::parse(&code).ok_or_else(|| ConfigError::Invalid {
+                    name: "DEFAULT_LANGUAGE",
+                    value: code.clone(),
+                    reason: "the pages speak da (Danish) and en (English)".into(),
+                })?,
+            },
+            time_zone: match env::var("TIME_ZONE") {
+                None => DEFAULT_TIME_ZONE,
+                Some(zone) => zone.trim().parse().map_err(|_| ConfigError::Invalid {
+                    name: "TIME_ZONE",
+                    value: zone.clone(),
+                    reason: "not a time zone name of the IANA database; use e.g. \
+                             Europe/Copenhagen or UTC"
+                        .into(),
+                })?,
+            },
+            pseudo_locale: env::bool_or("PSEUDO_LOCALE", false)?,
         })
     }
 
@@ -171,6 +201,9 @@ impl Config {
             stand_accounts_here: false,
             statement_timeout: Duration::from_secs(30),
             max_streams_per_user: 16,
+            default_language: Lang::En,
+            time_zone: DEFAULT_TIME_ZONE,
+            pseudo_locale: false,
         }
     }
 }

@@ -10,14 +10,19 @@ use axum::response::{IntoResponse, Response};
 use domain::store::stands::StandAdminError;
 use domain::store::users::UserError;
 
-/// What went wrong, as the user is told.
+use crate::i18n::Msg;
+use crate::msg;
+
+/// What went wrong, as the user is told: each variant's message is a [`Msg`] (a key of
+/// `locales/*/errors.ftl` and its arguments), shown to a person in their language and answered
+/// by the API in English, with the key as the error's stable `code`.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Not logged in (or a bad token).
-    #[error("authentication required: log in or send Authorization: Bearer <token>")]
+    #[error("{}", msg!("error-unauthorized"))]
     Unauthorized,
     /// Logged in, but the role does not allow it.
-    #[error("your role ({have}) may not do this; it needs {need}")]
+    #[error("{}", forbidden(have, need))]
     Forbidden {
         /// The user's role.
         have: &'static str,
@@ -25,49 +30,63 @@ pub enum Error {
         need: &'static str,
     },
     /// A form or API call without a valid CSRF token.
-    #[error("CSRF token missing or wrong: reload the page and try again")]
+    #[error("{}", msg!("error-csrf"))]
     Csrf,
     /// No such thing.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Msg),
     /// The request is malformed.
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Msg),
     /// The request is well-formed, but what it asks for is refused (a message the protocol
     /// schema refuses).
     #[error("{0}")]
-    Unprocessable(String),
+    Unprocessable(Msg),
     /// The path exists but does not take this method (the router adds `Allow`).
-    #[error(
-        "{0} is not a method this path takes; the Allow header lists those it takes \
-         (the API is described at /docs/api)"
-    )]
+    #[error("{}", msg!("error-method-not-allowed", method = .0.as_str()))]
     MethodNotAllowed(axum::http::Method),
     /// The request conflicts with the current state (e.g. stand not ready).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Msg),
     /// Too many failed logins.
-    #[error("too many failed logins for this name from here; wait {minutes} min and try again")]
+    #[error("{}", msg!("error-too-many-logins", minutes = *minutes))]
     TooManyAttempts {
         /// How long to wait.
         minutes: i64,
     },
     /// An API token that exists but no longer works (expired, revoked, owner deactivated).
     #[error("{0}")]
-    TokenRefused(String),
+    TokenRefused(Msg),
     /// The client holds its whole share of something (live streams); answered with
     /// `Retry-After`.
     #[error("{0}")]
-    TooMany(String),
+    TooMany(Msg),
     /// Too many passwords are being checked at once; answered with `Retry-After`.
-    #[error("the server is busy checking other logins; try again in a few seconds")]
+    #[error("{}", msg!("error-busy"))]
     Busy,
     /// The broker could not be reached or did not confirm in time.
     #[error("{0}")]
-    Unavailable(String),
+    Unavailable(Msg),
     /// Anything else: logged with its cause, shown as a plain 500.
-    #[error("internal error")]
+    #[error("{}", msg!("error-internal"))]
     Internal(#[source] anyhow::Error),
+}
+
+fn forbidden(have: &'static str, need: &'static str) -> Msg {
+    msg!(
+        "error-forbidden",
+        have = msg_role(have),
+        need = msg_role(need)
+    )
+}
+
+/// A role's name as shown (`admin`, `operator`, `viewer` are also the API's names).
+pub fn msg_role(role: &str) -> Msg {
+    match role {
+        "admin" => msg!("role-admin"),
+        "operator" => msg!("role-operator"),
+        _ => msg!("role-viewer"),
+    }
 }
 
 /// The `Retry-After` of [`Error::Busy`], in seconds.
@@ -94,11 +113,51 @@ impl Error {
     }
 
     /// The message shown to the user (logs the cause chain of internal errors).
-    pub fn user_message(&self) -> String {
-        if let Self::Internal(cause) = self {
-            tracing::error!(error = format!("{cause:#}"), "internal error");
+    pub fn message(&self) -> Msg {
+        match self {
+            Self::Unauthorized => msg!("error-unauthorized"),
+            Self::Forbidden { have, need } => forbidden(have, need),
+            Self::Csrf => msg!("error-csrf"),
+            Self::NotFound(m)
+            | Self::BadRequest(m)
+            | Self::Unprocessable(m)
+            | Self::Conflict(m)
+            | Self::TokenRefused(m)
+            | Self::TooMany(m)
+            | Self::Unavailable(m) => m.clone(),
+            Self::MethodNotAllowed(method) => {
+                msg!("error-method-not-allowed", method = method.as_str())
+            }
+            Self::TooManyAttempts { minutes } => msg!("error-too-many-logins", minutes = *minutes),
+            Self::Busy => msg!("error-busy"),
+            Self::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "internal error");
+                msg!("error-internal")
+            }
         }
-        self.to_string()
+    }
+
+    /// The message in English, as the API answers it.
+    pub fn user_message(&self) -> String {
+        self.message().english()
+    }
+
+    /// The stable `code` of the API's answer: the message's key, or for a message not (yet)
+    /// translated, the kind of error.
+    pub fn code(message: &Msg, status: StatusCode) -> &'static str {
+        if message.key() != Msg::UNTRANSLATED {
+            return message.key();
+        }
+        match status {
+            StatusCode::NOT_FOUND => "not-found",
+            StatusCode::BAD_REQUEST => "bad-request",
+            StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+            StatusCode::CONFLICT => "conflict",
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::TOO_MANY_REQUESTS => "too-many",
+            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+            _ => "error",
+        }
     }
 
     /// An internal error with what was being done when it happened.
@@ -128,9 +187,9 @@ impl From<domain::store::StoreError> for Error {
 impl From<StandAdminError> for Error {
     fn from(e: StandAdminError) -> Self {
         match e {
-            StandAdminError::Duplicate(_) => Self::Conflict(e.to_string()),
-            StandAdminError::NotFound(_) => Self::NotFound(e.to_string()),
-            StandAdminError::BadDuration => Self::BadRequest(e.to_string()),
+            StandAdminError::Duplicate(id) => Self::Conflict(msg!("stand-exists", id = id)),
+            StandAdminError::NotFound(id) => Self::NotFound(msg!("stand-not-found", id = id)),
+            StandAdminError::BadDuration => Self::BadRequest(msg!("stand-bad-duration")),
             StandAdminError::Db(e) => e.into(),
         }
     }
@@ -139,9 +198,9 @@ impl From<StandAdminError> for Error {
 impl From<UserError> for Error {
     fn from(e: UserError) -> Self {
         match e {
-            UserError::Duplicate(_) => Self::Conflict(e.to_string()),
-            UserError::BadName(_) => Self::BadRequest(e.to_string()),
-            UserError::NotFound(_) => Self::NotFound(e.to_string()),
+            UserError::Duplicate(name) => Self::Conflict(msg!("user-exists", name = name)),
+            UserError::BadName(name) => Self::BadRequest(msg!("user-bad-name", name = name)),
+            UserError::NotFound(name) => Self::NotFound(msg!("user-not-found", name = name)),
             UserError::Db(e) => e.into(),
         }
     }
@@ -151,27 +210,33 @@ impl From<UserError> for Error {
 /// whether logging in would help. The page routes render it as HTML; the API keeps the JSON.
 #[derive(Debug, Clone)]
 pub struct ErrorShown {
-    /// The user's message.
-    pub message: String,
+    /// The user's message (translated when the page is drawn).
+    pub message: Msg,
     /// The error was [`Error::Unauthorized`].
     pub unauthorized: bool,
 }
 
 /// The body of every error answer of the API.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"error": "no stand \"rig9\""}))]
+#[schema(example = json!({"error": "no stand \"rig9\"", "code": "stand-not-found"}))]
 pub struct ErrorBody {
-    /// What went wrong and, where it helps, what to do; never an internal cause.
+    /// What went wrong and, where it helps, what to do; never an internal cause. In English
+    /// (pages show it in the reader's language).
     pub error: String,
+    /// What went wrong as a stable identifier for scripts to branch on
+    /// (`stand-not-found`, `error-csrf`, …): it does not change when the wording does.
+    pub code: String,
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let message = self.user_message();
+        let message = self.message();
+        let status = self.status_code();
         let body = ErrorBody {
-            error: message.clone(),
+            error: message.english(),
+            code: Self::code(&message, status).to_owned(),
         };
-        let mut response = (self.status_code(), axum::Json(body)).into_response();
+        let mut response = (status, axum::Json(body)).into_response();
         if matches!(self, Self::Busy | Self::TooMany(_)) {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

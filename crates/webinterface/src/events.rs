@@ -40,6 +40,8 @@ pub use crate::state::LiveEvent;
 
 use crate::auth::Viewer;
 use crate::error::{Error, Result};
+use crate::i18n::{Lang, Tr};
+use crate::msg;
 use crate::routes::{Routes, VIEWER};
 use crate::stands::StandJson;
 use crate::stands::parts::{
@@ -60,17 +62,17 @@ async fn stream(
     Viewer(a): Viewer,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let Some(slot) = state.streams().take(a.user.id) else {
-        return Err(Error::TooMany(format!(
-            "you already have {} live update streams open (one per open page); close some \
-             pages and reload",
-            state.streams().max()
+        return Err(Error::TooMany(msg!(
+            "live-too-many-streams",
+            max = state.streams().max()
         )));
     };
+    let lang = a.t.lang();
     let events = BroadcastStream::new(state.events().subscribe()).map(move |item| {
         // Held as long as the stream is.
         let _slot = &slot;
         Ok(match item {
-            Ok(e) => Event::default().event(e.kind).data(&*e.data),
+            Ok(e) => Event::default().event(e.kind).data(e.data_for(lang)),
             // This client fell behind: tell it to re-read everything.
             Err(_) => Event::default().event("resync").data("{}"),
         })
@@ -97,7 +99,7 @@ pub async fn fan_out(state: AppState) {
         if let Err(e) = listened {
             tracing::warn!(error = %e, "live updates: database listener failed; retrying");
         }
-        send(&state, "resync", "{}".into());
+        send(&state, "resync", same("{}".into()));
         tokio::select! {
             () = token.cancelled() => return,
             () = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -113,7 +115,7 @@ async fn listen(state: &AppState) -> Result<(), StoreError> {
             Received::Notification(note) => note,
             // The connection was lost (and will be re-established): resync the pages.
             Received::Lost => {
-                send(state, "resync", "{}".into());
+                send(state, "resync", same("{}".into()));
                 continue;
             }
             Received::Unknown(payload) => {
@@ -130,7 +132,7 @@ async fn listen(state: &AppState) -> Result<(), StoreError> {
                 send(
                     state,
                     "quarantine",
-                    serde_json::json!({ "id": id }).to_string(),
+                    same(serde_json::json!({ "id": id }).to_string()),
                 );
             }
             Notification::Result { id, stand } => {
@@ -150,12 +152,29 @@ async fn listen(state: &AppState) -> Result<(), StoreError> {
     }
 }
 
-fn send(state: &AppState, kind: &'static str, data: String) {
+/// Data that says nothing in words: the same for every language.
+fn same(data: String) -> Vec<(Lang, String)> {
+    vec![(Lang::En, data)]
+}
+
+fn send(state: &AppState, kind: &'static str, data: Vec<(Lang, String)>) {
     // No receivers is not an error: nobody has a page open.
     let _ = state.events().send(LiveEvent {
         kind,
         data: Arc::from(data),
     });
+}
+
+/// `render` in each language of the live updates (`None` if any fails: logged by `render`).
+fn per_language(
+    state: &AppState,
+    mut render: impl FnMut(Tr) -> Option<String>,
+) -> Option<Vec<(Lang, String)>> {
+    state
+        .languages()
+        .iter()
+        .map(|&lang| render(state.tr(lang)).map(|data| (lang, data)))
+        .collect()
 }
 
 /// The `stand` event's data.
@@ -168,56 +187,63 @@ struct StandEvent {
     history: String,
 }
 
-/// The `stand` event of a stand, or `None` when it is gone (or, impossibly, its partials do
-/// not render: logged).
-async fn stand_event(state: &AppState, id: &StandId) -> Result<Option<String>, StoreError> {
+/// The `stand` event of a stand in each language, or `None` when it is gone (or, impossibly,
+/// its partials do not render: logged).
+async fn stand_event(
+    state: &AppState,
+    id: &StandId,
+) -> Result<Option<Vec<(Lang, String)>>, StoreError> {
     let Some(view) = stands::get(state.pool(), id, state.offline_after()).await? else {
         return Ok(None);
     };
-    let history: Vec<HistoryRow> = status_history::list(state.pool(), id, HISTORY_ROWS)
-        .await?
-        .into_iter()
-        .map(HistoryRow::from)
-        .collect();
-    let shown = StandRow::from(&view);
-    let rendered = shown
-        .row_html()
-        .and_then(|row| Ok((row, shown.start_hint_html()?, history_html(&history)?)));
-    let (row, start_hint, history) = match rendered {
-        Ok(parts) => parts,
-        Err(e) => {
-            tracing::error!(error = %e, stand = %id, "live updates: a stand part did not render");
-            return Ok(None);
-        }
-    };
-    let event = StandEvent {
-        stand: StandJson::from(view),
-        row,
-        start_hint,
-        history,
-    };
-    // Strings, numbers and times: serialising cannot fail.
-    Ok(serde_json::to_string(&event).ok())
+    let entries = status_history::list(state.pool(), id, HISTORY_ROWS).await?;
+    Ok(per_language(state, |t| {
+        let history: Vec<HistoryRow> = entries
+            .iter()
+            .cloned()
+            .map(|h| HistoryRow::new(h, t))
+            .collect();
+        let shown = StandRow::new(&view, t);
+        let rendered = shown
+            .row_html()
+            .and_then(|row| Ok((row, shown.start_hint_html()?, history_html(&history, t)?)));
+        let (row, start_hint, history) = match rendered {
+            Ok(parts) => parts,
+            Err(e) => {
+                tracing::error!(error = %e, stand = %id, "live updates: a stand part did not render");
+                return None;
+            }
+        };
+        let event = StandEvent {
+            stand: StandJson::from(view.clone()),
+            row,
+            start_hint,
+            history,
+        };
+        // Strings, numbers and times: serialising cannot fail.
+        serde_json::to_string(&event).ok()
+    }))
 }
 
-/// The `result` event of a new result: its id and stand, and the stand's recent results.
+/// The `result` event of a new result in each language: its id and stand, and the stand's
+/// recent results.
 async fn result_event(
     state: &AppState,
     id: i64,
     stand: &StandId,
-) -> Result<Option<String>, StoreError> {
-    let recent: Vec<ResultRow> = results::recent(state.pool(), stand, RECENT_RESULTS)
-        .await?
-        .into_iter()
-        .map(ResultRow::from)
-        .collect();
-    match results_html(&recent) {
-        Ok(html) => Ok(Some(
-            serde_json::json!({ "id": id, "stand": stand.as_str(), "results": html }).to_string(),
-        )),
-        Err(e) => {
-            tracing::error!(error = %e, %stand, "live updates: the recent results did not render");
-            Ok(None)
+) -> Result<Option<Vec<(Lang, String)>>, StoreError> {
+    let recent = results::recent(state.pool(), stand, RECENT_RESULTS).await?;
+    Ok(per_language(state, |t| {
+        let rows: Vec<ResultRow> = recent.iter().cloned().map(|r| ResultRow::new(r, t)).collect();
+        match results_html(&rows, t) {
+            Ok(html) => Some(
+                serde_json::json!({ "id": id, "stand": stand.as_str(), "results": html })
+                    .to_string(),
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, %stand, "live updates: the recent results did not render");
+                None
+            }
         }
-    }
+    }))
 }

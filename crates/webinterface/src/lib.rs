@@ -2,7 +2,10 @@
 //!
 //! The modules, lowest first; each imports only modules above it in this list (no cycles):
 //!
-//! - [`error`]: the one error type of the handlers, its status map and JSON answer (a leaf);
+//! - [`i18n`]: the pages' languages (Danish, English; Fluent files under `locales/`), the
+//!   language negotiation, messages with arguments, time and number formats (a leaf);
+//! - [`error`]: the one error type of the handlers, its status map and JSON answer with its
+//!   message key as `code`;
 //! - [`server`]: the HTTP server loop with its bounds: header, body and write time-outs, a
 //!   connection cap (a leaf);
 //! - [`config`]: the `Config` read from the environment (`WEB_BIND`, `SECRET_KEY`, …);
@@ -16,7 +19,8 @@
 //! - [`extract`]: request extractors and helpers the features share (JSON body, query and path extractors whose
 //!   refusals are JSON errors, stand ids, the JSON 404 of unknown API paths);
 //! - [`middleware`]: the request span (method, route, user), latency metric, security headers;
-//! - [`auth`]: passwords, API tokens, sessions, CSRF, roles as extractors, login and logout;
+//! - [`auth`]: passwords, API tokens, sessions, CSRF, roles as extractors, login and logout,
+//!   the account page (language, own password);
 //! - [`assets`]: the static files;
 //! - [`test_templates`]: a stand's test templates: their start forms, API, admin editor;
 //! - [`stands`]: the stand API for viewers, the dashboard and stand pages;
@@ -48,6 +52,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod health;
+pub mod i18n;
 pub mod import_django;
 pub mod metrics;
 pub mod middleware;
@@ -87,6 +92,7 @@ fn page_routes() -> Routes {
         .merge(admin::pages())
         .merge(test_templates::pages())
         .merge(auth::login::pages())
+        .merge(auth::account::pages())
         .merge(old_addresses::routes())
         .merge(openapi::pages())
 }

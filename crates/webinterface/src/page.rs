@@ -1,5 +1,5 @@
-//! What every page shares: the [`Layout`] (user menu, notice, problem) the base template
-//! draws, the time format, and the one response layer ([`html_errors`]) that turns the error
+//! What every page shares: the [`Layout`] (language, user menu, notice, problem) the base
+//! template draws, and the one response layer ([`html_errors`]) that turns the error
 //! responses of page routes into HTML pages or a login redirect.
 
 use askama::Template;
@@ -8,9 +8,9 @@ use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Utc};
 
 use crate::error::ErrorShown;
+use crate::i18n::{Msg, Tr};
 
 /// The header's user menu.
 pub struct Nav {
@@ -24,47 +24,56 @@ pub struct Nav {
     pub csrf: String,
 }
 
+impl Nav {
+    /// The message key of the role's name.
+    pub fn role_key(&self) -> &'static str {
+        crate::error::msg_role(self.role).key()
+    }
+}
+
 /// The parts of `base.html` every page fills.
-#[derive(Default)]
 pub struct Layout {
+    /// The reader's language: every text of the page comes from `t` (`{{ t.s("key") }}`
+    /// after `{% let t = layout.t %}` in a block).
+    pub t: Tr,
     /// The user menu (none when logged out).
     pub nav: Option<Nav>,
     /// Good news at the top of the page.
-    pub notice: Option<String>,
+    pub notice: Option<Msg>,
     /// What went wrong, at the top of the page.
-    pub problem: Option<String>,
+    pub problem: Option<Msg>,
 }
 
 impl Layout {
+    /// A layout in this language, without a user menu (the login and error pages).
+    pub fn new(t: Tr) -> Self {
+        Self {
+            t,
+            nav: None,
+            notice: None,
+            problem: None,
+        }
+    }
+
     /// A layout with this user menu.
-    pub fn with_nav(nav: Nav) -> Self {
+    pub fn with_nav(t: Tr, nav: Nav) -> Self {
         Self {
             nav: Some(nav),
-            ..Self::default()
+            ..Self::new(t)
         }
     }
 
     /// With a notice.
-    pub fn notice(mut self, notice: Option<String>) -> Self {
+    pub fn notice(mut self, notice: Option<Msg>) -> Self {
         self.notice = notice;
         self
     }
 
     /// With a problem.
-    pub fn problem(mut self, problem: Option<String>) -> Self {
+    pub fn problem(mut self, problem: Option<Msg>) -> Self {
         self.problem = problem;
         self
     }
-}
-
-/// A time as pages show it.
-pub fn time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
-}
-
-/// A time that may not have happened yet.
-pub fn time_or_never(t: Option<DateTime<Utc>>) -> String {
-    t.map(time).unwrap_or_else(|| "never".into())
 }
 
 #[derive(Template, WebTemplate)]
@@ -73,6 +82,28 @@ struct ErrorPage {
     layout: Layout,
     title: String,
     message: String,
+}
+
+/// The name of a status as an error page's title, in the reader's language.
+fn status_title(t: &Tr, status: StatusCode) -> String {
+    let key = match status.as_u16() {
+        400 => "http-400",
+        401 => "http-401",
+        403 => "http-403",
+        404 => "http-404",
+        405 => "http-405",
+        409 => "http-409",
+        413 => "http-413",
+        415 => "http-415",
+        422 => "http-422",
+        429 => "http-429",
+        500 => "http-500",
+        502 => "http-502",
+        503 => "http-503",
+        504 => "http-504",
+        _ => return t.a1("http-other", "code", status.as_u16()),
+    };
+    t.s(key)
 }
 
 /// Response layer of the page routes: an error response (marked with [`ErrorShown`]) becomes
@@ -87,6 +118,7 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
         .path_and_query()
         .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     let browser = takes_html(req.headers());
+    let t = req.extensions().get::<Tr>().copied().unwrap_or_default();
     let mut response = next.run(req).await;
     let Some(shown) = response.extensions().get::<ErrorShown>() else {
         return response;
@@ -103,18 +135,18 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
     }
     let status = response.status();
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
-    let mut page = error_page(status, shown.message.clone());
+    let mut page = error_page(t, status, &shown.message);
     if let Some(value) = retry_after {
         page.headers_mut().insert(header::RETRY_AFTER, value);
     }
     page
 }
 
-fn error_page(status: StatusCode, message: String) -> Response {
+fn error_page(t: Tr, status: StatusCode, message: &Msg) -> Response {
     let page = ErrorPage {
-        layout: Layout::default(),
-        title: status.canonical_reason().unwrap_or("Error").to_owned(),
-        message,
+        layout: Layout::new(t),
+        title: status_title(&t, status),
+        message: t.msg(message),
     };
     (status, page).into_response()
 }
@@ -132,4 +164,14 @@ fn takes_html(headers: &header::HeaderMap) -> bool {
 pub fn login_redirect(path: &str) -> Response {
     let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
     Redirect::to(&format!("/login?next={next}")).into_response()
+}
+
+/// TRANSITIONAL (issue 27): a time in English and UTC; every page moves to `Tr::time`.
+pub fn time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// TRANSITIONAL (issue 27): see [`time`].
+pub fn time_or_never(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(time).unwrap_or_else(|| "never".into())
 }

@@ -20,6 +20,7 @@ use crate::extract::{ApiPath, ApiQuery, location};
 use crate::page::{Layout, time};
 use crate::routes::{PUBLIC, Routes, VIEWER};
 use crate::state::AppState;
+use crate::i18n::Msg;
 
 /// The quarantine page and its payload download; their old names redirect (public: each
 /// only points elsewhere).
@@ -255,15 +256,15 @@ async fn payload(
     _u: Viewer,
     ApiPath(qid): ApiPath<i64>,
 ) -> Result<Response> {
-    let missing = || Error::NotFound(format!("no quarantined message {qid}"));
+    let missing = || Error::NotFound(Msg::untranslated(format!("no quarantined message {qid}")));
     let (_, payload) = quarantine::payload(state.pool(), qid)
         .await?
         .ok_or_else(missing)?;
     let bytes = payload.ok_or_else(|| {
-        Error::NotFound(format!(
+        Error::NotFound(Msg::untranslated(format!(
             "quarantined message {qid}: its bytes are not kept (larger than MAX_PAYLOAD_BYTES, \
              or dropped under its topic's QUARANTINE_TOPIC_BYTES); its size and SHA-256 are"
-        ))
+        )))
     })?;
     Ok((
         [

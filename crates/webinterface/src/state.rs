@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::i18n::Lang;
 use crate::metrics::Metrics;
 use crate::publish::Publisher;
 
@@ -17,8 +18,20 @@ use crate::publish::Publisher;
 pub struct LiveEvent {
     /// `stand`, `result`, `quarantine` or `resync`.
     pub kind: &'static str,
-    /// JSON, made once and shared by every open page (cloning it only counts a reference).
-    pub data: Arc<str>,
+    /// JSON, made once per language and shared by every open page (cloning it only counts a
+    /// reference): `(language, data)`, one entry for events that say nothing in words.
+    pub data: Arc<[(Lang, String)]>,
+}
+
+impl LiveEvent {
+    /// The event's data for a page in `lang` (the first language's when the event has only one).
+    pub fn data_for(&self, lang: Lang) -> &str {
+        self.data
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .or_else(|| self.data.first())
+            .map_or("{}", |(_, d)| d.as_str())
+    }
 }
 
 /// What every handler shares; cheap to clone.
@@ -109,6 +122,21 @@ impl AppState {
     /// Permits for argon2 hashing (`PASSWORD_HASH_CONCURRENCY`): each hash holds one.
     pub fn password_permits(&self) -> &Arc<tokio::sync::Semaphore> {
         &self.inner.password_permits
+    }
+
+    /// The languages live updates are drawn in: English, Danish, and the pseudo-locale when
+    /// it is on.
+    pub fn languages(&self) -> &'static [Lang] {
+        if self.config().pseudo_locale {
+            &[Lang::En, Lang::Da, Lang::Pseudo]
+        } else {
+            &[Lang::En, Lang::Da]
+        }
+    }
+
+    /// A reader of `lang`, times in the lab's zone.
+    pub fn tr(&self, lang: Lang) -> crate::i18n::Tr {
+        crate::i18n::Tr::new(lang, self.config().time_zone)
     }
 
     /// The offline limit as a chrono duration for the store's state derivation.

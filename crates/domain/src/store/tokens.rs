@@ -89,6 +89,7 @@ struct TokenUserRow {
     active: bool,
     created_at: DateTime<Utc>,
     last_login: Option<DateTime<Utc>>,
+    language: Option<String>,
 }
 
 /// Checks a token by its hash; a valid one is marked used (at most once a minute, so busy
@@ -96,7 +97,8 @@ struct TokenUserRow {
 pub async fn check(pool: &PgPool, token_hash: &[u8]) -> Result<TokenCheck, StoreError> {
     let row: Option<TokenUserRow> = sqlx::query_as(
         "SELECT t.id AS token_id, t.revoked, t.expires_at, t.last_used_at, u.id, u.username,
-                u.email, u.role::text AS role, u.active, u.created_at, u.last_login
+                u.email, u.role::text AS role, u.active, u.created_at, u.last_login,
+                u.language
          FROM api_tokens t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = $1",
     )
@@ -136,6 +138,7 @@ pub async fn check(pool: &PgPool, token_hash: &[u8]) -> Result<TokenCheck, Store
         active: row.active,
         created_at: row.created_at,
         last_login: row.last_login,
+        language: row.language,
     };
     Ok(TokenCheck::Valid {
         user,

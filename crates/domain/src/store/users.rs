@@ -84,6 +84,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// Last successful login.
     pub last_login: Option<DateTime<Utc>>,
+    /// The language chosen on the account page (`da`, `en`); `None` follows the browser.
+    pub language: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -96,6 +98,7 @@ struct UserRow {
     active: bool,
     created_at: DateTime<Utc>,
     last_login: Option<DateTime<Utc>>,
+    language: Option<String>,
 }
 
 impl UserRow {
@@ -109,6 +112,7 @@ impl UserRow {
             active: self.active,
             created_at: self.created_at,
             last_login: self.last_login,
+            language: self.language,
         }
     }
 }
@@ -116,7 +120,7 @@ impl UserRow {
 macro_rules! select_user {
     () => {
         "SELECT id, username, email, password_hash, role::text AS role, active, created_at,
-        last_login FROM users"
+        last_login, language FROM users"
     };
 }
 
@@ -248,6 +252,48 @@ pub async fn set_role_active(
         super::sessions::delete_for_user(&mut *tx, id).await?;
     }
     tx.commit().await.query("users.set_role_active commit")?;
+    Ok(())
+}
+
+/// Sets the language a user reads the pages in (`None`: the browser's); the caller checks
+/// the code (the column takes `da` and `en`).
+pub async fn set_language(pool: &PgPool, id: i64, language: Option<&str>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET language = $2 WHERE id = $1")
+        .bind(id)
+        .bind(language)
+        .execute(pool)
+        .await
+        .query("users.set_language")?;
+    Ok(())
+}
+
+/// A user's own password change: replaces the hash, ends the user's other sessions (not
+/// `keep_session`, the one changing it) and revokes the user's API tokens, in one transaction.
+pub async fn change_own_password(
+    pool: &PgPool,
+    id: i64,
+    hash: &str,
+    keep_session: &str,
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await.query("users.change_own_password begin")?;
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(id)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await
+        .query("users.change_own_password")?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(id)
+        .bind(keep_session)
+        .execute(&mut *tx)
+        .await
+        .query("users.change_own_password sessions")?;
+    sqlx::query("UPDATE api_tokens SET revoked = true WHERE user_id = $1 AND NOT revoked")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .query("users.change_own_password revoke tokens")?;
+    tx.commit().await.query("users.change_own_password commit")?;
     Ok(())
 }
 

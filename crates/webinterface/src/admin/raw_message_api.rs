@@ -15,6 +15,7 @@ use crate::error::{Error, ErrorBody, Result};
 use crate::extract::ApiJson;
 use crate::routes::{ADMIN, Routes};
 use crate::state::AppState;
+use crate::i18n::Msg;
 
 /// `POST /api/admin/raw-messages`.
 pub fn api() -> Routes {
@@ -94,7 +95,7 @@ async fn api_send(
     };
     match check(&state, &draft).await? {
         Ok(checked) => Ok((StatusCode::CREATED, Json(send(&state, &a, checked).await?))),
-        Err(refused) if refused.message_only() => Err(Error::Unprocessable(refused.summary())),
-        Err(refused) => Err(Error::BadRequest(refused.summary())),
+        Err(refused) if refused.message_only() => Err(Error::Unprocessable(Msg::untranslated(refused.summary()))),
+        Err(refused) => Err(Error::BadRequest(Msg::untranslated(refused.summary()))),
     }
 }

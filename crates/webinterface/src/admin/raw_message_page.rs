@@ -14,6 +14,7 @@ use domain::{StandId, TopicLayouts};
 use serde_json::Value;
 
 use super::raw_messages::{Draft, FieldError, Refused, check, empty_list, send};
+use crate::i18n::Msg;
 use crate::auth::{Admin, Authed};
 use crate::error::{Error, Result};
 use crate::page::{Layout, time};
@@ -241,13 +242,13 @@ async fn submit(
             let (status, layout) = match send(&state, &a, c).await {
                 Ok(sent) => (
                     StatusCode::OK,
-                    a.layout().notice(Some(format!(
+                    a.layout().notice(Some(Msg::untranslated(format!(
                         "Sent to {} (message {}): the broker confirmed it.",
                         sent.topic, sent.id
-                    ))),
+                    )))),
                 ),
                 Err(e @ Error::Unavailable(_)) => {
-                    (e.status_code(), a.layout().problem(Some(e.user_message())))
+                    (e.status_code(), a.layout().problem(Some(e.message())))
                 }
                 Err(e) => return Err(e),
             };
@@ -264,10 +265,10 @@ async fn submit(
     };
     let mut errors = not_json;
     errors.extend(refused.errors);
-    let layout = a.layout().problem(Some(format!(
+    let layout = a.layout().problem(Some(Msg::untranslated(format!(
         "Nothing was sent: see the fields marked below ({}).",
         errors.len()
-    )));
+    ))));
     let page = render(&state, &a, form, &errors, layout).await?;
     Ok((status, page).into_response())
 }

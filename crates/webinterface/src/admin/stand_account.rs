@@ -17,6 +17,7 @@ use crate::extract::find_stand;
 use crate::page::{Layout, time};
 use crate::routes::{ADMIN, Routes};
 use crate::state::AppState;
+use crate::i18n::Msg;
 
 /// `/admin/stands/{id}/mqtt-account`.
 pub fn pages() -> Routes {
@@ -63,11 +64,11 @@ async fn change(
 ) -> Result<Response> {
     let stand = find_stand(&state, &id).await?;
     if !state.config().stand_accounts_here {
-        return Err(Error::BadRequest(format!(
+        return Err(Error::BadRequest(Msg::untranslated(format!(
             "this broker keeps its own accounts: make the stand's with `mosquitto/add-user.sh {}` \
              on the broker's host",
             stand.id
-        )));
+        ))));
     }
     let password = match form.action.as_str() {
         "new" => Some(mqtt_accounts::replace(state.pool(), &stand.id).await?),
@@ -76,9 +77,9 @@ async fn change(
             None
         }
         other => {
-            return Err(Error::BadRequest(format!(
+            return Err(Error::BadRequest(Msg::untranslated(format!(
                 "unknown action {other:?}: use new or remove"
-            )));
+            ))));
         }
     };
     tracing::info!(stand = %stand.id, by = %a.user.username, made = password.is_some(), "stand MQTT account changed");

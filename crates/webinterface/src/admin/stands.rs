@@ -21,6 +21,7 @@ use domain::CameraUrl;
 use domain::camera::{redact, unredact};
 use domain::store::stands::{self, StandAdminError, StandSettings, StandView};
 use domain::{StandId, StandTopics};
+use crate::i18n::Msg;
 
 /// `/admin/stands` and `/admin/stands/{id}`.
 pub fn pages() -> Routes {
@@ -64,19 +65,19 @@ fn defaults(id: &StandId) -> StandSettings {
 /// is refused, not read as the default); forms trim and handle an empty field first.
 fn parse_topics(raw: &str) -> Result<StandTopics> {
     StandTopics::parse(raw).ok_or_else(|| {
-        Error::BadRequest(format!(
+        Error::BadRequest(Msg::untranslated(format!(
             "topics must be standard, legacy or guide, not {raw:?}"
-        ))
+        )))
     })
 }
 
 /// An empty URL removes the camera; others must pass [`CameraUrl::parse`].
 pub fn check_camera_url(raw: &str) -> Result<Option<CameraUrl>> {
-    CameraUrl::parse_optional(raw).map_err(|e| Error::BadRequest(e.to_string()))
+    CameraUrl::parse_optional(raw).map_err(|e| Error::BadRequest(Msg::untranslated(e.to_string())))
 }
 
 fn parse_new_id(raw: &str) -> Result<StandId> {
-    StandId::parse(raw.trim()).map_err(|e| Error::BadRequest(e.to_string()))
+    StandId::parse(raw.trim()).map_err(|e| Error::BadRequest(Msg::untranslated(e.to_string())))
 }
 
 /// Creates a stand and tells the open pages.
@@ -166,7 +167,7 @@ async fn update_stand(
 ) -> Result<Json<StandDetail>> {
     let current = find_stand(&state, &id).await?;
     if patch.id.is_some() {
-        return Err(Error::BadRequest("a stand's id cannot be changed".into()));
+        return Err(Error::BadRequest(Msg::untranslated("a stand's id cannot be changed".into())));
     }
     let settings = patch.apply(settings_of(&current))?;
     stands::update(state.pool(), &current.id, &settings).await?;
@@ -190,7 +191,7 @@ async fn create_stand(
     let raw = patch
         .id
         .clone()
-        .ok_or_else(|| Error::BadRequest("give the stand's id".into()))?;
+        .ok_or_else(|| Error::BadRequest(Msg::untranslated("give the stand's id".into())))?;
     let sid = parse_new_id(&raw)?;
     let settings = patch.apply(defaults(&sid))?;
     create(&state, &sid, &settings).await?;
@@ -238,7 +239,7 @@ async fn admin_stands_page(
 ) -> Result<AdminStandsPage> {
     let all = stands::list(state.pool(), state.offline_after()).await?;
     Ok(AdminStandsPage {
-        layout: a.layout().problem(problem),
+        layout: a.layout().problem(problem.map(Msg::untranslated)),
         csrf: a.csrf().to_owned(),
         choices: topic_choices("<id>"),
         stands: all
@@ -399,7 +400,7 @@ async fn admin_stand_save(
     };
     let checked = check_camera_url(&camera_url).and_then(|camera_url| {
         if settings.name.is_empty() {
-            return Err(Error::BadRequest("the name cannot be empty".into()));
+            return Err(Error::BadRequest(Msg::untranslated("the name cannot be empty".into())));
         }
         Ok(StandSettings {
             camera_url,
@@ -420,13 +421,13 @@ async fn admin_stand_save(
     };
     match outcome {
         Ok(s) => {
-            let layout = a.layout().notice(Some("Saved.".into()));
+            let layout = a.layout().notice(Some(Msg::untranslated("Saved.".into())));
             let account = parts(&state, &sid).await?;
             Ok(admin_stand_view(&a, sid.as_str(), s, layout, account).into_response())
         }
         Err(e @ Error::BadRequest(_)) => {
             // The form is shown again as it was sent, camera URL included (redacted).
-            let layout = a.layout().problem(Some(e.user_message()));
+            let layout = a.layout().problem(Some(e.message()));
             let account = parts(&state, &sid).await?;
             let mut shown = admin_stand_view(&a, sid.as_str(), settings, layout, account);
             shown.camera_url = redact(&form.camera_url);

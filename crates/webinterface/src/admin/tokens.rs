@@ -16,6 +16,7 @@ use crate::error::{Error, ErrorBody, Result};
 use crate::extract::ApiJson;
 use crate::routes::{ADMIN, Routes};
 use crate::state::AppState;
+use crate::i18n::Msg;
 
 /// `/admin/tokens…`.
 pub fn pages() -> Routes {
@@ -68,9 +69,11 @@ fn token_expiry(
     via: &Via,
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
     let lifetime =
-        parse_expires_in(expires_in.unwrap_or(DEFAULT_EXPIRES_IN)).map_err(Error::BadRequest)?;
+        parse_expires_in(expires_in.unwrap_or(DEFAULT_EXPIRES_IN))
+            .map_err(|e| Error::BadRequest(Msg::untranslated(e)))?;
     let requested = lifetime.map(|d| chrono::Utc::now() + d);
-    via.new_token_expiry(requested).map_err(Error::BadRequest)
+    via.new_token_expiry(requested)
+        .map_err(|e| Error::BadRequest(Msg::untranslated(e)))
 }
 
 /// Makes an API token for a user.
@@ -90,7 +93,7 @@ async fn api_token_create(
     let expires_at = token_expiry(new.expires_in.as_deref(), &a.via)?;
     let user = users::by_username(state.pool(), &new.username)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("no user {:?}", new.username)))?;
+        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no user {:?}", new.username))))?;
     let token = create_token_until(state.pool(), &user, &new.name, expires_at).await?;
     Ok((
         StatusCode::CREATED,
@@ -126,7 +129,7 @@ async fn admin_token_create(
     };
     let user = users::by_username(state.pool(), form.username.trim()).await?;
     let Some(user) = user else {
-        let missing = Error::NotFound(format!("no user {:?}", form.username.trim()));
+        let missing = Error::NotFound(Msg::untranslated(format!("no user {:?}", form.username.trim())));
         return users_outcome(&state, &a, Err(missing)).await;
     };
     let token = create_token_until(state.pool(), &user, form.name.trim(), expires_at).await?;
@@ -144,7 +147,7 @@ async fn admin_token_revoke(
     let outcome = if found {
         Ok("Token revoked.".to_owned())
     } else {
-        Err(Error::NotFound(format!("no token {id}")))
+        Err(Error::NotFound(Msg::untranslated(format!("no token {id}"))))
     };
     users_outcome(&state, &a, outcome).await
 }

@@ -19,6 +19,7 @@ use crate::extract::ApiJson;
 use crate::page::{Layout, time, time_or_never};
 use crate::routes::{ADMIN, Routes};
 use crate::state::AppState;
+use crate::i18n::Msg;
 
 /// `/admin/users…`.
 pub fn pages() -> Routes {
@@ -37,7 +38,7 @@ pub fn api() -> Routes {
 }
 
 fn parse_role(raw: &str) -> Result<Role> {
-    Role::parse(raw).map_err(|e| Error::BadRequest(e.to_string()))
+    Role::parse(raw).map_err(|e| Error::BadRequest(Msg::untranslated(e.to_string())))
 }
 
 /// Makes a user with a hashed password; returns the new id.
@@ -222,12 +223,12 @@ pub(super) async fn users_outcome(
     outcome: Result<String>,
 ) -> Result<Response> {
     match outcome {
-        Ok(notice) => Ok(users_page(state, a, a.layout().notice(Some(notice)), None)
+        Ok(notice) => Ok(users_page(state, a, a.layout().notice(Some(Msg::untranslated(notice))), None)
             .await?
             .into_response()),
         Err(e @ (Error::BadRequest(_) | Error::Conflict(_) | Error::NotFound(_))) => {
             let status = e.status_code();
-            let layout = a.layout().problem(Some(e.user_message()));
+            let layout = a.layout().problem(Some(e.message()));
             Ok((status, users_page(state, a, layout, None).await?).into_response())
         }
         Err(e) => Err(e),
@@ -281,9 +282,9 @@ async fn admin_user_save(
         let role = parse_role(&form.role)?;
         let active = form.active.is_some();
         if id == a.user.id && (role != Role::Admin || !active) {
-            return Err(Error::BadRequest(
+            return Err(Error::BadRequest(Msg::untranslated(
                 "you cannot remove your own admin role or deactivate yourself".into(),
-            ));
+            )));
         }
         // Deactivating ends the user's sessions (the store does it with the change).
         users::set_role_active(state.pool(), id, role, active).await?;
@@ -307,7 +308,7 @@ async fn admin_user_password(
     let outcome = async {
         let user = users::by_id(state.pool(), id)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("no user {id}")))?;
+            .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no user {id}"))))?;
         // Ends the user's sessions too (the store does it with the change).
         let hash = hash_blocking(&state, form.password).await?;
         users::set_password(state.pool(), &user.username, &hash).await?;

@@ -20,6 +20,8 @@ use super::csrf::login_form_token;
 use super::extract::{MaybeUser, RemoteAddr, Viewer};
 use super::password::{dummy_hash, verify_blocking};
 use super::sessions::{end_session, start_session};
+use crate::i18n::Msg;
+use crate::msg;
 use crate::error::{BUSY_RETRY_AFTER_SECONDS, Error, Result};
 use crate::page::Layout;
 use crate::routes::{PUBLIC, Routes, VIEWER};
@@ -220,12 +222,14 @@ fn login_form(
     headers: &HeaderMap,
     next: String,
     username: String,
-    problem: Option<String>,
+    problem: Option<Msg>,
     status: StatusCode,
 ) -> Response {
     let (cookie, csrf) = login_form_token(state, headers);
+    // Nobody is logged in: the page follows the browser.
+    let t = super::sessions::language(state, None, headers);
     let page = LoginPage {
-        layout: Layout::default().problem(problem),
+        layout: Layout::new(t).problem(problem),
         csrf,
         next,
         username,
@@ -262,7 +266,7 @@ async fn login_submit(
             &headers,
             next,
             form.username,
-            Some("Wrong user name or password.".into()),
+            Some(msg!("login-wrong-password")),
             StatusCode::UNAUTHORIZED,
         )),
         Err(e @ (Error::TooManyAttempts { .. } | Error::Busy)) => {
@@ -272,7 +276,7 @@ async fn login_submit(
                 &headers,
                 next,
                 form.username,
-                Some(e.user_message()),
+                Some(e.message()),
                 status,
             );
             if matches!(e, Error::Busy) {

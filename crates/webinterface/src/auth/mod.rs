@@ -19,8 +19,10 @@
 //!   client address with back-off, per client address, and per user name only for addresses
 //!   that failed at it ([`check_rate_limit`]), each attempt reserved atomically before its
 //!   password is checked, and the client's address taken from a trusted proxy's headers
-//!   ([`extract::client_addr`], `TRUSTED_PROXIES`).
+//!   ([`extract::client_addr`], `TRUSTED_PROXIES`);
+//! - [`account`]: the account page: a user's own language and password.
 
+pub mod account;
 pub mod csrf;
 pub mod extract;
 pub mod login;

@@ -9,6 +9,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use crate::error::{Context, Error, Result};
 use crate::state::AppState;
+use crate::msg;
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -78,7 +79,7 @@ pub async fn hashing_permit(state: &AppState) -> Result<OwnedSemaphorePermit> {
 /// 400, no permit in time a 503.
 pub async fn hash_blocking(state: &AppState, password: String) -> Result<String> {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(Error::BadRequest(PasswordError::TooShort.to_string()));
+        return Err(Error::BadRequest(msg!("password-too-short", min = MIN_PASSWORD_LEN)));
     }
     let permit = hashing_permit(state).await?;
     tokio::task::spawn_blocking(move || {
@@ -88,7 +89,9 @@ pub async fn hash_blocking(state: &AppState, password: String) -> Result<String>
     .await
     .context("password hashing task")?
     .map_err(|e| match e {
-        PasswordError::TooShort => Error::BadRequest(e.to_string()),
+        PasswordError::TooShort => {
+            Error::BadRequest(msg!("password-too-short", min = MIN_PASSWORD_LEN))
+        }
         other => Error::internal("hashing a password", other),
     })
 }

@@ -19,8 +19,10 @@ use sha2::{Digest, Sha256};
 use super::signing::{constant_eq, cookie, hmac_hex, secure};
 use super::tokens::token_hash;
 use crate::error::{Context, Error, Result};
+use crate::i18n::{Lang, Tr, negotiate};
 use crate::page::{Layout, Nav};
 use crate::state::AppState;
+use crate::i18n::Msg;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "standhub_session";
@@ -76,6 +78,9 @@ pub struct Authed {
     pub user: User,
     /// How.
     pub via: Via,
+    /// The language of the request's pages (set by [`authenticate`]: the user's choice, else
+    /// the browser's, else the site's).
+    pub t: Tr,
 }
 
 impl Authed {
@@ -89,7 +94,7 @@ impl Authed {
 
     /// The page layout with this user's menu.
     pub fn layout(&self) -> Layout {
-        Layout::with_nav(Nav {
+        Layout::with_nav(self.t, Nav {
             username: self.user.username.clone(),
             role: self.user.role.as_str(),
             is_admin: self.user.role == Role::Admin,
@@ -103,7 +108,8 @@ struct SessionData {
     user_id: i64,
 }
 
-fn session_key(token: &str) -> String {
+/// The stored key of a session's cookie token.
+pub(crate) fn session_key(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -190,6 +196,7 @@ async fn from_session(state: &AppState, value: &str) -> Result<Option<Authed>> {
             csrf: csrf_for(state, token),
             token: token.to_owned(),
         },
+        t: Tr::english(),
     }))
 }
 
@@ -201,11 +208,29 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    if let Some(a) = &authed {
+    let chosen = authed
+        .as_ref()
+        .and_then(|a| a.user.language.as_deref())
+        .and_then(Lang::parse);
+    let t = language(&state, chosen, req.headers());
+    let authed = authed.map(|a| {
         tracing::Span::current().record("user", a.user.username.as_str());
-    }
+        Authed { t, ..a }
+    });
     req.extensions_mut().insert(authed);
+    req.extensions_mut().insert(t);
     next.run(req).await
+}
+
+/// The language of a request's pages: `chosen` (the user's), else the browser's
+/// `Accept-Language`, else `DEFAULT_LANGUAGE`; times in `TIME_ZONE`.
+pub fn language(state: &AppState, chosen: Option<Lang>, headers: &HeaderMap) -> Tr {
+    let config = state.config();
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let lang = negotiate(chosen, accept, config.default_language, config.pseudo_locale);
+    Tr::new(lang, config.time_zone)
 }
 
 async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Authed>> {
@@ -221,19 +246,20 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Authed>
             TokenCheck::Valid { user, expires_at } => Ok(Some(Authed {
                 user,
                 via: Via::Token { expires_at },
+                t: Tr::english(),
             })),
             TokenCheck::Unknown => Err(Error::Unauthorized),
-            TokenCheck::Expired(at) => Err(Error::TokenRefused(format!(
+            TokenCheck::Expired(at) => Err(Error::TokenRefused(Msg::untranslated(format!(
                 "this API token expired at {} UTC; ask an admin for a new one \
                  (webinterface createtoken, or the users page)",
                 at.format("%Y-%m-%d %H:%M")
-            ))),
-            TokenCheck::Revoked => Err(Error::TokenRefused(
+            )))),
+            TokenCheck::Revoked => Err(Error::TokenRefused(Msg::untranslated(
                 "this API token was revoked; ask an admin for a new one".into(),
-            )),
-            TokenCheck::Inactive => Err(Error::TokenRefused(
+            ))),
+            TokenCheck::Inactive => Err(Error::TokenRefused(Msg::untranslated(
                 "the account of this API token is deactivated".into(),
-            )),
+            ))),
         };
     }
     let jar = CookieJar::from_headers(headers);

@@ -10,6 +10,7 @@ use super::export;
 use super::load::{DOWNLOADS, DOWNLOADS_AT_ONCE, find, permit};
 use crate::error::{Context, Error, Result};
 use crate::state::AppState;
+use crate::i18n::Msg;
 
 /// The layout of a CSV or xlsx download (`?layout=`; any other value is refused).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
@@ -38,7 +39,7 @@ async fn every_series(state: &AppState, id: i64) -> Result<Vec<series::Series>> 
 async fn stored_data(state: &AppState, id: i64) -> Result<String> {
     domain::store::results::data_text(state.pool(), id)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("no result {id}")))
+        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no result {id}"))))
 }
 
 /// `/results/{id}.csv` (`?layout=classic` for the old stack's layout).
@@ -124,7 +125,7 @@ pub async fn xlsx_download(state: &AppState, id: i64, layout: ExportLayout) -> R
         let mut tmp = tempfile::tempfile().context("creating a temporary file for the xlsx")?;
         write(&mut tmp).map_err(|e| match e {
             export::XlsxExportError::TooLong(..) | export::XlsxExportError::TooWide(..) => {
-                Error::BadRequest(e.to_string())
+                Error::BadRequest(Msg::untranslated(e.to_string()))
             }
             other => Error::internal("writing the xlsx", other),
         })?;

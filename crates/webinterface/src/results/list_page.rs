@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use domain::store::results::{self, ResultItem};
 
 use super::params::{ListParams, given};
+use crate::i18n::Msg;
 use crate::auth::Viewer;
 use crate::error::Result;
 use crate::page::{Layout, time};
@@ -90,7 +91,7 @@ pub(super) async fn list_page(
     let mut page = ListPage {
         layout: a
             .layout()
-            .notice(n.deleted.map(|id| format!("Result {id} was deleted."))),
+            .notice(n.deleted.map(|id| Msg::untranslated(format!("Result {id} was deleted.")))),
         stand: shown(&q.stand),
         user: shown(&q.user),
         from: shown(&q.from),
@@ -109,7 +110,7 @@ pub(super) async fn list_page(
     let req = match q.parse() {
         Ok(r) => r,
         Err(e) => {
-            page.layout.problem = Some(e.user_message());
+            page.layout.problem = Some(e.message());
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
     };

@@ -17,6 +17,7 @@ use super::cache::PlotCache;
 use super::downloads::{ExportLayout, csv_download, xlsx_download};
 use super::load::{self, find, result_id};
 use super::signal;
+use crate::i18n::Msg;
 use crate::auth::{Authed, Operator, Viewer};
 use crate::error::Result;
 use crate::page::{Layout, time};
@@ -251,11 +252,11 @@ async fn result_page(
     }
     Ok(ResultPage {
         layout: a.layout().notice(kept.map(|k| {
-            if k {
+            Msg::untranslated(if k {
                 "This result is kept forever.".to_owned()
             } else {
                 "This result is no longer kept forever.".to_owned()
-            }
+            })
         })),
         id: d.id,
         stand: d.stand,

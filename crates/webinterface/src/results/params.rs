@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::store::results::{ResultFilter, VerdictFilter};
 
 use crate::error::{Error, Result};
+use crate::i18n::Msg;
 
 /// The list's query string as sent: every field optional, empty means "any".
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
@@ -63,9 +64,9 @@ fn parse_time(name: &str, raw: &str, end: bool) -> Result<DateTime<Utc>> {
         return Ok(t.with_timezone(&Utc));
     }
     let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
-        Error::BadRequest(format!(
+        Error::BadRequest(Msg::untranslated(format!(
             "{name}={raw:?} is not a date (YYYY-MM-DD) or an RFC 3339 time"
-        ))
+        )))
     })?;
     let day = if end {
         day.succ_opt().unwrap_or(day)
@@ -80,9 +81,9 @@ fn parse_int(name: &str, raw: &str, min: i64, max: i64) -> Result<i64> {
         .ok()
         .filter(|n| (min..=max).contains(n))
         .ok_or_else(|| {
-            Error::BadRequest(format!(
+            Error::BadRequest(Msg::untranslated(format!(
                 "{name}={raw:?} must be a whole number from {min} to {max}"
-            ))
+            )))
         })
 }
 
@@ -92,14 +93,14 @@ impl ListParams {
         let stand = given(&self.stand)
             .map(|s| {
                 domain::StandId::parse(s)
-                    .map_err(|e| Error::BadRequest(format!("stand={s:?}: {e}")))
+                    .map_err(|e| Error::BadRequest(Msg::untranslated(format!("stand={s:?}: {e}"))))
             })
             .transpose()?;
         let user = given(&self.user).map(str::to_owned);
         if user.as_ref().is_some_and(|u| u.chars().count() > 150) {
-            return Err(Error::BadRequest(
+            return Err(Error::BadRequest(Msg::untranslated(
                 "user= is longer than 150 characters".into(),
-            ));
+            )));
         }
         let from = given(&self.from)
             .map(|s| parse_time("from", s, false))
@@ -110,24 +111,24 @@ impl ListParams {
         if let (Some(f), Some(t)) = (from, to)
             && f >= t
         {
-            return Err(Error::BadRequest("from= must be before to=".into()));
+            return Err(Error::BadRequest(Msg::untranslated("from= must be before to=".into())));
         }
         let kept = match given(&self.kept).map(str::to_ascii_lowercase).as_deref() {
             None | Some("any") => None,
             Some("true" | "yes" | "1" | "on") => Some(true),
             Some("false" | "no" | "0" | "off") => Some(false),
             Some(other) => {
-                return Err(Error::BadRequest(format!(
+                return Err(Error::BadRequest(Msg::untranslated(format!(
                     "kept={other:?} must be true or false"
-                )));
+                ))));
             }
         };
         let verdict = match given(&self.verdict) {
             None | Some("any") => None,
             Some(v) => Some(VerdictFilter::parse(v).ok_or_else(|| {
-                Error::BadRequest(format!(
+                Error::BadRequest(Msg::untranslated(format!(
                     "verdict={v:?} must be pass, fail, error, pending or none"
-                ))
+                )))
             })?),
         };
         let page = given(&self.page)

@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorBody, Result};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::routes::{Routes, VIEWER};
 use crate::state::AppState;
+use crate::i18n::Msg;
 
 /// The x–y plot's route.
 pub fn routes() -> Routes {
@@ -33,7 +34,7 @@ pub struct Axes {
 
 fn position(name: &str, raw: Option<&str>) -> Result<i32> {
     raw.and_then(|s| s.trim().parse().ok())
-        .ok_or_else(|| Error::BadRequest(format!("{name} must be a series position")))
+        .ok_or_else(|| Error::BadRequest(Msg::untranslated(format!("{name} must be a series position"))))
 }
 
 /// The pairs of two equally long runs of values, every `len / target`-th one (both ends
@@ -85,7 +86,7 @@ pub(crate) async fn api_xy(
     let values = |p: i32| async move {
         series::series_values(pool, id, p)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("result {id} has no numeric series {p}")))
+            .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("result {id} has no numeric series {p}"))))
     };
     let x = values(xp).await?;
     let y = values(yp).await?;

@@ -14,6 +14,7 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, find_stand, stand_id};
 use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::stands::api::Limit;
 use crate::state::AppState;
+use crate::i18n::Msg;
 
 /// The run API routes.
 pub fn routes() -> Routes {
@@ -87,7 +88,7 @@ async fn get_run(
 ) -> Result<impl IntoResponse> {
     let run = runs::get(state.pool(), run_id)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("no run {run_id}")))?;
+        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no run {run_id}"))))?;
     Ok(Json(run))
 }
 

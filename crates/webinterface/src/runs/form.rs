@@ -16,6 +16,7 @@ use crate::routes::{OPERATOR, Routes};
 use crate::stands::pages::{PendingStart, render_stand, render_stand_asking, render_stand_with};
 use crate::state::AppState;
 use crate::test_templates::fields::TemplateInput;
+use crate::i18n::Msg;
 
 /// The form's route.
 pub fn routes() -> Routes {
@@ -38,7 +39,7 @@ async fn cancel_run(
 ) -> Result<Response> {
     let id = id
         .parse::<i64>()
-        .map_err(|_| Error::NotFound(format!("no run {id:?}")))?;
+        .map_err(|_| Error::NotFound(Msg::untranslated(format!("no run {id:?}"))))?;
     let run = super::cancel(&state, &by, id).await?;
     Ok(Redirect::to(&format!(
         "/stands/{}#runs",
@@ -100,10 +101,10 @@ impl StartForm {
             let value = self.param_value.get(i).map(String::as_str).unwrap_or("");
             if name.is_empty() {
                 if !value.trim().is_empty() {
-                    return Err(Error::BadRequest(format!(
+                    return Err(Error::BadRequest(Msg::untranslated(format!(
                         "parameter row {} has a value but no name",
                         i + 1
-                    )));
+                    ))));
                 }
                 continue;
             }
@@ -111,9 +112,9 @@ impl StartForm {
                 .insert(name.to_owned(), form_value(value))
                 .is_some()
             {
-                return Err(Error::BadRequest(format!(
+                return Err(Error::BadRequest(Msg::untranslated(format!(
                     "parameter {name:?} is given twice"
-                )));
+                ))));
             }
         }
         let commands = self
@@ -177,7 +178,7 @@ async fn start_run(
         .into_response()),
         Err(e @ (Error::Conflict(_) | Error::Unavailable(_) | Error::BadRequest(_))) => {
             let status = e.status_code();
-            let layout = a.layout().problem(Some(e.user_message()));
+            let layout = a.layout().problem(Some(e.message()));
             render_stand(&state, &a, &id, &headers, layout, status).await
         }
         Err(e) => Err(e),
@@ -197,7 +198,7 @@ async fn start_template_run(
     let stand = stand_id(&id)?;
     let tid = template
         .parse::<i64>()
-        .map_err(|_| Error::NotFound(format!("no test template {template:?}")))?;
+        .map_err(|_| Error::NotFound(Msg::untranslated(format!("no test template {template:?}"))))?;
     let stored = super::usable_template(&state, &stand, tid).await?;
     let mut input = TemplateInput::from_form(&stored, &pairs);
     let again = |input: TemplateInput, status: StatusCode| {

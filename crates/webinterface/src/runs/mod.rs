@@ -31,6 +31,7 @@ use serde_json::Value;
 use crate::auth::Authed;
 use crate::error::{Context, Error};
 use crate::state::AppState;
+use crate::i18n::Msg;
 
 /// A test to start.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -87,22 +88,22 @@ pub async fn start(
     request: StartRun,
 ) -> Result<Started, Error> {
     if !request.parameters.is_object() {
-        return Err(Error::BadRequest(
+        return Err(Error::BadRequest(Msg::untranslated(
             "parameters must be a JSON object of name/value pairs".into(),
-        ));
+        )));
     }
     let view = stands::get(state.pool(), stand, state.offline_after())
         .await?
-        .ok_or_else(|| Error::NotFound(format!("no stand {stand}")))?;
+        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no stand {stand}"))))?;
     let template = match request.template {
         Some(id) => Some(usable_template(state, stand, id).await?),
         None => {
             if by.user.role < Role::Admin && templates::any(state.pool(), stand).await? {
-                return Err(Error::Conflict(format!(
+                return Err(Error::Conflict(Msg::untranslated(format!(
                     "stand {stand} is started through its test templates: send \"template\": \
                      <id> (GET /api/stands/{stand}/templates lists them); only admins may \
                      start a test without one. Nothing was sent."
-                )));
+                ))));
             }
             None
         }
@@ -110,15 +111,15 @@ pub async fn start(
     let (parameters, commands) = match &template {
         Some(t) => {
             if !request.commands.is_empty() {
-                return Err(Error::BadRequest(
+                return Err(Error::BadRequest(Msg::untranslated(
                     "a template sends its own commands: leave \"commands\" out".into(),
-                ));
+                )));
             }
             let given = request.parameters.as_object().cloned().unwrap_or_default();
             let values = t
                 .template
                 .values(&given)
-                .map_err(|e| Error::BadRequest(crate::test_templates::fields::refusals(&e)))?;
+                .map_err(|e| Error::BadRequest(Msg::untranslated(crate::test_templates::fields::refusals(&e))))?;
             (
                 Value::Object(values),
                 Value::from(t.template.commands.clone()),
@@ -146,7 +147,7 @@ pub async fn start(
     .await
     .map_err(|e| match e {
         CreateRunError::InProgress(_) => not_ready(stand, StandState::Busy),
-        CreateRunError::NoStand(s) => Error::NotFound(format!("no stand {s}")),
+        CreateRunError::NoStand(s) => Error::NotFound(Msg::untranslated(format!("no stand {s}"))),
         CreateRunError::Db(e) => e.into(),
     })?;
     if confirmed_unheard {
@@ -175,9 +176,9 @@ pub async fn start(
             outbound::failed(state.pool(), outbound_id, &reason).await?;
             runs::fail(state.pool(), run_id, &reason).await?;
             runs::notify_state(state.pool(), run_id, stand, RunState::Failed).await?;
-            Err(Error::Unavailable(format!(
+            Err(Error::Unavailable(Msg::untranslated(format!(
                 "{reason}; run {run_id} is marked failed"
-            )))
+            ))))
         }
     }
 }
@@ -193,12 +194,12 @@ pub async fn usable_template(
         .await
         .map_err(crate::test_templates::api::store_error)?
         .filter(|t| &t.stand == stand)
-        .ok_or_else(|| Error::NotFound(format!("stand {stand} has no test template {id}")))?;
+        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("stand {stand} has no test template {id}"))))?;
     if stored.retired_at.is_some() {
-        return Err(Error::Conflict(format!(
+        return Err(Error::Conflict(Msg::untranslated(format!(
             "test template {id} ({}) was deleted; nothing was sent",
             stored.template.name
-        )));
+        ))));
     }
     let current = templates::list(state.pool(), stand)
         .await
@@ -207,11 +208,11 @@ pub async fn usable_template(
         .iter()
         .find(|t| t.family == stored.family && t.id != id)
     {
-        return Err(Error::Conflict(format!(
+        return Err(Error::Conflict(Msg::untranslated(format!(
             "test template {id} ({} v{}) was edited: start its version {} (id {}); nothing \
              was sent",
             stored.template.name, stored.version, newer.version, newer.id
-        )));
+        ))));
     }
     Ok(stored)
 }
@@ -247,11 +248,11 @@ pub fn why_ask(state: StandState) -> &'static str {
 }
 
 fn unconfirmed(stand: &StandId, state: StandState) -> Error {
-    Error::Conflict(format!(
+    Error::Conflict(Msg::untranslated(format!(
         "stand {stand} is {state}: {}. It may still take a test (protocol v1.1 stands need not \
          report); send \"confirm\": true to start anyway; nothing was sent.",
         why_ask(state)
-    ))
+    )))
 }
 
 fn not_ready(stand: &StandId, state: StandState) -> Error {
@@ -263,9 +264,9 @@ fn not_ready(stand: &StandId, state: StandState) -> Error {
         StandState::Unknown => "it has never reported its state",
         StandState::Ready => "it is not ready",
     };
-    Error::Conflict(format!(
+    Error::Conflict(Msg::untranslated(format!(
         "stand {stand} is {state}: {why}. A test cannot start now; nothing was sent."
-    ))
+    )))
 }
 
 /// Cancels a run in progress on behalf of `by` (see [`cancel::cancel`]).
@@ -276,8 +277,8 @@ pub async fn cancel(state: &AppState, by: &Authed, id: i64) -> Result<runs::Run,
             tracing::info!(stand = %run.stand, "run cancelled");
             Ok(run)
         }
-        Err(e @ cancel::CancelError::NotFound(_)) => Err(Error::NotFound(e.to_string())),
-        Err(e @ cancel::CancelError::Ended { .. }) => Err(Error::Conflict(e.to_string())),
+        Err(e @ cancel::CancelError::NotFound(_)) => Err(Error::NotFound(Msg::untranslated(e.to_string()))),
+        Err(e @ cancel::CancelError::Ended { .. }) => Err(Error::Conflict(Msg::untranslated(e.to_string()))),
         Err(cancel::CancelError::Db(e)) => Err(e.into()),
     }
 }

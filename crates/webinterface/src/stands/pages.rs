@@ -11,6 +11,7 @@ use domain::store::users::Role;
 use domain::store::{results, runs, status_history, templates};
 
 use super::parts::{HISTORY_ROWS, HistoryRow, RECENT_RESULTS, ResultRow, StandRow};
+use crate::i18n::Msg;
 use crate::auth::{Authed, Viewer};
 use crate::error::Result;
 use crate::extract::{find_stand, stand_id};
@@ -39,7 +40,7 @@ async fn dashboard(State(state): State<AppState>, Viewer(a): Viewer) -> Result<D
     Ok(DashboardPage {
         nav_admin: a.user.role == Role::Admin,
         layout: a.layout(),
-        stands: all.iter().map(StandRow::from).collect(),
+        stands: all.iter().map(|v| StandRow::new(v, a.t)).collect(),
     })
 }
 
@@ -120,7 +121,7 @@ async fn stand_page(
         &a,
         &id,
         &headers,
-        a.layout().notice(notice),
+        a.layout().notice(notice.map(Msg::untranslated)),
         StatusCode::OK,
     )
     .await
@@ -178,7 +179,7 @@ pub async fn render_stand_with(
         .map(|_| camera_src(state, headers, id.as_str()));
     let page = StandPage {
         layout,
-        s: StandRow::from(&v),
+        s: StandRow::new(&v, a.t),
         description: v.description.clone(),
         max_test_seconds: v.max_test_seconds,
         outbound_topic: v.outbound_topic.clone(),
@@ -205,8 +206,8 @@ pub async fn render_stand_with(
                 confirmed_unheard: r.confirmed_unheard,
             })
             .collect(),
-        results: results.into_iter().map(ResultRow::from).collect(),
-        history: history.into_iter().map(HistoryRow::from).collect(),
+        results: results.into_iter().map(|r| ResultRow::new(r, a.t)).collect(),
+        history: history.into_iter().map(|h| HistoryRow::new(h, a.t)).collect(),
     };
     Ok((status, page).into_response())
 }

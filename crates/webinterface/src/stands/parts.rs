@@ -12,7 +12,7 @@ use domain::store::results::ResultSummary;
 use domain::store::stands::StandView;
 use domain::store::status_history::StatusEntry;
 
-use crate::page::{time, time_or_never};
+use crate::i18n::Tr;
 
 /// How many status history rows the stand page shows.
 pub const HISTORY_ROWS: i64 = 20;
@@ -20,11 +20,16 @@ pub const HISTORY_ROWS: i64 = 20;
 /// How many recent results the stand page shows.
 pub const RECENT_RESULTS: i64 = 10;
 
-/// A stand's live fields as shown: its row and the start form's hint.
+/// A stand's live fields as shown, in the reader's language `t`: its row and the start form's
+/// hint.
 pub struct StandRow {
+    pub(super) t: Tr,
     pub(super) id: String,
     pub(super) name: String,
+    /// The state's name in the API (`busy`), for the CSS class.
     pub(super) state: &'static str,
+    /// The state's name as shown.
+    pub(super) state_shown: String,
     pub(super) status: String,
     pub(super) power: String,
     pub(super) last_seen: String,
@@ -32,27 +37,37 @@ pub struct StandRow {
     /// The verdict of its newest judged result (`pass`, `fail`, `error`), or empty.
     pub(super) verdict: &'static str,
     pub(super) ready: bool,
+    /// The message key of what the start form says about the state (empty when ready).
     pub(super) start_hint: &'static str,
 }
 
-impl From<&StandView> for StandRow {
-    fn from(v: &StandView) -> Self {
+impl StandRow {
+    /// The stand as shown to a reader of `t`.
+    pub fn new(v: &StandView, t: Tr) -> Self {
         Self {
+            t,
             // `to_string`: the same whether the read model holds a `String` or a `StandId`.
             id: v.id.to_string(),
             name: v.name.clone(),
             state: v.state.as_str(),
-            status: match (v.status_code, v.status_meaning) {
-                (Some(c), Some(m)) => format!("{c} {m}"),
-                _ => "—".into(),
+            state_shown: t.s(state_key(v.state)),
+            status: match v.status_code {
+                Some(c) => t.a2(
+                    "status-with-meaning",
+                    "code",
+                    i64::from(c),
+                    "meaning",
+                    t.s(&status_key(c)),
+                ),
+                None => "—".into(),
             },
             power: match v.power_code {
-                Some(610) => "610 off".into(),
-                Some(600) => "600 on".into(),
+                Some(610) => t.a1("power-off", "code", 610),
+                Some(600) => t.a1("power-on", "code", 600),
                 Some(c) => c.to_string(),
                 None => "—".into(),
             },
-            last_seen: time_or_never(v.last_seen),
+            last_seen: t.time_or_never(&v.last_seen),
             run: v.run.map(|r| format!("#{r}")).unwrap_or_else(|| "—".into()),
             verdict: v.last_verdict.map_or("", |v| v.as_str()),
             ready: v.state == StandState::Ready,
@@ -61,35 +76,65 @@ impl From<&StandView> for StandRow {
     }
 }
 
+impl StandRow {
+    /// The message key of the verdict's name (empty verdict: none).
+    pub fn verdict_key(&self) -> &'static str {
+        match self.verdict {
+            "pass" => "verdict-pass",
+            "fail" => "verdict-fail",
+            "error" => "verdict-error",
+            _ => "verdict-pending",
+        }
+    }
+}
+
+/// The message key of a state's name.
+pub fn state_key(state: StandState) -> &'static str {
+    use StandState as S;
+    match state {
+        S::Offline => "state-offline",
+        S::Off => "state-off",
+        S::Busy => "state-busy",
+        S::Error => "state-error",
+        S::Ready => "state-ready",
+        S::Unknown => "state-unknown",
+    }
+}
+
+/// The message key of a status code's meaning: the protocol's named codes, else the class.
+pub fn status_key(code: impl Into<i64>) -> String {
+    match code.into() {
+        c @ (200 | 202 | 400 | 404 | 405 | 500 | 600 | 610) => format!("status-{c}"),
+        c @ 100..=599 => format!("status-{}xx", c / 100),
+        _ => "status-power".into(),
+    }
+}
+
 /// What the start form says about a stand in this state, before anything is submitted.
 fn start_hint(state: StandState) -> &'static str {
     use StandState as S;
     match state {
         S::Ready => "",
-        S::Busy => {
-            "a test cannot start until it is ready. A run that waits for a stand that does not \
-             answer can be cancelled under Recent runs."
-        }
-        S::Off => "a test cannot start until it is ready.",
-        S::Unknown | S::Offline | S::Error => {
-            "it may still take a test; you will be asked to confirm."
-        }
+        S::Busy => "start-hint-busy",
+        S::Off => "start-hint-off",
+        S::Unknown | S::Offline | S::Error => "start-hint-unsure",
     }
 }
 
 /// One status history entry as shown.
 pub struct HistoryRow {
     pub(super) code: u16,
-    pub(super) meaning: &'static str,
+    pub(super) meaning: String,
     pub(super) received_at: String,
 }
 
-impl From<StatusEntry> for HistoryRow {
-    fn from(h: StatusEntry) -> Self {
+impl HistoryRow {
+    /// The entry as shown to a reader of `t`.
+    pub fn new(h: StatusEntry, t: Tr) -> Self {
         Self {
             code: h.code,
-            meaning: h.meaning,
-            received_at: time(h.received_at),
+            meaning: t.s(&status_key(h.code)),
+            received_at: t.time(&h.received_at),
         }
     }
 }
@@ -103,15 +148,16 @@ pub struct ResultRow {
     pub(super) keep: bool,
 }
 
-impl From<ResultSummary> for ResultRow {
-    fn from(r: ResultSummary) -> Self {
+impl ResultRow {
+    /// The result as shown to a reader of `t`.
+    pub fn new(r: ResultSummary, t: Tr) -> Self {
         Self {
             id: r.id,
             run: r
                 .run_id
                 .map(|i| i.to_string())
                 .unwrap_or_else(|| "—".into()),
-            received_at: time(r.received_at),
+            received_at: t.time(&r.received_at),
             point_count: r.point_count,
             keep: r.keep,
         }
@@ -133,12 +179,14 @@ struct StartHintPart<'a> {
 #[derive(Template)]
 #[template(path = "stand_history.html")]
 struct HistoryPart<'a> {
+    t: Tr,
     history: &'a [HistoryRow],
 }
 
 #[derive(Template)]
 #[template(path = "stand_results.html")]
 struct ResultsPart<'a> {
+    t: Tr,
     results: &'a [ResultRow],
 }
 
@@ -155,13 +203,13 @@ impl StandRow {
 }
 
 /// The status history's table body (`stand_history.html`).
-pub fn history_html(history: &[HistoryRow]) -> askama::Result<String> {
-    Ok(HistoryPart { history }.render()?.trim().to_owned())
+pub fn history_html(history: &[HistoryRow], t: Tr) -> askama::Result<String> {
+    Ok(HistoryPart { t, history }.render()?.trim().to_owned())
 }
 
 /// The recent results (`stand_results.html`).
-pub fn results_html(results: &[ResultRow]) -> askama::Result<String> {
-    Ok(ResultsPart { results }.render()?.trim().to_owned())
+pub fn results_html(results: &[ResultRow], t: Tr) -> askama::Result<String> {
+    Ok(ResultsPart { t, results }.render()?.trim().to_owned())
 }
 
 #[cfg(test)]
@@ -170,9 +218,11 @@ mod tests {
 
     fn row(name: &str) -> StandRow {
         StandRow {
+            t: Tr::english(),
             id: "rig1".into(),
             name: name.into(),
             state: "busy",
+            state_shown: "busy".into(),
             status: "202 busy".into(),
             power: "600 on".into(),
             last_seen: "2024-05-01 12:00:00 UTC".into(),

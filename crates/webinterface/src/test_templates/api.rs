@@ -15,6 +15,7 @@ use crate::error::{Context, Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, find_stand};
 use crate::routes::{ADMIN, Routes, VIEWER};
 use crate::state::AppState;
+use crate::i18n::Msg;
 
 /// The API's routes.
 pub fn routes() -> Routes {
@@ -32,7 +33,7 @@ pub async fn load(state: &AppState, id: i64) -> Result<StoredTemplate> {
     templates::get(state.pool(), id)
         .await
         .map_err(store_error)?
-        .ok_or_else(|| Error::NotFound(format!("no test template {id}")))
+        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no test template {id}"))))
 }
 
 /// The stand's current templates (the latest version of each that is not deleted), by name.
@@ -138,7 +139,7 @@ async fn retire(
     if templates::retire(state.pool(), id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(Error::NotFound(format!("no test template {id}")))
+        Err(Error::NotFound(Msg::untranslated(format!("no test template {id}"))))
     }
 }
 
@@ -180,10 +181,10 @@ async fn export(
 pub fn store_error(e: TemplateStoreError) -> Error {
     match e {
         TemplateStoreError::NoStand(_) | TemplateStoreError::NotFound(_) => {
-            Error::NotFound(e.to_string())
+            Error::NotFound(Msg::untranslated(e.to_string()))
         }
         TemplateStoreError::Retired(_) | TemplateStoreError::Concurrent(_) => {
-            Error::Conflict(e.to_string())
+            Error::Conflict(Msg::untranslated(e.to_string()))
         }
         TemplateStoreError::Unreadable { .. } => Error::internal("reading a template", e),
         TemplateStoreError::Db(e) => e.into(),
@@ -192,5 +193,5 @@ pub fn store_error(e: TemplateStoreError) -> Error {
 
 /// A template that is not usable, as a 400 naming the place.
 pub fn template_error(e: TemplateError) -> Error {
-    Error::BadRequest(format!("the template is not valid: {e}"))
+    Error::BadRequest(Msg::untranslated(format!("the template is not valid: {e}")))
 }

@@ -24,6 +24,7 @@ use crate::extract::{find_stand, path_segment};
 use crate::page::Layout;
 use crate::routes::{ADMIN, Routes};
 use crate::state::AppState;
+use crate::i18n::Msg;
 
 /// Blank rows offered below a template's parameters.
 const BLANK_ROWS: usize = 3;
@@ -122,7 +123,7 @@ fn page(
     EditorPage {
         layout: a
             .layout()
-            .problem(error.map(|e| format!("The template was not saved: {e}"))),
+            .problem(error.map(|e| Msg::untranslated(format!("The template was not saved: {e}")))),
         csrf: a.csrf().to_owned(),
         stand: stand.to_string(),
         action: match editing {
@@ -254,7 +255,7 @@ struct ImportForm {
 
 fn template_id(raw: &str) -> Result<i64> {
     raw.parse()
-        .map_err(|_| Error::NotFound(format!("no test template {raw:?}")))
+        .map_err(|_| Error::NotFound(Msg::untranslated(format!("no test template {raw:?}"))))
 }
 
 /// The version and, when it is not the latest, the latest version's number.
