@@ -157,7 +157,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             expires_in,
         } => {
             let lifetime = auth::parse_expires_in(&expires_in)
-                .map_err(anyhow::Error::msg)
+                .map_err(|e| anyhow::Error::msg(e.english()))
                 .context("--expires-in")?;
             let expires_at = lifetime.map(|d| chrono::Utc::now() + d);
             let pool = connect(&config).await?;

@@ -8,7 +8,7 @@ use axum::extract::State;
 
 use crate::auth::Admin;
 use crate::error::Result;
-use crate::page::{Layout, time};
+use crate::page::Layout;
 use crate::routes::{ADMIN, Routes};
 use crate::state::AppState;
 
@@ -43,11 +43,22 @@ async fn api_jobs(State(state): State<AppState>, _a: Admin) -> Result<Json<JobRu
 struct JobRunRow {
     job: String,
     instance: String,
-    started_at: String,
-    took: String,
+    started_at: chrono::DateTime<chrono::Utc>,
+    took_ms: Option<i64>,
     outcome: domain::JobOutcome,
     rows_touched: i64,
     error: Option<String>,
+}
+
+impl JobRunRow {
+    /// The message key of the outcome's name.
+    fn outcome_key(&self) -> &'static str {
+        match self.outcome {
+            domain::JobOutcome::Running => "jobs-outcome-running",
+            domain::JobOutcome::Ok => "jobs-outcome-ok",
+            domain::JobOutcome::Failed => "jobs-outcome-failed",
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -64,11 +75,10 @@ async fn admin_jobs(State(state): State<AppState>, Admin(a): Admin) -> Result<Ad
         job_runs: job_runs
             .into_iter()
             .map(|r| JobRunRow {
-                took: match r.finished_at {
-                    Some(end) => format!("{} ms", (end - r.started_at).num_milliseconds()),
-                    None => "—".into(),
-                },
-                started_at: time(r.started_at),
+                took_ms: r
+                    .finished_at
+                    .map(|end| (end - r.started_at).num_milliseconds()),
+                started_at: r.started_at,
                 job: r.job,
                 instance: r.instance,
                 outcome: r.outcome,

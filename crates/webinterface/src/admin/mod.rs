@@ -1,5 +1,6 @@
 //! What admins do, by feature, lowest first:
 //!
+//! - [`messages`]: the domain's refusals (stand ids, camera URLs, roles) as messages;
 //! - [`stand_account`]: a stand's own account on the launcher's broker (a leaf of [`stands`]'s page);
 //! - [`stands`]: add and edit stands, pages and API;
 //! - [`users`]: users, roles and passwords, pages and API; the users page also lists tokens;
@@ -13,6 +14,7 @@
 //! Every route here needs the `admin` role.
 
 pub mod jobs;
+pub mod messages;
 pub mod raw_message_api;
 pub mod raw_message_page;
 pub mod raw_messages;

@@ -14,9 +14,9 @@ use domain::{StandId, TopicLayouts};
 use serde_json::Value;
 
 use super::raw_messages::{Draft, FieldError, Refused, check, empty_list, send};
-use crate::i18n::Msg;
 use crate::auth::{Admin, Authed};
 use crate::error::{Error, Result};
+use crate::i18n::Msg;
 use crate::page::{Layout, time};
 use crate::routes::{ADMIN, Routes};
 use crate::runs::empty_object;

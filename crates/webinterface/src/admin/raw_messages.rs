@@ -26,8 +26,8 @@ use serde_json::Value;
 
 use crate::auth::Authed;
 use crate::error::{Context, Error, Result};
-use crate::state::AppState;
 use crate::i18n::Msg;
+use crate::state::AppState;
 
 /// The largest payload sent (well below the publisher's packet limit).
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
@@ -346,7 +346,9 @@ pub async fn send(state: &AppState, by: &Authed, c: Checked) -> Result<RawMessag
             let reason = e.to_string();
             tracing::warn!(id, error = reason, "raw message not confirmed");
             raw_messages::finish(state.pool(), id, Err(&reason)).await?;
-            Err(Error::Unavailable(Msg::untranslated(format!("{reason}; recorded as failed"))))
+            Err(Error::Unavailable(Msg::untranslated(format!(
+                "{reason}; recorded as failed"
+            ))))
         }
     }
 }

@@ -14,10 +14,10 @@ use domain::store::mqtt_accounts;
 use crate::auth::Admin;
 use crate::error::{Error, Result};
 use crate::extract::find_stand;
-use crate::page::{Layout, time};
+use crate::msg;
+use crate::page::Layout;
 use crate::routes::{ADMIN, Routes};
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// `/admin/stands/{id}/mqtt-account`.
 pub fn pages() -> Routes {
@@ -29,14 +29,14 @@ pub struct AccountPart {
     /// The stands log in with the accounts made here (the launcher's broker).
     pub here: bool,
     /// When its account was made (or last given a new password), if it has one.
-    pub since: Option<String>,
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The account section of `id`'s page.
 pub async fn part(state: &AppState, id: &domain::StandId) -> Result<AccountPart> {
     let here = state.config().stand_accounts_here;
     let since = if here {
-        mqtt_accounts::made_at(state.pool(), id).await?.map(time)
+        mqtt_accounts::made_at(state.pool(), id).await?
     } else {
         None
     };
@@ -64,11 +64,10 @@ async fn change(
 ) -> Result<Response> {
     let stand = find_stand(&state, &id).await?;
     if !state.config().stand_accounts_here {
-        return Err(Error::BadRequest(Msg::untranslated(format!(
-            "this broker keeps its own accounts: make the stand's with `mosquitto/add-user.sh {}` \
-             on the broker's host",
-            stand.id
-        ))));
+        return Err(Error::BadRequest(msg!(
+            "admin-account-elsewhere",
+            id = stand.id.to_string()
+        )));
     }
     let password = match form.action.as_str() {
         "new" => Some(mqtt_accounts::replace(state.pool(), &stand.id).await?),
@@ -77,9 +76,10 @@ async fn change(
             None
         }
         other => {
-            return Err(Error::BadRequest(Msg::untranslated(format!(
-                "unknown action {other:?}: use new or remove"
-            ))));
+            return Err(Error::BadRequest(msg!(
+                "admin-account-unknown-action",
+                action = other
+            )));
         }
     };
     tracing::info!(stand = %stand.id, by = %a.user.username, made = password.is_some(), "stand MQTT account changed");

@@ -5,6 +5,8 @@ use super::stand_account::{self, AccountPart};
 use crate::auth::{Admin, Authed};
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, find_stand, stand_id};
+use crate::i18n::Msg;
+use crate::msg;
 use crate::page::Layout;
 use crate::routes::{ADMIN, Routes};
 use crate::stands::api::{StandDetail, stand_detail};
@@ -21,7 +23,6 @@ use domain::CameraUrl;
 use domain::camera::{redact, unredact};
 use domain::store::stands::{self, StandAdminError, StandSettings, StandView};
 use domain::{StandId, StandTopics};
-use crate::i18n::Msg;
 
 /// `/admin/stands` and `/admin/stands/{id}`.
 pub fn pages() -> Routes {
@@ -64,20 +65,17 @@ fn defaults(id: &StandId) -> StandSettings {
 /// A topic choice by its exact name: the API takes nothing else (an empty or padded name
 /// is refused, not read as the default); forms trim and handle an empty field first.
 fn parse_topics(raw: &str) -> Result<StandTopics> {
-    StandTopics::parse(raw).ok_or_else(|| {
-        Error::BadRequest(Msg::untranslated(format!(
-            "topics must be standard, legacy or guide, not {raw:?}"
-        )))
-    })
+    StandTopics::parse(raw)
+        .ok_or_else(|| Error::BadRequest(msg!("admin-stand-bad-topics", value = raw)))
 }
 
 /// An empty URL removes the camera; others must pass [`CameraUrl::parse`].
 pub fn check_camera_url(raw: &str) -> Result<Option<CameraUrl>> {
-    CameraUrl::parse_optional(raw).map_err(|e| Error::BadRequest(Msg::untranslated(e.to_string())))
+    CameraUrl::parse_optional(raw).map_err(|e| Error::BadRequest(super::messages::camera_url(&e)))
 }
 
 fn parse_new_id(raw: &str) -> Result<StandId> {
-    StandId::parse(raw.trim()).map_err(|e| Error::BadRequest(Msg::untranslated(e.to_string())))
+    StandId::parse(raw.trim()).map_err(|e| Error::BadRequest(super::messages::stand_id(&e)))
 }
 
 /// Creates a stand and tells the open pages.
@@ -167,7 +165,7 @@ async fn update_stand(
 ) -> Result<Json<StandDetail>> {
     let current = find_stand(&state, &id).await?;
     if patch.id.is_some() {
-        return Err(Error::BadRequest(Msg::untranslated("a stand's id cannot be changed".into())));
+        return Err(Error::BadRequest(msg!("admin-stand-id-fixed")));
     }
     let settings = patch.apply(settings_of(&current))?;
     stands::update(state.pool(), &current.id, &settings).await?;
@@ -191,7 +189,7 @@ async fn create_stand(
     let raw = patch
         .id
         .clone()
-        .ok_or_else(|| Error::BadRequest(Msg::untranslated("give the stand's id".into())))?;
+        .ok_or_else(|| Error::BadRequest(msg!("admin-stand-id-missing")))?;
     let sid = parse_new_id(&raw)?;
     let settings = patch.apply(defaults(&sid))?;
     create(&state, &sid, &settings).await?;
@@ -209,6 +207,7 @@ struct AdminStandRow {
     name: String,
     camera: String,
     max_test_seconds: i32,
+    /// The message key of the topics' name.
     topics: &'static str,
 }
 
@@ -218,16 +217,29 @@ struct AdminStandsPage {
     layout: Layout,
     csrf: String,
     stands: Vec<AdminStandRow>,
-    choices: Vec<(&'static str, String)>,
+    choices: Vec<(&'static str, Msg)>,
+}
+
+/// The message key of a topic choice's name.
+fn topics_key(t: StandTopics) -> &'static str {
+    match t {
+        StandTopics::Standard => "admin-topics-standard",
+        StandTopics::Legacy => "admin-topics-legacy",
+        StandTopics::Guide => "admin-topics-guide",
+    }
 }
 
 /// The topic choices as forms list them: each name with its outbound topic for `id`.
-fn topic_choices(id: &str) -> Vec<(&'static str, String)> {
+fn topic_choices(id: &str) -> Vec<(&'static str, Msg)> {
     StandTopics::ALL
         .into_iter()
         .map(|t| {
             let topic = t.pattern().replace("{stand}", id);
-            (t.as_str(), format!("{}: commands on {topic}", t.label()))
+            let label = Msg::new(topics_key(t));
+            (
+                t.as_str(),
+                msg!("admin-topics-choice", label = label, topic = topic),
+            )
         })
         .collect()
 }
@@ -235,17 +247,17 @@ fn topic_choices(id: &str) -> Vec<(&'static str, String)> {
 async fn admin_stands_page(
     state: &AppState,
     a: &Authed,
-    problem: Option<String>,
+    problem: Option<Msg>,
 ) -> Result<AdminStandsPage> {
     let all = stands::list(state.pool(), state.offline_after()).await?;
     Ok(AdminStandsPage {
-        layout: a.layout().problem(problem.map(Msg::untranslated)),
+        layout: a.layout().problem(problem),
         csrf: a.csrf().to_owned(),
         choices: topic_choices("<id>"),
         stands: all
             .into_iter()
             .map(|s| AdminStandRow {
-                topics: s.topics().as_str(),
+                topics: topics_key(s.topics()),
                 camera: s
                     .camera_url
                     .as_deref()
@@ -300,7 +312,7 @@ async fn admin_stand_create(
         .into_response()),
         Err(e @ (Error::BadRequest(_) | Error::Conflict(_))) => {
             let status = e.status_code();
-            let page = admin_stands_page(&state, &a, Some(e.user_message())).await?;
+            let page = admin_stands_page(&state, &a, Some(e.message())).await?;
             Ok((status, page).into_response())
         }
         Err(e) => Err(e),
@@ -318,7 +330,7 @@ struct AdminStandPage {
     camera_url: String,
     max_test_seconds: i32,
     topics: &'static str,
-    choices: Vec<(&'static str, String)>,
+    choices: Vec<(&'static str, Msg)>,
     account: AccountPart,
     templates: Vec<TemplateRow>,
 }
@@ -400,7 +412,7 @@ async fn admin_stand_save(
     };
     let checked = check_camera_url(&camera_url).and_then(|camera_url| {
         if settings.name.is_empty() {
-            return Err(Error::BadRequest(Msg::untranslated("the name cannot be empty".into())));
+            return Err(Error::BadRequest(msg!("admin-stand-name-empty")));
         }
         Ok(StandSettings {
             camera_url,
@@ -421,7 +433,7 @@ async fn admin_stand_save(
     };
     match outcome {
         Ok(s) => {
-            let layout = a.layout().notice(Some(Msg::untranslated("Saved.".into())));
+            let layout = a.layout().notice(Some(msg!("admin-saved")));
             let account = parts(&state, &sid).await?;
             Ok(admin_stand_view(&a, sid.as_str(), s, layout, account).into_response())
         }

@@ -14,9 +14,9 @@ use crate::auth::tokens::{DEFAULT_EXPIRES_IN, parse_expires_in};
 use crate::auth::{Admin, Via, create_token_until};
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::ApiJson;
+use crate::msg;
 use crate::routes::{ADMIN, Routes};
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// `/admin/tokens…`.
 pub fn pages() -> Routes {
@@ -69,11 +69,9 @@ fn token_expiry(
     via: &Via,
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
     let lifetime =
-        parse_expires_in(expires_in.unwrap_or(DEFAULT_EXPIRES_IN))
-            .map_err(|e| Error::BadRequest(Msg::untranslated(e)))?;
+        parse_expires_in(expires_in.unwrap_or(DEFAULT_EXPIRES_IN)).map_err(Error::BadRequest)?;
     let requested = lifetime.map(|d| chrono::Utc::now() + d);
-    via.new_token_expiry(requested)
-        .map_err(|e| Error::BadRequest(Msg::untranslated(e)))
+    via.new_token_expiry(requested).map_err(Error::BadRequest)
 }
 
 /// Makes an API token for a user.
@@ -93,7 +91,7 @@ async fn api_token_create(
     let expires_at = token_expiry(new.expires_in.as_deref(), &a.via)?;
     let user = users::by_username(state.pool(), &new.username)
         .await?
-        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no user {:?}", new.username))))?;
+        .ok_or_else(|| Error::NotFound(msg!("user-not-found", name = &new.username)))?;
     let token = create_token_until(state.pool(), &user, &new.name, expires_at).await?;
     Ok((
         StatusCode::CREATED,
@@ -129,7 +127,7 @@ async fn admin_token_create(
     };
     let user = users::by_username(state.pool(), form.username.trim()).await?;
     let Some(user) = user else {
-        let missing = Error::NotFound(Msg::untranslated(format!("no user {:?}", form.username.trim())));
+        let missing = Error::NotFound(msg!("user-not-found", name = form.username.trim()));
         return users_outcome(&state, &a, Err(missing)).await;
     };
     let token = create_token_until(state.pool(), &user, form.name.trim(), expires_at).await?;
@@ -145,9 +143,9 @@ async fn admin_token_revoke(
 ) -> Result<Response> {
     let found = tokens::revoke(state.pool(), id).await?;
     let outcome = if found {
-        Ok("Token revoked.".to_owned())
+        Ok(msg!("admin-token-revoked"))
     } else {
-        Err(Error::NotFound(Msg::untranslated(format!("no token {id}"))))
+        Err(Error::NotFound(msg!("admin-token-not-found", id = id)))
     };
     users_outcome(&state, &a, outcome).await
 }

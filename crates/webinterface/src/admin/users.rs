@@ -14,12 +14,14 @@ use domain::store::users::{self, Role};
 use crate::auth::password::hash_blocking;
 use crate::auth::tokens::DEFAULT_EXPIRES_IN;
 use crate::auth::{Admin, Authed};
-use crate::error::{Error, ErrorBody, Result};
+use crate::error::{Error, ErrorBody, Result, msg_role};
 use crate::extract::ApiJson;
-use crate::page::{Layout, time, time_or_never};
+use crate::i18n::Msg;
+use crate::msg;
+use crate::page::Layout;
 use crate::routes::{ADMIN, Routes};
 use crate::state::AppState;
-use crate::i18n::Msg;
+use chrono::{DateTime, Utc};
 
 /// `/admin/users…`.
 pub fn pages() -> Routes {
@@ -38,7 +40,7 @@ pub fn api() -> Routes {
 }
 
 fn parse_role(raw: &str) -> Result<Role> {
-    Role::parse(raw).map_err(|e| Error::BadRequest(Msg::untranslated(e.to_string())))
+    Role::parse(raw).map_err(|e| Error::BadRequest(msg!("admin-user-unknown-role", role = e.0)))
 }
 
 /// Makes a user with a hashed password; returns the new id.
@@ -134,11 +136,13 @@ struct UserRow {
     email: String,
     options: Vec<RoleOption>,
     active: bool,
-    last_login: String,
+    last_login: Option<DateTime<Utc>>,
 }
 
 struct RoleOption {
     name: &'static str,
+    /// The message key of the role's name.
+    key: &'static str,
     selected: bool,
 }
 
@@ -146,9 +150,10 @@ struct TokenRow {
     id: i64,
     username: String,
     name: String,
-    created_at: String,
-    last_used: String,
-    expires: String,
+    created_at: DateTime<Utc>,
+    last_used: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    expired: bool,
     revoked: bool,
 }
 
@@ -159,7 +164,8 @@ pub(super) struct AdminUsersPage {
     csrf: String,
     users: Vec<UserRow>,
     tokens: Vec<TokenRow>,
-    roles: Vec<&'static str>,
+    /// Each role: its name and the message key of its name as shown.
+    roles: Vec<(&'static str, &'static str)>,
     new_token: Option<String>,
     default_expires_in: &'static str,
 }
@@ -179,7 +185,10 @@ pub(super) async fn users_page(
         new_token,
         default_expires_in: DEFAULT_EXPIRES_IN,
         csrf: a.csrf().to_owned(),
-        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), msg_role(r.as_str()).key()))
+            .collect(),
         users: all
             .into_iter()
             .map(|u| UserRow {
@@ -190,11 +199,12 @@ pub(super) async fn users_page(
                     .iter()
                     .map(|r| RoleOption {
                         name: r.as_str(),
+                        key: msg_role(r.as_str()).key(),
                         selected: *r == u.role,
                     })
                     .collect(),
                 active: u.active,
-                last_login: time_or_never(u.last_login),
+                last_login: u.last_login,
             })
             .collect(),
         tokens: toks
@@ -203,13 +213,10 @@ pub(super) async fn users_page(
                 id: t.id,
                 username: t.username,
                 name: t.name,
-                created_at: time(t.created_at),
-                last_used: time_or_never(t.last_used_at),
-                expires: match t.expires_at {
-                    None => "never".to_owned(),
-                    Some(at) if at <= now => format!("expired {}", time(at)),
-                    Some(at) => time(at),
-                },
+                created_at: t.created_at,
+                last_used: t.last_used_at,
+                expired: t.expires_at.is_some_and(|at| at <= now),
+                expires_at: t.expires_at,
                 revoked: t.revoked,
             })
             .collect(),
@@ -220,10 +227,10 @@ pub(super) async fn users_page(
 pub(super) async fn users_outcome(
     state: &AppState,
     a: &Authed,
-    outcome: Result<String>,
+    outcome: Result<Msg>,
 ) -> Result<Response> {
     match outcome {
-        Ok(notice) => Ok(users_page(state, a, a.layout().notice(Some(Msg::untranslated(notice))), None)
+        Ok(notice) => Ok(users_page(state, a, a.layout().notice(Some(notice)), None)
             .await?
             .into_response()),
         Err(e @ (Error::BadRequest(_) | Error::Conflict(_) | Error::NotFound(_))) => {
@@ -261,7 +268,13 @@ async fn admin_user_create(
         form.password,
     )
     .await
-    .map(|(_, role)| format!("User {} added as {role}.", form.username.trim()));
+    .map(|(_, role)| {
+        msg!(
+            "admin-user-added",
+            name = form.username.trim(),
+            role = msg_role(role.as_str())
+        )
+    });
     users_outcome(&state, &a, outcome).await
 }
 
@@ -282,13 +295,11 @@ async fn admin_user_save(
         let role = parse_role(&form.role)?;
         let active = form.active.is_some();
         if id == a.user.id && (role != Role::Admin || !active) {
-            return Err(Error::BadRequest(Msg::untranslated(
-                "you cannot remove your own admin role or deactivate yourself".into(),
-            )));
+            return Err(Error::BadRequest(msg!("admin-user-not-yourself")));
         }
         // Deactivating ends the user's sessions (the store does it with the change).
         users::set_role_active(state.pool(), id, role, active).await?;
-        Ok("Saved.".to_owned())
+        Ok(msg!("admin-saved"))
     }
     .await;
     users_outcome(&state, &a, outcome).await
@@ -308,11 +319,11 @@ async fn admin_user_password(
     let outcome = async {
         let user = users::by_id(state.pool(), id)
             .await?
-            .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no user {id}"))))?;
+            .ok_or_else(|| Error::NotFound(msg!("admin-user-id-not-found", id = id)))?;
         // Ends the user's sessions too (the store does it with the change).
         let hash = hash_blocking(&state, form.password).await?;
         users::set_password(state.pool(), &user.username, &hash).await?;
-        Ok(format!("Password of {} changed.", user.username))
+        Ok(msg!("admin-user-password-set", name = user.username))
     }
     .await;
     users_outcome(&state, &a, outcome).await

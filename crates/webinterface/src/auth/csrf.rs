@@ -15,7 +15,6 @@ use super::sessions::{Authed, Via};
 use super::signing::{constant_eq, cookie, hmac_hex, secure};
 use crate::error::Error;
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// The login form's double-submit cookie.
 pub const LOGIN_COOKIE: &str = "standhub_login";
@@ -78,7 +77,7 @@ async fn check(expected: Option<String>, req: Request, next: Next) -> Response {
     }
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
-        return Error::BadRequest(Msg::untranslated("the form is too large".into())).into_response();
+        return Error::BadRequest(crate::msg!("auth-form-too-large")).into_response();
     };
     let sent = form_urlencoded_field(&bytes, "csrf");
     if !sent.is_some_and(|s| constant_eq(&s, &expected)) {

@@ -19,10 +19,11 @@ use sha2::{Digest, Sha256};
 use super::signing::{constant_eq, cookie, hmac_hex, secure};
 use super::tokens::token_hash;
 use crate::error::{Context, Error, Result};
+use crate::i18n::Msg;
 use crate::i18n::{Lang, Tr, negotiate};
+use crate::msg;
 use crate::page::{Layout, Nav};
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "standhub_session";
@@ -52,7 +53,7 @@ impl Via {
     pub fn new_token_expiry(
         &self,
         requested: Option<chrono::DateTime<Utc>>,
-    ) -> std::result::Result<Option<chrono::DateTime<Utc>>, String> {
+    ) -> std::result::Result<Option<chrono::DateTime<Utc>>, Msg> {
         let Self::Token {
             expires_at: Some(limit),
         } = self
@@ -61,11 +62,9 @@ impl Via {
         };
         match requested {
             Some(at) => Ok(Some(at.min(*limit))),
-            None => Err(format!(
-                "the API token of this request expires at {} UTC, so it cannot make a token \
-                 that never expires: give an expiry such as 90d (capped at that time), or make \
-                 it from a login session or with `webinterface createtoken`",
-                limit.format("%Y-%m-%d %H:%M")
+            None => Err(msg!(
+                "auth-token-cannot-make-lasting",
+                at = limit.format("%Y-%m-%d %H:%M").to_string()
             )),
         }
     }
@@ -94,12 +93,15 @@ impl Authed {
 
     /// The page layout with this user's menu.
     pub fn layout(&self) -> Layout {
-        Layout::with_nav(self.t, Nav {
-            username: self.user.username.clone(),
-            role: self.user.role.as_str(),
-            is_admin: self.user.role == Role::Admin,
-            csrf: self.csrf().to_owned(),
-        })
+        Layout::with_nav(
+            self.t,
+            Nav {
+                username: self.user.username.clone(),
+                role: self.user.role.as_str(),
+                is_admin: self.user.role == Role::Admin,
+                csrf: self.csrf().to_owned(),
+            },
+        )
     }
 }
 
@@ -229,7 +231,12 @@ pub fn language(state: &AppState, chosen: Option<Lang>, headers: &HeaderMap) -> 
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    let lang = negotiate(chosen, accept, config.default_language, config.pseudo_locale);
+    let lang = negotiate(
+        chosen,
+        accept,
+        config.default_language,
+        config.pseudo_locale,
+    );
     Tr::new(lang, config.time_zone)
 }
 
@@ -249,17 +256,12 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Authed>
                 t: Tr::english(),
             })),
             TokenCheck::Unknown => Err(Error::Unauthorized),
-            TokenCheck::Expired(at) => Err(Error::TokenRefused(Msg::untranslated(format!(
-                "this API token expired at {} UTC; ask an admin for a new one \
-                 (webinterface createtoken, or the users page)",
-                at.format("%Y-%m-%d %H:%M")
-            )))),
-            TokenCheck::Revoked => Err(Error::TokenRefused(Msg::untranslated(
-                "this API token was revoked; ask an admin for a new one".into(),
+            TokenCheck::Expired(at) => Err(Error::TokenRefused(msg!(
+                "auth-token-expired",
+                at = at.format("%Y-%m-%d %H:%M").to_string()
             ))),
-            TokenCheck::Inactive => Err(Error::TokenRefused(Msg::untranslated(
-                "the account of this API token is deactivated".into(),
-            ))),
+            TokenCheck::Revoked => Err(Error::TokenRefused(msg!("auth-token-revoked"))),
+            TokenCheck::Inactive => Err(Error::TokenRefused(msg!("auth-token-inactive"))),
         };
     }
     let jar = CookieJar::from_headers(headers);
@@ -285,7 +287,7 @@ mod tests {
         assert_eq!(by_token.new_token_expiry(later), Ok(Some(limit)));
         assert_eq!(by_token.new_token_expiry(sooner), Ok(sooner));
         let refused = by_token.new_token_expiry(None).expect_err("never");
-        assert!(refused.contains("never expires"), "{refused}");
+        assert!(refused.english().contains("never expires"), "{refused}");
 
         let lasting = Via::Token { expires_at: None };
         assert_eq!(lasting.new_token_expiry(None), Ok(None));

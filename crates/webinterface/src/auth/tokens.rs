@@ -7,6 +7,9 @@ use chrono::{DateTime, Utc};
 use domain::store::tokens;
 use domain::store::users::User;
 
+use crate::i18n::Msg;
+use crate::msg;
+
 /// A new random token and the hash to store for it.
 pub fn new_api_token() -> (String, Vec<u8>) {
     let bytes: [u8; 32] = rand::random();
@@ -33,17 +36,12 @@ pub const DEFAULT_EXPIRES_IN: &str = "90d";
 
 /// Parses a token lifetime: a whole number with `d` (days), `h` (hours) or `m` (minutes),
 /// e.g. `90d`, `12h`; or `never`. Returns `None` for `never`.
-pub fn parse_expires_in(raw: &str) -> Result<Option<chrono::Duration>, String> {
+pub fn parse_expires_in(raw: &str) -> Result<Option<chrono::Duration>, Msg> {
     let raw = raw.trim();
     if raw.eq_ignore_ascii_case("never") {
         return Ok(None);
     }
-    let bad = || {
-        format!(
-            "expiry {raw:?} is not valid: use a number of days, hours or minutes such as 90d, \
-             12h or 30m (at most {MAX_TOKEN_DAYS}d), or never"
-        )
-    };
+    let bad = || msg!("auth-token-bad-expiry", value = raw, max = MAX_TOKEN_DAYS);
     let Some((at, _)) = raw.char_indices().last() else {
         return Err(bad());
     };
@@ -131,7 +129,7 @@ mod tests {
             "9é",
         ] {
             let e = parse_expires_in(bad).expect_err(bad);
-            assert!(e.contains("90d"), "{e}");
+            assert!(e.english().contains("90d"), "{e}");
         }
     }
 }

@@ -13,9 +13,9 @@ use domain::template::{Template, TemplateError};
 use crate::auth::{Admin, Viewer};
 use crate::error::{Context, Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, find_stand};
+use crate::i18n::Msg;
 use crate::routes::{ADMIN, Routes, VIEWER};
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// The API's routes.
 pub fn routes() -> Routes {
@@ -139,7 +139,9 @@ async fn retire(
     if templates::retire(state.pool(), id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(Error::NotFound(Msg::untranslated(format!("no test template {id}"))))
+        Err(Error::NotFound(Msg::untranslated(format!(
+            "no test template {id}"
+        ))))
     }
 }
 

@@ -21,10 +21,10 @@ use super::rows::{EditorForm, KINDS, Row, bad, build, kind_index, row_of};
 use crate::auth::{Admin, Authed};
 use crate::error::{Error, Result};
 use crate::extract::{find_stand, path_segment};
+use crate::i18n::Msg;
 use crate::page::Layout;
 use crate::routes::{ADMIN, Routes};
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// Blank rows offered below a template's parameters.
 const BLANK_ROWS: usize = 3;
@@ -40,6 +40,17 @@ pub fn pages() -> Routes {
         .post("/admin/templates/{id}/retire", ADMIN, retire)
 }
 
+/// The message key of a parameter type's name (`number`, …, as [`KINDS`] names them).
+pub fn kind_key(kind: &str) -> &'static str {
+    match kind {
+        "number" => "template-kind-number",
+        "integer" => "template-kind-integer",
+        "text" => "template-kind-text",
+        "choice" => "template-kind-choice",
+        _ => "template-kind-boolean",
+    }
+}
+
 /// A template in the stand admin page's list.
 pub struct TemplateRow {
     /// The current version's id.
@@ -48,8 +59,8 @@ pub struct TemplateRow {
     pub name: String,
     /// Its version.
     pub version: i32,
-    /// Its parameters: `name (type, unit)`, joined.
-    pub fields: String,
+    /// Its parameters: name, the message key of its type, unit (shown `name (type, unit)`).
+    pub fields: Vec<(String, &'static str, Option<String>)>,
 }
 
 /// The stand's current templates for its admin page.
@@ -66,12 +77,14 @@ pub async fn rows(state: &AppState, stand: &StandId) -> Result<Vec<TemplateRow>>
                 .template
                 .parameters
                 .iter()
-                .map(|f| match &f.unit {
-                    Some(u) => format!("{} ({}, {u})", f.name, KINDS[kind_index(f.kind)]),
-                    None => format!("{} ({})", f.name, KINDS[kind_index(f.kind)]),
+                .map(|f| {
+                    (
+                        f.name.clone(),
+                        kind_key(KINDS[kind_index(f.kind)]),
+                        f.unit.clone(),
+                    )
                 })
-                .collect::<Vec<_>>()
-                .join(", "),
+                .collect(),
             name: t.template.name,
         })
         .collect())
