@@ -38,6 +38,25 @@ pub enum PublishError {
     },
 }
 
+impl PublishError {
+    /// The same as a message in the reader's language (the `Display` stays English, for logs
+    /// and records; the client's own reason is passed as it is).
+    pub fn message(&self) -> crate::i18n::Msg {
+        use crate::msg;
+        match self {
+            Self::Unreachable { url, reason } => {
+                msg!("publish-unreachable", url = url, reason = reason)
+            }
+            Self::Refused { url, code } => {
+                msg!("publish-refused", url = url, code = format!("{code:?}"))
+            }
+            Self::TimedOut { url, seconds } => {
+                msg!("publish-timed-out", url = url, seconds = *seconds)
+            }
+        }
+    }
+}
+
 /// Publishes messages to the configured broker.
 #[derive(Debug, Clone)]
 pub struct Publisher {

@@ -116,3 +116,48 @@ admin-user-password-set = Adgangskoden for { $name } er ændret.
 admin-user-not-yourself = du kan ikke fjerne din egen administratorrolle eller deaktivere dig selv
 admin-user-id-not-found = ingen bruger { $id }
 admin-user-unknown-role = ukendt rolle "{ $role }"; brug admin, operator eller viewer
+
+## Værktøjet til rå beskeder (/admin/raw-messages). Protokollens feltnavne (protocolVersion,
+## sentBy, msgType, statusCode, commandList, parameterObj, dataObj) bevares.
+raw-title = Send en rå besked
+raw-intro = Til opstart af standens firmware: en besked efter protokollen med hvert felt, som du angiver det, publiceret med QoS 2 på et af standens udgående emner (hvor kommandoer sendes; indgående emner, jokertegn og andre emner afvises). Beskeden kontrolleres først mod protokollens skema og registreres med dit navn. Det er ikke en testkørsel: start test fra standens side.
+raw-stand-by-topic = — ud fra emnet nedenfor —
+raw-stand-option = { $id } (kommandoer på { $topic })
+raw-topic = Emne (tomt: standens udgående emne)
+raw-status-code-hint = (tre cifre, 100–699)
+raw-json-array = (JSON-liste)
+raw-json-object = (JSON-objekt)
+raw-send = Send
+raw-sent-lately = Sendt for nylig
+raw-col-sent = Sendt
+raw-col-by = Af
+raw-col-topic = Emne
+raw-col-payload = Indhold
+raw-col-outcome = Udfald
+raw-outcome-pending = afventer
+raw-outcome-sent = sendt
+raw-outcome-failed = fejlet
+raw-none = Der er endnu ikke sendt nogen rå besked.
+raw-sent = Sendt til { $topic } (besked { $id }): brokeren har bekræftet den.
+raw-nothing-sent-see-fields = Intet blev sendt: se de markerede felter nedenfor ({ $n }).
+raw-nothing-sent = intet blev sendt: { $problems }
+raw-field-problem = { $field }: { $problem }
+raw-problems-joined = { $first }; { $second }
+raw-no-problem = intet problem angivet
+raw-no-such-stand = der findes ingen stand { $id }
+raw-not-a-stand-id = ikke et stand-id: { $problem }
+raw-choose-stand = vælg en stand, eller angiv et af dens udgående emner
+raw-topic-not-outbound = "{ $topic }" er ikke en stands udgående emne: rå beskeder sendes kun derhen, hvor kommandoer sendes (f.eks. rig1/outbound eller Testdevice/rig1/Outbound); indgående emner, jokertegn (+, #), $SYS/… og andre emner afvises
+raw-topic-other-stand = "{ $topic }" er stand { $owner }s udgående emne, ikke stand { $stand }s
+raw-topic-no-stand = "{ $topic }" ville være stand { $owner }s udgående emne, men der findes ingen stand { $owner }
+raw-schema-problem = protokollens skema afviser: { $detail }
+raw-status-code-bad = statusCode "{ $value }" er ikke en trecifret kode fra 100 til 699
+raw-too-large = { $bytes } byte, mere end de højst { $max }, der kan sendes
+raw-not-json = ikke JSON: { $detail }
+raw-not-confirmed = { $reason }; registreret som fejlet
+
+## Hvorfor MQTT-brokeren ikke bekræftede en kommando eller rå besked. $reason og $code er
+## MQTT-klientens egne ord (engelsk).
+publish-unreachable = MQTT-brokeren på { $url } kan ikke nås: { $reason }
+publish-refused = MQTT-brokeren på { $url } afviste forbindelsen: { $code }
+publish-timed-out = MQTT-brokeren på { $url } bekræftede ikke beskeden inden for { $seconds } s

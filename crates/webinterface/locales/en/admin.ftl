@@ -128,3 +128,53 @@ admin-user-password-set = Password of { $name } changed.
 admin-user-not-yourself = you cannot remove your own admin role or deactivate yourself
 admin-user-id-not-found = no user { $id }
 admin-user-unknown-role = unknown role "{ $role }"; use admin, operator or viewer
+
+## The raw message tool (/admin/raw-messages). The protocol's field names (protocolVersion,
+## sentBy, msgType, statusCode, commandList, parameterObj, dataObj) stay as they are.
+raw-title = Send a raw message
+raw-intro = For bringing up stand firmware: a message of the protocol with every field as you set it, published at QoS 2 to one of a stand's outbound topics (where commands go; inbound topics, wildcards and other topics are refused). The message is checked against the protocol schema first, and recorded with your name. It is not a test run: start tests from the stand's page.
+raw-stand-by-topic = — by the topic below —
+raw-stand-option = { $id } (commands on { $topic })
+raw-topic = Topic (empty: the stand's outbound topic)
+raw-status-code-hint = (three digits, 100–699)
+raw-json-array = (JSON array)
+raw-json-object = (JSON object)
+raw-send = Send
+raw-sent-lately = Sent lately
+raw-col-sent = Sent
+raw-col-by = By
+raw-col-topic = Topic
+raw-col-payload = Payload
+raw-col-outcome = Outcome
+raw-outcome-pending = pending
+raw-outcome-sent = sent
+raw-outcome-failed = failed
+raw-none = No raw message has been sent yet.
+raw-sent = Sent to { $topic } (message { $id }): the broker confirmed it.
+raw-nothing-sent-see-fields = Nothing was sent: see the fields marked below ({ $n }).
+# The API's answer: $problems lists raw-field-problem messages joined by raw-problems-joined.
+raw-nothing-sent = nothing was sent: { $problems }
+raw-field-problem = { $field }: { $problem }
+raw-problems-joined = { $first }; { $second }
+raw-no-problem = no problem named
+raw-no-such-stand = there is no stand { $id }
+# $problem: why the text is not a stand id (admin-stand-id-…).
+raw-not-a-stand-id = not a stand id: { $problem }
+raw-choose-stand = choose a stand, or give one of its outbound topics
+raw-topic-not-outbound = "{ $topic }" is not a stand's outbound topic: raw messages go only where commands go (such as rig1/outbound or Testdevice/rig1/Outbound); inbound topics, wildcards (+, #), $SYS/… and other topics are refused
+raw-topic-other-stand = "{ $topic }" is stand { $owner }'s outbound topic, not stand { $stand }'s
+raw-topic-no-stand = "{ $topic }" would be stand { $owner }'s outbound topic, but there is no stand { $owner }
+# $detail: the protocol schema checker's own words (English).
+raw-schema-problem = { $detail }
+raw-status-code-bad = statusCode "{ $value }" is not a three-digit code from 100 to 699: a three-digit code from 100 to 699
+raw-too-large = { $bytes } bytes, more than the { $max } sent at most
+# $detail: the JSON reader's own words (English).
+raw-not-json = not JSON: { $detail }
+# $reason: the broker client's own words (English).
+raw-not-confirmed = { $reason }; recorded as failed
+
+## Why a command or raw message was not confirmed by the MQTT broker. $reason and $code are
+## the MQTT client's own words (English).
+publish-unreachable = the MQTT broker at { $url } cannot be reached: { $reason }
+publish-refused = the MQTT broker at { $url } refused the connection: { $code }
+publish-timed-out = the MQTT broker at { $url } did not confirm the message within { $seconds } s

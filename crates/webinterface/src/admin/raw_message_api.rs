@@ -13,7 +13,6 @@ use super::raw_messages::{Draft, RawMessageSent, check, empty_list, send};
 use crate::auth::Admin;
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::ApiJson;
-use crate::i18n::Msg;
 use crate::routes::{ADMIN, Routes};
 use crate::state::AppState;
 
@@ -95,9 +94,7 @@ async fn api_send(
     };
     match check(&state, &draft).await? {
         Ok(checked) => Ok((StatusCode::CREATED, Json(send(&state, &a, checked).await?))),
-        Err(refused) if refused.message_only() => {
-            Err(Error::Unprocessable(Msg::untranslated(refused.summary())))
-        }
-        Err(refused) => Err(Error::BadRequest(Msg::untranslated(refused.summary()))),
+        Err(refused) if refused.message_only() => Err(Error::Unprocessable(refused.summary())),
+        Err(refused) => Err(Error::BadRequest(refused.summary())),
     }
 }

@@ -13,11 +13,12 @@ use domain::store::{raw_messages, stands};
 use domain::{StandId, TopicLayouts};
 use serde_json::Value;
 
-use super::raw_messages::{Draft, FieldError, Refused, check, empty_list, send};
+use super::raw_messages::{Draft, FieldError, Refused, check, empty_list, joined, send};
 use crate::auth::{Admin, Authed};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
-use crate::page::{Layout, time};
+use crate::msg;
+use crate::page::Layout;
 use crate::routes::{ADMIN, Routes};
 use crate::runs::empty_object;
 use crate::state::AppState;
@@ -60,7 +61,7 @@ fn json_field(
     serde_json::from_str(text).unwrap_or_else(|e| {
         errors.push(FieldError {
             field,
-            message: format!("not JSON: {e}"),
+            message: msg!("raw-not-json", detail = e.to_string()),
         });
         // The checks go on with the default, so only the JSON error is shown for it.
         default
@@ -99,16 +100,16 @@ impl RawForm {
 /// Each field's problem, for the template.
 #[derive(Default)]
 struct Problems {
-    stand: Option<String>,
-    topic: Option<String>,
-    protocol_version: Option<String>,
-    sent_by: Option<String>,
-    msg_type: Option<String>,
-    status_code: Option<String>,
-    command_list: Option<String>,
-    parameter_obj: Option<String>,
-    data_obj: Option<String>,
-    message: Option<String>,
+    stand: Option<Msg>,
+    topic: Option<Msg>,
+    protocol_version: Option<Msg>,
+    sent_by: Option<Msg>,
+    msg_type: Option<Msg>,
+    status_code: Option<Msg>,
+    command_list: Option<Msg>,
+    parameter_obj: Option<Msg>,
+    data_obj: Option<Msg>,
+    message: Option<Msg>,
 }
 
 impl Problems {
@@ -128,7 +129,7 @@ impl Problems {
                 _ => &mut p.message,
             };
             *slot = Some(match slot.take() {
-                Some(before) => format!("{before}; {}", e.message),
+                Some(before) => joined(before, e.message.clone()),
                 None => e.message.clone(),
             });
         }
@@ -137,13 +138,24 @@ impl Problems {
 }
 
 struct SentRow {
-    sent_at: String,
+    sent_at: chrono::DateTime<chrono::Utc>,
     username: String,
     stand: String,
     topic: String,
     payload: String,
     outcome: String,
     error: Option<String>,
+}
+
+impl SentRow {
+    /// The message key of the outcome (`pending`, `sent`, `failed`).
+    fn outcome_key(&self) -> &'static str {
+        match self.outcome.as_str() {
+            "sent" => "raw-outcome-sent",
+            "failed" => "raw-outcome-failed",
+            _ => "raw-outcome-pending",
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -175,7 +187,7 @@ async fn render(
         .await?
         .into_iter()
         .map(|m| SentRow {
-            sent_at: time(m.sent_at),
+            sent_at: m.sent_at,
             username: m.username,
             stand: m.stand_id,
             topic: m.topic,
@@ -242,10 +254,8 @@ async fn submit(
             let (status, layout) = match send(&state, &a, c).await {
                 Ok(sent) => (
                     StatusCode::OK,
-                    a.layout().notice(Some(Msg::untranslated(format!(
-                        "Sent to {} (message {}): the broker confirmed it.",
-                        sent.topic, sent.id
-                    )))),
+                    a.layout()
+                        .notice(Some(msg!("raw-sent", topic = sent.topic, id = sent.id))),
                 ),
                 Err(e @ Error::Unavailable(_)) => {
                     (e.status_code(), a.layout().problem(Some(e.message())))
@@ -265,10 +275,9 @@ async fn submit(
     };
     let mut errors = not_json;
     errors.extend(refused.errors);
-    let layout = a.layout().problem(Some(Msg::untranslated(format!(
-        "Nothing was sent: see the fields marked below ({}).",
-        errors.len()
-    ))));
+    let layout = a
+        .layout()
+        .problem(Some(msg!("raw-nothing-sent-see-fields", n = errors.len())));
     let page = render(&state, &a, form, &errors, layout).await?;
     Ok((status, page).into_response())
 }

@@ -27,6 +27,7 @@ use serde_json::Value;
 use crate::auth::Authed;
 use crate::error::{Context, Error, Result};
 use crate::i18n::Msg;
+use crate::msg;
 use crate::state::AppState;
 
 /// The largest payload sent (well below the publisher's packet limit).
@@ -59,12 +60,17 @@ pub struct Draft {
 }
 
 /// What is wrong with one field (`stand`, `topic`, a protocol key, or `message` for the whole).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FieldError {
     /// The field.
     pub field: &'static str,
     /// What is wrong.
-    pub message: String,
+    pub message: Msg,
+}
+
+/// Two problems as one: `first; second`.
+pub fn joined(first: Msg, second: Msg) -> Msg {
+    msg!("raw-problems-joined", first = first, second = second)
 }
 
 /// The fields of the form and the API, in the page's order.
@@ -111,11 +117,8 @@ pub struct Refused {
 }
 
 impl Refused {
-    fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.errors.push(FieldError {
-            field,
-            message: message.into(),
-        });
+    fn add(&mut self, field: &'static str, message: Msg) {
+        self.errors.push(FieldError { field, message });
     }
 
     /// Whether only the message's fields are at fault (not the stand or topic).
@@ -135,13 +138,20 @@ impl Refused {
     }
 
     /// Every problem, `field: what`, in one sentence.
-    pub fn summary(&self) -> String {
-        let each: Vec<String> = self
+    pub fn summary(&self) -> Msg {
+        let each = self
             .errors
             .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect();
-        format!("nothing was sent: {}", each.join("; "))
+            .map(|e| {
+                msg!(
+                    "raw-field-problem",
+                    field = e.field,
+                    problem = e.message.clone()
+                )
+            })
+            .reduce(joined)
+            .unwrap_or_else(|| Msg::new("raw-no-problem"));
+        msg!("raw-nothing-sent", problems = each)
     }
 }
 
@@ -160,12 +170,18 @@ async fn destination(
             Ok(id) => match stands::get(state.pool(), &id, state.offline_after()).await? {
                 Some(view) => Some(view),
                 None => {
-                    r.add("stand", format!("there is no stand {id}"));
+                    r.add("stand", msg!("raw-no-such-stand", id = id.to_string()));
                     return Ok(None);
                 }
             },
             Err(e) => {
-                r.add("stand", format!("not a stand id: {e}"));
+                r.add(
+                    "stand",
+                    msg!(
+                        "raw-not-a-stand-id",
+                        problem = super::messages::stand_id(&e)
+                    ),
+                );
                 return Ok(None);
             }
         }
@@ -174,10 +190,7 @@ async fn destination(
         return Ok(match named {
             Some(view) => Some((view.id, view.outbound_topic)),
             None => {
-                r.add(
-                    "stand",
-                    "choose a stand, or give one of its outbound topics",
-                );
+                r.add("stand", msg!("raw-choose-stand"));
                 None
             }
         });
@@ -189,23 +202,18 @@ async fn destination(
         return Ok(Some((view.id.clone(), topic.to_owned())));
     }
     let Some(owner) = layouts.outbound_stand(topic) else {
-        r.add(
-            "topic",
-            format!(
-                "{topic:?} is not a stand's outbound topic: raw messages go only where commands \
-                 go (such as rig1/outbound or Testdevice/rig1/Outbound); inbound topics, \
-                 wildcards (+, #), $SYS/… and other topics are refused"
-            ),
-        );
+        r.add("topic", msg!("raw-topic-not-outbound", topic = topic));
         return Ok(None);
     };
     match named {
         Some(view) if view.id != owner => {
             r.add(
                 "topic",
-                format!(
-                    "{topic:?} is stand {owner}'s outbound topic, not stand {}'s",
-                    view.id
+                msg!(
+                    "raw-topic-other-stand",
+                    topic = topic,
+                    owner = owner.to_string(),
+                    stand = view.id.to_string()
                 ),
             );
             Ok(None)
@@ -216,9 +224,10 @@ async fn destination(
             None => {
                 r.add(
                     "topic",
-                    format!(
-                        "{topic:?} would be stand {owner}'s outbound topic, but there is no \
-                         stand {owner}"
+                    msg!(
+                        "raw-topic-no-stand",
+                        topic = topic,
+                        owner = owner.to_string()
                     ),
                 );
                 Ok(None)
@@ -251,15 +260,12 @@ fn build(d: &Draft, r: &mut Refused) -> Result<Option<Value>> {
             .split('/')
             .next()
             .unwrap_or_default();
-        r.add(field_named(top), what);
+        r.add(field_named(top), msg!("raw-schema-problem", detail = what));
     }
     if !r.errors[before..].iter().any(|e| e.field == "statusCode")
         && let Err(e) = domain::StatusCode::parse(&d.status_code)
     {
-        r.add(
-            "statusCode",
-            format!("{e}: a three-digit code from 100 to 699"),
-        );
+        r.add("statusCode", msg!("raw-status-code-bad", value = e.0));
     }
     if r.errors.len() > before {
         return Ok(None);
@@ -279,9 +285,10 @@ pub async fn check(state: &AppState, d: &Draft) -> Result<std::result::Result<Ch
     if payload.len() > MAX_PAYLOAD_BYTES {
         refused.add(
             "message",
-            format!(
-                "{} bytes, more than the {MAX_PAYLOAD_BYTES} sent at most",
-                payload.len()
+            msg!(
+                "raw-too-large",
+                bytes = payload.len(),
+                max = MAX_PAYLOAD_BYTES
             ),
         );
         return Ok(Err(refused));
@@ -346,9 +353,10 @@ pub async fn send(state: &AppState, by: &Authed, c: Checked) -> Result<RawMessag
             let reason = e.to_string();
             tracing::warn!(id, error = reason, "raw message not confirmed");
             raw_messages::finish(state.pool(), id, Err(&reason)).await?;
-            Err(Error::Unavailable(Msg::untranslated(format!(
-                "{reason}; recorded as failed"
-            ))))
+            Err(Error::Unavailable(msg!(
+                "raw-not-confirmed",
+                reason = e.message()
+            )))
         }
     }
 }

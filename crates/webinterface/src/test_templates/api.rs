@@ -13,7 +13,7 @@ use domain::template::{Template, TemplateError};
 use crate::auth::{Admin, Viewer};
 use crate::error::{Context, Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, find_stand};
-use crate::i18n::Msg;
+use crate::msg;
 use crate::routes::{ADMIN, Routes, VIEWER};
 use crate::state::AppState;
 
@@ -33,7 +33,7 @@ pub async fn load(state: &AppState, id: i64) -> Result<StoredTemplate> {
     templates::get(state.pool(), id)
         .await
         .map_err(store_error)?
-        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no test template {id}"))))
+        .ok_or_else(|| Error::NotFound(msg!("template-not-found", id = id)))
 }
 
 /// The stand's current templates (the latest version of each that is not deleted), by name.
@@ -139,9 +139,7 @@ async fn retire(
     if templates::retire(state.pool(), id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(Error::NotFound(Msg::untranslated(format!(
-            "no test template {id}"
-        ))))
+        Err(Error::NotFound(msg!("template-not-found", id = id)))
     }
 }
 
@@ -182,11 +180,13 @@ async fn export(
 /// A store refusal as the answer the caller gets.
 pub fn store_error(e: TemplateStoreError) -> Error {
     match e {
-        TemplateStoreError::NoStand(_) | TemplateStoreError::NotFound(_) => {
-            Error::NotFound(Msg::untranslated(e.to_string()))
+        TemplateStoreError::NoStand(id) => Error::NotFound(msg!("stand-not-found", id = id)),
+        TemplateStoreError::NotFound(id) => {
+            Error::NotFound(msg!("template-store-not-found", id = id))
         }
-        TemplateStoreError::Retired(_) | TemplateStoreError::Concurrent(_) => {
-            Error::Conflict(Msg::untranslated(e.to_string()))
+        TemplateStoreError::Retired(id) => Error::Conflict(msg!("template-retired", id = id)),
+        TemplateStoreError::Concurrent(id) => {
+            Error::Conflict(msg!("template-changed-meanwhile", id = id))
         }
         TemplateStoreError::Unreadable { .. } => Error::internal("reading a template", e),
         TemplateStoreError::Db(e) => e.into(),
@@ -195,5 +195,8 @@ pub fn store_error(e: TemplateStoreError) -> Error {
 
 /// A template that is not usable, as a 400 naming the place.
 pub fn template_error(e: TemplateError) -> Error {
-    Error::BadRequest(Msg::untranslated(format!("the template is not valid: {e}")))
+    Error::BadRequest(msg!(
+        "template-invalid",
+        problem = super::messages::template_error(&e)
+    ))
 }

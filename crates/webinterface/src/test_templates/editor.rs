@@ -17,11 +17,13 @@ use domain::store::templates::{self, StoredTemplate};
 use domain::template::{Template, TemplateError};
 
 use super::api::store_error;
+use super::messages::{problem, template_error};
 use super::rows::{EditorForm, KINDS, Row, bad, build, kind_index, row_of};
 use crate::auth::{Admin, Authed};
 use crate::error::{Error, Result};
 use crate::extract::{find_stand, path_segment};
 use crate::i18n::Msg;
+use crate::msg;
 use crate::page::Layout;
 use crate::routes::{ADMIN, Routes};
 use crate::state::AppState;
@@ -59,8 +61,8 @@ pub struct TemplateRow {
     pub name: String,
     /// Its version.
     pub version: i32,
-    /// Its parameters: name, the message key of its type, unit (shown `name (type, unit)`).
-    pub fields: Vec<(String, &'static str, Option<String>)>,
+    /// Its parameters, each `name (type, unit)`.
+    pub fields: Vec<Msg>,
 }
 
 /// The stand's current templates for its admin page.
@@ -78,11 +80,16 @@ pub async fn rows(state: &AppState, stand: &StandId) -> Result<Vec<TemplateRow>>
                 .parameters
                 .iter()
                 .map(|f| {
-                    (
-                        f.name.clone(),
-                        kind_key(KINDS[kind_index(f.kind)]),
-                        f.unit.clone(),
-                    )
+                    let kind = Msg::new(kind_key(KINDS[kind_index(f.kind)]));
+                    match &f.unit {
+                        Some(u) => msg!(
+                            "template-field-with-unit",
+                            name = &f.name,
+                            kind = kind,
+                            unit = u
+                        ),
+                        None => msg!("template-field", name = &f.name, kind = kind),
+                    }
                 })
                 .collect(),
             name: t.template.name,
@@ -108,7 +115,8 @@ struct EditorPage {
     /// The limits as a JSON list (verdicts), as typed.
     limits: String,
     rows: Vec<Row>,
-    kinds: [&'static str; 5],
+    /// Each type: its name and the message key of its name as shown.
+    kinds: Vec<(&'static str, &'static str)>,
     /// The error of a place outside the rows: `name`, `description`, `commands`, `limits`,
     /// `template`.
     place: String,
@@ -136,7 +144,7 @@ fn page(
     EditorPage {
         layout: a
             .layout()
-            .problem(error.map(|e| Msg::untranslated(format!("The template was not saved: {e}")))),
+            .problem(error.map(|e| msg!("template-not-saved", problem = template_error(e)))),
         csrf: a.csrf().to_owned(),
         stand: stand.to_string(),
         action: match editing {
@@ -150,11 +158,13 @@ fn page(
         commands: form.commands.clone(),
         limits: form.limits.clone(),
         rows,
-        kinds: KINDS,
+        kinds: KINDS.iter().map(|k| (*k, kind_key(k))).collect(),
         place_error: if place.is_empty() {
             String::new()
         } else {
-            error.map(|e| e.problem.clone()).unwrap_or_default()
+            error
+                .map(|e| a.t.msg(&problem(&e.problem)))
+                .unwrap_or_default()
         },
         place,
         import,
@@ -268,7 +278,7 @@ struct ImportForm {
 
 fn template_id(raw: &str) -> Result<i64> {
     raw.parse()
-        .map_err(|_| Error::NotFound(Msg::untranslated(format!("no test template {raw:?}"))))
+        .map_err(|_| Error::NotFound(msg!("template-not-found-text", id = raw)))
 }
 
 /// The version and, when it is not the latest, the latest version's number.

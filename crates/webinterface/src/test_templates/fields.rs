@@ -11,6 +11,9 @@ use domain::store::templates::StoredTemplate;
 use domain::template::{Field, FieldType};
 use serde_json::{Map, Value};
 
+use super::messages::problem;
+use crate::i18n::Tr;
+
 /// The prefix of a parameter's input name: `param.duration`.
 pub const PARAM: &str = "param.";
 
@@ -148,7 +151,7 @@ fn bound(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-fn field(template: i64, i: usize, f: &Field, input: Option<&TemplateInput>) -> FormField {
+fn field(t: &Tr, template: i64, i: usize, f: &Field, input: Option<&TemplateInput>) -> FormField {
     let given = input.and_then(|inp| inp.values.get(&f.name));
     let value = given
         .map(text_of)
@@ -171,7 +174,7 @@ fn field(template: i64, i: usize, f: &Field, input: Option<&TemplateInput>) -> F
     if f.kind == FieldType::Choice && f.default.is_none() {
         choices.push(ChoiceOption {
             value: String::new(),
-            label: "— choose —".into(),
+            label: t.s("template-choose"),
             selected: value.is_empty(),
         });
     }
@@ -200,32 +203,44 @@ fn field(template: i64, i: usize, f: &Field, input: Option<&TemplateInput>) -> F
         choices,
         checked: ["true", "on"].contains(&value.as_str()),
         value,
+        // The domain's refusal (English) in the reader's language.
         error: input
             .and_then(|inp| inp.errors.get(&f.name))
-            .cloned()
+            .map(|e| t.msg(&problem(e)))
             .unwrap_or_default(),
     }
 }
 
-/// The start forms of a stand's templates; the one `input` was posted to shows its text, its
-/// errors and its question.
+/// The start forms of a stand's templates, in English; see [`forms_in`].
 pub fn forms(templates: &[StoredTemplate], input: Option<&TemplateInput>) -> Vec<TemplateForm> {
+    forms_in(&Tr::english(), templates, input)
+}
+
+/// The start forms of a stand's templates in the reader's language (`t`: the "choose" entry
+/// and each field's refusal; a value refused by the domain, whose English
+/// [`TemplateInput::errors`] holds, is shown translated); the one `input` was posted to shows
+/// its text, its errors and its question.
+pub fn forms_in(
+    t: &Tr,
+    templates: &[StoredTemplate],
+    input: Option<&TemplateInput>,
+) -> Vec<TemplateForm> {
     templates
         .iter()
-        .map(|t| {
-            let mine = input.filter(|i| i.template == t.id);
+        .map(|tpl| {
+            let mine = input.filter(|i| i.template == tpl.id);
             TemplateForm {
-                id: t.id,
-                name: t.template.name.clone(),
-                version: t.version,
-                description: t.template.description.clone().unwrap_or_default(),
-                commands: t.template.commands.join(", "),
-                fields: t
+                id: tpl.id,
+                name: tpl.template.name.clone(),
+                version: tpl.version,
+                description: tpl.template.description.clone().unwrap_or_default(),
+                commands: tpl.template.commands.join(", "),
+                fields: tpl
                     .template
                     .parameters
                     .iter()
                     .enumerate()
-                    .map(|(i, f)| field(t.id, i, f, mine))
+                    .map(|(i, f)| field(t, tpl.id, i, f, mine))
                     .collect(),
                 problem: mine.and_then(|i| i.problem.clone()).unwrap_or_default(),
                 question: mine.and_then(|i| i.question.clone()).unwrap_or_default(),
@@ -236,7 +251,8 @@ pub fn forms(templates: &[StoredTemplate], input: Option<&TemplateInput>) -> Vec
         .collect()
 }
 
-/// The refusals of [`domain::template::Template::values`] as one line naming each field.
+/// The refusals of [`domain::template::Template::values`] as one line naming each field, in
+/// English ([`super::messages::refusals`] is the same as a message).
 pub fn refusals(errors: &[domain::template::ValueError]) -> String {
     let each: Vec<String> = errors
         .iter()

@@ -2,6 +2,7 @@
 //! ([`domain::template::Template`], stored versioned by [`domain::store::templates`]), in place
 //! of the old stack's hand-written start page per stand type.
 //!
+//! - [`messages`]: a template's and a value's refusals (the domain's English) as messages;
 //! - [`fields`]: a template's start form on the stand page, and its posted values read back;
 //! - [`api`]: `/api/stands/{id}/templates`, `/api/templates/{id}` (get, new version, retire)
 //!   and its export, the same JSON the admin pages export and import;
@@ -14,6 +15,7 @@
 pub mod api;
 pub mod editor;
 pub mod fields;
+pub mod messages;
 pub mod rows;
 
 use crate::routes::Routes;

@@ -7,6 +7,8 @@ use domain::template::{Choice, Field, FieldType, Template, TemplateError};
 use serde_json::Value;
 
 use super::fields::text_of;
+use crate::i18n::Msg;
+use crate::msg;
 
 /// The kinds, as the type select lists them.
 pub const KINDS: [&str; 5] = ["number", "integer", "text", "choice", "boolean"];
@@ -37,7 +39,8 @@ pub(crate) struct Row {
     pub(crate) choices: String,
     pub(crate) default: String,
     pub(crate) required: bool,
-    pub(crate) error: String,
+    /// Why the row was refused (`key: problem`).
+    pub(crate) error: Option<Msg>,
 }
 
 impl Row {
@@ -65,7 +68,7 @@ impl Row {
                 .join("\n"),
             default: f.default.as_ref().map(text_of).unwrap_or_default(),
             required: f.required,
-            error: String::new(),
+            error: None,
         }
     }
 
@@ -145,7 +148,7 @@ impl EditorForm {
                 choices: at(&self.p_choices, i),
                 default: at(&self.p_default, i),
                 required: self.p_required.contains(&i.to_string()),
-                error: String::new(),
+                error: None,
             })
             .collect()
     }
@@ -275,11 +278,12 @@ pub(crate) fn build(form: &EditorForm) -> (Vec<Row>, Result<Template, TemplateEr
         && let Some(row) = rows.get_mut(k)
     {
         let key = e.place.rsplit_once(").").map(|(_, key)| key).unwrap_or("");
-        row.error = if key.is_empty() {
-            e.problem.clone()
+        let problem = super::messages::problem(&e.problem);
+        row.error = Some(if key.is_empty() {
+            problem
         } else {
-            format!("{key}: {}", e.problem)
-        };
+            msg!("template-row-key-problem", key = key, problem = problem)
+        });
     }
     (rows, result)
 }
@@ -326,7 +330,8 @@ mod tests {
         let e = r.expect_err("max below min");
         assert_eq!(e.place, "parameters[1] (f).max");
         assert_eq!(rows.len(), 2, "the blank row is dropped");
-        assert!(rows[1].error.starts_with("max: "), "{}", rows[1].error);
+        let error = rows[1].error.as_ref().map(Msg::english).unwrap_or_default();
+        assert!(error.starts_with("max: "), "{error}");
         let ok = EditorForm {
             p_max: vec!["".into(), "".into(), "50".into()],
             p_default: vec!["".into(), "".into(), "20".into()],
