@@ -260,10 +260,7 @@ async fn pages_say_when_no_camera_is_installed_and_link_the_stream_relatively() 
 
 #[tokio::test]
 async fn fifty_viewers_share_one_upstream_connection_which_closes_after_the_last() {
-    let db = TestDb::new().await;
-    let relay = Relay::test(&db.pool).await;
-    let camera = FakeCamera::start(CameraOptions::default()).await;
-    relay.install("s1", &camera.url()).await;
+    let (_db, relay, camera) = common::camera_on_s1().await;
 
     let viewers = futures::future::join_all((0..50).map(|_| async {
         let mut v = Viewer::connect(&relay, "s1").await;
@@ -475,10 +472,7 @@ async fn a_restarted_relay_keeps_installed_cameras_and_shutdown_ends_streams() {
 
 #[tokio::test]
 async fn uninstalling_ends_the_streams_of_the_old_camera() {
-    let db = TestDb::new().await;
-    let relay = Relay::test(&db.pool).await;
-    let camera = FakeCamera::start(CameraOptions::default()).await;
-    relay.install("s1", &camera.url()).await;
+    let (_db, relay, camera) = common::camera_on_s1().await;
     let mut v = Viewer::connect(&relay, "s1").await;
     v.seq().await;
 

@@ -211,10 +211,7 @@ async fn redirects_are_not_followed() {
 
 #[tokio::test]
 async fn watching_takes_a_valid_signed_link() {
-    let db = TestDb::new().await;
-    let camera = FakeCamera::start(CameraOptions::default()).await;
-    let relay = Relay::test(&db.pool).await;
-    relay.install("s1", &camera.url()).await;
+    let (db, relay, _camera) = common::camera_on_s1().await;
     let sig_of = |q: &str| q.split_once("&sig=").expect("sig").1.to_owned();
     let stale = domain::signing::stream_link_query(KEY.as_bytes(), "s1", now() - 120, 60);
     let other_key = domain::signing::stream_link_query(b"another key", "s1", now(), 60);

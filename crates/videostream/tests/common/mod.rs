@@ -223,3 +223,18 @@ pub async fn refused(r: reqwest::Response, status: u16, says: &str, what: &str) 
         "{what}: {body}"
     );
 }
+
+/// A fresh database, a test relay, and a fake camera installed on stand `s1`.
+pub async fn camera_on_s1() -> (
+    test_support::pg::TestDb,
+    Relay,
+    test_support::camera::FakeCamera,
+) {
+    let db = test_support::pg::TestDb::new().await;
+    let camera =
+        test_support::camera::FakeCamera::start(test_support::camera::CameraOptions::default())
+            .await;
+    let relay = Relay::test(&db.pool).await;
+    relay.install("s1", &camera.url()).await;
+    (db, relay, camera)
+}
