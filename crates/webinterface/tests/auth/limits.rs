@@ -35,6 +35,15 @@ async fn login_with_header(
     req.send().await.expect("login")
 }
 
+/// [`try_login`] answered with `status`.
+async fn expect_login(app: &App, username: &str, password: &str, ip: Option<&str>, status: u16) {
+    assert_eq!(
+        try_login(app, username, password, ip).await,
+        status,
+        "{username} from {ip:?}"
+    );
+}
+
 /// `n` logins at once; `name(i)` is the i-th user name.
 async fn parallel_logins(
     app: &App,
@@ -92,14 +101,8 @@ async fn the_limit_keys_on_the_client_named_by_a_trusted_proxy() {
         .await
         .expect("remotes");
     assert_eq!(remotes, ["10.0.0.1"]);
-    assert_eq!(
-        try_login(&app, "bob", PASSWORD, Some("10.0.0.1")).await,
-        429
-    );
-    assert_eq!(
-        try_login(&app, "bob", PASSWORD, Some("10.0.0.2")).await,
-        303
-    );
+    expect_login(&app, "bob", PASSWORD, Some("10.0.0.1"), 429).await;
+    expect_login(&app, "bob", PASSWORD, Some("10.0.0.2"), 303).await;
     // X-Forwarded-For: the right-most entry that is not a trusted proxy.
     let r = login_with_header(
         &app,
@@ -146,14 +149,8 @@ async fn a_shared_client_is_not_locked_out_as_a_whole() {
     app.user("bob", Role::Viewer).await;
     let statuses = flood_from_one_client(&app).await;
     assert_eq!(tally(&statuses, 401), 35, "{statuses:?}");
-    assert_eq!(
-        try_login(&app, "alice", PASSWORD, Some("10.0.0.1")).await,
-        429
-    );
-    assert_eq!(
-        try_login(&app, "bob", PASSWORD, Some("10.0.0.1")).await,
-        303
-    );
+    expect_login(&app, "alice", PASSWORD, Some("10.0.0.1"), 429).await;
+    expect_login(&app, "bob", PASSWORD, Some("10.0.0.1"), 303).await;
     let keys: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT remote FROM login_attempts WHERE remote LIKE '%(alice)'",
     )
@@ -168,14 +165,8 @@ async fn a_shared_client_is_not_locked_out_as_a_whole() {
     app.user("bob", Role::Viewer).await;
     let statuses = flood_from_one_client(&app).await;
     assert_eq!(tally(&statuses, 401), 30, "{statuses:?}");
-    assert_eq!(
-        try_login(&app, "bob", PASSWORD, Some("10.0.0.1")).await,
-        429
-    );
-    assert_eq!(
-        try_login(&app, "bob", PASSWORD, Some("10.0.0.2")).await,
-        303
-    );
+    expect_login(&app, "bob", PASSWORD, Some("10.0.0.1"), 429).await;
+    expect_login(&app, "bob", PASSWORD, Some("10.0.0.2"), 303).await;
 }
 
 /// Issue 24: wrong passwords for `admin` from other addresses — many at once from one, one each
@@ -193,13 +184,10 @@ async fn guesses_from_other_addresses_do_not_lock_the_owner_out() {
         );
     }
     // The attacker's address backs off: refused, even with the right password.
-    assert_eq!(try_login(&app, "admin", "wrong", attacker).await, 429);
-    assert_eq!(try_login(&app, "admin", PASSWORD, attacker).await, 429);
+    expect_login(&app, "admin", "wrong", attacker, 429).await;
+    expect_login(&app, "admin", PASSWORD, attacker, 429).await;
     // The owner, from their own address, is not.
-    assert_eq!(
-        try_login(&app, "admin", PASSWORD, Some("10.1.0.1")).await,
-        303
-    );
+    expect_login(&app, "admin", PASSWORD, Some("10.1.0.1"), 303).await;
 
     // Guessing spread over many addresses: each is checked once, then (the account being under
     // attack) a second guess from any of them is refused for the window.
@@ -211,26 +199,14 @@ async fn guesses_from_other_addresses_do_not_lock_the_owner_out() {
             "{ip}"
         );
     }
-    assert_eq!(
-        try_login(&app, "admin", "wrong", Some(&spread[3])).await,
-        429
-    );
-    assert_eq!(
-        try_login(&app, "admin", PASSWORD, Some(&spread[7])).await,
-        429
-    );
+    expect_login(&app, "admin", "wrong", Some(&spread[3]), 429).await;
+    expect_login(&app, "admin", PASSWORD, Some(&spread[7]), 429).await;
     // The owner still logs in, from their address and from a new one.
-    assert_eq!(
-        try_login(&app, "admin", PASSWORD, Some("10.1.0.1")).await,
-        303
-    );
-    assert_eq!(
-        try_login(&app, "admin", PASSWORD, Some("10.1.0.2")).await,
-        303
-    );
+    expect_login(&app, "admin", PASSWORD, Some("10.1.0.1"), 303).await;
+    expect_login(&app, "admin", PASSWORD, Some("10.1.0.2"), 303).await;
     // Other names from the attackers' addresses are not affected.
     app.user("olga", Role::Viewer).await;
-    assert_eq!(try_login(&app, "olga", PASSWORD, attacker).await, 303);
+    expect_login(&app, "olga", PASSWORD, attacker, 303).await;
 }
 
 #[tokio::test]
@@ -239,10 +215,7 @@ async fn headers_from_a_peer_that_is_not_a_trusted_proxy_are_ignored() {
         c.trusted_proxies = webinterface::config::TrustedProxies::parse("none").expect("none");
     })
     .await;
-    assert_eq!(
-        try_login(&app, "x", "wrong password", Some("10.0.0.7")).await,
-        401
-    );
+    expect_login(&app, "x", "wrong password", Some("10.0.0.7"), 401).await;
     let remote: String = sqlx::query_scalar("SELECT remote FROM login_attempts")
         .fetch_one(&app.db.pool)
         .await
@@ -283,7 +256,7 @@ async fn password_hashing_is_capped_and_excess_requests_get_503() {
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.headers()["retry-after"], "5");
     drop(held);
-    assert_eq!(try_login(&app, "alice", PASSWORD, None).await, 303);
+    expect_login(&app, "alice", PASSWORD, None, 303).await;
 }
 
 #[tokio::test]

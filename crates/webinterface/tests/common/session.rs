@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::Value;
 
 use super::{App, PASSWORD};
 
@@ -122,17 +123,9 @@ impl Session {
 
     /// A request of `method` to `path` with the CSRF header (as the pages' scripts send it) and,
     /// if given, a JSON body.
-    pub async fn send_json(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<&serde_json::Value>,
-    ) -> Response {
-        let req = self
-            .client
-            .request(method, self.url(path))
-            .header("x-csrf-token", &self.csrf);
-        send_with_body(req, body, path).await
+    pub async fn send_json(&self, method: Method, path: &str, body: Option<&Value>) -> Response {
+        let req = self.client.request(method, self.url(path));
+        send_with_body(req.header("x-csrf-token", &self.csrf), body, path).await
     }
 
     /// `GET path`, answered 200 with a content type starting with `content_type`.
@@ -252,17 +245,9 @@ impl Api {
     }
 
     /// `method path` with the token and, if given, a JSON body.
-    pub async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<&serde_json::Value>,
-    ) -> Response {
-        let req = self
-            .client
-            .request(method, self.url(path))
-            .bearer_auth(&self.token);
-        send_with_body(req, body, path).await
+    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Response {
+        let req = self.client.request(method, self.url(path));
+        send_with_body(req.bearer_auth(&self.token), body, path).await
     }
 
     /// `GET path`, whatever the answer.
