@@ -325,6 +325,15 @@ async fn ingest_with(
         .expect("result id")
 }
 
+/// When result `id` was received.
+pub async fn received_at(pool: &sqlx::PgPool, id: i64) -> chrono::DateTime<chrono::Utc> {
+    sqlx::query_scalar("SELECT received_at FROM results WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .expect("received_at")
+}
+
 /// A data message's payload.
 pub fn data_message(sent_by: &str, parameters: serde_json::Value, data: &str) -> Vec<u8> {
     test_support::messages::data_text(sent_by, &["start", "<b>measure</b>"], &parameters, data)

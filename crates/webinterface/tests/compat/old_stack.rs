@@ -227,12 +227,7 @@ async fn the_classic_csv_has_the_old_layout_cell_by_cell() {
     let id = common::ingest(&app.db.pool, "prøvestand_1", &payload)
         .await
         .expect("stored");
-    let received: chrono::DateTime<chrono::Utc> =
-        sqlx::query_scalar("SELECT received_at FROM results WHERE id = $1")
-            .bind(id)
-            .fetch_one(&app.db.pool)
-            .await
-            .expect("received_at");
+    let received = crate::common::received_at(&app.db.pool, id).await;
     let token = app.token("vera", Role::Viewer).await;
     let get = |query: &str| {
         app.client()
