@@ -175,4 +175,28 @@ mod tests {
             "\"x\" is not a number"
         );
     }
+
+    #[test]
+    fn refusals_read_in_danish() {
+        use crate::i18n::{DEFAULT_TIME_ZONE, Lang, Tr};
+        let da = Tr::new(Lang::Da, DEFAULT_TIME_ZONE);
+        assert_eq!(da.msg(&problem("required")), "skal udfyldes");
+        assert_eq!(da.msg(&problem("at most 60 s")), "højst 60 s");
+        assert_eq!(
+            da.msg(&problem("only text fields have a pattern")),
+            "kun tekstfelter har pattern"
+        );
+        let errors = [ValueError {
+            field: "duration".into(),
+            message: "at least 1 s".into(),
+        }];
+        assert_eq!(
+            refusals(&errors).english(),
+            "parameter values refused: duration: at least 1 s"
+        );
+        assert_eq!(
+            da.msg(&refusals(&errors)),
+            "parameterværdier afvist: duration: mindst 1 s"
+        );
+    }
 }
