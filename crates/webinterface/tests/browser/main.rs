@@ -11,6 +11,7 @@
 mod common;
 
 mod csp;
+mod danish;
 mod dashboard;
 mod plots;
 mod runs;
