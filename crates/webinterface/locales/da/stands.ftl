@@ -91,3 +91,11 @@ stand-no-runs = Ingen kørsler endnu.
 stand-recent-results = Seneste resultater
 stand-all-results = alle resultater fra denne stand →
 stand-status-history = Statushistorik
+# Valget af emner i administratorens standformularer.
+stand-topics-label = Emner (indtil standen er hørt; derefter svares den, som den skrev)
+
+# Et stand-id der ikke er gyldigt.
+stand-bad-id = standen "{ $id }" findes ikke
+stand-id-empty = stand-id'et er tomt
+stand-id-too-long = stand-id'et er { $chars } tegn langt; højst 64 er tilladt
+stand-id-bad-character = stand-id'et "{ $id }" må kun indeholde bogstaver, cifre, '_' og '-'

@@ -92,3 +92,11 @@ stand-no-runs = No runs yet.
 stand-recent-results = Recent results
 stand-all-results = all results of this stand →
 stand-status-history = Status history
+# The admin stand forms' topic choice.
+stand-topics-label = Topics (until the stand is heard; then it is answered as it wrote)
+
+# A stand id that is not one.
+stand-bad-id = no stand "{ $id }"
+stand-id-empty = stand id is empty
+stand-id-too-long = stand id is { $chars } characters long; at most 64 are allowed
+stand-id-bad-character = stand id "{ $id }" may only contain letters, digits, '_' and '-'
