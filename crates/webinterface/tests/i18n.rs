@@ -1,0 +1,545 @@
+//! Languages (issue 27): the Danish and English files hold the same messages; every page of
+//! the router, its error pages, form errors and live updates, shown in the pseudo-locale (every
+//! translated message marked `⟦…⟧`), has no visible text that is neither marked nor data; the
+//! language follows the account's choice, then the browser, then `DEFAULT_LANGUAGE`, and a
+//! change on the account page shows on the next page of the same session.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use common::{App, data_message, ingest};
+use domain::store::users::Role;
+use reqwest::header::{ACCEPT, ACCEPT_LANGUAGE};
+use serde_json::json;
+use webinterface::i18n::{FILES, Lang, keys};
+use webinterface::{Kind, RouteInfo};
+
+#[test]
+fn danish_and_english_have_the_same_messages_each_defined_once() {
+    let (en, da) = (keys("en"), keys("da"));
+    assert!(en.len() > 100, "only {} English messages", en.len());
+    let only_en: Vec<_> = en.difference(&da).collect();
+    let only_da: Vec<_> = da.difference(&en).collect();
+    assert!(only_en.is_empty(), "missing in Danish: {only_en:?}");
+    assert!(only_da.is_empty(), "missing in English: {only_da:?}");
+    // The same files in both, and no message written twice (a second one would be ignored).
+    let files = |lang: &str| -> BTreeSet<&str> {
+        FILES.iter().filter(|(l, _, _)| *l == lang).map(|(_, n, _)| *n).collect()
+    };
+    assert_eq!(files("en"), files("da"));
+    for lang in ["en", "da"] {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for (_, name, text) in FILES.iter().filter(|(l, _, _)| *l == lang) {
+            let resource = fluent_syntax::parser::parse(*text)
+                .unwrap_or_else(|(_, e)| panic!("locales/{lang}/{name} does not parse: {e:?}"));
+            for entry in resource.body {
+                if let fluent_syntax::ast::Entry::Message(m) = entry {
+                    *seen.entry(m.id.name.to_owned()).or_default() += 1;
+                }
+            }
+        }
+        let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(twice.is_empty(), "{lang}: messages defined twice: {twice:?}");
+    }
+}
+
+/// The visible texts of an HTML document or fragment: text nodes outside `script`, `style`,
+/// `code`, `pre` and `textarea` (data and syntax, not language), and the attributes a person
+/// reads (`title`, `placeholder`, `alt`, `aria-label`, `data-label`, the live badge's texts,
+/// button values).
+fn visible_texts(html: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let mut out = Vec::new();
+    for node in doc.tree.nodes() {
+        match node.value() {
+            scraper::Node::Text(text) => {
+                let hidden = node.ancestors().any(|a| {
+                    a.value().as_element().is_some_and(|e| {
+                        matches!(e.name(), "script" | "style" | "code" | "pre" | "textarea")
+                    })
+                });
+                if !hidden && !text.trim().is_empty() {
+                    out.push(text.to_string());
+                }
+            }
+            scraper::Node::Element(e) => {
+                for name in [
+                    "title",
+                    "placeholder",
+                    "alt",
+                    "aria-label",
+                    "data-label",
+                    "data-on-text",
+                    "data-off-text",
+                ] {
+                    if let Some(v) = e.attr(name) {
+                        out.push(v.to_owned());
+                    }
+                }
+                if e.name() == "input"
+                    && matches!(e.attr("type"), Some("submit" | "button"))
+                    && let Some(v) = e.attr("value")
+                {
+                    out.push(v.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// What is left of `text` once the marked messages and the data are taken out: words that
+/// are neither translated nor data.
+fn unmarked(text: &str, data: &[&str]) -> Vec<String> {
+    let mut rest = text.to_owned();
+    // Innermost marks first (a message can hold another as an argument).
+    let marked = regex::Regex::new("⟦[^⟦⟧]*⟧").expect("regex");
+    loop {
+        let next = marked.replace_all(&rest, " ").into_owned();
+        if next == rest {
+            break;
+        }
+        rest = next;
+    }
+    let mut data: Vec<&str> = data.to_vec();
+    data.sort_by_key(|d| std::cmp::Reverse(d.len()));
+    for d in data {
+        rest = rest.replace(d, " ");
+    }
+    rest.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The data the seeded pages show: names, ids, values a person typed, the zone's name.
+const DATA: &[&str] = &[
+    "rig1",
+    "rig2",
+    "admin1",
+    "viewer1",
+    "Sweep",
+    "A frequency sweep of the accelerometer",
+    "Sensor",
+    "X axis",
+    "Y axis",
+    "Hz",
+    "kHz",
+    "sensor",
+    "duration",
+    "frequency",
+    "operator_note",
+    "dry_run",
+    "calibrate",
+    "measure",
+    "Europe/Copenhagen",
+    "speed",
+    "x",
+    "y",
+];
+
+struct Walk {
+    problems: Vec<String>,
+    pages: usize,
+}
+
+impl Walk {
+    fn check(&mut self, what: &str, html: &str) {
+        self.pages += 1;
+        for text in visible_texts(html) {
+            let words = unmarked(&text, DATA);
+            if !words.is_empty() {
+                self.problems
+                    .push(format!("{what}: {:?} in {:?}", words.join(" "), text.trim()));
+            }
+        }
+    }
+}
+
+/// A route's path with its placeholders filled by the seeded things.
+fn concrete(path: &str, result: i64, template: i64, rejected: i64) -> String {
+    let value = |seg: &str| -> String {
+        match seg {
+            "{*rest}" => "nothing".into(),
+            "{file}" => result.to_string(),
+            _ if path.starts_with("/admin/templates") => template.to_string(),
+            _ if path.starts_with("/quarantine") || path.starts_with("/rejected") => {
+                rejected.to_string()
+            }
+            _ if path.contains("saved_data") => result.to_string(),
+            _ => "rig1".into(),
+        }
+    };
+    path.split('/')
+        .map(|seg| {
+            if seg.starts_with('{') {
+                value(seg)
+            } else {
+                seg.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+async fn seed(app: &App) -> (i64, i64, i64) {
+    app.user("admin1", Role::Admin).await;
+    app.user("viewer1", Role::Viewer).await;
+    app.stand("rig1", "ready").await;
+    app.stand("rig2", "busy").await;
+    let result = ingest(
+        &app.db.pool,
+        "rig1",
+        &data_message("rig1", json!({"speed": "3.5"}), "[1.5, 2.25, 3]"),
+    )
+    .await
+    .expect("a result");
+    ingest(&app.db.pool, "rig1", b"{not json").await;
+    let rejected: i64 = sqlx::query_scalar("SELECT max(id) FROM quarantine")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("quarantined");
+    let template = json!({
+        "name": "Sweep",
+        "description": "A frequency sweep of the accelerometer",
+        "commands": ["calibrate", "measure"],
+        "parameters": [
+            {"name": "sensor", "label": "Sensor", "type": "choice", "required": true,
+             "choices": [{"value": "x", "label": "X axis"}, {"value": "y", "label": "Y axis"}]},
+            {"name": "duration", "type": "number", "unit": "s", "min": 1, "max": 60, "default": 10},
+            {"name": "operator_note", "type": "text", "pattern": "[A-Z]{2}-[0-9]+"},
+            {"name": "dry_run", "type": "boolean", "default": false}
+        ]
+    });
+    let token = app.token("tokenadmin", Role::Admin).await;
+    let (status, body) = app
+        .json_with_token(
+            reqwest::Method::POST,
+            "/api/stands/rig1/templates",
+            &token,
+            Some(&template),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let template = body["id"].as_i64().expect("template id");
+    (result, template, rejected)
+}
+
+fn pseudo(r: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    r.header(ACCEPT_LANGUAGE, "qps-ploc")
+        .header(ACCEPT, "text/html")
+}
+
+#[tokio::test]
+async fn every_page_error_form_error_and_live_update_marks_its_text_in_the_pseudo_locale() {
+    let app = App::start_with(|c| c.pseudo_locale = true).await;
+    let (result, template, rejected) = seed(&app).await;
+    let (admin, csrf) = app.login("admin1").await;
+    let mut walk = Walk {
+        problems: Vec::new(),
+        pages: 0,
+    };
+
+    // Every page route of the router, as an admin (who sees every part of every page).
+    let table = webinterface::route_table();
+    let mut paths: Vec<String> = table
+        .iter()
+        .filter(|r: &&RouteInfo| r.kind == Kind::Page && r.method == reqwest::Method::GET)
+        .map(|r| concrete(r.path, result, template, rejected))
+        .collect();
+    // The same pages with what their links add: notices, filters, layouts, paging.
+    paths.extend(
+        [
+            "/stands/rig1?started=1".to_owned(),
+            "/results?verdict=fail".into(),
+            "/results?stand=rig1&page=2".into(),
+            format!("/results/{result}?layout=classic"),
+            "/account?changed=password".into(),
+            "/stands/nowhere".into(),
+            "/results/999999".into(),
+            "/no/such/page".into(),
+        ],
+    );
+    for path in &paths {
+        let r = pseudo(admin.get(app.url(path))).send().await.expect(path);
+        let html = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+        if r.status().is_redirection() || !html {
+            continue;
+        }
+        let status = r.status();
+        walk.check(&format!("GET {path} ({status})"), &r.text().await.expect("body"));
+    }
+    assert!(walk.pages >= 15, "only {} pages were walked", walk.pages);
+
+    // A page a viewer may not see: the 403 page.
+    let (viewer, viewer_csrf) = app.login("viewer1").await;
+    let r = pseudo(viewer.get(app.url("/admin/users"))).send().await.expect("403");
+    assert_eq!(r.status(), 403);
+    walk.check("GET /admin/users as a viewer", &r.text().await.expect("body"));
+
+    // Form errors: a refused password change, a refused start, a wrong CSRF token.
+    for (path, form) in [
+        (
+            "/account/password",
+            vec![("current", "wrong"), ("new", "abcdefgh1"), ("repeat", "other-one")],
+        ),
+        ("/account/password", vec![("current", "wrong"), ("new", "abc"), ("repeat", "abc")]),
+        ("/account/language", vec![("language", "sv")]),
+        (
+            "/stands/rig1/runs",
+            vec![("param_name", "bad name!"), ("param_value", "1"), ("commands", "")],
+        ),
+        (
+            &*format!("/stands/rig1/templates/{template}/runs"),
+            vec![("duration", "500"), ("operator_note", "lower-1")],
+        ),
+        ("/admin/stands", vec![("id", "bad id!"), ("name", "")]),
+        ("/admin/users", vec![("username", "x y"), ("password", "short"), ("role", "viewer")]),
+    ] {
+        let mut fields = vec![("csrf", csrf.as_str())];
+        fields.extend(form.iter().copied());
+        let r = pseudo(admin.post(app.url(path))).form(&fields).send().await.expect(path);
+        let status = r.status();
+        if status.is_redirection() {
+            continue;
+        }
+        walk.check(&format!("POST {path} ({status})"), &r.text().await.expect("body"));
+    }
+    let r = pseudo(viewer.post(app.url("/account/language")))
+        .form(&[("csrf", "forged"), ("language", "da")])
+        .send()
+        .await
+        .expect("csrf");
+    assert_eq!(r.status(), 403);
+    walk.check("POST with a wrong CSRF token", &r.text().await.expect("body"));
+    let _ = viewer_csrf;
+
+    // Logged out: the login page, a failed login.
+    let anonymous = app.client();
+    let r = pseudo(anonymous.get(app.url("/login"))).send().await.expect("login");
+    walk.check("GET /login", &r.text().await.expect("body"));
+    let fresh = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let r = pseudo(
+        common::login_request(
+            &fresh,
+            &app.url("/login"),
+            &[("username", "admin1"), ("password", "wrong password")],
+        )
+        .await,
+    )
+    .send()
+    .await
+    .expect("failed login");
+    assert_eq!(r.status(), 401);
+    walk.check("POST /login (wrong password)", &r.text().await.expect("body"));
+
+    // Live updates: a status and a result stored while a pseudo-locale page listens.
+    let mut events = pseudo(admin.get(app.url("/events")))
+        .header(ACCEPT, "text/event-stream")
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(events.status(), 200);
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut published = false;
+    while !(seen.contains("event: stand") && seen.contains("event: result")) {
+        let chunk = tokio::time::timeout_at(deadline, events.chunk())
+            .await
+            .expect("the live updates arrive within 20 s")
+            .expect("stream");
+        seen.push_str(&String::from_utf8_lossy(&chunk.expect("stream open")));
+        if !published && seen.contains("event: hello") {
+            published = true;
+            let status = test_support::messages::status("202", "rig1").to_string();
+            ingest(&app.db.pool, "rig1", status.as_bytes()).await;
+            let data = data_message("rig1", json!({"speed": "4"}), "[1, 2]");
+            ingest(&app.db.pool, "rig1", &data).await;
+        }
+    }
+    for line in seen.lines().filter_map(|l| l.strip_prefix("data: ")) {
+        let data: serde_json::Value = serde_json::from_str(line).expect("event json");
+        for part in ["row", "start_hint", "history", "results"] {
+            if let Some(html) = data[part].as_str() {
+                // A fragment: wrapped so a row parses as a row.
+                let doc = format!("<table>{html}</table>");
+                walk.check(&format!("live update {part}"), &doc);
+            }
+        }
+    }
+
+    assert!(
+        walk.problems.is_empty(),
+        "{} texts are neither translated nor data:\n{}",
+        walk.problems.len(),
+        walk.problems.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn the_language_follows_the_account_then_the_browser_then_the_site_default() {
+    let app = App::start_with(|c| c.default_language = Lang::Da).await;
+    app.user("admin1", Role::Admin).await;
+    let (client, csrf) = app.login("admin1").await;
+    let dashboard = |lang: Option<&'static str>| {
+        let mut r = client.get(app.url("/")).header(ACCEPT, "text/html");
+        if let Some(lang) = lang {
+            r = r.header(ACCEPT_LANGUAGE, lang);
+        }
+        async move { r.send().await.expect("dashboard").text().await.expect("html") }
+    };
+    // No Accept-Language: the site's default (Danish here).
+    let html = dashboard(None).await;
+    assert!(html.contains("<html lang=\"da\">") && html.contains("Oversigt"), "{html}");
+    // The browser asks for English first.
+    let html = dashboard(Some("en-GB,en;q=0.9,da;q=0.5")).await;
+    assert!(html.contains("<html lang=\"en\">") && html.contains("Dashboard"), "{html}");
+    // The account's choice wins over the browser, on the next page, in the same session.
+    let r = client
+        .post(app.url("/account/language"))
+        .header(ACCEPT_LANGUAGE, "en")
+        .form(&[("csrf", csrf.as_str()), ("language", "da")])
+        .send()
+        .await
+        .expect("set language");
+    assert_eq!(r.status(), 200);
+    let saved = r.text().await.expect("html");
+    assert!(saved.contains("Sproget er gemt."), "{saved}");
+    let html = dashboard(Some("en")).await;
+    assert!(html.contains("<html lang=\"da\">") && html.contains("Log ud"), "{html}");
+    // Times in the lab's zone and the Danish format, the zone named on the page.
+    assert!(html.contains("Tider vises i Europe/Copenhagen."), "{html}");
+    // Back to following the browser.
+    client
+        .post(app.url("/account/language"))
+        .form(&[("csrf", csrf.as_str()), ("language", "")])
+        .send()
+        .await
+        .expect("unset language");
+    let html = dashboard(Some("en")).await;
+    assert!(html.contains("Log out"), "{html}");
+    // A language the pages do not have is refused, and nothing changes.
+    let r = client
+        .post(app.url("/account/language"))
+        .header(ACCEPT_LANGUAGE, "en")
+        .form(&[("csrf", csrf.as_str()), ("language", "sv")])
+        .send()
+        .await
+        .expect("bad language");
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.expect("html").contains("there is no language \"sv\" here"));
+    // The login page follows the browser.
+    let login = app
+        .client()
+        .get(app.url("/login"))
+        .header(ACCEPT_LANGUAGE, "da")
+        .send()
+        .await
+        .expect("login")
+        .text()
+        .await
+        .expect("html");
+    assert!(login.contains("Brugernavn"), "{login}");
+}
+
+#[tokio::test]
+async fn an_own_password_change_keeps_this_login_and_ends_the_others() {
+    let app = App::start().await;
+    app.user("olga", Role::Operator).await;
+    let (here, csrf) = app.login("olga").await;
+    let (elsewhere, _) = app.login("olga").await;
+    let token = {
+        let user = domain::store::users::by_username(&app.db.pool, "olga")
+            .await
+            .expect("user")
+            .expect("exists");
+        webinterface::auth::create_token(&app.db.pool, &user, "script")
+            .await
+            .expect("token")
+    };
+    let change = |current: &'static str, new: &'static str, repeat: &'static str| {
+        here.post(app.url("/account/password"))
+            .header(ACCEPT, "text/html")
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("current", current),
+                ("new", new),
+                ("repeat", repeat),
+            ])
+            .send()
+    };
+    // Refusals say why and change nothing.
+    let r = change("wrong password", "new password 1", "new password 1").await.expect("post");
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.expect("html").contains("the current password is wrong"));
+    let r = change(common::PASSWORD, "new password 1", "new password 2").await.expect("post");
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.expect("html").contains("the two new passwords differ"));
+    let r = change(common::PASSWORD, "short", "short").await.expect("post");
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.expect("html").contains("at least 8 characters"));
+    let me = |c: &reqwest::Client| c.get(app.url("/api/me")).send();
+    assert_eq!(me(&elsewhere).await.expect("me").status(), 200);
+    // The change: this login goes on, the other one and the API token end.
+    let r = change(common::PASSWORD, "new password 1", "new password 1").await.expect("post");
+    assert_eq!(r.status(), 303);
+    let page = here
+        .get(app.url("/account?changed=password"))
+        .send()
+        .await
+        .expect("account")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("Password changed."), "{page}");
+    assert_eq!(me(&here).await.expect("me").status(), 200);
+    assert_eq!(me(&elsewhere).await.expect("me").status(), 401);
+    let r = app.get_with_token("/api/me", &token, "me").await;
+    assert_eq!(r.status(), 401);
+    let fresh = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let r = common::login_request(
+        &fresh,
+        &app.url("/login"),
+        &[("username", "olga"), ("password", "new password 1")],
+    )
+    .await
+    .send()
+    .await
+    .expect("login");
+    assert_eq!(r.status(), 303, "the new password logs in");
+}
+
+#[tokio::test]
+async fn api_errors_stay_english_with_a_stable_code() {
+    let app = App::start_with(|c| c.default_language = Lang::Da).await;
+    let token = app.token("admin1", Role::Admin).await;
+    let r = app
+        .client()
+        .get(app.url("/api/stands/rig9"))
+        .bearer_auth(&token)
+        .header(ACCEPT_LANGUAGE, "da")
+        .send()
+        .await
+        .expect("stand");
+    assert_eq!(r.status(), 404);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["code"], "stand-not-found", "{body}");
+    assert!(body["error"].as_str().expect("error").starts_with("no stand"), "{body}");
+    let r = app.client().get(app.url("/api/stands")).send().await.expect("stands");
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["code"], "error-unauthorized", "{body}");
+}
