@@ -2,6 +2,7 @@
 # Operationernes beskrivelser kommer fra OpenAPI-dokumentet og forbliver på engelsk, ligesom
 # API'ets svar. Ret teksten til højre for "="; "{ $navn }" udfyldes af programmet.
 
+docs-title = API-dokumentation
 # Efterfølges af dokumentets adresse.
 docs-document = Det maskinlæsbare OpenAPI 3.1-dokument:
 docs-document-use = (importér det i Postman, Swagger UI eller en klientgenerator).

@@ -2,6 +2,7 @@
 # descriptions come from the OpenAPI document and stay in English, as the API answers.
 # A translator edits the text right of "="; "{ $name }" is filled in by the program.
 
+docs-title = API documentation
 # Followed by the document's address.
 docs-document = The machine-readable OpenAPI 3.1 document:
 docs-document-use = (import it into Postman, Swagger UI or a client generator).
