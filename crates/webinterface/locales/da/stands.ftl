@@ -79,6 +79,8 @@ stand-field-pattern = skal passe til { $pattern }
 stand-sends-commands = Sender kommandoerne:
 stand-keep-forever = Gem resultatet for altid
 stand-start-anyway = Start alligevel
+# En testskabelons versionsnummer.
+stand-template-version = v{ $version }
 stand-start-template = Start “{ $name }”
 stand-free-form = Fri test
 stand-free-form-note = (kun administratorer: parametre og kommandoer som skrevet)

@@ -80,6 +80,8 @@ stand-field-pattern = must match { $pattern }
 stand-sends-commands = Sends the commands:
 stand-keep-forever = Keep the result forever
 stand-start-anyway = Start anyway
+# A test template's version number.
+stand-template-version = v{ $version }
 stand-start-template = Start “{ $name }”
 stand-free-form = Free-form test
 stand-free-form-note = (admins only: parameters and commands as typed)
