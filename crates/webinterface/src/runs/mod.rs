@@ -32,7 +32,7 @@ use crate::auth::Authed;
 use crate::error::{Context, Error};
 use crate::i18n::Msg;
 use crate::msg;
-use crate::stands::parts::state_key;
+use crate::stands::parts::{run_state_key, state_key};
 use crate::state::AppState;
 
 /// A test to start.
@@ -291,18 +291,6 @@ fn not_ready(stand: &StandId, state: StandState) -> Error {
         state = Msg::new(state_key(state)),
         why = why
     ))
-}
-
-/// The message key of a run state's name (`run-state-sent`).
-pub fn run_state_key(state: RunState) -> &'static str {
-    match state {
-        RunState::Sent => "run-state-sent",
-        RunState::Running => "run-state-running",
-        RunState::Completed => "run-state-completed",
-        RunState::Failed => "run-state-failed",
-        RunState::TimedOut => "run-state-timed-out",
-        RunState::Cancelled => "run-state-cancelled",
-    }
 }
 
 /// Cancels a run in progress on behalf of `by` (see [`cancel::cancel`]).

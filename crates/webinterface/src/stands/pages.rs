@@ -200,7 +200,7 @@ pub async fn render_stand_with(
             .map(|r| RunRow {
                 id: r.id,
                 state: r.state.as_str(),
-                state_key: crate::runs::run_state_key(r.state),
+                state_key: super::parts::run_state_key(r.state),
                 waiting: r
                     .state
                     .is_in_progress()
