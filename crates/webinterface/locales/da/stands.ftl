@@ -93,8 +93,6 @@ stand-no-runs = Ingen kørsler endnu.
 stand-recent-results = Seneste resultater
 stand-all-results = alle resultater fra denne stand →
 stand-status-history = Statushistorik
-# Valget af emner i administratorens standformularer.
-stand-topics-label = Emner (indtil standen er hørt; derefter svares den, som den skrev)
 
 # Et stand-id der ikke er gyldigt.
 stand-bad-id = standen "{ $id }" findes ikke

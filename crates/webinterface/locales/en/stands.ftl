@@ -94,8 +94,6 @@ stand-no-runs = No runs yet.
 stand-recent-results = Recent results
 stand-all-results = all results of this stand →
 stand-status-history = Status history
-# The admin stand forms' topic choice.
-stand-topics-label = Topics (until the stand is heard; then it is answered as it wrote)
 
 # A stand id that is not one.
 stand-bad-id = no stand "{ $id }"
