@@ -2,7 +2,7 @@
 //! family, a run keeping the version it was started with, the body's field order kept.
 
 use domain::StandId;
-use domain::store::runs::{self, NewRun};
+use domain::store::runs;
 use domain::store::templates::{self, TemplateStoreError};
 use domain::template::Template;
 use test_support::pg::TestDb;
@@ -54,22 +54,7 @@ async fn templates_are_versioned_retired_and_runs_keep_their_version() {
     // A run started with version 1.
     let params = serde_json::json!({"zeta": 5});
     let cmds = serde_json::json!(["start"]);
-    let run = runs::create(
-        pool,
-        NewRun {
-            stand: &rig,
-            requested_by: "olga",
-            user_id: None,
-            parameters: &params,
-            commands: &cmds,
-            keep: false,
-        },
-    )
-    .await
-    .expect("run");
-    templates::attach(pool, run, quick.id)
-        .await
-        .expect("attach");
+    let run = test_support::runs::start(pool, &rig, &params, &cmds, Some(quick.id)).await;
 
     // Editing makes version 2 in the same family; the list shows it, not version 1.
     let v2 = templates::new_version(pool, quick.id, &template("Quick check", 20), "bob")

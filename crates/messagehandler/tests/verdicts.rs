@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use common::{InProcess, QoS, TestClient, config, status};
 use domain::StandId;
-use domain::store::runs::{self, NewRun};
 use domain::store::templates;
 use domain::store::verdicts::{self, Judged};
 use domain::template::Template;
@@ -39,23 +38,7 @@ fn template() -> Template {
 /// Starts a run of `template_id` (none: free form) on `stand`, as the web interface does.
 async fn run(db: &TestDb, stand: &StandId, template_id: Option<i64>) -> i64 {
     let (params, cmds) = (json!({"fs": 1000}), json!(["start"]));
-    let id = runs::create(
-        &db.pool,
-        NewRun {
-            stand,
-            requested_by: "olga",
-            user_id: None,
-            parameters: &params,
-            commands: &cmds,
-            keep: false,
-        },
-    )
-    .await
-    .expect("run");
-    if let Some(t) = template_id {
-        templates::attach(&db.pool, id, t).await.expect("attach");
-    }
-    id
+    test_support::runs::start(&db.pool, stand, &params, &cmds, template_id).await
 }
 
 /// The stand sends the result of its run; the id of the stored result.
@@ -204,7 +187,11 @@ async fn results_of_templated_runs_get_a_verdict_and_others_none() {
     // A free-form run's result: no verdict at all, however wild its data.
     let r4 = run(&db, &rig, None).await;
     let free = result(&db, &mut stand, r4, json!({"x": [100]})).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // A templated run's result after it is the sentinel: results are judged in the order they
+    // are stored, so once the sentinel has its verdict the free one has had its turn.
+    let r5 = run(&db, &rig, Some(t)).await;
+    let sentinel = result(&db, &mut stand, r5, json!({"x": [1, 1.5, 2]})).await;
+    assert!(matches!(judged(&db, sentinel).await, Judged::Done { .. }));
     assert_eq!(
         verdicts::get(&db.pool, free).await.expect("get"),
         Judged::None

@@ -31,13 +31,20 @@ async fn the_handler_keeps_its_session(kind: BrokerKind) {
     let stand_url = format!("mqtt://stand:{STAND_PW}@127.0.0.1:{}", broker.port);
     let config = messagehandler::Config::new(&db.url, handler_url.parse().expect("url"));
     let handler_id = config.client_id.clone();
+    let filters = config.layouts.filters().count() as u64;
     assert!(handler_id.starts_with(BASE_CLIENT_ID), "{handler_id}");
     assert_ne!(handler_id, BASE_CLIENT_ID, "derived from the credentials");
 
     let (stop, stopped) = test_support::shutdown_signal();
     let mut handler = messagehandler::spawn(config, stopped);
-    test_support::wait_first_subscription(&mut handler.subscriptions).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Every filter's SUBACK: the handler's first connection is complete.
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        handler.subscriptions.wait_for(|n| *n >= filters),
+    )
+    .await
+    .expect("the handler subscribes")
+    .expect("handler alive");
     let subscribed = *handler.subscriptions.borrow();
 
     // Another account tries the handler's well-known id, and on the embedded broker (where the
@@ -53,14 +60,9 @@ async fn the_handler_keeps_its_session(kind: BrokerKind) {
             assert!(outcome.is_err(), "the embedded broker let a stand use {id}");
         }
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(
-        *handler.subscriptions.borrow(),
-        subscribed,
-        "the handler had to connect and subscribe again: it was kicked off"
-    );
 
-    // And it still stores what stands send.
+    // A stand's message after the attempts is the sentinel: once the handler has stored it, a
+    // kick-off would have made it connect and subscribe again before.
     let mut stand = TestClient::connect(&stand_url, "session-test-stand");
     stand
         .publish_confirmed(
@@ -84,7 +86,11 @@ async fn the_handler_keeps_its_session(kind: BrokerKind) {
         },
     )
     .await;
-    assert_eq!(*handler.subscriptions.borrow(), subscribed);
+    assert_eq!(
+        *handler.subscriptions.borrow(),
+        subscribed,
+        "the handler had to connect and subscribe again: it was kicked off"
+    );
 
     let _ = stop.send(());
     handler.task.await.expect("handler").expect("handler ran");

@@ -301,7 +301,20 @@ async fn the_old_shared_account_speaks_for_old_stands_only_in_migration_mode() {
         )
         .await;
     eprintln!("broker: {line}");
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The account's own topic, on the same connection, is the sentinel: messages of one client
+    // arrive in order, so once it is stored a passed-on refused publish would be too.
+    again
+        .publish_confirmed(
+            &format!("{LEGACY_USER}/inbound"),
+            QoS::AtLeastOnce,
+            test_support::messages::status("200", LEGACY_USER).to_string(),
+        )
+        .await;
+    test_support::wait_for("the sentinel stored", Duration::from_secs(30), || {
+        let db = &db;
+        async move { stored(db, LEGACY_USER).await.then_some(()) }
+    })
+    .await;
     assert!(
         !stored(&db, "andet_gammelt").await,
         "a refused publish was stored"

@@ -77,3 +77,28 @@ pub async fn get_from(from: IpAddr, to: SocketAddr, path: &str, limit: Duration)
     };
     tokio::time::timeout(limit, exchange).await.ok().flatten()
 }
+
+/// 127.0.0.1 holds `n` idle connections to `to`: the last one is answered 429 at once, and
+/// `/healthz` from 127.0.0.2 (another client) is 200 meanwhile. The held connections, to keep
+/// open while the test checks more of what the others get.
+pub async fn hog_from_loopback(to: SocketAddr, n: usize) -> Vec<TcpStream> {
+    let mut held = hog(IpAddr::from([127, 0, 0, 1]), to, n, b"").await;
+    let last = held.last_mut().expect("a socket");
+    assert_eq!(
+        status_of(last, Duration::from_secs(5)).await,
+        Some(429),
+        "a connection past the client's share is answered 429 at once"
+    );
+    assert_eq!(
+        get_from(
+            IpAddr::from([127, 0, 0, 2]),
+            to,
+            "/healthz",
+            Duration::from_secs(5)
+        )
+        .await,
+        Some(200),
+        "/healthz from another address while one holds {n} sockets"
+    );
+    held
+}

@@ -8,6 +8,7 @@
 //! - [`mqtt`]: the embedded rumqttd broker and Mosquitto (when installed) as processes that
 //!   tests can kill and restart, and [`mqtt::TestClient`], the one MQTT client of the tests;
 //! - [`messages`]: protocol v1.1 status and data payloads as stands send them;
+//! - [`runs`]: runs in the database as the web interface starts them;
 //! - [`require_tool`]: the one place that decides whether a missing tool skips a test or, with
 //!   `CI=true`, fails it;
 //! - helpers to find the workspace's binaries, to name things uniquely, to wait for
@@ -20,6 +21,7 @@ pub mod hogs;
 pub mod messages;
 pub mod mqtt;
 pub mod pg;
+pub mod runs;
 pub mod web;
 
 use std::net::TcpListener;

@@ -4,16 +4,15 @@ use std::time::Duration;
 
 mod common;
 
-use common::{Relay, Viewer, link, test_settings};
+use common::{Relay, Viewer, link, refused};
 use serde_json::{Value, json};
 use test_support::camera::{CameraOptions, FakeCamera, frame_bytes, frame_seq};
 use test_support::pg::TestDb;
-use videostream::Settings;
 
 #[tokio::test]
 async fn install_and_uninstall_round_trip_at_root_and_under_the_proxy_prefix() {
     let db = TestDb::new().await;
-    let relay = Relay::start(db.pool.clone(), test_settings()).await;
+    let relay = Relay::test(&db.pool).await;
 
     assert_eq!(relay.installed("s1").await, (200, json!({ "s1": null })));
 
@@ -96,22 +95,18 @@ async fn curl_as(token: Option<&str>, args: &[&str]) -> (u16, String) {
 /// write it as http://188.178.124.160/mjpg/video.mjpg.
 const OLD_SCRIPT_CAMERA: &str = "http://188.178.124.160:80/mjpg/video.mjpg";
 
+/// The old script's `curl` installing its camera at `install` (`-d data=URL -X put`).
+async fn old_script_put(token: Option<&str>, install: &str) -> (u16, String) {
+    let data = format!("data={OLD_SCRIPT_CAMERA}");
+    curl_as(token, &[install, "-d", &data, "-X", "put"]).await
+}
+
 /// The old script's install call for stand 67 (`-d data=URL -X put`, lowercase `put`), with
 /// the bearer `token` or none: answered with the URL, which is stored exactly as given.
 /// Returns the install address for the calls that follow.
 async fn old_script_installs(relay: &Relay, pool: &sqlx::PgPool, token: Option<&str>) -> String {
     let install = relay.url("/install-test-stand/67");
-    let (status, body) = curl_as(
-        token,
-        &[
-            &install,
-            "-d",
-            &format!("data={OLD_SCRIPT_CAMERA}"),
-            "-X",
-            "put",
-        ],
-    )
-    .await;
+    let (status, body) = old_script_put(token, &install).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         serde_json::from_str::<Value>(&body).expect("json"),
@@ -136,7 +131,7 @@ async fn old_script_installs(relay: &Relay, pool: &sqlx::PgPool, token: Option<&
 #[tokio::test]
 async fn the_old_test_scripts_curl_calls_work() {
     let db = TestDb::new().await;
-    let relay = Relay::start(db.pool.clone(), test_settings()).await;
+    let relay = Relay::test(&db.pool).await;
     let install = old_script_installs(&relay, &db.pool, Some(&relay.admin)).await;
     let (status, body) = curl(&relay.admin, &[&install, "-X", "get"]).await;
     assert_eq!(
@@ -169,7 +164,7 @@ async fn the_old_test_scripts_curl_calls_work() {
 #[tokio::test]
 async fn bad_stand_ids_urls_and_forms_are_rejected_clearly() {
     let db = TestDb::new().await;
-    let relay = Relay::start(db.pool.clone(), test_settings()).await;
+    let relay = Relay::test(&db.pool).await;
     let client = reqwest::Client::new();
 
     for stand in ["bad.id", "a%20b", &"x".repeat(65)] {
@@ -217,14 +212,7 @@ async fn bad_stand_ids_urls_and_forms_are_rejected_clearly() {
             .send()
             .await
             .expect("PUT");
-        assert_eq!(r.status(), 400, "{content_type}");
-        let body: Value = r.json().await.expect("json");
-        assert!(
-            body["error"]
-                .as_str()
-                .is_some_and(|m| m.contains("field `data`")),
-            "{body}"
-        );
+        refused(r, 400, "field `data`", content_type).await;
     }
     relay.stop().await;
 }
@@ -232,7 +220,7 @@ async fn bad_stand_ids_urls_and_forms_are_rejected_clearly() {
 #[tokio::test]
 async fn pages_say_when_no_camera_is_installed_and_link_the_stream_relatively() {
     let db = TestDb::new().await;
-    let relay = Relay::start(db.pool.clone(), test_settings()).await;
+    let relay = Relay::test(&db.pool).await;
 
     for path in [
         "/vstream/test-stand/s1",
@@ -272,10 +260,7 @@ async fn pages_say_when_no_camera_is_installed_and_link_the_stream_relatively() 
 
 #[tokio::test]
 async fn fifty_viewers_share_one_upstream_connection_which_closes_after_the_last() {
-    let db = TestDb::new().await;
-    let relay = Relay::start(db.pool.clone(), test_settings()).await;
-    let camera = FakeCamera::start(CameraOptions::default()).await;
-    relay.install("s1", &camera.url()).await;
+    let (_db, relay, camera) = common::camera_on_s1().await;
 
     let viewers = futures::future::join_all((0..50).map(|_| async {
         let mut v = Viewer::connect(&relay, "s1").await;
@@ -310,7 +295,7 @@ async fn fifty_viewers_share_one_upstream_connection_which_closes_after_the_last
 #[tokio::test]
 async fn frames_pass_through_unchanged_without_content_length_and_with_odd_boundaries() {
     let db = TestDb::new().await;
-    let relay = Relay::start(db.pool.clone(), test_settings()).await;
+    let relay = Relay::test(&db.pool).await;
     for (boundary, delimiter, content_length) in [
         ("--odd", "--odd", false),
         ("--odd", "----odd", false),
@@ -339,7 +324,7 @@ async fn frames_pass_through_unchanged_without_content_length_and_with_odd_bound
 #[tokio::test]
 async fn a_camera_restart_is_recovered_by_reconnecting() {
     let db = TestDb::new().await;
-    let relay = Relay::start(db.pool.clone(), test_settings()).await;
+    let relay = Relay::test(&db.pool).await;
     let mut camera = FakeCamera::start(CameraOptions::default()).await;
     relay.install("s1", &camera.url()).await;
     let mut v = Viewer::connect(&relay, "s1").await;
@@ -360,7 +345,7 @@ async fn a_camera_restart_is_recovered_by_reconnecting() {
 #[tokio::test]
 async fn a_stalled_viewer_skips_frames_and_does_not_slow_a_fast_one() {
     let db = TestDb::new().await;
-    let relay = Relay::start(db.pool.clone(), test_settings()).await;
+    let relay = Relay::test(&db.pool).await;
     let camera = FakeCamera::start(CameraOptions {
         frame_bytes: 200_000,
         fps: 100.0,
@@ -400,13 +385,9 @@ async fn a_stalled_viewer_skips_frames_and_does_not_slow_a_fast_one() {
 #[tokio::test]
 async fn bad_cameras_give_error_pages_not_hangs() {
     let db = TestDb::new().await;
-    let relay = Relay::start(
-        db.pool.clone(),
-        Settings {
-            first_frame_timeout: Duration::from_millis(500),
-            ..test_settings()
-        },
-    )
+    let relay = Relay::with(&db.pool, |s| {
+        s.first_frame_timeout = Duration::from_millis(500)
+    })
     .await;
 
     // Nobody listens there.
@@ -470,7 +451,7 @@ async fn a_restarted_relay_keeps_installed_cameras_and_shutdown_ends_streams() {
     let db = TestDb::new().await;
     let camera = FakeCamera::start(CameraOptions::default()).await;
 
-    let first = Relay::start(db.pool.clone(), test_settings()).await;
+    let first = Relay::test(&db.pool).await;
     first.install("s1", &camera.url()).await;
     let mut v = Viewer::connect(&first, "s1").await;
     v.seq().await;
@@ -479,7 +460,7 @@ async fn a_restarted_relay_keeps_installed_cameras_and_shutdown_ends_streams() {
     while v.frame().await.is_some() {}
     camera.wait_active(0).await;
 
-    let second = Relay::start(db.pool.clone(), test_settings()).await;
+    let second = Relay::test(&db.pool).await;
     assert_eq!(
         second.installed("s1").await,
         (200, json!({ "s1": camera.url() }))
@@ -491,19 +472,14 @@ async fn a_restarted_relay_keeps_installed_cameras_and_shutdown_ends_streams() {
 
 #[tokio::test]
 async fn uninstalling_ends_the_streams_of_the_old_camera() {
-    let db = TestDb::new().await;
-    let relay = Relay::start(db.pool.clone(), test_settings()).await;
-    let camera = FakeCamera::start(CameraOptions::default()).await;
-    relay.install("s1", &camera.url()).await;
+    let (_db, relay, camera) = common::camera_on_s1().await;
     let mut v = Viewer::connect(&relay, "s1").await;
     v.seq().await;
 
     relay.install("s1", "").await;
     while v.frame().await.is_some() {}
     camera.wait_active(0).await;
-    let r = reqwest::get(relay.url(&format!("/vstream-direct/test-stand/s1?{}", link("s1"))))
-        .await
-        .expect("GET");
+    let r = relay.watch("s1").await;
     assert_eq!(r.status(), 404);
     relay.stop().await;
 }
@@ -514,14 +490,7 @@ async fn uninstalling_ends_the_streams_of_the_old_camera() {
 #[tokio::test]
 async fn the_old_test_script_runs_unchanged_with_open_install() {
     let db = TestDb::new().await;
-    let relay = Relay::start(
-        db.pool.clone(),
-        Settings {
-            open_install: true,
-            ..test_settings()
-        },
-    )
-    .await;
+    let relay = Relay::with(&db.pool, |s| s.open_install = true).await;
     let install = old_script_installs(&relay, &db.pool, None).await;
 
     let (status, body) = curl_as(None, &[&install, "-d", "data=", "-X", "put"]).await;
@@ -530,19 +499,9 @@ async fn the_old_test_script_runs_unchanged_with_open_install() {
     relay.stop().await;
 
     // The default stays token-protected: the same call is refused and changes nothing.
-    let closed = Relay::start(db.pool.clone(), test_settings()).await;
+    let closed = Relay::test(&db.pool).await;
     let install = closed.url("/install-test-stand/67");
-    let (status, _) = curl_as(
-        None,
-        &[
-            &install,
-            "-d",
-            &format!("data={OLD_SCRIPT_CAMERA}"),
-            "-X",
-            "put",
-        ],
-    )
-    .await;
+    let (status, _) = old_script_put(None, &install).await;
     assert_eq!(status, 401);
     assert_eq!(closed.installed("67").await, (200, json!({ "67": null })));
     closed.stop().await;
@@ -551,7 +510,7 @@ async fn the_old_test_script_runs_unchanged_with_open_install() {
 #[tokio::test]
 async fn the_old_relays_start_page_and_feed_say_where_the_streams_are() {
     let db = TestDb::new().await;
-    let relay = Relay::start(db.pool.clone(), test_settings()).await;
+    let relay = Relay::test(&db.pool).await;
     let r = reqwest::get(relay.url("/")).await.expect("GET /");
     assert_eq!(r.status(), 200);
     let page = r.text().await.expect("page");

@@ -141,7 +141,7 @@ pub fn router(state: AppState) -> Router {
     let (login, _) = login_routes().into_parts();
     let (api, _) = api_routes().into_parts();
     let (assets, _) = assets::routes().into_parts();
-    Router::new()
+    routes::with_not_found(Router::new())
         .merge(
             pages
                 .route_layer(session_csrf.clone())

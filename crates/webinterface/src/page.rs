@@ -9,7 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::error::ErrorShown;
+use crate::error::{Error, ErrorShown};
+use crate::msg;
 use crate::i18n::{Msg, Tr};
 
 /// The header's user menu.
@@ -149,6 +150,18 @@ fn error_page(t: Tr, status: StatusCode, message: &Msg) -> Response {
         message: t.msg(message),
     };
     (status, page).into_response()
+}
+
+/// The answer to a path no route takes: an HTML "not found" page in the reader's language for
+/// a browser, the JSON error for anything else.
+pub async fn not_found(req: Request) -> Response {
+    let t = req.extensions().get::<Tr>().copied().unwrap_or_default();
+    let error = Error::NotFound(msg!("page-not-found", path = req.uri().path()));
+    if takes_html(req.headers()) {
+        error_page(t, StatusCode::NOT_FOUND, &error.message())
+    } else {
+        error.into_response()
+    }
 }
 
 /// Whether the client takes HTML (`text/html` in its `Accept`): a browser's navigation.

@@ -175,3 +175,10 @@ impl Routes {
 async fn method_not_allowed(method: Method) -> Error {
     Error::MethodNotAllowed(method)
 }
+
+/// `router` answering a path no route takes with [`crate::page::not_found`] (an HTML page for
+/// a browser, JSON for a script): the one fallback of the application, added here so the
+/// route table stays the only place routes come from.
+pub fn with_not_found(router: Router<AppState>) -> Router<AppState> {
+    router.fallback(crate::page::not_found)
+}

@@ -35,15 +35,7 @@ async fn the_camera_password_never_shows_and_survives_edits() {
     assert_eq!(r.status(), 201);
     let created: Value = r.json().await.expect("json");
     assert_eq!(created["camera_url"], SHOWN);
-    let detail: Value = c
-        .get(app.url("/api/stands/rig1"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let detail: Value = app.json_of_token("/api/stands/rig1", &token).await;
     assert_eq!(detail["camera_url"], SHOWN);
 
     // Sending the shown (redacted) URL back keeps the password; a new URL replaces it.
@@ -65,38 +57,25 @@ async fn the_camera_password_never_shows_and_survives_edits() {
         "/stands/rig1",
         "/api/stands",
     ] {
-        let text = browser
-            .get(app.url(path))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("text");
+        let text = app.text(&browser, path).await;
         assert!(!text.contains("s3cretpw"), "{path}: the password shows");
     }
-    let admin_page = browser
-        .get(app.url("/admin/stands/rig1"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let admin_page = app.text(&browser, "/admin/stands/rig1").await;
     assert!(admin_page.contains("admin:***@10.0.0.7"), "{admin_page}");
     // Saving the admin form as shown keeps the password too.
-    let r = browser
-        .post(app.url("/admin/stands/rig1"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", "Rig one"),
-            ("description", ""),
-            ("camera_url", SHOWN),
-            ("max_test_seconds", "60"),
-        ])
-        .send()
-        .await
-        .expect("save");
+    let r = app
+        .post_form(
+            &browser,
+            "/admin/stands/rig1",
+            &csrf,
+            &[
+                ("name", "Rig one"),
+                ("description", ""),
+                ("camera_url", SHOWN),
+                ("max_test_seconds", "60"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(stored(&app, "rig1").await.as_deref(), Some(CAMERA));
     app.shutdown().await;
@@ -117,14 +96,7 @@ async fn the_stand_page_embeds_a_signed_stream_link() {
         .expect("post");
     assert_eq!(r.status(), 201);
     let (browser, _) = app.login("v").await;
-    let page = browser
-        .get(app.url("/stands/rig1"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let page = app.text(&browser, "/stands/rig1").await;
     let src = page
         .split("vstream-direct/test-stand/rig1?")
         .nth(1)

@@ -65,15 +65,8 @@ async fn a_stuck_run_is_cancelled_a_new_one_starts_and_a_late_result_is_kept_and
     assert_eq!(result["run"], stuck);
     assert_eq!(result["late"], true);
     let page = app
-        .client()
-        .get(app.url(&format!("/results/{late}")))
-        .bearer_auth(&viewer)
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+        .text_with_token(&format!("/results/{late}"), &viewer)
+        .await;
     assert!(
         page.contains("cancelled by olga") && page.contains("arrived after the cancel"),
         "{page}"

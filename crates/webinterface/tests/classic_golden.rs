@@ -49,23 +49,17 @@ async fn the_classic_csv_is_the_old_stacks_byte_for_byte() {
             .execute(&app.db.pool)
             .await
             .expect("date");
-        let ours = app
-            .client()
-            .get(app.url(&format!("/results/{id}.csv?layout=classic")))
-            .bearer_auth(&token)
-            .send()
+        let ours = common::Api::new(&app, &token)
+            .download(&format!("/results/{id}.csv?layout=classic"), "text/csv")
             .await
-            .expect("download")
-            .bytes()
-            .await
-            .expect("body");
+            .body;
         let old = std::fs::read(fixtures().join(format!("{case}.classic.csv"))).expect("golden");
         assert_eq!(
             String::from_utf8_lossy(&ours),
             String::from_utf8_lossy(&old),
             "{case}: ours (left) and the old stack's (right)"
         );
-        assert_eq!(ours.as_ref(), old.as_slice(), "{case}: byte for byte");
+        assert_eq!(ours.as_slice(), old.as_slice(), "{case}: byte for byte");
     }
 }
 

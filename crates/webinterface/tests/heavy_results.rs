@@ -150,17 +150,23 @@ async fn waiting_on_series(app: &App) -> i64 {
     .expect("pg_stat_activity")
 }
 
+/// A transaction holding `result_series` locked, so reading a result's series waits.
+async fn lock_series(app: &App) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut lock = app.db.pool.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE result_series IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .expect("lock");
+    lock
+}
+
 #[tokio::test]
 async fn the_query_of_a_viewer_who_leaves_ends_in_postgresql() {
     let app = App::start().await;
     app.stand("rig1", "ready").await;
     let token = app.token("viola", Role::Viewer).await;
     let id = text_result(&app, 10).await;
-    let mut lock = app.db.pool.begin().await.expect("begin");
-    sqlx::query("LOCK TABLE result_series IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut *lock)
-        .await
-        .expect("lock");
+    let lock = lock_series(&app).await;
 
     let viewer = tokio::spawn({
         let (client, url, token) = (
@@ -199,11 +205,7 @@ async fn a_statement_past_the_time_out_answers_an_error_and_the_rest_goes_on() {
     app.stand("rig1", "ready").await;
     let token = app.token("viola", Role::Viewer).await;
     let id = text_result(&app, 10).await;
-    let mut lock = app.db.pool.begin().await.expect("begin");
-    sqlx::query("LOCK TABLE result_series IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut *lock)
-        .await
-        .expect("lock");
+    let lock = lock_series(&app).await;
     let started = std::time::Instant::now();
     let (status, body) = get(&app, &token, &format!("/results/{id}")).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");

@@ -1,12 +1,14 @@
 //! The live events as a page receives them (`GET /events`): a stand's row, start hint and
 //! status history come drawn by the same partials as the pages, escaped; a new result carries
-//! the stand page's recent results; a rejected message is announced.
+//! the stand page's recent results; a rejected message is announced. A status published over
+//! MQTT reaches an open stream through the real message handler (ingest, `NOTIFY`, SSE), with
+//! no browser.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{App, data_message, ingest};
+use common::{App, data_message, ingest, start_handler, stop_handler};
 use domain::store::users::Role;
 use serde_json::Value;
 
@@ -20,7 +22,12 @@ impl Events {
     /// Opens the stream with `client` and waits for its `hello`, so the subscription exists
     /// before anything the test changes.
     async fn open(app: &App, client: &reqwest::Client) -> Self {
-        let response = client.get(app.url("/events")).send().await.expect("events");
+        Self::open_with(client.get(app.url("/events"))).await
+    }
+
+    /// [`Events::open`] with a request of the caller's making (a bearer token, say).
+    async fn open_with(request: reqwest::RequestBuilder) -> Self {
+        let response = request.send().await.expect("events");
         assert_eq!(response.status(), 200);
         let mut events = Self {
             response,
@@ -206,4 +213,67 @@ async fn a_new_result_and_a_rejected_message_are_announced_to_the_pages_that_sho
         quarantine.contains("data-live-notice=\"quarantine\""),
         "{quarantine}"
     );
+}
+
+#[tokio::test]
+async fn live_events_carry_stand_changes_to_token_holders_and_end_at_shutdown() {
+    let mut app = App::start().await;
+    app.stand("rig1", "ready").await;
+    let token = app.token("v", Role::Viewer).await;
+    let mut events =
+        Events::open_with(app.client().get(app.url("/events")).bearer_auth(&token)).await;
+
+    sqlx::query("UPDATE stands SET effective_code = 202, status_code = 202 WHERE id = 'rig1'")
+        .execute(&app.db.pool)
+        .await
+        .expect("update");
+    domain::store::stands::notify_stand(&app.db.pool, &domain::StandId::parse("rig1").expect("id"))
+        .await
+        .expect("notify");
+    let stand = events.next("stand").await;
+
+    assert_eq!(
+        (stand["id"].as_str(), stand["state"].as_str()),
+        (Some("rig1"), Some("busy"))
+    );
+    assert_eq!(stand["status_code"], 202);
+    // Shutdown ends open streams instead of waiting for them.
+    app.shutdown().await;
+}
+
+/// The live dashboard's promise end to end without a browser: a stand publishes its status
+/// over MQTT, the real message handler stores it and notifies, and a logged-in page's open
+/// event stream gets the stand's new row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_published_over_mqtt_reaches_an_open_event_stream_as_the_stands_row() {
+    // Arrange: the handler on the app's broker, a viewer's page watching a ready stand.
+    let app = App::start().await;
+    app.stand("rig1", "ready").await;
+    let (stop, handler) = start_handler(&app).await;
+    app.user("vera", Role::Viewer).await;
+    let (client, _) = app.login("vera").await;
+    let mut events = Events::open(&app, &client).await;
+
+    // Act: the stand says it is busy, as stands do (QoS 2, confirmed by the broker).
+    let mut stand = test_support::mqtt::TestClient::connect(&app.broker.url(), "sse-test-stand");
+    stand
+        .publish_confirmed(
+            "rig1/inbound",
+            rumqttc::QoS::ExactlyOnce,
+            test_support::messages::status("202", "rig1").to_string(),
+        )
+        .await;
+    let event = events.next("stand").await;
+
+    // Assert: the event names the stand and its state, and carries the row the pages draw.
+    assert_eq!(
+        (event["id"].as_str(), event["state"].as_str()),
+        (Some("rig1"), Some("busy"))
+    );
+    let row = event["row"].as_str().expect("row");
+    assert!(row.starts_with("<tr id=\"stand-rig1\""), "{row}");
+    assert!(row.contains(">busy</span>"), "{row}");
+    let dashboard = page(&client, &app, "/").await;
+    assert_eq!(element(&dashboard, "<tr id=\"stand-rig1\"", "</tr>"), row);
+    stop_handler(stop, handler).await;
 }

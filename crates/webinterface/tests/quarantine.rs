@@ -1,10 +1,11 @@
 //! The quarantine stays bounded (issue 11): lists read only the start of each payload, and
 //! what is kept per message and per topic is capped, so a stand sending garbage can neither
-//! take the web interface's memory nor fill the disk.
+//! take the web interface's memory nor fill the disk. The page and the downloads show
+//! payloads safely (hex when not UTF-8, escaped), and the old `/rejected` paths still answer.
 
 mod common;
 
-use common::{App, ingest_within};
+use common::{App, error_of, ingest, ingest_within, location};
 use domain::store::quarantine::QuarantineLimits;
 use domain::store::users::Role;
 use reqwest::StatusCode;
@@ -43,14 +44,7 @@ async fn a_quarantine_list_of_50_messages_of_16_mib_stays_small() {
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let body = r.bytes().await.expect("body");
-    let page = browser
-        .get(app.url("/quarantine"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let page = app.text(&browser, "/quarantine").await;
     let grown_mib = (status_kib("VmHWM:") - before) / 1024;
 
     assert!(
@@ -177,4 +171,95 @@ async fn the_quarantine_keeps_a_prefix_per_message_and_a_quota_per_topic() {
         .get_with_token(&format!("/api/quarantine/{id}/payload"), &token, "download")
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_quarantine_shows_payloads_safely_and_gives_the_raw_bytes() {
+    let app = App::start().await;
+    app.stand("rig1", "ready").await;
+    let binary: Vec<u8> = vec![0xff, 0xfe, 0x00, b'<', b'b', b'>', 0x80];
+    let text = br#"{"msgType": "<b>bold</b>"}"#.to_vec();
+    assert!(ingest(&app.db.pool, "rig1", &binary).await.is_none());
+    assert!(ingest(&app.db.pool, "rig1", &text).await.is_none());
+    let viola = app.session("viola", Role::Viewer).await;
+    let html = viola.page("/quarantine").await;
+    assert!(html.contains("ff fe 00 3c 62 3e 80"), "binary shown as hex");
+    assert!(html.contains("not UTF-8"));
+    assert!(html.contains("&lt;b&gt;bold&lt;/b&gt;") || html.contains("&#60;b&#62;bold"));
+    assert!(!html.contains("<b>bold</b>"));
+    assert!(html.contains("rig1/inbound"));
+    let listed = viola.json("/api/quarantine").await;
+    assert_eq!(listed["total"], 2);
+    for item in listed["items"].as_array().expect("items") {
+        let qid = item["id"].as_i64().expect("id");
+        let payload = viola
+            .download(
+                &format!("/quarantine/{qid}/payload"),
+                "application/octet-stream",
+            )
+            .await;
+        assert_eq!(payload.header("content-type"), "application/octet-stream");
+        assert!(
+            payload
+                .header("content-disposition")
+                .starts_with("attachment")
+        );
+        assert!(payload.body == binary || payload.body == text);
+        assert_eq!(item["size"].as_u64(), Some(payload.body.len() as u64));
+    }
+    let missing = viola.get("/quarantine/99999/payload").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    // Too large to keep: the page says so and the download explains.
+    let big: i64 = sqlx::query_scalar(
+        "INSERT INTO quarantine (topic, reason, size, payload)
+         VALUES ('rig1/inbound', 'too big', 99999999, NULL) RETURNING id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("insert");
+    let html = viola.page("/quarantine").await;
+    assert!(html.contains("payload not kept: larger than MAX_PAYLOAD_BYTES"));
+    let r = viola.get(&format!("/api/quarantine/{big}/payload")).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(error_of(r).await.contains("its bytes are not kept"));
+}
+
+#[tokio::test]
+async fn the_old_quarantine_pages_redirect_and_its_old_api_paths_answer_the_same() {
+    let app = App::start().await;
+    app.stand("rig1", "ready").await;
+    assert!(ingest(&app.db.pool, "rig1", b"not json").await.is_none());
+    // The old page paths point to the new ones (308 keeps the method), query and all.
+    let c = app.client();
+    for (old, new) in [
+        ("/rejected", "/quarantine"),
+        ("/rejected?page=2", "/quarantine?page=2"),
+        ("/rejected/7/payload", "/quarantine/7/payload"),
+        (
+            "/rejected/7/payload?x=%C3%A9",
+            "/quarantine/7/payload?x=%C3%A9",
+        ),
+    ] {
+        let r = c.get(app.url(old)).send().await.expect("get");
+        assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT, "{old}");
+        assert_eq!(location(&r), new, "{old}");
+    }
+    // The old API paths are aliases (API clients need not follow redirects).
+    let viola = app.api("viola", Role::Viewer).await;
+    let new = viola.json("/api/quarantine").await;
+    assert_eq!(new["total"], 1);
+    assert_eq!(viola.json("/api/rejected").await, new);
+    let qid = new["items"][0]["id"].as_i64().expect("id");
+    for path in [
+        format!("/api/quarantine/{qid}/payload"),
+        format!("/api/rejected/{qid}/payload"),
+    ] {
+        let r = viola.get(&path).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            r.bytes().await.expect("bytes").as_ref(),
+            b"not json",
+            "{path}"
+        );
+    }
 }

@@ -146,14 +146,7 @@ async fn an_admin_sends_from_the_page_and_the_api_and_the_stand_gets_exactly_tha
     let (browser, csrf) = app.login("boss").await;
 
     // Linked from the stand's admin page, filled in for the stand.
-    let stand_page = browser
-        .get(app.url("/admin/stands/rig1"))
-        .send()
-        .await
-        .expect("stand page")
-        .text()
-        .await
-        .expect("html");
+    let stand_page = app.text(&browser, "/admin/stands/rig1").await;
     assert!(stand_page.contains("href=\"/admin/raw-messages?stand=rig1\""));
     let page = browser
         .get(app.url("/admin/raw-messages?stand=rig1"))
@@ -248,14 +241,7 @@ async fn an_admin_sends_from_the_page_and_the_api_and_the_stand_gets_exactly_tha
             "sent".into()
         )
     );
-    let page = browser
-        .get(app.url("/admin/raw-messages"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let page = app.text(&browser, "/admin/raw-messages").await;
     let table = &page[page.find("id=\"raw-messages\"").expect("the list")..];
     assert!(table.contains("robot") && table.contains("boss"), "{table}");
 }

@@ -44,11 +44,7 @@ async fn a_script_gets_401_naming_the_token_header_and_a_browser_comes_back_with
     assert_eq!(r.status(), StatusCode::OK);
 
     // A browser is sent to log in, and comes back to the classic layout.
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let browser = common::cookie_client();
     let r = browser
         .get(app.url(&download))
         .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
@@ -81,13 +77,6 @@ async fn a_script_gets_401_naming_the_token_header_and_a_browser_comes_back_with
     .expect("login");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], download.as_str());
-    let csv = browser
-        .get(app.url(&download))
-        .send()
-        .await
-        .expect("csv")
-        .text()
-        .await
-        .expect("text");
+    let csv = app.text(&browser, &download).await;
     assert!(csv.starts_with("Testdato,"), "the classic layout: {csv}");
 }

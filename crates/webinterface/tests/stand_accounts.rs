@@ -110,12 +110,14 @@ async fn an_admin_makes_renews_and_deletes_a_stand_account_and_sees_the_password
     // Viewers and operators cannot.
     app.user("olga", Role::Operator).await;
     let (operator, csrf) = app.login("olga").await;
-    let r = operator
-        .post(app.url("/admin/stands/prøve_1/mqtt-account"))
-        .form(&[("csrf", csrf.as_str()), ("action", "new")])
-        .send()
-        .await
-        .expect("post");
+    let r = app
+        .post_form(
+            &operator,
+            "/admin/stands/prøve_1/mqtt-account",
+            &csrf,
+            &[("action", "new")],
+        )
+        .await;
     assert_eq!(r.status(), 403);
     let id = StandId::parse("prøve_1").expect("id");
     assert_eq!(
@@ -130,22 +132,17 @@ async fn where_the_broker_keeps_its_own_accounts_the_page_says_how_to_make_one()
     stand(&app, "rig1").await;
     app.user("boss", Role::Admin).await;
     let (browser, csrf) = app.login("boss").await;
-    let html = browser
-        .get(app.url("/admin/stands/rig1"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let html = app.text(&browser, "/admin/stands/rig1").await;
     assert!(html.contains("mosquitto/add-user.sh rig1"), "{html}");
     assert!(!html.contains("/mqtt-account\""), "no form");
-    let r = browser
-        .post(app.url("/admin/stands/rig1/mqtt-account"))
-        .form(&[("csrf", csrf.as_str()), ("action", "new")])
-        .send()
-        .await
-        .expect("post");
+    let r = app
+        .post_form(
+            &browser,
+            "/admin/stands/rig1/mqtt-account",
+            &csrf,
+            &[("action", "new")],
+        )
+        .await;
     assert_eq!(r.status(), 400);
     assert!(
         mqtt_accounts::all(&app.db.pool)

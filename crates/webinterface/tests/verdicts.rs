@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::{App, read_csv, start_handler, stop_handler};
 use domain::store::users::Role;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use test_support::{wait_for, workspace_bin};
 
@@ -131,7 +131,7 @@ async fn the_simulators_results_are_judged_and_every_view_agrees() {
             .expect("stand")
     })
     .await;
-    let admin = app.token("ada", Role::Admin).await;
+    let admin = app.api("ada", Role::Admin).await;
     let olga = app.token("olga", Role::Operator).await;
     let mut ids = Vec::new();
     for limits in [
@@ -139,13 +139,8 @@ async fn the_simulators_results_are_judged_and_every_view_agrees() {
         Some(json!({"name": "temperature", "scalar": "temperature",
                                       "low": 0, "high": 40, "unit": "°C"})),
     ] {
-        let (status, t) = app
-            .json_with_token(
-                Method::POST,
-                "/api/stands/sim1/templates",
-                &admin,
-                Some(&sine_test(limits)),
-            )
+        let (status, t) = admin
+            .post_call("/api/stands/sim1/templates", &sine_test(limits))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{t}");
         ids.push(t["id"].as_i64().expect("template id"));
@@ -195,7 +190,7 @@ async fn the_simulators_results_are_judged_and_every_view_agrees() {
     );
 
     // A free-form run (admins may start one beside the templates): no verdict.
-    let free = run_to_result(&app, &admin, None).await;
+    let free = run_to_result(&app, &admin.token, None).await;
     let r: Value = serde_json::from_str(
         &app.get_ok_text(&format!("/api/results/{free}"), &olga)
             .await,
@@ -209,14 +204,7 @@ async fn the_simulators_results_are_judged_and_every_view_agrees() {
     assert_eq!(listed(&app, &olga, "none").await, [free]);
     assert!(listed(&app, &olga, "pass").await.is_empty());
     let (browser, _) = app.login("olga").await;
-    let page = browser
-        .get(app.url("/results?verdict=fail"))
-        .send()
-        .await
-        .expect("list")
-        .text()
-        .await
-        .expect("html");
+    let page = app.text(&browser, "/results?verdict=fail").await;
     assert!(page.contains(&format!("id=\"result-{failed}\"")), "{page}");
     assert!(!page.contains(&format!("id=\"result-{errored}\"")));
     for (name, n) in [("pass", 0), ("fail", 1), ("error", 1), ("none", 1)] {
@@ -229,14 +217,7 @@ async fn the_simulators_results_are_judged_and_every_view_agrees() {
     }
 
     // The result page: the measurement table with its marks.
-    let html = browser
-        .get(app.url(&format!("/results/{failed}")))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = app.text(&browser, &format!("/results/{failed}")).await;
     assert!(
         html.contains("id=\"verdict\" data-verdict=\"fail\""),
         "{html}"

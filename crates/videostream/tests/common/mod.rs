@@ -96,6 +96,42 @@ impl Relay {
         }
     }
 
+    /// A relay with the test settings ([`test_settings`]).
+    pub async fn test(pool: &sqlx::PgPool) -> Self {
+        Self::start(pool.clone(), test_settings()).await
+    }
+
+    /// A relay with the test settings as `adjust` changes them.
+    pub async fn with(pool: &sqlx::PgPool, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = test_settings();
+        adjust(&mut settings);
+        Self::start(pool.clone(), settings).await
+    }
+
+    /// A relay with the default address rules (no loopback cameras) and the test signing key,
+    /// as `adjust` changes them.
+    pub async fn with_default_rules(
+        pool: &sqlx::PgPool,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let mut settings = Settings {
+            secret_key: Some(domain::config::Secret::new(KEY)),
+            ..Settings::default()
+        };
+        adjust(&mut settings);
+        Self::start(pool.clone(), settings).await
+    }
+
+    /// `GET` of the direct stream of `stand` with a valid signed link: the answer, unread.
+    pub async fn watch(&self, stand: &str) -> reqwest::Response {
+        reqwest::get(self.url(&format!(
+            "/vstream-direct/test-stand/{stand}?{}",
+            link(stand)
+        )))
+        .await
+        .expect("GET stream")
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -175,4 +211,30 @@ impl Viewer {
         let frame = self.frame().await.expect("a frame");
         frame_seq(&frame).expect("a frame of the fake camera")
     }
+}
+
+/// Checks that `r` is a refusal with `status` and a JSON error saying `says`; `what` names the
+/// case in a failure.
+pub async fn refused(r: reqwest::Response, status: u16, says: &str, what: &str) {
+    assert_eq!(r.status(), status, "{what}");
+    let body: Value = r.json().await.expect("json");
+    assert!(
+        body["error"].as_str().is_some_and(|m| m.contains(says)),
+        "{what}: {body}"
+    );
+}
+
+/// A fresh database, a test relay, and a fake camera installed on stand `s1`.
+pub async fn camera_on_s1() -> (
+    test_support::pg::TestDb,
+    Relay,
+    test_support::camera::FakeCamera,
+) {
+    let db = test_support::pg::TestDb::new().await;
+    let camera =
+        test_support::camera::FakeCamera::start(test_support::camera::CameraOptions::default())
+            .await;
+    let relay = Relay::test(&db.pool).await;
+    relay.install("s1", &camera.url()).await;
+    (db, relay, camera)
 }

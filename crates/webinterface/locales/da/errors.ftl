@@ -16,3 +16,4 @@ stand-bad-duration = den længste testvarighed skal være mindst 1 sekund
 user-exists = en bruger med navnet "{ $name }" findes allerede
 user-bad-name = brugernavnet "{ $name }" er ikke gyldigt: brug 1-150 tegn af bogstaver, cifre og _ . @ + -
 user-not-found = brugeren "{ $name }" findes ikke
+page-not-found = siden { $path } findes ikke her; oversigten linker til alle sider

@@ -17,3 +17,4 @@ stand-bad-duration = the maximum test duration must be at least 1 second
 user-exists = a user named "{ $name }" already exists
 user-bad-name = user name "{ $name }" is not valid: use 1-150 characters of letters, digits and _ . @ + -
 user-not-found = no user "{ $name }"
+page-not-found = there is no page { $path } here; the dashboard links to every page

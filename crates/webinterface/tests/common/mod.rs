@@ -9,6 +9,11 @@ use test_support::mqtt::{Broker, BrokerKind};
 use test_support::pg::TestDb;
 use webinterface::{AppState, Config};
 
+mod session;
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use session::{Api, Download, Session, cookie_client, download, error_of, json_of, location};
+
 pub struct App {
     pub db: TestDb,
     pub broker: Broker,
@@ -183,21 +188,8 @@ impl App {
 
     /// A browser-like client logged in as `name` (cookie store), and its CSRF token.
     pub async fn login(&self, name: &str) -> (reqwest::Client, String) {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("client");
-        let r = login_request(
-            &client,
-            &self.url("/login"),
-            &[("username", name), ("password", PASSWORD), ("next", "/")],
-        )
-        .await
-        .send()
-        .await
-        .expect("login");
+        let client = cookie_client();
+        let r = self.post_login_ok(&client, name, "/").await;
         assert_eq!(r.status(), 303, "login of {name} failed");
         let me: serde_json::Value = client
             .get(self.url("/api/me"))
@@ -331,6 +323,15 @@ async fn ingest_with(
         .fetch_one(pool)
         .await
         .expect("result id")
+}
+
+/// When result `id` was received.
+pub async fn received_at(pool: &sqlx::PgPool, id: i64) -> chrono::DateTime<chrono::Utc> {
+    sqlx::query_scalar("SELECT received_at FROM results WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .expect("received_at")
 }
 
 /// A data message's payload.
