@@ -180,6 +180,7 @@ async fn result_page(
             String::new()
         }
     };
+    let t = a.t;
     let shown = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -197,6 +198,9 @@ async fn result_page(
                 structured: v.is_object() || v.is_array(),
                 value: if v.is_object() || v.is_array() {
                     serde_json::to_string_pretty(v).unwrap_or_default()
+                } else if let Value::Number(n) = v {
+                    // A number with the reader's decimal mark (`2,5` in Danish).
+                    t.num_text(&n.to_string())
                 } else {
                     shown(v)
                 },
@@ -209,7 +213,6 @@ async fn result_page(
             structured: true,
         }],
     };
-    let t = a.t;
     let rate = signal::sample_rate(d.parameters.as_ref())
         .map(|r| t.a1("result-rate-hz", "rate", r))
         .unwrap_or_else(|| t.s("result-rate-none"));
