@@ -234,7 +234,11 @@ async fn result_event(
 ) -> Result<Option<Vec<(Lang, String)>>, StoreError> {
     let recent = results::recent(state.pool(), stand, RECENT_RESULTS).await?;
     Ok(per_language(state, |t| {
-        let rows: Vec<ResultRow> = recent.iter().cloned().map(|r| ResultRow::new(r, t)).collect();
+        let rows: Vec<ResultRow> = recent
+            .iter()
+            .cloned()
+            .map(|r| ResultRow::new(r, t))
+            .collect();
         match results_html(&rows, t) {
             Ok(html) => Some(
                 serde_json::json!({ "id": id, "stand": stand.as_str(), "results": html })

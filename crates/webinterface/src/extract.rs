@@ -8,14 +8,16 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use domain::StandId;
+use domain::stand_id::StandIdError;
 use domain::store::stands::{self, StandView};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::i18n::Msg;
+use crate::msg;
 use crate::routes::{PUBLIC, Routes};
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// `Json` whose refusals are JSON errors with the reason.
 pub struct ApiJson<T>(pub T);
@@ -29,12 +31,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let value = match Json::<Value>::from_request(req, state).await {
             Ok(Json(v)) => v,
             Err(e) => {
-                return Err(Error::BadRequest(Msg::untranslated(match e {
-                    JsonRejection::MissingJsonContentType(_) => {
-                        "send the body as JSON with Content-Type: application/json".into()
-                    }
-                    other => other.body_text(),
-                })));
+                return Err(Error::BadRequest(match e {
+                    JsonRejection::MissingJsonContentType(_) => msg!("api-body-not-json"),
+                    other => msg!("api-body-refused", reason = other.body_text()),
+                }));
             }
         };
         if has_nul(&value) {
@@ -42,7 +42,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         serde_json::from_value(value)
             .map(Self)
-            .map_err(|e| Error::BadRequest(Msg::untranslated(format!("the JSON body does not fit: {e}"))))
+            .map_err(|e| Error::BadRequest(msg!("api-body-does-not-fit", reason = e.to_string())))
     }
 }
 
@@ -61,7 +61,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         }
         axum::extract::Query::<T>::try_from_uri(&parts.uri)
             .map(|axum::extract::Query(v)| Self(v))
-            .map_err(|e| Error::BadRequest(Msg::untranslated(e.body_text())))
+            .map_err(|e| Error::BadRequest(msg!("api-query-refused", reason = e.body_text())))
     }
 }
 
@@ -81,16 +81,16 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
                 "path parameters",
                 anyhow::anyhow!(e.body_text()),
             )),
-            Err(e) => Err(Error::BadRequest(Msg::untranslated(format!(
-                "the path does not fit: {}",
-                e.body_text()
-            )))),
+            Err(e) => Err(Error::BadRequest(msg!(
+                "api-path-does-not-fit",
+                reason = e.body_text()
+            ))),
         }
     }
 }
 
 fn nul_refused() -> Error {
-    Error::BadRequest(Msg::untranslated("text may not contain NUL characters (\\u0000)".into()))
+    Error::BadRequest(msg!("api-nul"))
 }
 
 /// Whether any string or key in `v` holds a NUL character.
@@ -105,7 +105,16 @@ fn has_nul(v: &Value) -> bool {
 
 /// Parses a stand id from a path, as a 404 when it cannot be one.
 pub fn stand_id(raw: &str) -> Result<StandId> {
-    StandId::parse(raw).map_err(|_| Error::NotFound(Msg::untranslated(format!("no stand {raw:?}"))))
+    StandId::parse(raw).map_err(|_| Error::NotFound(msg!("stand-bad-id", id = raw)))
+}
+
+/// Why a text is not a stand id, in the reader's language.
+pub fn stand_id_message(e: &StandIdError) -> Msg {
+    match e {
+        StandIdError::Empty => msg!("stand-id-empty"),
+        StandIdError::TooLong(chars) => msg!("stand-id-too-long", chars = *chars),
+        StandIdError::BadCharacter(id) => msg!("stand-id-bad-character", id = id),
+    }
 }
 
 /// The stand a path names, or a 404.
@@ -113,7 +122,7 @@ pub async fn find_stand(state: &AppState, raw: &str) -> Result<StandView> {
     let id = stand_id(raw)?;
     stands::get(state.pool(), &id, state.offline_after())
         .await?
-        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no stand {id}"))))
+        .ok_or_else(|| Error::NotFound(msg!("stand-not-found", id = id.as_str())))
 }
 
 /// `raw` percent-encoded as one path segment (for a stand id in a `Location` header: Unicode
@@ -156,11 +165,7 @@ pub fn api_not_found() -> Routes {
 }
 
 async fn not_found() -> Error {
-    Error::NotFound(Msg::untranslated(
-        "no such API route; the API is described at /docs/api (the page) and \
-         /api/openapi.json (the OpenAPI document)"
-            .into(),
-    ))
+    Error::NotFound(msg!("api-route-not-found"))
 }
 
 #[cfg(test)]

@@ -12,9 +12,9 @@ use axum::extract::{Path, State};
 use axum::response::Redirect;
 
 use crate::error::{Error, Result};
+use crate::msg;
 use crate::routes::{PUBLIC, Routes};
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// The stand the old demo module's pages (start a test, running test, stream) were about.
 const DEMO_STAND: &str = "demo_module";
@@ -73,13 +73,7 @@ async fn demo_page(Path(rest): Path<String>) -> Redirect {
 /// Our result id for an old one: the result `import-django` made of it, or a 404 saying it
 /// was not imported (and where to look instead).
 async fn ours(state: &AppState, old: &str) -> Result<i64> {
-    let not_imported = || {
-        Error::NotFound(Msg::untranslated(format!(
-            "result {old} of the old stack was not imported here, so it has no page. An \
-             administrator can bring the old results over with `webinterface import-django`; \
-             results stored since are listed under Results."
-        )))
-    };
+    let not_imported = || Error::NotFound(msg!("result-old-not-imported", old = old));
     let old_id = old.parse::<i64>().map_err(|_| not_imported())?;
     domain::store::imports::result_of_old_package(state.pool(), old_id)
         .await?

@@ -17,10 +17,10 @@ use domain::store::quarantine;
 use crate::auth::Viewer;
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::{ApiPath, ApiQuery, location};
-use crate::page::{Layout, time};
+use crate::msg;
+use crate::page::Layout;
 use crate::routes::{PUBLIC, Routes, VIEWER};
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// The quarantine page and its payload download; their old names redirect (public: each
 /// only points elsewhere).
@@ -188,18 +188,16 @@ async fn page(
                     Some(p) => show_payload(p, r.kept.unwrap_or(0)),
                 };
                 let kept_note = match r.kept {
-                    None if r.dropped => {
-                        "payload dropped: its topic's quarantine quota was full".to_owned()
-                    }
-                    None => "payload not kept: larger than MAX_PAYLOAD_BYTES".to_owned(),
-                    Some(k) if k < r.size => format!("only the first {k} bytes are kept"),
+                    None if r.dropped => a.t.s("quarantine-payload-dropped"),
+                    None => a.t.s("quarantine-payload-too-large"),
+                    Some(k) if k < r.size => a.t.a1("quarantine-payload-prefix", "n", k),
                     Some(_) => String::new(),
                 };
                 QuarantinedRow {
                     id: r.id,
                     shown_as,
                     kept_note,
-                    received_at: time(r.received_at),
+                    received_at: a.t.time(&r.received_at),
                     topic: r.topic,
                     reason: r.reason,
                     size: r.size,
@@ -256,16 +254,12 @@ async fn payload(
     _u: Viewer,
     ApiPath(qid): ApiPath<i64>,
 ) -> Result<Response> {
-    let missing = || Error::NotFound(Msg::untranslated(format!("no quarantined message {qid}")));
+    let missing = || Error::NotFound(msg!("quarantine-not-found", id = qid));
     let (_, payload) = quarantine::payload(state.pool(), qid)
         .await?
         .ok_or_else(missing)?;
-    let bytes = payload.ok_or_else(|| {
-        Error::NotFound(Msg::untranslated(format!(
-            "quarantined message {qid}: its bytes are not kept (larger than MAX_PAYLOAD_BYTES, \
-             or dropped under its topic's QUARANTINE_TOPIC_BYTES); its size and SHA-256 are"
-        )))
-    })?;
+    let bytes =
+        payload.ok_or_else(|| Error::NotFound(msg!("quarantine-payload-not-kept", id = qid)))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),

@@ -117,7 +117,9 @@
         var td = document.createElement("td");
         var input = document.createElement("input");
         input.name = name;
-        input.setAttribute("aria-label", (name === "param_name" ? "Parameter name " : "Parameter value ") + n);
+        // The page gives the label in its language, with "{n}" where the row's number goes.
+        var label = table.getAttribute(name === "param_name" ? "data-label-name" : "data-label-value") || "";
+        input.setAttribute("aria-label", label.replace("{n}", String(n)));
         td.appendChild(input);
         tr.appendChild(td);
       });

@@ -8,6 +8,11 @@
   var page = document.getElementById("result-page");
   if (!page) { return; }
   var id = page.getAttribute("data-result");
+  // Every word shown comes from the page, in the reader's language ("{x}" marks a blank).
+  function label(name) { return page.getAttribute("data-label-" + name) || ""; }
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, k) { return k in values ? values[k] : all; });
+  }
   var PAD = { l: 64, r: 12, t: 24, b: 40 };
 
   function niceStep(span, n) {
@@ -167,7 +172,7 @@
       this.readout.textContent = this.opts.title + " — " + this.opts.xLabel + ": " + fmt(d.x[k] * this.opts.xScale) +
         ", " + this.opts.yLabel + ": " + fmt(d.y[k]);
     } else {
-      this.readout.textContent = this.opts.title + (this.range ? " (zoomed: double-click to zoom out)" : "");
+      this.readout.textContent = this.opts.title + (this.range ? " " + label("zoomed") : "");
     }
     this.box.setAttribute("data-drawn", "true");
     this.box.setAttribute("data-points", String(n));
@@ -193,7 +198,7 @@
       if (time) {
         var opts = {
           title: time.getAttribute("data-title"), points: s.time, color: "#1f5fbf",
-          xScale: rate ? 1 / rate : 1, xLabel: rate ? "time (s)" : "sample", yLabel: "value",
+          xScale: rate ? 1 / rate : 1, xLabel: rate ? label("time") : label("sample"), yLabel: label("value"),
           window: function (a, b) {
             return getJson("/api/results/" + id + "/series/" + s.position + "?from=" + Math.floor(a) + "&to=" + Math.ceil(b));
           }
@@ -205,7 +210,7 @@
       if (spec) {
         new Plot(spec, {
           title: spec.getAttribute("data-title"), points: s.spectrum, color: "#b5521b", xScale: 1, range: 200,
-          xLabel: rate ? "frequency (Hz)" : "frequency (cycles/sample)", yLabel: "power (dB)",
+          xLabel: rate ? label("frequency-hz") : label("frequency-cycles"), yLabel: label("power"),
           window: function (a, b) {
             return getJson("/api/results/" + id + "/series/" + s.position + "/spectrum?from=" + a + "&to=" + b);
           }
@@ -228,7 +233,7 @@
             if (pick.value !== xPos) { return; }
             t.box.setAttribute("data-x-axis", xPos);
             new Plot(t.box, {
-              title: t.s.name + " against " + xName, points: pts, color: "#1f5fbf", xy: true,
+              title: fill(label("against"), { y: t.s.name, x: xName }), points: pts, color: "#1f5fbf", xy: true,
               xScale: 1, xLabel: xName, yLabel: t.s.name
             });
           });
@@ -237,7 +242,7 @@
     }
   }).catch(function (e) {
     Array.prototype.forEach.call(page.querySelectorAll(".plot"), function (b) {
-      b.textContent = "The plot could not be loaded: " + e.message;
+      b.textContent = fill(label("failed"), { error: e.message });
     });
   });
 

@@ -52,3 +52,50 @@ start-hint-off = en test kan ikke starte før den er klar.
 start-hint-unsure = den kan måske stadig tage en test; du bliver bedt om at bekræfte.
 
 live-too-many-streams = du har allerede { $max } strømme med levende opdateringer åbne (én pr. åben side); luk nogle sider og genindlæs
+
+# Oversigten.
+dashboard-title = Prøvestande
+# Efterfølges af det emne standene publicerer på ({stand}/inbound).
+dashboard-no-stands = Ingen stande endnu. De vises her, første gang de publicerer på
+# Efterfølges af et link "tilføj en" (kun administratorer).
+dashboard-no-stands-or = , eller
+dashboard-add-stand = tilføj en
+# Mærket for levende opdateringer på oversigten og standens side.
+live-connecting = forbinder…
+live-on = live
+live-off = genforbinder…
+
+# En stands side.
+stand-max-duration = Længste testvarighed
+# En varighed i sekunder.
+stand-seconds = { $s } s
+stand-commands-go-to = Kommandoer sendes til
+stand-camera = Kamera
+stand-camera-alt = Kamera ved { $name }
+stand-start-title = Start en test
+stand-field-required = skal udfyldes
+stand-field-pattern = skal passe til { $pattern }
+# Efterfølges af skabelonens kommandoer.
+stand-sends-commands = Sender kommandoerne:
+stand-keep-forever = Gem resultatet for altid
+stand-start-anyway = Start alligevel
+# En testskabelons versionsnummer.
+stand-template-version = v{ $version }
+stand-start-template = Start “{ $name }”
+stand-free-form = Fri test
+stand-free-form-note = (kun administratorer: parametre og kommandoer som skrevet)
+stand-commands-label = Kommandoer, én pr. linje
+stand-start-button = Start test
+# $role er en rolles navn (role-operator, role-viewer, …).
+stand-watch-only = Din rolle ({ $role }) må se med, men ikke starte test.
+stand-recent-runs = Seneste kørsler
+stand-no-runs = Ingen kørsler endnu.
+stand-recent-results = Seneste resultater
+stand-all-results = alle resultater fra denne stand →
+stand-status-history = Statushistorik
+
+# Et stand-id der ikke er gyldigt.
+stand-bad-id = standen "{ $id }" findes ikke
+stand-id-empty = stand-id'et er tomt
+stand-id-too-long = stand-id'et er { $chars } tegn langt; højst 64 er tilladt
+stand-id-bad-character = stand-id'et "{ $id }" må kun indeholde bogstaver, cifre, '_' og '-'

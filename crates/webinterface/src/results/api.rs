@@ -18,9 +18,9 @@ use super::params::ListParams;
 use crate::auth::{Operator, Viewer};
 use crate::error::{Context, Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::msg;
 use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// `/api/results` and `/api/results/{id}`.
 pub fn routes() -> Routes {
@@ -123,7 +123,7 @@ async fn api_get(
     let permit = load::permit(&load::PLOTS, load::PLOTS_AT_ONCE).await?;
     let data = results::data_text(state.pool(), id)
         .await?
-        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no result {id}"))))?;
+        .ok_or_else(|| Error::NotFound(msg!("result-not-found", id = id)))?;
     let raw: Box<RawValue> = RawValue::from_string(data).context("reading stored series")?;
     let verdict = super::verdict::of(state.pool(), id).await?;
     let body = serde_json::to_vec(&ResultJson {

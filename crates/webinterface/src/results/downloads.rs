@@ -9,8 +9,9 @@ use domain::store::{Cancellable, series};
 use super::export;
 use super::load::{DOWNLOADS, DOWNLOADS_AT_ONCE, find, permit};
 use crate::error::{Context, Error, Result};
-use crate::state::AppState;
 use crate::i18n::Msg;
+use crate::msg;
+use crate::state::AppState;
 
 /// The layout of a CSV or xlsx download (`?layout=`; any other value is refused).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
@@ -39,7 +40,7 @@ async fn every_series(state: &AppState, id: i64) -> Result<Vec<series::Series>> 
 async fn stored_data(state: &AppState, id: i64) -> Result<String> {
     domain::store::results::data_text(state.pool(), id)
         .await?
-        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no result {id}"))))
+        .ok_or_else(|| Error::NotFound(msg!("result-not-found", id = id)))
 }
 
 /// `/results/{id}.csv` (`?layout=classic` for the old stack's layout).
@@ -125,7 +126,7 @@ pub async fn xlsx_download(state: &AppState, id: i64, layout: ExportLayout) -> R
         let mut tmp = tempfile::tempfile().context("creating a temporary file for the xlsx")?;
         write(&mut tmp).map_err(|e| match e {
             export::XlsxExportError::TooLong(..) | export::XlsxExportError::TooWide(..) => {
-                Error::BadRequest(Msg::untranslated(e.to_string()))
+                Error::BadRequest(xlsx_refused(&e))
             }
             other => Error::internal("writing the xlsx", other),
         })?;
@@ -157,4 +158,27 @@ pub async fn xlsx_download(state: &AppState, id: i64, layout: ExportLayout) -> R
             .insert(header::CONTENT_LENGTH, header::HeaderValue::from(len));
     }
     Ok(response)
+}
+
+/// Why an xlsx cannot be made of a result (a series or a row too long for a sheet).
+fn xlsx_refused(e: &export::XlsxExportError) -> Msg {
+    match e {
+        export::XlsxExportError::TooLong(name, values, max) => msg!(
+            "result-xlsx-too-long",
+            name = name,
+            count = *values,
+            max = *max
+        ),
+        export::XlsxExportError::TooWide(what, count) => {
+            let key = if *what == "parameters" {
+                "result-xlsx-too-many-parameters"
+            } else {
+                "result-xlsx-too-many-series"
+            };
+            Msg::new(key)
+                .arg("count", *count)
+                .arg("max", export::xlsx::EXCEL_MAX_COLS)
+        }
+        _ => msg!("error-internal"),
+    }
 }

@@ -8,10 +8,11 @@ use axum::response::{IntoResponse, Response};
 use domain::store::results::{self, ResultItem};
 
 use super::params::{ListParams, given};
-use crate::i18n::Msg;
 use crate::auth::Viewer;
 use crate::error::Result;
-use crate::page::{Layout, time};
+use crate::i18n::Tr;
+use crate::msg;
+use crate::page::Layout;
 use crate::state::AppState;
 
 struct ListRow {
@@ -22,21 +23,25 @@ struct ListRow {
     received_at: String,
     point_count: i64,
     keep: bool,
+    /// `pass`, `fail`, `error`, `pending` or `none`, for the CSS class.
     verdict: String,
 }
 
-impl From<ResultItem> for ListRow {
-    fn from(r: ResultItem) -> Self {
+impl ListRow {
+    /// The result as shown to a reader of `t`.
+    fn new(r: ResultItem, t: Tr) -> Self {
         Self {
             id: r.id,
             stand: r.stand,
             run: r.run.map(|i| i.to_string()).unwrap_or_else(|| "—".into()),
             by: match r.requested_by {
-                Some(u) if u != r.sent_by => format!("{u} (sent by {})", r.sent_by),
+                Some(u) if u != r.sent_by => {
+                    t.a2("result-by-sent-by", "user", u, "sender", r.sent_by)
+                }
                 Some(u) => u,
                 None => r.sent_by,
             },
-            received_at: time(r.received_at),
+            received_at: t.time(&r.received_at),
             point_count: r.point_count,
             keep: r.keep,
             verdict: r.verdict,
@@ -65,6 +70,20 @@ struct ListPage {
     older: String,
 }
 
+impl ListRow {
+    /// The message key of its verdict's name.
+    fn verdict_key(&self) -> &'static str {
+        super::verdict::verdict_key(&self.verdict)
+    }
+}
+
+impl VerdictCount {
+    /// The message key of the verdict's name.
+    fn verdict_key(&self) -> &'static str {
+        super::verdict::verdict_key(self.name)
+    }
+}
+
 struct VerdictCount {
     name: &'static str,
     count: i64,
@@ -91,7 +110,7 @@ pub(super) async fn list_page(
     let mut page = ListPage {
         layout: a
             .layout()
-            .notice(n.deleted.map(|id| Msg::untranslated(format!("Result {id} was deleted.")))),
+            .notice(n.deleted.map(|id| msg!("result-deleted", id = id))),
         stand: shown(&q.stand),
         user: shown(&q.user),
         from: shown(&q.from),
@@ -155,7 +174,7 @@ pub(super) async fn list_page(
             link: link(v.as_str(), None),
         })
         .collect();
-    page.items = items.into_iter().map(ListRow::from).collect();
+    page.items = items.into_iter().map(|r| ListRow::new(r, a.t)).collect();
     page.total = total;
     page.page = req.page;
     page.has_more = req.page * req.per_page < total;

@@ -6,8 +6,8 @@ use domain::store::results::{self, ResultDetail};
 
 use super::cache::PlotCache;
 use crate::error::{Context, Error, Result};
+use crate::msg;
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// How many plot computations, and how many downloads, run at a time: each holds whole
 /// series in memory (8 bytes a point, and the FFT's buffers), so a crowd is queued instead of
@@ -49,20 +49,20 @@ pub fn result_id(raw: &str) -> Result<i64> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
-        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no result {raw:?}"))))
+        .ok_or_else(|| Error::NotFound(msg!("result-bad-id", id = raw)))
 }
 
 /// The result, or a 404.
 pub async fn find(state: &AppState, id: i64) -> Result<ResultDetail> {
     results::get(state.pool(), id)
         .await?
-        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no result {id}"))))
+        .ok_or_else(|| Error::NotFound(msg!("result-not-found", id = id)))
 }
 
 /// Sets "keep forever"; a 404 when there is no such result.
 pub async fn set_keep(state: &AppState, id: i64, keep: bool) -> Result<()> {
     if !results::set_keep(state.pool(), id, keep).await? {
-        return Err(Error::NotFound(Msg::untranslated(format!("no result {id}"))));
+        return Err(Error::NotFound(msg!("result-not-found", id = id)));
     }
     Ok(())
 }
@@ -70,7 +70,7 @@ pub async fn set_keep(state: &AppState, id: i64, keep: bool) -> Result<()> {
 /// Deletes a result and forgets its plot data; a 404 when there is no such result.
 pub async fn delete(state: &AppState, cache: &PlotCache, id: i64) -> Result<()> {
     if !results::delete(state.pool(), id).await? {
-        return Err(Error::NotFound(Msg::untranslated(format!("no result {id}"))));
+        return Err(Error::NotFound(msg!("result-not-found", id = id)));
     }
     cache.put(id, None);
     Ok(())

@@ -17,10 +17,10 @@ use super::cache::PlotCache;
 use super::downloads::{ExportLayout, csv_download, xlsx_download};
 use super::load::{self, find, result_id};
 use super::signal;
-use crate::i18n::Msg;
 use crate::auth::{Authed, Operator, Viewer};
 use crate::error::Result;
-use crate::page::{Layout, time};
+use crate::msg;
+use crate::page::Layout;
 use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::state::AppState;
 
@@ -101,12 +101,10 @@ struct ResultPage {
     numeric: Vec<NumericRow>,
     raw: Vec<RawRow>,
     axes: Vec<AxisChoice>,
-    series_total: i64,
     /// Whether the series take more than one page.
     series_paged: bool,
-    /// The series shown: the first's and the last's number, from 1.
-    series_from: i64,
-    series_to: i64,
+    /// The series shown: "Series 1–50 of 121".
+    series_range: String,
     /// Links to the neighbouring pages of series (empty when there is none).
     series_newer: String,
     series_older: String,
@@ -182,6 +180,7 @@ async fn result_page(
             String::new()
         }
     };
+    let t = a.t;
     let shown = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -199,6 +198,9 @@ async fn result_page(
                 structured: v.is_object() || v.is_array(),
                 value: if v.is_object() || v.is_array() {
                     serde_json::to_string_pretty(v).unwrap_or_default()
+                } else if let Value::Number(n) = v {
+                    // A number with the reader's decimal mark (`2,5` in Danish).
+                    t.num_text(&n.to_string())
                 } else {
                     shown(v)
                 },
@@ -212,8 +214,8 @@ async fn result_page(
         }],
     };
     let rate = signal::sample_rate(d.parameters.as_ref())
-        .map(|r| format!("{r} Hz"))
-        .unwrap_or_else(|| "not given (axes in samples)".into());
+        .map(|r| t.a1("result-rate-hz", "rate", r))
+        .unwrap_or_else(|| t.s("result-rate-none"));
     let mut numeric = Vec::new();
     let mut raw = Vec::new();
     let mut axes: Vec<AxisChoice> = first_axes
@@ -252,28 +254,30 @@ async fn result_page(
     }
     Ok(ResultPage {
         layout: a.layout().notice(kept.map(|k| {
-            Msg::untranslated(if k {
-                "This result is kept forever.".to_owned()
+            if k {
+                msg!("result-now-kept")
             } else {
-                "This result is no longer kept forever.".to_owned()
-            })
+                msg!("result-no-longer-kept")
+            }
         })),
         id: d.id,
         stand: d.stand,
         stand_name: d.stand_name,
         run: match (d.run, &d.run_cancelled_by, d.run_cancelled_at) {
-            (Some(r), Some(by), Some(at)) => format!(
-                "{r} — cancelled by {by} at {}; this result arrived after the cancel",
-                time(at)
-            ),
+            (Some(r), Some(by), Some(at)) => {
+                t.msg(&msg!("result-run-cancelled", run = r, by = by, at = at))
+            }
             (Some(r), ..) => r.to_string(),
-            (None, ..) => "— (unsolicited)".into(),
+            (None, ..) => t.s("result-run-unsolicited"),
         },
         template: template.map(|t| t.to_string()),
         requested_by: d.requested_by.unwrap_or_else(|| "—".into()),
-        requested_at: d.requested_at.map(time).unwrap_or_else(|| "—".into()),
+        requested_at: d
+            .requested_at
+            .map(|at| t.time(&at))
+            .unwrap_or_else(|| "—".into()),
         sent_by: d.sent_by,
-        received_at: time(d.received_at),
+        received_at: t.time(&d.received_at),
         status_code: d.status_code,
         commands,
         params,
@@ -285,10 +289,13 @@ async fn result_page(
         numeric,
         raw,
         axes,
-        series_total,
         series_paged: last_page > 1,
-        series_from: (first + 1).min(series_total),
-        series_to,
+        series_range: t.msg(&msg!(
+            "result-series-range",
+            from = (first + 1).min(series_total),
+            to = series_to,
+            total = series_total
+        )),
         series_newer: link(series_page - 1),
         series_older: link(series_page + 1),
         verdict,

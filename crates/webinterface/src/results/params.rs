@@ -6,7 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::store::results::{ResultFilter, VerdictFilter};
 
 use crate::error::{Error, Result};
-use crate::i18n::Msg;
+use crate::extract::stand_id_message;
+use crate::msg;
 
 /// The list's query string as sent: every field optional, empty means "any".
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
@@ -64,9 +65,7 @@ fn parse_time(name: &str, raw: &str, end: bool) -> Result<DateTime<Utc>> {
         return Ok(t.with_timezone(&Utc));
     }
     let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
-        Error::BadRequest(Msg::untranslated(format!(
-            "{name}={raw:?} is not a date (YYYY-MM-DD) or an RFC 3339 time"
-        )))
+        Error::BadRequest(msg!("results-filter-bad-time", name = name, value = raw))
     })?;
     let day = if end {
         day.succ_opt().unwrap_or(day)
@@ -81,9 +80,13 @@ fn parse_int(name: &str, raw: &str, min: i64, max: i64) -> Result<i64> {
         .ok()
         .filter(|n| (min..=max).contains(n))
         .ok_or_else(|| {
-            Error::BadRequest(Msg::untranslated(format!(
-                "{name}={raw:?} must be a whole number from {min} to {max}"
-            )))
+            Error::BadRequest(msg!(
+                "results-filter-bad-number",
+                name = name,
+                value = raw,
+                min = min,
+                max = max
+            ))
         })
 }
 
@@ -92,15 +95,18 @@ impl ListParams {
     pub fn parse(&self) -> Result<ListRequest> {
         let stand = given(&self.stand)
             .map(|s| {
-                domain::StandId::parse(s)
-                    .map_err(|e| Error::BadRequest(Msg::untranslated(format!("stand={s:?}: {e}"))))
+                domain::StandId::parse(s).map_err(|e| {
+                    Error::BadRequest(msg!(
+                        "results-filter-bad-stand",
+                        value = s,
+                        reason = stand_id_message(&e)
+                    ))
+                })
             })
             .transpose()?;
         let user = given(&self.user).map(str::to_owned);
         if user.as_ref().is_some_and(|u| u.chars().count() > 150) {
-            return Err(Error::BadRequest(Msg::untranslated(
-                "user= is longer than 150 characters".into(),
-            )));
+            return Err(Error::BadRequest(msg!("results-filter-user-too-long")));
         }
         let from = given(&self.from)
             .map(|s| parse_time("from", s, false))
@@ -111,26 +117,26 @@ impl ListParams {
         if let (Some(f), Some(t)) = (from, to)
             && f >= t
         {
-            return Err(Error::BadRequest(Msg::untranslated("from= must be before to=".into())));
+            return Err(Error::BadRequest(msg!("results-filter-from-after-to")));
         }
         let kept = match given(&self.kept).map(str::to_ascii_lowercase).as_deref() {
             None | Some("any") => None,
             Some("true" | "yes" | "1" | "on") => Some(true),
             Some("false" | "no" | "0" | "off") => Some(false),
             Some(other) => {
-                return Err(Error::BadRequest(Msg::untranslated(format!(
-                    "kept={other:?} must be true or false"
-                ))));
+                return Err(Error::BadRequest(msg!(
+                    "results-filter-bad-kept",
+                    value = other
+                )));
             }
         };
-        let verdict = match given(&self.verdict) {
-            None | Some("any") => None,
-            Some(v) => Some(VerdictFilter::parse(v).ok_or_else(|| {
-                Error::BadRequest(Msg::untranslated(format!(
-                    "verdict={v:?} must be pass, fail, error, pending or none"
-                )))
-            })?),
-        };
+        let verdict =
+            match given(&self.verdict) {
+                None | Some("any") => None,
+                Some(v) => Some(VerdictFilter::parse(v).ok_or_else(|| {
+                    Error::BadRequest(msg!("results-filter-bad-verdict", value = v))
+                })?),
+            };
         let page = given(&self.page)
             .map(|s| parse_int("page", s, 1, 1_000_000))
             .transpose()?

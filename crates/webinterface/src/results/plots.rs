@@ -16,9 +16,9 @@ use super::signal;
 use crate::auth::Viewer;
 use crate::error::{Context, Error, ErrorBody, Result};
 use crate::extract::{ApiPath, ApiQuery};
+use crate::msg;
 use crate::routes::{Routes, VIEWER};
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// The plot data and zoom windows.
 pub fn routes() -> Routes {
@@ -144,7 +144,9 @@ fn sample_index(name: &str, raw: Option<&str>) -> Result<Option<f64>> {
             s.parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite())
-                .ok_or_else(|| Error::BadRequest(Msg::untranslated(format!("{name}={s:?} is not a sample index"))))
+                .ok_or_else(|| {
+                    Error::BadRequest(msg!("result-bad-sample-index", name = name, value = s))
+                })
         })
         .transpose()
 }
@@ -177,7 +179,7 @@ async fn api_window(
 ) -> Result<Json<signal::Points>> {
     let from = sample_index("from", w.from.as_deref())?;
     let to = sample_index("to", w.to.as_deref())?;
-    let missing = || Error::NotFound(Msg::untranslated(format!("result {id} has no numeric series {pos}")));
+    let missing = || Error::NotFound(msg!("result-series-not-found", id = id, position = pos));
     // The whole series is read: the same slots as a plot.
     let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
     let values = series::series_values(state.pool(), id, pos)
@@ -220,7 +222,7 @@ async fn api_spectrum_window(
     let to = sample_index("to", w.to.as_deref())?.unwrap_or(f64::INFINITY);
     let d = find(&state, id).await?;
     let rate = signal::sample_rate(d.parameters.as_ref());
-    let missing = || Error::NotFound(Msg::untranslated(format!("result {id} has no numeric series {pos}")));
+    let missing = || Error::NotFound(msg!("result-series-not-found", id = id, position = pos));
     let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
     let values = series::series_values(state.pool(), id, pos)
         .await?

@@ -8,6 +8,7 @@ use sqlx::PgPool;
 
 use super::export::{Column, write_number};
 use crate::error::Result;
+use crate::i18n::Tr;
 
 /// The verdict of one result, ready to show.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
@@ -40,15 +41,28 @@ pub struct MeasurementRow {
     pub reason: Option<String>,
 }
 
+impl VerdictView {
+    /// The message key of its state's name.
+    pub fn state_key(&self) -> &'static str {
+        verdict_key(self.state)
+    }
+}
+
 impl MeasurementRow {
-    /// The bounds as the page writes them: `0.1 – 2.5 g`, `≥ 49 Hz`, `≤ 5`.
-    pub fn bounds(&self) -> String {
+    /// The message key of its outcome's name.
+    pub fn outcome_key(&self) -> &'static str {
+        verdict_key(self.outcome)
+    }
+
+    /// The bounds as the page writes them for a reader of `t`: `0.1 – 2.5 g`, `≥ 49 Hz`, `≤ 5`
+    /// (`0,1 – 2,5 g` in Danish).
+    pub fn bounds_in(&self, t: &Tr) -> String {
         let unit = self
             .unit
             .as_deref()
             .map(|u| format!(" {u}"))
             .unwrap_or_default();
-        match (self.low, self.high) {
+        match (self.low.map(|l| t.num(l)), self.high.map(|h| t.num(h))) {
             (Some(l), Some(h)) => format!("{l} – {h}{unit}"),
             (Some(l), None) => format!("≥ {l}{unit}"),
             (None, Some(h)) => format!("≤ {h}{unit}"),
@@ -56,8 +70,9 @@ impl MeasurementRow {
         }
     }
 
-    /// The value as the page writes it (with the unit), or the reason there is none.
-    pub fn shown(&self) -> String {
+    /// The value as the page writes it for a reader of `t` (with the unit), or the reason
+    /// there is none (as the measurement stored it, in English).
+    pub fn shown_in(&self, t: &Tr) -> String {
         match (self.value, &self.reason) {
             (Some(v), _) => {
                 let unit = self
@@ -65,11 +80,23 @@ impl MeasurementRow {
                     .as_deref()
                     .map(|u| format!(" {u}"))
                     .unwrap_or_default();
-                format!("{}{unit}", significant(v))
+                format!("{}{unit}", t.num_text(&significant(v)))
             }
             (None, Some(reason)) => reason.clone(),
             (None, None) => "—".into(),
         }
+    }
+}
+
+/// The message key of a verdict's or an outcome's name (`pass`, `fail`, `error`, `pending`,
+/// `none`).
+pub fn verdict_key(name: &str) -> &'static str {
+    match name {
+        "pass" => "verdict-pass",
+        "fail" => "verdict-fail",
+        "error" => "verdict-error",
+        "pending" => "verdict-pending",
+        _ => "result-verdict-none",
     }
 }
 
@@ -193,12 +220,18 @@ mod tests {
             outcome: "pass",
             reason: None,
         };
-        assert_eq!(r.bounds(), "49 – 51 Hz");
-        assert_eq!(r.shown(), "50 Hz");
+        let en = Tr::english();
+        assert_eq!(r.bounds_in(&en), "49 – 51 Hz");
+        assert_eq!(r.shown_in(&en), "50 Hz");
+        let da = Tr::new(crate::i18n::Lang::Da, crate::i18n::DEFAULT_TIME_ZONE);
+        r.low = Some(0.5);
+        r.value = Some(2.25);
+        assert_eq!(r.bounds_in(&da), "0,5 – 51 Hz");
+        assert_eq!(r.shown_in(&da), "2,25 Hz");
         r.low = None;
-        assert_eq!(r.bounds(), "≤ 51 Hz");
+        assert_eq!(r.bounds_in(&en), "≤ 51 Hz");
         r.value = None;
         r.reason = Some("series x is missing".into());
-        assert_eq!(r.shown(), "series x is missing");
+        assert_eq!(r.shown_in(&en), "series x is missing");
     }
 }

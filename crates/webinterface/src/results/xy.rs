@@ -11,9 +11,9 @@ use super::signal::{self, Points};
 use crate::auth::Viewer;
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::{ApiPath, ApiQuery};
+use crate::msg;
 use crate::routes::{Routes, VIEWER};
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// The x–y plot's route.
 pub fn routes() -> Routes {
@@ -34,7 +34,7 @@ pub struct Axes {
 
 fn position(name: &str, raw: Option<&str>) -> Result<i32> {
     raw.and_then(|s| s.trim().parse().ok())
-        .ok_or_else(|| Error::BadRequest(Msg::untranslated(format!("{name} must be a series position"))))
+        .ok_or_else(|| Error::BadRequest(msg!("result-bad-position", name = name)))
 }
 
 /// The pairs of two equally long runs of values, every `len / target`-th one (both ends
@@ -86,7 +86,7 @@ pub(crate) async fn api_xy(
     let values = |p: i32| async move {
         series::series_values(pool, id, p)
             .await?
-            .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("result {id} has no numeric series {p}"))))
+            .ok_or_else(|| Error::NotFound(msg!("result-series-not-found", id = id, position = p)))
     };
     let x = values(xp).await?;
     let y = values(yp).await?;

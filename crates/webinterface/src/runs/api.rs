@@ -11,10 +11,10 @@ use super::{StartRun, Started};
 use crate::auth::{Operator, Viewer};
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, find_stand, stand_id};
+use crate::msg;
 use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::stands::api::Limit;
 use crate::state::AppState;
-use crate::i18n::Msg;
 
 /// The run API routes.
 pub fn routes() -> Routes {
@@ -88,7 +88,7 @@ async fn get_run(
 ) -> Result<impl IntoResponse> {
     let run = runs::get(state.pool(), run_id)
         .await?
-        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no run {run_id}"))))?;
+        .ok_or_else(|| Error::NotFound(msg!("run-not-found", id = run_id)))?;
     Ok(Json(run))
 }
 

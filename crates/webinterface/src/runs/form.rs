@@ -12,11 +12,12 @@ use super::StartRun;
 use crate::auth::Operator;
 use crate::error::{Error, Result};
 use crate::extract::{find_stand, path_segment, stand_id};
+use crate::i18n::Msg;
+use crate::msg;
 use crate::routes::{OPERATOR, Routes};
 use crate::stands::pages::{PendingStart, render_stand, render_stand_asking, render_stand_with};
 use crate::state::AppState;
 use crate::test_templates::fields::TemplateInput;
-use crate::i18n::Msg;
 
 /// The form's route.
 pub fn routes() -> Routes {
@@ -39,7 +40,7 @@ async fn cancel_run(
 ) -> Result<Response> {
     let id = id
         .parse::<i64>()
-        .map_err(|_| Error::NotFound(Msg::untranslated(format!("no run {id:?}"))))?;
+        .map_err(|_| Error::NotFound(msg!("run-bad-id", id = id)))?;
     let run = super::cancel(&state, &by, id).await?;
     Ok(Redirect::to(&format!(
         "/stands/{}#runs",
@@ -74,7 +75,7 @@ fn ticked(v: Option<&String>) -> bool {
 
 impl StartForm {
     /// The form as typed, to ask "start anyway?" with.
-    fn pending(&self, question: String) -> PendingStart {
+    fn pending(&self, question: Msg) -> PendingStart {
         PendingStart {
             question,
             parameters: self
@@ -101,10 +102,10 @@ impl StartForm {
             let value = self.param_value.get(i).map(String::as_str).unwrap_or("");
             if name.is_empty() {
                 if !value.trim().is_empty() {
-                    return Err(Error::BadRequest(Msg::untranslated(format!(
-                        "parameter row {} has a value but no name",
-                        i + 1
-                    ))));
+                    return Err(Error::BadRequest(msg!(
+                        "run-form-value-without-name",
+                        row = i + 1
+                    )));
                 }
                 continue;
             }
@@ -112,9 +113,10 @@ impl StartForm {
                 .insert(name.to_owned(), form_value(value))
                 .is_some()
             {
-                return Err(Error::BadRequest(Msg::untranslated(format!(
-                    "parameter {name:?} is given twice"
-                ))));
+                return Err(Error::BadRequest(msg!(
+                    "run-form-parameter-twice",
+                    name = name
+                )));
             }
         }
         let commands = self
@@ -145,12 +147,7 @@ async fn start_run(
     if !ticked(form.confirm.as_ref()) {
         let view = find_stand(&state, &id).await?;
         if super::admission(view.state) == super::Admission::AskFirst {
-            let question = format!(
-                "Stand {stand} is {}: {}. Protocol v1.1 stands need not report, so it may \
-                 still take the test. Start it anyway?",
-                view.state,
-                super::why_ask(view.state)
-            );
+            let question = super::ask_first(&stand, view.state);
             let layout = a.layout();
             let pending = Some(form.pending(question));
             return render_stand_asking(
@@ -198,7 +195,7 @@ async fn start_template_run(
     let stand = stand_id(&id)?;
     let tid = template
         .parse::<i64>()
-        .map_err(|_| Error::NotFound(Msg::untranslated(format!("no test template {template:?}"))))?;
+        .map_err(|_| Error::NotFound(msg!("run-template-bad-id", id = &template)))?;
     let stored = super::usable_template(&state, &stand, tid).await?;
     let mut input = TemplateInput::from_form(&stored, &pairs);
     let again = |input: TemplateInput, status: StatusCode| {
@@ -208,18 +205,13 @@ async fn start_template_run(
     };
     if let Err(errors) = stored.template.values(&input.values) {
         input.errors = errors.into_iter().map(|e| (e.field, e.message)).collect();
-        input.problem = Some("Some values were refused: see the fields marked.".into());
+        input.problem = Some(a.t.s("run-template-values-refused"));
         return again(input, StatusCode::BAD_REQUEST).await;
     }
     if !input.confirm {
         let view = find_stand(&state, &id).await?;
         if super::admission(view.state) == super::Admission::AskFirst {
-            input.question = Some(format!(
-                "Stand {stand} is {}: {}. Protocol v1.1 stands need not report, so it may \
-                 still take the test. Start it anyway?",
-                view.state,
-                super::why_ask(view.state)
-            ));
+            input.question = Some(a.t.msg(&super::ask_first(&stand, view.state)));
             return again(input, StatusCode::CONFLICT).await;
         }
     }
@@ -239,7 +231,7 @@ async fn start_template_run(
         .into_response()),
         Err(e @ (Error::Conflict(_) | Error::Unavailable(_) | Error::BadRequest(_))) => {
             let status = e.status_code();
-            input.problem = Some(e.user_message());
+            input.problem = Some(a.t.msg(&e.message()));
             again(input, status).await
         }
         Err(e) => Err(e),
@@ -257,6 +249,12 @@ mod tests {
         assert_eq!(form_value("true"), Value::Bool(true));
         assert_eq!(form_value("sine"), Value::from("sine"));
         assert_eq!(form_value("NaN"), Value::from("NaN"));
+    }
+
+    #[test]
+    fn the_parameter_rule_reads_as_the_domain_states_it() {
+        let en = crate::i18n::Tr::english();
+        assert_eq!(en.s("param-rule"), domain::parameters::PARAMETER_RULE);
     }
 
     #[test]

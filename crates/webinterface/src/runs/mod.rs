@@ -30,8 +30,10 @@ use serde_json::Value;
 
 use crate::auth::Authed;
 use crate::error::{Context, Error};
-use crate::state::AppState;
 use crate::i18n::Msg;
+use crate::msg;
+use crate::stands::parts::{run_state_key, state_key};
+use crate::state::AppState;
 
 /// A test to start.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -88,22 +90,19 @@ pub async fn start(
     request: StartRun,
 ) -> Result<Started, Error> {
     if !request.parameters.is_object() {
-        return Err(Error::BadRequest(Msg::untranslated(
-            "parameters must be a JSON object of name/value pairs".into(),
-        )));
+        return Err(Error::BadRequest(msg!("run-parameters-not-object")));
     }
     let view = stands::get(state.pool(), stand, state.offline_after())
         .await?
-        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("no stand {stand}"))))?;
+        .ok_or_else(|| Error::NotFound(msg!("stand-not-found", id = stand.as_str())))?;
     let template = match request.template {
         Some(id) => Some(usable_template(state, stand, id).await?),
         None => {
             if by.user.role < Role::Admin && templates::any(state.pool(), stand).await? {
-                return Err(Error::Conflict(Msg::untranslated(format!(
-                    "stand {stand} is started through its test templates: send \"template\": \
-                     <id> (GET /api/stands/{stand}/templates lists them); only admins may \
-                     start a test without one. Nothing was sent."
-                ))));
+                return Err(Error::Conflict(msg!(
+                    "run-needs-template",
+                    stand = stand.as_str()
+                )));
             }
             None
         }
@@ -111,15 +110,16 @@ pub async fn start(
     let (parameters, commands) = match &template {
         Some(t) => {
             if !request.commands.is_empty() {
-                return Err(Error::BadRequest(Msg::untranslated(
-                    "a template sends its own commands: leave \"commands\" out".into(),
-                )));
+                return Err(Error::BadRequest(msg!("run-template-sends-commands")));
             }
             let given = request.parameters.as_object().cloned().unwrap_or_default();
-            let values = t
-                .template
-                .values(&given)
-                .map_err(|e| Error::BadRequest(Msg::untranslated(crate::test_templates::fields::refusals(&e))))?;
+            let values = t.template.values(&given).map_err(|e| {
+                // The refusals name each field in the template's own words (English).
+                Error::BadRequest(msg!(
+                    "run-template-refused",
+                    refusals = crate::test_templates::fields::refusals(&e)
+                ))
+            })?;
             (
                 Value::Object(values),
                 Value::from(t.template.commands.clone()),
@@ -147,7 +147,7 @@ pub async fn start(
     .await
     .map_err(|e| match e {
         CreateRunError::InProgress(_) => not_ready(stand, StandState::Busy),
-        CreateRunError::NoStand(s) => Error::NotFound(Msg::untranslated(format!("no stand {s}"))),
+        CreateRunError::NoStand(s) => Error::NotFound(msg!("stand-not-found", id = s.to_string())),
         CreateRunError::Db(e) => e.into(),
     })?;
     if confirmed_unheard {
@@ -176,9 +176,11 @@ pub async fn start(
             outbound::failed(state.pool(), outbound_id, &reason).await?;
             runs::fail(state.pool(), run_id, &reason).await?;
             runs::notify_state(state.pool(), run_id, stand, RunState::Failed).await?;
-            Err(Error::Unavailable(Msg::untranslated(format!(
-                "{reason}; run {run_id} is marked failed"
-            ))))
+            Err(Error::Unavailable(msg!(
+                "run-not-confirmed",
+                reason = reason,
+                run = run_id
+            )))
         }
     }
 }
@@ -194,12 +196,19 @@ pub async fn usable_template(
         .await
         .map_err(crate::test_templates::api::store_error)?
         .filter(|t| &t.stand == stand)
-        .ok_or_else(|| Error::NotFound(Msg::untranslated(format!("stand {stand} has no test template {id}"))))?;
+        .ok_or_else(|| {
+            Error::NotFound(msg!(
+                "run-template-not-found",
+                stand = stand.as_str(),
+                id = id
+            ))
+        })?;
     if stored.retired_at.is_some() {
-        return Err(Error::Conflict(Msg::untranslated(format!(
-            "test template {id} ({}) was deleted; nothing was sent",
-            stored.template.name
-        ))));
+        return Err(Error::Conflict(msg!(
+            "run-template-deleted",
+            id = id,
+            name = &stored.template.name
+        )));
     }
     let current = templates::list(state.pool(), stand)
         .await
@@ -208,11 +217,12 @@ pub async fn usable_template(
         .iter()
         .find(|t| t.family == stored.family && t.id != id)
     {
-        return Err(Error::Conflict(Msg::untranslated(format!(
-            "test template {id} ({} v{}) was edited: start its version {} (id {}); nothing \
-             was sent",
-            stored.template.name, stored.version, newer.version, newer.id
-        ))));
+        return Err(Error::Conflict(
+            msg!("run-template-edited", id = id, name = &stored.template.name)
+                .arg("version", stored.version)
+                .arg("newer_version", newer.version)
+                .arg("newer", newer.id),
+        ));
     }
     Ok(stored)
 }
@@ -238,35 +248,49 @@ pub fn admission(state: StandState) -> Admission {
 }
 
 /// Why a stand in this state needs the operator's confirmation (for the page's question).
-pub fn why_ask(state: StandState) -> &'static str {
+pub fn why_ask(state: StandState) -> Msg {
     match state {
-        StandState::Unknown => "it has never reported its state",
-        StandState::Offline => "nothing has been heard from it recently",
-        StandState::Error => "its last report was an error",
-        StandState::Ready | StandState::Busy | StandState::Off => "its state is not ready",
+        StandState::Unknown => msg!("run-ask-never-reported"),
+        StandState::Offline => msg!("run-ask-quiet"),
+        StandState::Error => msg!("run-ask-error"),
+        StandState::Ready | StandState::Busy | StandState::Off => msg!("run-ask-not-ready"),
     }
 }
 
+/// "Start anyway?": the stand page's question for a stand in this state.
+pub fn ask_first(stand: &StandId, state: StandState) -> Msg {
+    msg!(
+        "run-ask-start-anyway",
+        stand = stand.as_str(),
+        state = Msg::new(state_key(state)),
+        why = why_ask(state)
+    )
+}
+
 fn unconfirmed(stand: &StandId, state: StandState) -> Error {
-    Error::Conflict(Msg::untranslated(format!(
-        "stand {stand} is {state}: {}. It may still take a test (protocol v1.1 stands need not \
-         report); send \"confirm\": true to start anyway; nothing was sent.",
-        why_ask(state)
-    )))
+    Error::Conflict(msg!(
+        "run-stand-unconfirmed",
+        stand = stand.as_str(),
+        state = Msg::new(state_key(state)),
+        why = why_ask(state)
+    ))
 }
 
 fn not_ready(stand: &StandId, state: StandState) -> Error {
     let why = match state {
-        StandState::Busy => "it is busy with a test",
-        StandState::Off => "it is powered off",
-        StandState::Offline => "it is offline (nothing heard from it recently)",
-        StandState::Error => "it reported an error",
-        StandState::Unknown => "it has never reported its state",
-        StandState::Ready => "it is not ready",
+        StandState::Busy => msg!("run-not-ready-busy"),
+        StandState::Off => msg!("run-not-ready-off"),
+        StandState::Offline => msg!("run-not-ready-offline"),
+        StandState::Error => msg!("run-not-ready-error"),
+        StandState::Unknown => msg!("run-ask-never-reported"),
+        StandState::Ready => msg!("run-not-ready"),
     };
-    Error::Conflict(Msg::untranslated(format!(
-        "stand {stand} is {state}: {why}. A test cannot start now; nothing was sent."
-    )))
+    Error::Conflict(msg!(
+        "run-stand-not-ready",
+        stand = stand.as_str(),
+        state = Msg::new(state_key(state)),
+        why = why
+    ))
 }
 
 /// Cancels a run in progress on behalf of `by` (see [`cancel::cancel`]).
@@ -277,8 +301,14 @@ pub async fn cancel(state: &AppState, by: &Authed, id: i64) -> Result<runs::Run,
             tracing::info!(stand = %run.stand, "run cancelled");
             Ok(run)
         }
-        Err(e @ cancel::CancelError::NotFound(_)) => Err(Error::NotFound(Msg::untranslated(e.to_string()))),
-        Err(e @ cancel::CancelError::Ended { .. }) => Err(Error::Conflict(Msg::untranslated(e.to_string()))),
+        Err(cancel::CancelError::NotFound(id)) => {
+            Err(Error::NotFound(msg!("run-not-found", id = id)))
+        }
+        Err(cancel::CancelError::Ended { id, state }) => Err(Error::Conflict(msg!(
+            "run-ended",
+            id = id,
+            state = Msg::new(run_state_key(state))
+        ))),
         Err(cancel::CancelError::Db(e)) => Err(e.into()),
     }
 }

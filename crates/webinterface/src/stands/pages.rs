@@ -11,11 +11,12 @@ use domain::store::users::Role;
 use domain::store::{results, runs, status_history, templates};
 
 use super::parts::{HISTORY_ROWS, HistoryRow, RECENT_RESULTS, ResultRow, StandRow};
-use crate::i18n::Msg;
 use crate::auth::{Authed, Viewer};
 use crate::error::Result;
 use crate::extract::{find_stand, stand_id};
-use crate::page::{Layout, time};
+use crate::i18n::{Msg, Tr};
+use crate::msg;
+use crate::page::Layout;
 use crate::routes::{Routes, VIEWER};
 use crate::state::AppState;
 use crate::test_templates::fields::{TemplateForm, TemplateInput, forms};
@@ -46,7 +47,10 @@ async fn dashboard(State(state): State<AppState>, Viewer(a): Viewer) -> Result<D
 
 struct RunRow {
     id: i64,
-    state: String,
+    /// The state's name in the API (`sent`), for the CSS class.
+    state: &'static str,
+    /// The message key of its name as shown.
+    state_key: &'static str,
     requested_by: String,
     requested_at: String,
     error: String,
@@ -55,13 +59,17 @@ struct RunRow {
     waiting: Option<String>,
 }
 
-/// How long since `t`, as a person reads it ("4 min 12 s").
-pub fn waited(since: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+/// How long since `since`, as a reader of `t` reads it ("4 min 12 s").
+pub fn waited(
+    since: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+    t: &Tr,
+) -> String {
     let s = (now - since).num_seconds().max(0);
     match (s / 3600, s % 3600 / 60, s % 60) {
-        (0, 0, s) => format!("{s} s"),
-        (0, m, s) => format!("{m} min {s} s"),
-        (h, m, _) => format!("{h} h {m} min"),
+        (0, 0, s) => t.a1("run-waited-s", "s", s),
+        (0, m, s) => t.a2("run-waited-min-s", "m", m, "s", s),
+        (h, m, _) => t.a2("run-waited-h-min", "h", h, "m", m),
     }
 }
 
@@ -69,7 +77,7 @@ pub fn waited(since: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono
 /// form, shown again as hidden fields to be re-sent with `confirm`.
 pub struct PendingStart {
     /// Why confirmation is asked.
-    pub question: String,
+    pub question: Msg,
     /// The parameter rows as typed (name, value).
     pub parameters: Vec<(String, String)>,
     /// The commands as typed.
@@ -92,9 +100,8 @@ struct StandPage {
     templates: Vec<TemplateForm>,
     /// Whether the free-form start is offered: no templates, or an admin.
     free_form: bool,
-    parameter_rule: &'static str,
     pending: Option<PendingStart>,
-    role: &'static str,
+    role: Msg,
     csrf: String,
     runs: Vec<RunRow>,
     results: Vec<ResultRow>,
@@ -113,15 +120,13 @@ async fn stand_page(
     headers: HeaderMap,
     Query(q): Query<StandQuery>,
 ) -> Result<Response> {
-    let notice = q
-        .started
-        .map(|r| format!("Run {r} was sent to the stand; the broker confirmed it."));
+    let notice = q.started.map(|r| msg!("run-started", run = r));
     render_stand(
         &state,
         &a,
         &id,
         &headers,
-        a.layout().notice(notice.map(Msg::untranslated)),
+        a.layout().notice(notice),
         StatusCode::OK,
     )
     .await
@@ -187,27 +192,33 @@ pub async fn render_stand_with(
         can_start: a.user.role >= Role::Operator,
         free_form: stored.is_empty() || a.user.role == Role::Admin,
         templates: forms(&stored, input.as_ref()),
-        parameter_rule: domain::parameters::PARAMETER_RULE,
         pending,
-        role: a.user.role.as_str(),
+        role: crate::error::msg_role(a.user.role.as_str()),
         csrf: a.csrf().to_owned(),
         runs: runs
             .into_iter()
             .map(|r| RunRow {
                 id: r.id,
-                state: r.state.to_string(),
+                state: r.state.as_str(),
+                state_key: super::parts::run_state_key(r.state),
                 waiting: r
                     .state
                     .is_in_progress()
-                    .then(|| waited(r.requested_at, chrono::Utc::now())),
+                    .then(|| waited(r.requested_at, chrono::Utc::now(), &a.t)),
                 requested_by: r.requested_by,
-                requested_at: time(r.requested_at),
+                requested_at: a.t.time(&r.requested_at),
                 error: r.error.unwrap_or_default(),
                 confirmed_unheard: r.confirmed_unheard,
             })
             .collect(),
-        results: results.into_iter().map(|r| ResultRow::new(r, a.t)).collect(),
-        history: history.into_iter().map(|h| HistoryRow::new(h, a.t)).collect(),
+        results: results
+            .into_iter()
+            .map(|r| ResultRow::new(r, a.t))
+            .collect(),
+        history: history
+            .into_iter()
+            .map(|h| HistoryRow::new(h, a.t))
+            .collect(),
     };
     Ok((status, page).into_response())
 }

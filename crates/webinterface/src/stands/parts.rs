@@ -7,10 +7,10 @@
 //! looks like — and its later translation — lives in these templates alone.
 
 use askama::Template;
-use domain::StandState;
 use domain::store::results::ResultSummary;
 use domain::store::stands::StandView;
 use domain::store::status_history::StatusEntry;
+use domain::{RunState, StandState};
 
 use crate::i18n::Tr;
 
@@ -98,6 +98,18 @@ pub fn state_key(state: StandState) -> &'static str {
         S::Error => "state-error",
         S::Ready => "state-ready",
         S::Unknown => "state-unknown",
+    }
+}
+
+/// The message key of a run state's name (`run-state-sent`).
+pub fn run_state_key(state: RunState) -> &'static str {
+    match state {
+        RunState::Sent => "run-state-sent",
+        RunState::Running => "run-state-running",
+        RunState::Completed => "run-state-completed",
+        RunState::Failed => "run-state-failed",
+        RunState::TimedOut => "run-state-timed-out",
+        RunState::Cancelled => "run-state-cancelled",
     }
 }
 

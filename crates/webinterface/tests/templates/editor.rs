@@ -163,7 +163,7 @@ async fn the_editor_saves_and_refuses_and_an_export_imported_elsewhere_sends_the
         format!(r#"<select name="param.sensor" id="tpl-{id}-0" required>"#),
         r#"<option value="x">X axis</option>"#.into(),
         format!(
-            r#"type="number" name="param.duration" id="tpl-{id}-1" value="10" min="1" max="60" step="0.5"> <span class="unit">s</span>"#
+            r#"type="number" name="param.duration" id="tpl-{id}-1" value="10" min="1" max="60" step="0.5"> <span class="unit" translate="no">s</span>"#
         ),
         r#"pattern="[A-Z]{2}-[0-9]+""#.into(),
     ] {

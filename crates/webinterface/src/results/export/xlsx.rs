@@ -16,7 +16,7 @@ pub(super) const EXCEL_MAX_TEXT: usize = 32_767;
 /// Excel's series per chart.
 pub(super) const EXCEL_MAX_CHART_SERIES: usize = 255;
 /// Excel's columns per sheet: the series per Data sheet.
-pub(super) const EXCEL_MAX_COLS: usize = 16_384;
+pub const EXCEL_MAX_COLS: usize = 16_384;
 
 /// Why the workbook could not be made.
 #[derive(Debug, thiserror::Error)]
