@@ -52,8 +52,6 @@ run-ask-not-ready = dens tilstand er ikke klar
 run-parameters-not-object = parametrene skal være et JSON-objekt af navn/værdi-par
 run-needs-template = standen { $stand } startes gennem sine testskabeloner: send "template": <id> (GET /api/stands/{ $stand }/templates viser dem); kun administratorer må starte en test uden skabelon. Intet blev sendt.
 run-template-sends-commands = en skabelon sender sine egne kommandoer: udelad "commands"
-# $refusals nævner hvert afvist felt med skabelonens egne ord.
-run-template-refused = { $refusals }
 run-template-values-refused = Nogle værdier blev afvist: se de markerede felter.
 # $reason er brokerens fejl (på engelsk).
 run-not-confirmed = { $reason }; kørsel { $run } er markeret som fejlet

@@ -52,8 +52,6 @@ run-ask-not-ready = its state is not ready
 run-parameters-not-object = parameters must be a JSON object of name/value pairs
 run-needs-template = stand { $stand } is started through its test templates: send "template": <id> (GET /api/stands/{ $stand }/templates lists them); only admins may start a test without one. Nothing was sent.
 run-template-sends-commands = a template sends its own commands: leave "commands" out
-# $refusals names each refused field, in the template's own words.
-run-template-refused = { $refusals }
 run-template-values-refused = Some values were refused: see the fields marked.
 # $reason is the broker's error (English).
 run-not-confirmed = { $reason }; run { $run } is marked failed

@@ -113,13 +113,10 @@ pub async fn start(
                 return Err(Error::BadRequest(msg!("run-template-sends-commands")));
             }
             let given = request.parameters.as_object().cloned().unwrap_or_default();
-            let values = t.template.values(&given).map_err(|e| {
-                // The refusals name each field in the template's own words (English).
-                Error::BadRequest(msg!(
-                    "run-template-refused",
-                    refusals = crate::test_templates::fields::refusals(&e)
-                ))
-            })?;
+            let values = t
+                .template
+                .values(&given)
+                .map_err(|e| Error::BadRequest(crate::test_templates::messages::refusals(&e)))?;
             (
                 Value::Object(values),
                 Value::from(t.template.commands.clone()),

@@ -19,7 +19,7 @@ use crate::msg;
 use crate::page::Layout;
 use crate::routes::{Routes, VIEWER};
 use crate::state::AppState;
-use crate::test_templates::fields::{TemplateForm, TemplateInput, forms};
+use crate::test_templates::fields::{TemplateForm, TemplateInput, forms_in};
 
 /// The dashboard and stand pages.
 pub fn routes() -> Routes {
@@ -191,7 +191,7 @@ pub async fn render_stand_with(
         camera,
         can_start: a.user.role >= Role::Operator,
         free_form: stored.is_empty() || a.user.role == Role::Admin,
-        templates: forms(&stored, input.as_ref()),
+        templates: forms_in(&a.t, &stored, input.as_ref()),
         pending,
         role: crate::error::msg_role(a.user.role.as_str()),
         csrf: a.csrf().to_owned(),
