@@ -10,8 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::error::{Error, ErrorShown};
-use crate::msg;
 use crate::i18n::{Msg, Tr};
+use crate::msg;
 
 /// The header's user menu.
 pub struct Nav {
@@ -177,14 +177,4 @@ fn takes_html(headers: &header::HeaderMap) -> bool {
 pub fn login_redirect(path: &str) -> Response {
     let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
     Redirect::to(&format!("/login?next={next}")).into_response()
-}
-
-/// TRANSITIONAL (issue 27): a time in English and UTC; every page moves to `Tr::time`.
-pub fn time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
-}
-
-/// TRANSITIONAL (issue 27): see [`time`].
-pub fn time_or_never(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map(time).unwrap_or_else(|| "never".into())
 }

@@ -26,7 +26,11 @@ fn danish_and_english_have_the_same_messages_each_defined_once() {
     assert!(only_da.is_empty(), "missing in English: {only_da:?}");
     // The same files in both, and no message written twice (a second one would be ignored).
     let files = |lang: &str| -> BTreeSet<&str> {
-        FILES.iter().filter(|(l, _, _)| *l == lang).map(|(_, n, _)| *n).collect()
+        FILES
+            .iter()
+            .filter(|(l, _, _)| *l == lang)
+            .map(|(_, n, _)| *n)
+            .collect()
     };
     assert_eq!(files("en"), files("da"));
     for lang in ["en", "da"] {
@@ -41,7 +45,10 @@ fn danish_and_english_have_the_same_messages_each_defined_once() {
             }
         }
         let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
-        assert!(twice.is_empty(), "{lang}: messages defined twice: {twice:?}");
+        assert!(
+            twice.is_empty(),
+            "{lang}: messages defined twice: {twice:?}"
+        );
     }
 }
 
@@ -111,8 +118,8 @@ fn unmarked(text: &str, data: &[&str]) -> Vec<String> {
     let mut data: Vec<&str> = data.to_vec();
     data.sort_by_key(|d| std::cmp::Reverse(d.len()));
     for d in data {
-        let whole = regex::Regex::new(&format!(r"(^|[^\w]){}([^\w]|$)", regex::escape(d)))
-            .expect("regex");
+        let whole =
+            regex::Regex::new(&format!(r"(^|[^\w]){}([^\w]|$)", regex::escape(d))).expect("regex");
         loop {
             let next = whole.replace_all(&rest, "$1 $2").into_owned();
             if next == rest {
@@ -165,8 +172,11 @@ impl Walk {
         for text in visible_texts(html) {
             let words = unmarked(&text, DATA);
             if !words.is_empty() {
-                self.problems
-                    .push(format!("{what}: {:?} in {:?}", words.join(" "), text.trim()));
+                self.problems.push(format!(
+                    "{what}: {:?} in {:?}",
+                    words.join(" "),
+                    text.trim()
+                ));
             }
         }
     }
@@ -206,7 +216,11 @@ async fn seed(app: &App) -> (i64, i64, i64) {
     let result = ingest(
         &app.db.pool,
         "rig1",
-        &data_message("rig1", json!({"speed": "3.5"}), r#"{"ch1": [1.5, 2.25, 3]}"#),
+        &data_message(
+            "rig1",
+            json!({"speed": "3.5"}),
+            r#"{"ch1": [1.5, 2.25, 3]}"#,
+        ),
     )
     .await
     .expect("a result");
@@ -264,18 +278,16 @@ async fn every_page_error_form_error_and_live_update_marks_its_text_in_the_pseud
         .map(|r| concrete(r.path, result, template, rejected))
         .collect();
     // The same pages with what their links add: notices, filters, layouts, paging.
-    paths.extend(
-        [
-            "/stands/rig1?started=1".to_owned(),
-            "/results?verdict=fail".into(),
-            "/results?stand=rig1&page=2".into(),
-            format!("/results/{result}?layout=classic"),
-            "/account?changed=password".into(),
-            "/stands/nowhere".into(),
-            "/results/999999".into(),
-            "/no/such/page".into(),
-        ],
-    );
+    paths.extend([
+        "/stands/rig1?started=1".to_owned(),
+        "/results?verdict=fail".into(),
+        "/results?stand=rig1&page=2".into(),
+        format!("/results/{result}?layout=classic"),
+        "/account?changed=password".into(),
+        "/stands/nowhere".into(),
+        "/results/999999".into(),
+        "/no/such/page".into(),
+    ]);
     for path in &paths {
         let r = pseudo(admin.get(app.url(path))).send().await.expect(path);
         let html = r
@@ -287,43 +299,77 @@ async fn every_page_error_form_error_and_live_update_marks_its_text_in_the_pseud
             continue;
         }
         let status = r.status();
-        walk.check(&format!("GET {path} ({status})"), &r.text().await.expect("body"));
+        walk.check(
+            &format!("GET {path} ({status})"),
+            &r.text().await.expect("body"),
+        );
     }
     assert!(walk.pages >= 15, "only {} pages were walked", walk.pages);
 
     // A page a viewer may not see: the 403 page.
     let (viewer, viewer_csrf) = app.login("viewer1").await;
-    let r = pseudo(viewer.get(app.url("/admin/users"))).send().await.expect("403");
+    let r = pseudo(viewer.get(app.url("/admin/users")))
+        .send()
+        .await
+        .expect("403");
     assert_eq!(r.status(), 403);
-    walk.check("GET /admin/users as a viewer", &r.text().await.expect("body"));
+    walk.check(
+        "GET /admin/users as a viewer",
+        &r.text().await.expect("body"),
+    );
 
     // Form errors: a refused password change, a refused start, a wrong CSRF token.
     for (path, form) in [
         (
             "/account/password",
-            vec![("current", "wrong"), ("new", "abcdefgh1"), ("repeat", "other-one")],
+            vec![
+                ("current", "wrong"),
+                ("new", "abcdefgh1"),
+                ("repeat", "other-one"),
+            ],
         ),
-        ("/account/password", vec![("current", "wrong"), ("new", "abc"), ("repeat", "abc")]),
+        (
+            "/account/password",
+            vec![("current", "wrong"), ("new", "abc"), ("repeat", "abc")],
+        ),
         ("/account/language", vec![("language", "sv")]),
         (
             "/stands/rig1/runs",
-            vec![("param_name", "bad name!"), ("param_value", "1"), ("commands", "")],
+            vec![
+                ("param_name", "bad name!"),
+                ("param_value", "1"),
+                ("commands", ""),
+            ],
         ),
         (
             &*format!("/stands/rig1/templates/{template}/runs"),
             vec![("duration", "500"), ("operator_note", "lower-1")],
         ),
         ("/admin/stands", vec![("id", "bad id!"), ("name", "")]),
-        ("/admin/users", vec![("username", "x y"), ("password", "short"), ("role", "viewer")]),
+        (
+            "/admin/users",
+            vec![
+                ("username", "x y"),
+                ("password", "short"),
+                ("role", "viewer"),
+            ],
+        ),
     ] {
         let mut fields = vec![("csrf", csrf.as_str())];
         fields.extend(form.iter().copied());
-        let r = pseudo(admin.post(app.url(path))).form(&fields).send().await.expect(path);
+        let r = pseudo(admin.post(app.url(path)))
+            .form(&fields)
+            .send()
+            .await
+            .expect(path);
         let status = r.status();
         if status.is_redirection() {
             continue;
         }
-        walk.check(&format!("POST {path} ({status})"), &r.text().await.expect("body"));
+        walk.check(
+            &format!("POST {path} ({status})"),
+            &r.text().await.expect("body"),
+        );
     }
     let r = pseudo(viewer.post(app.url("/account/language")))
         .form(&[("csrf", "forged"), ("language", "da")])
@@ -331,12 +377,18 @@ async fn every_page_error_form_error_and_live_update_marks_its_text_in_the_pseud
         .await
         .expect("csrf");
     assert_eq!(r.status(), 403);
-    walk.check("POST with a wrong CSRF token", &r.text().await.expect("body"));
+    walk.check(
+        "POST with a wrong CSRF token",
+        &r.text().await.expect("body"),
+    );
     let _ = viewer_csrf;
 
     // Logged out: the login page, a failed login.
     let anonymous = app.client();
-    let r = pseudo(anonymous.get(app.url("/login"))).send().await.expect("login");
+    let r = pseudo(anonymous.get(app.url("/login")))
+        .send()
+        .await
+        .expect("login");
     walk.check("GET /login", &r.text().await.expect("body"));
     let fresh = reqwest::Client::builder()
         .cookie_store(true)
@@ -354,7 +406,10 @@ async fn every_page_error_form_error_and_live_update_marks_its_text_in_the_pseud
     .await
     .expect("failed login");
     assert_eq!(r.status(), 401);
-    walk.check("POST /login (wrong password)", &r.text().await.expect("body"));
+    walk.check(
+        "POST /login (wrong password)",
+        &r.text().await.expect("body"),
+    );
 
     // Live updates: a status and a result stored while a pseudo-locale page listens.
     let mut events = pseudo(admin.get(app.url("/events")))
@@ -409,14 +464,27 @@ async fn the_language_follows_the_account_then_the_browser_then_the_site_default
         if let Some(lang) = lang {
             r = r.header(ACCEPT_LANGUAGE, lang);
         }
-        async move { r.send().await.expect("dashboard").text().await.expect("html") }
+        async move {
+            r.send()
+                .await
+                .expect("dashboard")
+                .text()
+                .await
+                .expect("html")
+        }
     };
     // No Accept-Language: the site's default (Danish here).
     let html = dashboard(None).await;
-    assert!(html.contains("<html lang=\"da\">") && html.contains("Oversigt"), "{html}");
+    assert!(
+        html.contains("<html lang=\"da\">") && html.contains("Oversigt"),
+        "{html}"
+    );
     // The browser asks for English first.
     let html = dashboard(Some("en-GB,en;q=0.9,da;q=0.5")).await;
-    assert!(html.contains("<html lang=\"en\">") && html.contains("Dashboard"), "{html}");
+    assert!(
+        html.contains("<html lang=\"en\">") && html.contains("Dashboard"),
+        "{html}"
+    );
     // The account's choice wins over the browser, on the next page, in the same session.
     let r = client
         .post(app.url("/account/language"))
@@ -429,7 +497,10 @@ async fn the_language_follows_the_account_then_the_browser_then_the_site_default
     let saved = r.text().await.expect("html");
     assert!(saved.contains("Sproget er gemt."), "{saved}");
     let html = dashboard(Some("en")).await;
-    assert!(html.contains("<html lang=\"da\">") && html.contains("Log ud"), "{html}");
+    assert!(
+        html.contains("<html lang=\"da\">") && html.contains("Log ud"),
+        "{html}"
+    );
     // Times in the lab's zone and the Danish format, the zone named on the page.
     assert!(html.contains("Tider vises i Europe/Copenhagen."), "{html}");
     // Back to following the browser.
@@ -450,7 +521,12 @@ async fn the_language_follows_the_account_then_the_browser_then_the_site_default
         .await
         .expect("bad language");
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.expect("html").contains("there is no language"));
+    assert!(
+        r.text()
+            .await
+            .expect("html")
+            .contains("there is no language")
+    );
     // The login page follows the browser.
     let login = app
         .client()
@@ -492,19 +568,42 @@ async fn an_own_password_change_keeps_this_login_and_ends_the_others() {
             .send()
     };
     // Refusals say why and change nothing.
-    let r = change("wrong password", "new password 1", "new password 1").await.expect("post");
+    let r = change("wrong password", "new password 1", "new password 1")
+        .await
+        .expect("post");
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.expect("html").contains("the current password is wrong"));
-    let r = change(common::PASSWORD, "new password 1", "new password 2").await.expect("post");
+    assert!(
+        r.text()
+            .await
+            .expect("html")
+            .contains("the current password is wrong")
+    );
+    let r = change(common::PASSWORD, "new password 1", "new password 2")
+        .await
+        .expect("post");
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.expect("html").contains("the two new passwords differ"));
-    let r = change(common::PASSWORD, "short", "short").await.expect("post");
+    assert!(
+        r.text()
+            .await
+            .expect("html")
+            .contains("the two new passwords differ")
+    );
+    let r = change(common::PASSWORD, "short", "short")
+        .await
+        .expect("post");
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.expect("html").contains("at least 8 characters"));
+    assert!(
+        r.text()
+            .await
+            .expect("html")
+            .contains("at least 8 characters")
+    );
     let me = |c: &reqwest::Client| c.get(app.url("/api/me")).send();
     assert_eq!(me(&elsewhere).await.expect("me").status(), 200);
     // The change: this login goes on, the other one and the API token end.
-    let r = change(common::PASSWORD, "new password 1", "new password 1").await.expect("post");
+    let r = change(common::PASSWORD, "new password 1", "new password 1")
+        .await
+        .expect("post");
     assert_eq!(r.status(), 303);
     let page = here
         .get(app.url("/account?changed=password"))
@@ -551,8 +650,19 @@ async fn api_errors_stay_english_with_a_stable_code() {
     assert_eq!(r.status(), 404);
     let body: serde_json::Value = r.json().await.expect("json");
     assert_eq!(body["code"], "stand-not-found", "{body}");
-    assert!(body["error"].as_str().expect("error").starts_with("no stand"), "{body}");
-    let r = app.client().get(app.url("/api/stands")).send().await.expect("stands");
+    assert!(
+        body["error"]
+            .as_str()
+            .expect("error")
+            .starts_with("no stand"),
+        "{body}"
+    );
+    let r = app
+        .client()
+        .get(app.url("/api/stands"))
+        .send()
+        .await
+        .expect("stands");
     let body: serde_json::Value = r.json().await.expect("json");
     assert_eq!(body["code"], "error-unauthorized", "{body}");
 }

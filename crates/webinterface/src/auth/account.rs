@@ -56,7 +56,8 @@ struct AccountQuery {
 }
 
 async fn account(Viewer(a): Viewer, Query(q): Query<AccountQuery>) -> AccountPage {
-    let notice = (q.changed.as_deref() == Some("password")).then(|| msg!("account-password-changed"));
+    let notice =
+        (q.changed.as_deref() == Some("password")).then(|| msg!("account-password-changed"));
     page(&a, a.layout().notice(notice))
 }
 
@@ -75,9 +76,11 @@ async fn set_language(
 ) -> Result<Response> {
     let chosen = match form.language.trim() {
         "" => None,
-        code => Some(Lang::parse(code).filter(|l| Lang::CHOICES.contains(l)).ok_or_else(
-            || Error::BadRequest(msg!("account-language-unknown", code = code)),
-        )?),
+        code => Some(
+            Lang::parse(code)
+                .filter(|l| Lang::CHOICES.contains(l))
+                .ok_or_else(|| Error::BadRequest(msg!("account-language-unknown", code = code)))?,
+        ),
     };
     users::set_language(state.pool(), a.user.id, chosen.map(Lang::code)).await?;
     // This answer already speaks the new language; so does every later page.

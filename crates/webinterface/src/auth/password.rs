@@ -8,8 +8,8 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::error::{Context, Error, Result};
-use crate::state::AppState;
 use crate::msg;
+use crate::state::AppState;
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 8;
@@ -79,7 +79,10 @@ pub async fn hashing_permit(state: &AppState) -> Result<OwnedSemaphorePermit> {
 /// 400, no permit in time a 503.
 pub async fn hash_blocking(state: &AppState, password: String) -> Result<String> {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(Error::BadRequest(msg!("password-too-short", min = MIN_PASSWORD_LEN)));
+        return Err(Error::BadRequest(msg!(
+            "password-too-short",
+            min = MIN_PASSWORD_LEN
+        )));
     }
     let permit = hashing_permit(state).await?;
     tokio::task::spawn_blocking(move || {

@@ -8,17 +8,17 @@
 //! `TIME_ZONE`) and numbers. The JSON API and the logs stay English; an error's message key is
 //! its stable `code`.
 //!
-//! - `catalog`: the Fluent bundles and the lookup, with English as the fallback.
-//! - `msg`: [`Msg`], a message key with its arguments, translated when shown.
-//! - `tr`: [`Tr`], one request's language and time zone, which templates call.
+//! - [`catalog`]: the Fluent bundles and the lookup, with English as the fallback;
+//! - [`msg`]: [`Msg`], a message key with its arguments, translated when shown;
+//! - [`tr`]: [`Tr`], one request's language and time zone, which templates call.
 
-mod catalog;
-mod msg;
-mod tr;
+pub mod catalog;
+pub mod msg;
+pub mod tr;
 
+pub use catalog::PSEUDO_MARKS;
 pub use catalog::{FILES, keys};
 pub use msg::{Arg, Msg};
-pub use catalog::PSEUDO_MARKS;
 pub use tr::{DEFAULT_TIME_ZONE, Tr};
 
 /// A language the pages are shown in.
@@ -60,7 +60,12 @@ impl Lang {
 /// The language of a request: the user's choice, else the first language of the browser's
 /// `Accept-Language` (by its `q` weights) that the pages have, else `default`. With
 /// `pseudo`, the tag `qps` (as in `qps-ploc`) asks for the pseudo-locale.
-pub fn negotiate(user: Option<Lang>, accept_language: Option<&str>, default: Lang, pseudo: bool) -> Lang {
+pub fn negotiate(
+    user: Option<Lang>,
+    accept_language: Option<&str>,
+    default: Lang,
+    pseudo: bool,
+) -> Lang {
     if let Some(lang) = user {
         return lang;
     }
@@ -101,12 +106,22 @@ mod tests {
         assert_eq!(n(Some(Lang::Da), Some("en"), Lang::En), Lang::Da);
         assert_eq!(n(None, Some("da-DK,da;q=0.9,en;q=0.8"), Lang::En), Lang::Da);
         assert_eq!(n(None, Some("en-GB,en;q=0.9,da;q=0.8"), Lang::Da), Lang::En);
-        assert_eq!(n(None, Some("de-DE, da;q=0.5, en;q=0.7"), Lang::Da), Lang::En);
+        assert_eq!(
+            n(None, Some("de-DE, da;q=0.5, en;q=0.7"), Lang::Da),
+            Lang::En
+        );
         assert_eq!(n(None, Some("de, fr"), Lang::Da), Lang::Da);
         assert_eq!(n(None, Some("da;q=0, en;q=bad"), Lang::Da), Lang::Da);
         assert_eq!(n(None, None, Lang::Da), Lang::Da);
-        assert_eq!(n(None, Some("qps-ploc"), Lang::En), Lang::En, "pseudo is off");
-        assert_eq!(negotiate(None, Some("qps-ploc"), Lang::En, true), Lang::Pseudo);
+        assert_eq!(
+            n(None, Some("qps-ploc"), Lang::En),
+            Lang::En,
+            "pseudo is off"
+        );
+        assert_eq!(
+            negotiate(None, Some("qps-ploc"), Lang::En, true),
+            Lang::Pseudo
+        );
     }
 
     #[test]

@@ -136,7 +136,9 @@ impl Tr {
     /// when it is a plain decimal number, else as it is.
     pub fn num_text(&self, text: &str) -> String {
         let plain = text.trim().parse::<f64>().is_ok()
-            && text.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'));
+            && text
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'));
         match self.lang {
             Lang::Da if plain => text.replace('.', ","),
             _ => text.to_owned(),
@@ -152,13 +154,23 @@ mod tests {
 
     #[test]
     fn times_and_numbers_follow_the_language_in_the_labs_zone() {
-        let t = Utc.with_ymd_and_hms(2026, 11, 30, 18, 13, 5).single().expect("time");
+        let t = Utc
+            .with_ymd_and_hms(2026, 11, 30, 18, 13, 5)
+            .single()
+            .expect("time");
         let da = Tr::new(Lang::Da, DEFAULT_TIME_ZONE);
         let en = Tr::new(Lang::En, DEFAULT_TIME_ZONE);
         assert_eq!(da.time(&t), "30.11.2026 19:13:05");
         assert_eq!(en.time(&t), "2026-11-30 19:13:05");
-        let summer = Utc.with_ymd_and_hms(2026, 7, 1, 12, 0, 0).single().expect("time");
-        assert_eq!(da.time(&summer), "01.07.2026 14:00:00", "daylight saving time");
+        let summer = Utc
+            .with_ymd_and_hms(2026, 7, 1, 12, 0, 0)
+            .single()
+            .expect("time");
+        assert_eq!(
+            da.time(&summer),
+            "01.07.2026 14:00:00",
+            "daylight saving time"
+        );
         assert_eq!(da.num(3.25), "3,25");
         assert_eq!(en.num(3.25), "3.25");
         assert_eq!(da.num_text("-0.5"), "-0,5");
@@ -174,7 +186,11 @@ mod tests {
         assert_eq!(en.s("time-never"), "never");
         assert_eq!(da.s("time-never"), "aldrig");
         assert_eq!(pseudo.s("time-never"), "⟦never⟧");
-        assert_eq!(en.s("no-such-key"), "no-such-key", "a missing key shows itself, unmarked");
+        assert_eq!(
+            en.s("no-such-key"),
+            "no-such-key",
+            "a missing key shows itself, unmarked"
+        );
         assert_eq!(pseudo.s("no-such-key"), "no-such-key");
     }
 }

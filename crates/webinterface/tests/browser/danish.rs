@@ -53,13 +53,21 @@ async fn a_user_switches_to_danish_and_the_pages_and_live_updates_follow() {
     c.goto(&app.url("/stands/rig4")).await.expect("stand page");
     wait_for(&c, "#standpage").await;
     let html = c.source().await.expect("source");
-    assert!(html.contains("<html lang=\"da\">"), "the stand page is Danish");
+    assert!(
+        html.contains("<html lang=\"da\">"),
+        "the stand page is Danish"
+    );
     snap(&c, &shots, "da-stand.png").await;
 
-    c.goto(&app.url(&format!("/results/{result}"))).await.expect("result page");
+    c.goto(&app.url(&format!("/results/{result}")))
+        .await
+        .expect("result page");
     wait_for(&c, "h1").await;
     let html = c.source().await.expect("source");
-    assert!(html.contains("2,5"), "the parameter 2.5 shows with a decimal comma");
+    assert!(
+        html.contains("2,5"),
+        "the parameter 2.5 shows with a decimal comma"
+    );
     snap(&c, &shots, "da-result.png").await;
 
     stop_handler(stop, handler).await;

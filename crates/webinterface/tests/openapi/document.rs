@@ -107,7 +107,7 @@ fn every_operation_names_its_role_and_every_error_is_an_error_body() {
     assert!(operations >= 25);
     assert_eq!(
         doc["components"]["schemas"]["ErrorBody"]["required"],
-        json!(["error"])
+        json!(["error", "code"])
     );
 }
 
