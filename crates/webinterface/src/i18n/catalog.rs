@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 
-use super::Lang;
+use super::lang::Lang;
 
 include!(concat!(env!("OUT_DIR"), "/locales.rs"));
 

@@ -4,8 +4,6 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Tr;
-
 /// An argument of a message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
@@ -119,17 +117,6 @@ impl Msg {
     /// Its arguments.
     pub fn args(&self) -> &[(&'static str, Arg)] {
         &self.args
-    }
-
-    /// In English (the API and logs).
-    pub fn english(&self) -> String {
-        Tr::english().msg(self)
-    }
-}
-
-impl std::fmt::Display for Msg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.english())
     }
 }
 

@@ -5,10 +5,25 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use fluent_bundle::{FluentArgs, FluentValue};
 
-use super::{Arg, Lang, Msg, catalog};
+use super::catalog;
+use super::lang::Lang;
+use super::msg::{Arg, Msg};
 
 /// The lab's time zone when `TIME_ZONE` is not set.
 pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Europe::Copenhagen;
+
+impl Msg {
+    /// In English (the API and logs).
+    pub fn english(&self) -> String {
+        Tr::english().msg(self)
+    }
+}
+
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.english())
+    }
+}
 
 /// One request's language and the time zone its pages show times in.
 #[derive(Debug, Clone, Copy, PartialEq)]
