@@ -109,7 +109,7 @@ async fn a_stands_state_follows_the_receive_time_when_batches_commit_out_of_orde
     );
     commit(&db, "handler-b", &[incoming("rig1", status("610"), at(40))]).await;
     // A late 202 changes nothing stored, a later power code does.
-    commit(&db, "handler-a", &[incoming("rig1", status("202"), at(35))]).await;
+    commit(&db, "handler-a", &[incoming("rig1", status("202"), at(25))]).await;
     assert_eq!(
         stored(&db, "rig1").await,
         (Some(101), Some(500), Some(610), false)
