@@ -1,5 +1,5 @@
 //! Scale-out benchmark: one, two and three `messagehandler` processes on one MQTT shared
-//! subscription (`$share/bench/+/inbound`) behind Mosquitto (the project's limits), storing a
+//! subscription (`HANDLER_SHARE_GROUP`, a group per case) behind Mosquitto (the project's limits), storing a
 //! flood of status messages from 50 stands into PostgreSQL (a private cluster, fsync on). Not
 //! part of `cargo nextest run`.
 //!
@@ -294,7 +294,7 @@ fn main() {
         let broker = Broker::start(BrokerKind::Mosquitto);
         println!(
             "scale-out benchmark: {total} status messages of {STANDS} stands, QoS 2, Mosquitto, \
-             handlers on $share/bench/+/inbound, PostgreSQL fsync on; CPU ms per 1,000 messages"
+             handlers on one shared subscription, PostgreSQL fsync on; CPU ms per 1,000 messages"
         );
         println!(
             "| handlers | messages | msg/s | wall s | handlers CPU | all CPU | per process (ms / 1,000 msg) |"
