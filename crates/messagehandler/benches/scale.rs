@@ -171,7 +171,10 @@ async fn run(cluster: &PgCluster, broker: &Broker, handlers: usize, total: usize
         if slots == handlers as i64 {
             break;
         }
-        assert!(ready.elapsed() < Duration::from_secs(60), "{slots} slots taken");
+        assert!(
+            ready.elapsed() < Duration::from_secs(60),
+            "{slots} slots taken"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -184,7 +187,10 @@ async fn run(cluster: &PgCluster, broker: &Broker, handlers: usize, total: usize
             .expect("probe");
     }
     while count(&mut poll, "probe-%").await < probes as i64 {
-        assert!(ready.elapsed() < Duration::from_secs(120), "probes not stored");
+        assert!(
+            ready.elapsed() < Duration::from_secs(120),
+            "probes not stored"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let payloads: Vec<(String, Vec<u8>)> = (0..total)
