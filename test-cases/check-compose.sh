@@ -61,7 +61,7 @@ ports() {
     ' "$1"
 }
 ports docker-compose.yml.out >ports.txt
-for want in "nginx 81:80" "webinterface 8001-8004:8001" "videostream 5555-5558:5555" "mosquitto 8000:8000" "mosquitto 8081:8081" \
+for want in "nginx 81:80" "webinterface 8001:8001" "videostream 5555:5555" "mosquitto 8000:8000" "mosquitto 8081:8081" \
     "nginx 444:443" "mosquitto 8883:8883" "mosquitto 8884:8884"; do
     if grep -qx "$want" ports.txt; then pass "port ${want#* } published by ${want%% *}"
     else fail "port ${want#* } not published by ${want%% *} (published: $(tr '\n' ',' <ports.txt))"; fi

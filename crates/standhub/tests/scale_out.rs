@@ -36,7 +36,7 @@ fn stand(i: u32) -> String {
 fn code(stand: u32, seq: u32) -> &'static str {
     if seq == PER_STAND {
         ["200", "202", "503"][(stand % 3) as usize]
-    } else if seq % 2 == 0 {
+    } else if seq.is_multiple_of(2) {
         "200"
     } else {
         "202"
@@ -161,6 +161,8 @@ async fn the_stack_scales_out_on_a_docker_engine() {
         ("MQTT_LEGACY_STAND_USER", STAND_USER),
         ("MQTT_LEGACY_STAND_PASSWORD", STAND_PASSWORD),
         ("HANDLER_MAX_NEW_STANDS_PER_MINUTE", "1000"),
+        // The README's setting for several web copies: a host port range.
+        ("WEB_PORTS", "8001-8004"),
     ]);
     let up = Instant::now();
     stack.dc(&[
@@ -221,10 +223,10 @@ async fn ingest_exactly_once(stack: &Stack, handlers: &[String]) {
     sh(&format!("kill -KILL {pid}"));
     // The restart policy (unless-stopped) starts the container again; `docker start` in case
     // it has not yet.
-    let t = Instant::now();
+    let since_kill = Instant::now();
     while restarts(killed) == before {
         assert!(
-            t.elapsed() < Duration::from_secs(30),
+            since_kill.elapsed() < Duration::from_secs(30),
             "the killed handler was not restarted"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
