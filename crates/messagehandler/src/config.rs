@@ -14,9 +14,15 @@ pub struct Config {
     pub database_url: Secret,
     /// `MQTT_URL`.
     pub mqtt: MqttUrl,
-    /// `MQTT_CLIENT_ID` (default [`default_client_id`]): the persistent session's name.
+    /// `MQTT_CLIENT_ID` (default [`default_client_id`]): the persistent session's name;
+    /// with a shared subscription followed by `-<HANDLER_REPLICA>` ([`replica_client_id`]).
     pub client_id: String,
-    /// `INBOUND_TOPICS`.
+    /// With a shared subscription and no `HANDLER_REPLICA`: the handler takes the lowest free
+    /// replica slot below this number at start and names its session after it
+    /// ([`slot_client_id`]).
+    pub replica_slots: Option<u16>,
+    /// `INBOUND_TOPICS`, each filter prefixed with `$share/<HANDLER_SHARE_GROUP>/` when that
+    /// is set.
     pub layouts: TopicLayouts,
     /// `MAX_PAYLOAD_BYTES` (default 16 MiB): larger messages are quarantined with their size only.
     pub max_payload_bytes: usize,
@@ -66,6 +72,58 @@ pub fn default_client_id(mqtt: &MqttUrl) -> String {
     format!("{BASE_CLIENT_ID}-{suffix}")
 }
 
+/// The most replica slots: handlers beyond this many on one shared subscription wait.
+pub const MAX_REPLICA_SLOTS: u16 = 64;
+
+/// `list` with every filter that is not one already made a shared subscription of `group`
+/// (`HANDLER_SHARE_GROUP`: no `$` to quote in `.env` files).
+fn shared(list: &str, group: &str) -> String {
+    list.split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(|f| {
+            if f.starts_with("$share/") {
+                f.to_owned()
+            } else {
+                format!("$share/{group}/{f}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The client id of the handler in replica slot `slot`: slot 0 keeps the base id (a single
+/// handler switched to a shared subscription keeps its session), slot `n` is `<base>-r<n>`.
+/// The slot outlives the container: a recreated replica takes the free slot, and with it the
+/// session and the messages the broker kept for it.
+pub fn slot_client_id(base: &str, slot: u16) -> String {
+    if slot == 0 {
+        base.to_owned()
+    } else {
+        format!("{base}-r{slot}")
+    }
+}
+
+/// The client id of a replica named by `HANDLER_REPLICA`: `<base>-<replica>` (for handlers
+/// on several hosts that each keep their own name).
+pub fn replica_client_id(base: &str, replica: Option<&str>) -> Result<String, ConfigError> {
+    let Some(replica) = replica else {
+        return Ok(base.to_owned());
+    };
+    let fits = (1..=64).contains(&replica.len())
+        && replica
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if !fits {
+        return Err(ConfigError::Invalid {
+            name: "HANDLER_REPLICA",
+            value: replica.to_owned(),
+            reason: "1-64 letters, digits, '-', '_' or '.'".into(),
+        });
+    }
+    Ok(format!("{base}-{replica}"))
+}
+
 /// The default `MAX_PAYLOAD_BYTES`.
 pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 16 * 1024 * 1024;
 
@@ -89,6 +147,10 @@ impl Config {
     /// Reads the configuration; errors name the variable and what to do.
     pub fn from_env() -> Result<Self, ConfigError> {
         let topics = config::var("INBOUND_TOPICS").unwrap_or_else(|| DEFAULT_INBOUND_TOPICS.into());
+        let topics = match config::var("HANDLER_SHARE_GROUP") {
+            Some(group) => shared(&topics, group.trim()),
+            None => topics,
+        };
         let layouts = TopicLayouts::parse(&topics).map_err(|e| ConfigError::Invalid {
             name: "INBOUND_TOPICS",
             value: topics.clone(),
@@ -103,9 +165,17 @@ impl Config {
             });
         }
         let mqtt = MqttUrl::from_env()?;
+        let base = config::var("MQTT_CLIENT_ID").unwrap_or_else(|| default_client_id(&mqtt));
+        // A member of a shared subscription needs a session of its own: named by
+        // HANDLER_REPLICA, or after the slot it takes at start. A single handler keeps the
+        // session it always had.
+        let replica = config::var("HANDLER_REPLICA");
+        let replica_slots =
+            (layouts.share_group().is_some() && replica.is_none()).then_some(MAX_REPLICA_SLOTS);
         Ok(Self {
             database_url: Secret::new(config::required("DATABASE_URL")?),
-            client_id: config::var("MQTT_CLIENT_ID").unwrap_or_else(|| default_client_id(&mqtt)),
+            client_id: replica_client_id(&base, replica.as_deref())?,
+            replica_slots,
             mqtt,
             layouts,
             max_payload_bytes: config::parse_or("MAX_PAYLOAD_BYTES", DEFAULT_MAX_PAYLOAD_BYTES)?,
@@ -167,6 +237,7 @@ impl Config {
         Self {
             database_url: Secret::new(database_url),
             client_id: default_client_id(&mqtt),
+            replica_slots: None,
             mqtt,
             layouts: TopicLayouts::default(),
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
@@ -192,4 +263,39 @@ fn at_least_one(name: &'static str, default: usize) -> Result<usize, ConfigError
         });
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_share_group_makes_every_filter_a_shared_subscription_once() {
+        assert_eq!(
+            shared(
+                "+/inbound, Testdevice/+/Inbound,$share/g/x/+/in",
+                "handlers"
+            ),
+            "$share/handlers/+/inbound,$share/handlers/Testdevice/+/Inbound,$share/g/x/+/in"
+        );
+    }
+
+    #[test]
+    fn replicas_have_ids_of_their_own_and_slot_zero_keeps_the_single_handlers() {
+        assert_eq!(
+            slot_client_id("standhub-messagehandler", 0),
+            "standhub-messagehandler"
+        );
+        assert_eq!(
+            slot_client_id("standhub-messagehandler", 2),
+            "standhub-messagehandler-r2"
+        );
+        assert_eq!(replica_client_id("base", None).expect("none"), "base");
+        assert_eq!(
+            replica_client_id("base", Some("site-a.1")).expect("named"),
+            "base-site-a.1"
+        );
+        assert!(replica_client_id("base", Some("two words")).is_err());
+        assert!(replica_client_id("base", Some(&"x".repeat(65))).is_err());
+    }
 }

@@ -12,6 +12,9 @@
 //! - [`writer`]: writes the waiting batches in one transaction and only then acknowledges
 //!   them, retrying while the database is away.
 //!
+//! Before them, with a shared subscription: [`replica`] takes the numbered slot the handler's
+//! MQTT session is named after, and stops the handler when the slot's connection is lost.
+//!
 //! Beside them, outside the ingest path: [`verdicts`] measures each committed result of a run
 //! started from a test template against the template's limits and records the verdict.
 //!
@@ -26,6 +29,7 @@ pub mod config;
 pub mod mmap_threshold;
 pub mod mqtt;
 pub mod parse;
+pub mod replica;
 pub mod stages;
 pub mod verdicts;
 pub mod writer;
@@ -52,6 +56,10 @@ pub enum HandlerError {
     /// A task of the handler failed.
     #[error("handler task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// The database connection holding the replica slot was lost: another handler may take
+    /// the slot's session now, so this one stopped (its supervisor restarts it).
+    #[error("{0}; stopped so that one handler at a time uses the slot's session")]
+    ReplicaSlotLost(String),
 }
 
 /// A running handler, for tests and the launcher: how many subscriptions the broker confirmed
@@ -89,7 +97,7 @@ pub async fn run(
 }
 
 async fn run_inner(
-    config: Config,
+    mut config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
     subscriptions: watch::Sender<u64>,
     health: Health,
@@ -108,6 +116,21 @@ async fn run_inner(
     let pool =
         domain::store::connect_lazy(config.database_url.expose(), 4, config.batch_work_mem())
             .map_err(HandlerError::DatabaseUrl)?;
+    let mut shutdown = std::pin::pin!(shutdown);
+    // With a shared subscription: the slot first, as it names the session.
+    let (lost_tx, mut slot_lost) = tokio::sync::oneshot::channel();
+    let mut slot_task = None;
+    if let Some(max) = config.replica_slots {
+        let part = health.part("taking a replica slot");
+        let (slot, conn) = tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            taken = replica::take(&pool, max, &part) => taken,
+        };
+        part.ok();
+        config.client_id = config::slot_client_id(&config.client_id, slot);
+        tracing::info!(slot, "took replica slot {slot}");
+        slot_task = Some(tokio::spawn(replica::hold(conn, slot, lost_tx)));
+    }
     tracing::info!(
         broker = %config.mqtt,
         client_id = %config.client_id,
@@ -137,13 +160,30 @@ async fn run_inner(
     ));
     let parser = Arc::new(parse::Parser::new(config.clone(), validator));
     let parse_task = tokio::spawn(parse::run(parser, work_rx, parsed_tx, stop_writer.clone()));
+    let layouts = config.layouts.clone();
     let writer = writer::Writer::new(config, pool.clone(), client.clone());
     // Verdicts beside the ingest path, never inside its transactions.
     let verdict_task = tokio::spawn(verdicts::run(pool.clone(), stop_writer.clone()));
     let writer_task = tokio::spawn(writer.run(parsed_rx, stop_writer));
 
-    shutdown.await;
+    let lost = tokio::select! {
+        () = &mut shutdown => None,
+        lost = &mut slot_lost, if slot_task.is_some() => Some(
+            lost.unwrap_or_else(|_| "the task holding the replica slot ended".to_owned()),
+        ),
+    };
+    if let Some(reason) = &lost {
+        tracing::error!("{reason}: stopping");
+    }
     tracing::info!("shutting down: finishing the batch in flight");
+    // A member of a shared subscription leaves the group first: the broker then gives the
+    // group's next messages to the others instead of queueing them for this session (which,
+    // after a scale-down, no handler may take up again soon).
+    if layouts.share_group().is_some() {
+        for filter in layouts.filters() {
+            let _ = client.try_unsubscribe(filter);
+        }
+    }
     let _ = stop_writer_tx.send(true);
     let written = writer_task.await;
     parse_task.abort();
@@ -161,8 +201,16 @@ async fn run_inner(
     })
     .await;
     database_check.abort();
+    // The slot goes only now, after the session's connection: no other handler takes the
+    // session over while this one still uses it.
+    if let Some(task) = slot_task {
+        task.abort();
+    }
     pool.close().await;
     tracing::info!("message handler stopped");
     written?;
-    Ok(())
+    match lost {
+        Some(reason) => Err(HandlerError::ReplicaSlotLost(reason)),
+        None => Ok(()),
+    }
 }

@@ -28,7 +28,9 @@ Environment (or .env; README.md, \"The message handler\"):
   DATABASE_URL            PostgreSQL URL (required to run)
   MQTT_URL                broker, mqtt://user:password@host:port [mqtt://127.0.0.1:8000]
   MQTT_CLIENT_ID          persistent session name [derived from MQTT_URL's credentials]
-  INBOUND_TOPICS          subscriptions [+/inbound,Testdevice/+/Inbound,Testdevice/+/inbound]
+  INBOUND_TOPICS          subscriptions [+/inbound,Testdevice/+/Inbound,Testdevice/+/inbound];
+                          $share/<group>/<filter> to share them with other handlers
+  HANDLER_REPLICA         appended to the client id [with $share/: the host name]
   MAX_PAYLOAD_BYTES       larger messages are quarantined with their size only [16777216]
   QUARANTINE_MESSAGE_BYTES, QUARANTINE_TOPIC_BYTES   what the quarantine keeps
   QUARANTINE_TOTAL_BYTES [268435456], QUARANTINE_MAX_ROWS [100000]   over all topics

@@ -93,6 +93,8 @@ pub async fn drive(
     let mut subscription_refused = false;
     // Identifies the connection each message came on (a redelivery comes on a later one).
     let mut connection: i64 = 0;
+    // The connection on which a redelivery (DUP) was last reported.
+    let mut redelivered_on: i64 = -1;
     loop {
         let event = tokio::select! {
             _ = stop.changed() => break,
@@ -114,6 +116,15 @@ pub async fn drive(
                     session_present = ack.session_present,
                     "connected to the broker; subscribing"
                 );
+                // A session that was a single handler's (slot 0 keeps its id) still holds the
+                // plain subscriptions: without this it would get every message beside its share.
+                if layouts.share_group().is_some() {
+                    for filter in layouts.topic_filters() {
+                        if let Err(e) = client.try_unsubscribe(filter) {
+                            tracing::warn!(error = %e, "cannot queue the unsubscription");
+                        }
+                    }
+                }
                 // Always subscribe: a restarted broker may have lost the session.
                 awaited_subacks = 0;
                 subscription_refused = false;
@@ -157,6 +168,16 @@ pub async fn drive(
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
                 let at = Utc::now();
+                // DUP: the broker sent it before, to this session, and had no answer for it (a
+                // handler killed while it held unacknowledged messages). Said once per
+                // connection; the receipts keep what was stored already from being stored again.
+                if publish.dup && redelivered_on != connection {
+                    redelivered_on = connection;
+                    tracing::info!(
+                        packet_id = publish.pkid,
+                        "the broker redelivers messages this session left unacknowledged (DUP)"
+                    );
+                }
                 let permit = tokio::select! {
                     _ = stop.changed() => break,
                     p = budget.reserve(publish.payload.len()) => p,

@@ -193,7 +193,7 @@ impl StandAccess {
     fn outbound_topics(&self, stand: &StandId, legacy_only: bool) -> HashSet<String> {
         let answers = self
             .layouts
-            .filters()
+            .topic_filters()
             .enumerate()
             .filter(|(i, _)| !legacy_only || *i > 0)
             .map(|(i, filter)| {

@@ -30,6 +30,7 @@
 //! | [`job_runs`] | `job_runs`: the record of scheduler job executions |
 //! | [`listener`] | `LISTEN` for the notifications the writers send |
 //! | [`scheduler_lock`] | the advisory lock only the acting scheduler holds |
+//! | [`replica_slots`] | the numbered slots the message handlers on a shared subscription name their sessions after |
 
 mod batch;
 pub mod cameras;
@@ -49,6 +50,7 @@ pub mod outbound;
 pub mod quarantine;
 pub mod raw_messages;
 pub mod receipts;
+pub mod replica_slots;
 pub mod result_list;
 pub mod results;
 pub mod runs;

@@ -140,6 +140,11 @@ impl HandlerProcess {
         usize::try_from(kib * 1024).ok()
     }
 
+    /// Its process id (to signal it).
+    pub fn pid(&self) -> nix::unistd::Pid {
+        nix::unistd::Pid::from_raw(self.child.id() as i32)
+    }
+
     /// SIGKILL: no chance to finish anything.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

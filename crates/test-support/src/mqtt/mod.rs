@@ -207,6 +207,11 @@ impl Broker {
         );
     }
 
+    /// The broker's process id while it runs (for benchmarks reading its CPU time).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The broker's output so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("broker.log")).unwrap_or_default()

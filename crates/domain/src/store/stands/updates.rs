@@ -18,6 +18,11 @@ pub(crate) struct StandUpdate {
     pub(crate) status_code: Option<i16>,
     pub(crate) effective_code: Option<i16>,
     pub(crate) power_code: Option<i16>,
+    /// When the handler received the message of each code: the stored code is replaced only
+    /// by a later one (batches of several handlers commit out of order).
+    pub(crate) status_at: Option<DateTime<Utc>>,
+    pub(crate) effective_at: Option<DateTime<Utc>>,
+    pub(crate) power_at: Option<DateTime<Utc>>,
     pub(crate) last_seen: Option<DateTime<Utc>>,
     pub(crate) offline: bool,
     pub(crate) legacy: bool,
@@ -32,10 +37,13 @@ impl StandUpdate {
         let stored = Some(i16::from(code));
         if code.is_power() {
             self.power_code = stored;
+            self.power_at = Some(at);
         } else {
             self.status_code = stored;
+            self.status_at = Some(at);
             if code.effect() != Effect::None {
                 self.effective_code = stored;
+                self.effective_at = Some(at);
             }
         }
         self.last_seen = Some(at);
@@ -151,6 +159,9 @@ pub(crate) struct StandRows<'a> {
     status: Vec<Option<i16>>,
     effective: Vec<Option<i16>>,
     power: Vec<Option<i16>>,
+    status_at: Vec<Option<DateTime<Utc>>>,
+    effective_at: Vec<Option<DateTime<Utc>>>,
+    power_at: Vec<Option<DateTime<Utc>>>,
     seen: Vec<Option<DateTime<Utc>>>,
     offline: Vec<bool>,
     legacy: Vec<bool>,
@@ -166,6 +177,9 @@ impl<'a> StandRows<'a> {
             rows.status.push(u.status_code);
             rows.effective.push(u.effective_code);
             rows.power.push(u.power_code);
+            rows.status_at.push(u.status_at);
+            rows.effective_at.push(u.effective_at);
+            rows.power_at.push(u.power_at);
             rows.seen.push(u.last_seen);
             rows.offline.push(u.offline);
             rows.legacy.push(u.legacy);
@@ -176,20 +190,36 @@ impl<'a> StandRows<'a> {
 }
 
 impl Part for StandRows<'_> {
+    // Each value is replaced only by one received later: with several handlers, a batch
+    // received earlier may commit after a later one (`x_at > stored` is NULL, so false, when
+    // the batch has no such value).
     const SQL: &'static [(&'static str, usize)] = &[(
         "UPDATE stands s SET
-             status_code = COALESCE(u.status, s.status_code),
-             effective_code = COALESCE(u.effective, s.effective_code),
-             power_code = COALESCE(u.power, s.power_code),
+             status_code = CASE WHEN u.status_at >= COALESCE(s.status_received_at, '-infinity')
+                                THEN u.status ELSE s.status_code END,
+             status_received_at = GREATEST(u.status_at, s.status_received_at),
+             effective_code = CASE WHEN u.effective_at
+                                        >= COALESCE(s.effective_received_at, '-infinity')
+                                   THEN u.effective ELSE s.effective_code END,
+             effective_received_at = GREATEST(u.effective_at, s.effective_received_at),
+             power_code = CASE WHEN u.power_at >= COALESCE(s.power_received_at, '-infinity')
+                               THEN u.power ELSE s.power_code END,
+             power_received_at = GREATEST(u.power_at, s.power_received_at),
              last_seen = GREATEST(u.seen, s.last_seen),
-             offline = u.offline,
-             legacy_topics = u.legacy,
-             outbound_topic = COALESCE(u.answer, s.outbound_topic)
+             offline = CASE WHEN u.seen >= COALESCE(s.last_seen, '-infinity')
+                            THEN u.offline ELSE s.offline END,
+             legacy_topics = CASE WHEN u.seen >= COALESCE(s.last_seen, '-infinity')
+                                  THEN u.legacy ELSE s.legacy_topics END,
+             outbound_topic = CASE WHEN u.seen >= COALESCE(s.last_seen, '-infinity')
+                                   THEN COALESCE(u.answer, s.outbound_topic)
+                                   ELSE s.outbound_topic END
          FROM unnest($1::text[], $2::int2[], $3::int2[], $4::int2[], $5::timestamptz[],
-                     $6::bool[], $7::bool[], $8::text[])
-              AS u(id, status, effective, power, seen, offline, legacy, answer)
+                     $6::bool[], $7::bool[], $8::text[], $9::timestamptz[],
+                     $10::timestamptz[], $11::timestamptz[])
+              AS u(id, status, effective, power, seen, offline, legacy, answer, status_at,
+                   effective_at, power_at)
          WHERE s.id = u.id",
-        8,
+        11,
     )];
 
     fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
@@ -202,5 +232,8 @@ impl Part for StandRows<'_> {
             .bind(&self.offline)
             .bind(&self.legacy)
             .bind(&self.answer)
+            .bind(&self.status_at)
+            .bind(&self.effective_at)
+            .bind(&self.power_at)
     }
 }

@@ -5,6 +5,11 @@
 //! layouts (`Testdevice/+/Inbound`, and `Testdevice/+/inbound` as the stand builders' module
 //! guide writes it). A stand is answered on the outbound topic spelled like the inbound topic
 //! it last used ([`answer_topic`]).
+//!
+//! A filter may be an MQTT shared subscription, `$share/<group>/<filter>`: several handlers
+//! subscribed with the same group share the messages, each delivered to one of them. The
+//! broker delivers such a message with its own topic (`s1/inbound`), so topics are matched
+//! against the filter without its `$share/<group>/` prefix.
 
 use crate::stand_id::{StandId, StandIdError};
 
@@ -14,7 +19,11 @@ pub const DEFAULT_INBOUND_TOPICS: &str = "+/inbound,Testdevice/+/Inbound,Testdev
 /// One inbound filter, split into levels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Pattern {
+    /// What is subscribed to (with its `$share/<group>/` prefix, if any).
     filter: String,
+    /// The shared subscription's group, if any.
+    group: Option<String>,
+    /// The levels of the filter without the prefix: what topics are matched against.
     levels: Vec<String>,
     stand_level: usize,
 }
@@ -43,6 +52,32 @@ pub enum LayoutError {
     /// A filter does not hold exactly one `+` level, or uses `#`.
     #[error("inbound filter {0:?} must hold exactly one '+' level (the stand id) and no '#'")]
     BadFilter(String),
+    /// A `$share/` filter without a group name, or with a wildcard in it.
+    #[error(
+        "inbound filter {0:?}: a shared subscription is $share/<group>/<filter>, the group a name without '+', '#' or '/'"
+    )]
+    BadShare(String),
+    /// Some filters are shared subscriptions and others not, or with different groups.
+    #[error(
+        "INBOUND_TOPICS {0:?} mixes shared and plain subscriptions or groups: give every filter the same $share/<group>/ or none"
+    )]
+    MixedShares(String),
+}
+
+/// Splits `$share/<group>/<filter>` into the group and the filter; a plain filter has no
+/// group.
+fn split_share(filter: &str) -> Result<(Option<&str>, &str), LayoutError> {
+    let Some(rest) = filter.strip_prefix("$share/") else {
+        return Ok((None, filter));
+    };
+    match rest.split_once('/') {
+        Some((group, inner))
+            if !group.is_empty() && !inner.is_empty() && !group.contains(['+', '#']) =>
+        {
+            Ok((Some(group), inner))
+        }
+        _ => Err(LayoutError::BadShare(filter.to_owned())),
+    }
 }
 
 /// Why a topic does not belong to a stand.
@@ -66,7 +101,8 @@ impl TopicLayouts {
     pub fn parse(list: &str) -> Result<Self, LayoutError> {
         let mut patterns = Vec::new();
         for filter in list.split(',').map(str::trim).filter(|f| !f.is_empty()) {
-            let levels: Vec<String> = filter.split('/').map(str::to_owned).collect();
+            let (group, inner) = split_share(filter)?;
+            let levels: Vec<String> = inner.split('/').map(str::to_owned).collect();
             let pluses: Vec<usize> = levels
                 .iter()
                 .enumerate()
@@ -81,6 +117,7 @@ impl TopicLayouts {
             }
             patterns.push(Pattern {
                 filter: filter.to_owned(),
+                group: group.map(str::to_owned),
                 levels,
                 stand_level: pluses[0],
             });
@@ -88,12 +125,29 @@ impl TopicLayouts {
         if patterns.is_empty() {
             return Err(LayoutError::Empty);
         }
+        // One group for all: a handler in the group for one layout and alone on another would
+        // get every message of that layout while its peers get them too.
+        if patterns.iter().any(|p| p.group != patterns[0].group) {
+            return Err(LayoutError::MixedShares(list.to_owned()));
+        }
         Ok(Self { patterns })
     }
 
-    /// The MQTT filters to subscribe to.
+    /// The MQTT filters to subscribe to (shared subscriptions with their `$share/<group>/`).
     pub fn filters(&self) -> impl Iterator<Item = &str> {
         self.patterns.iter().map(|p| p.filter.as_str())
+    }
+
+    /// The filters topics are matched against: [`Self::filters`] without the
+    /// `$share/<group>/` prefix (what a stand's topic looks like).
+    pub fn topic_filters(&self) -> impl Iterator<Item = String> + '_ {
+        self.patterns.iter().map(|p| p.levels.join("/"))
+    }
+
+    /// The shared subscription group, when the filters are `$share/<group>/…`: several
+    /// handlers then share the inbound messages, each needing its own client id.
+    pub fn share_group(&self) -> Option<&str> {
+        self.patterns.first().and_then(|p| p.group.as_deref())
     }
 
     /// Finds the stand a topic belongs to.
@@ -126,8 +180,8 @@ impl TopicLayouts {
     /// The outbound filters (one `+` level, the stand id): each layout's mirrored answer
     /// topic ([`answer_topic`]) and every [`StandTopics`] choice, without repeats.
     fn outbound_filters(&self) -> Vec<Vec<String>> {
-        let mirrored = self.patterns.iter().filter_map(|p| {
-            let (head, last) = p.filter.rsplit_once('/')?;
+        let mirrored = self.topic_filters().filter_map(|f| {
+            let (head, last) = f.rsplit_once('/')?;
             Some(format!("{head}/{}", mirror(last)?))
         });
         let choices = StandTopics::ALL.map(|t| t.pattern().replace("{stand}", "+"));
@@ -303,138 +357,4 @@ pub fn inbound_topic(stand: &StandId, legacy: bool) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_topic_choices_name_their_outbound_topic_and_are_read_back() {
-        let s = StandId::parse("prøvestand_3").expect("id");
-        for (t, topic) in [
-            (StandTopics::Standard, "prøvestand_3/outbound"),
-            (StandTopics::Legacy, "Testdevice/prøvestand_3/Outbound"),
-            (StandTopics::Guide, "Testdevice/prøvestand_3/outbound"),
-        ] {
-            assert_eq!(t.outbound(&s), topic);
-            assert_eq!(StandTopics::of(&s, t.is_legacy(), topic), t);
-            assert_eq!(StandTopics::parse(t.as_str()), Some(t));
-        }
-        assert_eq!(StandTopics::parse("Guide"), None);
-        assert_eq!(StandTopics::parse(" guide"), None);
-        assert_eq!(StandTopics::parse(""), None);
-    }
-
-    #[test]
-    fn matches_both_default_layouts() {
-        let layouts = TopicLayouts::default();
-        let m = layouts.match_topic("teststand1/inbound").expect("primary");
-        assert_eq!((m.stand.as_str(), m.legacy), ("teststand1", false));
-        let m = layouts
-            .match_topic("Testdevice/rig-2/Inbound")
-            .expect("legacy");
-        assert_eq!((m.stand.as_str(), m.legacy), ("rig-2", true));
-        assert_eq!(outbound_topic(&m.stand, true), "Testdevice/rig-2/Outbound");
-        assert_eq!(outbound_topic(&m.stand, false), "rig-2/outbound");
-    }
-
-    #[test]
-    fn the_module_guides_lowercase_layout_is_answered_in_lowercase() {
-        let layouts = TopicLayouts::default();
-        let topic = "Testdevice/prøvestand_3/inbound";
-        let m = layouts.match_topic(topic).expect("lowercase legacy");
-        assert_eq!((m.stand.as_str(), m.legacy), ("prøvestand_3", true));
-        assert_eq!(
-            answer_topic(topic, &m.stand, m.legacy),
-            "Testdevice/prøvestand_3/outbound"
-        );
-        let m = layouts
-            .match_topic("Testdevice/s1/Inbound")
-            .expect("legacy");
-        assert_eq!(
-            answer_topic("Testdevice/s1/Inbound", &m.stand, true),
-            "Testdevice/s1/Outbound"
-        );
-        // A stand named like the level is still answered on its own topic.
-        let m = layouts.match_topic("inbound/inbound").expect("primary");
-        assert_eq!(
-            answer_topic("inbound/inbound", &m.stand, false),
-            "inbound/outbound"
-        );
-        // A custom layout without an inbound level falls back to the standard topics.
-        let s1 = StandId::parse("s1").expect("id");
-        assert_eq!(
-            answer_topic("lab/s1/in", &s1, true),
-            "Testdevice/s1/Outbound"
-        );
-        assert_eq!(answer_topic("inbound", &s1, false), "s1/outbound");
-    }
-
-    #[test]
-    fn refuses_foreign_topics_and_bad_ids() {
-        let layouts = TopicLayouts::default();
-        assert!(matches!(
-            layouts.match_topic("a/b/c/d"),
-            Err(TopicError::NoLayout(_))
-        ));
-        assert!(matches!(
-            layouts.match_topic("x/outbound"),
-            Err(TopicError::NoLayout(_))
-        ));
-        assert!(matches!(
-            layouts.match_topic("bad id!/inbound"),
-            Err(TopicError::BadStandId { .. })
-        ));
-        assert!(matches!(
-            layouts.match_topic("/inbound"),
-            Err(TopicError::BadStandId { .. })
-        ));
-    }
-
-    #[test]
-    fn outbound_topics_name_their_stand_and_nothing_else_does() {
-        let layouts = TopicLayouts::default();
-        let s = StandId::parse("rig-1").expect("id");
-        let topics = layouts.outbound_topics(&s);
-        assert_eq!(
-            topics,
-            [
-                "rig-1/outbound",
-                "Testdevice/rig-1/Outbound",
-                "Testdevice/rig-1/outbound"
-            ]
-        );
-        for t in &topics {
-            assert_eq!(layouts.outbound_stand(t), Some(s.clone()), "{t}");
-        }
-        for t in [
-            "rig-1/inbound",
-            "Testdevice/rig-1/Inbound",
-            "Testdevice/rig-1/inbound",
-            "+/outbound",
-            "#",
-            "rig-1/#",
-            "Testdevice/+/Outbound",
-            "$SYS/broker/outbound",
-            "lab/rig-1/outbound",
-            "rig-1/outbound/x",
-            "/outbound",
-            "bad id!/outbound",
-            "",
-        ] {
-            assert_eq!(layouts.outbound_stand(t), None, "{t}");
-        }
-        let custom = TopicLayouts::parse("lab/+/INBOUND").expect("custom");
-        assert_eq!(custom.outbound_stand("lab/rig-1/OUTBOUND"), Some(s.clone()));
-        assert_eq!(custom.outbound_topics(&s)[0], "lab/rig-1/OUTBOUND");
-    }
-
-    #[test]
-    fn refuses_bad_filter_lists() {
-        assert_eq!(TopicLayouts::parse(" , "), Err(LayoutError::Empty));
-        assert!(TopicLayouts::parse("a/#").is_err());
-        assert!(TopicLayouts::parse("+/+/inbound").is_err());
-        assert!(TopicLayouts::parse("inbound").is_err());
-        assert!(TopicLayouts::parse("x+/inbound").is_err());
-        let custom = TopicLayouts::parse("lab/+/in").expect("custom");
-        assert_eq!(custom.filters().collect::<Vec<_>>(), ["lab/+/in"]);
-    }
-}
+mod tests;
