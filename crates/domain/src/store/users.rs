@@ -257,7 +257,11 @@ pub async fn set_role_active(
 
 /// Sets the language a user reads the pages in (`None`: the browser's); the caller checks
 /// the code (the column takes `da` and `en`).
-pub async fn set_language(pool: &PgPool, id: i64, language: Option<&str>) -> Result<(), StoreError> {
+pub async fn set_language(
+    pool: &PgPool,
+    id: i64,
+    language: Option<&str>,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE users SET language = $2 WHERE id = $1")
         .bind(id)
         .bind(language)
@@ -275,7 +279,10 @@ pub async fn change_own_password(
     hash: &str,
     keep_session: &str,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await.query("users.change_own_password begin")?;
+    let mut tx = pool
+        .begin()
+        .await
+        .query("users.change_own_password begin")?;
     sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
         .bind(id)
         .bind(hash)
@@ -293,7 +300,9 @@ pub async fn change_own_password(
         .execute(&mut *tx)
         .await
         .query("users.change_own_password revoke tokens")?;
-    tx.commit().await.query("users.change_own_password commit")?;
+    tx.commit()
+        .await
+        .query("users.change_own_password commit")?;
     Ok(())
 }
 
