@@ -134,32 +134,13 @@ fn unmarked(text: &str, data: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// The data the seeded pages show: names, ids, values a person typed, the zone's name.
-const DATA: &[&str] = &[
-    "rig1",
-    "rig2",
-    "admin1",
-    "viewer1",
-    "Sweep",
-    "A frequency sweep of the accelerometer",
-    "Sensor",
-    "X axis",
-    "Y axis",
-    "Hz",
-    "kHz",
-    "sensor",
-    "duration",
-    "frequency",
-    "operator_note",
-    "dry_run",
-    "calibrate",
-    "measure",
-    "Europe/Copenhagen",
-    "speed",
-    "ch1",
-    "x",
-    "y",
-];
+/// The data the seeded pages show (`|` between): names, ids, values a person typed, the
+/// zone's name.
+const DATA: &str = concat!(
+    "rig1|rig2|admin1|viewer1|Sweep|A frequency sweep of the accelerometer|Sensor|",
+    "X axis|Y axis|Hz|kHz|sensor|duration|frequency|operator_note|dry_run|calibrate|",
+    "measure|Europe/Copenhagen|speed|ch1|x|y",
+);
 
 struct Walk {
     problems: Vec<String>,
@@ -170,7 +151,7 @@ impl Walk {
     fn check(&mut self, what: &str, html: &str) {
         self.pages += 1;
         for text in visible_texts(html) {
-            let words = unmarked(&text, DATA);
+            let words = unmarked(&text, &DATA.split('|').collect::<Vec<_>>());
             if !words.is_empty() {
                 self.problems.push(format!(
                     "{what}: {:?} in {:?}",
@@ -457,11 +438,11 @@ async fn every_page_error_form_error_and_live_update_marks_its_text_in_the_pseud
 #[tokio::test]
 async fn the_language_follows_the_account_then_the_browser_then_the_site_default() {
     let app = App::start_with(|c| c.default_language = Lang::Da).await;
-    app.user("admin1", Role::Admin).await;
-    let (client, csrf) = app.login("admin1").await;
-    let dashboard = |lang: Option<&'static str>| {
-        let mut r = client.get(app.url("/")).header(ACCEPT, "text/html");
-        if let Some(lang) = lang {
+    let admin = app.session("admin1", Role::Admin).await;
+    // The dashboard for a browser asking for `lang` (empty: no Accept-Language).
+    let dashboard = |lang: &'static str| {
+        let mut r = admin.client.get(admin.url("/"));
+        if !lang.is_empty() {
             r = r.header(ACCEPT_LANGUAGE, lang);
         }
         async move {
@@ -473,65 +454,49 @@ async fn the_language_follows_the_account_then_the_browser_then_the_site_default
                 .expect("html")
         }
     };
-    // No Accept-Language: the site's default (Danish here).
-    let html = dashboard(None).await;
-    assert!(
-        html.contains("<html lang=\"da\">") && html.contains("Oversigt"),
-        "{html}"
-    );
-    // The browser asks for English first.
-    let html = dashboard(Some("en-GB,en;q=0.9,da;q=0.5")).await;
-    assert!(
-        html.contains("<html lang=\"en\">") && html.contains("Dashboard"),
-        "{html}"
-    );
+    let is = |html: &str, lang: &str, word: &str| {
+        html.contains(&format!("<html lang=\"{lang}\">")) && html.contains(word)
+    };
+    // No Accept-Language: the site's default (Danish here); the browser's first choice next.
+    assert!(is(&dashboard("").await, "da", "Oversigt"));
+    assert!(is(
+        &dashboard("en-GB,en;q=0.9,da;q=0.5").await,
+        "en",
+        "Dashboard"
+    ));
     // The account's choice wins over the browser, on the next page, in the same session.
-    let r = client
-        .post(app.url("/account/language"))
-        .header(ACCEPT_LANGUAGE, "en")
-        .form(&[("csrf", csrf.as_str()), ("language", "da")])
-        .send()
-        .await
-        .expect("set language");
-    assert_eq!(r.status(), 200);
-    let saved = r.text().await.expect("html");
-    assert!(saved.contains("Sproget er gemt."), "{saved}");
-    let html = dashboard(Some("en")).await;
+    let saved = admin
+        .post_form("/account/language", &[("language", "da")])
+        .await;
+    assert_eq!(saved.status(), 200);
     assert!(
-        html.contains("<html lang=\"da\">") && html.contains("Log ud"),
-        "{html}"
-    );
-    // Times in the lab's zone and the Danish format, the zone named on the page.
-    assert!(html.contains("Tider vises i Europe/Copenhagen."), "{html}");
-    // Back to following the browser.
-    client
-        .post(app.url("/account/language"))
-        .form(&[("csrf", csrf.as_str()), ("language", "")])
-        .send()
-        .await
-        .expect("unset language");
-    let html = dashboard(Some("en")).await;
-    assert!(html.contains("Log out"), "{html}");
-    // A language the pages do not have is refused, and nothing changes.
-    let r = client
-        .post(app.url("/account/language"))
-        .header(ACCEPT_LANGUAGE, "en")
-        .form(&[("csrf", csrf.as_str()), ("language", "sv")])
-        .send()
-        .await
-        .expect("bad language");
-    assert_eq!(r.status(), 400);
-    assert!(
-        r.text()
+        saved
+            .text()
             .await
             .expect("html")
-            .contains("there is no language")
+            .contains("Sproget er gemt.")
     );
+    let html = dashboard("en").await;
+    assert!(is(&html, "da", "Log ud"), "{html}");
+    // The zone named on the page.
+    assert!(html.contains("Tider vises i Europe/Copenhagen."), "{html}");
+    // Back to following the browser.
+    admin
+        .post_form("/account/language", &[("language", "")])
+        .await;
+    assert!(is(&dashboard("en").await, "en", "Log out"));
+    // A language the pages do not have is refused (here in the site's Danish).
+    let r = admin
+        .post_form("/account/language", &[("language", "sv")])
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.expect("html").contains("findes ikke her"));
     // The login page follows the browser.
     let login = app
         .client()
         .get(app.url("/login"))
-        .header(ACCEPT_LANGUAGE, "da")
+        .header(ACCEPT_LANGUAGE, "da");
+    let login = login
         .send()
         .await
         .expect("login")
@@ -544,94 +509,51 @@ async fn the_language_follows_the_account_then_the_browser_then_the_site_default
 #[tokio::test]
 async fn an_own_password_change_keeps_this_login_and_ends_the_others() {
     let app = App::start().await;
-    app.user("olga", Role::Operator).await;
-    let (here, csrf) = app.login("olga").await;
-    let (elsewhere, _) = app.login("olga").await;
-    let token = {
-        let user = domain::store::users::by_username(&app.db.pool, "olga")
-            .await
-            .expect("user")
-            .expect("exists");
-        webinterface::auth::create_token(&app.db.pool, &user, "script")
-            .await
-            .expect("token")
-    };
-    let change = |current: &'static str, new: &'static str, repeat: &'static str| {
-        here.post(app.url("/account/password"))
-            .header(ACCEPT, "text/html")
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("current", current),
-                ("new", new),
-                ("repeat", repeat),
-            ])
-            .send()
-    };
+    let here = app.session("olga", Role::Operator).await;
+    let elsewhere = app.logged_in("olga").await;
+    let user = domain::store::users::by_username(&app.db.pool, "olga")
+        .await
+        .expect("user")
+        .expect("exists");
+    let token = webinterface::auth::create_token(&app.db.pool, &user, "script")
+        .await
+        .expect("token");
+    let form = |current, new, repeat| [("current", current), ("new", new), ("repeat", repeat)];
     // Refusals say why and change nothing.
-    let r = change("wrong password", "new password 1", "new password 1")
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 400);
-    assert!(
-        r.text()
-            .await
-            .expect("html")
-            .contains("the current password is wrong")
-    );
-    let r = change(common::PASSWORD, "new password 1", "new password 2")
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 400);
-    assert!(
-        r.text()
-            .await
-            .expect("html")
-            .contains("the two new passwords differ")
-    );
-    let r = change(common::PASSWORD, "short", "short")
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 400);
-    assert!(
-        r.text()
-            .await
-            .expect("html")
-            .contains("at least 8 characters")
-    );
-    let me = |c: &reqwest::Client| c.get(app.url("/api/me")).send();
-    assert_eq!(me(&elsewhere).await.expect("me").status(), 200);
+    for (fields, why) in [
+        (
+            form("wrong password", "new password 1", "new password 1"),
+            "the current password is wrong",
+        ),
+        (
+            form(common::PASSWORD, "new password 1", "new password 2"),
+            "the two new passwords differ",
+        ),
+        (
+            form(common::PASSWORD, "short", "short"),
+            "at least 8 characters",
+        ),
+    ] {
+        let r = here.post_form("/account/password", &fields).await;
+        assert_eq!(r.status(), 400, "{why}");
+        assert!(r.text().await.expect("html").contains(why), "{why}");
+    }
+    assert_eq!(elsewhere.get("/api/me").await.status(), 200);
     // The change: this login goes on, the other one and the API token end.
-    let r = change(common::PASSWORD, "new password 1", "new password 1")
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 303);
-    let page = here
-        .get(app.url("/account?changed=password"))
-        .send()
-        .await
-        .expect("account")
-        .text()
-        .await
-        .expect("html");
-    assert!(page.contains("Password changed."), "{page}");
-    assert_eq!(me(&here).await.expect("me").status(), 200);
-    assert_eq!(me(&elsewhere).await.expect("me").status(), 401);
+    let to = here
+        .post_form_redirect(
+            "/account/password",
+            &form(common::PASSWORD, "new password 1", "new password 1"),
+        )
+        .await;
+    assert!(here.page(&to).await.contains("Password changed."), "{to}");
+    assert_eq!(here.get("/api/me").await.status(), 200);
+    assert_eq!(elsewhere.get("/api/me").await.status(), 401);
     let r = app.get_with_token("/api/me", &token, "me").await;
     assert_eq!(r.status(), 401);
-    let fresh = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let r = common::login_request(
-        &fresh,
-        &app.url("/login"),
-        &[("username", "olga"), ("password", "new password 1")],
-    )
-    .await
-    .send()
-    .await
-    .expect("login");
+    let r = app
+        .post_login(&common::cookie_client(), "olga", "new password 1", None)
+        .await;
     assert_eq!(r.status(), 303, "the new password logs in");
 }
 
@@ -639,22 +561,22 @@ async fn an_own_password_change_keeps_this_login_and_ends_the_others() {
 async fn api_errors_stay_english_with_a_stable_code() {
     let app = App::start_with(|c| c.default_language = Lang::Da).await;
     let token = app.token("admin1", Role::Admin).await;
-    let r = app
-        .client()
-        .get(app.url("/api/stands/rig9"))
-        .bearer_auth(&token)
-        .header(ACCEPT_LANGUAGE, "da")
-        .send()
-        .await
-        .expect("stand");
-    assert_eq!(r.status(), 404);
-    let body: serde_json::Value = r.json().await.expect("json");
+    let asked = |path: &str| {
+        let r = app
+            .client()
+            .get(app.url(path))
+            .header(ACCEPT_LANGUAGE, "da");
+        async move { common::json_of(r.bearer_auth(&token).send().await.expect("get")).await }
+    };
+    let body = asked("/api/stands/rig9").await;
     assert_eq!(body["code"], "stand-not-found", "{body}");
+    assert_eq!(body["error"], "no stand rig9", "{body}");
+    let body = asked("/api/results/999999").await;
     assert!(
         body["error"]
             .as_str()
             .expect("error")
-            .starts_with("no stand"),
+            .starts_with("no result"),
         "{body}"
     );
     let r = app
@@ -663,6 +585,5 @@ async fn api_errors_stay_english_with_a_stable_code() {
         .send()
         .await
         .expect("stands");
-    let body: serde_json::Value = r.json().await.expect("json");
-    assert_eq!(body["code"], "error-unauthorized", "{body}");
+    assert_eq!(common::json_of(r).await["code"], "error-unauthorized");
 }
