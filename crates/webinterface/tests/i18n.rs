@@ -566,7 +566,8 @@ async fn api_errors_stay_english_with_a_stable_code() {
             .client()
             .get(app.url(path))
             .header(ACCEPT_LANGUAGE, "da");
-        async move { common::json_of(r.bearer_auth(&token).send().await.expect("get")).await }
+        let r = r.bearer_auth(&token).send();
+        async move { common::json_of(r.await.expect("get")).await }
     };
     let body = asked("/api/stands/rig9").await;
     assert_eq!(body["code"], "stand-not-found", "{body}");
