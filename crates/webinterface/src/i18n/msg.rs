@@ -124,6 +124,6 @@ impl Msg {
 #[macro_export]
 macro_rules! msg {
     ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
-        $crate::i18n::Msg::new($key)$(.arg(stringify!($name), $value))*
+        $crate::i18n::msg::Msg::new($key)$(.arg(stringify!($name), $value))*
     };
 }
