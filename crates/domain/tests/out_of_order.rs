@@ -1,26 +1,16 @@
 //! Several message handlers on a shared subscription commit their batches in any order: a
 //! stand's stored codes follow the time each message was received, not the commit order.
 
+mod common;
+
 use chrono::{DateTime, Duration, Utc};
-use domain::StandId;
-use domain::store::ingest::{BatchOptions, Incoming, Quarantined, Registration, write_batch};
+use domain::store::ingest::{BatchOptions, Incoming, Registration, write_batch};
 use serde_json::Value;
 use test_support::pg::TestDb;
 
 fn incoming(stand: &str, message: Value, received_at: DateTime<Utc>) -> Incoming {
     let payload = message.to_string().into_bytes();
-    let verdict = domain::ProtocolValidator::bundled()
-        .expect("schema")
-        .parse(&payload)
-        .map(|message| domain::Inbound {
-            stand: StandId::parse(stand).expect("stand"),
-            legacy: false,
-            message,
-        })
-        .map_err(|reason| Quarantined {
-            reason,
-            keep_bytes: true,
-        });
+    let verdict = common::verdict(stand, &payload);
     Incoming {
         qos2: None,
         topic: format!("{stand}/inbound"),

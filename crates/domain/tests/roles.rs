@@ -2,7 +2,9 @@
 //! migrations: each role does its service's work and no more. A pool here acts as a role
 //! with `SET ROLE` on every connection (the test cluster's user may; the services log in).
 
-use domain::store::ingest::{BatchOptions, Delivery, Incoming, Quarantined, write_batch};
+mod common;
+
+use domain::store::ingest::{BatchOptions, Delivery, Incoming, write_batch};
 use domain::{CameraUrl, StandId};
 use sqlx::Executor;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -49,18 +51,7 @@ async fn arrange(db: &TestDb) {
 }
 
 fn incoming(stand: &str, payload: Vec<u8>, packet_id: u16) -> Incoming {
-    let validator = domain::ProtocolValidator::bundled().expect("schema");
-    let verdict = validator
-        .parse(&payload)
-        .map(|message| domain::Inbound {
-            stand: StandId::parse(stand).expect("stand"),
-            legacy: false,
-            message,
-        })
-        .map_err(|reason| Quarantined {
-            reason,
-            keep_bytes: true,
-        });
+    let verdict = common::verdict(stand, &payload);
     Incoming {
         qos2: Some(Delivery {
             connection: 1,

@@ -6,7 +6,7 @@
 
 use std::process::Command;
 
-use test_support::{repo_root, require_tool, workspace_bin};
+use test_support::{repo_root, require_tool};
 
 /// Runs a test-cases script, echoing its PASS/FAIL lines, and asserts it passed.
 fn run_script(script: &str, args: &[&str]) {
@@ -33,15 +33,9 @@ fn the_compose_files_pass_docker_compose_config() {
     run_script("check-compose.sh", &[]);
 }
 
-/// The folder of the four services as built for this test run (nextest builds every binary of
-/// the workspace).
+/// The folder of the four services as built for this test run.
 fn services_bin_dir() -> String {
-    for b in ["messagehandler", "scheduler", "videostream"] {
-        workspace_bin(b);
-    }
-    workspace_bin("webinterface")
-        .parent()
-        .expect("bin dir")
+    test_support::services_bin_dir()
         .to_str()
         .expect("utf-8 path")
         .to_owned()
@@ -56,20 +50,8 @@ fn the_test_cases_pass_against_the_compose_topology_run_natively() {
 /// images made from Debian packages and the image built from the Dockerfile with these binaries.
 #[test]
 fn the_compose_stack_runs_on_a_docker_engine_through_the_operators_day() {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let tools = ["docker", "docker-compose", "debootstrap", "dockerd"]
-        .iter()
-        .all(|t| {
-            Command::new("sh")
-                .args(["-c", &format!("command -v {t} || test -x /usr/sbin/{t}")])
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
     if !require_tool(
-        root && tools,
+        test_support::root_with_tools(&["docker", "docker-compose", "debootstrap", "dockerd"]),
         "a Docker engine that root may start (docker.io, docker-compose, debootstrap)",
         "scripts/setup.sh, and run the tests as root",
     ) {

@@ -6,14 +6,14 @@
 //! message. Two web interfaces share logins, CSRF tokens and live updates. Of three
 //! schedulers one leads; killed, another takes over within the standby poll.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use rumqttc::{AsyncClient, MqttOptions, QoS};
-use test_support::{repo_root, require_tool, workspace_bin};
+use test_support::{repo_root, require_tool};
 
 #[path = "scale_out/stack.rs"]
 mod scale_stack;
@@ -100,35 +100,13 @@ fn handler_pid(container: &str) -> String {
 }
 
 fn elevated_tools() -> bool {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let tools = [
+    test_support::root_with_tools(&[
         "docker",
         "docker-compose",
         "debootstrap",
         "dockerd",
         "pgrep",
-    ]
-    .iter()
-    .all(|t| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {t} || test -x /usr/sbin/{t}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    root && tools
-}
-
-fn bin_dir() -> PathBuf {
-    for b in ["messagehandler", "scheduler", "videostream"] {
-        workspace_bin(b);
-    }
-    workspace_bin("webinterface")
-        .parent()
-        .expect("bin dir")
-        .to_path_buf()
+    ])
 }
 
 fn fixtures(bin_dir: &Path) {
@@ -155,7 +133,7 @@ async fn the_stack_scales_out_on_a_docker_engine() {
         return;
     }
     let started = Instant::now();
-    fixtures(&bin_dir());
+    fixtures(&test_support::services_bin_dir());
     eprintln!("fixtures: {:?}", started.elapsed());
     let stack = Stack::up(&[
         ("MQTT_LEGACY_STAND_USER", STAND_USER),

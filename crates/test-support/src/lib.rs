@@ -137,6 +137,34 @@ pub fn workspace_bin(name: &str) -> PathBuf {
     path
 }
 
+/// The folder of the four services (`messagehandler`, `scheduler`, `videostream`,
+/// `webinterface`) as built for this test run, for the scripts that run them natively or build
+/// the compose image from them.
+pub fn services_bin_dir() -> PathBuf {
+    for b in ["messagehandler", "scheduler", "videostream"] {
+        workspace_bin(b);
+    }
+    workspace_bin("webinterface")
+        .parent()
+        .expect("bin dir")
+        .to_path_buf()
+}
+
+/// Whether this process runs as root and finds every one of `tools` on the `PATH` or in
+/// `/usr/sbin` (what a test starting its own Docker engine needs).
+pub fn root_with_tools(tools: &[&str]) -> bool {
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    root && tools.iter().all(|t| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {t} || test -x /usr/sbin/{t}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
 /// A shutdown signal for a service under test: send on the sender (or drop it) to stop the
 /// service that was given the future as its `shutdown`.
 pub fn shutdown_signal() -> (

@@ -137,11 +137,6 @@ impl Error {
         }
     }
 
-    /// The message in English, as the API answers it.
-    pub fn user_message(&self) -> String {
-        self.message().english()
-    }
-
     /// The stable `code` of the API's answer: the message's key, or for a message not (yet)
     /// translated, the kind of error.
     pub fn code(message: &Msg, status: StatusCode) -> &'static str {

@@ -45,3 +45,23 @@ pub async fn replay_before(
     }
     this.unwrap_or_else(|| panic!("the migration {version} is missing"))
 }
+
+/// How the ingest path reads `payload` on `stand`'s inbound topic: the message, or why it goes
+/// to the quarantine (bytes kept).
+pub fn verdict(
+    stand: &str,
+    payload: &[u8],
+) -> Result<domain::Inbound, domain::store::ingest::Quarantined> {
+    domain::ProtocolValidator::bundled()
+        .expect("schema")
+        .parse(payload)
+        .map(|message| domain::Inbound {
+            stand: domain::StandId::parse(stand).expect("stand"),
+            legacy: false,
+            message,
+        })
+        .map_err(|reason| domain::store::ingest::Quarantined {
+            reason,
+            keep_bytes: true,
+        })
+}

@@ -18,7 +18,6 @@ pub mod lang;
 pub mod msg;
 pub mod tr;
 
-pub use catalog::PSEUDO_MARKS;
 pub use catalog::{FILES, keys};
 pub use lang::{Lang, negotiate};
 pub use msg::{Arg, Msg};

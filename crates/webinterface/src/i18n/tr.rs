@@ -94,11 +94,6 @@ impl Tr {
         self.format(m.key(), m.args())
     }
 
-    /// A message that may be absent (a notice): empty when it is.
-    pub fn opt(&self, m: &Option<Msg>) -> String {
-        m.as_ref().map(|m| self.msg(m)).unwrap_or_default()
-    }
-
     fn format(&self, key: &str, args: &[(&'static str, Arg)]) -> String {
         if key == Msg::UNTRANSLATED
             && let [(_, Arg::Text(text))] = args
