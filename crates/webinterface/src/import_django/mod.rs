@@ -35,6 +35,7 @@ pub use old::parse_old_timestamp;
 pub use statuses::IMPORTED_BY;
 pub use summary::Summary;
 
+use old::Import;
 use results::{import_old_results, import_packages};
 use statuses::import_statuses;
 
@@ -72,18 +73,25 @@ pub async fn run(pool: &PgPool, from: &str, stand: &StandId) -> anyhow::Result<S
         }
     };
     let mut found_any = false;
+    let mut im = Import {
+        pool,
+        old: &old,
+        stand,
+        validator: &validator,
+        summary: &mut summary,
+    };
 
     if exists("demo_module_inbound_teststand_package").await? {
         found_any = true;
-        import_packages(pool, &old, stand, &validator, &mut summary).await?;
+        import_packages(&mut im).await?;
     }
     if exists("demo_module_result").await? {
         found_any = true;
-        import_old_results(pool, &old, stand, &validator, &mut summary).await?;
+        import_old_results(&mut im).await?;
     }
     if exists("demo_module_status").await? {
         found_any = true;
-        import_statuses(pool, &old, stand, &mut summary).await?;
+        import_statuses(&mut im).await?;
     }
     if !found_any {
         anyhow::bail!(

@@ -2,7 +2,35 @@
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use domain::{ProtocolValidator, StandId};
 use sqlx::PgPool;
+
+use super::summary::Summary;
+
+/// What every import step works with: the new database, the old one, the stand everything is
+/// filed under, the parser of rebuilt messages and the summary being filled.
+pub(super) struct Import<'a> {
+    /// The new database.
+    pub pool: &'a PgPool,
+    /// The old (Django) database.
+    pub old: &'a PgPool,
+    /// The stand everything is filed under (`--stand`).
+    pub stand: &'a StandId,
+    /// Parses rebuilt messages as the handler would.
+    pub validator: &'a ProtocolValidator,
+    /// What the import did so far.
+    pub summary: &'a mut Summary,
+}
+
+impl Import<'_> {
+    /// Every row of an old table (`sql` selects them); `table` names it in the error.
+    pub async fn read_all<T>(&self, sql: &'static str, table: &str) -> anyhow::Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        read_old(self.old, sql, None, table).await
+    }
+}
 
 /// The old stack's timestamps: `%d/%m/%Y-%H:%M:%S` from the start form, and `%x-%I:%M:%S`
 /// (`%m/%d/%y`, a 12-hour clock without AM/PM, read as written) from its failed-validation

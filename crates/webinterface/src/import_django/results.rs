@@ -5,12 +5,11 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use domain::store::imports::{self, ImportedResult};
-use domain::{Message, ProtocolValidator, StandId};
+use domain::{Message, ProtocolValidator};
 use serde_json::{Map, Value, json};
-use sqlx::PgPool;
 
-use super::old::{parse_old_timestamp, read_old};
-use super::summary::{Summary, progress};
+use super::old::{Import, parse_old_timestamp, read_old};
+use super::summary::progress;
 
 /// A series name not yet in `data`: the old tables allow the same name twice.
 fn unique_name(data: &Map<String, Value>, name: Option<String>, position: usize) -> String {
@@ -47,33 +46,26 @@ struct Package {
 
 /// Imports `demo_module_inbound_teststand_package`: packages that failed validation are
 /// counted, the others rebuilt from their parameters and series.
-pub(super) async fn import_packages(
-    pool: &PgPool,
-    old: &PgPool,
-    stand: &StandId,
-    validator: &ProtocolValidator,
-    summary: &mut Summary,
-) -> anyhow::Result<()> {
-    let packages: Vec<Package> = read_old(
-        old,
-        r#"SELECT id::int8 AS id, "Timestamp"::text AS timestamp, "NODELETE" AS nodelete,
+pub(super) async fn import_packages(im: &mut Import<'_>) -> anyhow::Result<()> {
+    let packages: Vec<Package> = im
+        .read_all(
+            r#"SELECT id::int8 AS id, "Timestamp"::text AS timestamp, "NODELETE" AS nodelete,
                   "Sent_by"::text AS sent_by, command_list::text[] AS command_list,
                   "Validation_failed" AS validation_failed
            FROM demo_module_inbound_teststand_package ORDER BY id"#,
-        None,
-        "demo_module_inbound_teststand_package",
-    )
-    .await?;
+            "demo_module_inbound_teststand_package",
+        )
+        .await?;
     let total = packages.len();
     println!("results (demo_module_inbound_teststand_package): {total} in the old database");
     for (done, package) in packages.into_iter().enumerate() {
         if package.validation_failed {
-            summary.failed_validation += 1;
+            im.summary.failed_validation += 1;
             progress("results", done + 1, total);
             continue;
         }
         let parameters: Vec<(String, String)> = read_old(
-            old,
+            im.old,
             r#"SELECT "Parameter_name"::text, "Parameter_value"::text
                FROM demo_module_test_stand_parameters
                WHERE "Inbound_teststand_package_id" = $1 ORDER BY id"#,
@@ -82,7 +74,7 @@ pub(super) async fn import_packages(
         )
         .await?;
         let series: Vec<(Option<String>, Option<Value>)> = read_old(
-            old,
+            im.old,
             r#"SELECT "Data_name"::text, "Data_points"::jsonb
                FROM demo_module_test_stand_data
                WHERE "Inbound_teststand_package_id" = $1 ORDER BY id"#,
@@ -108,12 +100,8 @@ pub(super) async fn import_packages(
             Value::Object(data_obj),
         );
         let received_at = package.timestamp.as_deref().and_then(parse_old_timestamp);
-        store_result(
-            pool,
-            validator,
-            summary,
+        im.store_result(
             ("package", package.id),
-            stand,
             &message,
             received_at,
             package.nodelete,
@@ -136,24 +124,17 @@ struct OldResult {
 }
 
 /// Imports `demo_module_result`, the first, obsolete result table.
-pub(super) async fn import_old_results(
-    pool: &PgPool,
-    old: &PgPool,
-    stand: &StandId,
-    validator: &ProtocolValidator,
-    summary: &mut Summary,
-) -> anyhow::Result<()> {
-    let rows: Vec<OldResult> = read_old(
-        old,
-        r#"SELECT id::int8 AS id, job_requested_by::text AS requested_by,
+pub(super) async fn import_old_results(im: &mut Import<'_>) -> anyhow::Result<()> {
+    let rows: Vec<OldResult> = im
+        .read_all(
+            r#"SELECT id::int8 AS id, job_requested_by::text AS requested_by,
                   job_received_time AS received_time, "job_NODELETE" AS nodelete,
                   command_list::text[] AS command_list, parameter_obj::json AS parameter_obj,
                   data_obj::jsonb AS data_obj
            FROM demo_module_result ORDER BY id"#,
-        None,
-        "demo_module_result",
-    )
-    .await?;
+            "demo_module_result",
+        )
+        .await?;
     let total = rows.len();
     println!("results (demo_module_result): {total} in the old database");
     for (done, row) in rows.into_iter().enumerate() {
@@ -163,12 +144,8 @@ pub(super) async fn import_old_results(
             row.parameter_obj.unwrap_or_else(|| json!({})),
             row.data_obj.unwrap_or_else(|| json!({})),
         );
-        store_result(
-            pool,
-            validator,
-            summary,
+        im.store_result(
             ("result", row.id),
-            stand,
             &message,
             row.received_time,
             row.nodelete,
@@ -197,47 +174,48 @@ fn old_data_message(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn store_result(
-    pool: &PgPool,
-    validator: &ProtocolValidator,
-    summary: &mut Summary,
-    (kind, old_id): (&str, i64),
-    stand: &StandId,
-    message: &Value,
-    received_at: Option<DateTime<Utc>>,
-    keep: bool,
-) -> anyhow::Result<()> {
-    let data = match rebuild(validator, message) {
-        Ok(data) => data,
-        Err(why) => {
-            summary.unreadable.push((format!("{kind} {old_id}"), why));
-            return Ok(());
-        }
-    };
-    let stored = imports::import_result(
-        pool,
-        ImportedResult {
-            kind,
-            old_id,
-            stand,
-            data: &data,
-            received_at: received_at.unwrap_or_else(Utc::now),
-            keep,
-        },
-    )
-    .await
-    .with_context(|| format!("storing old {kind} {old_id}"))?;
-    match stored {
-        Some(_) => {
-            summary.results_imported += 1;
-            if received_at.is_none() {
-                summary.undated += 1;
+impl Import<'_> {
+    /// Stores a rebuilt message as the result of old row `kind` `old_id` (once: a row
+    /// imported before is counted as such), or counts it unreadable.
+    async fn store_result(
+        &mut self,
+        (kind, old_id): (&str, i64),
+        message: &Value,
+        received_at: Option<DateTime<Utc>>,
+        keep: bool,
+    ) -> anyhow::Result<()> {
+        let summary = &mut *self.summary;
+        let data = match rebuild(self.validator, message) {
+            Ok(data) => data,
+            Err(why) => {
+                summary.unreadable.push((format!("{kind} {old_id}"), why));
+                return Ok(());
             }
+        };
+        let stored = imports::import_result(
+            self.pool,
+            ImportedResult {
+                kind,
+                old_id,
+                stand: self.stand,
+                data: &data,
+                received_at: received_at.unwrap_or_else(Utc::now),
+                keep,
+            },
+        )
+        .await
+        .with_context(|| format!("storing old {kind} {old_id}"))?;
+        match stored {
+            Some(_) => {
+                summary.results_imported += 1;
+                if received_at.is_none() {
+                    summary.undated += 1;
+                }
+            }
+            None => summary.results_already += 1,
         }
-        None => summary.results_already += 1,
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

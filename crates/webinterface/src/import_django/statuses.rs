@@ -4,12 +4,11 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use domain::StatusCode;
 use domain::store::imports;
-use domain::{StandId, StatusCode};
-use sqlx::PgPool;
 
-use super::old::read_old;
-use super::summary::{Summary, progress};
+use super::old::Import;
+use super::summary::progress;
 
 /// Who the imported status history says sent it.
 pub const IMPORTED_BY: &str = "import-django";
@@ -39,22 +38,16 @@ fn real_code(row: OldStatus) -> Option<(String, DateTime<Utc>)> {
 }
 
 /// Imports `demo_module_status`: each row's one real code becomes a status history entry.
-pub(super) async fn import_statuses(
-    pool: &PgPool,
-    old: &PgPool,
-    stand: &StandId,
-    summary: &mut Summary,
-) -> anyhow::Result<()> {
-    let rows: Vec<OldStatus> = read_old(
-        old,
-        r#"SELECT id::int8 AS id, latest_status_code::text AS status_code,
+pub(super) async fn import_statuses(im: &mut Import<'_>) -> anyhow::Result<()> {
+    let rows: Vec<OldStatus> = im
+        .read_all(
+            r#"SELECT id::int8 AS id, latest_status_code::text AS status_code,
                   latest_status_update AS status_update, latest_power_code::text AS power_code,
                   latest_power_update AS power_update
            FROM demo_module_status ORDER BY id"#,
-        None,
-        "demo_module_status (the old stack's status rows)",
-    )
-    .await?;
+            "demo_module_status (the old stack's status rows)",
+        )
+        .await?;
     let total = rows.len();
     println!("status (demo_module_status): {total} rows in the old database");
     let mut unknown: HashMap<String, usize> = HashMap::new();
@@ -67,15 +60,15 @@ pub(super) async fn import_statuses(
                 Err(_) => *unknown.entry(code).or_default() += 1,
             }
         }
-        match imports::import_status(pool, id, stand, IMPORTED_BY, &codes)
+        match imports::import_status(im.pool, id, im.stand, IMPORTED_BY, &codes)
             .await
             .with_context(|| format!("storing old status row {id}"))?
         {
             Some(n) => {
-                summary.statuses_imported += 1;
-                summary.status_codes_imported += n;
+                im.summary.statuses_imported += 1;
+                im.summary.status_codes_imported += n;
             }
-            None => summary.statuses_already += 1,
+            None => im.summary.statuses_already += 1,
         }
         progress("status", done + 1, total);
     }
