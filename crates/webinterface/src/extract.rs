@@ -1,7 +1,8 @@
 //! Request and response helpers the features share: the JSON body, query and path extractors
 //! whose refusals are our JSON errors (body and query also refuse NUL characters, which
-//! PostgreSQL cannot store), parsing a stand id from a path and finding the stand, and the JSON
-//! 404 of unknown API paths (`/api` and `/api/` included).
+//! PostgreSQL cannot store), [`Found`]: the thing an API path names or its JSON 404, parsing a
+//! stand id from a path and finding the stand, and the JSON 404 of unknown API paths (`/api`
+//! and `/api/` included).
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -86,6 +87,36 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
                 reason = e.body_text()
             ))),
         }
+    }
+}
+
+/// A thing an API path names by its id: a stand, a result, a run, a template version.
+pub trait Lookup: Sized + Send {
+    /// The id as the path holds it.
+    type Id: DeserializeOwned + Send;
+
+    /// The thing with this id, or [`Error::NotFound`] naming the id.
+    fn find(state: &AppState, id: Self::Id) -> impl Future<Output = Result<Self>> + Send;
+}
+
+/// The thing the path names (see [`Lookup`]), or its JSON 404; a path that does not fit is the
+/// JSON 400 of [`ApiPath`]. Put it after the role, so who may ask is checked first.
+pub struct Found<T>(pub T);
+
+impl<T: Lookup> FromRequestParts<AppState> for Found<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let ApiPath(id) = ApiPath::<T::Id>::from_request_parts(parts, state).await?;
+        T::find(state, id).await.map(Self)
+    }
+}
+
+impl Lookup for StandView {
+    type Id = String;
+
+    async fn find(state: &AppState, id: String) -> Result<Self> {
+        find_stand(state, &id).await
     }
 }
 

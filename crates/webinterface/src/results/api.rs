@@ -13,11 +13,11 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::cache::PlotCache;
-use super::load::{self, find};
+use super::load;
 use super::params::ListParams;
 use crate::auth::{Operator, Viewer};
 use crate::error::{Context, Error, ErrorBody, Result};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Found};
 use crate::msg;
 use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::state::AppState;
@@ -54,13 +54,7 @@ async fn api_list(
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<ResultList>> {
     let req = q.parse()?;
-    let (items, total) = results::list(
-        state.pool(),
-        &req.filter,
-        (req.page - 1) * req.per_page,
-        req.per_page,
-    )
-    .await?;
+    let (items, total) = req.list(state.pool()).await?;
     Ok(Json(ResultList { items, total }))
 }
 
@@ -115,9 +109,9 @@ pub struct ResultJson<'a> {
 async fn api_get(
     State(state): State<AppState>,
     _u: Viewer,
-    ApiPath(id): ApiPath<i64>,
+    Found(d): Found<results::ResultDetail>,
 ) -> Result<Response> {
-    let d = find(&state, id).await?;
+    let id = d.id;
     // The whole series in memory twice (text and JSON), like a plot: same slots, held until
     // the answer is written (or the connection is cut by the write time-out).
     let permit = load::permit(&load::PLOTS, load::PLOTS_AT_ONCE).await?;

@@ -133,13 +133,7 @@ pub(super) async fn list_page(
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
     };
-    let (items, total) = results::list(
-        state.pool(),
-        &req.filter,
-        (req.page - 1) * req.per_page,
-        req.per_page,
-    )
-    .await?;
+    let (items, total) = req.list(state.pool()).await?;
     let counts = results::verdict_counts(state.pool(), &req.filter).await?;
     // The list's address with `verdict` and `page` set (`None`: left out).
     let link = |verdict: &str, p: Option<i64>| {

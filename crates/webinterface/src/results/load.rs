@@ -6,6 +6,7 @@ use domain::store::results::{self, ResultDetail};
 
 use super::cache::PlotCache;
 use crate::error::{Context, Error, Result};
+use crate::extract::Lookup;
 use crate::msg;
 use crate::state::AppState;
 
@@ -57,6 +58,14 @@ pub async fn find(state: &AppState, id: i64) -> Result<ResultDetail> {
     results::get(state.pool(), id)
         .await?
         .ok_or_else(|| Error::NotFound(msg!("result-not-found", id = id)))
+}
+
+impl Lookup for ResultDetail {
+    type Id = i64;
+
+    async fn find(state: &AppState, id: i64) -> Result<Self> {
+        find(state, id).await
+    }
 }
 
 /// Sets "keep forever"; a 404 when there is no such result.

@@ -3,7 +3,8 @@
 //! parsed at the edge into the store's filter; a bad value is a 400 that names it.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::store::results::{ResultFilter, VerdictFilter};
+use domain::store::results::{self, ResultFilter, ResultItem, VerdictFilter};
+use sqlx::PgPool;
 
 use crate::error::{Error, Result};
 use crate::extract::stand_id_message;
@@ -51,6 +52,14 @@ pub struct ListRequest {
     pub page: i64,
     /// Items per page (1–500).
     pub per_page: i64,
+}
+
+impl ListRequest {
+    /// The requested page of matching results, newest first, and how many match in all.
+    pub async fn list(&self, pool: &PgPool) -> Result<(Vec<ResultItem>, i64)> {
+        let offset = (self.page - 1) * self.per_page;
+        Ok(results::list(pool, &self.filter, offset, self.per_page).await?)
+    }
 }
 
 /// A query field that was given and is not blank.

@@ -5,17 +5,20 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::{Extension, FromRequestParts, State};
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use domain::store::results::ResultDetail;
 use domain::store::series;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::cache::PlotCache;
 use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit};
 use super::signal;
 use crate::auth::Viewer;
 use crate::error::{Context, Error, ErrorBody, Result};
-use crate::extract::{ApiPath, ApiQuery};
+use crate::extract::{ApiPath, ApiQuery, Found};
 use crate::msg;
 use crate::routes::{Routes, VIEWER};
 use crate::state::AppState;
@@ -76,10 +79,10 @@ fn json_bytes(body: axum::body::Bytes) -> Response {
 async fn api_plot(
     State(state): State<AppState>,
     _u: Viewer,
-    ApiPath(id): ApiPath<i64>,
+    Found(d): Found<ResultDetail>,
     Extension(cache): Extension<Arc<PlotCache>>,
 ) -> Result<Response> {
-    let d = find(&state, id).await?;
+    let id = d.id;
     if let Some(body) = cache.get(id) {
         return Ok(json_bytes(body));
     }
@@ -152,43 +155,79 @@ fn sample_index(name: &str, raw: Option<&str>) -> Result<Option<f64>> {
 }
 
 /// `/api/results/{id}/series/{position}…`: named, so a refusal names the segment.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
 struct SeriesPath {
+    /// The result's id
+    #[param(minimum = 1, example = 1)]
+    id: i64,
+    /// The series' position
+    #[param(example = 0)]
+    position: i32,
+}
+
+/// A zoom window asked for: the result, the series' position and the window's bounds from the
+/// query (`None`: open on that side).
+struct SeriesWindow {
+    state: AppState,
     id: i64,
     position: i32,
+    from: Option<f64>,
+    to: Option<f64>,
+}
+
+impl FromRequestParts<AppState> for SeriesWindow {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let ApiPath(SeriesPath { id, position }) =
+            ApiPath::from_request_parts(parts, state).await?;
+        let ApiQuery(w) = ApiQuery::<Window>::from_request_parts(parts, state).await?;
+        Ok(Self {
+            state: state.clone(),
+            id,
+            position,
+            from: sample_index("from", w.from.as_deref())?,
+            to: sample_index("to", w.to.as_deref())?,
+        })
+    }
+}
+
+impl SeriesWindow {
+    /// The series' values, read whole in one of the plots' slots (held until the window is
+    /// computed); a 404 when the result has no numeric series there.
+    async fn values(&self) -> Result<(OwnedSemaphorePermit, Vec<f64>)> {
+        let slot = permit(&PLOTS, PLOTS_AT_ONCE).await?;
+        let (id, position) = (self.id, self.position);
+        let values = series::series_values(self.state.pool(), id, position)
+            .await?
+            .ok_or_else(|| {
+                Error::NotFound(msg!(
+                    "result-series-not-found",
+                    id = id,
+                    position = position
+                ))
+            })?;
+        Ok((slot, values))
+    }
 }
 
 /// A window of one series (`from`/`to` in sample indices) at full resolution, downsampled to
 /// at most 2,000 points.
 #[utoipa::path(get, path = "/api/results/{id}/series/{position}", tag = "results",
-    params(
-        ("id" = i64, Path, minimum = 1, description = "The result's id", example = 1),
-        ("position" = i32, Path, description = "The series' position", example = 0),
-        Window,
-    ),
+    params(SeriesPath, Window),
     responses(
         (status = 200, description = "The window's points", body = signal::Points),
         (status = 400, description = "`from` or `to` is not a number", body = ErrorBody),
         (status = 404, description = "No such result or numeric series", body = ErrorBody),
     ))]
-async fn api_window(
-    State(state): State<AppState>,
-    _u: Viewer,
-    ApiPath(SeriesPath { id, position: pos }): ApiPath<SeriesPath>,
-    ApiQuery(w): ApiQuery<Window>,
-) -> Result<Json<signal::Points>> {
-    let from = sample_index("from", w.from.as_deref())?;
-    let to = sample_index("to", w.to.as_deref())?;
-    let missing = || Error::NotFound(msg!("result-series-not-found", id = id, position = pos));
+async fn api_window(_u: Viewer, w: SeriesWindow) -> Result<Json<signal::Points>> {
     // The whole series is read: the same slots as a plot.
-    let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
-    let values = series::series_values(state.pool(), id, pos)
-        .await?
-        .ok_or_else(missing)?;
+    let (_slot, values) = w.values().await?;
     let len = values.len() as f64;
     let clamp = |v: f64| v.clamp(0.0, len) as usize;
-    let from = clamp(from.unwrap_or(0.0).floor());
-    let to = clamp(to.unwrap_or(len).ceil() + 1.0);
+    let from = clamp(w.from.unwrap_or(0.0).floor());
+    let to = clamp(w.to.unwrap_or(len).ceil() + 1.0);
     let points = tokio::task::spawn_blocking(move || {
         signal::downsample(&values, from, to, signal::PLOT_POINTS)
     })
@@ -201,32 +240,19 @@ async fn api_window(
 /// two frequencies (in the plot's unit: Hz with a sample rate, else cycles/sample) at full
 /// resolution, reduced to the plot's size only when the window still has more bins.
 #[utoipa::path(get, path = "/api/results/{id}/series/{position}/spectrum", tag = "results",
-    params(
-        ("id" = i64, Path, minimum = 1, description = "The result's id", example = 1),
-        ("position" = i32, Path, description = "The series' position", example = 0),
-        Window,
-    ),
+    params(SeriesPath, Window),
     responses(
         (status = 200, description = "The spectrum's points (x: frequency, y: dB)",
             body = signal::Points),
         (status = 400, description = "`from` or `to` is not a number", body = ErrorBody),
         (status = 404, description = "No such result or numeric series", body = ErrorBody),
     ))]
-async fn api_spectrum_window(
-    State(state): State<AppState>,
-    _u: Viewer,
-    ApiPath(SeriesPath { id, position: pos }): ApiPath<SeriesPath>,
-    ApiQuery(w): ApiQuery<Window>,
-) -> Result<Json<signal::Points>> {
-    let from = sample_index("from", w.from.as_deref())?.unwrap_or(f64::NEG_INFINITY);
-    let to = sample_index("to", w.to.as_deref())?.unwrap_or(f64::INFINITY);
-    let d = find(&state, id).await?;
+async fn api_spectrum_window(_u: Viewer, w: SeriesWindow) -> Result<Json<signal::Points>> {
+    let from = w.from.unwrap_or(f64::NEG_INFINITY);
+    let to = w.to.unwrap_or(f64::INFINITY);
+    let d = find(&w.state, w.id).await?;
     let rate = signal::sample_rate(d.parameters.as_ref());
-    let missing = || Error::NotFound(msg!("result-series-not-found", id = id, position = pos));
-    let _permit = permit(&PLOTS, PLOTS_AT_ONCE).await?;
-    let values = series::series_values(state.pool(), id, pos)
-        .await?
-        .ok_or_else(missing)?;
+    let (_slot, values) = w.values().await?;
     let points = tokio::task::spawn_blocking(move || {
         let full = signal::spectrum(&values, rate);
         let lo = full.x.partition_point(|&f| f < from);

@@ -6,11 +6,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::store::runs;
+use domain::store::stands::StandView;
 
 use super::{StartRun, Started};
 use crate::auth::{Operator, Viewer};
 use crate::error::{Error, ErrorBody, Result};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, find_stand, stand_id};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Found, Lookup, stand_id};
 use crate::msg;
 use crate::routes::{OPERATOR, Routes, VIEWER};
 use crate::stands::api::Limit;
@@ -36,11 +37,10 @@ pub fn routes() -> Routes {
 async fn stand_runs(
     State(state): State<AppState>,
     _u: Viewer,
-    ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<Limit>,
+    Found(stand): Found<StandView>,
 ) -> Result<impl IntoResponse> {
-    let stand = find_stand(&state, &id).await?;
-    let limit = q.limit.unwrap_or(20).clamp(1, 1000);
+    let limit = q.clamped(20, 1000);
     Ok(Json(runs::recent(state.pool(), &stand.id, limit).await?))
 }
 
@@ -81,15 +81,18 @@ async fn start_run(
         (status = 200, description = "The run", body = runs::Run),
         (status = 404, description = "No such run", body = ErrorBody),
     ))]
-async fn get_run(
-    State(state): State<AppState>,
-    _u: Viewer,
-    ApiPath(run_id): ApiPath<i64>,
-) -> Result<impl IntoResponse> {
-    let run = runs::get(state.pool(), run_id)
-        .await?
-        .ok_or_else(|| Error::NotFound(msg!("run-not-found", id = run_id)))?;
-    Ok(Json(run))
+async fn get_run(_u: Viewer, Found(run): Found<runs::Run>) -> Json<runs::Run> {
+    Json(run)
+}
+
+impl Lookup for runs::Run {
+    type Id = i64;
+
+    async fn find(state: &AppState, id: i64) -> Result<Self> {
+        runs::get(state.pool(), id)
+            .await?
+            .ok_or_else(|| Error::NotFound(msg!("run-not-found", id = id)))
+    }
 }
 
 /// Cancels a run that has not ended (a stand that never answers no longer blocks new starts

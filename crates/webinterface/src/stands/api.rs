@@ -8,7 +8,7 @@ use domain::store::stands::{self, StandView};
 use super::StandJson;
 use crate::auth::Viewer;
 use crate::error::{ErrorBody, Result};
-use crate::extract::{ApiPath, ApiQuery, find_stand};
+use crate::extract::{ApiQuery, Found};
 use crate::routes::{Routes, VIEWER};
 use crate::state::AppState;
 
@@ -68,12 +68,8 @@ pub fn stand_detail(v: StandView) -> StandDetail {
         (status = 200, description = "The stand", body = StandDetail),
         (status = 404, description = "No such stand", body = ErrorBody),
     ))]
-async fn get_stand(
-    State(state): State<AppState>,
-    _u: Viewer,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<StandDetail>> {
-    Ok(Json(stand_detail(find_stand(&state, &id).await?)))
+async fn get_stand(_u: Viewer, Found(stand): Found<StandView>) -> Result<Json<StandDetail>> {
+    Ok(Json(stand_detail(stand)))
 }
 
 /// `?limit=` of the history lists.
@@ -82,6 +78,13 @@ async fn get_stand(
 pub struct Limit {
     /// How many rows (newest first); out-of-range values are clamped to the route's bounds.
     pub limit: Option<i64>,
+}
+
+impl Limit {
+    /// The limit asked for, clamped to `1..=max`; `default` when none was.
+    pub fn clamped(&self, default: i64, max: i64) -> i64 {
+        self.limit.unwrap_or(default).clamp(1, max)
+    }
 }
 
 /// The stand's status codes, newest first (`limit` 1–10,000, default 50).
@@ -96,12 +99,10 @@ pub struct Limit {
 async fn status_history(
     State(state): State<AppState>,
     _u: Viewer,
-    ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<Limit>,
+    Found(stand): Found<StandView>,
 ) -> Result<impl IntoResponse> {
-    let stand = find_stand(&state, &id).await?;
-    let limit = q.limit.unwrap_or(50).clamp(1, 10_000);
-    Ok(Json(
-        domain::store::status_history::list(state.pool(), &stand.id, limit).await?,
-    ))
+    let limit = q.clamped(50, 10_000);
+    let history = domain::store::status_history::list(state.pool(), &stand.id, limit).await?;
+    Ok(Json(history))
 }

@@ -7,12 +7,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use domain::store::stands::StandView;
 use domain::store::templates::{self, StoredTemplate, TemplateStoreError};
 use domain::template::{Template, TemplateError};
 
 use crate::auth::{Admin, Viewer};
 use crate::error::{Context, Error, ErrorBody, Result};
-use crate::extract::{ApiJson, ApiPath, find_stand};
+use crate::extract::{ApiJson, ApiPath, Found, Lookup, find_stand};
 use crate::msg;
 use crate::routes::{ADMIN, Routes, VIEWER};
 use crate::state::AppState;
@@ -36,6 +37,14 @@ pub async fn load(state: &AppState, id: i64) -> Result<StoredTemplate> {
         .ok_or_else(|| Error::NotFound(msg!("template-not-found", id = id)))
 }
 
+impl Lookup for StoredTemplate {
+    type Id = i64;
+
+    async fn find(state: &AppState, id: i64) -> Result<Self> {
+        load(state, id).await
+    }
+}
+
 /// The stand's current templates (the latest version of each that is not deleted), by name.
 #[utoipa::path(get, path = "/api/stands/{id}/templates", tag = "templates",
     params(("id" = String, Path, description = "The stand's id", example = "rig1")),
@@ -46,14 +55,10 @@ pub async fn load(state: &AppState, id: i64) -> Result<StoredTemplate> {
 async fn list(
     State(state): State<AppState>,
     _u: Viewer,
-    ApiPath(id): ApiPath<String>,
+    Found(stand): Found<StandView>,
 ) -> Result<Json<Vec<StoredTemplate>>> {
-    let stand = find_stand(&state, &id).await?;
-    Ok(Json(
-        templates::list(state.pool(), &stand.id)
-            .await
-            .map_err(store_error)?,
-    ))
+    let current = templates::list(state.pool(), &stand.id).await;
+    Ok(Json(current.map_err(store_error)?))
 }
 
 /// Adds a template to the stand (its version 1). The body is the template's JSON, as
@@ -88,12 +93,8 @@ async fn create(
         (status = 200, description = "The version", body = StoredTemplate),
         (status = 404, description = "No such template", body = ErrorBody),
     ))]
-async fn get_one(
-    State(state): State<AppState>,
-    _u: Viewer,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Json<StoredTemplate>> {
-    Ok(Json(load(&state, id).await?))
+async fn get_one(_u: Viewer, Found(version): Found<StoredTemplate>) -> Json<StoredTemplate> {
+    Json(version)
 }
 
 /// Saves the body as the template's next version (of the family of version `id`). Runs
@@ -151,12 +152,7 @@ async fn retire(
         (status = 200, description = "The template's JSON", body = Template),
         (status = 404, description = "No such template", body = ErrorBody),
     ))]
-async fn export(
-    State(state): State<AppState>,
-    _u: Viewer,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Response> {
-    let stored = load(&state, id).await?;
+async fn export(_u: Viewer, Found(stored): Found<StoredTemplate>) -> Result<Response> {
     let body = serde_json::to_vec_pretty(&stored.template).context("encoding a template")?;
     let file = format!(
         "attachment; filename=\"template-{}-{}-v{}.json\"",
