@@ -6,16 +6,17 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
+use domain::StandId;
 use serde_json::Value;
 
-use super::StartRun;
+use super::{StartRun, Started};
 use crate::auth::Operator;
 use crate::error::{Error, Result};
 use crate::extract::{find_stand, path_segment, stand_id};
 use crate::i18n::Msg;
 use crate::msg;
 use crate::routes::{OPERATOR, Routes};
-use crate::stands::pages::{PendingStart, render_stand, render_stand_asking, render_stand_with};
+use crate::stands::pages::{PendingStart, Posted, render_stand};
 use crate::state::AppState;
 use crate::test_templates::fields::TemplateInput;
 
@@ -149,23 +150,35 @@ async fn start_run(
         if super::admission(view.state) == super::Admission::AskFirst {
             let question = super::ask_first(&stand, view.state);
             let layout = a.layout();
-            let pending = Some(form.pending(question));
-            return render_stand_asking(
-                &state,
-                &a,
-                &id,
-                &headers,
-                layout,
-                StatusCode::CONFLICT,
-                pending,
-            )
-            .await;
+            let pending = Posted::Asking(form.pending(question));
+            let conflict = StatusCode::CONFLICT;
+            return render_stand(&state, &a, &id, &headers, layout, conflict, pending).await;
         }
     }
     let outcome = match form.into_request() {
         Ok(request) => super::start(&state, &a, &stand, request).await,
         Err(e) => Err(e),
     };
+    answer_start(&stand, outcome, |e| {
+        let layout = a.layout().problem(Some(e.message()));
+        let status = e.status_code();
+        render_stand(&state, &a, &id, &headers, layout, status, Posted::Nothing)
+    })
+    .await
+}
+
+/// The answer to a start from a form: the stand's page with the run's number, or `again` with
+/// the refusal (a conflict, no confirmation from the broker, a bad value) to show it on the
+/// page; other errors as they are.
+async fn answer_start<F, Fut>(
+    stand: &StandId,
+    outcome: Result<Started>,
+    again: F,
+) -> Result<Response>
+where
+    F: FnOnce(Error) -> Fut,
+    Fut: Future<Output = Result<Response>>,
+{
     match outcome {
         Ok(started) => Ok(Redirect::to(&format!(
             "/stands/{}?started={}",
@@ -174,9 +187,7 @@ async fn start_run(
         ))
         .into_response()),
         Err(e @ (Error::Conflict(_) | Error::Unavailable(_) | Error::BadRequest(_))) => {
-            let status = e.status_code();
-            let layout = a.layout().problem(Some(e.message()));
-            render_stand(&state, &a, &id, &headers, layout, status).await
+            again(e).await
         }
         Err(e) => Err(e),
     }
@@ -201,7 +212,8 @@ async fn start_template_run(
     let again = |input: TemplateInput, status: StatusCode| {
         let layout = a.layout();
         let (state, a, id, headers) = (&state, &a, &id, &headers);
-        async move { render_stand_with(state, a, id, headers, layout, status, None, Some(input)).await }
+        let posted = Posted::Template(input);
+        async move { render_stand(state, a, id, headers, layout, status, posted).await }
     };
     if let Err(errors) = stored.template.values(&input.values) {
         input.errors = errors.into_iter().map(|e| (e.field, e.message)).collect();
@@ -222,20 +234,12 @@ async fn start_template_run(
         confirm: input.confirm,
         template: Some(tid),
     };
-    match super::start(&state, &a, &stand, request).await {
-        Ok(started) => Ok(Redirect::to(&format!(
-            "/stands/{}?started={}",
-            path_segment(stand.as_str()),
-            started.id
-        ))
-        .into_response()),
-        Err(e @ (Error::Conflict(_) | Error::Unavailable(_) | Error::BadRequest(_))) => {
-            let status = e.status_code();
-            input.problem = Some(a.t.msg(&e.message()));
-            again(input, status).await
-        }
-        Err(e) => Err(e),
-    }
+    let outcome = super::start(&state, &a, &stand, request).await;
+    answer_start(&stand, outcome, |e| {
+        input.problem = Some(a.t.msg(&e.message()));
+        again(input, e.status_code())
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -121,18 +121,31 @@ async fn stand_page(
     Query(q): Query<StandQuery>,
 ) -> Result<Response> {
     let notice = q.started.map(|r| msg!("run-started", run = r));
+    let layout = a.layout().notice(notice);
     render_stand(
         &state,
         &a,
         &id,
         &headers,
-        a.layout().notice(notice),
+        layout,
         StatusCode::OK,
+        Posted::Nothing,
     )
     .await
 }
 
-/// A stand's page with this layout (the start form shows its refusals on it).
+/// What a start form posted to the stand's page brings back on it.
+pub enum Posted {
+    /// Nothing: the page as it is.
+    Nothing,
+    /// The free form, with the operator asked to confirm ("start anyway?").
+    Asking(PendingStart),
+    /// A template's start form as posted: its text, its refusals or its "start anyway?".
+    Template(TemplateInput),
+}
+
+/// A stand's page with this layout (the start form shows its refusals on it) and status,
+/// showing what a start form posted.
 pub async fn render_stand(
     state: &AppState,
     a: &Authed,
@@ -140,36 +153,13 @@ pub async fn render_stand(
     headers: &HeaderMap,
     layout: Layout,
     status: StatusCode,
+    posted: Posted,
 ) -> Result<Response> {
-    render_stand_asking(state, a, raw_id, headers, layout, status, None).await
-}
-
-/// A stand's page that asks the operator to confirm `pending` ("start anyway").
-pub async fn render_stand_asking(
-    state: &AppState,
-    a: &Authed,
-    raw_id: &str,
-    headers: &HeaderMap,
-    layout: Layout,
-    status: StatusCode,
-    pending: Option<PendingStart>,
-) -> Result<Response> {
-    render_stand_with(state, a, raw_id, headers, layout, status, pending, None).await
-}
-
-/// A stand's page with a template's start form as posted (`input`: its text, its refusals or
-/// its "start anyway?").
-#[allow(clippy::too_many_arguments)]
-pub async fn render_stand_with(
-    state: &AppState,
-    a: &Authed,
-    raw_id: &str,
-    headers: &HeaderMap,
-    layout: Layout,
-    status: StatusCode,
-    pending: Option<PendingStart>,
-    input: Option<TemplateInput>,
-) -> Result<Response> {
+    let (pending, input) = match posted {
+        Posted::Nothing => (None, None),
+        Posted::Asking(p) => (Some(p), None),
+        Posted::Template(i) => (None, Some(i)),
+    };
     let id = stand_id(raw_id)?;
     let v = find_stand(state, raw_id).await?;
     let runs = runs::recent(state.pool(), &id, 10).await?;
