@@ -125,49 +125,115 @@ struct EditorPage {
     import: String,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn page(
-    a: &Authed,
-    stand: &StandId,
+/// What the editor edits: a new template of a stand, or a version of one.
+struct Target {
+    /// The stand the template is (or will be) on.
+    stand: StandId,
+    /// The version edited (None: a new template).
     editing: Option<(i64, i32)>,
+    /// A newer version exists than the one edited.
     newer: Option<i32>,
-    form: &EditorForm,
-    mut rows: Vec<Row>,
-    error: Option<&TemplateError>,
-    import: String,
-) -> EditorPage {
-    rows.extend(std::iter::repeat_n(Row::default(), BLANK_ROWS));
-    let place = error
-        .filter(|e| row_of(&e.place).is_none())
-        .map(|e| e.place.split('[').next().unwrap_or("").to_owned())
-        .unwrap_or_default();
-    EditorPage {
-        layout: a
-            .layout()
-            .problem(error.map(|e| msg!("template-not-saved", problem = template_error(e)))),
-        csrf: a.csrf().to_owned(),
-        stand: stand.to_string(),
-        action: match editing {
-            Some((id, _)) => format!("/admin/templates/{id}"),
-            None => format!("/admin/stands/{}/templates", path_segment(stand.as_str())),
-        },
-        editing,
-        newer,
-        name: form.name.clone(),
-        description: form.description.clone(),
-        commands: form.commands.clone(),
-        limits: form.limits.clone(),
-        rows,
-        kinds: KINDS.iter().map(|k| (*k, kind_key(k))).collect(),
-        place_error: if place.is_empty() {
-            String::new()
-        } else {
-            error
-                .map(|e| a.t.msg(&problem(&e.problem)))
-                .unwrap_or_default()
-        },
-        place,
-        import,
+}
+
+impl Target {
+    /// A new template on the stand the path names.
+    async fn new_on(state: &AppState, raw: &str) -> Result<Self> {
+        let stand = find_stand(state, raw).await?.id;
+        Ok(Self {
+            stand,
+            editing: None,
+            newer: None,
+        })
+    }
+
+    /// The version the path names, with its template.
+    async fn version(state: &AppState, raw: &str) -> Result<(Self, Template)> {
+        let (stored, newer) = version_and_latest(state, raw).await?;
+        let target = Self {
+            stand: stored.stand,
+            editing: Some((stored.id, stored.version)),
+            newer,
+        };
+        Ok((target, stored.template))
+    }
+
+    /// Stores `t` (a new template, or the next version of the one edited) and goes back to
+    /// the stand's admin page.
+    async fn store(&self, state: &AppState, a: &Authed, t: &Template) -> Result<Response> {
+        let by = &a.user.username;
+        match self.editing {
+            None => templates::create(state.pool(), &self.stand, t, by).await,
+            Some((id, _)) => templates::new_version(state.pool(), id, t, by).await,
+        }
+        .map_err(store_error)?;
+        Ok(back_to_stand(&self.stand))
+    }
+
+    /// Stores the template the form builds, or shows the form again with its error.
+    async fn save_form(&self, state: &AppState, a: &Authed, form: &EditorForm) -> Result<Response> {
+        match build(form) {
+            (_, Ok(t)) => self.store(state, a, &t).await,
+            (rows, Err(e)) => Ok(self.refused(a, form, rows, &e, String::new())),
+        }
+    }
+
+    /// The form as sent with the error that refused it (a 400); `import`: a refused import's
+    /// JSON, kept.
+    fn refused(
+        &self,
+        a: &Authed,
+        form: &EditorForm,
+        rows: Vec<Row>,
+        e: &TemplateError,
+        import: String,
+    ) -> Response {
+        let shown = self.page(a, form, rows, Some(e), import);
+        (StatusCode::BAD_REQUEST, shown).into_response()
+    }
+
+    /// The editor page showing `form` and its parameter `rows` (blank ones added).
+    fn page(
+        &self,
+        a: &Authed,
+        form: &EditorForm,
+        mut rows: Vec<Row>,
+        error: Option<&TemplateError>,
+        import: String,
+    ) -> EditorPage {
+        let stand = &self.stand;
+        rows.extend(std::iter::repeat_n(Row::default(), BLANK_ROWS));
+        let place = error
+            .filter(|e| row_of(&e.place).is_none())
+            .map(|e| e.place.split('[').next().unwrap_or("").to_owned())
+            .unwrap_or_default();
+        EditorPage {
+            layout: a
+                .layout()
+                .problem(error.map(|e| msg!("template-not-saved", problem = template_error(e)))),
+            csrf: a.csrf().to_owned(),
+            stand: stand.to_string(),
+            action: match self.editing {
+                Some((id, _)) => format!("/admin/templates/{id}"),
+                None => format!("/admin/stands/{}/templates", path_segment(stand.as_str())),
+            },
+            editing: self.editing,
+            newer: self.newer,
+            name: form.name.clone(),
+            description: form.description.clone(),
+            commands: form.commands.clone(),
+            limits: form.limits.clone(),
+            rows,
+            kinds: KINDS.iter().map(|k| (*k, kind_key(k))).collect(),
+            place_error: if place.is_empty() {
+                String::new()
+            } else {
+                error
+                    .map(|e| a.t.msg(&problem(&e.problem)))
+                    .unwrap_or_default()
+            },
+            place,
+            import,
+        }
     }
 }
 
@@ -198,18 +264,8 @@ async fn new_page(
     Admin(a): Admin,
     Path(id): Path<String>,
 ) -> Result<EditorPage> {
-    let stand = find_stand(&state, &id).await?.id;
-    let form = EditorForm::default();
-    Ok(page(
-        &a,
-        &stand,
-        None,
-        None,
-        &form,
-        Vec::new(),
-        None,
-        String::new(),
-    ))
+    let target = Target::new_on(&state, &id).await?;
+    Ok(target.page(&a, &EditorForm::default(), Vec::new(), None, String::new()))
 }
 
 async fn create(
@@ -218,19 +274,8 @@ async fn create(
     Path(id): Path<String>,
     Form(form): Form<EditorForm>,
 ) -> Result<Response> {
-    let stand = find_stand(&state, &id).await?.id;
-    match build(&form) {
-        (_, Ok(t)) => {
-            templates::create(state.pool(), &stand, &t, &a.user.username)
-                .await
-                .map_err(store_error)?;
-            Ok(back_to_stand(&stand))
-        }
-        (rows, Err(e)) => {
-            let shown = page(&a, &stand, None, None, &form, rows, Some(&e), String::new());
-            Ok((StatusCode::BAD_REQUEST, shown).into_response())
-        }
-    }
+    let target = Target::new_on(&state, &id).await?;
+    target.save_form(&state, &a, &form).await
 }
 
 async fn import(
@@ -239,32 +284,17 @@ async fn import(
     Path(id): Path<String>,
     Form(form): Form<ImportForm>,
 ) -> Result<Response> {
-    let stand = find_stand(&state, &id).await?.id;
+    let target = Target::new_on(&state, &id).await?;
     let parsed = if form.json.contains('\0') {
         Err(bad("template".into(), "text with a NUL character"))
     } else {
         Template::from_json(&form.json)
     };
     match parsed {
-        Ok(t) => {
-            templates::create(state.pool(), &stand, &t, &a.user.username)
-                .await
-                .map_err(store_error)?;
-            Ok(back_to_stand(&stand))
-        }
+        Ok(t) => target.store(&state, &a, &t).await,
         Err(e) => {
             let empty = EditorForm::default();
-            let shown = page(
-                &a,
-                &stand,
-                None,
-                None,
-                &empty,
-                Vec::new(),
-                Some(&e),
-                form.json,
-            );
-            Ok((StatusCode::BAD_REQUEST, shown).into_response())
+            Ok(target.refused(&a, &empty, Vec::new(), &e, form.json))
         }
     }
 }
@@ -299,20 +329,9 @@ async fn edit_page(
     Admin(a): Admin,
     Path(id): Path<String>,
 ) -> Result<EditorPage> {
-    let (stored, newer) = version_and_latest(&state, &id).await?;
-    let form = form_of(&stored.template);
-    let rows = stored.template.parameters.iter().map(Row::of).collect();
-    let editing = Some((stored.id, stored.version));
-    Ok(page(
-        &a,
-        &stored.stand,
-        editing,
-        newer,
-        &form,
-        rows,
-        None,
-        String::new(),
-    ))
+    let (target, template) = Target::version(&state, &id).await?;
+    let rows = template.parameters.iter().map(Row::of).collect();
+    Ok(target.page(&a, &form_of(&template), rows, None, String::new()))
 }
 
 async fn save(
@@ -321,29 +340,8 @@ async fn save(
     Path(id): Path<String>,
     Form(form): Form<EditorForm>,
 ) -> Result<Response> {
-    let (stored, newer) = version_and_latest(&state, &id).await?;
-    match build(&form) {
-        (_, Ok(t)) => {
-            templates::new_version(state.pool(), stored.id, &t, &a.user.username)
-                .await
-                .map_err(store_error)?;
-            Ok(back_to_stand(&stored.stand))
-        }
-        (rows, Err(e)) => {
-            let editing = Some((stored.id, stored.version));
-            let shown = page(
-                &a,
-                &stored.stand,
-                editing,
-                newer,
-                &form,
-                rows,
-                Some(&e),
-                String::new(),
-            );
-            Ok((StatusCode::BAD_REQUEST, shown).into_response())
-        }
-    }
+    let (target, _) = Target::version(&state, &id).await?;
+    target.save_form(&state, &a, &form).await
 }
 
 async fn retire(
