@@ -44,9 +44,7 @@ use crate::i18n::{Lang, Tr};
 use crate::msg;
 use crate::routes::{Routes, VIEWER};
 use crate::stands::StandJson;
-use crate::stands::parts::{
-    HISTORY_ROWS, HistoryRow, RECENT_RESULTS, ResultRow, StandRow, history_html, results_html,
-};
+use crate::stands::parts::{HISTORY_ROWS, RECENT_RESULTS, StandRow, history_html, results_html};
 use crate::state::AppState;
 
 /// `GET /events` (errors as JSON: it is read by scripts, not shown).
@@ -198,15 +196,10 @@ async fn stand_event(
     };
     let entries = status_history::list(state.pool(), id, HISTORY_ROWS).await?;
     Ok(per_language(state, |t| {
-        let history: Vec<HistoryRow> = entries
-            .iter()
-            .cloned()
-            .map(|h| HistoryRow::new(h, t))
-            .collect();
         let shown = StandRow::new(&view, t);
         let rendered = shown
             .row_html()
-            .and_then(|row| Ok((row, shown.start_hint_html()?, history_html(&history, t)?)));
+            .and_then(|row| Ok((row, shown.start_hint_html()?, history_html(&entries, t)?)));
         let (row, start_hint, history) = match rendered {
             Ok(parts) => parts,
             Err(e) => {
@@ -233,21 +226,13 @@ async fn result_event(
     stand: &StandId,
 ) -> Result<Option<Vec<(Lang, String)>>, StoreError> {
     let recent = results::recent(state.pool(), stand, RECENT_RESULTS).await?;
-    Ok(per_language(state, |t| {
-        let rows: Vec<ResultRow> = recent
-            .iter()
-            .cloned()
-            .map(|r| ResultRow::new(r, t))
-            .collect();
-        match results_html(&rows, t) {
-            Ok(html) => Some(
-                serde_json::json!({ "id": id, "stand": stand.as_str(), "results": html })
-                    .to_string(),
-            ),
-            Err(e) => {
-                tracing::error!(error = %e, %stand, "live updates: the recent results did not render");
-                None
-            }
+    Ok(per_language(state, |t| match results_html(&recent, t) {
+        Ok(html) => Some(
+            serde_json::json!({ "id": id, "stand": stand.as_str(), "results": html }).to_string(),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, %stand, "live updates: the recent results did not render");
+            None
         }
     }))
 }

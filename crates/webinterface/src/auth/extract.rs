@@ -156,54 +156,62 @@ mod tests {
         client_addr(ip(peer), &h, &t).await.to_string()
     }
 
+    /// The peer, X-Real-IP, the X-Forwarded-For headers, the trusted proxies and the client's
+    /// address that follows from them.
+    type Case = (
+        &'static str,
+        Option<&'static str>,
+        &'static [&'static str],
+        &'static str,
+        &'static str,
+    );
+
     #[tokio::test]
     async fn the_client_address_is_believed_only_from_trusted_proxies() {
         let lo = "127.0.0.0/8,::1";
-        // A direct client cannot choose its address.
-        assert_eq!(
-            client("10.0.0.9", Some("1.2.3.4"), &["5.6.7.8"], lo).await,
-            "10.0.0.9"
-        );
-        // Behind a trusted proxy: X-Real-IP first.
-        assert_eq!(
-            client("127.0.0.1", Some("10.0.0.9"), &["5.6.7.8"], lo).await,
-            "10.0.0.9"
-        );
-        // Else the right-most untrusted X-Forwarded-For entry; the client's own entries are
-        // left of it and ignored.
-        let chain = ["6.6.6.6, 10.0.0.9", "172.20.0.3"];
-        let t = "127.0.0.1,172.20.0.0/16";
-        assert_eq!(client("127.0.0.1", None, &chain, t).await, "10.0.0.9");
-        assert_eq!(
-            client("127.0.0.1", None, &["junk, 172.20.0.3"], t).await,
-            "172.20.0.3"
-        );
-        assert_eq!(
-            client("127.0.0.1", None, &["127.0.0.5"], lo).await,
-            "127.0.0.5"
-        );
-        assert_eq!(
-            client("127.0.0.1", Some("not an ip"), &[], lo).await,
-            "127.0.0.1"
-        );
-        // Nobody trusted: the peer, always.
-        assert_eq!(
-            client("127.0.0.1", Some("10.0.0.9"), &[], "none").await,
-            "127.0.0.1"
-        );
-        // IPv4-mapped peers count as IPv4; host names are looked up.
-        assert_eq!(
-            client("::ffff:127.0.0.1", Some("10.0.0.9"), &[], lo).await,
-            "10.0.0.9"
-        );
-        assert_eq!(
-            client("127.0.0.1", Some("10.0.0.9"), &[], "localhost").await,
-            "10.0.0.9"
-        );
-        let unknown = "no-such-host.invalid";
-        assert_eq!(
-            client("127.0.0.1", Some("10.0.0.9"), &[], unknown).await,
-            "127.0.0.1"
-        );
+        let proxies = "127.0.0.1,172.20.0.0/16";
+        let cases: [Case; 10] = [
+            // A direct client cannot choose its address.
+            ("10.0.0.9", Some("1.2.3.4"), &["5.6.7.8"], lo, "10.0.0.9"),
+            // Behind a trusted proxy: X-Real-IP first.
+            ("127.0.0.1", Some("10.0.0.9"), &["5.6.7.8"], lo, "10.0.0.9"),
+            // Else the right-most untrusted X-Forwarded-For entry; the client's own entries
+            // are left of it and ignored.
+            (
+                "127.0.0.1",
+                None,
+                &["6.6.6.6, 10.0.0.9", "172.20.0.3"],
+                proxies,
+                "10.0.0.9",
+            ),
+            (
+                "127.0.0.1",
+                None,
+                &["junk, 172.20.0.3"],
+                proxies,
+                "172.20.0.3",
+            ),
+            ("127.0.0.1", None, &["127.0.0.5"], lo, "127.0.0.5"),
+            ("127.0.0.1", Some("not an ip"), &[], lo, "127.0.0.1"),
+            // Nobody trusted: the peer, always.
+            ("127.0.0.1", Some("10.0.0.9"), &[], "none", "127.0.0.1"),
+            // IPv4-mapped peers count as IPv4; host names are looked up.
+            ("::ffff:127.0.0.1", Some("10.0.0.9"), &[], lo, "10.0.0.9"),
+            ("127.0.0.1", Some("10.0.0.9"), &[], "localhost", "10.0.0.9"),
+            (
+                "127.0.0.1",
+                Some("10.0.0.9"),
+                &[],
+                "no-such-host.invalid",
+                "127.0.0.1",
+            ),
+        ];
+        for (peer, real, xff, trusted, want) in cases {
+            let got = client(peer, real, xff, trusted).await;
+            assert_eq!(
+                got, want,
+                "peer {peer}, X-Real-IP {real:?}, {xff:?}, trusting {trusted}"
+            );
+        }
     }
 }

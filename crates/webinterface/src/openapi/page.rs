@@ -69,12 +69,17 @@ fn text(v: &Value, key: &str) -> String {
         .to_owned()
 }
 
-/// `media type: schema` for each content of a body or response.
-fn contents(v: &Value) -> String {
-    v.get("content")
+/// The members of the object `v` holds at `pointer` (none when it is not an object).
+fn members<'a>(v: &'a Value, pointer: &str) -> impl Iterator<Item = (&'a String, &'a Value)> {
+    v.pointer(pointer)
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
+}
+
+/// `media type: schema` for each content of a body or response.
+fn contents(v: &Value) -> String {
+    members(v, "/content")
         .map(|(kind, c)| {
             format!(
                 "{kind}: {}",
@@ -88,8 +93,7 @@ fn contents(v: &Value) -> String {
 /// The operations of the document (as JSON, so every part reads the same way).
 fn rows(doc: &Value) -> Vec<OperationRow> {
     let mut out = Vec::new();
-    let paths = doc.get("paths").and_then(Value::as_object);
-    for (path, item) in paths.into_iter().flatten() {
+    for (path, item) in members(doc, "/paths") {
         for method in ["get", "post", "patch", "put", "delete"] {
             let Some(op) = item.get(method) else { continue };
             out.push(OperationRow {
@@ -117,11 +121,7 @@ fn rows(doc: &Value) -> Vec<OperationRow> {
                     })
                     .collect(),
                 body: op.get("requestBody").map(contents),
-                responses: op
-                    .get("responses")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flatten()
+                responses: members(op, "/responses")
                     .map(|(status, r)| ResponseRow {
                         status: status.clone(),
                         description: text(r, "description"),
@@ -136,11 +136,7 @@ fn rows(doc: &Value) -> Vec<OperationRow> {
 
 pub(super) async fn page(Viewer(a): Viewer) -> DocsPage {
     let doc = serde_json::to_value(document()).unwrap_or_default();
-    let schemas = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
+    let schemas = members(&doc, "/components/schemas")
         .map(|(name, s)| SchemaRow {
             name: name.clone(),
             json: serde_json::to_string_pretty(s).unwrap_or_default(),

@@ -214,14 +214,21 @@ impl StandRow {
     }
 }
 
-/// The status history's table body (`stand_history.html`).
-pub fn history_html(history: &[HistoryRow], t: Tr) -> askama::Result<String> {
+/// The status history's table body (`stand_history.html`) for a reader of `t`.
+pub fn history_html(entries: &[StatusEntry], t: Tr) -> askama::Result<String> {
+    let history = &rows(entries, t, HistoryRow::new);
     Ok(HistoryPart { t, history }.render()?.trim().to_owned())
 }
 
-/// The recent results (`stand_results.html`).
-pub fn results_html(results: &[ResultRow], t: Tr) -> askama::Result<String> {
+/// The recent results (`stand_results.html`) for a reader of `t`.
+pub fn results_html(recent: &[ResultSummary], t: Tr) -> askama::Result<String> {
+    let results = &rows(recent, t, ResultRow::new);
     Ok(ResultsPart { t, results }.render()?.trim().to_owned())
+}
+
+/// `items` as the rows a reader of `t` sees (`row`: one row's constructor).
+fn rows<T: Clone, R>(items: &[T], t: Tr, row: fn(T, Tr) -> R) -> Vec<R> {
+    items.iter().cloned().map(|i| row(i, t)).collect()
 }
 
 #[cfg(test)]
