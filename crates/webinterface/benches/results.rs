@@ -16,6 +16,9 @@
 //! peak. The process also holds the HTTP client, which discards the body as it arrives;
 //! PostgreSQL runs in its own processes and is not counted.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
 use domain::store::users::{self, Role};
@@ -71,43 +74,31 @@ async fn seed(pool: &sqlx::PgPool, n: usize) -> i64 {
 /// Stores `bytes` through the ingest path (with no limit on series: the text series sizes
 /// go past the handler's default).
 async fn seed_payload(pool: &sqlx::PgPool, bytes: Vec<u8>) -> i64 {
-    use domain::store::ingest::{BatchOptions, Incoming, Quarantined, write_batch};
-    let validator = domain::ProtocolValidator::bundled()
-        .expect("schema")
-        .with_max_series(usize::MAX);
-    let verdict = validator
-        .parse(&bytes)
-        .map(|message| domain::Inbound {
-            stand: domain::StandId::parse("bench").expect("id"),
-            legacy: false,
-            message,
-        })
-        .map_err(|reason| Quarantined {
-            reason,
-            keep_bytes: true,
-        });
-    let item = Incoming {
-        qos2: None,
-        topic: "bench/inbound".into(),
-        payload: axum::body::Bytes::from(bytes),
-        payload_hash: [0; 32],
-        received_at: chrono::Utc::now(),
-        verdict,
-    };
-    let opts = BatchOptions {
-        client_id: "bench",
-        registration: domain::store::ingest::Registration::capped(),
-        session_lost: false,
-        quarantine: Default::default(),
-    };
-    let report = write_batch(pool, &opts, &[item], &[])
+    common::ingest_unlimited(pool, "bench", &bytes)
         .await
-        .expect("ingest");
-    assert_eq!(report.results, 1);
-    sqlx::query_scalar("SELECT max(id) FROM results")
-        .fetch_one(pool)
-        .await
-        .expect("id")
+        .expect("the result is stored")
+}
+
+/// The sizes a comma-separated list names (what does not read as a number is left out).
+fn sizes(list: &str) -> Vec<usize> {
+    list.split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
+/// What a `--serve-one` child printed: (milliseconds, body bytes, peak KiB); it must have
+/// succeeded.
+fn figures(out: &std::process::Output) -> (f64, u64, u64) {
+    let line = String::from_utf8_lossy(&out.stdout);
+    let f: Vec<&str> = line.split_whitespace().collect();
+    match (out.status.success(), f.as_slice()) {
+        (true, [ms, bytes, kib]) => (
+            ms.parse().expect("ms"),
+            bytes.parse().expect("bytes"),
+            kib.parse().expect("kib"),
+        ),
+        _ => panic!("the child failed: {}", String::from_utf8_lossy(&out.stderr)),
+    }
 }
 
 /// One request: (time to the last byte, body bytes, peak RSS growth in KiB).
@@ -177,11 +168,8 @@ async fn main() {
         .await;
         return;
     }
-    let sizes: Vec<usize> = std::env::var("BENCH_POINTS")
-        .unwrap_or_else(|_| "10000,100000,1000000".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
+    let points =
+        sizes(&std::env::var("BENCH_POINTS").unwrap_or_else(|_| "10000,100000,1000000".into()));
     let repeat: usize = std::env::var("BENCH_REPEAT")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -212,18 +200,7 @@ async fn main() {
                 .args(what.ends_with("again").then_some("twice"))
                 .output()
                 .expect("child");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let line = String::from_utf8_lossy(&out.stdout);
-            let f: Vec<&str> = line.split_whitespace().collect();
-            runs.push((
-                f[0].parse().expect("ms"),
-                f[1].parse().expect("bytes"),
-                f[2].parse().expect("kib"),
-            ));
+            runs.push(figures(&out));
         }
         runs.sort_by(|a, b| a.0.total_cmp(&b.0));
         let (ms, size, _) = runs[runs.len() / 2];
@@ -236,10 +213,7 @@ async fn main() {
             "| text series | request | time (median of {repeat}) | body | peak memory growth (max) |"
         );
         println!("|---:|---|---:|---:|---:|");
-        for n in list
-            .split(',')
-            .filter_map(|s| s.trim().parse::<usize>().ok())
-        {
+        for n in sizes(&list) {
             let id = seed_payload(&db.pool, text_payload(n)).await;
             for (what, path, warm) in [
                 (
@@ -266,7 +240,7 @@ async fn main() {
 
     println!("| points | request | time (median of {repeat}) | body | peak memory growth (max) |");
     println!("|---:|---|---:|---:|---:|");
-    for &n in &sizes {
+    for &n in &points {
         let id = seed(&db.pool, n).await;
         let requests = [
             (

@@ -6,7 +6,7 @@ mod common;
 
 use common::App;
 use domain::store::users::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const CAMERA: &str = "http://admin:s3cretpw@10.0.0.7:8080/video.mjpg?pwd=s3cretpw";
 const SHOWN: &str = "http://admin:***@10.0.0.7:8080/video.mjpg?pwd=***";
@@ -22,52 +22,37 @@ async fn stored(app: &App, id: &str) -> Option<String> {
 #[tokio::test]
 async fn the_camera_password_never_shows_and_survives_edits() {
     let mut app = App::start().await;
-    let token = app.token("admin1", Role::Admin).await;
-    let c = app.client();
+    let admin = app.api("admin1", Role::Admin).await;
 
-    let r = c
-        .post(app.url("/api/stands"))
-        .bearer_auth(&token)
-        .json(&json!({"id": "rig1", "camera_url": CAMERA}))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 201);
-    let created: Value = r.json().await.expect("json");
+    let (status, created) = admin
+        .post_call("/api/stands", &json!({"id": "rig1", "camera_url": CAMERA}))
+        .await;
+    assert_eq!(status, 201);
     assert_eq!(created["camera_url"], SHOWN);
-    let detail: Value = app.json_of_token("/api/stands/rig1", &token).await;
+    let detail = admin.json("/api/stands/rig1").await;
     assert_eq!(detail["camera_url"], SHOWN);
 
     // Sending the shown (redacted) URL back keeps the password; a new URL replaces it.
-    let r = c
-        .patch(app.url("/api/stands/rig1"))
-        .bearer_auth(&token)
-        .json(&json!({"camera_url": SHOWN, "description": "edited"}))
-        .send()
-        .await
-        .expect("patch");
-    assert_eq!(r.status(), 200);
+    let edit = json!({"camera_url": SHOWN, "description": "edited"});
+    assert_eq!(admin.patch("/api/stands/rig1", &edit).await.status(), 200);
     assert_eq!(stored(&app, "rig1").await.as_deref(), Some(CAMERA));
 
-    app.user("boss", Role::Admin).await;
-    let (browser, csrf) = app.login("boss").await;
+    let boss = app.session("boss", Role::Admin).await;
     for path in [
         "/admin/stands",
         "/admin/stands/rig1",
         "/stands/rig1",
         "/api/stands",
     ] {
-        let text = app.text(&browser, path).await;
+        let text = boss.page(path).await;
         assert!(!text.contains("s3cretpw"), "{path}: the password shows");
     }
-    let admin_page = app.text(&browser, "/admin/stands/rig1").await;
+    let admin_page = boss.page("/admin/stands/rig1").await;
     assert!(admin_page.contains("admin:***@10.0.0.7"), "{admin_page}");
     // Saving the admin form as shown keeps the password too.
-    let r = app
+    let r = boss
         .post_form(
-            &browser,
             "/admin/stands/rig1",
-            &csrf,
             &[
                 ("name", "Rig one"),
                 ("description", ""),
@@ -84,19 +69,14 @@ async fn the_camera_password_never_shows_and_survives_edits() {
 #[tokio::test]
 async fn the_stand_page_embeds_a_signed_stream_link() {
     let mut app = App::start().await;
-    app.user("v", Role::Viewer).await;
-    let admin = app.token("admin1", Role::Admin).await;
-    let r = app
-        .client()
-        .post(app.url("/api/stands"))
-        .bearer_auth(&admin)
-        .json(&json!({"id": "rig1", "camera_url": "http://10.0.0.7/video"}))
-        .send()
+    let admin = app.api("admin1", Role::Admin).await;
+    let stand = json!({"id": "rig1", "camera_url": "http://10.0.0.7/video"});
+    assert_eq!(admin.post("/api/stands", &stand).await.status(), 201);
+    let page = app
+        .session("v", Role::Viewer)
         .await
-        .expect("post");
-    assert_eq!(r.status(), 201);
-    let (browser, _) = app.login("v").await;
-    let page = app.text(&browser, "/stands/rig1").await;
+        .page("/stands/rig1")
+        .await;
     let src = page
         .split("vstream-direct/test-stand/rig1?")
         .nth(1)

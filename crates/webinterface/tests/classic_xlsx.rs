@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use calamine::{Data, Range, Reader, Xlsx};
 use common::App;
@@ -86,65 +86,29 @@ async fn the_classic_xlsx_has_the_old_workbooks_layout() {
         row(&data, 1, 5)[2..],
         [Data::Empty, Data::Empty, Data::Empty]
     );
-    assert_eq!(
-        row(&data, 2, 5),
-        [
-            text(" "),
-            Data::Empty,
-            Data::Empty,
-            Data::Empty,
-            Data::Empty
-        ]
-    );
     // Names in row 4, in the order sent.
     assert_eq!(
         row(&data, 3, 5),
         ["int", "float", "flag", "nested", "text"].map(text)
     );
-    // Each series down its column in full (not cut to the shortest); numbers as numbers
-    // (`-0.0` as `numeric` gave it back), booleans as booleans, `null` empty, lists and objects
-    // as Python printed them, a text beginning with `=` neutralised.
-    assert_eq!(
-        row(&data, 4, 5),
-        [
-            Data::Float(1.0),
-            Data::Float(2.5),
-            Data::Bool(true),
-            text("[1, 'x']"),
-            text("a")
-        ]
-    );
-    assert_eq!(
-        row(&data, 5, 5),
-        [
-            Data::Float(2.0),
-            Data::Float(0.0),
-            Data::Bool(false),
-            text("{'k': True}"),
-            text("'=1+1")
-        ]
-    );
+    // Row 3 ends the master data. Each series down its column in full (not cut to the
+    // shortest); numbers as numbers (`-0.0` as `numeric` gave it back), booleans as booleans,
+    // `null` empty, lists and objects as Python printed them, a text beginning with `=`
+    // neutralised.
+    let (f, b, e) = (Data::Float, Data::Bool, Data::Empty);
+    for (at, want) in [
+        (2, [text(" "), e.clone(), e.clone(), e.clone(), e.clone()]),
+        (4, [f(1.0), f(2.5), b(true), text("[1, 'x']"), text("a")]),
+        (
+            5,
+            [f(2.0), f(0.0), b(false), text("{'k': True}"), text("'=1+1")],
+        ),
+        (6, [f(3.0), f(1e-7), e.clone(), e.clone(), e.clone()]),
+        (7, [f(-4.0), e.clone(), e.clone(), e.clone(), e.clone()]),
+    ] {
+        assert_eq!(row(&data, at, 5), want, "row {at}");
+    }
     assert!(matches!(data.get_value((5, 1)), Some(Data::Float(z)) if z.is_sign_positive()));
-    assert_eq!(
-        row(&data, 6, 5),
-        [
-            Data::Float(3.0),
-            Data::Float(1e-7),
-            Data::Empty,
-            Data::Empty,
-            Data::Empty
-        ]
-    );
-    assert_eq!(
-        row(&data, 7, 5),
-        [
-            Data::Float(-4.0),
-            Data::Empty,
-            Data::Empty,
-            Data::Empty,
-            Data::Empty
-        ]
-    );
 
     // Parameters across, in the order sent: names in row 1, values (as the old stack's
     // `CharField` kept them: Python's `str()`) in row 2, a formula neutralised.
@@ -166,12 +130,7 @@ async fn the_classic_xlsx_has_the_old_workbooks_layout() {
 
     // The chart sheet: the old export's line chart, one line per column, named by its row-4
     // cell, over rows 5 to the last row of the last series (the old code's range).
-    let mut zip = zip::ZipArchive::new(Cursor::new(body)).expect("a zip");
-    let mut chart = String::new();
-    zip.by_name("xl/charts/chart1.xml")
-        .expect("a chart")
-        .read_to_string(&mut chart)
-        .expect("chart xml");
+    let chart = common::zip_entry(&body, "xl/charts/chart1.xml");
     assert!(chart.contains("<c:lineChart>"), "{chart}");
     for want in [
         "Tids domæne",
@@ -185,11 +144,8 @@ async fn the_classic_xlsx_has_the_old_workbooks_layout() {
         assert!(chart.contains(want), "{want}: {chart}");
     }
     assert!(!chart.contains("Data!$F$"), "five lines: {chart}");
-    let mut drawing = String::new();
-    zip.by_name("xl/worksheets/_rels/sheet2.xml.rels")
-        .expect("the chart sheet holds the drawing")
-        .read_to_string(&mut drawing)
-        .expect("rels");
+    // The chart sheet holds the drawing.
+    let drawing = common::zip_entry(&body, "xl/worksheets/_rels/sheet2.xml.rels");
     assert!(drawing.contains("drawing"), "{drawing}");
 }
 

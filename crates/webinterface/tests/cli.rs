@@ -1,45 +1,12 @@
 //! The operator commands of the `webinterface` binary against a real database and broker.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::process::Output;
+
+use common::run_webinterface as cli;
 use test_support::mqtt::{Broker, BrokerKind};
 use test_support::pg::TestDb;
-
-fn cli(
-    db_url: &str,
-    mqtt: &str,
-    args: &[&str],
-    stdin: Option<&str>,
-    env: &[(&str, &str)],
-) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_webinterface"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", db_url)
-        .env("MQTT_URL", mqtt)
-        .env("RUST_LOG", "warn")
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("run webinterface");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
-    } else {
-        drop(child.stdin.take());
-    }
-    child.wait_with_output().expect("wait")
-}
 
 fn text(o: &Output) -> String {
     format!(
@@ -50,89 +17,106 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// Checks how a command ended: `success` or not, with `needle` in what it printed.
+fn assert_ended(o: &Output, success: bool, needle: &str) {
+    assert_eq!(o.status.success(), success, "{}", text(o));
+    assert!(text(o).contains(needle), "{}", text(o));
+}
+
+/// A command line: its arguments, its standard input, its extra environment, whether it
+/// succeeds and what it prints.
+type Case<'a> = (
+    &'a [&'a str],
+    Option<&'a str>,
+    &'a [(&'a str, &'a str)],
+    bool,
+    &'a str,
+);
+
 #[tokio::test]
 async fn users_passwords_and_tokens_from_the_command_line() {
     let db = TestDb::new().await;
     let broker = Broker::start(BrokerKind::Embedded);
-    let run = |args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]| {
-        cli(&db.url, &broker.url(), args, stdin, env)
+    let run = |cases: &[Case]| {
+        for (args, stdin, env, success, needle) in cases {
+            let o = cli(&db.url, &broker.url(), args, *stdin, env);
+            assert_ended(&o, *success, needle);
+        }
+    };
+    let password_hash = || {
+        sqlx::query_scalar::<_, String>("SELECT password_hash FROM users WHERE username = 'root1'")
+            .fetch_one(&db.pool)
     };
 
-    let o = run(
-        &[
-            "createsuperuser",
-            "--username",
-            "root1",
-            "--email",
-            "r@lab",
-            "--password-stdin",
-        ],
-        Some("first password\n"),
-        &[],
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    let o = run(
-        &["createuser", "--username", "viewer1", "--role", "viewer"],
-        None,
-        &[("WEBINTERFACE_PASSWORD", "from the environment")],
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    // No password source while not interactive: a clear error.
-    let o = run(
-        &["createuser", "--username", "x", "--role", "viewer"],
-        None,
-        &[],
-    );
-    assert!(!o.status.success());
-    assert!(
-        text(&o).contains("--password-stdin or set WEBINTERFACE_PASSWORD"),
-        "{}",
-        text(&o)
-    );
-    // Bad role, duplicate name, short password.
-    let o = run(
-        &[
-            "createuser",
-            "--username",
-            "y",
-            "--role",
-            "king",
-            "--password-stdin",
-        ],
-        Some("long enough\n"),
-        &[],
-    );
-    assert!(
-        !o.status.success() && text(&o).contains("unknown role"),
-        "{}",
-        text(&o)
-    );
-    let o = run(
-        &["createsuperuser", "--username", "ROOT1", "--password-stdin"],
-        Some("another one\n"),
-        &[],
-    );
-    assert!(
-        !o.status.success() && text(&o).contains("already exists"),
-        "{}",
-        text(&o)
-    );
-    let o = run(
-        &["createsuperuser", "--username", "z", "--password-stdin"],
-        Some("short\n"),
-        &[],
-    );
-    assert!(
-        !o.status.success() && text(&o).contains("at least 8"),
-        "{}",
-        text(&o)
-    );
+    run(&[
+        (
+            &[
+                "createsuperuser",
+                "--username",
+                "root1",
+                "--email",
+                "r@lab",
+                "--password-stdin",
+            ],
+            Some("first password\n"),
+            &[],
+            true,
+            "",
+        ),
+        (
+            &["createuser", "--username", "viewer1", "--role", "viewer"],
+            None,
+            &[("WEBINTERFACE_PASSWORD", "from the environment")],
+            true,
+            "",
+        ),
+        // No password source while not interactive: a clear error.
+        (
+            &["createuser", "--username", "x", "--role", "viewer"],
+            None,
+            &[],
+            false,
+            "--password-stdin or set WEBINTERFACE_PASSWORD",
+        ),
+        // Bad role, duplicate name, short password, unknown user.
+        (
+            &[
+                "createuser",
+                "--username",
+                "y",
+                "--role",
+                "king",
+                "--password-stdin",
+            ],
+            Some("long enough\n"),
+            &[],
+            false,
+            "unknown role",
+        ),
+        (
+            &["createsuperuser", "--username", "ROOT1", "--password-stdin"],
+            Some("another one\n"),
+            &[],
+            false,
+            "already exists",
+        ),
+        (
+            &["createsuperuser", "--username", "z", "--password-stdin"],
+            Some("short\n"),
+            &[],
+            false,
+            "at least 8",
+        ),
+        (
+            &["changepassword", "nobody", "--password-stdin"],
+            Some("whatever123\n"),
+            &[],
+            false,
+            "no user",
+        ),
+    ]);
 
-    let hash: String =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'root1'")
-            .fetch_one(&db.pool)
-            .await
-            .expect("user");
+    let hash = password_hash().await.expect("user");
     assert!(hash.starts_with("$argon2id$"));
     assert!(webinterface::auth::verify_password("first password", &hash));
     let role: String =
@@ -142,34 +126,27 @@ async fn users_passwords_and_tokens_from_the_command_line() {
             .expect("user");
     assert_eq!(role, "viewer");
 
-    let o = run(
+    run(&[(
         &["changepassword", "root1", "--password-stdin"],
         Some("second password\n"),
         &[],
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    let hash: String =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'root1'")
-            .fetch_one(&db.pool)
-            .await
-            .expect("user");
+        true,
+        "",
+    )]);
+    let hash = password_hash().await.expect("user");
     assert!(webinterface::auth::verify_password(
         "second password",
         &hash
     ));
-    let o = run(
-        &["changepassword", "nobody", "--password-stdin"],
-        Some("whatever123\n"),
+
+    let o = cli(
+        &db.url,
+        &broker.url(),
+        &["createtoken", "root1", "--name", "ci"],
+        None,
         &[],
     );
-    assert!(
-        !o.status.success() && text(&o).contains("no user"),
-        "{}",
-        text(&o)
-    );
-
-    let o = run(&["createtoken", "root1", "--name", "ci"], None, &[]);
-    assert!(o.status.success(), "{}", text(&o));
+    assert_ended(&o, true, "");
     let token = String::from_utf8_lossy(&o.stdout).trim().to_owned();
     assert!(token.starts_with("sht_"));
     let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
@@ -179,9 +156,30 @@ async fn users_passwords_and_tokens_from_the_command_line() {
     assert_eq!(stored, webinterface::auth::token_hash(&token));
     assert_ne!(stored, token.as_bytes());
 
-    let o = run(&["check"], None, &[]);
-    assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("ok   broker reachable"));
+    run(&[(&["check"], None, &[], true, "ok   broker reachable")]);
+}
+
+/// An empty database named `name` next to `db`'s: its URL. [`drop_database`] removes it.
+async fn create_database(db: &TestDb, name: &str) -> String {
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&db.pool)
+        .await
+        .expect("create");
+    format!("{}/{name}", db.url.rsplit_once('/').expect("url").0)
+}
+
+/// Drops the database `name` made by [`create_database`].
+async fn drop_database(db: &TestDb, name: &str) {
+    let drop = format!("DROP DATABASE {name} WITH (FORCE)");
+    sqlx::query(sqlx::AssertSqlSafe(drop))
+        .execute(&db.pool)
+        .await
+        .expect("drop");
+}
+
+/// `command` (`migrate`, `check`) against `url` with a broker nobody listens on, `env` added.
+fn offline(url: &str, command: &str, env: &[(&str, &str)]) -> Output {
+    cli(url, "mqtt://127.0.0.1:1", &[command], None, env)
 }
 
 #[tokio::test]
@@ -189,35 +187,20 @@ async fn migrate_is_idempotent_and_says_what_it_applied() {
     let db = TestDb::new().await;
     // An empty database next to the test's one.
     let name = format!("empty_{}", std::process::id());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&db.pool)
-        .await
-        .expect("create");
-    let url = format!("{}/{name}", db.url.rsplit_once('/').expect("url").0);
-    let first = cli(&url, "mqtt://127.0.0.1:1", &["migrate"], None, &[]);
-    assert!(first.status.success(), "{}", text(&first));
-    assert!(
-        text(&first).contains("Applied 20261125000001 initial"),
-        "{}",
-        text(&first)
+    let url = create_database(&db, &name).await;
+    assert_ended(
+        &offline(&url, "migrate", &[]),
+        true,
+        "Applied 20261125000001 initial",
     );
-    let second = cli(&url, "mqtt://127.0.0.1:1", &["migrate"], None, &[]);
-    assert!(second.status.success(), "{}", text(&second));
-    assert!(
-        text(&second).contains("No migrations to apply"),
-        "{}",
-        text(&second)
+    assert_ended(
+        &offline(&url, "migrate", &[]),
+        true,
+        "No migrations to apply",
     );
     // check reports the unreachable broker and fails.
-    let check = cli(&url, "mqtt://127.0.0.1:1", &["check"], None, &[]);
-    assert!(!check.status.success());
-    assert!(text(&check).contains("FAIL broker"), "{}", text(&check));
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&db.pool)
-    .await
-    .expect("drop");
+    assert_ended(&offline(&url, "check", &[]), false, "FAIL broker");
+    drop_database(&db, &name).await;
 }
 
 #[tokio::test]
@@ -226,12 +209,7 @@ async fn migrate_as_a_role_that_may_not_change_the_schema_says_what_to_run() {
     // An empty database, and the web interface's own role connecting to it (PostgreSQL 15+:
     // nobody but the owner may create in schema public; revoked here for older servers).
     let name = format!("denied_{}", std::process::id());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&db.pool)
-        .await
-        .expect("create");
-    let base = db.url.rsplit_once('/').expect("url").0;
-    let owner = format!("{base}/{name}");
+    let owner = create_database(&db, &name).await;
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&owner)
         .await
         .expect("owner");
@@ -242,43 +220,21 @@ async fn migrate_as_a_role_that_may_not_change_the_schema_says_what_to_run() {
     drop(conn);
     // The test cluster logs in as its superuser; `role` makes the session standhub_web's.
     let as_web = format!("{owner}?options=-c%20role%3Dstandhub_web");
-    let o = cli(&as_web, "mqtt://127.0.0.1:1", &["migrate"], None, &[]);
-    assert!(!o.status.success(), "{}", text(&o));
-    assert!(
-        text(&o).contains("docker-compose run --rm migrate"),
-        "{}",
-        text(&o)
-    );
-    assert!(text(&o).contains("POSTGRES_USER"), "{}", text(&o));
+    let o = offline(&as_web, "migrate", &[]);
+    assert_ended(&o, false, "docker-compose run --rm migrate");
+    assert_ended(&o, false, "POSTGRES_USER");
     // As the owner it works.
-    let o = cli(&owner, "mqtt://127.0.0.1:1", &["migrate"], None, &[]);
-    assert!(o.status.success(), "{}", text(&o));
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&db.pool)
-    .await
-    .expect("drop");
+    assert_ended(&offline(&owner, "migrate", &[]), true, "");
+    drop_database(&db, &name).await;
 }
 
 #[test]
 fn production_without_a_secret_key_is_a_clear_error() {
-    let o = cli(
-        "postgres://unused/db",
-        "mqtt://127.0.0.1:1",
-        &["check"],
-        None,
-        &[("PRODUCTION", "true")],
-    );
-    assert!(!o.status.success());
-    assert!(text(&o).contains("SECRET_KEY"), "{}", text(&o));
-    let o = cli(
-        "postgres://unused/db",
-        "mqtt://127.0.0.1:1",
-        &["check"],
-        None,
-        &[("SECRET_KEY", "short")],
-    );
-    assert!(!o.status.success());
-    assert!(text(&o).contains("at least 32"), "{}", text(&o));
+    for (key, value, needle) in [
+        ("PRODUCTION", "true", "SECRET_KEY"),
+        ("SECRET_KEY", "short", "at least 32"),
+    ] {
+        let o = offline("postgres://unused/db", "check", &[(key, value)]);
+        assert_ended(&o, false, needle);
+    }
 }

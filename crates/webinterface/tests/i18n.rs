@@ -148,6 +148,13 @@ struct Walk {
 }
 
 impl Walk {
+    /// Sends `request` in the pseudo-locale and checks the page it answers with, of `status`.
+    async fn check_answer(&mut self, what: &str, request: reqwest::RequestBuilder, status: u16) {
+        let r = pseudo(request).send().await.expect(what);
+        assert_eq!(r.status(), status, "{what}");
+        self.check(what, &r.text().await.expect("body"));
+    }
+
     fn check(&mut self, what: &str, html: &str) {
         self.pages += 1;
         for text in visible_texts(html) {
@@ -210,18 +217,7 @@ async fn seed(app: &App) -> (i64, i64, i64) {
         .fetch_one(&app.db.pool)
         .await
         .expect("quarantined");
-    let template = json!({
-        "name": "Sweep",
-        "description": "A frequency sweep of the accelerometer",
-        "commands": ["calibrate", "measure"],
-        "parameters": [
-            {"name": "sensor", "label": "Sensor", "type": "choice", "required": true,
-             "choices": [{"value": "x", "label": "X axis"}, {"value": "y", "label": "Y axis"}]},
-            {"name": "duration", "type": "number", "unit": "s", "min": 1, "max": 60, "default": 10},
-            {"name": "operator_note", "type": "text", "pattern": "[A-Z]{2}-[0-9]+"},
-            {"name": "dry_run", "type": "boolean", "default": false}
-        ]
-    });
+    let template = common::accelerometer();
     let token = app.token("tokenadmin", Role::Admin).await;
     let (status, body) = app
         .json_with_token(
@@ -289,15 +285,9 @@ async fn every_page_error_form_error_and_live_update_marks_its_text_in_the_pseud
 
     // A page a viewer may not see: the 403 page.
     let (viewer, viewer_csrf) = app.login("viewer1").await;
-    let r = pseudo(viewer.get(app.url("/admin/users")))
-        .send()
-        .await
-        .expect("403");
-    assert_eq!(r.status(), 403);
-    walk.check(
-        "GET /admin/users as a viewer",
-        &r.text().await.expect("body"),
-    );
+    let to_admin = viewer.get(app.url("/admin/users"));
+    walk.check_answer("GET /admin/users as a viewer", to_admin, 403)
+        .await;
 
     // Form errors: a refused password change, a refused start, a wrong CSRF token.
     for (path, form) in [
@@ -352,45 +342,28 @@ async fn every_page_error_form_error_and_live_update_marks_its_text_in_the_pseud
             &r.text().await.expect("body"),
         );
     }
-    let r = pseudo(viewer.post(app.url("/account/language")))
-        .form(&[("csrf", "forged"), ("language", "da")])
-        .send()
-        .await
-        .expect("csrf");
-    assert_eq!(r.status(), 403);
-    walk.check(
-        "POST with a wrong CSRF token",
-        &r.text().await.expect("body"),
-    );
+    let forged = viewer
+        .post(app.url("/account/language"))
+        .form(&[("csrf", "forged"), ("language", "da")]);
+    walk.check_answer("POST with a wrong CSRF token", forged, 403)
+        .await;
     let _ = viewer_csrf;
 
     // Logged out: the login page, a failed login.
-    let anonymous = app.client();
-    let r = pseudo(anonymous.get(app.url("/login")))
-        .send()
-        .await
-        .expect("login");
-    walk.check("GET /login", &r.text().await.expect("body"));
+    let login_page = app.client().get(app.url("/login"));
+    walk.check_answer("GET /login", login_page, 200).await;
     let fresh = reqwest::Client::builder()
         .cookie_store(true)
         .build()
         .expect("client");
-    let r = pseudo(
-        common::login_request(
-            &fresh,
-            &app.url("/login"),
-            &[("username", "admin1"), ("password", "wrong password")],
-        )
-        .await,
+    let failed = common::login_request(
+        &fresh,
+        &app.url("/login"),
+        &[("username", "admin1"), ("password", "wrong password")],
     )
-    .send()
-    .await
-    .expect("failed login");
-    assert_eq!(r.status(), 401);
-    walk.check(
-        "POST /login (wrong password)",
-        &r.text().await.expect("body"),
-    );
+    .await;
+    walk.check_answer("POST /login (wrong password)", failed, 401)
+        .await;
 
     // Live updates: a status and a result stored while a pseudo-locale page listens.
     let mut events = pseudo(admin.get(app.url("/events")))
@@ -580,11 +553,6 @@ async fn api_errors_stay_english_with_a_stable_code() {
             .starts_with("no result"),
         "{body}"
     );
-    let r = app
-        .client()
-        .get(app.url("/api/stands"))
-        .send()
-        .await
-        .expect("stands");
+    let r = app.get_anonymous("/api/stands").await;
     assert_eq!(common::json_of(r).await["code"], "error-unauthorized");
 }

@@ -55,6 +55,20 @@ fn import(target: &TestDb, old: &TestDb) -> Output {
         .expect("run webinterface import-django")
 }
 
+/// A database with the old schema and `rows` in it.
+async fn old_database(rows: &'static str) -> TestDb {
+    let old = TestDb::new().await;
+    sqlx::raw_sql(OLD_SCHEMA)
+        .execute(&old.pool)
+        .await
+        .expect("the old schema");
+    sqlx::raw_sql(rows)
+        .execute(&old.pool)
+        .await
+        .expect("the old rows");
+    old
+}
+
 async fn count(db: &TestDb, table: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
         .fetch_one(&db.pool)
@@ -64,15 +78,7 @@ async fn count(db: &TestDb, table: &str) -> i64 {
 
 #[tokio::test]
 async fn an_old_database_is_imported_once_with_every_value() {
-    let old = TestDb::new().await;
-    sqlx::raw_sql(OLD_SCHEMA)
-        .execute(&old.pool)
-        .await
-        .expect("the old schema");
-    sqlx::raw_sql(OLD_ROWS)
-        .execute(&old.pool)
-        .await
-        .expect("the old rows");
+    let old = old_database(OLD_ROWS).await;
     let target = TestDb::new().await;
 
     let first = import(&target, &old);
@@ -238,15 +244,7 @@ INSERT INTO demo_module_test_stand_data
 #[tokio::test]
 async fn an_imported_result_downloads_with_its_formula_cells_neutralised() {
     let mut app = common::App::start().await;
-    let old = TestDb::new().await;
-    sqlx::raw_sql(OLD_SCHEMA)
-        .execute(&old.pool)
-        .await
-        .expect("the old schema");
-    sqlx::raw_sql(HOSTILE_ROWS)
-        .execute(&old.pool)
-        .await
-        .expect("the old rows");
+    let old = old_database(HOSTILE_ROWS).await;
     let out = import(&app.db, &old);
     assert!(
         out.status.success(),
@@ -257,29 +255,13 @@ async fn an_imported_result_downloads_with_its_formula_cells_neutralised() {
         .fetch_one(&app.db.pool)
         .await
         .expect("the imported result");
-    let token = app.token("vera", domain::store::users::Role::Viewer).await;
-    let r = app
-        .client()
-        .get(app.url(&format!("/results/{id}.csv?layout=classic")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("csv");
-    assert_eq!(r.status(), reqwest::StatusCode::OK);
-    let body = r.bytes().await.expect("body");
-    let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body.as_ref())
-        .records()
-        .map(|r| r.expect("row").iter().map(String::from).collect())
-        .collect();
+    let vera = app.api("vera", domain::store::users::Role::Viewer).await;
+    let csv = vera
+        .download(&format!("/results/{id}.csv?layout=classic"), "text/csv")
+        .await;
+    let rows = common::read_csv_rows(&csv.body);
     assert_eq!(rows[1][1], r#"'=HYPERLINK("http://evil.example","x")"#);
-    let params: Vec<(&str, &str)> = rows[2]
-        .iter()
-        .map(String::as_str)
-        .zip(rows[3].iter().map(String::as_str))
-        .collect();
+    let params = common::classic_parameters(&rows);
     assert!(params.contains(&("'@cmd", "'=1+1")), "{params:?}");
     assert!(params.contains(&("offset", "-1.5")), "{params:?}");
     assert_eq!(rows[4], ["'+x", "labels"]);

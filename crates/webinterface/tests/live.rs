@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{App, data_message, ingest, start_handler, stop_handler};
+use common::{App, Session, data_message, ingest, start_handler, stop_handler};
 use domain::store::users::Role;
 use serde_json::Value;
 
@@ -19,13 +19,18 @@ struct Events {
 }
 
 impl Events {
-    /// Opens the stream with `client` and waits for its `hello`, so the subscription exists
-    /// before anything the test changes.
-    async fn open(app: &App, client: &reqwest::Client) -> Self {
-        Self::open_with(client.get(app.url("/events"))).await
+    /// A fresh app with the stand `rig1` ready, `name` (of `role`) logged in, and the stream
+    /// that user's pages open.
+    async fn watching_rig1(name: &str, role: Role) -> (App, Session, Self) {
+        let app = App::start().await;
+        app.stand("rig1", "ready").await;
+        let session = app.session(name, role).await;
+        let events = Self::open_with(session.client.get(session.url("/events"))).await;
+        (app, session, events)
     }
 
-    /// [`Events::open`] with a request of the caller's making (a bearer token, say).
+    /// Opens the stream `request` asks for and waits for its `hello`, so the subscription
+    /// exists before anything the test changes.
     async fn open_with(request: reqwest::RequestBuilder) -> Self {
         let response = request.send().await.expect("events");
         assert_eq!(response.status(), 200);
@@ -81,10 +86,20 @@ fn element<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     &html[at..at + len + end.len()]
 }
 
-async fn page(client: &reqwest::Client, app: &App, path: &str) -> String {
-    let r = client.get(app.url(path)).send().await.expect(path);
-    assert_eq!(r.status(), 200, "{path}");
-    r.text().await.expect("html")
+/// The stand `rig1` changed: its event is sent (as the writers' `NOTIFY` does).
+async fn notify_rig1(app: &App) {
+    domain::store::stands::notify_stand(&app.db.pool, &domain::StandId::parse("rig1").expect("id"))
+        .await
+        .expect("notify");
+}
+
+/// A `stand` event saying `rig1` is busy (202).
+fn assert_rig1_busy(event: &Value) {
+    assert_eq!(
+        (event["id"].as_str(), event["state"].as_str()),
+        (Some("rig1"), Some("busy"))
+    );
+    assert_eq!(event["status_code"], 202);
 }
 
 /// A stand's status as a stand sends it, through the ingest path (which notifies).
@@ -100,28 +115,20 @@ async fn report(app: &App, stand: &str, code: &str) {
 #[tokio::test]
 async fn a_stand_event_carries_the_row_hint_and_history_the_pages_draw() {
     // Arrange: an operator (who sees the start form's hint) watching a ready stand.
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    app.user("olga", Role::Operator).await;
-    let (client, _) = app.login("olga").await;
-    let mut events = Events::open(&app, &client).await;
+    let (app, olga, mut events) = Events::watching_rig1("olga", Role::Operator).await;
 
     // Act: the stand reports busy.
     report(&app, "rig1", "202").await;
     let event = events.next("stand").await;
 
     // Assert: scripts still get the stand's JSON ...
-    assert_eq!(
-        (event["id"].as_str(), event["state"].as_str()),
-        (Some("rig1"), Some("busy"))
-    );
-    assert_eq!(event["status_code"], 202);
+    assert_rig1_busy(&event);
     // ... and the pages get, byte for byte, what they draw on a fresh load of the same state.
     let row = event["row"].as_str().expect("row");
     assert!(row.contains(">busy</span>"), "{row}");
-    let dashboard = page(&client, &app, "/").await;
+    let dashboard = olga.page("/").await;
     assert_eq!(element(&dashboard, "<tr id=\"stand-rig1\"", "</tr>"), row);
-    let stand = page(&client, &app, "/stands/rig1").await;
+    let stand = olga.page("/stands/rig1").await;
     assert_eq!(element(&stand, "<tr id=\"stand-rig1\"", "</tr>"), row);
     let hint = event["start_hint"].as_str().expect("start_hint");
     assert!(hint.contains("<strong>busy</strong>"), "{hint}");
@@ -143,20 +150,14 @@ async fn a_stand_event_carries_the_row_hint_and_history_the_pages_draw() {
 
 #[tokio::test]
 async fn a_stand_name_with_markup_is_escaped_in_the_live_row() {
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    app.user("vera", Role::Viewer).await;
-    let (client, _) = app.login("vera").await;
-    let mut events = Events::open(&app, &client).await;
+    let (app, _vera, mut events) = Events::watching_rig1("vera", Role::Viewer).await;
 
     sqlx::query("UPDATE stands SET name = $1 WHERE id = 'rig1'")
         .bind("<script>alert('x')</script><img src=x onerror=alert(1)>")
         .execute(&app.db.pool)
         .await
         .expect("rename");
-    domain::store::stands::notify_stand(&app.db.pool, &domain::StandId::parse("rig1").expect("id"))
-        .await
-        .expect("notify");
+    notify_rig1(&app).await;
     let event = events.next("stand").await;
 
     let row = event["row"].as_str().expect("row");
@@ -172,11 +173,7 @@ async fn a_stand_name_with_markup_is_escaped_in_the_live_row() {
 
 #[tokio::test]
 async fn a_new_result_and_a_rejected_message_are_announced_to_the_pages_that_show_them() {
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    app.user("vera", Role::Viewer).await;
-    let (client, _) = app.login("vera").await;
-    let mut events = Events::open(&app, &client).await;
+    let (app, vera, mut events) = Events::watching_rig1("vera", Role::Viewer).await;
 
     // A result: the stand page's recent results, drawn as the page draws them.
     let data = data_message("pc", serde_json::json!({"fs": 100}), r#"{"a": [1, 2, 3]}"#);
@@ -191,13 +188,13 @@ async fn a_new_result_and_a_rejected_message_are_announced_to_the_pages_that_sho
         results.contains(&format!("href=\"/results/{id}\"")),
         "{results}"
     );
-    let stand = page(&client, &app, "/stands/rig1").await;
+    let stand = vera.page("/stands/rig1").await;
     assert_eq!(
         element(&stand, "<div id=\"recent-results\"", "</div>"),
         results
     );
     // The results list has the notice the event shows.
-    let list = page(&client, &app, "/results").await;
+    let list = vera.page("/results").await;
     assert!(list.contains("data-live-notice=\"result\""), "{list}");
 
     // A rejected message: its id, for the quarantine page's notice.
@@ -208,7 +205,7 @@ async fn a_new_result_and_a_rejected_message_are_announced_to_the_pages_that_sho
         .await
         .expect("quarantined");
     assert_eq!(event["id"].as_i64(), Some(rejected));
-    let quarantine = page(&client, &app, "/quarantine").await;
+    let quarantine = vera.page("/quarantine").await;
     assert!(
         quarantine.contains("data-live-notice=\"quarantine\""),
         "{quarantine}"
@@ -227,16 +224,8 @@ async fn live_events_carry_stand_changes_to_token_holders_and_end_at_shutdown() 
         .execute(&app.db.pool)
         .await
         .expect("update");
-    domain::store::stands::notify_stand(&app.db.pool, &domain::StandId::parse("rig1").expect("id"))
-        .await
-        .expect("notify");
-    let stand = events.next("stand").await;
-
-    assert_eq!(
-        (stand["id"].as_str(), stand["state"].as_str()),
-        (Some("rig1"), Some("busy"))
-    );
-    assert_eq!(stand["status_code"], 202);
+    notify_rig1(&app).await;
+    assert_rig1_busy(&events.next("stand").await);
     // Shutdown ends open streams instead of waiting for them.
     app.shutdown().await;
 }
@@ -247,33 +236,19 @@ async fn live_events_carry_stand_changes_to_token_holders_and_end_at_shutdown() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_published_over_mqtt_reaches_an_open_event_stream_as_the_stands_row() {
     // Arrange: the handler on the app's broker, a viewer's page watching a ready stand.
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
+    let (app, vera, mut events) = Events::watching_rig1("vera", Role::Viewer).await;
     let (stop, handler) = start_handler(&app).await;
-    app.user("vera", Role::Viewer).await;
-    let (client, _) = app.login("vera").await;
-    let mut events = Events::open(&app, &client).await;
 
     // Act: the stand says it is busy, as stands do (QoS 2, confirmed by the broker).
-    let mut stand = test_support::mqtt::TestClient::connect(&app.broker.url(), "sse-test-stand");
-    stand
-        .publish_confirmed(
-            "rig1/inbound",
-            rumqttc::QoS::ExactlyOnce,
-            test_support::messages::status("202", "rig1").to_string(),
-        )
-        .await;
+    common::publish_status(&app.broker.url(), "rig1", "202").await;
     let event = events.next("stand").await;
 
     // Assert: the event names the stand and its state, and carries the row the pages draw.
-    assert_eq!(
-        (event["id"].as_str(), event["state"].as_str()),
-        (Some("rig1"), Some("busy"))
-    );
+    assert_rig1_busy(&event);
     let row = event["row"].as_str().expect("row");
     assert!(row.starts_with("<tr id=\"stand-rig1\""), "{row}");
     assert!(row.contains(">busy</span>"), "{row}");
-    let dashboard = page(&client, &app, "/").await;
+    let dashboard = vera.page("/").await;
     assert_eq!(element(&dashboard, "<tr id=\"stand-rig1\"", "</tr>"), row);
     stop_handler(stop, handler).await;
 }

@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::io::Cursor;
 use std::time::Duration;
 
-use calamine::{Reader, Xlsx};
-use common::{App, subscriber};
+use calamine::Reader;
+use common::{Api, App, subscriber};
 use domain::store::users::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -108,13 +107,10 @@ async fn parameters_keep_their_order_from_the_start_form_to_every_export() {
         "the classic CSV"
     );
 
-    let xlsx = app
-        .get_with_token(&format!("/results/{id}.xlsx"), &token, "xlsx")
-        .await
-        .bytes()
-        .await
-        .expect("body");
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(xlsx.to_vec())).expect("xlsx");
+    let xlsx = Api::new(&app, &token)
+        .download(&format!("/results/{id}.xlsx"), "")
+        .await;
+    let mut wb = xlsx.workbook();
     let params = wb.worksheet_range("Parameters").expect("Parameters");
     let names: Vec<String> = params.rows().skip(1).map(|r| r[0].to_string()).collect();
     assert_eq!(names, ORDER, "the xlsx");

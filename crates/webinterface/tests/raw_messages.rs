@@ -6,9 +6,7 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{App, hidden_field, subscriber};
+use common::{App, Session, hidden_field, next_message, subscriber};
 use domain::store::users::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -16,22 +14,19 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 type Inbox = UnboundedReceiver<(String, Vec<u8>)>;
 
-/// The next message the subscriber gets.
-async fn next(inbox: &mut Inbox) -> (String, String) {
-    let (topic, payload) = tokio::time::timeout(Duration::from_secs(20), inbox.recv())
-        .await
-        .expect("the message arrives")
-        .expect("subscriber");
-    (topic, String::from_utf8(payload).expect("utf-8"))
+/// A fresh app with the stand `rig1` ready, the admin robot's token and a subscriber of every
+/// topic (`#`).
+async fn arrange() -> (App, String, Inbox) {
+    let app = App::start().await;
+    app.stand("rig1", "ready").await;
+    let token = app.token("robot", Role::Admin).await;
+    let inbox = subscriber(&app.broker.url(), &["#"]).await;
+    (app, token, inbox)
 }
 
-/// Nothing more arrives within a second.
-async fn nothing_more(inbox: &mut Inbox, what: &str) {
-    if let Ok(Some((topic, payload))) =
-        tokio::time::timeout(Duration::from_secs(1), inbox.recv()).await
-    {
-        panic!("{what}: {topic} got {}", String::from_utf8_lossy(&payload));
-    }
+/// Nothing more arrives at the subscriber of every topic (`#`).
+async fn nothing_more(app: &App, inbox: &mut Inbox, what: &str) {
+    common::assert_nothing_more(&app.broker.url(), inbox, "sentinel/end", what).await;
 }
 
 /// Text as the page escapes it, read back.
@@ -71,14 +66,8 @@ fn field_error(html: &str, field: &str) -> Option<String> {
 }
 
 /// The raw message form of `fields` (over sensible values) posted by `browser`.
-async fn post_form(
-    app: &App,
-    browser: &reqwest::Client,
-    csrf: &str,
-    fields: &[(&str, &str)],
-) -> (StatusCode, String) {
+async fn post_form(browser: &Session, fields: &[(&str, &str)]) -> (StatusCode, String) {
     let mut form: Vec<(&str, &str)> = vec![
-        ("csrf", csrf),
         ("stand", "rig1"),
         ("topic", ""),
         ("protocolVersion", "1.1"),
@@ -93,22 +82,18 @@ async fn post_form(
         form.retain(|(n, _)| n != name);
         form.push((name, value));
     }
-    let r = browser
-        .post(app.url("/admin/raw-messages"))
-        .form(&form)
-        .send()
-        .await
-        .expect("post");
+    let r = browser.post_form("/admin/raw-messages", &form).await;
     let status = r.status();
     (status, r.text().await.expect("html"))
 }
 
-/// `POST /api/admin/raw-messages` with `body` as written.
-async fn post_api(app: &App, token: &str, body: &str) -> (StatusCode, Value) {
-    let r = app
-        .client()
-        .post(app.url("/api/admin/raw-messages"))
-        .bearer_auth(token)
+/// `POST /api/admin/raw-messages` with `body` as written, with `token` if given.
+async fn post_api(app: &App, token: Option<&str>, body: &str) -> (StatusCode, Value) {
+    let mut req = app.client().post(app.url("/api/admin/raw-messages"));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let r = req
         .header("content-type", "application/json")
         .body(body.to_owned())
         .send()
@@ -137,24 +122,14 @@ async fn user_id(app: &App, name: &str) -> i64 {
 
 #[tokio::test]
 async fn an_admin_sends_from_the_page_and_the_api_and_the_stand_gets_exactly_that() {
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
+    let (app, token, mut inbox) = arrange().await;
     app.stand_with("rig2", "unknown", true).await;
-    app.user("boss", Role::Admin).await;
-    let token = app.token("robot", Role::Admin).await;
-    let mut inbox = subscriber(&app.broker.url(), &["#"]).await;
-    let (browser, csrf) = app.login("boss").await;
+    let browser = app.session("boss", Role::Admin).await;
 
     // Linked from the stand's admin page, filled in for the stand.
-    let stand_page = app.text(&browser, "/admin/stands/rig1").await;
+    let stand_page = browser.page("/admin/stands/rig1").await;
     assert!(stand_page.contains("href=\"/admin/raw-messages?stand=rig1\""));
-    let page = browser
-        .get(app.url("/admin/raw-messages?stand=rig1"))
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(page.status(), StatusCode::OK);
-    let page = page.text().await.expect("html");
+    let page = browser.page("/admin/raw-messages?stand=rig1").await;
     assert_eq!(hidden_field(&page, "topic"), "rig1/outbound");
     assert_eq!(hidden_field(&page, "sentBy"), "boss");
     assert_eq!(hidden_field(&page, "msgType"), "command");
@@ -163,9 +138,7 @@ async fn an_admin_sends_from_the_page_and_the_api_and_the_stand_gets_exactly_tha
 
     // From the page: the keys in the protocol's order, parameters in the order typed.
     let (status, html) = post_form(
-        &app,
         &browser,
-        &csrf,
         &[
             ("commandList", r#"["start", "<b>measure</b>"]"#),
             ("parameterObj", r#"{"zeta": 1, "alpha": "two"}"#),
@@ -177,7 +150,7 @@ async fn an_admin_sends_from_the_page_and_the_api_and_the_stand_gets_exactly_tha
     assert!(html.contains("Sent to rig1/outbound"), "{html}");
     let sent = r#"{"protocolVersion":1.1,"sentBy":"bench","msgType":"command","commandList":["start","<b>measure</b>"],"statusCode":"200","parameterObj":{"zeta":1,"alpha":"two"},"dataObj":{"x":[1,2.5]}}"#;
     assert_eq!(
-        next(&mut inbox).await,
+        next_message(&mut inbox).await,
         ("rig1/outbound".into(), sent.into())
     );
     // The list of sent messages shows it, escaped.
@@ -188,7 +161,7 @@ async fn an_admin_sends_from_the_page_and_the_api_and_the_stand_gets_exactly_tha
     // From the API, to the legacy stand's outbound topic, sentBy left to the admin's name.
     let (status, body) = post_api(
         &app,
-        &token,
+        Some(&token),
         r#"{"topic": "Testdevice/rig2/Outbound", "msgType": "command", "statusCode": "201",
             "commandList": ["stop"], "parameterObj": {"b": 1, "a": [true, null]}}"#,
     )
@@ -202,20 +175,20 @@ async fn an_admin_sends_from_the_page_and_the_api_and_the_stand_gets_exactly_tha
         api_sent
     );
     assert_eq!(
-        next(&mut inbox).await,
+        next_message(&mut inbox).await,
         ("Testdevice/rig2/Outbound".into(), api_sent.into())
     );
     // By stand only: its outbound topic.
     let (status, body) = post_api(
         &app,
-        &token,
+        Some(&token),
         r#"{"stand": "rig1", "msgType": "status", "statusCode": "600", "sentBy": "x"}"#,
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (topic, _) = next(&mut inbox).await;
+    let (topic, _) = next_message(&mut inbox).await;
     assert_eq!(topic, "rig1/outbound");
-    nothing_more(&mut inbox, "one message a send").await;
+    nothing_more(&app, &mut inbox, "one message a send").await;
 
     // Recorded: who, where, exactly what (json keeps the order), confirmed.
     let (boss, robot) = (user_id(&app, "boss").await, user_id(&app, "robot").await);
@@ -241,7 +214,7 @@ async fn an_admin_sends_from_the_page_and_the_api_and_the_stand_gets_exactly_tha
             "sent".into()
         )
     );
-    let page = app.text(&browser, "/admin/raw-messages").await;
+    let page = browser.page("/admin/raw-messages").await;
     let table = &page[page.find("id=\"raw-messages\"").expect("the list")..];
     assert!(table.contains("robot") && table.contains("boss"), "{table}");
 }
@@ -254,27 +227,16 @@ async fn only_admins_may_send() {
     let body = r#"{"stand": "rig1", "msgType": "command", "statusCode": "200"}"#;
     for (name, role) in [("olga", Role::Operator), ("vic", Role::Viewer)] {
         let token = app.token(name, role).await;
-        let (status, said) = post_api(&app, &token, body).await;
+        let (status, said) = post_api(&app, Some(&token), body).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{name}: {said}");
-        let (browser, csrf) = app.login(name).await;
-        let r = browser
-            .get(app.url("/admin/raw-messages"))
-            .send()
-            .await
-            .expect("page");
+        let browser = app.logged_in(name).await;
+        let r = browser.get("/admin/raw-messages").await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{name}");
-        let (status, _) = post_form(&app, &browser, &csrf, &[]).await;
+        let (status, _) = post_form(&browser, &[]).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
     }
-    let r = app
-        .client()
-        .post(app.url("/api/admin/raw-messages"))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (status, _) = post_api(&app, None, body).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let r = app
         .client()
         .post(app.url("/admin/raw-messages"))
@@ -290,18 +252,14 @@ async fn only_admins_may_send() {
     let to = r.headers().get("location").and_then(|l| l.to_str().ok());
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "to the login page");
     assert!(to.is_some_and(|l| l.starts_with("/login?next=")), "{to:?}");
-    nothing_more(&mut inbox, "a refused send").await;
+    nothing_more(&app, &mut inbox, "a refused send").await;
     assert!(records(&app).await.is_empty());
 }
 
 #[tokio::test]
 async fn only_a_stands_outbound_topic_is_taken() {
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
+    let (app, token, mut inbox) = arrange().await;
     app.stand("rig2", "ready").await;
-    let token = app.token("robot", Role::Admin).await;
-    app.user("boss", Role::Admin).await;
-    let mut inbox = subscriber(&app.broker.url(), &["#"]).await;
     for topic in [
         "rig1/inbound",
         "Testdevice/rig1/Inbound",
@@ -314,7 +272,7 @@ async fn only_a_stands_outbound_topic_is_taken() {
         "ghost/outbound",
     ] {
         let body = serde_json::json!({"topic": topic, "msgType": "command", "statusCode": "200"});
-        let (status, said) = post_api(&app, &token, &body.to_string()).await;
+        let (status, said) = post_api(&app, Some(&token), &body.to_string()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{topic}: {said}");
         let error = said["error"].as_str().expect("error");
         assert!(
@@ -328,36 +286,31 @@ async fn only_a_stands_outbound_topic_is_taken() {
         r#"{"msgType": "command", "statusCode": "200"}"#,
         r#"{"stand": "ghost", "msgType": "command", "statusCode": "200"}"#,
     ] {
-        let (status, said) = post_api(&app, &token, body).await;
+        let (status, said) = post_api(&app, Some(&token), body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {said}");
     }
 
     // The page says so next to the field and keeps the topic typed.
-    let (browser, csrf) = app.login("boss").await;
+    let boss = app.session("boss", Role::Admin).await;
     for (stand, topic) in [("rig1", "rig1/inbound"), ("", "rig1/#"), ("", "$SYS/x")] {
-        let (status, html) =
-            post_form(&app, &browser, &csrf, &[("stand", stand), ("topic", topic)]).await;
+        let (status, html) = post_form(&boss, &[("stand", stand), ("topic", topic)]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{topic}");
         let error = field_error(&html, "topic").unwrap_or_else(|| panic!("{topic}: {html}"));
         assert!(error.contains("not a stand's outbound topic"), "{error}");
         assert_eq!(unescape(&hidden_field(&html, "topic")), topic);
         assert!(html.contains("Nothing was sent"), "{html}");
     }
-    nothing_more(&mut inbox, "a refused topic").await;
+    nothing_more(&app, &mut inbox, "a refused topic").await;
     assert!(records(&app).await.is_empty());
 }
 
 #[tokio::test]
 async fn text_that_is_not_json_and_messages_the_schema_refuses_are_not_sent() {
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    let token = app.token("robot", Role::Admin).await;
-    app.user("boss", Role::Admin).await;
-    let mut inbox = subscriber(&app.broker.url(), &["#"]).await;
-    let (browser, csrf) = app.login("boss").await;
+    let (app, token, mut inbox) = arrange().await;
+    let boss = app.session("boss", Role::Admin).await;
 
     let typed = r#"{"fs": 10, <oops>"#;
-    let (status, html) = post_form(&app, &browser, &csrf, &[("parameterObj", typed)]).await;
+    let (status, html) = post_form(&boss, &[("parameterObj", typed)]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let error = field_error(&html, "parameterObj").expect("next to the field");
     assert!(error.starts_with("not JSON"), "{error}");
@@ -373,7 +326,7 @@ async fn text_that_is_not_json_and_messages_the_schema_refuses_are_not_sent() {
         ("protocolVersion", r#""1.1""#),
         ("statusCode", "abc"),
     ] {
-        let (status, html) = post_form(&app, &browser, &csrf, &[(field, text)]).await;
+        let (status, html) = post_form(&boss, &[(field, text)]).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {html}");
         assert!(field_error(&html, field).is_some(), "{field}: {html}");
         let shown = if field == "statusCode" || field == "protocolVersion" {
@@ -403,14 +356,14 @@ async fn text_that_is_not_json_and_messages_the_schema_refuses_are_not_sent() {
             r#"{"stand": "rig1", "msgType": "command", "statusCode": "200", "protocolVersion": null}"#,
         ),
     ] {
-        let (status, said) = post_api(&app, &token, body).await;
+        let (status, said) = post_api(&app, Some(&token), body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {said}");
         let error = said["error"].as_str().expect("error");
         assert!(error.contains(&format!("{field}:")), "{error}");
     }
-    let (status, _) = post_api(&app, &token, r#"{"stand": "rig1", "#).await;
+    let (status, _) = post_api(&app, Some(&token), r#"{"stand": "rig1", "#).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    nothing_more(&mut inbox, "a refused message").await;
+    nothing_more(&app, &mut inbox, "a refused message").await;
     assert!(records(&app).await.is_empty());
 }
 
@@ -422,7 +375,7 @@ async fn a_message_the_broker_does_not_take_is_a_503_and_recorded_as_failed() {
     app.broker.kill();
     let (status, said) = post_api(
         &app,
-        &token,
+        Some(&token),
         r#"{"stand": "rig1", "msgType": "command", "statusCode": "200"}"#,
     )
     .await;

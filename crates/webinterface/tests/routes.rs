@@ -34,9 +34,7 @@ fn is_login_redirect(r: &reqwest::Response) -> bool {
 #[tokio::test]
 async fn every_route_refuses_and_allows_by_role() {
     let app = App::start().await;
-    let viewer = app.token("viewer1", Role::Viewer).await;
-    let operator = app.token("operator1", Role::Operator).await;
-    let admin = app.token("admin1", Role::Admin).await;
+    let team = app.team().await;
     let c = app.client();
     let table = webinterface::route_table();
     assert!(table.len() > 40, "the table lists {} routes", table.len());
@@ -51,9 +49,9 @@ async fn every_route_refuses_and_allows_by_role() {
         let what = format!("{method} {path}");
         for (role, token) in [
             (None, None),
-            (Some(Role::Viewer), Some(&viewer)),
-            (Some(Role::Operator), Some(&operator)),
-            (Some(Role::Admin), Some(&admin)),
+            (Some(Role::Viewer), Some(&team.vic.token)),
+            (Some(Role::Operator), Some(&team.olga.token)),
+            (Some(Role::Admin), Some(&team.ada.token)),
         ] {
             let mut req = c.request(method.clone(), &url);
             if matches!(kind, Kind::Page) {

@@ -70,12 +70,7 @@ async fn a_client_sending_its_headers_a_byte_at_a_time_is_cut() {
         "the slow request was answered"
     );
     // A prompt client is served as before.
-    let r = app
-        .client()
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .expect("healthz");
+    let r = app.get_anonymous("/healthz").await;
     assert_eq!(r.status(), StatusCode::OK);
 }
 

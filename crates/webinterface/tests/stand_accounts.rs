@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::App;
+use common::{App, Session};
 use domain::StandId;
 use domain::store::mqtt_accounts;
 use domain::store::users::Role;
@@ -16,6 +16,12 @@ async fn stand(app: &App, id: &str) {
         .execute(&app.db.pool)
         .await
         .expect("stand");
+}
+
+/// The stand page's account form for `stand` sent by `who` with `action` (new, remove).
+async fn account_form(who: &Session, stand: &str, action: &str) -> reqwest::Response {
+    let path = format!("/admin/stands/{stand}/mqtt-account");
+    who.post_form(&path, &[("action", action)]).await
 }
 
 /// The text between `<code id="{id}">` and `</code>`.
@@ -34,37 +40,10 @@ async fn an_admin_makes_renews_and_deletes_a_stand_account_and_sees_the_password
     let app = App::start_with(|c| c.stand_accounts_here = true).await;
     stand(&app, "prøve_1").await;
     stand(&app, "rig2").await;
-    app.user("boss", Role::Admin).await;
-    let (browser, csrf) = app.login("boss").await;
-    let page = |path: &'static str| {
-        let browser = browser.clone();
-        let url = app.url(path);
-        async move {
-            browser
-                .get(url)
-                .send()
-                .await
-                .expect("page")
-                .text()
-                .await
-                .expect("text")
-        }
-    };
-    let action = |what: &'static str| {
-        let browser = browser.clone();
-        let url = app.url("/admin/stands/prøve_1/mqtt-account");
-        let csrf = csrf.clone();
-        async move {
-            browser
-                .post(url)
-                .form(&[("csrf", csrf.as_str()), ("action", what)])
-                .send()
-                .await
-                .expect("post")
-        }
-    };
+    let boss = app.session("boss", Role::Admin).await;
+    let action = |what| account_form(&boss, "prøve_1", what);
     assert!(
-        page("/admin/stands/prøve_1")
+        boss.page("/admin/stands/prøve_1")
             .await
             .contains("No account yet")
     );
@@ -87,7 +66,7 @@ async fn an_admin_makes_renews_and_deletes_a_stand_account_and_sees_the_password
         !accounts.admits("rig2", first.as_bytes()),
         "its own stand only"
     );
-    let shown = page("/admin/stands/prøve_1").await;
+    let shown = boss.page("/admin/stands/prøve_1").await;
     assert!(shown.contains("password set"), "{shown}");
     assert!(!shown.contains(&first), "the password is shown only once");
 
@@ -108,17 +87,8 @@ async fn an_admin_makes_renews_and_deletes_a_stand_account_and_sees_the_password
     assert_eq!(action("bogus").await.status(), 400);
 
     // Viewers and operators cannot.
-    app.user("olga", Role::Operator).await;
-    let (operator, csrf) = app.login("olga").await;
-    let r = app
-        .post_form(
-            &operator,
-            "/admin/stands/prøve_1/mqtt-account",
-            &csrf,
-            &[("action", "new")],
-        )
-        .await;
-    assert_eq!(r.status(), 403);
+    let olga = app.session("olga", Role::Operator).await;
+    assert_eq!(account_form(&olga, "prøve_1", "new").await.status(), 403);
     let id = StandId::parse("prøve_1").expect("id");
     assert_eq!(
         mqtt_accounts::made_at(&app.db.pool, &id).await.expect("q"),
@@ -130,20 +100,11 @@ async fn an_admin_makes_renews_and_deletes_a_stand_account_and_sees_the_password
 async fn where_the_broker_keeps_its_own_accounts_the_page_says_how_to_make_one() {
     let app = App::start().await;
     stand(&app, "rig1").await;
-    app.user("boss", Role::Admin).await;
-    let (browser, csrf) = app.login("boss").await;
-    let html = app.text(&browser, "/admin/stands/rig1").await;
+    let boss = app.session("boss", Role::Admin).await;
+    let html = boss.page("/admin/stands/rig1").await;
     assert!(html.contains("mosquitto/add-user.sh rig1"), "{html}");
     assert!(!html.contains("/mqtt-account\""), "no form");
-    let r = app
-        .post_form(
-            &browser,
-            "/admin/stands/rig1/mqtt-account",
-            &csrf,
-            &[("action", "new")],
-        )
-        .await;
-    assert_eq!(r.status(), 400);
+    assert_eq!(account_form(&boss, "rig1", "new").await.status(), 400);
     assert!(
         mqtt_accounts::all(&app.db.pool)
             .await

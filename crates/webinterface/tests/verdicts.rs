@@ -9,7 +9,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{App, read_csv, start_handler, stop_handler};
+use common::{Api, App, read_csv, start_handler, stop_handler};
 use domain::store::users::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -233,28 +233,22 @@ async fn the_simulators_results_are_judged_and_every_view_agrees() {
     assert!(html.contains("0 – 1 V"), "{html}");
 
     // Today's CSV and xlsx carry the verdict after the series.
-    let csv = app
-        .get_with_token(&format!("/results/{failed}.csv"), &olga, "csv")
-        .await
-        .bytes()
-        .await
-        .expect("csv");
-    let (header, rows) = read_csv(&csv);
+    let olga_api = Api::new(&app, &olga);
+    let csv = olga_api
+        .download(&format!("/results/{failed}.csv"), "text/csv")
+        .await;
+    let (header, rows) = read_csv(&csv.body);
     let col = |name: &str| header.iter().position(|h| h == name).expect(name);
     assert_eq!(&rows[0][col("verdict")], "fail");
     assert_eq!(&rows[0][col("verdict: measurement")], "peak");
     assert_eq!(&rows[0][col("verdict: outcome")], "fail");
     assert_eq!(&rows[1][col("verdict: outcome")], "pass");
     assert_eq!(&rows[1][col("verdict: value")], "5");
-    let xlsx = app
-        .get_with_token(&format!("/results/{failed}.xlsx"), &olga, "xlsx")
-        .await
-        .bytes()
-        .await
-        .expect("xlsx");
+    let xlsx = olga_api
+        .download(&format!("/results/{failed}.xlsx"), "")
+        .await;
     use calamine::Reader;
-    let mut book: calamine::Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).expect("xlsx");
+    let mut book = xlsx.workbook();
     let sheet = book.worksheet_range("Data").expect("Data");
     let heads: Vec<String> = sheet
         .rows()

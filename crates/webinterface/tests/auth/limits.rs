@@ -135,6 +135,13 @@ async fn flood_from_one_client(app: &App) -> Vec<u16> {
     statuses
 }
 
+/// The users alice and bob, and the statuses of [`flood_from_one_client`].
+async fn alice_and_bob_flooded(app: &App) -> Vec<u16> {
+    app.user("alice", Role::Viewer).await;
+    app.user("bob", Role::Viewer).await;
+    flood_from_one_client(app).await
+}
+
 #[tokio::test]
 async fn a_shared_client_is_not_locked_out_as_a_whole() {
     // SHARED_CLIENTS names the client (under compose: the Docker host, where everyone there
@@ -145,9 +152,7 @@ async fn a_shared_client_is_not_locked_out_as_a_whole() {
                 .expect("list");
     })
     .await;
-    app.user("alice", Role::Viewer).await;
-    app.user("bob", Role::Viewer).await;
-    let statuses = flood_from_one_client(&app).await;
+    let statuses = alice_and_bob_flooded(&app).await;
     assert_eq!(tally(&statuses, 401), 35, "{statuses:?}");
     expect_login(&app, "alice", PASSWORD, Some("10.0.0.1"), 429).await;
     expect_login(&app, "bob", PASSWORD, Some("10.0.0.1"), 303).await;
@@ -161,9 +166,7 @@ async fn a_shared_client_is_not_locked_out_as_a_whole() {
 
     // Without SHARED_CLIENTS (the default) the same flood locks everyone at that address out.
     let app = App::start().await;
-    app.user("alice", Role::Viewer).await;
-    app.user("bob", Role::Viewer).await;
-    let statuses = flood_from_one_client(&app).await;
+    let statuses = alice_and_bob_flooded(&app).await;
     assert_eq!(tally(&statuses, 401), 30, "{statuses:?}");
     expect_login(&app, "bob", PASSWORD, Some("10.0.0.1"), 429).await;
     expect_login(&app, "bob", PASSWORD, Some("10.0.0.2"), 303).await;
@@ -227,16 +230,9 @@ async fn headers_from_a_peer_that_is_not_a_trusted_proxy_are_ignored() {
 async fn password_hashing_is_capped_and_excess_requests_get_503() {
     let app = App::start().await;
     app.user("alice", Role::Viewer).await;
-    let token = app.token("boss", Role::Admin).await;
+    let boss = app.api("boss", Role::Admin).await;
     // Every permit taken, as by that many logins being checked right now.
-    let n = u32::try_from(app.state.config().password_hash_concurrency).expect("permits");
-    let held = app
-        .state
-        .password_permits()
-        .clone()
-        .acquire_many_owned(n)
-        .await
-        .expect("permits");
+    let held = app.hold_password_permits().await;
     let r = login_with_header(&app, "alice", PASSWORD, None).await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.headers()["retry-after"], "5");
@@ -244,15 +240,9 @@ async fn password_hashing_is_capped_and_excess_requests_get_503() {
     // The refused login is not counted against the user.
     assert_eq!(count(&app, "SELECT count(*) FROM login_attempts").await, 0);
     // Adding a user hashes a password: the same cap.
-    let r = app
-        .client()
-        .post(app.url("/api/users"))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({"username": "dora", "role": "viewer",
-                                  "password": "a long password"}))
-        .send()
-        .await
-        .expect("add user");
+    let dora = serde_json::json!({"username": "dora", "role": "viewer",
+                                  "password": "a long password"});
+    let r = boss.post("/api/users", &dora).await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.headers()["retry-after"], "5");
     drop(held);

@@ -10,8 +10,6 @@ mod limits;
 mod sessions;
 mod tokens;
 
-use std::process::{Command, Stdio};
-
 use common::App;
 
 async fn count(app: &App, sql: &str) -> i64 {
@@ -23,27 +21,7 @@ async fn count(app: &App, sql: &str) -> i64 {
 
 /// Runs the `webinterface` command on the app's database with `stdin`; it must succeed.
 fn cli(app: &App, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_webinterface"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &app.db.url)
-        .env("MQTT_URL", app.broker.url())
-        .env("RUST_LOG", "warn")
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run webinterface");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("stdin");
-    let out = child.wait_with_output().expect("wait");
+    let out = common::run_webinterface(&app.db.url, &app.broker.url(), args, Some(stdin), &[]);
     assert!(
         out.status.success(),
         "{args:?}: {}",

@@ -8,13 +8,7 @@ use serde_json::Value;
 
 /// A logged-in browser's status for the dashboard: 200, or 303 to the login page.
 async fn dashboard(app: &App, c: &reqwest::Client) -> u16 {
-    c.get(app.url("/"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("dashboard")
-        .status()
-        .as_u16()
+    app.navigate(c, "/").await.status().as_u16()
 }
 
 async fn user_id(app: &App, name: &str) -> i64 {
@@ -169,15 +163,21 @@ async fn sessions_end_after_their_absolute_lifetime() {
     )
     .await;
     assert_eq!(capped, 1);
+    // Ages the session: made `max_days` ago, then moved by `created` (SQL), its idle expiry
+    // `expires` from now.
+    let age = async |created: &str, expires: &str| {
+        let sql = format!(
+            "UPDATE sessions SET created_at = now() - make_interval(days => $1) {created},
+                                 expiry_date = now() + interval '{expires}'"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(i32::try_from(max_days).expect("days"))
+            .execute(&app.db.pool)
+            .await
+            .expect("age");
+    };
     // Nearly at the end, and idle long enough to be extended: the extension stops at the end.
-    sqlx::query(
-        "UPDATE sessions SET created_at = now() - make_interval(days => $1) + interval '1 hour',
-                             expiry_date = now() + interval '1 minute'",
-    )
-    .bind(i32::try_from(max_days).expect("days"))
-    .execute(&app.db.pool)
-    .await
-    .expect("age");
+    age("+ interval '1 hour'", "1 minute").await;
     assert_eq!(dashboard(&app, &c).await, 200);
     let capped = count(
         &app,
@@ -190,13 +190,6 @@ async fn sessions_end_after_their_absolute_lifetime() {
     .await;
     assert_eq!(capped, 1, "extended, but only to the absolute end");
     // Past the absolute lifetime, however fresh its idle expiry: logged out.
-    sqlx::query(
-        "UPDATE sessions SET created_at = now() - make_interval(days => $1) - interval '1 minute',
-                             expiry_date = now() + interval '1 day'",
-    )
-    .bind(i32::try_from(max_days).expect("days"))
-    .execute(&app.db.pool)
-    .await
-    .expect("age");
+    age("- interval '1 minute'", "1 day").await;
     assert_eq!(dashboard(&app, &c).await, 303);
 }

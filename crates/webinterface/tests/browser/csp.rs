@@ -1,6 +1,6 @@
 //! Every main page works under the strict content security policy, with no violation.
 
-use crate::common::{App, data_message, ingest};
+use crate::common::{data_message, header_of, ingest};
 use crate::steps::*;
 use domain::store::users::Role;
 use fantoccini::Client;
@@ -40,12 +40,8 @@ pub(crate) async fn csp_violations(c: &Client) -> Vec<String> {
 
 #[tokio::test]
 async fn the_main_pages_work_under_the_strict_content_security_policy() {
-    let Some((_driver, c, _)) = browser().await else {
-        return;
-    };
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    app.user("ada", Role::Admin).await;
+    let (_driver, c, _, app) =
+        or_skip!(browser_with(&[("rig1", "ready")], &[("ada", Role::Admin)]));
     let data = data_message("pc", json!({"fs": 100}), r#"{"a": [1, 2, 3, 2, 1]}"#);
     let id = ingest(&app.db.pool, "rig1", &data).await.expect("result");
     assert!(
@@ -55,9 +51,7 @@ async fn the_main_pages_work_under_the_strict_content_security_policy() {
     );
     log_in(&c, &app, "ada").await;
     let csp = reqwest::get(app.url("/login")).await.expect("login page");
-    let policy = csp.headers()["content-security-policy"]
-        .to_str()
-        .expect("csp");
+    let policy = header_of(&csp, "content-security-policy");
     assert!(!policy.contains("unsafe-inline"), "{policy}");
     for path in [
         "/".to_owned(),
@@ -69,7 +63,7 @@ async fn the_main_pages_work_under_the_strict_content_security_policy() {
         "/admin/users".to_owned(),
         "/docs/api".to_owned(),
     ] {
-        c.goto(&app.url(&path)).await.expect("open");
+        open(&c, &app, &path).await;
         let violations = csp_violations(&c).await;
         assert!(violations.is_empty(), "{path}: {violations:?}");
     }

@@ -3,19 +3,17 @@
 //! `30.11.2026 19:13:05` in the lab's zone and decimal commas. Screenshots for a person to look
 //! at: `target/screenshots/da-dashboard.png`, `da-stand.png`, `da-result.png`.
 
-use crate::common::{App, data_message, ingest, start_handler, stop_handler};
+use crate::common::{data_message, ingest, publish_status, start_handler, stop_handler};
 use crate::steps::*;
 use domain::store::users::Role;
 use serde_json::json;
 
 #[tokio::test]
 async fn a_user_switches_to_danish_and_the_pages_and_live_updates_follow() {
-    let Some((_driver, c, shots)) = browser().await else {
-        return;
-    };
-    let app = App::start().await;
-    app.stand("rig4", "ready").await;
-    app.user("olga", Role::Operator).await;
+    let (_driver, c, shots, app) = or_skip!(browser_with(
+        &[("rig4", "ready")],
+        &[("olga", Role::Operator)]
+    ));
     let result = ingest(
         &app.db.pool,
         "rig4",
@@ -37,11 +35,11 @@ async fn a_user_switches_to_danish_and_the_pages_and_live_updates_follow() {
     wait_text(&c, "p.notice", "Sproget er gemt.").await;
 
     // The next page, same session: Danish, with a live update in Danish.
-    c.goto(&app.url("/")).await.expect("dashboard");
+    open(&c, &app, "/").await;
     wait_text(&c, "header nav a[href='/']", "Oversigt").await;
     wait_live(&c).await;
     assert_eq!(text_of(&c, "#stand-rig4 [data-field=state]").await, "klar");
-    publish_status(&app.broker.url(), "rig4/inbound", "202").await;
+    publish_status(&app.broker.url(), "rig4", "202").await;
     wait_text(&c, "#stand-rig4 [data-field=state]", "optaget").await;
     let seen = text_of(&c, "#stand-rig4 [data-field=last_seen]").await;
     let danish_time = regex::Regex::new(r"^\d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d$").expect("regex");
@@ -50,25 +48,28 @@ async fn a_user_switches_to_danish_and_the_pages_and_live_updates_follow() {
     assert_eq!(footer, "Tider vises i Europe/Copenhagen.");
     snap(&c, &shots, "da-dashboard.png").await;
 
-    c.goto(&app.url("/stands/rig4")).await.expect("stand page");
-    wait_for(&c, "#standpage").await;
-    let html = c.source().await.expect("source");
-    assert!(
-        html.contains("<html lang=\"da\">"),
-        "the stand page is Danish"
-    );
-    snap(&c, &shots, "da-stand.png").await;
-
-    c.goto(&app.url(&format!("/results/{result}")))
-        .await
-        .expect("result page");
-    wait_for(&c, "h1").await;
-    let html = c.source().await.expect("source");
-    assert!(
-        html.contains("2,5"),
-        "the parameter 2.5 shows with a decimal comma"
-    );
-    snap(&c, &shots, "da-result.png").await;
+    for (path, shown, want, why, shot) in [
+        (
+            "/stands/rig4".to_owned(),
+            "#standpage",
+            "<html lang=\"da\">",
+            "the stand page is Danish",
+            "da-stand.png",
+        ),
+        (
+            format!("/results/{result}"),
+            "h1",
+            "2,5",
+            "the parameter 2.5 shows with a decimal comma",
+            "da-result.png",
+        ),
+    ] {
+        open(&c, &app, &path).await;
+        wait_for(&c, shown).await;
+        let html = c.source().await.expect("source");
+        assert!(html.contains(want), "{why}");
+        snap(&c, &shots, shot).await;
+    }
 
     stop_handler(stop, handler).await;
 }

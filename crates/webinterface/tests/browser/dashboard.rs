@@ -1,7 +1,9 @@
 //! Live pages: the dashboard and the stand page follow the stand from events alone, the lists
 //! announce new results and rejected messages, a dashboard that missed updates catches up.
 
-use crate::common::{App, data_message, ingest, start_handler, stop_handler, subscriber};
+use crate::common::{
+    data_message, ingest, publish_status, start_handler, stop_handler, subscriber,
+};
 use crate::csp::csp_violations;
 use crate::steps::*;
 use domain::store::users::Role;
@@ -11,15 +13,13 @@ use std::time::Duration;
 
 #[tokio::test]
 async fn log_in_watch_the_dashboard_live_and_start_a_test() {
-    let Some((_driver, c, shots)) = browser().await else {
-        return;
-    };
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    app.stand("rig2", "off").await;
-    app.stand("rig3", "ready").await;
-    app.stand("rig4", "ready").await;
-    app.user("olga", Role::Operator).await;
+    let stands = [
+        ("rig1", "ready"),
+        ("rig2", "off"),
+        ("rig3", "ready"),
+        ("rig4", "ready"),
+    ];
+    let (_driver, c, shots, app) = or_skip!(browser_with(&stands, &[("olga", Role::Operator)]));
     let mut inbox = subscriber(&app.broker.url(), &["+/outbound"]).await;
     // The real message handler stores what stands publish, as in production.
     let (stop, handler) = start_handler(&app).await;
@@ -34,7 +34,7 @@ async fn log_in_watch_the_dashboard_live_and_start_a_test() {
     // message handler): a marker set on this page must survive.
     assert_eq!(text_of(&c, "#stand-rig4 [data-field=state]").await, "ready");
     mark_page(&c).await;
-    publish_status(&app.broker.url(), "rig4/inbound", "202").await;
+    publish_status(&app.broker.url(), "rig4", "202").await;
     wait_text(&c, "#stand-rig4 [data-field=state]", "busy").await;
 
     // The same when a run starts on a stand from the API, as a script would.
@@ -58,7 +58,7 @@ async fn log_in_watch_the_dashboard_live_and_start_a_test() {
     snap(&c, &shots, "dashboard.png").await;
 
     // Start a test from the stand page's form on another ready stand.
-    c.goto(&app.url("/stands/rig3")).await.expect("stand page");
+    open(&c, &app, "/stands/rig3").await;
     fill_start_form(&c, &[("fs", "1000")], "start\nmeasure", true).await;
     let rows = count(&c, "#start-form input[name=param_name]").await;
     click(&c, "#add-param").await;
@@ -85,7 +85,7 @@ async fn log_in_watch_the_dashboard_live_and_start_a_test() {
 
     // The same dashboard on a phone-sized window stays readable.
     c.set_window_size(390, 844).await.expect("resize");
-    c.goto(&app.url("/")).await.expect("dashboard");
+    open(&c, &app, "/").await;
     wait_for(&c, "#stands").await;
     snap(&c, &shots, "dashboard-phone.png").await;
     c.close().await.expect("close");
@@ -94,12 +94,10 @@ async fn log_in_watch_the_dashboard_live_and_start_a_test() {
 
 #[tokio::test]
 async fn a_live_status_update_changes_the_stand_page_from_the_event_alone() {
-    let Some((_driver, c, shots)) = browser().await else {
-        return;
-    };
-    let app = App::start().await;
-    app.stand("rig4", "ready").await;
-    app.user("olga", Role::Operator).await;
+    let (_driver, c, shots, app) = or_skip!(browser_with(
+        &[("rig4", "ready")],
+        &[("olga", Role::Operator)]
+    ));
     // A stand's name is user input: markup in it stays text, on the first page and live.
     let name = "Rig <img src=x id=pwned> four";
     sqlx::query("UPDATE stands SET name = $1 WHERE id = 'rig4'")
@@ -108,7 +106,7 @@ async fn a_live_status_update_changes_the_stand_page_from_the_event_alone() {
         .await
         .expect("rename");
     log_in(&c, &app, "olga").await;
-    c.goto(&app.url("/stands/rig4")).await.expect("stand page");
+    open(&c, &app, "/stands/rig4").await;
     wait_text(&c, "#live", "live").await;
     assert_eq!(text_of(&c, "#stand-rig4 [data-field=state]").await, "ready");
     assert_eq!(text_of(&c, "#not-ready").await, "");
@@ -128,13 +126,16 @@ async fn a_live_status_update_changes_the_stand_page_from_the_event_alone() {
             .await
             .is_none()
     );
-    wait_text(&c, "#stand-rig4 [data-field=state]", "busy").await;
-    wait_text(
-        &c,
-        "#status-history tr:first-child td[data-label=Code]",
-        "202",
-    )
-    .await;
+    let state_and_last_code = async |state, code| {
+        wait_text(&c, "#stand-rig4 [data-field=state]", state).await;
+        wait_text(
+            &c,
+            "#status-history tr:first-child td[data-label=Code]",
+            code,
+        )
+        .await;
+    };
+    state_and_last_code("busy", "202").await;
     assert!(
         text_of(&c, "#stand-rig4 [data-field=status]")
             .await
@@ -155,13 +156,7 @@ async fn a_live_status_update_changes_the_stand_page_from_the_event_alone() {
     let data = data_message("pc", json!({"fs": 100}), r#"{"a": [1, 2, 3]}"#);
     let result = ingest(&app.db.pool, "rig4", &data).await.expect("result");
     wait_for(&c, &format!("#recent-results a[href='/results/{result}']")).await;
-    wait_text(&c, "#stand-rig4 [data-field=state]", "ready").await;
-    wait_text(
-        &c,
-        "#status-history tr:first-child td[data-label=Code]",
-        "200",
-    )
-    .await;
+    state_and_last_code("ready", "200").await;
     assert_eq!(text_of(&c, "#not-ready").await, "");
     shoot(&c, &shots, "#standpage", "stand-live-after.png").await;
 
@@ -196,16 +191,10 @@ async fn a_live_status_update_changes_the_stand_page_from_the_event_alone() {
 
 #[tokio::test]
 async fn new_results_and_rejected_messages_are_announced_on_their_lists() {
-    let Some((_driver, c, shots)) = browser().await else {
-        return;
-    };
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    app.user("vera", Role::Viewer).await;
-    log_in(&c, &app, "vera").await;
+    let (_driver, c, shots, app) = or_skip!(logged_in_with_rig1("vera", Role::Viewer));
 
     // The results list says new results have arrived; its link shows them.
-    c.goto(&app.url("/results")).await.expect("results");
+    open(&c, &app, "/results").await;
     wait_live(&c).await;
     assert!(!is_shown(&c, "#new-results").await);
     let data = data_message("pc", json!({"fs": 100}), r#"{"a": [1, 2, 3]}"#);
@@ -217,7 +206,7 @@ async fn new_results_and_rejected_messages_are_announced_on_their_lists() {
     assert!(!is_shown(&c, "#new-results").await);
 
     // The quarantine says more messages have been rejected; its link shows them.
-    c.goto(&app.url("/quarantine")).await.expect("quarantine");
+    open(&c, &app, "/quarantine").await;
     wait_live(&c).await;
     assert!(!is_shown(&c, "#new-rejected").await);
     assert!(
@@ -238,13 +227,7 @@ async fn new_results_and_rejected_messages_are_announced_on_their_lists() {
 
 #[tokio::test]
 async fn a_dashboard_that_missed_updates_catches_up_on_resync() {
-    let Some((_driver, c, _)) = browser().await else {
-        return;
-    };
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    app.user("vera", Role::Viewer).await;
-    log_in(&c, &app, "vera").await;
+    let (_driver, c, _, app) = or_skip!(logged_in_with_rig1("vera", Role::Viewer));
     wait_text(&c, "#live", "live").await;
     mark_page(&c).await;
 

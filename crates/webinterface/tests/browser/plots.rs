@@ -1,7 +1,7 @@
 //! Plots: a 1,000,000-point result opens plotted and zooms; a series picked as the x axis
 //! draws an x–y plot.
 
-use crate::common::{App, data_message, ingest};
+use crate::common::{data_message, ingest};
 use crate::steps::*;
 use domain::store::users::Role;
 use fantoccini::{Client, Locator};
@@ -10,12 +10,10 @@ use std::time::Duration;
 
 #[tokio::test]
 async fn a_million_point_result_opens_plotted_and_zooms() {
-    let Some((_driver, c, shots)) = browser().await else {
-        return;
-    };
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    app.user("viola", Role::Viewer).await;
+    let (_driver, c, shots, app) = or_skip!(browser_with(
+        &[("rig1", "ready")],
+        &[("viola", Role::Viewer)]
+    ));
     let n = 1_000_000;
     let values: Vec<String> = (0..n)
         .map(|i| {
@@ -36,25 +34,17 @@ async fn a_million_point_result_opens_plotted_and_zooms() {
     log_in(&c, &app, "viola").await;
 
     let started = std::time::Instant::now();
-    c.goto(&app.url(&format!("/results/{id}")))
-        .await
-        .expect("result page");
+    open(&c, &app, &format!("/results/{id}")).await;
     let time_plot = ".plot[data-kind=time][data-position=\"0\"]";
     let drawn = wait_attr(&c, time_plot, "data-drawn", Duration::from_secs(60)).await;
     let opened = started.elapsed();
     assert_eq!(drawn, "true");
     eprintln!("1,000,000-point result page plotted in {opened:?}");
     snap(&c, &shots, "result-1m-top.png").await;
-    let points: usize = wait_attr(&c, time_plot, "data-points", Duration::from_secs(5))
-        .await
-        .parse()
-        .expect("count");
-    assert!((1000..=2000).contains(&points), "downsampled: {points}");
+    let points = number_attr(&c, time_plot, "data-points").await;
+    assert!((1000.0..=2000.0).contains(&points), "downsampled: {points}");
     let spectrum = ".plot[data-kind=spectrum][data-position=\"0\"]";
-    assert_eq!(
-        wait_attr(&c, spectrum, "data-drawn", Duration::from_secs(10)).await,
-        "true"
-    );
+    wait_drawn(&c, spectrum, Duration::from_secs(10)).await;
     assert!(text_of(&c, "[data-field=rate]").await.contains("10000 Hz"));
     // Responsive: a script runs at once.
     let t = std::time::Instant::now();
@@ -92,15 +82,8 @@ async fn a_million_point_result_opens_plotted_and_zooms() {
     let span = |c: &Client| {
         let c = c.clone();
         async move {
-            let x0: f64 = wait_attr(&c, time_plot, "data-x0", Duration::from_secs(5))
-                .await
-                .parse()
-                .expect("x0");
-            let x1: f64 = wait_attr(&c, time_plot, "data-x1", Duration::from_secs(5))
-                .await
-                .parse()
-                .expect("x1");
-            x1 - x0
+            number_attr(&c, time_plot, "data-x1").await
+                - number_attr(&c, time_plot, "data-x0").await
         }
     };
     let full_span = span(&c).await;
@@ -172,7 +155,7 @@ async fn a_million_point_result_opens_plotted_and_zooms() {
     snap(&c, &shots, "result-1m.png").await;
 
     // The list and the quarantine, for a person to look at.
-    c.goto(&app.url("/results?stand=rig1")).await.expect("list");
+    open(&c, &app, "/results?stand=rig1").await;
     assert_eq!(
         text_of(&c, &format!("#result-{id} td[data-label=Points]")).await,
         "1000003"
@@ -188,7 +171,7 @@ async fn a_million_point_result_opens_plotted_and_zooms() {
             .await
             .is_none()
     );
-    c.goto(&app.url("/quarantine")).await.expect("quarantine");
+    open(&c, &app, "/quarantine").await;
     wait_for(&c, "pre.payload-hex").await;
     snap(&c, &shots, "quarantine.png").await;
     c.close().await.expect("close");
@@ -196,11 +179,7 @@ async fn a_million_point_result_opens_plotted_and_zooms() {
 
 #[tokio::test]
 async fn picking_a_series_as_the_x_axis_draws_an_x_y_plot() {
-    let Some((_driver, c, shots)) = browser().await else {
-        return;
-    };
-    let app = App::start().await;
-    app.user("viola", Role::Viewer).await;
+    let (_driver, c, shots, app) = or_skip!(browser_with(&[], &[("viola", Role::Viewer)]));
     // x = cos, y = sin: against the sample index y is a sine wave, against x it is a circle.
     let turn = |i: i32| 2.0 * std::f64::consts::PI * f64::from(i) / 200.0;
     let xs: Vec<String> = (0..=200).map(|i| format!("{:.6}", turn(i).cos())).collect();
@@ -211,14 +190,9 @@ async fn picking_a_series_as_the_x_axis_draws_an_x_y_plot() {
         .await
         .expect("result");
     log_in(&c, &app, "viola").await;
-    c.goto(&app.url(&format!("/results/{id}")))
-        .await
-        .expect("result page");
+    open(&c, &app, &format!("/results/{id}")).await;
     let y_plot = ".plot[data-kind=time][data-position=\"1\"]";
-    assert_eq!(
-        wait_attr(&c, y_plot, "data-drawn", Duration::from_secs(30)).await,
-        "true"
-    );
+    wait_drawn(&c, y_plot, Duration::from_secs(30)).await;
     assert_eq!(
         wait_attr(&c, y_plot, "data-x-label", Duration::from_secs(5)).await,
         "sample"
@@ -235,14 +209,8 @@ async fn picking_a_series_as_the_x_axis_draws_an_x_y_plot() {
         wait_attr(&c, y_plot, "data-x-label", Duration::from_secs(5)).await,
         "x"
     );
-    let x0: f64 = wait_attr(&c, y_plot, "data-x0", Duration::from_secs(5))
-        .await
-        .parse()
-        .expect("x0");
-    let x1: f64 = wait_attr(&c, y_plot, "data-x1", Duration::from_secs(5))
-        .await
-        .parse()
-        .expect("x1");
+    let x0 = number_attr(&c, y_plot, "data-x0").await;
+    let x1 = number_attr(&c, y_plot, "data-x1").await;
     assert_eq!((x0, x1), (-1.0, 1.0), "the x axis spans the x series");
     assert_eq!(
         wait_attr(&c, y_plot, "data-points", Duration::from_secs(5)).await,

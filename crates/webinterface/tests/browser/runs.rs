@@ -1,7 +1,9 @@
 //! Tests from the stand page: the simulator completes a run, a stuck run is cancelled, an
 //! admin defines a template an operator starts, a verdict shows where results are listed.
 
-use crate::common::{App, data_message, ingest, subscriber};
+use crate::common::{
+    assert_nothing_more, data_message, ingest, start_handler, stop_handler, subscriber,
+};
 use crate::steps::*;
 use domain::store::users::Role;
 use fantoccini::Locator;
@@ -13,25 +15,8 @@ type EditorRow<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
 
 #[tokio::test]
 async fn the_simulator_completes_a_run_started_from_the_stand_page() {
-    let Some((_driver, c, shots)) = browser().await else {
-        return;
-    };
-    let app = App::start().await;
-    app.user("olga", Role::Operator).await;
-    let (stop_handler, handler_stopped) = tokio::sync::oneshot::channel::<()>();
-    let mut handler = messagehandler::spawn(
-        messagehandler::Config::new(&app.db.url, app.broker.url().parse().expect("url")),
-        async move {
-            let _ = handler_stopped.await;
-        },
-    );
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        handler.subscriptions.wait_for(|n| *n > 0),
-    )
-    .await
-    .expect("the handler subscribes")
-    .expect("handler alive");
+    let (_driver, c, shots, app) = or_skip!(browser_with(&[], &[("olga", Role::Operator)]));
+    let (stop, handler) = start_handler(&app).await;
     // `standhub simulate --stand demo_module --busy-seconds 1`, in-process.
     let (stop_stand, stand_stopped) = tokio::sync::oneshot::channel::<()>();
     let stand = tokio::spawn(standhub::simulate::run(
@@ -67,9 +52,7 @@ async fn the_simulator_completes_a_run_started_from_the_stand_page() {
     .expect("the simulated stand reports ready");
 
     log_in(&c, &app, "olga").await;
-    c.goto(&app.url("/stands/demo_module"))
-        .await
-        .expect("stand page");
+    open(&c, &app, "/stands/demo_module").await;
     wait_text(&c, "#stand-demo_module [data-field=state]", "ready").await;
     fill_start_form(
         &c,
@@ -113,12 +96,9 @@ async fn the_simulator_completes_a_run_started_from_the_stand_page() {
     let result = result.expect("the run has its result");
     assert_eq!(href, format!("/results/{result}"));
     shoot(&c, &shots, "#start", "simulated-stand.png").await;
-    c.goto(&app.url(&href)).await.expect("result page");
+    open(&c, &app, &href).await;
     let time_plot = ".plot[data-kind=time][data-position=\"1\"]";
-    assert_eq!(
-        wait_attr(&c, time_plot, "data-drawn", Duration::from_secs(30)).await,
-        "true"
-    );
+    wait_drawn(&c, time_plot, Duration::from_secs(30)).await;
     assert_eq!(
         wait_attr(&c, time_plot, "data-points", Duration::from_secs(5)).await,
         "40"
@@ -129,23 +109,13 @@ async fn the_simulator_completes_a_run_started_from_the_stand_page() {
     c.close().await.expect("close");
     let _ = stop_stand.send(());
     stand.await.expect("simulator task").expect("simulator");
-    let _ = stop_handler.send(());
-    (&mut handler.task)
-        .await
-        .expect("handler task")
-        .expect("handler");
+    stop_handler(stop, handler).await;
 }
 
 #[tokio::test]
 async fn a_stuck_run_is_cancelled_from_the_stand_page_and_a_new_one_starts() {
-    let Some((_driver, c, shots)) = browser().await else {
-        return;
-    };
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    app.user("olga", Role::Operator).await;
-    log_in(&c, &app, "olga").await;
-    c.goto(&app.url("/stands/rig1")).await.expect("stand page");
+    let (_driver, c, shots, app) = or_skip!(logged_in_with_rig1("olga", Role::Operator));
+    open(&c, &app, "/stands/rig1").await;
     click(&c, "#start-button").await;
     // The click returns before the form's answer: wait for the page that says it was sent.
     wait_for(&c, "p.notice").await;
@@ -171,9 +141,7 @@ async fn a_stuck_run_is_cancelled_from_the_stand_page_and_a_new_one_starts() {
     let late = ingest(&app.db.pool, "rig1", &payload)
         .await
         .expect("stored");
-    c.goto(&app.url(&format!("/results/{late}")))
-        .await
-        .expect("result page");
+    open(&c, &app, &format!("/results/{late}")).await;
     let master = text_of(&c, "#master").await;
     assert!(
         master.contains(&format!("{stuck} — cancelled by olga"))
@@ -182,7 +150,7 @@ async fn a_stuck_run_is_cancelled_from_the_stand_page_and_a_new_one_starts() {
     );
 
     // A new test starts at once.
-    c.goto(&app.url("/stands/rig1")).await.expect("stand page");
+    open(&c, &app, "/stands/rig1").await;
     let notice = start_and_read_notice(&c).await;
     assert!(notice.contains("was sent to the stand"), "{notice}");
     let states: Vec<String> = sqlx::query_scalar("SELECT state::text FROM runs ORDER BY id")
@@ -199,19 +167,14 @@ async fn a_stuck_run_is_cancelled_from_the_stand_page_and_a_new_one_starts() {
 /// the stand receives typed values in the template's order with its commands.
 #[tokio::test]
 async fn an_admin_defines_a_test_template_and_an_operator_starts_it() {
-    let Some((_driver, c, shots)) = browser().await else {
-        return;
-    };
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    app.user("ada", Role::Admin).await;
-    app.user("olga", Role::Operator).await;
+    let (_driver, c, shots, app) = or_skip!(browser_with(
+        &[("rig1", "ready")],
+        &[("ada", Role::Admin), ("olga", Role::Operator)]
+    ));
     let mut inbox = subscriber(&app.broker.url(), &["rig1/outbound"]).await;
 
     log_in(&c, &app, "ada").await;
-    c.goto(&app.url("/admin/stands/rig1"))
-        .await
-        .expect("admin page");
+    open(&c, &app, "/admin/stands/rig1").await;
     click(&c, "#new-template").await;
     fill(&c, "#tpl-name", "Sweep").await;
     fill(&c, "#tpl-commands", "calibrate\nmeasure").await;
@@ -269,7 +232,7 @@ async fn an_admin_defines_a_test_template_and_an_operator_starts_it() {
     // The operator's stand page: the template's form, no free form.
     c.delete_all_cookies().await.expect("log out");
     log_in(&c, &app, "olga").await;
-    c.goto(&app.url("/stands/rig1")).await.expect("stand page");
+    open(&c, &app, "/stands/rig1").await;
     assert!(
         c.find(Locator::Id("start-form")).await.is_err(),
         "no free form for operators"
@@ -303,7 +266,14 @@ async fn an_admin_defines_a_test_template_and_an_operator_starts_it() {
         "template-browser-check.png",
     )
     .await;
-    assert!(inbox.try_recv().is_err(), "the browser sent nothing");
+    let broker = app.broker.url();
+    assert_nothing_more(
+        &broker,
+        &mut inbox,
+        "rig1/outbound",
+        "the browser sent nothing",
+    )
+    .await;
 
     // A browser that does not check: the server refuses, next to the field, the text kept.
     c.execute(
@@ -325,7 +295,7 @@ async fn an_admin_defines_a_test_template_and_an_operator_starts_it() {
         "template-refused.png",
     )
     .await;
-    assert!(inbox.try_recv().is_err(), "nothing was sent");
+    assert_nothing_more(&broker, &mut inbox, "rig1/outbound", "nothing was sent").await;
 
     fill(&c, &duration, "12.5").await;
     click(&c, &format!("#template-start-{id}")).await;
@@ -347,12 +317,10 @@ async fn an_admin_defines_a_test_template_and_an_operator_starts_it() {
 /// its marks, the list's verdict counts and column, the dashboard's last verdict.
 #[tokio::test]
 async fn a_verdict_shows_on_the_result_page_the_list_and_the_dashboard() {
-    let Some((_driver, c, shots)) = browser().await else {
-        return;
-    };
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    app.user("olga", Role::Operator).await;
+    let (_driver, c, shots, app) = or_skip!(browser_with(
+        &[("rig1", "ready")],
+        &[("olga", Role::Operator)]
+    ));
     let rig = domain::StandId::parse("rig1").expect("id");
     let template = domain::template::Template::from_json(
         &json!({"name": "Sine", "commands": ["measure"], "limits": [
@@ -387,9 +355,7 @@ async fn a_verdict_shows_on_the_result_page_the_list_and_the_dashboard() {
         .expect("judged");
 
     log_in(&c, &app, "olga").await;
-    c.goto(&app.url(&format!("/results/{id}")))
-        .await
-        .expect("result");
+    open(&c, &app, &format!("/results/{id}")).await;
     wait_text(&c, "#verdict h2 .verdict", "fail").await;
     let table = text_of(&c, "#measurements").await;
     for expected in [
@@ -403,10 +369,10 @@ async fn a_verdict_shows_on_the_result_page_the_list_and_the_dashboard() {
         assert!(table.contains(expected), "{expected}: {table}");
     }
     shoot(&c, &shots, "#verdict", "result-verdict.png").await;
-    c.goto(&app.url("/results")).await.expect("list");
+    open(&c, &app, "/results").await;
     wait_text(&c, &format!("#result-{id} td[data-label=Verdict]"), "fail").await;
     shoot(&c, &shots, "#verdict-counts", "results-verdicts.png").await;
-    c.goto(&app.url("/")).await.expect("dashboard");
+    open(&c, &app, "/").await;
     wait_text(&c, "#stand-rig1 [data-field=verdict]", "fail").await;
     shoot(&c, &shots, "#stand-rig1", "dashboard-verdict.png").await;
     c.close().await.expect("close");

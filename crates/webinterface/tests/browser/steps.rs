@@ -2,6 +2,7 @@
 //! typing, clicking, picking, waiting for a text, an attribute or the live stream, screenshots.
 
 use crate::common::{App, PASSWORD};
+use domain::store::users::Role;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
@@ -88,13 +89,61 @@ pub(crate) async fn browser() -> Option<(Driver, Client, PathBuf)> {
     ))
 }
 
-pub(crate) async fn text_of(c: &Client, css: &str) -> String {
+/// What a browser start ([`browser_with`], [`logged_in_with_rig1`]) gives, or a return from
+/// the test when no browser is installed (it said so loudly).
+macro_rules! or_skip {
+    ($start:expr) => {
+        match $start.await {
+            Some(started) => started,
+            None => return,
+        }
+    };
+}
+pub(crate) use or_skip;
+
+/// A browser and a fresh app with `stands` (id and state, as [`App::stand`]) and `users`
+/// (name and role), where every browser test starts; `None` (loudly) as [`browser`].
+pub(crate) async fn browser_with(
+    stands: &[(&str, &str)],
+    users: &[(&str, Role)],
+) -> Option<(Driver, Client, PathBuf, App)> {
+    let (driver, c, shots) = browser().await?;
+    let app = App::start().await;
+    for (id, state) in stands {
+        app.stand(id, state).await;
+    }
+    for (name, role) in users {
+        app.user(name, *role).await;
+    }
+    Some((driver, c, shots, app))
+}
+
+/// [`browser_with`] the stand `rig1` ready and `user` (of `role`), logged in, on the dashboard.
+pub(crate) async fn logged_in_with_rig1(
+    user: &str,
+    role: Role,
+) -> Option<(Driver, Client, PathBuf, App)> {
+    let (driver, c, shots, app) = browser_with(&[("rig1", "ready")], &[(user, role)]).await?;
+    log_in(&c, &app, user).await;
+    Some((driver, c, shots, app))
+}
+
+/// Opens the app's page `path`.
+pub(crate) async fn open(c: &Client, app: &App, path: &str) {
+    c.goto(&app.url(path))
+        .await
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+}
+
+/// The element `css` (there now).
+pub(crate) async fn find(c: &Client, css: &str) -> Element {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .expect("text")
+}
+
+pub(crate) async fn text_of(c: &Client, css: &str) -> String {
+    find(c, css).await.text().await.expect("text")
 }
 
 pub(crate) async fn wait_text(c: &Client, css: &str, want: &str) {
@@ -117,15 +166,6 @@ pub(crate) async fn wait_text(c: &Client, css: &str, want: &str) {
         found.is_ok(),
         "{css} never showed {want:?} (last: {last:?})"
     );
-}
-
-/// Publishes a status message as a stand does (QoS 2) and waits for the broker's PUBCOMP.
-pub(crate) async fn publish_status(broker: &str, topic: &str, code: &str) {
-    let mut stand = test_support::mqtt::TestClient::connect(broker, "browser-test-stand");
-    let message = test_support::messages::status(code, "rig4");
-    stand
-        .publish_confirmed(topic, rumqttc::QoS::ExactlyOnce, message.to_string())
-        .await;
 }
 
 /// Logs in through the login form and waits for the dashboard.
@@ -153,12 +193,7 @@ pub(crate) async fn wait_for(c: &Client, css: &str) -> Element {
 
 /// Types `text` into the field `css` (after what it holds).
 pub(crate) async fn type_in(c: &Client, css: &str, text: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .send_keys(text)
-        .await
-        .expect("type");
+    find(c, css).await.send_keys(text).await.expect("type");
 }
 
 /// Types `text` into the `n`th element `css` (counting from 0).
@@ -193,6 +228,23 @@ pub(crate) async fn wait_attr(c: &Client, css: &str, attr: &str, timeout: Durati
     })
     .await
     .unwrap_or_else(|_| panic!("{css} never got {attr}"))
+}
+
+/// The attribute `attr` of `css` as a number (waiting 5 s for it).
+pub(crate) async fn number_attr(c: &Client, css: &str, attr: &str) -> f64 {
+    wait_attr(c, css, attr, Duration::from_secs(5))
+        .await
+        .parse()
+        .unwrap_or_else(|e| panic!("{css} {attr}: {e}"))
+}
+
+/// Waits up to `timeout` until the plot `css` says it is drawn.
+pub(crate) async fn wait_drawn(c: &Client, css: &str, timeout: Duration) {
+    assert_eq!(
+        wait_attr(c, css, "data-drawn", timeout).await,
+        "true",
+        "{css}"
+    );
 }
 
 /// Scrolls `css` into view, waits until its plot is drawn, and saves a screenshot as `name`.
@@ -252,12 +304,7 @@ pub(crate) async fn wait_shown(c: &Client, css: &str) {
 }
 
 pub(crate) async fn is_shown(c: &Client, css: &str) -> bool {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .is_displayed()
-        .await
-        .expect("displayed")
+    find(c, css).await.is_displayed().await.expect("displayed")
 }
 
 /// Clicks the element `css` (waiting for it).
@@ -273,19 +320,15 @@ pub(crate) async fn click(c: &Client, css: &str) {
 
 /// Types `text` into the field `css` (emptied first).
 pub(crate) async fn fill(c: &Client, css: &str, text: &str) {
-    let el = c
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    let el = find(c, css).await;
     el.clear().await.expect("clear");
     el.send_keys(text).await.expect("type");
 }
 
 /// Picks the option of value `value` in the select `css`.
 pub(crate) async fn pick(c: &Client, css: &str, value: &str) {
-    c.find(Locator::Css(css))
+    find(c, css)
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
         .select_by_value(value)
         .await
         .expect("select");

@@ -12,7 +12,9 @@ use webinterface::{AppState, Config};
 mod session;
 // Each test binary uses some of these.
 #[allow(unused_imports)]
-pub use session::{Api, Download, Session, cookie_client, download, error_of, json_of, location};
+pub use session::{
+    Api, Download, Session, cookie_client, download, error_of, header_of, json_of, location,
+};
 
 pub struct App {
     pub db: TestDb,
@@ -42,10 +44,8 @@ impl App {
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(webinterface::serve(listener, state.clone(), async move {
-            let _ = stopped.await;
-        }));
+        let (stop, stopped) = test_support::shutdown_signal();
+        let task = tokio::spawn(webinterface::serve(listener, state.clone(), stopped));
         Self {
             db,
             broker,
@@ -58,6 +58,19 @@ impl App {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// A fresh app with the stand `rig1` ready and the viewer viola, who uses the API.
+    pub async fn rig1_and_viewer() -> (Self, Api) {
+        Self::rig1_and_viewer_with(|_| {}).await
+    }
+
+    /// [`App::rig1_and_viewer`] with `adjust` applied to the configuration first.
+    pub async fn rig1_and_viewer_with(adjust: impl FnOnce(&mut Config)) -> (Self, Api) {
+        let app = Self::start_with(adjust).await;
+        app.stand("rig1", "ready").await;
+        let viola = app.api("viola", Role::Viewer).await;
+        (app, viola)
     }
 
     /// Stops the server and waits for it (open event streams included).
@@ -75,6 +88,18 @@ impl App {
         domain::store::users::create(&self.db.pool, name, "", &hash, role)
             .await
             .expect("create user");
+    }
+
+    /// Takes every password hashing permit, as that many logins being checked right now
+    /// would; dropping the answer frees them.
+    pub async fn hold_password_permits(&self) -> tokio::sync::OwnedSemaphorePermit {
+        let all = u32::try_from(self.state.config().password_hash_concurrency).expect("permits");
+        self.state
+            .password_permits()
+            .clone()
+            .acquire_many_owned(all)
+            .await
+            .expect("every permit")
     }
 
     /// A user with this role and a bearer token for it.
@@ -177,6 +202,11 @@ impl App {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// `GET path` without a login, whatever the answer.
+    pub async fn get_anonymous(&self, path: &str) -> reqwest::Response {
+        self.client().get(self.url(path)).send().await.expect(path)
+    }
+
     /// A client without cookies that does not follow redirects.
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()
@@ -191,30 +221,34 @@ impl App {
         let client = cookie_client();
         let r = self.post_login_ok(&client, name, "/").await;
         assert_eq!(r.status(), 303, "login of {name} failed");
-        let me: serde_json::Value = client
-            .get(self.url("/api/me"))
-            .send()
-            .await
-            .expect("me")
-            .json()
-            .await
-            .expect("json");
+        let me = self.json(&client, "/api/me").await;
         let csrf = me["csrf"].as_str().expect("csrf").to_owned();
         (client, csrf)
     }
 }
 
+/// One user of each role, each using the API: the admin ada, the operator olga, the viewer vic.
+pub struct Team {
+    pub ada: Api,
+    pub olga: Api,
+    pub vic: Api,
+}
+
+impl App {
+    /// Adds a [`Team`].
+    pub async fn team(&self) -> Team {
+        Team {
+            ada: self.api("ada", Role::Admin).await,
+            olga: self.api("olga", Role::Operator).await,
+            vic: self.api("vic", Role::Viewer).await,
+        }
+    }
+}
+
 /// Loads the login form and returns its CSRF field (the client keeps the cookie).
 pub async fn login_form_csrf(client: &reqwest::Client, url: &str) -> String {
-    let html = client
-        .get(url)
-        .send()
-        .await
-        .expect("login page")
-        .text()
-        .await
-        .expect("html");
-    hidden_field(&html, "csrf")
+    let page = client.get(url).send().await.expect("login page");
+    hidden_field(&page.text().await.expect("html"), "csrf")
 }
 
 /// A login form post to `url` (`…/login`) with a fresh CSRF field followed by `fields`
@@ -252,6 +286,42 @@ pub async fn next_message(
         .expect("a message arrives")
         .expect("subscriber");
     (topic, String::from_utf8(payload).expect("utf-8"))
+}
+
+/// Nothing more arrives at a [`subscriber`] on `broker`: a sentinel published now on
+/// `sentinel_topic` (one it subscribed to) is its next message; `what` names the check.
+pub async fn assert_nothing_more(
+    broker: &str,
+    inbox: &mut tokio::sync::mpsc::UnboundedReceiver<(String, Vec<u8>)>,
+    sentinel_topic: &str,
+    what: &str,
+) {
+    let id = format!("test-sentinel-{}", test_support::uuid_like());
+    let mut sentinel = test_support::mqtt::TestClient::connect(broker, &id);
+    sentinel
+        .publish_confirmed(sentinel_topic, rumqttc::QoS::ExactlyOnce, "sentinel")
+        .await;
+    let next = next_message(inbox).await;
+    assert_eq!(
+        next,
+        (sentinel_topic.to_owned(), "sentinel".to_owned()),
+        "{what}"
+    );
+}
+
+/// Publishes a status message of `code` as `stand` does (on its inbound topic at QoS 2) and
+/// waits for the broker's PUBCOMP.
+pub async fn publish_status(broker: &str, stand: &str, code: &str) {
+    let id = format!("test-stand-{}", test_support::uuid_like());
+    let mut client = test_support::mqtt::TestClient::connect(broker, &id);
+    let message = test_support::messages::status(code, stand).to_string();
+    client
+        .publish_confirmed(
+            &format!("{stand}/inbound"),
+            rumqttc::QoS::ExactlyOnce,
+            message,
+        )
+        .await;
 }
 
 /// Stores a message on `stand`'s inbound topic through the handler's ingest path (schema
@@ -377,4 +447,96 @@ pub fn read_csv(body: &[u8]) -> (Vec<String>, Vec<csv::StringRecord>) {
         .collect();
     let rows = reader.records().map(|r| r.expect("row")).collect();
     (header, rows)
+}
+
+/// A classic-layout CSV download read back: every row as its cells (the rows differ in length).
+pub fn read_csv_rows(body: &[u8]) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body)
+        .records()
+        .map(|r| r.expect("row").iter().map(String::from).collect())
+        .collect()
+}
+
+/// The parameters of a classic-layout CSV (names in its third row, values in its fourth) as
+/// pairs of name and value.
+pub fn classic_parameters(rows: &[Vec<String>]) -> Vec<(&str, &str)> {
+    rows[2]
+        .iter()
+        .map(String::as_str)
+        .zip(rows[3].iter().map(String::as_str))
+        .collect()
+}
+
+/// The accelerometer sweep: a test template with a parameter of each type (choices with
+/// labels, a number with a unit and bounds, a text with a pattern, a boolean).
+pub fn accelerometer() -> serde_json::Value {
+    serde_json::json!({
+        "name": "Sweep",
+        "description": "A frequency sweep of the accelerometer",
+        "commands": ["calibrate", "measure"],
+        "parameters": [
+            {"name": "sensor", "label": "Sensor", "type": "choice", "required": true,
+             "choices": [{"value": "x", "label": "X axis"}, {"value": "y", "label": "Y axis"}]},
+            {"name": "duration", "type": "number", "unit": "s", "min": 1, "max": 60, "step": 0.5,
+             "default": 10},
+            {"name": "frequency", "type": "choice", "default": 100,
+             "choices": [{"value": 10, "label": "10 Hz"}, {"value": 100, "label": "100 Hz"},
+                         {"value": 1000, "label": "1 kHz"}, {"value": 10000, "label": "10 kHz"}]},
+            {"name": "operator_note", "type": "text", "pattern": "[A-Z]{2}-[0-9]+"},
+            {"name": "dry_run", "type": "boolean", "default": false}
+        ]
+    })
+}
+
+/// Runs the `webinterface` binary with `args` on the database `db_url` and the broker `mqtt`,
+/// with nothing of this environment but `PATH`, plus `env`; `stdin` is written to it, if given.
+pub fn run_webinterface(
+    db_url: &str,
+    mqtt: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_webinterface"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", db_url)
+        .env("MQTT_URL", mqtt)
+        .env("RUST_LOG", "warn")
+        .current_dir(std::env::temp_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("run webinterface");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().expect("wait")
+}
+
+/// The text of the file `name` in the zip archive `body` (an xlsx, say).
+pub fn zip_entry(body: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(body)).expect("a zip");
+    let mut text = String::new();
+    zip.by_name(name)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .read_to_string(&mut text)
+        .expect("text");
+    text
 }

@@ -28,6 +28,16 @@ pub fn location(r: &Response) -> String {
         .to_owned()
 }
 
+/// The header `name` of an answer as text (it must be there).
+pub fn header_of(r: &Response, name: &str) -> String {
+    r.headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("no {name} header"))
+        .to_str()
+        .expect("header text")
+        .to_owned()
+}
+
 /// A client logged in through the login form, with the session's CSRF token.
 pub struct Session {
     pub client: Client,
@@ -54,6 +64,12 @@ impl Download {
     /// The body as UTF-8 text.
     pub fn text(&self) -> String {
         String::from_utf8(self.body.clone()).expect("utf-8")
+    }
+
+    /// The body read as an xlsx workbook.
+    pub fn workbook(&self) -> calamine::Xlsx<std::io::Cursor<Vec<u8>>> {
+        calamine::open_workbook_from_rs(std::io::Cursor::new(self.body.clone()))
+            .expect("an xlsx file")
     }
 }
 
@@ -99,9 +115,14 @@ impl Session {
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let mut form = vec![("csrf", self.csrf.as_str())];
         form.extend_from_slice(fields);
+        self.post_form_as_is(path, &form).await
+    }
+
+    /// A form post of exactly `fields` to `path` (no CSRF token added).
+    pub async fn post_form_as_is(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         self.client
             .post(self.url(path))
-            .form(&form)
+            .form(fields)
             .send()
             .await
             .expect(path)
@@ -272,6 +293,12 @@ impl Api {
         json_of(r).await
     }
 
+    /// `GET path`, whatever the answer: its status and its body as text.
+    pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        (r.status(), r.text().await.expect("body"))
+    }
+
     /// `GET path` answered 200: the body as text.
     pub async fn text(&self, path: &str) -> String {
         let r = self.get(path).await;
@@ -296,6 +323,17 @@ impl Api {
 }
 
 impl App {
+    /// `GET path` with `client` (its cookies) as a browser navigates (`Accept: text/html`),
+    /// whatever the answer.
+    pub async fn navigate(&self, client: &Client, path: &str) -> Response {
+        client
+            .get(self.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect(path)
+    }
+
     /// `GET path` with `client` (its cookies): the body as text, whatever the status.
     pub async fn text(&self, client: &Client, path: &str) -> String {
         let r = client.get(self.url(path)).send().await.expect(path);

@@ -1,14 +1,14 @@
 //! The module guide's stand end to end: a Danish id on the lowercase topics through the broker,
 //! the handler, the pages, the API and the exports; a stand added with the guide's topics.
 
-use crate::common::{App, read_csv, start_handler, stop_handler, subscriber};
+use crate::common::{Api, App, next_message, read_csv, start_handler, stop_handler, subscriber};
 use crate::*;
 use calamine::{Data, Reader, Xlsx};
 use domain::store::users::Role;
+use reqwest::Method;
 use rumqttc::QoS;
 use serde_json::{Value, json};
 use std::io::Cursor;
-use std::time::Duration;
 use test_support::messages;
 use test_support::mqtt::TestClient;
 
@@ -25,14 +25,16 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
         &app.broker.url(),
         &format!("compat-{}", test_support::uuid_like()),
     );
+    let mut send = async |message: String| {
+        device
+            .publish_confirmed(&inbound, QoS::ExactlyOnce, message)
+            .await
+    };
+    let status = |code| messages::status(code, stand).to_string();
 
     // The stand reports itself on the lowercase topic and is registered under its Danish id.
-    for code in ["600", "200"] {
-        let status = messages::status(code, stand).to_string();
-        device
-            .publish_confirmed(&inbound, QoS::ExactlyOnce, status)
-            .await;
-    }
+    send(status("600")).await;
+    send(status("200")).await;
     let view = api_until(&app, &token, &format!("/api/stands/{stand}"), |v| {
         v["state"] == "ready"
     })
@@ -48,30 +50,22 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
         json!({"parameters": {"gain": "007", "n": 3}, "commands": ["start"]}),
     )
     .await;
-    let (topic, payload) = tokio::time::timeout(Duration::from_secs(20), inbox.recv())
-        .await
-        .expect("the command arrives")
-        .expect("subscriber alive");
+    let (topic, payload) = next_message(&mut inbox).await;
     assert_eq!(topic, format!("Testdevice/{stand}/outbound"));
-    let command: Value = serde_json::from_slice(&payload).expect("json");
-    assert_eq!(keys_of(&command), SEVEN_KEYS);
+    let command: Value = serde_json::from_str(&payload).expect("json");
+    assert_eq!(keys_of(&command), KEY_ORDER);
     assert_eq!(command["dataObj"], json!({}));
     assert_eq!(command["parameterObj"], json!({"gain": "007", "n": 3}));
 
     // It answers 202, then its data and 200, on the lowercase topic.
-    let busy = messages::status("202", stand).to_string();
-    device
-        .publish_confirmed(&inbound, QoS::ExactlyOnce, busy)
-        .await;
+    send(status("202")).await;
     let data = messages::data_text(
         stand,
         &["start"],
         &json!({"gain": "007", "n": 3}),
         r#"{"tid": [0.0, 0.5, 1.0], "spænding": [1.25, -2.5, 3.75]}"#,
     );
-    device
-        .publish_confirmed(&inbound, QoS::ExactlyOnce, data)
-        .await;
+    send(data).await;
     let run = api_until(&app, &token, &format!("/api/runs/{run_id}"), |v| {
         v["state"] == "completed"
     })
@@ -79,28 +73,17 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
     let result = run["result"].as_i64().expect("the run's result");
 
     // Its page, through the percent-encoded path a browser sends.
-    app.user("vera", Role::Viewer).await;
-    let (viewer, _) = app.login("vera").await;
-    let r = viewer
-        .get(app.url("/stands/pr%C3%B8vestand_3"))
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.expect("html");
+    let vera = app.session("vera", Role::Viewer).await;
+    let html = vera.page("/stands/pr%C3%B8vestand_3").await;
     assert!(html.contains(stand), "the page names the stand");
     assert!(
         html.contains(&format!("Testdevice/{stand}/outbound")),
         "{html}"
     );
-    let dashboard = app.text(&viewer, "/").await;
+    let dashboard = vera.page("/").await;
     assert!(dashboard.contains(&format!("/stands/{stand}")));
-    let listed: Value = app
-        .get_with_token("/api/stands", &token, "list")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let olga = Api::new(&app, &token);
+    let listed = olga.json("/api/stands").await;
     assert!(
         listed
             .as_array()
@@ -111,11 +94,10 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
     );
 
     // The exports.
-    let csv = app
-        .get_with_token(&format!("/results/{result}.csv"), &token, "csv")
+    let csv = olga
+        .download(&format!("/results/{result}.csv"), "text/csv")
         .await;
-    assert_eq!(csv.status(), 200);
-    let (header, rows) = read_csv(&csv.bytes().await.expect("body"));
+    let (header, rows) = read_csv(&csv.body);
     assert_eq!(header, ["tid", "spænding"]);
     let rows: Vec<Vec<String>> = rows
         .iter()
@@ -123,12 +105,10 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
         .collect();
     assert_eq!(rows, [["0", "1.25"], ["0.5", "-2.5"], ["1", "3.75"]]);
 
-    let xlsx = app
-        .get_with_token(&format!("/results/{result}.xlsx"), &token, "xlsx")
+    let xlsx = olga
+        .download(&format!("/results/{result}.xlsx"), "application/")
         .await;
-    assert_eq!(xlsx.status(), 200);
-    let mut wb: Xlsx<_> =
-        Xlsx::new(Cursor::new(xlsx.bytes().await.expect("body"))).expect("an xlsx file");
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(xlsx.body)).expect("an xlsx file");
     let info = wb.worksheet_range("Info").expect("Info");
     let stand_row = info
         .rows()
@@ -148,25 +128,21 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
 async fn a_stand_added_with_the_module_guides_topics_gets_its_first_command_on_lowercase_outbound()
 {
     let mut app = App::start().await;
-    app.user("ada", Role::Admin).await;
-    let (browser, csrf) = app.login("ada").await;
+    let ada = app.session("ada", Role::Admin).await;
     let mut inbox = subscriber(&app.broker.url(), &["+/outbound", "Testdevice/+/+"]).await;
     // The admin adds a stand built after the module guide, never heard yet.
-    let page = app.text(&browser, "/admin/stands").await;
+    let page = ada.page("/admin/stands").await;
     assert!(
         page.contains(r#"<option value="guide">module guide: commands on Testdevice/&#60;id&#62;/outbound</option>"#),
         "{page}"
     );
-    let r = app
-        .post_form(
-            &browser,
+    let to = ada
+        .post_form_redirect(
             "/admin/stands",
-            &csrf,
             &[("id", "prøvestand_7"), ("name", ""), ("topics", "guide")],
         )
         .await;
-    assert_eq!(r.status(), 303);
-    let page = app.text(&browser, &location_of(&r)).await;
+    let page = ada.page(&to).await;
     assert!(
         page.contains(r#"<option value="guide" selected>module guide: commands on Testdevice/prøvestand_7/outbound</option>"#),
         "{page}"
@@ -180,22 +156,17 @@ async fn a_stand_added_with_the_module_guides_topics_gets_its_first_command_on_l
 
     // A confirmed start reaches the stand where the guide has it listen.
     let run = start_run(&app, &token, "prøvestand_7", json!({"confirm": true})).await;
-    let (topic, payload) = tokio::time::timeout(Duration::from_secs(20), inbox.recv())
-        .await
-        .expect("arrives")
-        .expect("alive");
+    let (topic, payload) = next_message(&mut inbox).await;
     assert_eq!(topic, "Testdevice/prøvestand_7/outbound");
-    let message: Value = serde_json::from_slice(&payload).expect("json");
-    assert_eq!(keys_of(&message), SEVEN_KEYS);
+    let message: Value = serde_json::from_str(&payload).expect("json");
+    assert_eq!(keys_of(&message), KEY_ORDER);
     let stored = api_until(&app, &token, &format!("/api/runs/{run}"), |_| true).await;
     assert_eq!(stored["confirmed_unheard"], true);
 
     // Saved again without changes, the edit form keeps the choice; the API can switch back.
-    let r = app
+    let r = ada
         .post_form(
-            &browser,
             "/admin/stands/prøvestand_7",
-            &csrf,
             &[
                 ("name", "Prøvestand 7"),
                 ("max_test_seconds", "60"),
@@ -206,17 +177,16 @@ async fn a_stand_added_with_the_module_guides_topics_gets_its_first_command_on_l
     assert_eq!(r.status(), 200);
     let detail = api_until(&app, &token, "/api/stands/prøvestand_7", |_| true).await;
     assert_eq!(detail["topics"], "guide");
-    let admin = app.token("root", Role::Admin).await;
-    let r = app
-        .client()
-        .patch(app.url("/api/stands/prøvestand_7"))
-        .bearer_auth(&admin)
-        .json(&json!({"topics": "standard"}))
-        .send()
-        .await
-        .expect("patch");
-    assert_eq!(r.status(), 200);
-    let detail: Value = r.json().await.expect("json");
+    let root = app.api("root", Role::Admin).await;
+    let stand_path = "/api/stands/prøvestand_7";
+    let (status, detail) = root
+        .call(
+            Method::PATCH,
+            stand_path,
+            Some(&json!({"topics": "standard"})),
+        )
+        .await;
+    assert_eq!(status, 200);
     assert_eq!(
         (&detail["topics"], &detail["legacy_topics"]),
         (&json!("standard"), &json!(false))
@@ -224,23 +194,12 @@ async fn a_stand_added_with_the_module_guides_topics_gets_its_first_command_on_l
     // Only the exact names: an empty or padded one is refused, not read as the default
     // (schemathesis found `{"topics": "", "legacy_topics": true}` creating a standard stand).
     for bad in ["Guide", "", " guide"] {
-        let r = app
-            .client()
-            .patch(app.url("/api/stands/prøvestand_7"))
-            .bearer_auth(&admin)
-            .json(&json!({"topics": bad, "legacy_topics": true}))
-            .send()
-            .await
-            .expect("patch");
+        let edit = json!({"topics": bad, "legacy_topics": true});
+        let r = root.patch(stand_path, &edit).await;
         assert_eq!(r.status(), 400, "topics {bad:?} is refused");
-        let r = app
-            .client()
-            .post(app.url("/api/stands"))
-            .bearer_auth(&admin)
-            .json(&json!({"id": "prøvestand_8", "topics": bad}))
-            .send()
-            .await
-            .expect("post");
+        let r = root
+            .post("/api/stands", &json!({"id": "prøvestand_8", "topics": bad}))
+            .await;
         assert_eq!(
             r.status(),
             400,
@@ -252,13 +211,7 @@ async fn a_stand_added_with_the_module_guides_topics_gets_its_first_command_on_l
         detail["topics"], "standard",
         "a refused edit changes nothing"
     );
-    let r = app
-        .client()
-        .get(app.url("/api/stands/prøvestand_8"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("get");
+    let r = root.get("/api/stands/prøvestand_8").await;
     assert_eq!(r.status(), 404, "a refused stand is not created");
     app.shutdown().await;
 }

@@ -12,49 +12,27 @@ mod paho;
 
 use std::time::Duration;
 
-use common::App;
+use common::{Api, App};
+use domain::protocol::KEY_ORDER;
 use serde_json::Value;
-
-/// The keys of a v1.1 message in the schema's order.
-const SEVEN_KEYS: [&str; 7] = [
-    "protocolVersion",
-    "sentBy",
-    "msgType",
-    "commandList",
-    "statusCode",
-    "parameterObj",
-    "dataObj",
-];
 
 /// Starts a run on `stand` through the API (answered 201) and returns its id.
 async fn start_run(app: &App, token: &str, stand: &str, body: Value) -> i64 {
-    let r = app
-        .client()
-        .post(app.url(&format!("/api/stands/{stand}/runs")))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("start");
-    assert_eq!(r.status(), 201);
-    r.json::<Value>().await.expect("json")["id"]
-        .as_i64()
-        .expect("run id")
+    let (status, run) = Api::new(app, token)
+        .post_call(&format!("/api/stands/{stand}/runs"), &body)
+        .await;
+    assert_eq!(status, 201, "{run}");
+    run["id"].as_i64().expect("run id")
 }
 
 /// Asks `url` (with `token`) until `done` accepts the JSON answer; the handler stores
 /// asynchronously, so the API is the event to wait for.
 async fn api_until(app: &App, token: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let client = app.client();
+    let api = Api::new(app, token);
     let mut last = Value::Null;
     let found = tokio::time::timeout(Duration::from_secs(30), async {
         loop {
-            let r = client
-                .get(app.url(path))
-                .bearer_auth(token)
-                .send()
-                .await
-                .expect("api");
+            let r = api.get(path).await;
             if r.status() == 200 {
                 last = r.json().await.expect("json");
                 if done(&last) {

@@ -32,12 +32,7 @@ async fn unauthenticated_requests_are_refused_except_public_routes() {
         .expect("post");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     for path in ["/", "/stands/s1", "/admin/users", "/quarantine"] {
-        let r = c
-            .get(app.url(path))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .expect("get");
+        let r = app.navigate(&c, path).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
         let to = location(&r);
         assert!(to.starts_with("/login?next="), "{path} → {to}");
@@ -73,9 +68,7 @@ async fn unauthenticated_requests_are_refused_except_public_routes() {
 async fn each_role_is_allowed_and_refused_where_it_should_be() {
     let app = App::start().await;
     app.stand("s1", "off").await;
-    let viewer = app.api("viewer1", Role::Viewer).await;
-    let operator = app.api("operator1", Role::Operator).await;
-    let admin = app.api("admin1", Role::Admin).await;
+    let team = app.team().await;
     // (method, path, body, least role allowed)
     let routes: Vec<(Method, &str, Option<Value>, Role)> = vec![
         (Method::GET, "/api/stands", None, Role::Viewer),
@@ -113,9 +106,9 @@ async fn each_role_is_allowed_and_refused_where_it_should_be() {
     ];
     for (method, path, body, least) in routes {
         for (role, api) in [
-            (Role::Viewer, &viewer),
-            (Role::Operator, &operator),
-            (Role::Admin, &admin),
+            (Role::Viewer, &team.vic),
+            (Role::Operator, &team.olga),
+            (Role::Admin, &team.ada),
         ] {
             let status = api.send(method.clone(), path, body.as_ref()).await.status();
             if role >= least {
@@ -146,13 +139,7 @@ async fn forms_and_cookie_api_calls_without_csrf_are_refused() {
         vec![("id", "rig1")],
         vec![("id", "rig1"), ("csrf", "forged")],
     ] {
-        let r = boss
-            .client
-            .post(boss.url("/admin/stands"))
-            .form(&form)
-            .send()
-            .await
-            .expect("post");
+        let r = boss.post_form_as_is("/admin/stands", &form).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         assert!(r.text().await.expect("html").contains("CSRF"));
     }

@@ -4,7 +4,7 @@
 use domain::store::users::Role;
 use reqwest::StatusCode;
 
-use crate::common::{App, PASSWORD, Session, cookie_client, hidden_field, location};
+use crate::common::{App, PASSWORD, Session, cookie_client, header_of, hidden_field, location};
 
 #[tokio::test]
 async fn login_sets_safe_cookies_logout_ends_the_session_and_failures_are_limited() {
@@ -14,10 +14,7 @@ async fn login_sets_safe_cookies_logout_ends_the_session_and_failures_are_limite
     let r = app.post_login_ok(&c, "alice", "/quarantine").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/quarantine");
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .expect("cookie")
-        .to_owned();
+    let cookie = header_of(&r, "set-cookie");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
@@ -35,12 +32,7 @@ async fn login_sets_safe_cookies_logout_ends_the_session_and_failures_are_limite
     alice.csrf = hidden_field(&alice.page("/").await, "csrf");
     let r = alice.post_form("/logout", &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let after = c
-        .get(app.url("/"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("get");
+    let after = app.navigate(&c, "/").await;
     assert_eq!(
         after.status(),
         StatusCode::SEE_OTHER,

@@ -1,7 +1,7 @@
 //! What a running web interface answers: the document and its docs page, the documented 503 of
 //! a busy password hasher, wrong methods, bad segments and the API root in JSON.
 
-use crate::common::App;
+use crate::common::{App, header_of};
 use crate::*;
 use domain::store::users::Role;
 use serde_json::{Value, json};
@@ -10,31 +10,19 @@ use std::collections::BTreeSet;
 #[tokio::test]
 async fn the_document_and_the_docs_page_are_served() {
     let mut app = App::start().await;
-    let viewer = app.token("viewer1", Role::Viewer).await;
+    let viewer = app.api("viewer1", Role::Viewer).await;
     let c = app.client();
 
     // Public, and the same document the code generates.
-    let r = c
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .expect("get");
+    let r = app.get_anonymous("/api/openapi.json").await;
     assert_eq!(r.status(), 200);
     let served: Value = r.json().await.expect("json");
     assert_eq!(served, document());
 
     // The page lists every operation, with no script of its own (the CSP forbids inline ones).
-    let r = c
-        .get(app.url("/docs/api"))
-        .bearer_auth(&viewer)
-        .send()
-        .await
-        .expect("page");
+    let r = viewer.get("/docs/api").await;
     assert_eq!(r.status(), 200);
-    let csp = r.headers()["content-security-policy"]
-        .to_str()
-        .expect("csp")
-        .to_owned();
+    let csp = header_of(&r, "content-security-policy");
     assert!(csp.contains("script-src 'self'"), "{csp}");
     let html = r.text().await.expect("html");
     for (path, item) in served["paths"].as_object().expect("paths") {
@@ -57,24 +45,13 @@ async fn the_document_and_the_docs_page_are_served() {
     );
 
     // Logged out, a browser is sent to log in (a script gets 401).
-    let r = c
-        .get(app.url("/docs/api"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("page");
+    let r = app.navigate(&c, "/docs/api").await;
     assert_eq!(r.status(), 303);
 
     // An unknown API route names the docs.
-    let r = c
-        .get(app.url("/api/no/such/thing"))
-        .bearer_auth(&viewer)
-        .send()
-        .await
-        .expect("404");
+    let r = viewer.get("/api/no/such/thing").await;
     assert_eq!(r.status(), 404);
-    let body: Value = r.json().await.expect("json");
-    let said = body["error"].as_str().expect("error");
+    let said = json_error(r, "an unknown API route").await;
     assert!(
         said.contains("/docs/api") && said.contains("/api/openapi.json"),
         "{said}"
@@ -87,26 +64,12 @@ async fn the_document_and_the_docs_page_are_served() {
 #[tokio::test]
 async fn a_busy_password_hasher_is_the_documented_503() {
     let mut app = App::start().await;
-    let admin = app.token("admin1", Role::Admin).await;
-    let all = u32::try_from(app.state.config().password_hash_concurrency).expect("permits");
-    let held = app
-        .state
-        .password_permits()
-        .clone()
-        .acquire_many_owned(all)
-        .await
-        .expect("every permit");
+    let admin = app.api("admin1", Role::Admin).await;
+    let held = app.hold_password_permits().await;
     let new_user = json!({"username": "olga", "role": "viewer", "password": "long enough"});
-    let post = || {
-        app.client()
-            .post(app.url("/api/users"))
-            .bearer_auth(&admin)
-            .json(&new_user)
-            .send()
-    };
-    let r = post().await.expect("answered");
+    let r = admin.post("/api/users", &new_user).await;
     assert_eq!(r.status(), 503);
-    let wait = r.headers()["retry-after"].to_str().expect("retry-after");
+    let wait = header_of(&r, "retry-after");
     assert!(wait.parse::<u64>().is_ok_and(|s| s > 0), "{wait}");
     let body: Value = r.json().await.expect("json");
     assert!(
@@ -122,7 +85,7 @@ async fn a_busy_password_hasher_is_the_documented_503() {
             .is_none()
     );
     drop(held);
-    let r = post().await.expect("answered");
+    let r = admin.post("/api/users", &new_user).await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
     app.shutdown().await;
 }
@@ -149,7 +112,7 @@ async fn json_error(r: reqwest::Response, what: &str) -> String {
 #[tokio::test]
 async fn the_router_answers_wrong_methods_bad_segments_and_the_api_root_in_json() {
     let mut app = App::start().await;
-    let admin = app.token("admin1", Role::Admin).await;
+    let admin = app.api("admin1", Role::Admin).await;
     let c = app.client();
     let table = webinterface::route_table();
     // A method no route takes (PUT is taken by `PUT /api/templates/{id}`).
@@ -171,16 +134,11 @@ async fn the_router_answers_wrong_methods_bad_segments_and_the_api_root_in_json(
     assert!(by_path.len() >= 20, "{by_path:?}");
     for (path, methods) in &by_path {
         let what = format!("{probe} {path}");
-        let r = c
-            .request(probe.clone(), app.url(&fill(path, |_| "1".into())))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .expect("probe");
+        let r = admin
+            .send(probe.clone(), &fill(path, |_| "1".into()), None)
+            .await;
         assert_eq!(r.status(), 405, "{what}");
-        let allow: BTreeSet<String> = r.headers()["allow"]
-            .to_str()
-            .expect("allow")
+        let allow: BTreeSet<String> = header_of(&r, "allow")
             .split(',')
             .map(|m| m.trim().to_owned())
             .filter(|m| m != "HEAD")
@@ -220,11 +178,8 @@ async fn the_router_answers_wrong_methods_bad_segments_and_the_api_root_in_json(
                     let what = format!("{m} {url}");
                     let method = reqwest::Method::from_bytes(m.to_ascii_uppercase().as_bytes())
                         .expect("method");
-                    let mut req = c.request(method, app.url(&url)).bearer_auth(&admin);
-                    if m != "get" && m != "delete" {
-                        req = req.json(&json!({}));
-                    }
-                    let r = req.send().await.expect("send");
+                    let body = (m != "get" && m != "delete").then(|| json!({}));
+                    let r = admin.send(method, &url, body.as_ref()).await;
                     assert_eq!(r.status(), 400, "{what}");
                     let said = json_error(r, &what).await;
                     assert!(said.contains(name.as_str()), "{what}: {said}");

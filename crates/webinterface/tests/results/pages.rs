@@ -266,13 +266,7 @@ async fn keep_and_delete_by_role_and_with_csrf_only() {
     assert!(html.contains("id=\"delete-button\"") && html.contains("kept forever"));
     let keep_path = format!("/results/{id}/keep");
     let delete_path = format!("/results/{id}/delete");
-    let r = olga
-        .client
-        .post(olga.url(&keep_path))
-        .form(&[("keep", "false")])
-        .send()
-        .await
-        .expect("form");
+    let r = olga.post_form_as_is(&keep_path, &[("keep", "false")]).await;
     assert_eq!(
         r.status(),
         StatusCode::FORBIDDEN,
@@ -286,12 +280,8 @@ async fn keep_and_delete_by_role_and_with_csrf_only() {
         .expect("exists");
     assert!(!d.keep);
     let r = olga
-        .client
-        .post(olga.url(&delete_path))
-        .form(&[("csrf", "wrong")])
-        .send()
-        .await
-        .expect("form");
+        .post_form_as_is(&delete_path, &[("csrf", "wrong")])
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = olga.post_form(&delete_path, &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

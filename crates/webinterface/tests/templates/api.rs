@@ -1,19 +1,18 @@
 //! Templates through the API: bad templates and values refused naming the place, starts that
 //! type and order values, runs and results keeping the version they used.
 
-use crate::common::{App, data_message, ingest, next_message, subscriber};
+use crate::common::{
+    App, Team, assert_nothing_more, data_message, ingest, next_message, subscriber,
+};
 use crate::*;
-use domain::store::users::Role;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_version() {
     let app = App::start().await;
     app.stand("rig1", "ready").await;
-    let admin = app.api("ada", Role::Admin).await;
-    let olga = app.api("olga", Role::Operator).await;
-    let viewer = app.api("vic", Role::Viewer).await;
+    let Team { ada, olga, vic } = app.team().await;
     let mut inbox = subscriber(&app.broker.url(), &["rig1/outbound"]).await;
 
     // Only admins add templates; bad ones are refused naming the place.
@@ -28,17 +27,17 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     ] {
         let mut bad = accelerometer();
         bad["parameters"][place][field] = value;
-        let (s, e) = admin.post_call("/api/stands/rig1/templates", &bad).await;
+        let (s, e) = ada.post_call("/api/stands/rig1/templates", &bad).await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         let msg = e["error"].as_str().unwrap_or("");
         assert!(msg.contains(says), "{msg}");
     }
-    let (s, _) = admin
+    let (s, _) = ada
         .post_call("/api/stands/nowhere/templates", &accelerometer())
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
-    let (s, created) = admin
+    let (s, created) = ada
         .post_call("/api/stands/rig1/templates", &accelerometer())
         .await;
     assert_eq!(s, StatusCode::CREATED, "{created}");
@@ -49,7 +48,7 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     );
     assert_eq!(created["stand"], "rig1");
     assert_eq!(template(&created["template"]), template(&accelerometer()));
-    let (s, list) = viewer.get_call("/api/stands/rig1/templates").await;
+    let (s, list) = vic.get_call("/api/stands/rig1/templates").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
 
@@ -92,7 +91,8 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     let commands = json!({"template": v1, "parameters": {"sensor": "x"}, "commands": ["rm"]});
     let (s, _) = olga.post_call("/api/stands/rig1/runs", &commands).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(inbox.try_recv().is_err(), "nothing was sent");
+    let broker = app.broker.url();
+    assert_nothing_more(&broker, &mut inbox, "rig1/outbound", "nothing was sent").await;
 
     // Good values, given out of order and as text: typed, in the template's order, defaults
     // filled in, the template's commands.
@@ -110,7 +110,7 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
             ),
         "{command}"
     );
-    let (_, r) = viewer.get_call(&format!("/api/runs/{run}")).await;
+    let (_, r) = vic.get_call(&format!("/api/runs/{run}")).await;
     assert_eq!(
         r["template"],
         json!({"id": v1, "name": "Sweep", "version": 1})
@@ -125,7 +125,7 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     let result = ingest(&app.db.pool, "rig1", &payload)
         .await
         .expect("stored");
-    let page = viewer.text(&format!("/results/{result}")).await;
+    let page = vic.text(&format!("/results/{result}")).await;
     assert!(
         page.contains(r#"<dd id="result-template">Sweep v1</dd>"#),
         "{page}"
@@ -135,32 +135,21 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     let mut edited = accelerometer();
     edited["name"] = json!("Sweep (slow)");
     edited["parameters"][1]["max"] = json!(120);
-    let (s, _) = olga
-        .call(
-            reqwest::Method::PUT,
-            &format!("/api/templates/{v1}"),
-            Some(&edited),
-        )
-        .await;
+    let v1_path = format!("/api/templates/{v1}");
+    let (s, _) = olga.call(Method::PUT, &v1_path, Some(&edited)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, v2) = admin
-        .call(
-            reqwest::Method::PUT,
-            &format!("/api/templates/{v1}"),
-            Some(&edited),
-        )
-        .await;
+    let (s, v2) = ada.call(Method::PUT, &v1_path, Some(&edited)).await;
     assert_eq!(s, StatusCode::OK, "{v2}");
     assert_eq!(
         (v2["family"].as_i64(), v2["version"].as_i64()),
         (Some(v1), Some(2))
     );
     let v2 = v2["id"].as_i64().expect("id");
-    let (_, r) = viewer.get_call(&format!("/api/runs/{run}")).await;
+    let (_, r) = vic.get_call(&format!("/api/runs/{run}")).await;
     assert_eq!(r["template"]["version"], 1);
-    let page = viewer.text(&format!("/results/{result}")).await;
+    let page = vic.text(&format!("/results/{result}")).await;
     assert!(page.contains("Sweep v1"), "{page}");
-    let (_, one) = viewer.get_call(&format!("/api/templates/{v1}")).await;
+    let (_, one) = vic.get_call(&v1_path).await;
     assert_eq!(template(&one["template"]), template(&accelerometer()));
     end_runs(&app).await;
     let (s, e) = olga.post_call("/api/stands/rig1/runs", &good).await;
@@ -182,53 +171,39 @@ async fn templates_through_the_api_type_and_order_values_and_runs_keep_their_ver
     end_runs(&app).await;
 
     // An admin may still start free-form on it.
-    let (s, _) = admin.post_call("/api/stands/rig1/runs", &free).await;
+    let (s, _) = ada.post_call("/api/stands/rig1/runs", &free).await;
     assert_eq!(s, StatusCode::CREATED);
     next_message(&mut inbox).await;
     end_runs(&app).await;
 
     // The export is the template's JSON alone, as a download.
-    let r = viewer.get(&format!("/api/templates/{v2}/export")).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let disposition = r.headers()["content-disposition"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    let export = vic
+        .download(&format!("/api/templates/{v2}/export"), "application/json")
+        .await;
+    let disposition = export.header("content-disposition");
     assert!(
         disposition.starts_with("attachment;") && disposition.contains("v2.json"),
         "{disposition}"
     );
-    let exported: Value = r.json().await.expect("json");
+    let exported: Value = serde_json::from_slice(&export.body).expect("json");
     assert_eq!(template(&exported), template(&edited));
 
     // Deleted: the family is retired; the stand is free-form again, the run keeps its name.
-    let (s, _) = olga
-        .call(
-            reqwest::Method::DELETE,
-            &format!("/api/templates/{v1}"),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = admin
-        .call(
-            reqwest::Method::DELETE,
-            &format!("/api/templates/{v1}"),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = admin
-        .call(reqwest::Method::DELETE, "/api/templates/999999", None)
-        .await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, list) = viewer.get_call("/api/stands/rig1/templates").await;
+    for (who, path, status) in [
+        (&olga, v1_path.as_str(), StatusCode::FORBIDDEN),
+        (&ada, v1_path.as_str(), StatusCode::NO_CONTENT),
+        (&ada, "/api/templates/999999", StatusCode::NOT_FOUND),
+    ] {
+        let (s, _) = who.call(Method::DELETE, path, None).await;
+        assert_eq!(s, status, "DELETE {path}");
+    }
+    let (_, list) = vic.get_call("/api/stands/rig1/templates").await;
     assert_eq!(list, json!([]));
     let (s, e) = olga.post_call("/api/stands/rig1/runs", &slow).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(e["error"].as_str().unwrap_or("").contains("deleted"), "{e}");
     let (s, _) = olga.post_call("/api/stands/rig1/runs", &free).await;
     assert_eq!(s, StatusCode::CREATED);
-    let (_, r) = viewer.get_call(&format!("/api/runs/{run}")).await;
+    let (_, r) = vic.get_call(&format!("/api/runs/{run}")).await;
     assert_eq!(r["template"]["name"], "Sweep");
 }

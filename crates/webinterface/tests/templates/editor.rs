@@ -1,18 +1,17 @@
 //! The admin editor: saves and refusals, an export imported elsewhere sending the same, a start
 //! on an unheard stand asking first, a template edited into its next version and deleted.
 
-use crate::common::{App, next_message, subscriber};
+use crate::common::{App, Session, assert_nothing_more, next_message, subscriber};
 use crate::*;
 use domain::store::users::Role;
 use reqwest::StatusCode;
 
 /// The editor's form for the accelerometer template (rows: sensor, duration, note).
-fn editor_form(csrf: &str, max: &str) -> Vec<(&'static str, String)> {
-    let mut f: Vec<(&'static str, String)> = vec![
-        ("csrf", csrf.into()),
-        ("name", "Sweep".into()),
-        ("description", "A frequency sweep".into()),
-        ("commands", "calibrate\nmeasure\n".into()),
+fn editor_form(max: &str) -> Vec<(&'static str, &str)> {
+    let mut f = vec![
+        ("name", "Sweep"),
+        ("description", "A frequency sweep"),
+        ("commands", "calibrate\nmeasure\n"),
     ];
     let rows: [[&str; 11]; 4] = [
         [
@@ -60,13 +59,29 @@ fn editor_form(csrf: &str, max: &str) -> Vec<(&'static str, String)> {
         "p_default",
     ];
     for row in rows {
-        for (k, v) in keys.iter().zip(row) {
-            f.push((k, v.into()));
-        }
+        f.extend(keys.into_iter().zip(row));
     }
-    f.push(("p_required", "0".into()));
-    f.push(("p_required", "3".into()));
+    f.push(("p_required", "0"));
+    f.push(("p_required", "3"));
     f
+}
+
+/// A fresh app with the stand `stand` ready, the operator olga and the admin ada: ada's session.
+async fn admin_and_operator(stand: &str) -> (App, Session) {
+    let app = App::start().await;
+    app.stand(stand, "ready").await;
+    app.user("olga", Role::Operator).await;
+    let ada = app.session("ada", Role::Admin).await;
+    (app, ada)
+}
+
+/// The id of the template's version `version` (the only template of the test).
+async fn template_id(app: &App, version: i32) -> i64 {
+    sqlx::query_scalar("SELECT id FROM test_templates WHERE version = $1")
+        .bind(version)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("saved")
 }
 
 /// The template forms of a stand page, with the stand's id and the CSRF token neutral.
@@ -82,19 +97,12 @@ fn template_forms(page: &str, stand: &str, csrf: &str) -> String {
 
 #[tokio::test]
 async fn the_editor_saves_and_refuses_and_an_export_imported_elsewhere_sends_the_same() {
-    let a = App::start().await;
-    a.stand("rig1", "ready").await;
-    a.user("ada", Role::Admin).await;
-    a.user("olga", Role::Operator).await;
-    let (ada, csrf) = a.login("ada").await;
+    let (a, ada) = admin_and_operator("rig1").await;
 
     // A refused template comes back as typed, the error next to its row.
     let r = ada
-        .post(a.url("/admin/stands/rig1/templates"))
-        .form(&editor_form(&csrf, "6O"))
-        .send()
-        .await
-        .expect("save");
+        .post_form("/admin/stands/rig1/templates", &editor_form("6O"))
+        .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let page = r.text().await.expect("html");
     assert!(page.contains(r#"id="error-row-1">Row 2: max: "#), "{page}");
@@ -105,60 +113,37 @@ async fn the_editor_saves_and_refuses_and_an_export_imported_elsewhere_sends_the
     );
     assert!(!page.contains("error-row-2"), "the blank row was dropped");
 
-    let r = ada
-        .post(a.url("/admin/stands/rig1/templates"))
-        .form(&editor_form(&csrf, "60"))
-        .send()
-        .await
-        .expect("save");
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let admin_page = a.text(&ada, "/admin/stands/rig1").await;
+    ada.post_form_redirect("/admin/stands/rig1/templates", &editor_form("60"))
+        .await;
+    let admin_page = ada.page("/admin/stands/rig1").await;
     assert!(
         admin_page.contains("sensor (choice), duration (number, s), note (text)"),
         "{admin_page}"
     );
-    let id: i64 = sqlx::query_scalar("SELECT id FROM test_templates")
-        .fetch_one(&a.db.pool)
-        .await
-        .expect("saved");
-    let exported = a.text(&ada, &format!("/api/templates/{id}/export")).await;
+    let id = template_id(&a, 1).await;
+    let exported = ada.page(&format!("/api/templates/{id}/export")).await;
 
     // Imported onto another stand of a fresh database (a second app, broker and database).
-    let b = App::start().await;
-    b.stand("twin7", "ready").await;
-    b.user("ada", Role::Admin).await;
-    b.user("olga", Role::Operator).await;
-    let (ada_b, csrf_b) = b.login("ada").await;
-    let r = ada_b
-        .post(b.url("/admin/stands/twin7/templates/import"))
-        .form(&[("csrf", csrf_b.as_str()), ("json", "{\"name\": \"x\", \"parameters\": [{\"name\": \"a\", \"type\": \"text\", \"min\": 1}]}")])
-        .send()
-        .await
-        .expect("import");
+    let (b, ada_b) = admin_and_operator("twin7").await;
+    let import = "/admin/stands/twin7/templates/import";
+    let r = ada_b.post_form(import, &[("json", "{\"name\": \"x\", \"parameters\": [{\"name\": \"a\", \"type\": \"text\", \"min\": 1}]}")]).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let page = r.text().await.expect("html");
     assert!(page.contains("parameters[0] (a).min"), "{page}");
-    let r = ada_b
-        .post(b.url("/admin/stands/twin7/templates/import"))
-        .form(&[("csrf", csrf_b.as_str()), ("json", exported.as_str())])
-        .send()
-        .await
-        .expect("import");
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let id_b: i64 = sqlx::query_scalar("SELECT id FROM test_templates")
-        .fetch_one(&b.db.pool)
-        .await
-        .expect("imported");
+    ada_b
+        .post_form_redirect(import, &[("json", &exported)])
+        .await;
+    let id_b = template_id(&b, 1).await;
 
     // The same form on both stands, and the same command sent.
-    let (olga_a, csrf_a) = a.login("olga").await;
-    let (olga_b, csrf_ob) = b.login("olga").await;
-    let page_a = a.text(&olga_a, "/stands/rig1").await;
-    let page_b = b.text(&olga_b, "/stands/twin7").await;
+    let olga_a = a.logged_in("olga").await;
+    let olga_b = b.logged_in("olga").await;
+    let page_a = olga_a.page("/stands/rig1").await;
+    let page_b = olga_b.page("/stands/twin7").await;
     // Both fresh databases number the template 1.
     assert_eq!(id, id_b);
-    let form_a = template_forms(&page_a, "rig1", &csrf_a);
-    assert_eq!(form_a, template_forms(&page_b, "twin7", &csrf_ob));
+    let form_a = template_forms(&page_a, "rig1", &olga_a.csrf);
+    assert_eq!(form_a, template_forms(&page_b, "twin7", &olga_b.csrf));
     for want in [
         format!(r#"<select name="param.sensor" id="tpl-{id}-0" required>"#),
         r#"<option value="x">X axis</option>"#.into(),
@@ -176,23 +161,15 @@ async fn the_editor_saves_and_refuses_and_an_export_imported_elsewhere_sends_the
 
     let mut inbox_a = subscriber(&a.broker.url(), &["rig1/outbound"]).await;
     let mut inbox_b = subscriber(&b.broker.url(), &["twin7/outbound"]).await;
-    let values = |csrf: &str| {
-        vec![
-            ("csrf", csrf.to_owned()),
-            ("param.sensor", "y".to_owned()),
-            ("param.duration", "12.5".to_owned()),
-            ("param.note", "AB-12".to_owned()),
-        ]
-    };
+    let mut values = [
+        ("param.sensor", "y"),
+        ("param.duration", "12.5"),
+        ("param.note", "AB-12"),
+    ];
+    let start_a = format!("/stands/rig1/templates/{id}/runs");
     // A wrong value first: refused next to its field, the text kept, nothing sent.
-    let mut wrong = values(&csrf_a);
-    wrong[2].1 = "61".into();
-    let r = olga_a
-        .post(a.url(&format!("/stands/rig1/templates/{id}/runs")))
-        .form(&wrong)
-        .send()
-        .await
-        .expect("start");
+    values[1].1 = "61";
+    let r = olga_a.post_form(&start_a, &values).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let page = r.text().await.expect("html");
     assert!(
@@ -202,22 +179,14 @@ async fn the_editor_saves_and_refuses_and_an_export_imported_elsewhere_sends_the
         "{page}"
     );
     assert!(page.contains(r#"value="61""#), "{page}");
-    assert!(inbox_a.try_recv().is_err());
+    let broker_a = a.broker.url();
+    assert_nothing_more(&broker_a, &mut inbox_a, "rig1/outbound", "a refused start").await;
 
-    let r = olga_a
-        .post(a.url(&format!("/stands/rig1/templates/{id}/runs")))
-        .form(&values(&csrf_a))
-        .send()
-        .await
-        .expect("start");
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let r = olga_b
-        .post(b.url(&format!("/stands/twin7/templates/{id_b}/runs")))
-        .form(&values(&csrf_ob))
-        .send()
-        .await
-        .expect("start");
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    values[1].1 = "12.5";
+    olga_a.post_form_redirect(&start_a, &values).await;
+    olga_b
+        .post_form_redirect(&format!("/stands/twin7/templates/{id_b}/runs"), &values)
+        .await;
     let (_, sent_a) = next_message(&mut inbox_a).await;
     let (_, sent_b) = next_message(&mut inbox_b).await;
     assert_eq!(sent_a, sent_b);
@@ -234,22 +203,20 @@ async fn a_template_start_on_an_unheard_stand_asks_first_and_keeps_the_values() 
     let app = App::start().await;
     app.stand("quiet1", "unknown").await;
     let admin = app.api("ada", Role::Admin).await;
-    app.user("olga", Role::Operator).await;
     let (s, created) = admin
         .post_call("/api/stands/quiet1/templates", &accelerometer())
         .await;
     assert_eq!(s, StatusCode::CREATED);
     let id = created["id"].as_i64().expect("id");
     let mut inbox = subscriber(&app.broker.url(), &["quiet1/outbound"]).await;
-    let (olga, csrf) = app.login("olga").await;
-    let url = app.url(&format!("/stands/quiet1/templates/{id}/runs"));
+    let olga = app.session("olga", Role::Operator).await;
+    let path = format!("/stands/quiet1/templates/{id}/runs");
     let mut form = vec![
-        ("csrf", csrf.clone()),
-        ("param.sensor", "x".to_owned()),
-        ("param.duration", "7".to_owned()),
-        ("param.dry_run", "true".to_owned()),
+        ("param.sensor", "x"),
+        ("param.duration", "7"),
+        ("param.dry_run", "true"),
     ];
-    let r = olga.post(&url).form(&form).send().await.expect("start");
+    let r = olga.post_form(&path, &form).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let page = r.text().await.expect("html");
     assert!(
@@ -266,19 +233,12 @@ async fn a_template_start_on_an_unheard_stand_asks_first_and_keeps_the_values() 
         )),
         "{page}"
     );
-    assert!(
-        inbox.try_recv().is_err(),
-        "nothing sent before the confirmation"
-    );
+    let broker = app.broker.url();
+    let what = "nothing sent before the confirmation";
+    assert_nothing_more(&broker, &mut inbox, "quiet1/outbound", what).await;
 
-    form.push(("confirm", "true".to_owned()));
-    let r = olga
-        .post(&url)
-        .form(&form)
-        .send()
-        .await
-        .expect("start anyway");
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    form.push(("confirm", "true"));
+    olga.post_form_redirect(&path, &form).await;
     let (_, command) = next_message(&mut inbox).await;
     assert!(
         command.contains(
@@ -299,33 +259,12 @@ async fn a_template_start_on_an_unheard_stand_asks_first_and_keeps_the_values() 
 /// free-form again.
 #[tokio::test]
 async fn the_editor_edits_a_template_into_its_next_version_and_deletes_it() {
-    let app = App::start().await;
-    app.stand("rig1", "ready").await;
-    app.user("ada", Role::Admin).await;
-    app.user("olga", Role::Operator).await;
-    let (ada, csrf) = app.login("ada").await;
-    let html = |path: String| {
-        let ada = ada.clone();
-        let url = app.url(&path);
-        async move {
-            let r = ada.get(url).send().await.expect("get");
-            assert_eq!(r.status(), StatusCode::OK, "{path}");
-            r.text().await.expect("html")
-        }
-    };
-    let r = ada
-        .post(app.url("/admin/stands/rig1/templates"))
-        .form(&editor_form(&csrf, "60"))
-        .send()
-        .await
-        .expect("save");
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let v1: i64 = sqlx::query_scalar("SELECT id FROM test_templates")
-        .fetch_one(&app.db.pool)
-        .await
-        .expect("saved");
+    let (app, ada) = admin_and_operator("rig1").await;
+    ada.post_form_redirect("/admin/stands/rig1/templates", &editor_form("60"))
+        .await;
+    let v1 = template_id(&app, 1).await;
 
-    let page = html(format!("/admin/templates/{v1}")).await;
+    let page = ada.page(&format!("/admin/templates/{v1}")).await;
     assert_eq!(page.matches(r#"name="p_name""#).count(), 3 + 3, "{page}");
     for want in [
         r#"name="p_name" value="duration""#,
@@ -337,38 +276,18 @@ async fn the_editor_edits_a_template_into_its_next_version_and_deletes_it() {
         assert!(page.contains(want), "{want} in {page}");
     }
 
-    let r = ada
-        .post(app.url(&format!("/admin/templates/{v1}")))
-        .form(&editor_form(&csrf, "120"))
-        .send()
-        .await
-        .expect("save");
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let v2: i64 = sqlx::query_scalar("SELECT id FROM test_templates WHERE version = 2")
-        .fetch_one(&app.db.pool)
-        .await
-        .expect("version 2");
-    let admin_page = html("/admin/stands/rig1".into()).await;
+    ada.post_form_redirect(&format!("/admin/templates/{v1}"), &editor_form("120"))
+        .await;
+    let v2 = template_id(&app, 2).await;
+    let admin_page = ada.page("/admin/stands/rig1").await;
     assert!(
         admin_page.contains(r#"<td data-label="Version">v2</td>"#),
         "{admin_page}"
     );
-    let old = html(format!("/admin/templates/{v1}")).await;
+    let old = ada.page(&format!("/admin/templates/{v1}")).await;
     assert!(old.contains(r#"id="older-version""#), "{old}");
-    let (olga, _) = app.login("olga").await;
-    let stand_page = |olga: reqwest::Client| {
-        let url = app.url("/stands/rig1");
-        async move {
-            olga.get(url)
-                .send()
-                .await
-                .expect("stand")
-                .text()
-                .await
-                .expect("html")
-        }
-    };
-    let page = stand_page(olga.clone()).await;
+    let olga = app.logged_in("olga").await;
+    let page = olga.page("/stands/rig1").await;
     assert!(
         page.contains(&format!(r#"id="template-form-{v2}""#)),
         "{page}"
@@ -376,13 +295,11 @@ async fn the_editor_edits_a_template_into_its_next_version_and_deletes_it() {
     assert!(page.contains(r#"max="120""#), "{page}");
     assert!(!page.contains(&format!(r#"id="template-form-{v1}""#)));
 
-    let r = app
-        .post_form(&ada, &format!("/admin/templates/{v2}/retire"), &csrf, &[])
+    ada.post_form_redirect(&format!("/admin/templates/{v2}/retire"), &[])
         .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let admin_page = html("/admin/stands/rig1".into()).await;
+    let admin_page = ada.page("/admin/stands/rig1").await;
     assert!(admin_page.contains("No templates"), "{admin_page}");
-    let page = stand_page(olga).await;
+    let page = olga.page("/stands/rig1").await;
     assert!(
         page.contains(r#"id="start-form""#),
         "free-form again: {page}"

@@ -10,27 +10,8 @@ mod common;
 mod api;
 mod editor;
 
-use common::App;
-use serde_json::{Value, json};
-
-fn accelerometer() -> Value {
-    json!({
-        "name": "Sweep",
-        "description": "A frequency sweep of the accelerometer",
-        "commands": ["calibrate", "measure"],
-        "parameters": [
-            {"name": "sensor", "label": "Sensor", "type": "choice", "required": true,
-             "choices": [{"value": "x", "label": "X axis"}, {"value": "y", "label": "Y axis"}]},
-            {"name": "duration", "type": "number", "unit": "s", "min": 1, "max": 60, "step": 0.5,
-             "default": 10},
-            {"name": "frequency", "type": "choice", "default": 100,
-             "choices": [{"value": 10, "label": "10 Hz"}, {"value": 100, "label": "100 Hz"},
-                         {"value": 1000, "label": "1 kHz"}, {"value": 10000, "label": "10 kHz"}]},
-            {"name": "operator_note", "type": "text", "pattern": "[A-Z]{2}-[0-9]+"},
-            {"name": "dry_run", "type": "boolean", "default": false}
-        ]
-    })
-}
+use common::{App, accelerometer};
+use serde_json::Value;
 
 /// JSON read as a template (`1` and `1.0`, a `false` left out and written are the same).
 fn template(v: &Value) -> domain::template::Template {
