@@ -37,6 +37,33 @@ tc_parse_flags() {
     done
 }
 
+# tc_init "$@": reads the flags, then gives the parameters most cases share their defaults:
+# HOST (127.0.0.1), WEB_PORT (81, nginx), MQTT_PORT (8000), and sets BASE to nginx's address.
+tc_init() {
+    tc_parse_flags "$@"
+    HOST=${HOST:-127.0.0.1}
+    WEB_PORT=${WEB_PORT:-81}
+    MQTT_PORT=${MQTT_PORT:-8000}
+    BASE="http://$HOST:$WEB_PORT"
+}
+
+# tc_workdir: a scratch folder WORK, removed when the script exits.
+tc_workdir() {
+    WORK=$(mktemp -d)
+    trap 'rm -rf "$WORK"' EXIT
+}
+
+# fetch URL [curl args]: body to $WORK/body, headers to $WORK/headers, prints the status.
+fetch() {
+    local url=$1
+    shift
+    curl -s --max-time 15 -D "$WORK/headers" -o "$WORK/body" -w '%{http_code}' "$@" "$url"
+}
+# header NAME: the first value of response header NAME of the last fetch.
+header() { grep -i "^$1:" "$WORK/headers" | head -n 1 | cut -d: -f2- | tr -d '\r' | sed 's/^ *//'; }
+# header_count NAME: how many NAME headers the last fetch's response had.
+header_count() { grep -ci "^$1:" "$WORK/headers"; }
+
 pass() { TC_PASSES=$((TC_PASSES + 1)); echo "PASS: $*"; }
 fail() { TC_FAILURES=$((TC_FAILURES + 1)); echo "FAIL: $*"; }
 skip() { TC_SKIPS=$((TC_SKIPS + 1)); echo "SKIP: $*"; }

@@ -33,11 +33,8 @@
 # openssl, python3, mosquitto-clients (scripts/setup.sh installs them).
 set -uo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
+source "$(dirname "$0")/stack-lib.sh"
 source "$HERE/lib.sh"
-BIN_DIR=${1:-${BIN_DIR:-target/debug}}
-case $BIN_DIR in /*) ;; *) BIN_DIR="$REPO/$BIN_DIR" ;; esac
 OP=${OPERATOR_UID:-4242}
 HEALTHY_SECONDS=${HEALTHY_SECONDS:-60}
 PROJECT=standhubci
@@ -46,8 +43,6 @@ SERVICES="db mosquitto webinterface messagehandler scheduler videostream nginx"
 VOLUMES="data-volume mqtt-volume"
 VOLUME_RECORD=${VOLUME_RECORD:-/var/tmp/standhub-compose-test.volumes}
 
-die() { echo "run-compose-stack: $*" >&2; exit 255; }
-log() { echo "run-compose-stack: $*" >&2; }
 
 # --- timing: every step's duration, printed as it ends and again at the end ---
 STEP_NAMES=()
@@ -70,9 +65,7 @@ step_end() {
     STEP_NAME=
 }
 
-for b in webinterface messagehandler scheduler videostream; do
-    [ -x "$BIN_DIR/$b" ] || die "$BIN_DIR/$b not found: build first (cargo build --bins) or pass BIN_DIR"
-done
+require_programs
 for t in docker docker-compose curl openssl python3 mosquitto_pub mosquitto_sub setpriv; do
     command -v "$t" >/dev/null 2>&1 || die "$t not found: run scripts/setup.sh"
 done
@@ -225,13 +218,7 @@ run_case() {
 
 # ----------------------------------------------------------------------------------------
 step "engine"
-if ! docker info >/dev/null 2>&1; then
-    command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || die "dockerd not found: run scripts/setup.sh (docker.io)"
-    log "no Docker engine answers: starting dockerd (log: /var/log/standhub-dockerd.log)"
-    (setsid "$(command -v dockerd || echo /usr/sbin/dockerd)" >/var/log/standhub-dockerd.log 2>&1 &)
-    for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
-    docker info >/dev/null 2>&1 || die "dockerd did not start: $(tail -n 5 /var/log/standhub-dockerd.log)"
-fi
+start_engine
 pass "Docker engine $(docker version -f '{{.Server.Version}}' 2>/dev/null) answers"
 for p in 81 444 8000 8001 8081 8883 8884 5555; do
     tcp_open 127.0.0.1 "$p" && die "port $p of this host is taken: the stack publishes it (stop what listens there)"
@@ -250,20 +237,12 @@ step "base images from Debian packages (docker/stand-ins)"
 "$REPO/docker/stand-ins/build.sh" || die "the stand-in base images could not be built"
 
 step "the operator's checkout"
-mkdir -p "$APP"
-git -C "$REPO" ls-files -co --exclude-standard -z | (cd "$REPO" && tar --null -T - -c) | tar -C "$APP" -x \
-    || die "copying the repository failed"
+copy_checkout "$APP"
 chown -R "$OP:$OP" "$APP"
 OPERATOR_FILES=$(cd "$APP" && find . | sort)
 
 step "standhub:latest from the Dockerfile with the test build's programs"
-mkdir -p "$APP/.prebuilt"
-for b in webinterface messagehandler scheduler videostream; do
-    # Without debug info: a quarter of the size to send to the engine, the same code.
-    objcopy --strip-debug "$BIN_DIR/$b" "$APP/.prebuilt/$b" 2>/dev/null || cp "$BIN_DIR/$b" "$APP/.prebuilt/$b"
-done
-docker build -q -t standhub:latest --build-arg RUST_IMAGE=debian:bookworm-slim --build-arg PREBUILT=.prebuilt \
-    "$APP" >"$WORK/build.log" 2>&1 || die "docker build of standhub:latest failed: $(tail -n 20 "$WORK/build.log")"
+build_standhub_image "$APP" "$WORK/build.log"
 rm -rf "$APP/.prebuilt"
 pass "standhub:latest built from the Dockerfile (PREBUILT=target binaries)"
 

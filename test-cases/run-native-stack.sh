@@ -24,18 +24,10 @@
 # cluster runs as user postgres (runuser) and Mosquitto drops to user mosquitto.
 set -uo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
-BIN_DIR=${1:-${BIN_DIR:-target/debug}}
-case $BIN_DIR in /*) ;; *) BIN_DIR="$REPO/$BIN_DIR" ;; esac
-
-die() { echo "run-native-stack: $*" >&2; exit 255; }
-log() { echo "run-native-stack: $*" >&2; }
+source "$(dirname "$0")/stack-lib.sh"
 
 # --- prerequisites ---
-for b in webinterface messagehandler scheduler videostream; do
-    [ -x "$BIN_DIR/$b" ] || die "$BIN_DIR/$b not found: build first (cargo build --bins) or pass BIN_DIR"
-done
+require_programs
 for t in mosquitto mosquitto_pub mosquitto_sub mosquitto_passwd nginx curl python3 openssl; do
     command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || die "$t not found (Debian: postgresql mosquitto mosquitto-clients nginx curl python3)"
 done

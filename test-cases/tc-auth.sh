@@ -15,9 +15,7 @@
 # Needs curl.
 
 source "$(dirname "$0")/lib.sh"
-tc_parse_flags "$@"
-HOST=${HOST:-127.0.0.1}
-WEB_PORT=${WEB_PORT:-81}
+tc_init "$@"
 FLOOD_ADDR=${FLOOD_ADDR:-127.0.0.3}
 OTHER_ADDR=${OTHER_ADDR:-127.0.0.2}
 SHARED_CLIENT=${SHARED_CLIENT:-0}
@@ -25,9 +23,7 @@ case $SHARED_CLIENT in
     0 | 1) ;;
     *) echo "SHARED_CLIENT must be 0 or 1, not $SHARED_CLIENT" >&2; exit 255 ;;
 esac
-BASE="http://$HOST:$WEB_PORT"
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+tc_workdir
 
 if [ -z "${API_TOKEN:-}" ]; then
     skip "login limit through nginx: no API_TOKEN to make the test users"

@@ -13,9 +13,7 @@
 #              --handler-password "$MQTT_HANDLER_PASSWORD" --web-mqtt-password "$MQTT_WEB_PASSWORD"
 
 source "$(dirname "$0")/lib.sh"
-tc_parse_flags "$@"
-HOST=${HOST:-127.0.0.1}
-MQTT_PORT=${MQTT_PORT:-8000}
+tc_init "$@"
 WS_PORT=${WS_PORT:-8081}
 OTHER_STAND=${OTHER_STAND:-tc-other-stand}
 HANDLER_USER=${HANDLER_USER:-messagehandler}

@@ -11,16 +11,12 @@
 # Needs mosquitto_pub (mosquitto-clients), curl and python3.
 
 source "$(dirname "$0")/lib.sh"
-tc_parse_flags "$@"
-HOST=${HOST:-127.0.0.1}
-MQTT_PORT=${MQTT_PORT:-8000}
-WEB_PORT=${WEB_PORT:-81}
+tc_init "$@"
 WAIT_SECONDS=${WAIT_SECONDS:-30}
 : "${STAND_USER:?set STAND_USER (a stand id with a broker account)}"
 : "${STAND_PASSWORD:?set STAND_PASSWORD}"
 : "${API_TOKEN:?set API_TOKEN (webinterface createtoken USER)}"
 STAND=$STAND_USER
-BASE="http://$HOST:$WEB_PORT"
 
 publish() { # TOPIC PAYLOAD
     mosquitto_pub -h "$HOST" -p "$MQTT_PORT" -u "$STAND_USER" -P "$STAND_PASSWORD" \

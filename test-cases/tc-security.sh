@@ -16,25 +16,12 @@
 # One function per check (check_...); add a check by writing one and listing it in CHECKS.
 
 source "$(dirname "$0")/lib.sh"
-tc_parse_flags "$@"
-HOST=${HOST:-127.0.0.1}
-WEB_PORT=${WEB_PORT:-81}
+tc_init "$@"
 DIRECT_PORT=${DIRECT_PORT-8001}
-MQTT_PORT=${MQTT_PORT:-8000}
 PG_PORT=${PG_PORT:-5432}
 WEB_HEADER_TIMEOUT_SECONDS=${WEB_HEADER_TIMEOUT_SECONDS:-30}
-BASE="http://$HOST:$WEB_PORT"
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+tc_workdir
 
-# fetch URL [curl args]: body to $WORK/body, headers to $WORK/headers, prints the status.
-fetch() {
-    local url=$1
-    shift
-    curl -s --max-time 15 -D "$WORK/headers" -o "$WORK/body" -w '%{http_code}' "$@" "$url"
-}
-header() { grep -i "^$1:" "$WORK/headers" | head -n 1 | cut -d: -f2- | tr -d '\r' | sed 's/^ *//'; }
-header_count() { grep -ci "^$1:" "$WORK/headers"; }
 
 # After login, `next=/%09/evil.example` (a tab: browsers drop it and read //evil.example) must
 # lead to this site, and the login form must not carry it.

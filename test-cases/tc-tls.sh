@@ -14,16 +14,14 @@
 #              --admin-password "$PW" --stand-user teststand1 --stand-password s3cret
 
 source "$(dirname "$0")/lib.sh"
-tc_parse_flags "$@"
-HOST=${HOST:-127.0.0.1}
+tc_init "$@"
 TLS_HOST=${TLS_HOST:-localhost}
 NGINX_TLS_PORT=${NGINX_TLS_PORT:-444}
 MQTT_TLS_PORT=${MQTT_TLS_PORT:-8883}
 WS_TLS_PORT=${WS_TLS_PORT:-8884}
 : "${TLS_CA:?set TLS_CA (the CA certificate that signed the server certificates)}"
 
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+tc_workdir
 BASE="https://$TLS_HOST:$NGINX_TLS_PORT"
 CURL=(curl -sS --max-time 20 --cacert "$TLS_CA" --resolve "$TLS_HOST:$NGINX_TLS_PORT:$HOST")
 

@@ -14,9 +14,7 @@
 # Needs curl and python3.
 
 source "$(dirname "$0")/lib.sh"
-tc_parse_flags "$@"
-HOST=${HOST:-127.0.0.1}
-WEB_PORT=${WEB_PORT:-81}
+tc_init "$@"
 VIDEO_PORT=${VIDEO_PORT:-5555}
 STAND=${STAND:-tc-video-$TC_TAG}
 DIRECT="http://$HOST:$VIDEO_PORT"

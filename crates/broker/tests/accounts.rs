@@ -3,12 +3,11 @@
 //! the message handler's client id (and so cannot kick it off), and anonymous access is possible
 //! only when asked for.
 
-use std::process::Command;
 use std::time::Duration;
 
 use broker::BrokerConfig;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
-use test_support::mqtt::TestClient;
+use test_support::mqtt::{TestClient, ws_connect_accepted};
 use test_support::{free_ports, wait_for_port};
 
 const HANDLER_ID: &str = "standhub-messagehandler-0123456789abcdef";
@@ -54,22 +53,6 @@ async fn connect_tcp(port: u16, id: &str, login: Option<(&str, &str)>) -> Result
     test_support::mqtt::try_connect(&url, id).await
 }
 
-/// Connects over websockets with the test cases' client: whether the broker accepted.
-fn connect_ws(port: u16, login: Option<(&str, &str)>) -> bool {
-    let mut cmd = Command::new("python3");
-    cmd.arg(test_support::repo_root().join("test-cases/mqtt_ws.py"))
-        .args(["connect", "--url", &format!("ws://127.0.0.1:{port}/mqtt")])
-        .args(["--timeout", "5"]);
-    if let Some((user, password)) = login {
-        cmd.args(["--user", user, "--password", password]);
-    }
-    let out = cmd.output().expect("python3");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let accepted = out.status.success() && text.contains("CONNACK 0");
-    eprintln!("websocket connect {login:?}: {text}");
-    accepted
-}
-
 #[tokio::test]
 async fn anonymous_clients_and_wrong_passwords_are_refused_on_tcp_and_websockets() {
     let (tcp, ws) = start(false);
@@ -88,9 +71,15 @@ async fn anonymous_clients_and_wrong_passwords_are_refused_on_tcp_and_websockets
         .await
         .expect("the stand account is accepted");
 
-    assert!(!connect_ws(ws, None), "anonymous over websockets");
-    assert!(!connect_ws(ws, Some(("stand", "nope"))), "wrong password");
-    assert!(connect_ws(ws, Some(("stand", "stand-pw"))), "stand account");
+    assert!(!ws_connect_accepted(ws, None), "anonymous over websockets");
+    assert!(
+        !ws_connect_accepted(ws, Some(("stand", "nope"))),
+        "wrong password"
+    );
+    assert!(
+        ws_connect_accepted(ws, Some(("stand", "stand-pw"))),
+        "stand account"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +88,7 @@ async fn with_anonymous_access_on_everyone_is_accepted() {
     connect_tcp(tcp, "anon", None)
         .await
         .expect("anonymous accepted");
-    assert!(connect_ws(ws, None), "anonymous over websockets");
+    assert!(ws_connect_accepted(ws, None), "anonymous over websockets");
 }
 
 #[tokio::test]

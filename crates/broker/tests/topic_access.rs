@@ -129,6 +129,15 @@ impl Events {
         found.unwrap_or_else(|_| panic!("no {what} within {WAIT:?}"))
     }
 
+    /// The return codes of the next SUBACK.
+    async fn suback(&mut self) -> Vec<SubscribeReasonCode> {
+        self.next("SUBACK", |p| match p {
+            Packet::SubAck(ack) => Some(ack.return_codes),
+            _ => None,
+        })
+        .await
+    }
+
     /// How the connection attempt ended: `Ok` on CONNACK "accepted", else the error.
     async fn connected(&mut self) -> Result<(), ConnectionError> {
         let outcome = timeout(WAIT, async {
@@ -190,12 +199,7 @@ async fn a_stand_subscribes_only_to_its_own_outbound_topic() {
         )
         .await
         .expect("queue subscribe");
-    let codes = events
-        .next("SUBACK", |p| match p {
-            Packet::SubAck(ack) => Some(ack.return_codes),
-            _ => None,
-        })
-        .await;
+    let codes = events.suback().await;
     let refused = SubscribeReasonCode::Failure;
     assert_eq!(
         codes,
@@ -239,12 +243,7 @@ async fn shared_subscriptions_are_checked_with_their_filter_and_refusable_as_a_w
             .subscribe(filter, QoS::AtLeastOnce)
             .await
             .expect("queue subscribe");
-        let codes = events
-            .next("SUBACK", |p| match p {
-                Packet::SubAck(ack) => Some(ack.return_codes),
-                _ => None,
-            })
-            .await;
+        let codes = events.suback().await;
         assert_eq!(codes, [SubscribeReasonCode::Failure], "{filter}");
     }
     // The rules saw the real filter and the group.

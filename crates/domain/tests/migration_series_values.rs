@@ -3,27 +3,23 @@
 //! an empty numeric series as no bytes, a non-numeric series without values, and the new
 //! length check holds for all of them.
 
-use test_support::pg::TestDb;
-
 mod common;
 
 const SERIES_MIGRATION: i64 = 20261201120000;
 
 #[tokio::test]
 async fn old_float8_arrays_become_the_same_doubles_as_bytes() {
-    let db = TestDb::new().await;
-    let mut conn = db.pool.acquire().await.expect("connection");
-    let migration = common::replay_before(&mut conn, "before_series", SERIES_MIGRATION).await;
+    let mut old = common::OldSchema::before("before_series", SERIES_MIGRATION).await;
     let values = common::EDGE_DOUBLES;
     sqlx::query("INSERT INTO stands (id, name) VALUES ('s', 's')")
-        .execute(&mut *conn)
+        .execute(&mut *old.conn)
         .await
         .expect("stand");
     let result: i64 = sqlx::query_scalar(
         "INSERT INTO results (stand_id, sent_by, protocol_version, status_code, data)
          VALUES ('s', 's', 1.1, 200, '{}') RETURNING id",
     )
-    .fetch_one(&mut *conn)
+    .fetch_one(&mut *old.conn)
     .await
     .expect("result");
     sqlx::query(
@@ -34,20 +30,17 @@ async fn old_float8_arrays_become_the_same_doubles_as_bytes() {
     .bind(result)
     .bind(&values[..])
     .bind(i32::try_from(values.len()).expect("len"))
-    .execute(&mut *conn)
+    .execute(&mut *old.conn)
     .await
     .expect("old series");
 
-    sqlx::raw_sql(migration.sql.clone())
-        .execute(&mut *conn)
-        .await
-        .expect("the migration");
+    old.migrate().await;
 
     let rows: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as(
         "SELECT name, \"values\" FROM result_series WHERE result_id = $1 ORDER BY position",
     )
     .bind(result)
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut *old.conn)
     .await
     .expect("series");
     let expected: Vec<u8> = values.iter().flat_map(|v| v.to_be_bytes()).collect();
@@ -70,7 +63,7 @@ async fn old_float8_arrays_become_the_same_doubles_as_bytes() {
          WHERE result_id = $1 AND position = 0",
     )
     .bind(result)
-    .execute(&mut *conn)
+    .execute(&mut *old.conn)
     .await
     .expect_err("a byte short of the series' length");
     assert!(

@@ -82,11 +82,9 @@ async fn a_stands_state_follows_the_receive_time_when_batches_commit_out_of_orde
         (Some(200), Some(200), Some(600), false),
         "the earlier messages, committed last, replaced the later ones"
     );
-    let history: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM status_history WHERE stand_id = 'rig1'")
-            .fetch_one(&db.pool)
-            .await
-            .expect("history");
+    let history = db
+        .count("SELECT count(*) FROM status_history WHERE stand_id = 'rig1'")
+        .await;
     assert_eq!(history, 5, "every message is in the history all the same");
 
     // In receive order, each replaces the last, field by field: a status without an effect

@@ -11,9 +11,11 @@ use sqlx::Executor;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use test_support::pg::TestDb;
 
-/// A pool acting as the handler's role (`SET ROLE` on every connection).
-async fn handler_pool(db: &TestDb) -> PgPool {
-    PgPoolOptions::new()
+/// A fresh database, and a pool on it acting as the handler's role (`SET ROLE` on every
+/// connection).
+async fn handler_db() -> (TestDb, PgPool) {
+    let db = TestDb::new().await;
+    let pool = PgPoolOptions::new()
         .max_connections(2)
         .after_connect(|conn, _| {
             Box::pin(async move {
@@ -23,7 +25,8 @@ async fn handler_pool(db: &TestDb) -> PgPool {
         })
         .connect(&db.url)
         .await
-        .expect("pool")
+        .expect("pool");
+    (db, pool)
 }
 
 /// A message that is not JSON (quarantined with its bytes), of `size` bytes, on `topic`.
@@ -46,6 +49,17 @@ fn bad(topic: &str, size: usize, at: DateTime<Utc>) -> Incoming {
         received_at: at,
         verdict,
     }
+}
+
+/// One [`bad`] message of `size` bytes on each of `n` topics `<prefix><i>/inbound`, a
+/// millisecond apart from `start`.
+fn spray(prefix: &str, n: i64, size: usize, start: DateTime<Utc>) -> Vec<Incoming> {
+    (0..n)
+        .map(|i| {
+            let topic = format!("{prefix}{i}/inbound");
+            bad(&topic, size, start + Duration::milliseconds(i))
+        })
+        .collect()
 }
 
 async fn quarantine(pool: &PgPool, limits: QuarantineLimits, items: &[Incoming]) {
@@ -76,8 +90,7 @@ async fn rows(pool: &PgPool) -> Vec<Row> {
 
 #[tokio::test]
 async fn many_topics_cannot_keep_more_than_max_rows_entries_and_the_newest_stay() {
-    let db = TestDb::new().await;
-    let pool = handler_pool(&db).await;
+    let (db, pool) = handler_db().await;
     let limits = QuarantineLimits {
         max_rows: 50,
         ..QuarantineLimits::default()
@@ -85,15 +98,7 @@ async fn many_topics_cannot_keep_more_than_max_rows_entries_and_the_newest_stay(
     let start = Utc::now();
     // 120 topics, one bad message each: the per-topic quota never applies. Alone and in
     // batches of several.
-    let items: Vec<Incoming> = (0..120)
-        .map(|i| {
-            bad(
-                &format!("spray{i}/inbound"),
-                40,
-                start + Duration::milliseconds(i),
-            )
-        })
-        .collect();
+    let items = spray("spray", 120, 40, start);
     for item in &items[..60] {
         quarantine(&pool, limits, std::slice::from_ref(item)).await;
     }
@@ -117,8 +122,7 @@ async fn many_topics_cannot_keep_more_than_max_rows_entries_and_the_newest_stay(
 
 #[tokio::test]
 async fn many_topics_cannot_keep_more_than_total_bytes_and_the_newest_stay_whole() {
-    let db = TestDb::new().await;
-    let pool = handler_pool(&db).await;
+    let (db, pool) = handler_db().await;
     let limits = QuarantineLimits {
         message_bytes: 1000,
         topic_bytes: 3000,
@@ -128,15 +132,7 @@ async fn many_topics_cannot_keep_more_than_total_bytes_and_the_newest_stay_whole
     let start = Utc::now();
     // 30 topics, one 700-byte message each (under every per-message and per-topic bound),
     // in batches of 3; then one 2,500-byte message of which 1,000 bytes are kept.
-    let items: Vec<Incoming> = (0..30)
-        .map(|i| {
-            bad(
-                &format!("rig{i}/inbound"),
-                700,
-                start + Duration::milliseconds(i),
-            )
-        })
-        .collect();
+    let items = spray("rig", 30, 700, start);
     for batch in items.chunks(3) {
         quarantine(&pool, limits, batch).await;
     }

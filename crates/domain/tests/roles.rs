@@ -40,6 +40,81 @@ async fn assert_denied(pool: &PgPool, role: &str, sql: &'static str) {
     assert_eq!(code.as_deref(), Some("42501"), "{role}: {sql}: {err}");
 }
 
+/// The schema changes the scheduler's and the web interface's roles may not make.
+const SCHEMA_CHANGES: [&str; 4] = [
+    "CREATE TABLE intruder (id int)",
+    "ALTER TABLE users ADD COLUMN x int",
+    "DROP TABLE job_runs",
+    "TRUNCATE results",
+];
+
+/// What each service's role must be refused: the accounts and what other services own.
+const REFUSED: [(&str, &[&str]); 4] = [
+    (
+        "standhub_handler",
+        &[
+            "INSERT INTO test_templates (stand_id, family, version, name, body, created_by)
+             VALUES ('rig1', 1, 2, 'x', '{}', 'h')",
+            "SELECT password_hash FROM users",
+            "SELECT id FROM users",
+            "SELECT token_hash FROM api_tokens",
+            "SELECT data FROM sessions",
+            "DELETE FROM results",
+            "DELETE FROM stands",
+            "UPDATE users SET role = 'admin'",
+            "CREATE TABLE intruder (id int)",
+            "DROP TABLE quarantine",
+        ],
+    ),
+    (
+        "standhub_video",
+        &[
+            "SELECT password_hash FROM users",
+            "INSERT INTO users (username, password_hash) VALUES ('eve', 'x')",
+            "UPDATE users SET role = 'admin'",
+            "DELETE FROM users",
+            "INSERT INTO results (stand_id, sent_by, status_code, data) VALUES ('rig1', 'x', 200, '{}')",
+            "UPDATE results SET keep = true",
+            "DELETE FROM results",
+            "DELETE FROM result_series",
+            "UPDATE stands SET name = 'x'",
+            "DELETE FROM stands",
+            "SELECT * FROM quarantine",
+            "INSERT INTO api_tokens (user_id, token_hash) VALUES (1, 'x')",
+        ],
+    ),
+    (
+        "standhub_scheduler",
+        &[
+            SCHEMA_CHANGES[0],
+            SCHEMA_CHANGES[1],
+            SCHEMA_CHANGES[2],
+            SCHEMA_CHANGES[3],
+            "SELECT password_hash FROM users",
+            "INSERT INTO results (stand_id, sent_by, status_code, data) VALUES ('rig1', 'x', 200, '{}')",
+        ],
+    ),
+    ("standhub_web", &SCHEMA_CHANGES),
+];
+
+/// A fresh database with an admin and stand `rig1` ([`arrange`]), and a pool acting as `role`.
+async fn arranged_as(role: &'static str) -> (TestDb, PgPool) {
+    let db = TestDb::new().await;
+    arrange(&db).await;
+    let pool = pool_as(&db, role).await;
+    (db, pool)
+}
+
+/// How the handler writes its batches.
+fn handler_options() -> BatchOptions<'static> {
+    BatchOptions {
+        client_id: "standhub-messagehandler",
+        registration: domain::store::ingest::Registration::capped(),
+        session_lost: false,
+        quarantine: Default::default(),
+    }
+}
+
 async fn arrange(db: &TestDb) {
     db.pool
         .execute(
@@ -66,10 +141,8 @@ fn incoming(stand: &str, payload: Vec<u8>, packet_id: u16) -> Incoming {
 }
 
 #[tokio::test]
-async fn the_handler_stores_every_kind_of_message_but_cannot_touch_the_accounts() {
-    let db = TestDb::new().await;
-    arrange(&db).await;
-    let handler = pool_as(&db, "standhub_handler").await;
+async fn the_handler_stores_every_kind_of_message() {
+    let (_db, handler) = arranged_as("standhub_handler").await;
     let status = test_support::messages::status("200", "rig1").to_string();
     let data =
         test_support::messages::data("rig1", serde_json::json!({"a": [1, 2, 3]})).to_string();
@@ -79,12 +152,7 @@ async fn the_handler_stores_every_kind_of_message_but_cannot_touch_the_accounts(
         incoming("rig1", b"not json".to_vec(), 3),
         incoming("newrig", b"{}".to_vec(), 4),
     ];
-    let opts = BatchOptions {
-        client_id: "standhub-messagehandler",
-        registration: domain::store::ingest::Registration::capped(),
-        session_lost: false,
-        quarantine: Default::default(),
-    };
+    let opts = handler_options();
     let report = write_batch(&handler, &opts, &items, &[])
         .await
         .expect("the handler's role writes a batch");
@@ -103,28 +171,11 @@ async fn the_handler_stores_every_kind_of_message_but_cannot_touch_the_accounts(
     .execute(&handler)
     .await
     .expect("the handler's role reads a run's template");
-    for sql in [
-        "INSERT INTO test_templates (stand_id, family, version, name, body, created_by)
-         VALUES ('rig1', 1, 2, 'x', '{}', 'h')",
-        "SELECT password_hash FROM users",
-        "SELECT id FROM users",
-        "SELECT token_hash FROM api_tokens",
-        "SELECT data FROM sessions",
-        "DELETE FROM results",
-        "DELETE FROM stands",
-        "UPDATE users SET role = 'admin'",
-        "CREATE TABLE intruder (id int)",
-        "DROP TABLE quarantine",
-    ] {
-        assert_denied(&handler, "standhub_handler", sql).await;
-    }
 }
 
 #[tokio::test]
-async fn the_relay_reads_and_installs_cameras_but_cannot_write_results_or_users() {
-    let db = TestDb::new().await;
-    arrange(&db).await;
-    let relay = pool_as(&db, "standhub_video").await;
+async fn the_relay_reads_and_installs_cameras() {
+    let (_db, relay) = arranged_as("standhub_video").await;
     let stand = StandId::parse("rig2").expect("stand");
     let url = CameraUrl::parse("http://cam.example:8080/video.mjpg").expect("url");
     domain::store::cameras::install(&relay, &stand, &url)
@@ -145,61 +196,26 @@ async fn the_relay_reads_and_installs_cameras_but_cannot_write_results_or_users(
         .execute(&relay)
         .await
         .expect("the relay reads who is logged in");
-
-    for sql in [
-        "SELECT password_hash FROM users",
-        "INSERT INTO users (username, password_hash) VALUES ('eve', 'x')",
-        "UPDATE users SET role = 'admin'",
-        "DELETE FROM users",
-        "INSERT INTO results (stand_id, sent_by, status_code, data) VALUES ('rig1', 'x', 200, '{}')",
-        "UPDATE results SET keep = true",
-        "DELETE FROM results",
-        "DELETE FROM result_series",
-        "UPDATE stands SET name = 'x'",
-        "DELETE FROM stands",
-        "SELECT * FROM quarantine",
-        "INSERT INTO api_tokens (user_id, token_hash) VALUES (1, 'x')",
-    ] {
-        assert_denied(&relay, "standhub_video", sql).await;
-    }
 }
 
 #[tokio::test]
-async fn the_scheduler_and_the_web_interface_cannot_change_the_schema() {
+async fn each_services_role_is_refused_what_its_service_must_not_do() {
     let db = TestDb::new().await;
-    for role in ["standhub_scheduler", "standhub_web"] {
+    arrange(&db).await;
+    for (role, sqls) in REFUSED {
         let pool = pool_as(&db, role).await;
-        for sql in [
-            "CREATE TABLE intruder (id int)",
-            "ALTER TABLE users ADD COLUMN x int",
-            "DROP TABLE job_runs",
-            "TRUNCATE results",
-        ] {
+        for &sql in sqls {
             assert_denied(&pool, role, sql).await;
         }
-    }
-    let scheduler = pool_as(&db, "standhub_scheduler").await;
-    for sql in [
-        "SELECT password_hash FROM users",
-        "INSERT INTO results (stand_id, sent_by, status_code, data) VALUES ('rig1', 'x', 200, '{}')",
-    ] {
-        assert_denied(&scheduler, "standhub_scheduler", sql).await;
     }
 }
 
 #[tokio::test]
 async fn the_scheduler_deletes_and_prunes_everything_its_jobs_clean() {
-    let db = TestDb::new().await;
-    arrange(&db).await;
     // An old result with its series (written as the handler), a quarantined message.
-    let handler = pool_as(&db, "standhub_handler").await;
+    let (db, handler) = arranged_as("standhub_handler").await;
     let data = test_support::messages::data("rig1", serde_json::json!({"a": [1, 2]})).to_string();
-    let opts = BatchOptions {
-        client_id: "standhub-messagehandler",
-        registration: domain::store::ingest::Registration::capped(),
-        session_lost: false,
-        quarantine: Default::default(),
-    };
+    let opts = handler_options();
     write_batch(
         &handler,
         &opts,

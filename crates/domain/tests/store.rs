@@ -145,10 +145,8 @@ async fn series_values_are_stored_as_float8send_bytes_and_read_back_exactly() {
 #[tokio::test]
 async fn a_stand_has_at_most_one_run_in_progress() {
     let db = TestDb::new().await;
-    sqlx::query("INSERT INTO stands (id, name) VALUES ('s1', 'Stand 1')")
-        .execute(&db.pool)
-        .await
-        .expect("stand");
+    db.exec("INSERT INTO stands (id, name) VALUES ('s1', 'Stand 1')")
+        .await;
     let stand = domain::StandId::parse("s1").expect("id");
     let params = serde_json::json!({"fs": 100});
     let cmds = serde_json::json!(["run"]);
@@ -266,10 +264,7 @@ async fn create_database_if_missing_creates_once() {
             .await
             .is_err()
     );
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
-        .execute(&db.pool)
-        .await
-        .expect("drop");
+    db.exec(&format!("DROP DATABASE {name}")).await;
 }
 
 #[tokio::test]

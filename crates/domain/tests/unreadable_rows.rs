@@ -6,13 +6,6 @@ use domain::StandId;
 use domain::store::{self, StoreError};
 use test_support::pg::TestDb;
 
-async fn exec(db: &TestDb, sql: &'static str) {
-    sqlx::query(sql)
-        .execute(&db.pool)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
 /// The error's text, which must name the query and the value.
 fn named<T: std::fmt::Debug>(result: Result<T, StoreError>, query: &str, value: &str) {
     let e = result.expect_err("the query fails on the unreadable row");
@@ -21,13 +14,24 @@ fn named<T: std::fmt::Debug>(result: Result<T, StoreError>, query: &str, value: 
     assert!(text.contains(value), "{text}");
 }
 
+/// A fresh database after each of `statements`, run one at a time (an `ADD VALUE` must be
+/// committed before the value is used): what a newer version or a hand-made row left behind.
+async fn db_after(statements: &[&str]) -> TestDb {
+    let db = TestDb::new().await;
+    for sql in statements {
+        db.exec(sql).await;
+    }
+    db
+}
+
 #[tokio::test]
 async fn a_run_in_a_state_the_code_does_not_know_fails_its_queries_naming_the_state() {
-    let db = TestDb::new().await;
-    exec(&db, "INSERT INTO stands (id, name) VALUES ('s1', 's1')").await;
-    // As a later migration could: a sixth state this build does not know. (`ADD VALUE` is
-    // committed on its own before the value is used.)
-    exec(&db, "ALTER TYPE run_state ADD VALUE 'paused'").await;
+    // As a later migration could: a sixth state this build does not know.
+    let db = db_after(&[
+        "INSERT INTO stands (id, name) VALUES ('s1', 's1')",
+        "ALTER TYPE run_state ADD VALUE 'paused'",
+    ])
+    .await;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO runs (stand_id, state, requested_by) VALUES ('s1', 'paused', 'olga')
          RETURNING id",
@@ -51,17 +55,11 @@ async fn a_run_in_a_state_the_code_does_not_know_fails_its_queries_naming_the_st
 
 #[tokio::test]
 async fn a_job_run_with_an_outcome_the_code_does_not_know_fails_the_list_naming_it() {
-    let db = TestDb::new().await;
     // As a later scheduler could, with its own migration: an outcome this build does not know.
-    exec(
-        &db,
+    let db = db_after(&[
         "ALTER TABLE job_runs DROP CONSTRAINT job_runs_outcome_check",
-    )
-    .await;
-    exec(
-        &db,
         "INSERT INTO job_runs (job, outcome) VALUES ('prune', 'ok'), ('prune', 'skipped')",
-    )
+    ])
     .await;
 
     named(
@@ -73,14 +71,10 @@ async fn a_job_run_with_an_outcome_the_code_does_not_know_fails_the_list_naming_
 
 #[tokio::test]
 async fn a_stand_whose_id_is_not_a_stand_id_fails_the_lists_naming_it() {
-    let db = TestDb::new().await;
     // The table's check is looser than `StandId::parse` (it allows a `.`); a row written by
     // hand passes it.
-    exec(
-        &db,
-        "INSERT INTO stands (id, name) VALUES ('s1', 's1'), ('stand.1', 'odd')",
-    )
-    .await;
+    let db =
+        db_after(&["INSERT INTO stands (id, name) VALUES ('s1', 's1'), ('stand.1', 'odd')"]).await;
     let offline_after = chrono::Duration::seconds(60);
 
     named(
@@ -89,11 +83,8 @@ async fn a_stand_whose_id_is_not_a_stand_id_fails_the_lists_naming_it() {
         "\"stand.1\"",
     );
     let mut conn = db.pool.acquire().await.expect("connection");
-    exec(
-        &db,
-        "UPDATE stands SET last_seen = now() - interval '1 hour'",
-    )
-    .await;
+    db.exec("UPDATE stands SET last_seen = now() - interval '1 hour'")
+        .await;
     named(
         store::stands::mark_offline(&mut conn, chrono::Utc::now(), offline_after).await,
         "stands.mark_offline",
@@ -103,9 +94,8 @@ async fn a_stand_whose_id_is_not_a_stand_id_fails_the_lists_naming_it() {
 
 #[tokio::test]
 async fn a_user_with_a_role_the_code_does_not_know_is_an_error_not_a_viewer() {
-    let db = TestDb::new().await;
     // As a later migration could: a fourth role. Before, it was read as `viewer`.
-    exec(&db, "ALTER TYPE user_role ADD VALUE 'auditor'").await;
+    let db = db_after(&["ALTER TYPE user_role ADD VALUE 'auditor'"]).await;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, email, password_hash, role)
          VALUES ('ada', '', '!', 'auditor') RETURNING id",
@@ -135,13 +125,11 @@ async fn a_user_with_a_role_the_code_does_not_know_is_an_error_not_a_viewer() {
 
 #[tokio::test]
 async fn a_status_code_out_of_the_protocol_range_fails_the_history_naming_it() {
-    let db = TestDb::new().await;
-    exec(&db, "INSERT INTO stands (id, name) VALUES ('s1', 's1')").await;
     // Only parsed codes (100–699) are written; a hand-made row holds 42. Before, it was left out.
-    exec(
-        &db,
+    let db = db_after(&[
+        "INSERT INTO stands (id, name) VALUES ('s1', 's1')",
         "INSERT INTO status_history (stand_id, code, sent_by) VALUES ('s1', 200, 'x'), ('s1', 42, 'x')",
-    )
+    ])
     .await;
     let s1 = StandId::parse("s1").expect("id");
     named(

@@ -459,11 +459,9 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
 
-fn main() {
-    let scale: f64 = std::env::var("BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
+#[tokio::main]
+async fn main() {
+    let scale: f64 = test_support::env_number("BENCH_SCALE", 1.0);
     let n = |base: usize| ((base as f64 * scale) as usize).max(5);
     let status: Vec<Vec<u8>> = (0..n(20_000)).map(status_msg).collect();
     let data: Vec<Vec<u8>> = (0..n(5_000)).map(|i| data_msg(i, 2, 100)).collect();
@@ -519,109 +517,116 @@ fn main() {
         cases
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let cluster = PgCluster::private(true);
-        if std::env::var("BENCH_FRESH_WAL").is_err() {
-            warm_wal(&cluster).await;
+    let cluster = PgCluster::private(true);
+    if std::env::var("BENCH_FRESH_WAL").is_err() {
+        warm_wal(&cluster).await;
+    }
+    println!(
+        "ingest benchmark: publisher -> broker -> messagehandler (own process) -> PostgreSQL (fsync on)"
+    );
+    println!(
+        "| broker | case | count | msg/s | MB/s | ceiling msg/s | ratio | p50 | p95 | p99 | handler peak RSS |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let brokers = std::env::var("BENCH_BROKERS").unwrap_or_else(|_| "mosquitto,embedded".into());
+    let mut kinds = Vec::new();
+    if mosquitto_bin().is_some() && brokers.contains("mosquitto") {
+        kinds.push(BrokerKind::Mosquitto);
+    }
+    if brokers.contains("embedded") {
+        kinds.push(BrokerKind::Embedded);
+        // Brought up to date now, not between two cases (a build would load the machine).
+        test_support::workspace_bin("embedded-broker");
+    }
+    for kind in kinds {
+        let broker = Broker::start(kind);
+        let label = match kind {
+            BrokerKind::Mosquitto => "Mosquitto",
+            BrokerKind::Embedded => "embedded (rumqttd)",
+        };
+        let mut ceilings: HashMap<&str, f64> = HashMap::new();
+        for (what, payloads) in [("status", &status), ("data 2x100", &data)] {
+            if !selected(&format!("{what} flood")) {
+                continue;
+            }
+            let (rate, mbps) = ceiling(&broker, payloads).await;
+            ceilings.insert(what, rate);
+            println!(
+                "| {label} | broker only, {what} | {} | {rate:.0} | {mbps:.1} | | | | | | |",
+                payloads.len()
+            );
         }
-        println!(
-            "ingest benchmark: publisher -> broker -> messagehandler (own process) -> PostgreSQL (fsync on)"
+        let db = TestDb::on_cluster(&cluster).await;
+        if std::env::var("BENCH_PGLZ").is_ok_and(|v| !v.is_empty()) {
+            // The compression before migration 20261201030000, for a before/after pair.
+            sqlx::raw_sql(
+                "ALTER TABLE results ALTER COLUMN data SET COMPRESSION pglz;
+                 ALTER TABLE result_series ALTER COLUMN \"values\" SET COMPRESSION pglz;
+                 ALTER TABLE quarantine ALTER COLUMN payload SET COMPRESSION pglz",
+            )
+            .execute(&db.pool)
+            .await
+            .expect("pglz");
+        }
+        let handler = Handler::start(&db.url, &broker.url());
+        let client = publisher(
+            &broker.url(),
+            &format!("bench-pub-{}", test_support::uuid_like()),
         );
-        println!(
-            "| broker | case | count | msg/s | MB/s | ceiling msg/s | ratio | p50 | p95 | p99 | handler peak RSS |"
-        );
-        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        let brokers = std::env::var("BENCH_BROKERS").unwrap_or_else(|_| "mosquitto,embedded".into());
-        let mut kinds = Vec::new();
-        if mosquitto_bin().is_some() && brokers.contains("mosquitto") {
-            kinds.push(BrokerKind::Mosquitto);
-        }
-        if brokers.contains("embedded") {
-            kinds.push(BrokerKind::Embedded);
-            // Brought up to date now, not between two cases (a build would load the machine).
-            test_support::workspace_bin("embedded-broker");
-        }
-        for kind in kinds {
-            let broker = Broker::start(kind);
-            let label = match kind {
-                BrokerKind::Mosquitto => "Mosquitto",
-                BrokerKind::Embedded => "embedded (rumqttd)",
+        wait_ready(&db, &client).await;
+        let cases = match kind {
+            BrokerKind::Mosquitto => mosquitto_cases(),
+            BrokerKind::Embedded => flood_cases(),
+        };
+        for case in cases.iter().filter(|c| selected(&c.name)) {
+            let profiled =
+                std::env::var("BENCH_PERF_CASE").unwrap_or_else(|_| "data 2x100 flood".into());
+            let perf = (case.name == profiled)
+                .then(|| std::env::var("BENCH_PERF").ok())
+                .flatten()
+                .map(|out| {
+                    Command::new("perf")
+                        .args([
+                            "record",
+                            "-e",
+                            "cpu-clock",
+                            "-F",
+                            "999",
+                            "-g",
+                            "-o",
+                            &out,
+                            "-p",
+                        ])
+                        .arg(handler.child.id().to_string())
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .spawn()
+                        .expect("start perf")
+                });
+            let m = run_case(&db, &client, &handler, case).await;
+            if let Some(mut perf) = perf {
+                let pid = nix::unistd::Pid::from_raw(perf.id() as i32);
+                let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT);
+                let _ = perf.wait();
+            }
+            let (ceil, ratio) = match case.ceiling.and_then(|c| ceilings.get(c)) {
+                Some(c) => (format!("{c:.0}"), format!("{:.2}", m.rate / c)),
+                None => (String::new(), String::new()),
             };
-            let mut ceilings: HashMap<&str, f64> = HashMap::new();
-            for (what, payloads) in [("status", &status), ("data 2x100", &data)] {
-                if !selected(&format!("{what} flood")) {
-                    continue;
-                }
-                let (rate, mbps) = ceiling(&broker, payloads).await;
-                ceilings.insert(what, rate);
-                println!(
-                    "| {label} | broker only, {what} | {} | {rate:.0} | {mbps:.1} | | | | | | |",
-                    payloads.len()
-                );
-            }
-            let db = TestDb::on_cluster(&cluster).await;
-            if std::env::var("BENCH_PGLZ").is_ok_and(|v| !v.is_empty()) {
-                // The compression before migration 20261201030000, for a before/after pair.
-                sqlx::raw_sql(
-                    "ALTER TABLE results ALTER COLUMN data SET COMPRESSION pglz;
-                     ALTER TABLE result_series ALTER COLUMN \"values\" SET COMPRESSION pglz;
-                     ALTER TABLE quarantine ALTER COLUMN payload SET COMPRESSION pglz",
-                )
-                .execute(&db.pool)
-                .await
-                .expect("pglz");
-            }
-            let handler = Handler::start(&db.url, &broker.url());
-            let client = publisher(&broker.url(), &format!("bench-pub-{}", test_support::uuid_like()));
-            wait_ready(&db, &client).await;
-            let cases = match kind {
-                BrokerKind::Mosquitto => mosquitto_cases(),
-                BrokerKind::Embedded => flood_cases(),
-            };
-            for case in cases.iter().filter(|c| selected(&c.name)) {
-                let profiled = std::env::var("BENCH_PERF_CASE")
-                    .unwrap_or_else(|_| "data 2x100 flood".into());
-                let perf = (case.name == profiled)
-                    .then(|| std::env::var("BENCH_PERF").ok())
-                    .flatten()
-                    .map(|out| {
-                        Command::new("perf")
-                            .args(["record", "-e", "cpu-clock", "-F", "999", "-g", "-o", &out, "-p"])
-                            .arg(handler.child.id().to_string())
-                            .stdout(Stdio::null())
-                            .stderr(Stdio::null())
-                            .spawn()
-                            .expect("start perf")
-                    });
-                let m = run_case(&db, &client, &handler, case).await;
-                if let Some(mut perf) = perf {
-                    let pid = nix::unistd::Pid::from_raw(perf.id() as i32);
-                    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT);
-                    let _ = perf.wait();
-                }
-                let (ceil, ratio) = match case.ceiling.and_then(|c| ceilings.get(c)) {
-                    Some(c) => (format!("{c:.0}"), format!("{:.2}", m.rate / c)),
-                    None => (String::new(), String::new()),
-                };
-                println!(
-                    "| {label} | {} | {} | {:.0} | {:.1} | {ceil} | {ratio} | {} | {} | {} | {} |",
-                    case.name,
-                    case.payloads.len(),
-                    m.rate,
-                    m.mbps,
-                    ms(m.p50),
-                    ms(m.p95),
-                    ms(m.p99),
-                    m.rss_kib
-                        .map(|k| format!("{:.0} MiB", k as f64 / 1024.0))
-                        .unwrap_or_default()
-                );
-            }
-            drop(handler);
+            println!(
+                "| {label} | {} | {} | {:.0} | {:.1} | {ceil} | {ratio} | {} | {} | {} | {} |",
+                case.name,
+                case.payloads.len(),
+                m.rate,
+                m.mbps,
+                ms(m.p50),
+                ms(m.p95),
+                ms(m.p99),
+                m.rss_kib
+                    .map(|k| format!("{:.0} MiB", k as f64 / 1024.0))
+                    .unwrap_or_default()
+            );
         }
-    });
+        drop(handler);
+    }
 }

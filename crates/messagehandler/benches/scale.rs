@@ -275,41 +275,30 @@ async fn run(cluster: &PgCluster, broker: &Broker, handlers: usize, total: usize
     }
 }
 
-fn main() {
+#[tokio::main]
+async fn main() {
     assert!(mosquitto_bin().is_some(), "the benchmark needs mosquitto");
-    let scale: f64 = std::env::var("BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
+    let scale: f64 = test_support::env_number("BENCH_SCALE", 1.0);
     let total = ((20_000.0 * scale) as usize).max(STANDS);
     let counts: Vec<usize> = std::env::var("BENCH_HANDLERS")
         .unwrap_or_else(|_| "1,2,3".into())
         .split(',')
         .filter_map(|c| c.trim().parse().ok())
         .collect();
-    let rounds: usize = std::env::var("BENCH_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let cluster = PgCluster::private(true);
-        let broker = Broker::start(BrokerKind::Mosquitto);
-        println!(
-            "scale-out benchmark: {total} status messages of {STANDS} stands, QoS 2, Mosquitto, \
-             handlers on one shared subscription, PostgreSQL fsync on; CPU ms per 1,000 messages"
-        );
-        println!(
-            "| handlers | messages | msg/s | wall s | handlers CPU | all CPU | per process (ms / 1,000 msg) |"
-        );
-        println!("|---:|---:|---:|---:|---:|---:|---|");
-        for round in 0..rounds {
-            for &n in &counts {
-                run(&cluster, &broker, n, total, round * 10 + n).await;
-            }
+    let rounds: usize = test_support::env_number("BENCH_ROUNDS", 1);
+    let cluster = PgCluster::private(true);
+    let broker = Broker::start(BrokerKind::Mosquitto);
+    println!(
+        "scale-out benchmark: {total} status messages of {STANDS} stands, QoS 2, Mosquitto, \
+         handlers on one shared subscription, PostgreSQL fsync on; CPU ms per 1,000 messages"
+    );
+    println!(
+        "| handlers | messages | msg/s | wall s | handlers CPU | all CPU | per process (ms / 1,000 msg) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---|");
+    for round in 0..rounds {
+        for &n in &counts {
+            run(&cluster, &broker, n, total, round * 10 + n).await;
         }
-    });
+    }
 }

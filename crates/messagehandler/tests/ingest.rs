@@ -22,19 +22,20 @@ fn offline_after() -> ChronoDuration {
     ChronoDuration::seconds(300)
 }
 
-async fn state_of(db: &TestDb, stand: &str) -> StandState {
+/// How the dashboard shows `stand` now.
+async fn view_of(db: &TestDb, stand: &str) -> stands::StandView {
     stands::get(&db.pool, &id(stand), offline_after())
         .await
         .expect("query")
         .expect("stand")
-        .state
+}
+
+async fn state_of(db: &TestDb, stand: &str) -> StandState {
+    view_of(db, stand).await.state
 }
 
 async fn statuses(db: &TestDb) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM status_history")
-        .fetch_one(&db.pool)
-        .await
-        .expect("count")
+    db.count("SELECT count(*) FROM status_history").await
 }
 
 /// Publishes and waits until `n` more status rows are stored.
@@ -62,9 +63,8 @@ struct Rig {
 impl Rig {
     async fn start(kind: BrokerKind, client_id: &str) -> Self {
         test_support::init_tracing();
-        let db = TestDb::new().await;
-        let broker = Broker::start(kind);
-        let handler = InProcess::start(config(&db.url, &broker.url())).await;
+        let (db, broker, config) = db_and_broker(kind).await;
+        let handler = InProcess::start(config).await;
         let stand = TestClient::connect(&broker.url(), client_id);
         Self {
             db,
@@ -92,10 +92,7 @@ async fn status_codes_move_the_stand_through_its_states() {
 
         rig.send(t, status("200", "rig1")).await;
         let db = &rig.db;
-        let view = stands::get(&db.pool, &id("rig1"), offline_after())
-            .await
-            .expect("q")
-            .expect("auto-registered");
+        let view = view_of(db, "rig1").await;
         assert_eq!(
             (view.state, view.status_code, view.legacy_topics),
             (StandState::Ready, Some(200), false),
@@ -105,10 +102,7 @@ async fn status_codes_move_the_stand_through_its_states() {
         assert_eq!(state_of(&rig.db, "rig1").await, StandState::Busy);
         // 1xx and 3xx are shown but do not change the state.
         rig.send(t, status("101", "rig1")).await;
-        let view = stands::get(&rig.db.pool, &id("rig1"), offline_after())
-            .await
-            .expect("q")
-            .expect("stand");
+        let view = view_of(&rig.db, "rig1").await;
         assert_eq!(
             (view.state, view.status_code),
             (StandState::Busy, Some(101))
@@ -119,10 +113,7 @@ async fn status_codes_move_the_stand_through_its_states() {
         assert_eq!(state_of(&rig.db, "rig1").await, StandState::Off);
         rig.send(t, status("600", "rig1")).await;
         rig.send(t, status("200", "rig1")).await;
-        let view = stands::get(&rig.db.pool, &id("rig1"), offline_after())
-            .await
-            .expect("q")
-            .expect("stand");
+        let view = view_of(&rig.db, "rig1").await;
         assert_eq!(
             (view.state, view.power_code),
             (StandState::Ready, Some(600))
@@ -141,10 +132,7 @@ async fn the_legacy_topic_layout_is_accepted_and_remembered_for_answers() {
         let mut rig = Rig::start(kind, "old-rig").await;
         rig.send("Testdevice/old-rig/Inbound", status("200", "old-rig"))
             .await;
-        let view = stands::get(&rig.db.pool, &id("old-rig"), offline_after())
-            .await
-            .expect("q")
-            .expect("stand");
+        let view = view_of(&rig.db, "old-rig").await;
         assert_eq!(
             (view.state, view.legacy_topics),
             (StandState::Ready, true),
@@ -189,10 +177,7 @@ async fn status_history_is_newest_first_and_the_latest_is_the_last_sent() {
                 .windows(2)
                 .all(|w| w[0].received_at >= w[1].received_at)
         );
-        let view = stands::get(&db.pool, &id("rig1"), offline_after())
-            .await
-            .expect("q")
-            .expect("stand");
+        let view = view_of(db, "rig1").await;
         assert_eq!(
             (view.state, view.status_code),
             (StandState::Ready, Some(200))
@@ -306,11 +291,9 @@ async fn a_data_message_without_a_run_is_stored_as_an_unsolicited_result() {
             .await;
         rig.stand.flush().await;
         wait_count(&rig.db.pool, "SELECT count(*) FROM results", 1).await;
-        let unsolicited: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM results WHERE run_id IS NULL")
-                .fetch_one(&rig.db.pool)
-                .await
-                .expect("count");
+        let unsolicited = (rig.db)
+            .count("SELECT count(*) FROM results WHERE run_id IS NULL")
+            .await;
         assert_eq!(unsolicited, 1, "{kind:?}");
         rig.stop().await;
     }
@@ -337,9 +320,7 @@ async fn a_4xx_status_fails_the_run_in_progress() {
 async fn every_bad_input_ends_in_the_quarantine_and_the_handler_keeps_going() {
     test_support::init_tracing();
     for kind in available_brokers() {
-        let db = TestDb::new().await;
-        let broker = Broker::start(kind);
-        let mut cfg = config(&db.url, &broker.url());
+        let (db, broker, mut cfg) = db_and_broker(kind).await;
         cfg.max_payload_bytes = 4096;
         let handler = InProcess::start(cfg).await;
         let mut stand = TestClient::connect(&broker.url(), "bad");
@@ -459,29 +440,19 @@ async fn every_bad_input_ends_in_the_quarantine_and_the_handler_keeps_going() {
 async fn unknown_stands_are_quarantined_when_auto_registration_is_off() {
     test_support::init_tracing();
     let db = TestDb::new().await;
-    sqlx::query("INSERT INTO stands (id, name) VALUES ('known', 'Known')")
-        .execute(&db.pool)
-        .await
-        .expect("stand");
+    db.exec("INSERT INTO stands (id, name) VALUES ('known', 'Known')")
+        .await;
     let broker = Broker::start(test_support::mqtt::BrokerKind::Embedded);
     let mut cfg = config(&db.url, &broker.url());
     cfg.registration = domain::store::ingest::Registration::Off;
     let handler = InProcess::start(cfg).await;
     let mut stand = TestClient::connect(&broker.url(), "s");
-    stand
-        .publish(
-            "stranger/inbound",
-            QoS::ExactlyOnce,
-            status("200", "stranger").to_string(),
-        )
-        .await;
-    stand
-        .publish(
-            "known/inbound",
-            QoS::ExactlyOnce,
-            status("200", "known").to_string(),
-        )
-        .await;
+    for name in ["stranger", "known"] {
+        let topic = format!("{name}/inbound");
+        stand
+            .publish_status(&topic, QoS::ExactlyOnce, "200", name)
+            .await;
+    }
     stand.flush().await;
     wait_count(&db.pool, "SELECT count(*) FROM status_history", 1).await;
     wait_count(&db.pool, "SELECT count(*) FROM quarantine", 1).await;
@@ -492,11 +463,9 @@ async fn unknown_stands_are_quarantined_when_auto_registration_is_off() {
             .expect("row");
     assert!(reason.contains("not registered"), "{reason}");
     assert!(payload.is_some(), "the message is kept for a later look");
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM stands WHERE id = 'stranger')")
-            .fetch_one(&db.pool)
-            .await
-            .expect("q");
-    assert!(!exists);
+    let strangers = db
+        .count("SELECT count(*) FROM stands WHERE id = 'stranger'")
+        .await;
+    assert_eq!(strangers, 0, "the stranger is not registered");
     handler.stop().await;
 }

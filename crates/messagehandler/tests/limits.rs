@@ -51,10 +51,7 @@ async fn huge_payloads_stay_under_the_memory_ceiling_and_others_are_stored_meanw
     for kind in available_brokers() {
         let db = TestDb::new().await;
         let broker = Broker::start(kind);
-        let client_id = format!("handler-{}", uuid_like());
-        let mut handler = HandlerProcess::start_logged(&db.url, &broker.url(), &client_id);
-        let mut probe = TestClient::connect(&broker.url(), "probe-client");
-        probe_until_stored(&db.pool, &mut probe).await;
+        let (mut handler, _probe, _) = probed_handler(&db, &broker, "probe-client", &[]).await;
 
         // One stand: a 20 MiB payload (above MAX_PAYLOAD_BYTES, under the brokers' limit),
         // then a flood of 5 MiB results, all published before the handler can take them.
@@ -85,18 +82,15 @@ async fn huge_payloads_stay_under_the_memory_ceiling_and_others_are_stored_meanw
         )
         .await;
         big.flush().await;
-        wait_count(
-            &db.pool,
-            "SELECT count(*) FROM results WHERE stand_id = 'big'",
-            FLOOD as i64,
-        )
-        .await;
-        wait_count(
-            &db.pool,
-            "SELECT count(*) FROM quarantine WHERE topic = 'big/inbound'",
-            1,
-        )
-        .await;
+        for (sql, n) in [
+            ("SELECT count(*) FROM results WHERE stand_id = 'big'", FLOOD),
+            (
+                "SELECT count(*) FROM quarantine WHERE topic = 'big/inbound'",
+                1,
+            ),
+        ] {
+            wait_count(&db.pool, sql, n as i64).await;
+        }
 
         let (size, kept): (i64, bool) = sqlx::query_as(
             "SELECT size, payload IS NOT NULL FROM quarantine WHERE topic = 'big/inbound'",
@@ -112,11 +106,9 @@ async fn huge_payloads_stay_under_the_memory_ceiling_and_others_are_stored_meanw
             !kept,
             "{kind:?}: the bytes of an oversized message are not kept"
         );
-        let points: i64 =
-            sqlx::query_scalar("SELECT min(point_count) FROM results WHERE stand_id = 'big'")
-                .fetch_one(&db.pool)
-                .await
-                .expect("points");
+        let points = db
+            .count("SELECT min(point_count) FROM results WHERE stand_id = 'big'")
+            .await;
         assert!(
             points > 300_000,
             "{kind:?}: whole results ({points} points)"

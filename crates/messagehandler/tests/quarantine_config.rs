@@ -4,6 +4,8 @@
 
 use std::process::{Command, Stdio};
 
+use test_support::cli::assert_configuration_refused;
+
 const PROGRAM: &str = env!("CARGO_BIN_EXE_messagehandler");
 
 /// The binary with only `env` (and `PATH`) in its environment, in an empty folder (no
@@ -35,17 +37,9 @@ fn zero_or_garbage_quarantine_bounds_are_refused_naming_the_variable() {
         ("QUARANTINE_TOTAL_BYTES", "256MiB"),
     ];
     for (name, value) in cases {
-        let out = handler(&dir, &[url, (name, value)])
-            .output()
-            .expect("run the binary");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{name}={value}: {stderr}");
-        assert!(
-            stderr
-                .lines()
-                .any(|l| l.starts_with("messagehandler: ") && l.contains(name)),
-            "{name}={value} must be refused naming {name}: {stderr}"
-        );
+        let mut handler = handler(&dir, &[url, (name, value)]);
+        let case = format!("{name}={value}");
+        assert_configuration_refused(&mut handler, "messagehandler", name, &case);
     }
 }
 

@@ -15,38 +15,19 @@ const FLOOD: i64 = 40;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_new_stand_ids_stops_at_the_cap_with_a_log_line_and_a_figure() {
     let db = TestDb::new().await;
-    sqlx::query("INSERT INTO stands (id, name) VALUES ('known', 'Known')")
-        .execute(&db.pool)
-        .await
-        .expect("stand");
+    db.exec("INSERT INTO stands (id, name) VALUES ('known', 'Known')")
+        .await;
     let broker = Broker::start(BrokerKind::Embedded);
     let cap = CAP.to_string();
-    let handler = HandlerProcess::start_logged_with(
-        &db.url,
-        &broker.url(),
-        &format!("registration-{}", uuid_like()),
-        &[("HANDLER_MAX_NEW_STANDS_PER_MINUTE", cap.as_ref())],
-    );
-    let mut flood = TestClient::connect(&broker.url(), "flood");
-    probe_until_stored(&db.pool, &mut flood).await;
+    let env = [("HANDLER_MAX_NEW_STANDS_PER_MINUTE", cap.as_ref())];
+    let (handler, mut flood, _) = probed_handler(&db, &broker, "flood", &env).await;
 
-    for n in 0..FLOOD {
-        let stand = format!("fake{n:03}");
+    let fakes = (0..FLOOD).map(|n| format!("fake{n:03}"));
+    for stand in fakes.chain(["known".to_owned()]) {
         flood
-            .publish(
-                &format!("{stand}/inbound"),
-                QoS::AtLeastOnce,
-                status("200", &stand).to_string(),
-            )
+            .publish_status(&format!("{stand}/inbound"), QoS::AtLeastOnce, "200", &stand)
             .await;
     }
-    flood
-        .publish(
-            "known/inbound",
-            QoS::AtLeastOnce,
-            status("200", "known").to_string(),
-        )
-        .await;
     flood.flush().await;
 
     // The probe stand took one place of the minute's cap.
@@ -64,16 +45,13 @@ async fn a_flood_of_new_stand_ids_stops_at_the_cap_with_a_log_line_and_a_figure(
         registered + 1,
     )
     .await;
-    let fakes: i64 = sqlx::query_scalar("SELECT count(*) FROM stands WHERE id LIKE 'fake%'")
-        .fetch_one(&db.pool)
-        .await
-        .expect("stands");
+    let fakes = db
+        .count("SELECT count(*) FROM stands WHERE id LIKE 'fake%'")
+        .await;
     assert_eq!(fakes, registered, "only the cap's room registered");
-    let known: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM status_history WHERE stand_id = 'known'")
-            .fetch_one(&db.pool)
-            .await
-            .expect("known");
+    let known = db
+        .count("SELECT count(*) FROM status_history WHERE stand_id = 'known'")
+        .await;
     assert_eq!(known, 1, "a known stand is not held up by the flood");
 
     let reason: String = sqlx::query_scalar(

@@ -65,10 +65,8 @@ async fn handler_killed_mid_stream_loses_and_duplicates_nothing() {
     for kind in available_brokers() {
         let db = TestDb::new().await;
         let broker = Broker::start(kind);
-        let client_id = format!("handler-{}", uuid_like());
-        let mut handler = HandlerProcess::start(&db.url, &broker.url(), &client_id);
-        let mut stand = TestClient::connect(&broker.url(), "rig-client");
-        probe_until_stored(&db.pool, &mut stand).await;
+        let (mut handler, mut stand, client_id) =
+            probed_handler(&db, &broker, "rig-client", &[]).await;
 
         // Enough messages that the kill lands while the handler is still storing them, however
         // fast it is (it stores thousands a second).
@@ -122,9 +120,7 @@ async fn assert_exactly_once_minus_last(pool: &sqlx::PgPool, n: usize) {
 async fn a_backlog_of_2000_published_while_the_handler_is_down_arrives_whole() {
     test_support::init_tracing();
     for kind in available_brokers() {
-        let db = TestDb::new().await;
-        let broker = Broker::start(kind);
-        let cfg = config(&db.url, &broker.url());
+        let (db, broker, cfg) = db_and_broker(kind).await;
         // The first start creates the persistent session; then the handler is away.
         InProcess::start(cfg.clone()).await.stop().await;
 
@@ -143,9 +139,8 @@ async fn a_backlog_of_2000_published_while_the_handler_is_down_arrives_whole() {
 async fn after_a_broker_restart_the_handler_is_subscribed_again() {
     test_support::init_tracing();
     for kind in available_brokers() {
-        let db = TestDb::new().await;
-        let mut broker = Broker::start(kind);
-        let mut handler = InProcess::start(config(&db.url, &broker.url())).await;
+        let (db, mut broker, cfg) = db_and_broker(kind).await;
+        let mut handler = InProcess::start(cfg).await;
         let mut stand = TestClient::connect(&broker.url(), "rig-client");
         publish_status(&mut stand, "rig-0").await;
         wait_count(&db.pool, COUNT_RIG, 1).await;
@@ -230,10 +225,7 @@ async fn messages_waiting_in_the_retry_survive_a_kill(kind: BrokerKind) {
     let cluster = PgCluster::private(true);
     let db = TestDb::on_cluster(&cluster).await;
     let broker = Broker::start(kind);
-    let client_id = format!("handler-{}", uuid_like());
-    let mut handler = HandlerProcess::start_logged(&db.url, &broker.url(), &client_id);
-    let mut stand = TestClient::connect(&broker.url(), "rig-client");
-    probe_until_stored(&db.pool, &mut stand).await;
+    let (mut handler, mut stand, client_id) = probed_handler(&db, &broker, "rig-client", &[]).await;
     // The broker's PUBREL of the probe reaches the handler after the probe's commit and is
     // written in a batch of its own. Were the database stopped before that batch, the batch
     // stuck in the retry would hold only that release and no message, and an ack sent before

@@ -8,8 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use test_support::mqtt::{Broker, BrokerKind};
-use test_support::pg::TestDb;
+use test_support::mqtt::BrokerKind;
 
 /// A `dataObj` of `n` one-point series.
 fn many_series(n: usize) -> String {
@@ -33,9 +32,8 @@ fn nested(levels: usize) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn too_many_series_or_too_deep_data_is_quarantined_and_others_are_stored_meanwhile() {
     test_support::init_tracing();
-    let db = TestDb::new().await;
-    let broker = Broker::start(BrokerKind::Embedded);
-    let handler = InProcess::start(config(&db.url, &broker.url())).await;
+    let (db, broker, config) = db_and_broker(BrokerKind::Embedded).await;
+    let handler = InProcess::start(config).await;
     let mut probe = TestClient::connect(&broker.url(), "probe-client");
     probe_until_stored(&db.pool, &mut probe).await;
 
@@ -55,11 +53,7 @@ async fn too_many_series_or_too_deep_data_is_quarantined_and_others_are_stored_m
     // Another stand's status right behind them is stored within seconds, not after a minute.
     let mut other = TestClient::connect(&broker.url(), "other-client");
     other
-        .publish(
-            "other/inbound",
-            QoS::ExactlyOnce,
-            status("200", "other").to_string(),
-        )
+        .publish_status("other/inbound", QoS::ExactlyOnce, "200", "other")
         .await;
     other.flush().await;
     test_support::wait_for("the other stand's status", Duration::from_secs(20), || {
@@ -94,10 +88,7 @@ async fn too_many_series_or_too_deep_data_is_quarantined_and_others_are_stored_m
     for deep in &reasons[1..] {
         assert!(deep.contains("nested deeper than 32"), "{reasons:?}");
     }
-    let results: i64 = sqlx::query_scalar("SELECT count(*) FROM results")
-        .fetch_one(&db.pool)
-        .await
-        .expect("results");
+    let results = db.count("SELECT count(*) FROM results").await;
     assert_eq!(results, 0, "nothing of them is stored as a result");
     handler.stop().await;
 }

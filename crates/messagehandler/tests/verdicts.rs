@@ -6,12 +6,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::{InProcess, QoS, TestClient, config, status};
+use common::{InProcess, QoS, TestClient, config, db_and_broker};
 use domain::StandId;
 use domain::store::templates;
 use domain::store::verdicts::{self, Judged};
 use domain::template::Template;
-use domain::verdict::{Outcome, Verdict};
+use domain::verdict::{Measurement, Outcome, Verdict};
 use serde_json::json;
 use test_support::mqtt::{Broker, BrokerKind};
 use test_support::pg::TestDb;
@@ -35,30 +35,6 @@ fn template() -> Template {
     .expect("template")
 }
 
-/// Starts a run of `template_id` (none: free form) on `stand`, as the web interface does.
-async fn run(db: &TestDb, stand: &StandId, template_id: Option<i64>) -> i64 {
-    let (params, cmds) = (json!({"fs": 1000}), json!(["start"]));
-    test_support::runs::start(&db.pool, stand, &params, &cmds, template_id).await
-}
-
-/// The stand sends the result of its run; the id of the stored result.
-async fn result(db: &TestDb, stand: &mut TestClient, run: i64, series: serde_json::Value) -> i64 {
-    let data = json!({"protocolVersion": 1.1, "sentBy": "rig", "msgType": "data",
-        "statusCode": "200", "commandList": ["start"], "parameterObj": {"fs": 1000},
-        "dataObj": series});
-    stand
-        .publish_confirmed("rig/inbound", QoS::ExactlyOnce, data.to_string())
-        .await;
-    wait_for("the result stored", Duration::from_secs(30), || async {
-        sqlx::query_scalar::<_, i64>("SELECT id FROM results WHERE run_id = $1")
-            .bind(run)
-            .fetch_optional(&db.pool)
-            .await
-            .expect("results")
-    })
-    .await
-}
-
 /// Waits for result `id`'s verdict to be recorded.
 async fn judged(db: &TestDb, id: i64) -> Judged {
     wait_for("the verdict", Duration::from_secs(30), || async {
@@ -68,6 +44,17 @@ async fn judged(db: &TestDb, id: i64) -> Judged {
         }
     })
     .await
+}
+
+/// Waits for result `id`'s verdict; fails the test when the result gets none.
+async fn verdict_of(db: &TestDb, id: i64) -> (Verdict, Vec<Measurement>) {
+    match judged(db, id).await {
+        Judged::Done {
+            verdict,
+            measurements,
+        } => (verdict, measurements),
+        other => panic!("no verdict for result {id}: {other:?}"),
+    }
 }
 
 /// A database, a broker, the handler, the stand `rig` heard once, and a template on it.
@@ -82,18 +69,14 @@ struct Setup {
 
 async fn setup() -> Setup {
     test_support::init_tracing();
-    let db = TestDb::new().await;
-    let broker = Broker::start(BrokerKind::Embedded);
-    let handler = InProcess::start(config(&db.url, &broker.url())).await;
+    let (db, broker, config) = db_and_broker(BrokerKind::Embedded).await;
+    let handler = InProcess::start(config).await;
     let mut stand =
         TestClient::connect(&broker.url(), &format!("rig-{}", test_support::uuid_like()));
     stand
-        .publish_confirmed(
-            "rig/inbound",
-            QoS::ExactlyOnce,
-            status("200", "rig").to_string(),
-        )
+        .publish_status("rig/inbound", QoS::ExactlyOnce, "200", "rig")
         .await;
+    stand.flush().await;
     let rig = StandId::parse("rig").expect("id");
     wait_for("the stand", Duration::from_secs(30), || async {
         domain::store::stands::get(&db.pool, &rig, chrono::Duration::seconds(300))
@@ -115,27 +98,39 @@ async fn setup() -> Setup {
     }
 }
 
+impl Setup {
+    /// Starts a run on `rig`, of the template or (`templated` false) free form, as the web
+    /// interface does; then the stand sends its result with `series`. The id of the stored
+    /// result.
+    async fn result(&mut self, templated: bool, series: serde_json::Value) -> i64 {
+        let (params, cmds) = (json!({"fs": 1000}), json!(["start"]));
+        let template = templated.then_some(self.template);
+        let pool = &self.db.pool;
+        let run = test_support::runs::start(pool, &self.rig, &params, &cmds, template).await;
+        let data = json!({"protocolVersion": 1.1, "sentBy": "rig", "msgType": "data",
+            "statusCode": "200", "commandList": ["start"], "parameterObj": {"fs": 1000},
+            "dataObj": series});
+        (self.stand)
+            .publish_confirmed("rig/inbound", QoS::ExactlyOnce, data.to_string())
+            .await;
+        wait_for("the result stored", Duration::from_secs(30), || async {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM results WHERE run_id = $1")
+                .bind(run)
+                .fetch_optional(pool)
+                .await
+                .expect("results")
+        })
+        .await
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_of_templated_runs_get_a_verdict_and_others_none() {
-    let Setup {
-        db,
-        broker: _broker,
-        handler,
-        mut stand,
-        rig,
-        template: t,
-    } = setup().await;
+    let mut s = setup().await;
 
     // Peak 4 g passes; mean 3 fails: the verdict is fail, each measurement marked.
-    let r1 = run(&db, &rig, Some(t)).await;
-    let id = result(&db, &mut stand, r1, json!({"x": [2, 3, 4]})).await;
-    let Judged::Done {
-        verdict,
-        measurements,
-    } = judged(&db, id).await
-    else {
-        panic!("no verdict for a templated run's result");
-    };
+    let id = s.result(true, json!({"x": [2, 3, 4]})).await;
+    let (verdict, measurements) = verdict_of(&s.db, id).await;
     assert_eq!(verdict, Verdict::Fail);
     let outcomes: Vec<(&str, Option<f64>, &Outcome)> = measurements
         .iter()
@@ -151,15 +146,8 @@ async fn results_of_templated_runs_get_a_verdict_and_others_none() {
     assert_eq!(measurements[0].label.as_deref(), Some("Peak of x"));
 
     // The series is missing: error, not pass.
-    let r2 = run(&db, &rig, Some(t)).await;
-    let id = result(&db, &mut stand, r2, json!({"y": [1.5]})).await;
-    let Judged::Done {
-        verdict,
-        measurements,
-    } = judged(&db, id).await
-    else {
-        panic!("no verdict");
-    };
+    let id = s.result(true, json!({"y": [1.5]})).await;
+    let (verdict, measurements) = verdict_of(&s.db, id).await;
     assert_eq!(verdict, Verdict::Error);
     assert!(
         measurements
@@ -169,56 +157,50 @@ async fn results_of_templated_runs_get_a_verdict_and_others_none() {
     );
 
     // Within both limits: pass. The dashboard's stand shows its last verdict.
-    let r3 = run(&db, &rig, Some(t)).await;
-    let id = result(&db, &mut stand, r3, json!({"x": [1, 1.5, 2]})).await;
+    let id = s.result(true, json!({"x": [1, 1.5, 2]})).await;
     assert!(matches!(
-        judged(&db, id).await,
+        judged(&s.db, id).await,
         Judged::Done {
             verdict: Verdict::Pass,
             ..
         }
     ));
-    let view = domain::store::stands::get(&db.pool, &rig, chrono::Duration::seconds(300))
+    let view = domain::store::stands::get(&s.db.pool, &s.rig, chrono::Duration::seconds(300))
         .await
         .expect("stand")
         .expect("rig");
     assert_eq!(view.last_verdict, Some(Verdict::Pass));
 
     // A free-form run's result: no verdict at all, however wild its data.
-    let r4 = run(&db, &rig, None).await;
-    let free = result(&db, &mut stand, r4, json!({"x": [100]})).await;
+    let free = s.result(false, json!({"x": [100]})).await;
     // A templated run's result after it is the sentinel: results are judged in the order they
     // are stored, so once the sentinel has its verdict the free one has had its turn.
-    let r5 = run(&db, &rig, Some(t)).await;
-    let sentinel = result(&db, &mut stand, r5, json!({"x": [1, 1.5, 2]})).await;
-    assert!(matches!(judged(&db, sentinel).await, Judged::Done { .. }));
+    let sentinel = s.result(true, json!({"x": [1, 1.5, 2]})).await;
+    assert!(matches!(judged(&s.db, sentinel).await, Judged::Done { .. }));
     assert_eq!(
-        verdicts::get(&db.pool, free).await.expect("get"),
+        verdicts::get(&s.db.pool, free).await.expect("get"),
         Judged::None
     );
-    handler.stop().await;
+    s.handler.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_left_without_a_verdict_are_judged_when_the_handler_starts() {
+    let mut s = setup().await;
+    let id = s.result(true, json!({"x": [1, 2]})).await;
     let Setup {
         db,
         broker,
         handler,
-        mut stand,
-        rig,
-        template: t,
-    } = setup().await;
-    let r = run(&db, &rig, Some(t)).await;
-    let id = result(&db, &mut stand, r, json!({"x": [1, 2]})).await;
+        ..
+    } = s;
     judged(&db, id).await;
     // The handler stops before it could judge (as if it crashed right after the commit).
     handler.stop().await;
-    sqlx::query("DELETE FROM result_verdicts WHERE result_id = $1")
-        .bind(id)
-        .execute(&db.pool)
-        .await
-        .expect("delete");
+    db.exec(&format!(
+        "DELETE FROM result_verdicts WHERE result_id = {id}"
+    ))
+    .await;
     assert_eq!(
         verdicts::get(&db.pool, id).await.expect("get"),
         Judged::Pending

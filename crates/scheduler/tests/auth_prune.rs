@@ -2,19 +2,15 @@
 //! old login attempts are pruned by their own jobs, at the exact boundaries, and recorded in
 //! `job_runs` (which `/admin/jobs` lists).
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::{names, now, recorded_runs, recorder_config};
 use domain::JobOutcome;
-use domain::store::job_runs::recent as recent_job_runs;
 use scheduler::jobs::{self, Job};
 use scheduler::{Config, Limits};
 use sqlx::PgPool;
 use test_support::pg::TestDb;
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0)
-        .single()
-        .expect("a valid date")
-}
 
 async fn user(pool: &PgPool) -> i64 {
     sqlx::query_scalar(
@@ -45,13 +41,6 @@ async fn attempt(pool: &PgPool, name: &str, at: DateTime<Utc>) {
     .execute(pool)
     .await
     .expect("attempt");
-}
-
-async fn names(pool: &PgPool, sql: &str) -> Vec<String> {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_all(pool)
-        .await
-        .expect(sql)
 }
 
 #[tokio::test]
@@ -94,10 +83,7 @@ async fn expired_sessions_and_old_login_attempts_are_pruned_by_their_jobs() {
 async fn the_prune_jobs_are_scheduled_and_recorded() {
     let db = TestDb::new().await;
     let pool = &db.pool;
-    let config = Config {
-        instance: "recorder".into(),
-        ..Config::default()
-    };
+    let config = recorder_config();
     assert!(Job::ALL.contains(&Job::PruneSessions));
     assert!(Job::ALL.contains(&Job::PruneLoginAttempts));
     assert_eq!(Job::PruneSessions.schedule(&config).as_str(), "0 5 * * * *");
@@ -111,16 +97,11 @@ async fn the_prune_jobs_are_scheduled_and_recorded() {
     let mut conn = pool.acquire().await.expect("connection");
     jobs::run_recorded(Job::PruneSessions, &mut conn, pool, &config).await;
     jobs::run_recorded(Job::PruneLoginAttempts, &mut conn, pool, &config).await;
-    let runs = recent_job_runs(pool, 10).await.expect("job runs");
-    let summary: Vec<(&str, JobOutcome, i64)> = runs
-        .iter()
-        .map(|r| (r.job.as_str(), r.outcome, r.rows_touched))
-        .collect();
     assert_eq!(
-        summary,
+        recorded_runs(pool).await,
         [
-            ("prune_login_attempts", JobOutcome::Ok, 1),
-            ("prune_sessions", JobOutcome::Ok, 1)
+            ("prune_login_attempts".into(), JobOutcome::Ok, 1),
+            ("prune_sessions".into(), JobOutcome::Ok, 1)
         ]
     );
 }

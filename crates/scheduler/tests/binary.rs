@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use test_support::cli::{assert_help_without_configuration, assert_unknown_argument_refused};
+use test_support::cli::{
+    assert_configuration_refused, assert_help_without_configuration,
+    assert_unknown_argument_refused,
+};
 use test_support::pg::TestDb;
 use test_support::wait_for;
 
@@ -61,15 +64,8 @@ fn bad_configuration_is_refused_naming_the_variable() {
         ),
     ];
     for (env, named) in cases {
-        let out = scheduler(&dir, env).output().expect("run the binary");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{env:?}: {stderr}");
-        assert!(
-            stderr
-                .lines()
-                .any(|l| l.starts_with("scheduler: ") && l.contains(named)),
-            "{env:?} must name {named}: {stderr}"
-        );
+        let case = format!("{env:?}");
+        assert_configuration_refused(&mut scheduler(&dir, env), "scheduler", named, &case);
     }
 }
 

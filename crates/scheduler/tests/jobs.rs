@@ -3,31 +3,22 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::{names, now, recorded_runs, recorder_config};
 use domain::notification::CHANNEL as NOTIFY_CHANNEL;
 use domain::store::job_runs::recent as recent_job_runs;
 use domain::{JobOutcome, RunState};
 use scheduler::jobs::{self, Job};
 use scheduler::{Config, Limits};
-use sqlx::PgPool;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgListener;
+use sqlx::{PgPool, Postgres};
 use test_support::pg::TestDb;
 
 /// A run's id, state, end and error.
 type RunRow = (i64, RunState, Option<DateTime<Utc>>, Option<String>);
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0)
-        .single()
-        .expect("a valid date")
-}
-
-async fn exec(pool: &PgPool, sql: &str) {
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(pool)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
 
 async fn stand(pool: &PgPool, id: &str, max_test_seconds: i32) {
     sqlx::query("INSERT INTO stands (id, name, max_test_seconds) VALUES ($1, $1, $2)")
@@ -109,6 +100,31 @@ async fn notes_until_sentinel(pool: &PgPool, listener: &mut PgListener) -> Vec<s
     }
 }
 
+/// A listener on the notification channel, and a connection to run jobs on.
+async fn listening(pool: &PgPool) -> (PgListener, PoolConnection<Postgres>) {
+    let mut listener = PgListener::connect_with(pool).await.expect("listener");
+    listener.listen(NOTIFY_CHANNEL).await.expect("listen");
+    let conn = pool.acquire().await.expect("connection");
+    (listener, conn)
+}
+
+/// A job's second run: it found nothing left to do.
+fn assert_no_work(again: Result<u64, domain::store::StoreError>) {
+    let touched = again.expect("the second run");
+    assert_eq!(touched, 0, "the second run found work");
+}
+
+/// A job's second run: it found nothing left to do and notified nobody.
+async fn assert_nothing_left(
+    again: Result<u64, domain::store::StoreError>,
+    pool: &PgPool,
+    listener: &mut PgListener,
+) {
+    assert_no_work(again);
+    let notes = notes_until_sentinel(pool, listener).await;
+    assert!(notes.is_empty(), "the second run notified: {notes:?}");
+}
+
 #[tokio::test]
 async fn retention_deletes_only_unkept_results_older_than_the_limit() {
     let db = TestDb::new().await;
@@ -147,12 +163,7 @@ async fn retention_deletes_only_unkept_results_older_than_the_limit() {
         "runs are not results: they stay"
     );
     let _ = (just_too_old, too_old_of_a_run);
-    assert_eq!(
-        jobs::retention::run(&mut conn, now(), limit)
-            .await
-            .expect("again"),
-        0
-    );
+    assert_no_work(jobs::retention::run(&mut conn, now(), limit).await);
 }
 
 #[tokio::test]
@@ -174,9 +185,7 @@ async fn run_timeout_times_out_only_overdue_runs_and_frees_their_stands() {
     let finished = run_row(pool, "s4", RunState::Completed, t(9000), at(9000), false).await;
     let overdue_sent = run_row(pool, "s4", RunState::Sent, t(61), None, false).await;
 
-    let mut listener = PgListener::connect_with(pool).await.expect("listener");
-    listener.listen(NOTIFY_CHANNEL).await.expect("listen");
-    let mut conn = pool.acquire().await.expect("connection");
+    let (mut listener, mut conn) = listening(pool).await;
     let n = jobs::run_timeout::run(&mut conn, now())
         .await
         .expect("run timeout");
@@ -228,13 +237,8 @@ async fn run_timeout_times_out_only_overdue_runs_and_frees_their_stands() {
     .await
     .expect("a new run on the freed stand");
 
-    assert_eq!(
-        jobs::run_timeout::run(&mut conn, now())
-            .await
-            .expect("again"),
-        0
-    );
-    assert!(notes_until_sentinel(pool, &mut listener).await.is_empty());
+    let again = jobs::run_timeout::run(&mut conn, now()).await;
+    assert_nothing_left(again, pool, &mut listener).await;
 }
 
 #[tokio::test]
@@ -257,32 +261,21 @@ async fn offline_detection_marks_only_stands_silent_past_the_limit() {
             .await
             .expect("stand");
     }
-    let mut listener = PgListener::connect_with(pool).await.expect("listener");
-    listener.listen(NOTIFY_CHANNEL).await.expect("listen");
-    let mut conn = pool.acquire().await.expect("connection");
+    let (mut listener, mut conn) = listening(pool).await;
 
     let n = jobs::offline::run(&mut conn, now(), limit)
         .await
         .expect("offline");
 
     assert_eq!(n, 1);
-    let offline: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM stands WHERE offline ORDER BY id")
-            .fetch_all(pool)
-            .await
-            .expect("stands");
+    let offline = names(pool, "SELECT id FROM stands WHERE offline ORDER BY id").await;
     assert_eq!(offline, ["already", "past"]);
     assert_eq!(
         notes_until_sentinel(pool, &mut listener).await,
         vec![serde_json::json!({"kind": "stand", "id": "past"})]
     );
-    assert_eq!(
-        jobs::offline::run(&mut conn, now(), limit)
-            .await
-            .expect("again"),
-        0
-    );
-    assert!(notes_until_sentinel(pool, &mut listener).await.is_empty());
+    let again = jobs::offline::run(&mut conn, now(), limit).await;
+    assert_nothing_left(again, pool, &mut listener).await;
 }
 
 #[tokio::test]
@@ -399,12 +392,7 @@ async fn prune_deletes_old_history_but_never_a_stands_newest_status() {
         ids(pool, "SELECT count(*) FROM stands").await,
         BTreeSet::from([4])
     );
-    assert_eq!(
-        jobs::prune::run(&mut conn, now(), &limits)
-            .await
-            .expect("again"),
-        0
-    );
+    assert_no_work(jobs::prune::run(&mut conn, now(), &limits).await);
 }
 
 #[tokio::test]
@@ -412,37 +400,29 @@ async fn job_runs_are_recorded_ok_or_failed_and_listed_newest_first() {
     let db = TestDb::new().await;
     let pool = &db.pool;
     stand(pool, "s1", 3600).await;
-    exec(
-        pool,
-        "UPDATE stands SET last_seen = now() - interval '1 hour'",
-    )
-    .await;
-    let config = Config {
-        instance: "recorder".into(),
-        ..Config::default()
-    };
+    db.exec("UPDATE stands SET last_seen = now() - interval '1 hour'")
+        .await;
+    let config = recorder_config();
     let mut conn = pool.acquire().await.expect("connection");
 
     jobs::run_recorded(Job::Offline, &mut conn, pool, &config).await;
-    exec(pool, "ALTER TABLE quarantine RENAME TO quarantine_moved").await;
+    db.exec("ALTER TABLE quarantine RENAME TO quarantine_moved")
+        .await;
     jobs::run_recorded(Job::Prune, &mut conn, pool, &config).await;
-    exec(pool, "ALTER TABLE quarantine_moved RENAME TO quarantine").await;
+    db.exec("ALTER TABLE quarantine_moved RENAME TO quarantine")
+        .await;
     // The connection is still usable after a failed job.
     jobs::run_recorded(Job::Prune, &mut conn, pool, &config).await;
 
-    let runs = recent_job_runs(pool, 10).await.expect("job runs");
-    let summary: Vec<(&str, JobOutcome, i64)> = runs
-        .iter()
-        .map(|r| (r.job.as_str(), r.outcome, r.rows_touched))
-        .collect();
     assert_eq!(
-        summary,
+        recorded_runs(pool).await,
         [
-            ("prune", JobOutcome::Ok, 0),
-            ("prune", JobOutcome::Failed, 0),
-            ("offline", JobOutcome::Ok, 1)
+            ("prune".into(), JobOutcome::Ok, 0),
+            ("prune".into(), JobOutcome::Failed, 0),
+            ("offline".into(), JobOutcome::Ok, 1)
         ]
     );
+    let runs = recent_job_runs(pool, 10).await.expect("job runs");
     for r in &runs {
         assert_eq!(r.instance, "recorder");
         let finished = r.finished_at.expect("finished");

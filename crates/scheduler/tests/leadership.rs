@@ -89,6 +89,25 @@ async fn instances(pool: &PgPool) -> Vec<String> {
         .expect("instances")
 }
 
+/// The count `sql` returns with `$1` bound to `outcome`.
+async fn count_with(pool: &PgPool, sql: &'static str, outcome: JobOutcome) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(outcome.as_str())
+        .fetch_one(pool)
+        .await
+        .expect(sql)
+}
+
+/// A fresh database and two instances started at once on it: (database, leader, standby) as
+/// the job runs show them, once the leader has run `first_runs` jobs.
+async fn two_on_a_new_database(first_runs: i64) -> (TestDb, Instance, Instance) {
+    test_support::init_tracing();
+    let db = TestDb::new().await;
+    let (leader, standby) = start_two(&db.pool).await;
+    wait_for_runs(&db.pool, &leader.name, first_runs).await;
+    (db, leader, standby)
+}
+
 /// Starts two at once; returns (leader, standby) as the job runs show them.
 async fn start_two(pool: &PgPool) -> (Instance, Instance) {
     let a = Instance::start(pool, "alpha");
@@ -104,13 +123,9 @@ async fn start_two(pool: &PgPool) -> (Instance, Instance) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_acts_and_the_standby_takes_over_when_the_leader_stops() {
-    test_support::init_tracing();
-    let db = TestDb::new().await;
-    let pool = &db.pool;
-    let (leader, standby) = start_two(pool).await;
-
     // Several ticks of all four jobs, with the standby polling ten times a second meanwhile.
-    wait_for_runs(pool, &leader.name, 12).await;
+    let (db, leader, standby) = two_on_a_new_database(12).await;
+    let pool = &db.pool;
     assert_eq!(runs_by(pool, &standby.name).await, 0, "the standby acted");
 
     let (leader_name, standby_name) = (leader.name.clone(), standby.name.clone());
@@ -125,23 +140,19 @@ async fn one_acts_and_the_standby_takes_over_when_the_leader_stops() {
     );
     assert_eq!(overlaps(pool, &JobOutcome::ALL).await, 0);
     standby.stop().await;
-    let unfinished: i64 = sqlx::query_scalar(
+    let unfinished = count_with(
+        pool,
         "SELECT count(*) FROM job_runs WHERE outcome <> $1 OR finished_at IS NULL",
+        JobOutcome::Ok,
     )
-    .bind(JobOutcome::Ok.as_str())
-    .fetch_one(pool)
-    .await
-    .expect("count");
+    .await;
     assert_eq!(unfinished, 0, "shutdown finishes the job in progress");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_standby_takes_over_when_the_leaders_lock_connection_dies() {
-    test_support::init_tracing();
-    let db = TestDb::new().await;
+    let (db, leader, standby) = two_on_a_new_database(4).await;
     let pool = &db.pool;
-    let (leader, standby) = start_two(pool).await;
-    wait_for_runs(pool, &leader.name, 4).await;
 
     let holder: i32 = sqlx::query_scalar(
         "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
@@ -184,11 +195,12 @@ async fn the_standby_takes_over_when_the_leaders_lock_connection_dies() {
     wait_for_runs(pool, &old, old_leader_runs + 4).await;
     leader.stop().await;
     assert_eq!(overlaps(pool, &[JobOutcome::Ok]).await, 0);
-    let running: i64 = sqlx::query_scalar("SELECT count(*) FROM job_runs WHERE outcome = $1")
-        .bind(JobOutcome::Running.as_str())
-        .fetch_one(pool)
-        .await
-        .expect("count");
+    let running = count_with(
+        pool,
+        "SELECT count(*) FROM job_runs WHERE outcome = $1",
+        JobOutcome::Running,
+    )
+    .await;
     assert_eq!(
         running, 0,
         "no run is left `running` ({new} then {old} led)"
@@ -201,10 +213,8 @@ async fn a_failing_job_is_recorded_and_tried_again_at_its_next_tick() {
     let db = TestDb::new().await;
     let pool = &db.pool;
     // The prune job deletes from `quarantine`: without that table it fails.
-    sqlx::query("ALTER TABLE quarantine RENAME TO quarantine_moved")
-        .execute(pool)
-        .await
-        .expect("rename");
+    db.exec("ALTER TABLE quarantine RENAME TO quarantine_moved")
+        .await;
     let only = Instance::start(pool, "solo");
 
     let failed: (i64, String) = wait_for("a failed prune run", PATIENCE, || async {
@@ -221,31 +231,22 @@ async fn a_failing_job_is_recorded_and_tried_again_at_its_next_tick() {
     assert!(failed.1.contains("quarantine"), "{}", failed.1);
     // It fails again at its next tick, and the other jobs go on meanwhile.
     wait_for("a second failed prune run", PATIENCE, || async {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM job_runs WHERE job = 'prune' AND outcome = $1",
-        )
-        .bind(JobOutcome::Failed.as_str())
-        .fetch_one(pool)
-        .await
-        .expect("count");
-        (n >= 2).then_some(())
+        let sql = "SELECT count(*) FROM job_runs WHERE job = 'prune' AND outcome = $1";
+        (count_with(pool, sql, JobOutcome::Failed).await >= 2).then_some(())
     })
     .await;
-    let others_ok: i64 = sqlx::query_scalar(
+    let others_ok = count_with(
+        pool,
         "SELECT count(DISTINCT job) FROM job_runs WHERE job <> 'prune' AND outcome = $1",
+        JobOutcome::Ok,
     )
-    .bind(JobOutcome::Ok.as_str())
-    .fetch_one(pool)
-    .await
-    .expect("count");
+    .await;
     // Every job but prune.
     let others = i64::try_from(scheduler::Job::ALL.len()).expect("count") - 1;
     assert_eq!(others_ok, others);
 
-    sqlx::query("ALTER TABLE quarantine_moved RENAME TO quarantine")
-        .execute(pool)
-        .await
-        .expect("rename back");
+    db.exec("ALTER TABLE quarantine_moved RENAME TO quarantine")
+        .await;
     wait_for("an ok prune run after the failures", PATIENCE, || async {
         sqlx::query_scalar::<_, i64>(
             "SELECT id FROM job_runs WHERE job = 'prune' AND outcome = $2 AND id > $1",

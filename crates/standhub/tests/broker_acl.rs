@@ -4,35 +4,24 @@
 //! reached; another stand's topics are refused. And `add-user.sh` accepts no name that the app
 //! would refuse as a stand id.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use domain::StandId;
 use rumqttc::QoS;
 use test_support::mqtt::{Broker, TestClient, mosquitto_bin};
-use test_support::{repo_root, require_tool};
+use test_support::{output_with_input, repo_root, require_tool};
 
 const STAND: &str = "prøve-stand_1";
 const OTHER: &str = "anden_stand";
 
 /// Runs `add-user.sh` with `args`, `stdin` as its input; returns (success, stderr).
 fn add_user(args: &[&str], stdin: &str) -> (bool, String) {
-    let mut child = Command::new("sh")
+    let mut command = Command::new("sh");
+    command
         .arg(repo_root().join("mosquitto/add-user.sh"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run add-user.sh");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("password");
-    let out = child.wait_with_output().expect("add-user.sh ends");
+        .args(args);
+    let out = output_with_input(&mut command, stdin);
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -172,40 +161,10 @@ async fn a_unicode_stand_on_the_module_guides_topics_passes_the_projects_acl() {
 
     // The stand forges another stand's inbound topics, then speaks on its own lowercase one:
     // the broker drops the forgeries, so its own message is the first the handler gets.
-    for topic in [
-        format!("Testdevice/{OTHER}/inbound"),
-        format!("{OTHER}/inbound"),
-        format!("Testdevice/{STAND}/inbound"),
-    ] {
-        stand
-            .publish_confirmed(&topic, QoS::AtLeastOnce, topic.clone())
-            .await;
-    }
-    let (topic, payload) = handler.recv().await;
-    assert_eq!(
-        topic,
-        format!("Testdevice/{STAND}/inbound"),
-        "{}",
-        broker.log()
-    );
-    assert_eq!(payload, topic.as_bytes());
+    only_the_last_arrives(&broker, &mut stand, &mut handler, "inbound").await;
 
     // Commands: the stand reads its own lowercase outbound topic, not another stand's.
-    for topic in [
-        format!("Testdevice/{OTHER}/outbound"),
-        format!("{OTHER}/outbound"),
-        format!("Testdevice/{STAND}/outbound"),
-    ] {
-        web.publish_confirmed(&topic, QoS::AtLeastOnce, topic.clone())
-            .await;
-    }
-    let (topic, _) = stand.recv().await;
-    assert_eq!(
-        topic,
-        format!("Testdevice/{STAND}/outbound"),
-        "{}",
-        broker.log()
-    );
+    only_the_last_arrives(&broker, &mut web, &mut stand, "outbound").await;
 
     // A stand may not write commands, not even to itself.
     stand
@@ -223,6 +182,28 @@ async fn a_unicode_stand_on_the_module_guides_topics_passes_the_projects_acl() {
     .await;
     let (_, payload) = stand.recv().await;
     assert_eq!(payload, b"real");
+}
+
+/// `from` publishes on the other stand's `direction` topics (old layout and current), then on
+/// the stand's own old-layout one, each message its topic: `to` gets only the last.
+async fn only_the_last_arrives(
+    broker: &Broker,
+    from: &mut TestClient,
+    to: &mut TestClient,
+    direction: &str,
+) {
+    let own = format!("Testdevice/{STAND}/{direction}");
+    for topic in [
+        format!("Testdevice/{OTHER}/{direction}"),
+        format!("{OTHER}/{direction}"),
+        own.clone(),
+    ] {
+        from.publish_confirmed(&topic, QoS::AtLeastOnce, topic.clone())
+            .await;
+    }
+    let (topic, payload) = to.recv().await;
+    assert_eq!(topic, own, "{}", broker.log());
+    assert_eq!(payload, topic.as_bytes());
 }
 
 fn which(tool: &str) -> bool {

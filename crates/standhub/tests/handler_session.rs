@@ -64,13 +64,11 @@ async fn the_handler_keeps_its_session(kind: BrokerKind) {
     // A stand's message after the attempts is the sentinel: once the handler has stored it, a
     // kick-off would have made it connect and subscribe again before.
     let mut stand = TestClient::connect(&stand_url, "session-test-stand");
+    let qos = rumqttc::QoS::AtLeastOnce;
     stand
-        .publish_confirmed(
-            "session-stand/inbound",
-            rumqttc::QoS::AtLeastOnce,
-            test_support::messages::status("200", "session-stand").to_string(),
-        )
+        .publish_status("session-stand/inbound", qos, "200", "session-stand")
         .await;
+    stand.flush().await;
     let id = domain::StandId::parse("session-stand").expect("id");
     test_support::wait_for(
         "the stand's message stored",

@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use test_support::{free_ports, wait_for, workspace_bin};
+use test_support::mqtt::{ws_connect_accepted, ws_publish};
+use test_support::{free_ports, run_ok, wait_for, workspace_bin};
 
 #[path = "launcher/confinement.rs"]
 mod confinement;
@@ -161,20 +162,20 @@ fn data_dir() -> (tempfile::TempDir, PathBuf) {
     (temp, data)
 }
 
+/// `GET url` with `client`: the answer, unread.
+async fn get(client: &reqwest::Client, url: String) -> reqwest::Response {
+    let r = client.get(&url).send().await;
+    r.unwrap_or_else(|e| panic!("GET {url}: {e}"))
+}
+
 async fn login(launcher: &Launcher, password: &str) -> reqwest::Client {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
         .build()
         .expect("client");
-    let form = client
-        .get(launcher.url("/login"))
-        .send()
-        .await
-        .expect("login page")
-        .text()
-        .await
-        .expect("html");
+    let form = get(&client, launcher.url("/login")).await;
+    let form = form.text().await.expect("html");
     let csrf = test_support::web::hidden_field(&form, "csrf");
     let r = client
         .post(launcher.url("/login"))
@@ -208,19 +209,13 @@ fn mqtt_url(port: u16, stand_password: Option<&str>) -> String {
 
 /// `standhub stand-account <stand>` beside the running launcher: the password it prints.
 fn stand_account(data: &Path, stand: &str) -> String {
-    let out = Command::new(workspace_bin("standhub"))
+    let mut command = Command::new(workspace_bin("standhub"));
+    command
         .env_remove("DATABASE_URL")
         .env("STANDHUB_DATA_DIR", data)
         .current_dir(data.parent().expect("parent"))
-        .args(["stand-account", stand])
-        .output()
-        .expect("standhub stand-account");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .args(["stand-account", stand]);
+    let text = run_ok(&mut command, "standhub stand-account");
     text.lines()
         .find_map(|l| l.trim().strip_prefix("password:"))
         .expect("the password is printed")
@@ -236,49 +231,9 @@ async fn publish_tcp(url: &str, topic: &str, payload: String) {
         .await;
 }
 
-/// Connects over websockets with the test cases' standard-library client: accepted?
-fn ws_accepts(port: u16, login: Option<(&str, &str)>) -> bool {
-    let script = test_support::repo_root().join("test-cases/mqtt_ws.py");
-    let mut cmd = Command::new("python3");
-    cmd.arg(script)
-        .args(["connect", "--url", &format!("ws://127.0.0.1:{port}/mqtt")])
-        .args(["--timeout", "5"]);
-    if let Some((user, password)) = login {
-        cmd.args(["--user", user, "--password", password]);
-    }
-    let out = cmd.output().expect("python3");
-    let text = String::from_utf8_lossy(&out.stdout);
-    eprintln!("websocket connect (login: {}): {text}", login.is_some());
-    out.status.success() && text.contains("CONNACK 0")
-}
-
-/// Publishes over websockets with the test cases' standard-library client.
-fn publish_ws(port: u16, (user, password): (&str, &str), topic: &str, payload: &str) {
-    let script = test_support::repo_root().join("test-cases/mqtt_ws.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .args(["publish", "--url", &format!("ws://127.0.0.1:{port}/mqtt")])
-        .args(["--user", user, "--password", password])
-        .args(["--topic", topic, "--message", payload])
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "publish over websockets failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 async fn stand_codes(client: &reqwest::Client, launcher: &Launcher) -> Vec<(String, String)> {
-    let stands: Value = client
-        .get(launcher.url("/api/stands"))
-        .send()
-        .await
-        .expect("stands")
-        .json()
-        .await
-        .expect("json");
+    let stands = get(client, launcher.url("/api/stands")).await;
+    let stands: Value = stands.json().await.expect("json");
     stands
         .as_array()
         .expect("array")
@@ -317,11 +272,7 @@ async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_
     assert!(banner.contains(&password), "the banner shows the password");
 
     let client = login(&launcher, &password).await;
-    let dashboard = client
-        .get(launcher.url("/"))
-        .send()
-        .await
-        .expect("dashboard");
+    let dashboard = get(&client, launcher.url("/")).await;
     assert_eq!(dashboard.status(), 200);
     assert!(dashboard.text().await.expect("html").contains("<html"));
 
@@ -346,17 +297,20 @@ async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_
     let wrong = test_support::mqtt::try_connect(&mqtt_url(launcher.mqtt, Some("wrong")), "x").await;
     assert!(wrong.is_err(), "a wrong password was accepted");
     assert!(
-        !ws_accepts(launcher.mqtt_ws, None),
+        !ws_connect_accepted(launcher.mqtt_ws, None),
         "anonymous over websockets"
     );
-    assert!(ws_accepts(launcher.mqtt_ws, Some((DEMO, &stand_password))));
+    assert!(ws_connect_accepted(
+        launcher.mqtt_ws,
+        Some((DEMO, &stand_password))
+    ));
     assert!(!banner.contains("WARNING"), "{banner}");
 
     // A second stand gets its own account from the operator command while the launcher runs;
     // the broker takes it within a second.
     let ws_password = stand_account(&data, "ws-stand");
     wait_for("the new account", Duration::from_secs(10), || {
-        let ok = ws_accepts(launcher.mqtt_ws, Some(("ws-stand", &ws_password)));
+        let ok = ws_connect_accepted(launcher.mqtt_ws, Some(("ws-stand", &ws_password)));
         async move { ok.then_some(()) }
     })
     .await;
@@ -364,7 +318,7 @@ async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_
     // A stand on TCP, another on websockets, through the embedded broker into the database.
     let stand_url = mqtt_url(launcher.mqtt, Some(&stand_password));
     publish_tcp(&stand_url, &format!("{DEMO}/inbound"), status("200")).await;
-    publish_ws(
+    ws_publish(
         launcher.mqtt_ws,
         ("ws-stand", &ws_password),
         "ws-stand/inbound",
@@ -439,7 +393,7 @@ async fn starts_empty_ingests_over_tcp_and_websockets_and_keeps_its_data_across_
         .await
         .expect("anonymous accepted with the flag");
     assert!(
-        ws_accepts(launcher.mqtt_ws, None),
+        ws_connect_accepted(launcher.mqtt_ws, None),
         "anonymous over websockets"
     );
     test_support::mqtt::try_connect(&stand_url, "stand-again")

@@ -15,7 +15,7 @@ use domain::StandId;
 use rumqttc::QoS;
 use test_support::mqtt::{TestClient, mosquitto_bin, try_connect};
 use test_support::pg::TestDb;
-use test_support::{free_port, repo_root, require_tool, wait_for, wait_for_port};
+use test_support::{free_port, repo_root, require_tool, spawn_listening, wait_for};
 
 const HANDLER_PW: &str = "handler-pw-1";
 const WEB_PW: &str = "web-pw-1";
@@ -84,8 +84,8 @@ impl ComposeBroker {
                 .arg(root)
                 .status();
         }
-        let log = std::fs::File::create(self.path("broker.log")).expect("log");
-        let child = Command::new("sh")
+        let mut command = Command::new("sh");
+        command
             .arg(repo_root().join("mosquitto/start.sh"))
             .env("MOSQUITTO_CONFIG", root.join("config"))
             .env("MOSQUITTO_DATA", root.join("data"))
@@ -99,15 +99,12 @@ impl ComposeBroker {
                 "PATH",
                 format!("{}:/usr/sbin", std::env::var("PATH").unwrap_or_default()),
             )
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("run mosquitto/start.sh");
+            .envs(env.iter().copied());
+        let log = self.path("broker.log");
+        let (child, listening) = spawn_listening(&mut command, &log, self.port);
         self.child = Some(child);
         assert!(
-            wait_for_port(self.port, Duration::from_secs(20)),
+            listening,
             "start.sh's broker did not listen; output:\n{}",
             self.log()
         );

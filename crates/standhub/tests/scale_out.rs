@@ -7,13 +7,13 @@
 //! schedulers one leads; killed, another takes over within the standby poll.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use rumqttc::{AsyncClient, MqttOptions, QoS};
-use test_support::{repo_root, require_tool};
+use test_support::{repo_root, require_tool, run_ok};
 
 #[path = "scale_out/stack.rs"]
 mod scale_stack;
@@ -110,17 +110,11 @@ fn elevated_tools() -> bool {
 }
 
 fn fixtures(bin_dir: &Path) {
-    let out: Output = Command::new("bash")
+    let mut command = Command::new("bash");
+    command
         .arg(repo_root().join("test-cases/compose-images.sh"))
-        .arg(bin_dir)
-        .output()
-        .expect("run compose-images.sh");
-    assert!(
-        out.status.success(),
-        "compose-images.sh: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .arg(bin_dir);
+    run_ok(&mut command, "compose-images.sh");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

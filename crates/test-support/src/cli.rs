@@ -44,3 +44,19 @@ pub fn assert_unknown_argument_refused(program: &Path) {
         "{stderr}"
     );
 }
+
+/// Runs `command` (the service `program`, given a configuration it must refuse) and asserts
+/// the refusal: exit code 2 and a line `<program>: …` on stderr that names `named`. `case`
+/// describes the configuration in the failure message.
+pub fn assert_configuration_refused(command: &mut Command, program: &str, named: &str, case: &str) {
+    let out = command.output().expect("run the binary");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{case}: {stderr}");
+    let prefix = format!("{program}: ");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with(&prefix) && l.contains(named)),
+        "{case} must be refused naming {named}: {stderr}"
+    );
+}

@@ -102,3 +102,12 @@ pub async fn hog_from_loopback(to: SocketAddr, n: usize) -> Vec<TcpStream> {
     );
     held
 }
+
+/// Waits up to `limit` until `/healthz` on `to` answers 200 to a connection from `from`: that
+/// client's share came back (`what` names the wait in a failure).
+pub async fn wait_served_from(what: &str, from: IpAddr, to: SocketAddr, limit: Duration) {
+    crate::wait_for(what, limit, || async {
+        (get_from(from, to, "/healthz", Duration::from_secs(2)).await == Some(200)).then_some(())
+    })
+    .await;
+}

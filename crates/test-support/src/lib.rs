@@ -25,7 +25,8 @@ pub mod runs;
 pub mod web;
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// A memory figure of a process, in KiB, from `/proc/<pid>/status` (`pid` `None`: this
@@ -73,6 +74,15 @@ pub fn free_port() -> u16 {
 /// A short unique suffix (16 hex digits) for client ids and names shared across test processes.
 pub fn uuid_like() -> String {
     format!("{:016x}", uuid::Uuid::new_v4().as_u64_pair().0)
+}
+
+/// The number in the environment variable `name` (a benchmark's knob), or `default` when it
+/// is unset or not a number.
+pub fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Whether this run is in CI (`CI=true`, as GitHub Actions and most CI systems set it).
@@ -202,6 +212,52 @@ where
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Starts `command` without input and with its output written to the file `log`, then waits
+/// (20 s at most) until something listens on 127.0.0.1:`port`: the child, and whether it
+/// listened in time (the caller's assertion says what did not start, with the log).
+pub fn spawn_listening(command: &mut Command, log: &Path, port: u16) -> (Child, bool) {
+    let file = std::fs::File::create(log).expect("create the log file");
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(file.try_clone().expect("log"))
+        .stderr(file)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {:?}: {e}", command.get_program()));
+    (child, wait_for_port(port, Duration::from_secs(20)))
+}
+
+/// Runs `command` to its end and returns its standard output; fails the test naming `what`,
+/// with both outputs, when it fails.
+pub fn run_ok(command: &mut Command, what: &str) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("run {what}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{what}: {}\n{stdout}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Runs `command` to its end with `input` on its standard input; its output (stdout and
+/// stderr captured).
+pub fn output_with_input(command: &mut Command, input: &str) -> std::process::Output {
+    use std::io::Write as _;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {:?}: {e}", command.get_program()));
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input.as_bytes()).expect("write the input");
+    drop(stdin);
+    child.wait_with_output().expect("wait for the command")
 }
 
 /// Waits until something accepts TCP connections on 127.0.0.1:`port`.

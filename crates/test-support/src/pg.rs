@@ -156,6 +156,23 @@ impl TestDb {
         Self::on_server(cluster.admin_url(), None).await
     }
 
+    /// The `bigint` that `sql` returns (a `count(*)`, say); panics naming the query when it fails.
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Runs statements without results (a fixture's INSERTs, a `DROP DATABASE` of a name the
+    /// test made, say); panics naming them when they fail.
+    pub async fn exec(&self, sql: &str) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     async fn on_server(admin_url: String, cluster: Option<std::sync::Arc<PgCluster>>) -> Self {
         let template = ensure_template(&admin_url).await;
         let name = format!("test_{}", uuid::Uuid::new_v4().simple());

@@ -3,14 +3,14 @@
 
 mod common;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::Duration;
 
-use common::Relay;
 use domain::address_list::AddressList;
 use test_support::camera::{CameraOptions, FakeCamera};
-use test_support::hogs::{get_from, hog, hog_from_loopback, raise_open_file_limit, status_of};
-use test_support::pg::TestDb;
+use test_support::hogs::{
+    get_from, hog, hog_from_loopback, raise_open_file_limit, status_of, wait_served_from,
+};
 
 const HOGS: usize = 1030;
 
@@ -21,14 +21,9 @@ fn ip(s: &str) -> IpAddr {
 #[tokio::test]
 async fn a_thousand_idle_sockets_from_one_address_leave_the_relay_to_the_others() {
     raise_open_file_limit(4 * HOGS as u64);
-    let db = TestDb::new().await;
     // Loopback is no proxy here: it has a share like any client.
-    let relay = Relay::with(&db.pool, |s| s.proxies = AddressList::default()).await;
-    let to: SocketAddr = relay
-        .base
-        .trim_start_matches("http://")
-        .parse()
-        .expect("address");
+    let (_db, relay) = common::relay_with(|s| s.proxies = AddressList::default()).await;
+    let to = relay.addr();
     let held = hog_from_loopback(to, HOGS).await;
     let other = ip("127.0.0.2");
     assert_eq!(
@@ -43,31 +38,19 @@ async fn a_thousand_idle_sockets_from_one_address_leave_the_relay_to_the_others(
         "another viewer is answered (without a signed link: 401)"
     );
     drop(held);
-    test_support::wait_for(
-        "the hog's share to come back",
-        Duration::from_secs(10),
-        || async {
-            (get_from(ip("127.0.0.1"), to, "/healthz", Duration::from_secs(2)).await == Some(200))
-                .then_some(())
-        },
-    )
-    .await;
+    let back = "the hog's share to come back";
+    wait_served_from(back, ip("127.0.0.1"), to, Duration::from_secs(10)).await;
     relay.stop().await;
 }
 
 #[tokio::test]
 async fn proxies_many_viewers_come_through_have_no_share() {
-    let db = TestDb::new().await;
-    let relay = Relay::with(&db.pool, |s| {
+    let (_db, relay) = common::relay_with(|s| {
         s.max_per_client = 2;
         s.proxies = AddressList::parse("127.0.0.1").expect("list");
     })
     .await;
-    let to: SocketAddr = relay
-        .base
-        .trim_start_matches("http://")
-        .parse()
-        .expect("address");
+    let to = relay.addr();
     // 127.0.0.1 is a proxy (as the native nginx is by default): five connections are served.
     let _held = hog(ip("127.0.0.1"), to, 5, b"").await;
     assert_eq!(
@@ -85,18 +68,13 @@ async fn proxies_many_viewers_come_through_have_no_share() {
 
 #[tokio::test]
 async fn a_viewer_that_reads_nothing_is_cut_and_gives_its_share_back() {
-    let db = TestDb::new().await;
-    let relay = Relay::with(&db.pool, |s| {
+    let (_db, relay) = common::relay_with(|s| {
         s.max_per_client = 1;
         s.proxies = AddressList::default();
         s.write_timeout = Duration::from_secs(1);
     })
     .await;
-    let to: SocketAddr = relay
-        .base
-        .trim_start_matches("http://")
-        .parse()
-        .expect("address");
+    let to = relay.addr();
     // 64 KiB frames at 50 a second fill the socket buffers within seconds.
     let camera = FakeCamera::start(CameraOptions {
         frame_bytes: 64 << 10,
@@ -118,15 +96,8 @@ async fn a_viewer_that_reads_nothing_is_cut_and_gives_its_share_back() {
         Some(429),
         "the stalled viewer holds the share"
     );
-    test_support::wait_for(
-        "the stalled viewer to be cut and its share freed",
-        Duration::from_secs(30),
-        || async {
-            (get_from(viewer, to, "/healthz", Duration::from_secs(2)).await == Some(200))
-                .then_some(())
-        },
-    )
-    .await;
+    let freed = "the stalled viewer to be cut and its share freed";
+    wait_served_from(freed, viewer, to, Duration::from_secs(30)).await;
     drop(stalled.pop());
     relay.stop().await;
 }

@@ -182,15 +182,13 @@ async fn bad_stand_ids_urls_and_forms_are_rejected_clearly() {
     }
 
     for url in ["ftp://cam/x", "not a url", "file:///etc/passwd", "http://"] {
-        let r = relay.install("s1", url).await;
-        assert_eq!(r.status(), 400, "{url}");
-        let body: Value = r.json().await.expect("json");
-        assert!(
-            body["error"]
-                .as_str()
-                .is_some_and(|m| m.contains("invalid camera URL")),
-            "{url}: {body}"
-        );
+        refused(
+            relay.install("s1", url).await,
+            400,
+            "invalid camera URL",
+            url,
+        )
+        .await;
     }
     // Nothing was stored by the rejected requests.
     let stands: i64 = sqlx::query_scalar("SELECT count(*) FROM stands")
@@ -227,17 +225,7 @@ async fn pages_say_when_no_camera_is_installed_and_link_the_stream_relatively() 
         "/vstream-direct/test-stand/s1",
         "/videostream/vstream/test-stand/s1",
     ] {
-        let r = reqwest::get(relay.url(&format!("{path}?{}", link("s1"))))
-            .await
-            .expect("GET");
-        assert_eq!(r.status(), 404, "{path}");
-        assert!(
-            r.headers()["content-type"]
-                .to_str()
-                .expect("ascii")
-                .starts_with("text/html")
-        );
-        let text = r.text().await.expect("html");
+        let text = relay.html(path, "s1", 404).await;
         assert!(text.contains("No camera installed"), "{path}: {text}");
         assert!(text.contains("s1"));
     }
@@ -323,10 +311,7 @@ async fn frames_pass_through_unchanged_without_content_length_and_with_odd_bound
 
 #[tokio::test]
 async fn a_camera_restart_is_recovered_by_reconnecting() {
-    let db = TestDb::new().await;
-    let relay = Relay::test(&db.pool).await;
-    let mut camera = FakeCamera::start(CameraOptions::default()).await;
-    relay.install("s1", &camera.url()).await;
+    let (_db, relay, mut camera) = common::camera_on_s1().await;
     let mut v = Viewer::connect(&relay, "s1").await;
     v.seq().await;
 
@@ -344,15 +329,12 @@ async fn a_camera_restart_is_recovered_by_reconnecting() {
 
 #[tokio::test]
 async fn a_stalled_viewer_skips_frames_and_does_not_slow_a_fast_one() {
-    let db = TestDb::new().await;
-    let relay = Relay::test(&db.pool).await;
-    let camera = FakeCamera::start(CameraOptions {
+    let (_db, relay, camera) = common::camera_on_s1_with(CameraOptions {
         frame_bytes: 200_000,
         fps: 100.0,
         ..CameraOptions::default()
     })
     .await;
-    relay.install("s1", &camera.url()).await;
 
     let mut stalled = Viewer::connect(&relay, "s1").await;
     let first = stalled.seq().await;
@@ -384,11 +366,8 @@ async fn a_stalled_viewer_skips_frames_and_does_not_slow_a_fast_one() {
 
 #[tokio::test]
 async fn bad_cameras_give_error_pages_not_hangs() {
-    let db = TestDb::new().await;
-    let relay = Relay::with(&db.pool, |s| {
-        s.first_frame_timeout = Duration::from_millis(500)
-    })
-    .await;
+    let (_db, relay) =
+        common::relay_with(|s| s.first_frame_timeout = Duration::from_millis(500)).await;
 
     // Nobody listens there.
     let closed = test_support::free_port();
@@ -420,20 +399,8 @@ async fn bad_cameras_give_error_pages_not_hangs() {
         ("s3", 502, "frame"),
         ("s4", 502, "HTTPS"),
     ] {
-        let r = reqwest::get(relay.url(&format!(
-            "/vstream-direct/test-stand/{stand}?{}",
-            link(stand)
-        )))
-        .await
-        .expect("GET");
-        assert_eq!(r.status(), status, "{stand}");
-        assert!(
-            r.headers()["content-type"]
-                .to_str()
-                .expect("ascii")
-                .starts_with("text/html")
-        );
-        let text = r.text().await.expect("html");
+        let path = format!("/vstream-direct/test-stand/{stand}");
+        let text = relay.html(&path, stand, status).await;
         assert!(!text.contains(hidden), "{stand}: {text}");
         assert!(text.contains("Camera not available"), "{stand}: {text}");
         assert!(text.contains("not available right now"), "{stand}: {text}");
@@ -489,8 +456,7 @@ async fn uninstalling_ends_the_streams_of_the_old_camera() {
 /// `-d "data=" -X put` removes it, answering `{"67":""}`.
 #[tokio::test]
 async fn the_old_test_script_runs_unchanged_with_open_install() {
-    let db = TestDb::new().await;
-    let relay = Relay::with(&db.pool, |s| s.open_install = true).await;
+    let (db, relay) = common::relay_with(|s| s.open_install = true).await;
     let install = old_script_installs(&relay, &db.pool, None).await;
 
     let (status, body) = curl_as(None, &[&install, "-d", "data=", "-X", "put"]).await;

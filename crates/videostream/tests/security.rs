@@ -17,12 +17,10 @@ use serde_json::{Value, json};
 use test_support::camera::{CameraOptions, FakeCamera};
 use test_support::pg::TestDb;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
-async fn stand_count(pool: &sqlx::PgPool) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM stands")
-        .fetch_one(pool)
-        .await
-        .expect("count")
+async fn stand_count(db: &TestDb) -> i64 {
+    db.count("SELECT count(*) FROM stands").await
 }
 
 #[tokio::test]
@@ -64,13 +62,13 @@ async fn installing_takes_an_admin_token() {
         .await
         .expect("PUT");
     assert_eq!(r.status(), 403);
-    assert_eq!(stand_count(&db.pool).await, 0, "no stand was created");
+    assert_eq!(stand_count(&db).await, 0, "no stand was created");
 
     assert_eq!(
         relay.install("s1", "http://10.0.0.7/video").await.status(),
         200
     );
-    assert_eq!(stand_count(&db.pool).await, 1);
+    assert_eq!(stand_count(&db).await, 1);
     relay.stop().await;
 
     // The old, open API only behind its explicit setting.
@@ -104,17 +102,15 @@ async fn camera_urls_at_forbidden_addresses_are_refused_at_install() {
         "http://224.0.0.1/video",
         "http://no-such-host.invalid/video",
     ] {
-        let r = relay.install("s1", url).await;
-        assert_eq!(r.status(), 400, "{url}");
-        let body: Value = r.json().await.expect("json");
-        assert!(
-            body["error"]
-                .as_str()
-                .is_some_and(|m| m.contains("camera URL refused")),
-            "{url}: {body}"
-        );
+        refused(
+            relay.install("s1", url).await,
+            400,
+            "camera URL refused",
+            url,
+        )
+        .await;
     }
-    assert_eq!(stand_count(&db.pool).await, 0);
+    assert_eq!(stand_count(&db).await, 0);
     relay.stop().await;
 
     // With loopback allowed (a simulator on this machine), the stack's own services are still
@@ -158,37 +154,45 @@ async fn forbidden_addresses_are_refused_at_fetch_time_too() {
         .execute(&db.pool)
         .await
         .expect("stand");
-    let r = relay.watch("s1").await;
-    assert_eq!(r.status(), 502);
-    assert_eq!(
-        camera.connections(),
-        0,
-        "the loopback camera was never reached"
-    );
-    relay.stop().await;
+    never_reached(relay, &camera, "the loopback camera was never reached").await;
 }
 
-/// A server that answers every request with a redirect to `location`.
-async fn redirecting_server(location: String) -> String {
+/// A server on a free loopback port that reads each connection's request, then lets `answer`
+/// write to the connection; the URL of its `/video`.
+async fn server<F, Fut>(answer: F) -> String
+where
+    F: Fn(TcpStream) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
-            let location = location.clone();
+            let answer = answer.clone();
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
                 let _ = socket.read(&mut buf).await;
-                let answer = format!(
-                    "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\
-                     Connection: close\r\n\r\n"
-                );
-                let _ = socket.write_all(answer.as_bytes()).await;
+                answer(socket).await;
             });
         }
     });
     format!("http://{addr}/video")
+}
+
+/// A server that answers every request with a redirect to `location`.
+async fn redirecting_server(location: String) -> String {
+    server(move |mut socket| {
+        let answer = format!(
+            "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\
+             Connection: close\r\n\r\n"
+        );
+        async move {
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    })
+    .await
 }
 
 #[tokio::test]
@@ -199,13 +203,14 @@ async fn redirects_are_not_followed() {
     // Loopback allowed here, so only the redirect rule can stop the relay reaching the camera.
     let relay = Relay::with(&db.pool, |s| s.first_frame_timeout = Duration::from_secs(5)).await;
     assert_eq!(relay.install("s1", &redirect).await.status(), 200);
+    never_reached(relay, &camera, "the redirect's target was not fetched").await;
+}
+
+/// Watching `s1` on `relay` is answered 502 and `camera` was never connected to (`why`).
+async fn never_reached(relay: Relay, camera: &FakeCamera, why: &str) {
     let r = relay.watch("s1").await;
     assert_eq!(r.status(), 502);
-    assert_eq!(
-        camera.connections(),
-        0,
-        "the redirect's target was not fetched"
-    );
+    assert_eq!(camera.connections(), 0, "{why}");
     relay.stop().await;
 }
 
@@ -285,8 +290,7 @@ async fn the_camera_password_never_shows() {
     // This test's runtime is single-threaded: every task of the relay logs on this thread.
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let db = TestDb::new().await;
-    let relay = Relay::with(&db.pool, |s| s.first_frame_timeout = Duration::from_secs(3)).await;
+    let (db, relay) = common::relay_with(|s| s.first_frame_timeout = Duration::from_secs(3)).await;
     let closed = test_support::free_port();
     let camera = format!("http://admin:s3cretpw@127.0.0.1:{closed}/video?pwd=s3cretpw");
     let shown = format!("http://admin:***@127.0.0.1:{closed}/video?pwd=***");
@@ -330,46 +334,36 @@ async fn the_camera_password_never_shows() {
 
 /// A camera whose stream mixes other parts in with its JPEGs.
 async fn mixed_camera() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = socket.read(&mut buf).await;
-                let head = b"HTTP/1.1 200 OK\r\n\
+    server(|mut socket| async move {
+        let head = b"HTTP/1.1 200 OK\r\n\
                     Content-Type: multipart/x-mixed-replace; boundary=b\r\n\r\n";
-                if socket.write_all(head).await.is_err() {
+        if socket.write_all(head).await.is_err() {
+            return;
+        }
+        let jpeg = test_support::camera::frame_bytes(1, 100);
+        let parts: [(&str, &[u8]); 4] = [
+            ("image/jpeg", &jpeg),
+            ("text/html", b"<script>alert(1)</script>"),
+            ("image/jpeg", b"<html><script>alert(2)</script></html>"),
+            ("image/svg+xml", b"<svg onload=alert(3)></svg>"),
+        ];
+        // One part at a time with pauses, so a viewer would see every part relayed
+        // (the feed keeps only the newest).
+        for _ in 0..100 {
+            for (content_type, body) in parts {
+                let mut out = Vec::new();
+                out.extend(format!("--b\r\nContent-Type: {content_type}\r\n").as_bytes());
+                out.extend(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+                out.extend(body);
+                out.extend(b"\r\n");
+                if socket.write_all(&out).await.is_err() {
                     return;
                 }
-                let jpeg = test_support::camera::frame_bytes(1, 100);
-                let parts: [(&str, &[u8]); 4] = [
-                    ("image/jpeg", &jpeg),
-                    ("text/html", b"<script>alert(1)</script>"),
-                    ("image/jpeg", b"<html><script>alert(2)</script></html>"),
-                    ("image/svg+xml", b"<svg onload=alert(3)></svg>"),
-                ];
-                // One part at a time with pauses, so a viewer would see every part relayed
-                // (the feed keeps only the newest).
-                for _ in 0..100 {
-                    for (content_type, body) in parts {
-                        let mut out = Vec::new();
-                        out.extend(format!("--b\r\nContent-Type: {content_type}\r\n").as_bytes());
-                        out.extend(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
-                        out.extend(body);
-                        out.extend(b"\r\n");
-                        if socket.write_all(&out).await.is_err() {
-                            return;
-                        }
-                        tokio::time::sleep(Duration::from_millis(15)).await;
-                    }
-                }
-            });
+                tokio::time::sleep(Duration::from_millis(15)).await;
+            }
         }
-    });
-    format!("http://{addr}/video")
+    })
+    .await
 }
 
 #[tokio::test]
@@ -402,8 +396,7 @@ async fn only_image_parts_are_relayed_with_the_relays_own_headers() {
 
 #[tokio::test]
 async fn slow_and_surplus_clients_are_cut_off() {
-    let db = TestDb::new().await;
-    let relay = Relay::with(&db.pool, |s| {
+    let (_db, relay) = common::relay_with(|s| {
         s.header_read_timeout = Duration::from_millis(500);
         s.max_connections = 3;
     })

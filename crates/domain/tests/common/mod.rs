@@ -3,8 +3,10 @@
 
 #![allow(dead_code)]
 
-use sqlx::PgConnection;
 use sqlx::migrate::Migration;
+use sqlx::pool::PoolConnection;
+use sqlx::{PgConnection, Postgres};
+use test_support::pg::TestDb;
 
 /// Doubles whose bits a lossy copy would change: both zeros, a subnormal, the largest finite
 /// one, and sums with no short decimal form.
@@ -44,6 +46,39 @@ pub async fn replay_before(
         }
     }
     this.unwrap_or_else(|| panic!("the migration {version} is missing"))
+}
+
+/// A fresh database and a connection to it that sees a schema of its own with every migration
+/// before one replayed ([`replay_before`]), for a test to put old rows in before that
+/// migration runs.
+pub struct OldSchema {
+    /// The database (dropped with this).
+    pub db: TestDb,
+    /// The connection that sees the old schema.
+    pub conn: PoolConnection<Postgres>,
+    migration: &'static Migration,
+}
+
+impl OldSchema {
+    /// The schema `schema` as it was before the migration `version`.
+    pub async fn before(schema: &str, version: i64) -> Self {
+        let db = TestDb::new().await;
+        let mut conn = db.pool.acquire().await.expect("connection");
+        let migration = replay_before(&mut conn, schema, version).await;
+        Self {
+            db,
+            conn,
+            migration,
+        }
+    }
+
+    /// Runs the migration on what the test put in.
+    pub async fn migrate(&mut self) {
+        sqlx::raw_sql(self.migration.sql.clone())
+            .execute(&mut *self.conn)
+            .await
+            .expect("the migration");
+    }
 }
 
 /// How the ingest path reads `payload` on `stand`'s inbound topic: the message, or why it goes

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use messagehandler::Config;
 use sqlx::PgPool;
+use test_support::mqtt::{Broker, BrokerKind};
+use test_support::pg::TestDb;
 use tokio::sync::oneshot;
 
 pub use rumqttc::QoS;
@@ -214,6 +216,31 @@ pub async fn stored_senders(pool: &PgPool, stand: &str) -> (usize, HashSet<Strin
             .expect("senders");
     let n = rows.len();
     (n, rows.into_iter().collect())
+}
+
+/// A fresh database, a broker of `kind`, and a handler configuration for both.
+pub async fn db_and_broker(kind: BrokerKind) -> (TestDb, Broker, Config) {
+    let db = TestDb::new().await;
+    let broker = Broker::start(kind);
+    let config = config(&db.url, &broker.url());
+    (db, broker, config)
+}
+
+/// The handler as a process on `db` and `broker` (client id `handler-…`, its output kept for
+/// [`HandlerProcess::log`], `env` added to its environment), and a stand client `stand` whose
+/// probe it has stored, so it is subscribed. Also returns the handler's client id (to start it
+/// again on the same session).
+pub async fn probed_handler(
+    db: &TestDb,
+    broker: &Broker,
+    stand: &str,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> (HandlerProcess, TestClient, String) {
+    let client_id = format!("handler-{}", uuid_like());
+    let handler = HandlerProcess::start_logged_with(&db.url, &broker.url(), &client_id, env);
+    let mut client = TestClient::connect(&broker.url(), stand);
+    probe_until_stored(&db.pool, &mut client).await;
+    (handler, client, client_id)
 }
 
 /// A handler configuration for a test database and broker.

@@ -191,13 +191,11 @@ pub async fn a_stand_account_speaks_only_for_its_own_stand(
             .await;
     }
     // Its own message, sent after them, is stored: by then the dropped ones would have been.
+    let own = format!("{mine}/inbound");
     stand
-        .publish_confirmed(
-            &format!("{mine}/inbound"),
-            QoS::AtLeastOnce,
-            status("200", "marker").to_string(),
-        )
+        .publish_status(&own, QoS::AtLeastOnce, "200", "marker")
         .await;
+    stand.flush().await;
     wait_for(
         "the stand's own message",
         Duration::from_secs(30),

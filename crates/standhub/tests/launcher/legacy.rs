@@ -59,12 +59,10 @@ pub async fn the_shared_account_speaks_for_old_stands_only(
     let mut old = TestClient::connect(&url, "gammel_stand4711");
     old.subscribe(&["Testdevice/gammel_stand/Outbound"], QoS::AtLeastOnce)
         .await;
-    old.publish_confirmed(
-        "Testdevice/gammel_stand/Inbound",
-        QoS::AtLeastOnce,
-        status("200", "gammel_stand").to_string(),
-    )
-    .await;
+    let inbound = "Testdevice/gammel_stand/Inbound";
+    old.publish_status(inbound, QoS::AtLeastOnce, "200", "gammel_stand")
+        .await;
+    old.flush().await;
     wait_for(
         "the old stand's status",
         Duration::from_secs(30),

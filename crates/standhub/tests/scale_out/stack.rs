@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use test_support::repo_root;
+use test_support::{repo_root, run_ok};
 
 const PROJECT: &str = "standhubscale";
 /// The stack's admin (made with `createsuperuser`).
@@ -13,17 +13,7 @@ pub const ADMIN_PASSWORD: &str = "scale-admin-password-1";
 
 /// Runs `script` with sh and returns its standard output; fails the test when it fails.
 pub fn sh(script: &str) -> String {
-    let out = Command::new("sh")
-        .args(["-c", script])
-        .output()
-        .expect("run sh");
-    assert!(
-        out.status.success(),
-        "{script}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    run_ok(Command::new("sh").args(["-c", script]), script)
 }
 
 /// A running stack (down with its volumes when dropped).
@@ -108,18 +98,12 @@ impl Stack {
 
     /// `docker-compose ARGS` in the stack's folder; its standard output (fails on failure).
     pub fn dc(&self, args: &[&str]) -> String {
-        let out = Command::new("docker-compose")
+        let mut command = Command::new("docker-compose");
+        command
             .args(args)
             .current_dir(self.dir())
-            .env("COMPOSE_PROJECT_NAME", PROJECT)
-            .output()
-            .expect("run docker-compose");
-        assert!(
-            out.status.success(),
-            "docker-compose {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+            .env("COMPOSE_PROJECT_NAME", PROJECT);
+        run_ok(&mut command, &format!("docker-compose {args:?}"))
     }
 
     /// The container ids of a service.

@@ -95,6 +95,12 @@ impl TestClient {
         }
     }
 
+    /// Queues a status message `code` from `sent_by` ([`crate::messages::status`]) on `topic`.
+    pub async fn publish_status(&mut self, topic: &str, qos: QoS, code: &str, sent_by: &str) {
+        let message = crate::messages::status(code, sent_by).to_string();
+        self.publish(topic, qos, message).await;
+    }
+
     /// Waits until the broker confirmed (PUBACK, PUBCOMP) everything published so far.
     pub async fn flush(&mut self) {
         while self.unconfirmed > 0 {

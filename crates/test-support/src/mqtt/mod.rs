@@ -3,12 +3,12 @@
 //! [`TestClient`] (in `client`), the one client every test publishes and subscribes with.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet};
 
-use crate::{free_port, repo_root, require_tool, wait_for_port, workspace_bin};
+use crate::{free_port, repo_root, require_tool, spawn_listening, workspace_bin};
 
 mod client;
 pub use client::TestClient;
@@ -190,16 +190,11 @@ impl Broker {
                 c
             }
         };
-        let log = std::fs::File::create(self.dir.path().join("broker.log")).expect("broker log");
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("start the broker");
+        let log = self.dir.path().join("broker.log");
+        let (child, listening) = spawn_listening(&mut cmd, &log, self.port);
         self.child = Some(child);
         assert!(
-            wait_for_port(self.port, Duration::from_secs(20)),
+            listening,
             "{:?} broker did not listen on {}; log:\n{}",
             self.kind,
             self.port,
@@ -335,4 +330,46 @@ pub async fn try_connect(url: &str, id: &str) -> Result<(), String> {
     })
     .await;
     outcome.unwrap_or_else(|_| Err("no answer within 10 s".into()))
+}
+
+/// Connects to the MQTT-over-websockets listener on 127.0.0.1:`port` (path `/mqtt`) with the
+/// test cases' standard-library client (`test-cases/mqtt_ws.py`), anonymously or with `login`:
+/// whether the broker accepted (CONNACK 0).
+pub fn ws_connect_accepted(port: u16, login: Option<(&str, &str)>) -> bool {
+    let mut cmd = ws_client("connect", port);
+    cmd.args(["--timeout", "5"]);
+    if let Some((user, password)) = login {
+        cmd.args(["--user", user, "--password", password]);
+    }
+    let out = cmd.output().expect("python3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!("websocket connect (login: {}): {text}", login.is_some());
+    out.status.success() && text.contains("CONNACK 0")
+}
+
+/// Publishes `payload` on `topic` over websockets (as [`ws_connect_accepted`] connects, as
+/// `login`); fails the test when it fails.
+pub fn ws_publish(port: u16, (user, password): (&str, &str), topic: &str, payload: &str) {
+    let out = ws_client("publish", port)
+        .args(["--user", user, "--password", password])
+        .args(["--topic", topic, "--message", payload])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "publish over websockets failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `test-cases/mqtt_ws.py ACTION --url ws://127.0.0.1:<port>/mqtt`.
+fn ws_client(action: &str, port: u16) -> Command {
+    let mut cmd = Command::new("python3");
+    cmd.arg(repo_root().join("test-cases/mqtt_ws.py")).args([
+        action,
+        "--url",
+        &format!("ws://127.0.0.1:{port}/mqtt"),
+    ]);
+    cmd
 }

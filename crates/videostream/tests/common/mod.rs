@@ -83,10 +83,8 @@ impl Relay {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let state = AppState::new(pool, settings);
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(videostream::serve(listener, state.clone(), async move {
-            let _ = rx.await;
-        }));
+        let (tx, shutdown) = test_support::shutdown_signal();
+        let task = tokio::spawn(videostream::serve(listener, state.clone(), shutdown));
         Self {
             base,
             state,
@@ -140,6 +138,28 @@ impl Relay {
             .await
             .expect("relay task")
             .expect("relay ran cleanly");
+    }
+
+    /// `GET path` with a signed link for `stand`: asserts an HTML answer with `status` and
+    /// returns its text.
+    pub async fn html(&self, path: &str, stand: &str, status: u16) -> String {
+        let r = reqwest::get(self.url(&format!("{path}?{}", link(stand))))
+            .await
+            .expect("GET");
+        assert_eq!(r.status(), status, "{path}");
+        let content_type = r.headers()["content-type"].to_str().expect("ascii");
+        assert!(
+            content_type.starts_with("text/html"),
+            "{path}: {content_type}"
+        );
+        r.text().await.expect("html")
+    }
+
+    /// Its address (host and port).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        (self.base.trim_start_matches("http://"))
+            .parse()
+            .expect("address")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -224,16 +244,32 @@ pub async fn refused(r: reqwest::Response, status: u16, says: &str, what: &str) 
     );
 }
 
+/// A fresh database and a relay on it with the test settings as `adjust` changes them.
+pub async fn relay_with(adjust: impl FnOnce(&mut Settings)) -> (test_support::pg::TestDb, Relay) {
+    let db = test_support::pg::TestDb::new().await;
+    let relay = Relay::with(&db.pool, adjust).await;
+    (db, relay)
+}
+
 /// A fresh database, a test relay, and a fake camera installed on stand `s1`.
 pub async fn camera_on_s1() -> (
     test_support::pg::TestDb,
     Relay,
     test_support::camera::FakeCamera,
 ) {
+    camera_on_s1_with(test_support::camera::CameraOptions::default()).await
+}
+
+/// [`camera_on_s1`] with a camera of `options`.
+pub async fn camera_on_s1_with(
+    options: test_support::camera::CameraOptions,
+) -> (
+    test_support::pg::TestDb,
+    Relay,
+    test_support::camera::FakeCamera,
+) {
     let db = test_support::pg::TestDb::new().await;
-    let camera =
-        test_support::camera::FakeCamera::start(test_support::camera::CameraOptions::default())
-            .await;
+    let camera = test_support::camera::FakeCamera::start(options).await;
     let relay = Relay::test(&db.pool).await;
     relay.install("s1", &camera.url()).await;
     (db, relay, camera)
