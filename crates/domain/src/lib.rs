@@ -66,6 +66,7 @@ pub mod parameters;
 pub mod per_key;
 pub mod protocol;
 pub mod run;
+pub mod service_cli;
 pub mod signal;
 pub mod signing;
 pub mod stand_id;
