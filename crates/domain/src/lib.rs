@@ -61,6 +61,7 @@ pub mod camera_policy;
 pub mod config;
 pub mod health;
 pub mod job_run;
+mod names;
 pub mod notification;
 pub mod parameters;
 pub mod per_key;
