@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::names::named;
+
 /// The outcome of a job run. The names are the values of the `job_runs.outcome` column and of
 /// the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -38,10 +40,7 @@ impl JobOutcome {
 
     /// Parses a name as [`JobOutcome::as_str`] writes it.
     pub fn parse(raw: &str) -> Result<Self, UnknownJobOutcome> {
-        Self::ALL
-            .into_iter()
-            .find(|o| o.as_str() == raw)
-            .ok_or_else(|| UnknownJobOutcome(raw.to_owned()))
+        named(&Self::ALL, Self::as_str, raw).ok_or_else(|| UnknownJobOutcome(raw.to_owned()))
     }
 }
 
@@ -57,13 +56,11 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_match_serde() {
-        for o in JobOutcome::ALL {
-            assert_eq!(JobOutcome::parse(o.as_str()), Ok(o));
-            assert_eq!(
-                serde_json::to_string(&o).expect("serialises"),
-                format!("\"{o}\"")
-            );
-        }
+        crate::names::assert_names_round_trip(
+            &JobOutcome::ALL,
+            JobOutcome::as_str,
+            JobOutcome::parse,
+        );
         assert_eq!(
             JobOutcome::parse("done"),
             Err(UnknownJobOutcome("done".into()))

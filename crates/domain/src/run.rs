@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use crate::names::named;
 use crate::status::{Effect, StatusCode};
 
 /// The state of a run. The names are the values of the `run_state` SQL enum and of the API.
@@ -63,10 +64,7 @@ impl RunState {
 
     /// Parses a name as [`RunState::as_str`] writes it.
     pub fn parse(raw: &str) -> Result<Self, UnknownRunState> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-            .ok_or_else(|| UnknownRunState(raw.to_owned()))
+        named(&Self::ALL, Self::as_str, raw).ok_or_else(|| UnknownRunState(raw.to_owned()))
     }
 
     /// Whether the run is still in progress (`sent` or `running`).
@@ -163,13 +161,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_match_sql() {
-        for s in RunState::ALL {
-            assert_eq!(RunState::parse(s.as_str()), Ok(s));
-            assert_eq!(
-                serde_json::to_string(&s).expect("serialises"),
-                format!("\"{s}\"")
-            );
-        }
+        crate::names::assert_names_round_trip(&RunState::ALL, RunState::as_str, RunState::parse);
         assert_eq!(RunState::TimedOut.as_str(), "timed_out");
         assert_eq!(RunState::Cancelled.as_str(), "cancelled");
         assert!(!RunState::Cancelled.is_in_progress());

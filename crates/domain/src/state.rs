@@ -100,56 +100,47 @@ mod tests {
     fn derives_in_the_documented_order() {
         let now = Utc::now();
         let limit = Duration::seconds(300);
-        assert_eq!(
-            StandSnapshot::default().state(now, limit),
-            StandState::Unknown
-        );
-        assert_eq!(seen(now).state(now, limit), StandState::Unknown);
-
-        let ready = StandSnapshot {
-            effective_code: code("200"),
+        let status = |c| StandSnapshot {
+            effective_code: code(c),
             ..seen(now)
         };
-        assert_eq!(ready.state(now, limit), StandState::Ready);
-        let busy = StandSnapshot {
-            effective_code: code("202"),
-            ..seen(now)
+        let power = |base: &StandSnapshot, c| StandSnapshot {
+            power_code: code(c),
+            ..base.clone()
         };
-        assert_eq!(busy.state(now, limit), StandState::Busy);
+        let ready = status("200");
+        let seen_ago = |seconds| StandSnapshot {
+            last_seen: Some(now - Duration::seconds(seconds)),
+            ..ready.clone()
+        };
         let running = StandSnapshot {
             run_in_progress: true,
             ..ready.clone()
         };
-        assert_eq!(running.state(now, limit), StandState::Busy);
-        let error = StandSnapshot {
-            effective_code: code("500"),
-            ..seen(now)
-        };
-        assert_eq!(error.state(now, limit), StandState::Error);
-        let off = StandSnapshot {
-            power_code: code("610"),
-            ..running.clone()
-        };
-        assert_eq!(off.state(now, limit), StandState::Off);
-        let on = StandSnapshot {
-            power_code: code("600"),
-            ..ready.clone()
-        };
-        assert_eq!(on.state(now, limit), StandState::Ready);
+        let off = power(&running, "610");
         let will = StandSnapshot {
             offline_flag: true,
             ..off.clone()
         };
-        assert_eq!(will.state(now, limit), StandState::Offline);
-        let silent = StandSnapshot {
-            last_seen: Some(now - Duration::seconds(301)),
-            ..ready.clone()
-        };
-        assert_eq!(silent.state(now, limit), StandState::Offline);
-        let just_in_time = StandSnapshot {
-            last_seen: Some(now - Duration::seconds(300)),
-            ..ready
-        };
-        assert_eq!(just_in_time.state(now, limit), StandState::Ready);
+        let cases = [
+            (
+                "nothing heard",
+                StandSnapshot::default(),
+                StandState::Unknown,
+            ),
+            ("seen, no code", seen(now), StandState::Unknown),
+            ("200", ready.clone(), StandState::Ready),
+            ("202", status("202"), StandState::Busy),
+            ("a run in progress", running, StandState::Busy),
+            ("500", status("500"), StandState::Error),
+            ("610 while running", off, StandState::Off),
+            ("600", power(&ready, "600"), StandState::Ready),
+            ("its will", will, StandState::Offline),
+            ("silent 301 s", seen_ago(301), StandState::Offline),
+            ("silent 300 s", seen_ago(300), StandState::Ready),
+        ];
+        for (what, snapshot, want) in cases {
+            assert_eq!(snapshot.state(now, limit), want, "{what}");
+        }
     }
 }

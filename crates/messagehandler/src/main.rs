@@ -3,25 +3,19 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use domain::service_cli::{Mode, ServiceCli};
 
 const NAME: &str = "messagehandler";
 
-/// Subscribes to the stands' inbound MQTT topics, validates every message and stores it in
-/// PostgreSQL. Without a command it runs until SIGTERM or Ctrl-C.
-#[derive(Debug, Parser)]
-#[command(name = NAME, version, after_help = ENVIRONMENT)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Say whether the handler running in this container is healthy (its status file,
-    /// HEALTH_FILE): prints one line, exits 0 if healthy, 1 if not. Connects to nothing.
-    Healthcheck,
-}
+/// The command line: without a command it runs until SIGTERM or Ctrl-C.
+const CLI: ServiceCli = ServiceCli {
+    name: NAME,
+    version: env!("CARGO_PKG_VERSION"),
+    about: "Subscribes to the stands' inbound MQTT topics, validates every message and stores \
+            it in PostgreSQL. Without a command it runs until SIGTERM or Ctrl-C",
+    environment: ENVIRONMENT,
+    checked: "the handler",
+};
 
 const ENVIRONMENT: &str = "\
 Environment (or .env; README.md, \"The message handler\"):
@@ -44,8 +38,7 @@ Environment (or .env; README.md, \"The message handler\"):
 
 fn main() -> ExitCode {
     // First: `--help` and mistakes answer at once, without configuration or connections.
-    let cli = Cli::parse();
-    if let Some(Command::Healthcheck) = cli.command {
+    if CLI.parse() == Mode::Healthcheck {
         domain::config::load_dotenv();
         return domain::health::healthcheck(NAME);
     }

@@ -31,9 +31,15 @@ pub fn client(config: &Config) -> (AsyncClient, EventLoop) {
     }
     // Requests (acks, subscribes) never wait: the channel is larger than any broker's
     // in-flight window.
-    let (client, mut eventloop) = AsyncClient::new(options, 65_536);
-    // Acks are small packets: without TCP_NODELAY, Nagle's algorithm holds one back until the
-    // broker acknowledges the previous segment (up to the peer's delayed-ACK time, ~40 ms).
+    nodelay_client(options, 65_536)
+}
+
+/// A client on `options` with room for `capacity` requests, whose connection sends every
+/// packet at once (TCP_NODELAY). Acks are small packets: without it, Nagle's algorithm holds
+/// one back until the broker acknowledges the previous segment (up to the peer's delayed-ACK
+/// time, ~40 ms). A stand's client, or a benchmark's, should set it too.
+pub fn nodelay_client(options: MqttOptions, capacity: usize) -> (AsyncClient, EventLoop) {
+    let (client, mut eventloop) = AsyncClient::new(options, capacity);
     let mut network = rumqttc::NetworkOptions::new();
     network.set_tcp_nodelay(true);
     eventloop.set_network_options(network);

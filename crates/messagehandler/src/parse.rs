@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, watch};
 
 use crate::config::Config;
-use crate::stages::{Budget, Parsed, Work};
+use crate::stages::{Budget, Parsed, Work, next_input};
 
 /// Batches with fewer payload bytes than this are parsed on the parse stage's own task;
 /// larger ones on the blocking pool, split across the cores.
@@ -54,16 +54,8 @@ pub async fn run(
     let ahead = Budget::new(max_bytes.saturating_mul(2));
     let mut carried: Option<Work> = None;
     loop {
-        let first = match carried.take() {
-            Some(w) => w,
-            None => tokio::select! {
-                biased;
-                _ = stop.changed() => return,
-                w = work.recv() => match w {
-                    Some(w) => w,
-                    None => return,
-                },
-            },
+        let Some(first) = next_input(&mut carried, &mut work, &mut stop).await else {
+            return;
         };
         let mut publishes = Vec::new();
         let mut permits = Vec::new();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use domain::store::ingest::Incoming;
 use rumqttc::{Publish, QoS};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 /// What the MQTT task hands to the parse stage, in arrival order.
 #[derive(Debug)]
@@ -21,6 +21,23 @@ pub enum Work {
     SessionLost,
     /// The broker released a QoS 2 packet id (its exchange is complete).
     Released(u16),
+}
+
+/// A stage's next input: the one it `held` back from its last batch, else the next to arrive
+/// on `input`; `None` once `stop` changes or the previous stage has ended.
+pub(crate) async fn next_input<T>(
+    held: &mut Option<T>,
+    input: &mut mpsc::Receiver<T>,
+    stop: &mut watch::Receiver<bool>,
+) -> Option<T> {
+    if let Some(item) = held.take() {
+        return Some(item);
+    }
+    tokio::select! {
+        biased;
+        _ = stop.changed() => None,
+        item = input.recv() => item,
+    }
 }
 
 /// A byte budget: a holder takes its size (at most the whole budget) until it drops the

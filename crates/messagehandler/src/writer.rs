@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::acks::Acks;
 use crate::config::Config;
-use crate::stages::Parsed;
+use crate::stages::{Parsed, next_input};
 
 /// How often acknowledgements waiting for room in the client's queue are handed over again
 /// while no batch comes ([`Acks`]).
@@ -57,22 +57,18 @@ impl Writer {
         let mut held: Option<Parsed> = None;
         let mut acks = Acks::new(self.client.clone());
         loop {
-            let mut batch = match held.take() {
-                Some(b) => b,
-                None => tokio::select! {
-                    biased;
-                    _ = stop.changed() => break,
-                    b = parsed.recv() => match b {
-                        Some(b) => b,
-                        None => break,
-                    },
-                    // Acknowledgements that found the client's queue full, handed over again
-                    // when nothing else is to be done.
-                    () = tokio::time::sleep(ACK_RETRY), if acks.waiting() > 0 => {
-                        acks.flush();
-                        continue;
-                    }
+            let mut batch = tokio::select! {
+                biased;
+                next = next_input(&mut held, &mut parsed, &mut stop) => match next {
+                    Some(b) => b,
+                    None => break,
                 },
+                // Acknowledgements that found the client's queue full, handed over again
+                // when nothing else is to be done.
+                () = tokio::time::sleep(ACK_RETRY), if acks.waiting() > 0 => {
+                    acks.flush();
+                    continue;
+                }
             };
             // Everything parsed while the previous batch committed goes in this transaction:
             // under steady load the batches grow with the load instead of queueing.

@@ -3,28 +3,22 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
 use domain::health::{self, Health, StatusFile};
+use domain::service_cli::{Mode, ServiceCli};
 use scheduler::Config;
 
 const NAME: &str = "scheduler";
 
-/// Runs the stand hub's timed jobs (retention, run time-outs, offline detection, pruning); one
-/// instance acts at a time, others wait as standbys. Without a command it runs until SIGTERM or
-/// Ctrl-C.
-#[derive(Debug, Parser)]
-#[command(name = NAME, version, after_help = ENVIRONMENT)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Say whether the scheduler running in this container is healthy (its status file,
-    /// HEALTH_FILE): prints one line, exits 0 if healthy, 1 if not. Connects to nothing.
-    Healthcheck,
-}
+/// The command line: without a command it runs until SIGTERM or Ctrl-C.
+const CLI: ServiceCli = ServiceCli {
+    name: NAME,
+    version: env!("CARGO_PKG_VERSION"),
+    about: "Runs the stand hub's timed jobs (retention, run time-outs, offline detection, \
+            pruning); one instance acts at a time, others wait as standbys. Without a command \
+            it runs until SIGTERM or Ctrl-C",
+    environment: ENVIRONMENT,
+    checked: "the scheduler",
+};
 
 const ENVIRONMENT: &str = "\
 Environment (or .env; README.md, \"The scheduler\"):
@@ -43,9 +37,9 @@ Environment (or .env; README.md, \"The scheduler\"):
 #[tokio::main]
 async fn main() -> ExitCode {
     // First: `--help` and mistakes answer at once, without configuration or connections.
-    let cli = Cli::parse();
+    let mode = CLI.parse();
     domain::config::load_dotenv();
-    if let Some(Command::Healthcheck) = cli.command {
+    if mode == Mode::Healthcheck {
         return health::healthcheck(NAME);
     }
     domain::telemetry::init("info,sqlx=warn");

@@ -293,6 +293,16 @@ mod tests {
         }
     }
 
+    /// A message's keys in the order written.
+    fn keys(message: &Value) -> Vec<&str> {
+        message
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect()
+    }
+
     #[test]
     fn topics_client_id_and_status_messages_are_the_old_stacks() {
         let stand = StandId::parse("prøvestand_3").expect("id");
@@ -326,22 +336,9 @@ mod tests {
             "{id}"
         );
         let status = status_message(&stand, "200");
-        let keys: Vec<&str> = status
-            .as_object()
-            .expect("object")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(keys, protocol::KEY_ORDER);
-        let will = last_will(&stand, true);
-        let keys: Vec<&str> = will
-            .as_object()
-            .expect("object")
-            .keys()
-            .map(String::as_str)
-            .collect();
+        assert_eq!(keys(&status), protocol::KEY_ORDER);
         assert_eq!(
-            keys,
+            keys(&last_will(&stand, true)),
             protocol::KEY_ORDER,
             "the old parser takes exactly seven keys"
         );

@@ -258,19 +258,53 @@ mod tests {
         )
     }
 
+    /// Asserts that `me` may publish and leave its will on each of `allowed` and on none of
+    /// `refused`.
+    fn assert_publishes(
+        r: &StandAccess,
+        me: Option<&'static str>,
+        allowed: &[&'static str],
+        refused: &[&'static str],
+    ) {
+        for (topics, want) in [(allowed, true), (refused, false)] {
+            for &topic in topics {
+                for action in [Action::Publish, Action::Will] {
+                    let asked = access(me, action, topic);
+                    assert_eq!(r.allows(&asked), want, "{action:?} {topic}");
+                }
+            }
+        }
+    }
+
+    /// Asserts that `me` may subscribe to each of `allowed`, though not as a shared
+    /// subscription, and to none of `refused`.
+    fn assert_subscribes(
+        r: &StandAccess,
+        me: Option<&'static str>,
+        allowed: &[&'static str],
+        refused: &[&'static str],
+    ) {
+        for &topic in allowed {
+            assert!(r.allows(&access(me, Action::Subscribe, topic)), "{topic}");
+            let shared = Access {
+                share_group: Some("g"),
+                ..access(me, Action::Subscribe, topic)
+            };
+            assert!(!r.allows(&shared), "no shared subscription to {topic}");
+        }
+        for &topic in refused {
+            assert!(!r.allows(&access(me, Action::Subscribe, topic)), "{topic}");
+        }
+    }
+
     #[test]
     fn a_stand_publishes_and_leaves_its_will_only_on_its_own_inbound_topics() {
-        let r = rules();
-        let me = Some("prøve_1");
-        for topic in [
+        let own = [
             "prøve_1/inbound",
             "Testdevice/prøve_1/Inbound",
             "Testdevice/prøve_1/inbound",
-        ] {
-            assert!(r.allows(&access(me, Action::Publish, topic)), "{topic}");
-            assert!(r.allows(&access(me, Action::Will, topic)), "{topic}");
-        }
-        for topic in [
+        ];
+        let others = [
             "other/inbound",
             "Testdevice/other/Inbound",
             "prøve_1/outbound",
@@ -278,24 +312,18 @@ mod tests {
             "prøve_1/inbound/x",
             "x/prøve_1/inbound",
             "$SYS/x",
-        ] {
-            assert!(!r.allows(&access(me, Action::Publish, topic)), "{topic}");
-            assert!(!r.allows(&access(me, Action::Will, topic)), "{topic}");
-        }
+        ];
+        assert_publishes(&rules(), Some("prøve_1"), &own, &others);
     }
 
     #[test]
     fn a_stand_subscribes_only_to_its_own_outbound_topics_without_wildcards_or_sharing() {
-        let r = rules();
-        let me = Some("prøve_1");
-        for topic in [
+        let own = [
             "prøve_1/outbound",
             "Testdevice/prøve_1/Outbound",
             "Testdevice/prøve_1/outbound",
-        ] {
-            assert!(r.allows(&access(me, Action::Subscribe, topic)), "{topic}");
-        }
-        for topic in [
+        ];
+        let others = [
             "#",
             "+/outbound",
             "Testdevice/+/Outbound",
@@ -304,14 +332,8 @@ mod tests {
             "other/outbound",
             "prøve_1/inbound",
             "+/inbound",
-        ] {
-            assert!(!r.allows(&access(me, Action::Subscribe, topic)), "{topic}");
-        }
-        let shared = Access {
-            share_group: Some("g"),
-            ..access(me, Action::Subscribe, "prøve_1/outbound")
-        };
-        assert!(!r.allows(&shared), "no shared subscription");
+        ];
+        assert_subscribes(&rules(), Some("prøve_1"), &own, &others);
     }
 
     #[test]
@@ -323,41 +345,29 @@ mod tests {
         assert!(!on.admits("team2", "old-pw2"));
         assert!(!on.admits("messagehandler", "old-pw"));
         let me = Some("team2");
-        for topic in [
+        let old_inbound = [
             "Testdevice/prøve_1/Inbound",
             "Testdevice/other/Inbound",
             "Testdevice/other/inbound",
-        ] {
-            assert!(on.allows(&access(me, Action::Publish, topic)), "{topic}");
-            assert!(on.allows(&access(me, Action::Will, topic)), "{topic}");
-            assert!(!off.allows(&access(me, Action::Publish, topic)), "{topic}");
-        }
-        for topic in [
+        ];
+        let not_old_inbound = [
             "other/inbound",
             "team2/inbound",
             "Testdevice/other/Outbound",
             "Testdevice/+/Inbound",
             "$SYS/x",
-        ] {
-            assert!(!on.allows(&access(me, Action::Publish, topic)), "{topic}");
-        }
-        for topic in ["Testdevice/other/Outbound", "Testdevice/prøve_1/outbound"] {
-            assert!(on.allows(&access(me, Action::Subscribe, topic)), "{topic}");
-        }
-        for topic in [
+        ];
+        assert_publishes(&on, me, &old_inbound, &not_old_inbound);
+        assert_publishes(&off, me, &[], &old_inbound);
+        let old_outbound = ["Testdevice/other/Outbound", "Testdevice/prøve_1/outbound"];
+        let not_old_outbound = [
             "#",
             "Testdevice/+/Outbound",
             "Testdevice/#",
             "other/outbound",
             "Testdevice/other/Inbound",
-        ] {
-            assert!(!on.allows(&access(me, Action::Subscribe, topic)), "{topic}");
-        }
-        let shared = Access {
-            share_group: Some("g"),
-            ..access(me, Action::Subscribe, "Testdevice/other/Outbound")
-        };
-        assert!(!on.allows(&shared), "no shared subscription");
+        ];
+        assert_subscribes(&on, me, &old_outbound, &not_old_outbound);
     }
 
     #[test]

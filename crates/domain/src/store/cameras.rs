@@ -2,6 +2,7 @@
 
 use sqlx::PgPool;
 
+use super::steps::rows_changed;
 use super::{QueryContext, StoreError};
 use crate::StandId;
 use crate::camera::CameraUrl;
@@ -34,11 +35,8 @@ pub async fn install(pool: &PgPool, stand: &StandId, url: &CameraUrl) -> Result<
 
 /// Removes the camera of `stand`; returns whether one was installed.
 pub async fn remove(pool: &PgPool, stand: &StandId) -> Result<bool, StoreError> {
-    let done =
+    let query =
         sqlx::query("UPDATE stands SET camera_url = NULL WHERE id = $1 AND camera_url IS NOT NULL")
-            .bind(stand.as_str())
-            .execute(pool)
-            .await
-            .query("stands.camera_url.remove")?;
-    Ok(done.rows_affected() > 0)
+            .bind(stand.as_str());
+    Ok(rows_changed(pool, query, "stands.camera_url.remove").await? > 0)
 }

@@ -68,7 +68,7 @@ pub async fn cancel(pool: &PgPool, id: i64, by: &str) -> Result<Run, CancelError
             },
             Notification::Stand { id: stand },
         ];
-        notify(&mut tx, &notes).await?;
+        notify(&mut tx, notes).await?;
     }
     tx.commit().await.query("runs.cancel.commit")?;
     let run = runs::get(pool, id)

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use super::steps::rows_changed;
 use super::{QueryContext, StoreError};
 use crate::job_run::JobOutcome;
 
@@ -80,17 +81,14 @@ pub async fn finish(
 /// lock holder may call it: jobs run on the lock's connection, so while we hold the lock no
 /// other run can still be in progress.
 pub async fn abandon_unfinished(conn: &mut PgConnection) -> Result<u64, StoreError> {
-    let done = sqlx::query(
+    let query = sqlx::query(
         "UPDATE job_runs SET outcome = $1,
              error = 'abandoned: its scheduler lost the database lock before the run ended'
          WHERE outcome = $2",
     )
     .bind(JobOutcome::Failed.as_str())
-    .bind(JobOutcome::Running.as_str())
-    .execute(conn)
-    .await
-    .query("job_runs.abandon_unfinished")?;
-    Ok(done.rows_affected())
+    .bind(JobOutcome::Running.as_str());
+    rows_changed(conn, query, "job_runs.abandon_unfinished").await
 }
 
 /// The newest job runs, newest first, for the admin page.
@@ -112,11 +110,8 @@ pub async fn prune(
     now: DateTime<Utc>,
     keep: Duration,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM job_runs WHERE started_at < $1 AND outcome <> $2")
+    let query = sqlx::query("DELETE FROM job_runs WHERE started_at < $1 AND outcome <> $2")
         .bind(now - keep)
-        .bind(JobOutcome::Running.as_str())
-        .execute(conn)
-        .await
-        .query("job_runs.prune")?;
-    Ok(done.rows_affected())
+        .bind(JobOutcome::Running.as_str());
+    rows_changed(conn, query, "job_runs.prune").await
 }

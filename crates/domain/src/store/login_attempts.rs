@@ -8,6 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use super::steps::rows_changed;
 use super::{QueryContext, StoreError};
 
 /// The transaction-scoped advisory lock that serialises reservations ("STLOGINS").
@@ -193,12 +194,8 @@ pub async fn release(pool: &PgPool, id: i64) -> Result<(), StoreError> {
 
 /// Removes attempts older than `before`; returns how many.
 pub async fn prune(conn: &mut PgConnection, before: DateTime<Utc>) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM login_attempts WHERE attempted_at < $1")
-        .bind(before)
-        .execute(conn)
-        .await
-        .query("login_attempts.prune")?;
-    Ok(done.rows_affected())
+    let query = sqlx::query("DELETE FROM login_attempts WHERE attempted_at < $1").bind(before);
+    rows_changed(conn, query, "login_attempts.prune").await
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@
 //! | [`ingest`] | one inbound batch in one transaction, across the tables above |
 //! | `batch` | the tables' shares of an inbound batch joined into one statement |
 //! | `columns` | stand ids, run states and job outcomes decoded from their columns |
+//! | `steps` | query steps the modules share: rows changed, a stand's newest rows, a page and its total |
 //! | [`metrics`] | counts over several tables for `/metrics` |
 //! | [`users`], [`sessions`], [`tokens`], [`login_attempts`] | the web interface's accounts |
 //! | [`mqtt_accounts`] | `stand_mqtt_accounts`: the stands' own accounts on the launcher's broker |
@@ -59,6 +60,7 @@ pub mod series;
 pub mod sessions;
 pub mod stands;
 pub mod status_history;
+mod steps;
 pub mod templates;
 pub mod tokens;
 pub mod users;
@@ -79,12 +81,12 @@ use crate::notification::Notification;
 /// commits).
 pub(crate) async fn notify(
     conn: &mut PgConnection,
-    notes: &[Notification],
+    notes: impl IntoIterator<Item = Notification>,
 ) -> Result<(), StoreError> {
-    if notes.is_empty() {
+    let payloads: Vec<String> = notes.into_iter().map(|n| n.encode()).collect();
+    if payloads.is_empty() {
         return Ok(());
     }
-    let payloads: Vec<String> = notes.iter().map(Notification::encode).collect();
     sqlx::query("SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n")
         .bind(crate::notification::CHANNEL)
         .bind(&payloads)

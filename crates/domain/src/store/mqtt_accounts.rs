@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
+use super::steps::rows_changed;
 use super::{QueryContext, StoreError};
 use crate::StandId;
 
@@ -30,12 +31,9 @@ pub async fn replace(pool: &PgPool, stand: &StandId) -> Result<String, StoreErro
 
 /// Deletes the stand's account; whether it had one.
 pub async fn remove(pool: &PgPool, stand: &StandId) -> Result<bool, StoreError> {
-    let done = sqlx::query("DELETE FROM stand_mqtt_accounts WHERE stand_id = $1")
-        .bind(stand.as_str())
-        .execute(pool)
-        .await
-        .query("stand_mqtt_accounts.remove")?;
-    Ok(done.rows_affected() > 0)
+    let query =
+        sqlx::query("DELETE FROM stand_mqtt_accounts WHERE stand_id = $1").bind(stand.as_str());
+    Ok(rows_changed(pool, query, "stand_mqtt_accounts.remove").await? > 0)
 }
 
 /// Whether the stand has an account, and since when.

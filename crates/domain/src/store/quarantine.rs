@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 
 use super::inbound::Incoming;
+use super::steps::{page_and_total, rows_changed};
 use super::{QueryContext, StoreError};
 use crate::protocol::Rejection;
 
@@ -140,15 +141,9 @@ pub async fn page(
     )
     .bind(offset)
     .bind(limit)
-    .bind(LIST_PREFIX_BYTES)
-    .fetch_all(pool)
-    .await
-    .query("quarantine.page")?;
-    let total = sqlx::query_scalar("SELECT count(*) FROM quarantine")
-        .fetch_one(pool)
-        .await
-        .query("quarantine.count")?;
-    Ok((items, total))
+    .bind(LIST_PREFIX_BYTES);
+    let total = sqlx::query_scalar("SELECT count(*) FROM quarantine");
+    page_and_total(pool, items, total, ["quarantine.page", "quarantine.count"]).await
 }
 
 /// A quarantined message's kept bytes and topic: `Some((topic, None))` when nothing was
@@ -248,32 +243,26 @@ impl QuarantineRows {
 /// Deletes the oldest entries (of all topics) beyond the newest `max_rows`; returns how many
 /// were deleted. Walks `quarantine_newest` (received time, id; newest first).
 async fn enforce_max_rows(conn: &mut PgConnection, max_rows: i64) -> Result<u64, StoreError> {
-    let done = sqlx::query(
+    let query = sqlx::query(
         "DELETE FROM quarantine WHERE id IN (
              SELECT id FROM quarantine ORDER BY received_at DESC, id DESC OFFSET $1)",
     )
-    .bind(max_rows)
-    .execute(conn)
-    .await
-    .query("quarantine.max_rows")?;
-    Ok(done.rows_affected())
+    .bind(max_rows);
+    rows_changed(conn, query, "quarantine.max_rows").await
 }
 
 /// Drops the oldest kept payloads (of all topics) beyond `quota` bytes, newest kept first, as
 /// [`enforce_topic_quota`] does per topic; returns how many payloads were dropped.
 async fn enforce_total_bytes(conn: &mut PgConnection, quota: i64) -> Result<u64, StoreError> {
-    let done = sqlx::query(
+    let query = sqlx::query(
         "UPDATE quarantine q SET payload = NULL, payload_dropped = true
          FROM (SELECT id, sum(octet_length(payload)) OVER (
                    ORDER BY received_at DESC, id DESC) AS upto
                FROM quarantine WHERE payload IS NOT NULL) kept
          WHERE q.id = kept.id AND kept.upto > $1",
     )
-    .bind(quota)
-    .execute(conn)
-    .await
-    .query("quarantine.total_bytes")?;
-    Ok(done.rows_affected())
+    .bind(quota);
+    rows_changed(conn, query, "quarantine.total_bytes").await
 }
 
 /// Drops the oldest kept payloads of each of `topics` beyond `quota` bytes (newest kept
@@ -284,7 +273,7 @@ async fn enforce_topic_quota(
     topics: &[String],
     quota: i64,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query(
+    let query = sqlx::query(
         "UPDATE quarantine q SET payload = NULL, payload_dropped = true
          FROM (SELECT id, sum(octet_length(payload)) OVER (
                    PARTITION BY topic ORDER BY received_at DESC, id DESC) AS upto
@@ -292,11 +281,8 @@ async fn enforce_topic_quota(
          WHERE q.id = kept.id AND kept.upto > $2",
     )
     .bind(topics)
-    .bind(quota)
-    .execute(conn)
-    .await
-    .query("quarantine.topic_quota")?;
-    Ok(done.rows_affected())
+    .bind(quota);
+    rows_changed(conn, query, "quarantine.topic_quota").await
 }
 
 /// Deletes quarantine entries received before `now - keep`.
@@ -305,12 +291,8 @@ pub async fn prune(
     now: DateTime<Utc>,
     keep: Duration,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM quarantine WHERE received_at < $1")
-        .bind(now - keep)
-        .execute(conn)
-        .await
-        .query("quarantine.prune")?;
-    Ok(done.rows_affected())
+    let query = sqlx::query("DELETE FROM quarantine WHERE received_at < $1").bind(now - keep);
+    rows_changed(conn, query, "quarantine.prune").await
 }
 
 #[cfg(test)]

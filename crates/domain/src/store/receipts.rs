@@ -7,6 +7,7 @@ use sqlx::PgConnection;
 
 use super::batch::{Part, PgQuery};
 use super::inbound::Incoming;
+use super::steps::rows_changed;
 use super::{QueryContext, StoreError};
 
 /// How long an unfinished QoS 2 receipt is kept: a receipt is deleted when the broker's PUBREL
@@ -174,10 +175,7 @@ impl Part for ReceiptRows {
 /// Deletes QoS 2 receipts stored before `now - RECEIPT_KEEP_DAYS` (left by exchanges that
 /// never completed, e.g. a broker that lost its sessions).
 pub async fn prune(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM inbound_receipts WHERE stored_at < $1")
-        .bind(now - Duration::days(RECEIPT_KEEP_DAYS))
-        .execute(conn)
-        .await
-        .query("inbound_receipts.prune")?;
-    Ok(done.rows_affected())
+    let query = sqlx::query("DELETE FROM inbound_receipts WHERE stored_at < $1")
+        .bind(now - Duration::days(RECEIPT_KEEP_DAYS));
+    rows_changed(conn, query, "inbound_receipts.prune").await
 }

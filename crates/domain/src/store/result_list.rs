@@ -4,8 +4,10 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use super::steps::page_and_total;
 use super::{QueryContext, StoreError};
 use crate::StandId;
+use crate::names::named;
 
 /// Which results to list; `None` fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -62,7 +64,7 @@ impl VerdictFilter {
 
     /// The filter named `s`.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+        named(&Self::ALL, Self::as_str, s)
     }
 }
 
@@ -156,15 +158,9 @@ pub async fn list(
         filter
     )
     .bind(offset)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-    .query("results.list")?;
-    let total = bind_filter!(sqlx::query_scalar(filtered!("SELECT count(*)", "")), filter)
-        .fetch_one(pool)
-        .await
-        .query("results.count")?;
-    Ok((items, total))
+    .bind(limit);
+    let total = bind_filter!(sqlx::query_scalar(filtered!("SELECT count(*)", "")), filter);
+    page_and_total(pool, items, total, ["results.list", "results.count"]).await
 }
 
 /// How many results match `filter` with each verdict (its own verdict condition left out),

@@ -9,6 +9,7 @@ use sqlx::{PgConnection, PgPool};
 use super::batch::{self, Part, PgQuery};
 use super::runs::ActiveRun;
 use super::series::encode_values;
+use super::steps::{rows_changed, stand_latest};
 use super::{QueryContext, StoreError};
 use crate::StandId;
 use crate::protocol::DataMessage;
@@ -79,23 +80,16 @@ pub async fn data_text(pool: &PgPool, id: i64) -> Result<Option<String>, StoreEr
 
 /// Sets "keep forever"; returns whether the result exists.
 pub async fn set_keep(pool: &PgPool, id: i64, keep: bool) -> Result<bool, StoreError> {
-    let done = sqlx::query("UPDATE results SET keep = $2 WHERE id = $1")
+    let query = sqlx::query("UPDATE results SET keep = $2 WHERE id = $1")
         .bind(id)
-        .bind(keep)
-        .execute(pool)
-        .await
-        .query("results.set_keep")?;
-    Ok(done.rows_affected() == 1)
+        .bind(keep);
+    Ok(rows_changed(pool, query, "results.set_keep").await? == 1)
 }
 
 /// Deletes a result and its series; returns whether it existed.
 pub async fn delete(pool: &PgPool, id: i64) -> Result<bool, StoreError> {
-    let done = sqlx::query("DELETE FROM results WHERE id = $1")
-        .bind(id)
-        .execute(pool)
-        .await
-        .query("results.delete")?;
-    Ok(done.rows_affected() == 1)
+    let query = sqlx::query("DELETE FROM results WHERE id = $1").bind(id);
+    Ok(rows_changed(pool, query, "results.delete").await? == 1)
 }
 
 /// A result as the stand page lists it.
@@ -121,15 +115,9 @@ pub async fn recent(
     stand: &StandId,
     limit: i64,
 ) -> Result<Vec<ResultSummary>, StoreError> {
-    sqlx::query_as(
-        "SELECT id, run_id, sent_by, received_at, point_count, keep
-         FROM results WHERE stand_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2",
-    )
-    .bind(stand.as_str())
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-    .query("results.recent")
+    let sql = "SELECT id, run_id, sent_by, received_at, point_count, keep
+               FROM results WHERE stand_id = $1 ORDER BY received_at DESC, id DESC LIMIT $2";
+    stand_latest(pool, sql, stand, limit, "results.recent").await
 }
 
 /// Stores a result and its series as given: the import of the old stack's results
@@ -318,14 +306,11 @@ pub async fn delete_expired(
     now: DateTime<Utc>,
     retention: Duration,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query(
+    let query = sqlx::query(
         "DELETE FROM results r
          WHERE NOT r.keep AND r.received_at < $1
            AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.id = r.run_id AND runs.keep)",
     )
-    .bind(now - retention)
-    .execute(conn)
-    .await
-    .query("results.delete_expired")?;
-    Ok(done.rows_affected())
+    .bind(now - retention);
+    rows_changed(conn, query, "results.delete_expired").await
 }

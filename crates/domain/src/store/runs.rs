@@ -10,6 +10,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
 use super::batch::{Part, PgQuery};
+use super::steps::stand_latest;
 use super::templates::{self, TemplateRef};
 use super::{QueryContext, StoreError, notify};
 use crate::StandId;
@@ -184,7 +185,7 @@ pub async fn notify_state(
         stand: stand.clone(),
         state,
     };
-    notify(&mut conn, &[note]).await
+    notify(&mut conn, [note]).await
 }
 
 /// A run in a stand's list of runs.
@@ -215,16 +216,10 @@ pub async fn recent(
     stand: &StandId,
     limit: i64,
 ) -> Result<Vec<RunSummary>, StoreError> {
-    sqlx::query_as(
-        "SELECT id, state::text AS state, requested_by, requested_at, finished_at, error,
-             confirmed_unheard, cancelled_by
-         FROM runs WHERE stand_id = $1 ORDER BY requested_at DESC, id DESC LIMIT $2",
-    )
-    .bind(stand.as_str())
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-    .query("runs.recent")
+    let sql = "SELECT id, state::text AS state, requested_by, requested_at, finished_at, error,
+                      confirmed_unheard, cancelled_by
+               FROM runs WHERE stand_id = $1 ORDER BY requested_at DESC, id DESC LIMIT $2";
+    stand_latest(pool, sql, stand, limit, "runs.recent").await
 }
 
 /// A run in progress, as an inbound batch moves it along.
@@ -395,15 +390,15 @@ pub async fn time_out(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64
     .await
     .query("runs.time_out")?;
     let count = timed_out.len() as u64;
-    let notes: Vec<Notification> = timed_out
-        .into_iter()
-        .map(|(id, stand)| Notification::Run {
-            id,
-            stand,
-            state: RunState::TimedOut,
-        })
-        .chain(stands.into_iter().map(|id| Notification::Stand { id }))
-        .collect();
-    notify(conn, &notes).await?;
+    let runs = timed_out.into_iter().map(|(id, stand)| Notification::Run {
+        id,
+        stand,
+        state: RunState::TimedOut,
+    });
+    notify(
+        conn,
+        runs.chain(stands.into_iter().map(|id| Notification::Stand { id })),
+    )
+    .await?;
     Ok(count)
 }

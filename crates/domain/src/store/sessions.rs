@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 
+use super::steps::rows_changed;
 use super::{QueryContext, StoreError};
 
 /// A stored session as [`load`] returns it.
@@ -78,12 +79,20 @@ pub async fn delete(pool: &PgPool, key: &str) -> Result<(), StoreError> {
 
 /// Ends every session of a user; returns how many.
 pub async fn delete_for_user(conn: impl PgExecutor<'_>, user_id: i64) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+    let query = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id);
+    rows_changed(conn, query, "sessions.delete_for_user").await
+}
+
+/// Ends every session of a user but `keep` (the one in use); returns how many.
+pub async fn delete_others_of_user(
+    conn: impl PgExecutor<'_>,
+    user_id: i64,
+    keep: &str,
+) -> Result<u64, StoreError> {
+    let query = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
         .bind(user_id)
-        .execute(conn)
-        .await
-        .query("sessions.delete_for_user")?;
-    Ok(done.rows_affected())
+        .bind(keep);
+    rows_changed(conn, query, "sessions.delete_others_of_user").await
 }
 
 /// Removes the sessions expired as of `now` (the absolute lifetime caps `expiry_date`, so
@@ -92,10 +101,6 @@ pub async fn delete_expired(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expiry_date <= $1")
-        .bind(now)
-        .execute(conn)
-        .await
-        .query("sessions.delete_expired")?;
-    Ok(done.rows_affected())
+    let query = sqlx::query("DELETE FROM sessions WHERE expiry_date <= $1").bind(now);
+    rows_changed(conn, query, "sessions.delete_expired").await
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use super::batch::{Part, PgQuery};
+use super::steps::{rows_changed, stand_latest};
 use super::{QueryContext, StoreError};
 use crate::StandId;
 use crate::status::StatusCode;
@@ -24,15 +25,10 @@ pub struct StatusEntry {
 
 /// A stand's status history, newest first.
 pub async fn list(pool: &PgPool, id: &StandId, limit: i64) -> Result<Vec<StatusEntry>, StoreError> {
-    let rows: Vec<(i16, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT code, received_at FROM status_history WHERE stand_id = $1
-         ORDER BY received_at DESC, id DESC LIMIT $2",
-    )
-    .bind(id.as_str())
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-    .query("status_history.list")?;
+    let sql = "SELECT code, received_at FROM status_history WHERE stand_id = $1
+               ORDER BY received_at DESC, id DESC LIMIT $2";
+    let rows: Vec<(i16, DateTime<Utc>)> =
+        stand_latest(pool, sql, id, limit, "status_history.list").await?;
     rows.into_iter()
         .map(|(stored, received_at)| {
             let code = StatusCode::from_stored(stored).ok_or_else(|| {
@@ -101,16 +97,13 @@ pub async fn prune(
     now: DateTime<Utc>,
     keep: Duration,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query(
+    let query = sqlx::query(
         "DELETE FROM status_history h
          WHERE h.received_at < $1
            AND EXISTS (SELECT 1 FROM status_history n
                        WHERE n.stand_id = h.stand_id
                          AND (n.received_at, n.id) > (h.received_at, h.id))",
     )
-    .bind(now - keep)
-    .execute(conn)
-    .await
-    .query("status_history.prune")?;
-    Ok(done.rows_affected())
+    .bind(now - keep);
+    rows_changed(conn, query, "status_history.prune").await
 }

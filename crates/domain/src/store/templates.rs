@@ -5,7 +5,9 @@
 //! back with [`Template`]'s own deserializer, so fields added to it later travel unchanged.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
+use sqlx::{PgPool, Postgres};
 
 use super::{QueryContext, StoreError};
 use crate::StandId;
@@ -116,6 +118,22 @@ fn body(template: &Template) -> String {
     serde_json::to_string(template).unwrap_or_else(|_| "{}".into())
 }
 
+/// The insert of a template version, `sql` (`RETURNING {COLUMNS}`), with its values bound:
+/// `$1` is `first` (the stand or the family), `$2` the template's name, `$3` its body as text
+/// (`json` keeps the fields in the order written), `$4` who saves it.
+fn insert_version<'q>(
+    sql: String,
+    first: impl sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres> + 'q,
+    template: &'q Template,
+    by: &'q str,
+) -> QueryAs<'q, Postgres, Row, PgArguments> {
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(first)
+        .bind(template.name.trim())
+        .bind(body(template))
+        .bind(by)
+}
+
 /// The current (latest) version of each template of the stand that is not retired, by name.
 pub async fn list(
     pool: &PgPool,
@@ -166,20 +184,16 @@ pub async fn create(
     template: &Template,
     by: &str,
 ) -> Result<StoredTemplate, TemplateStoreError> {
-    let res: Result<Row, StoreError> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let sql = format!(
         "INSERT INTO test_templates (id, stand_id, family, version, name, body, created_by)
          SELECT n.id, $1, n.id, 1, $2, $3::json, $4
          FROM (SELECT nextval(pg_get_serial_sequence('test_templates', 'id')) AS id) n
          RETURNING {COLUMNS}"
-    )))
-    .bind(stand.as_str())
-    .bind(template.name.trim())
-    // As text: `json` keeps the fields in the order written.
-    .bind(body(template))
-    .bind(by)
-    .fetch_one(pool)
-    .await
-    .query("test_templates.create");
+    );
+    let res: Result<Row, StoreError> = insert_version(sql, stand.as_str(), template, by)
+        .fetch_one(pool)
+        .await
+        .query("test_templates.create");
     match res {
         Ok(row) => read(row),
         Err(e) if e.constraint() == Some("test_templates_stand_id_fkey") => {
@@ -202,20 +216,17 @@ pub async fn new_version(
     if old.retired_at.is_some() {
         return Err(TemplateStoreError::Retired(id));
     }
-    let res: Result<Option<Row>, StoreError> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let sql = format!(
         "INSERT INTO test_templates (stand_id, family, version, name, body, created_by)
          SELECT stand_id, family, version + 1, $2, $3::json, $4 FROM test_templates
          WHERE family = $1 AND retired_at IS NULL
          ORDER BY version DESC LIMIT 1
          RETURNING {COLUMNS}"
-    )))
-    .bind(old.family)
-    .bind(template.name.trim())
-    .bind(body(template))
-    .bind(by)
-    .fetch_optional(pool)
-    .await
-    .query("test_templates.new_version");
+    );
+    let res: Result<Option<Row>, StoreError> = insert_version(sql, old.family, template, by)
+        .fetch_optional(pool)
+        .await
+        .query("test_templates.new_version");
     match res {
         Ok(Some(row)) => read(row),
         Ok(None) => Err(TemplateStoreError::Retired(id)),

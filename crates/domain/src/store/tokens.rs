@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use super::steps::rows_changed;
 use super::{QueryContext, StoreError};
 
 use super::users::{Role, User};
@@ -168,10 +169,6 @@ pub async fn list(pool: &PgPool) -> Result<Vec<TokenInfo>, StoreError> {
 
 /// Revokes a token; returns whether it existed.
 pub async fn revoke(pool: &PgPool, id: i64) -> Result<bool, StoreError> {
-    let done = sqlx::query("UPDATE api_tokens SET revoked = true WHERE id = $1")
-        .bind(id)
-        .execute(pool)
-        .await
-        .query("api_tokens.revoke")?;
-    Ok(done.rows_affected() > 0)
+    let query = sqlx::query("UPDATE api_tokens SET revoked = true WHERE id = $1").bind(id);
+    Ok(rows_changed(pool, query, "api_tokens.revoke").await? > 0)
 }

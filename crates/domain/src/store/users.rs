@@ -3,8 +3,9 @@
 //! Hashing is the web interface's business; this module only stores the PHC strings.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
+use super::steps::rows_changed;
 use super::{QueryContext, StoreError};
 
 /// What a user may do: `viewer` reads, `operator` also starts tests and keeps or deletes
@@ -219,12 +220,7 @@ pub async fn set_password(pool: &PgPool, username: &str, hash: &str) -> Result<(
         return Err(UserError::NotFound(username.to_owned()));
     };
     super::sessions::delete_for_user(&mut *tx, id).await?;
-    // Inline rather than in `tokens`, which reads `users`' types (no import circle).
-    sqlx::query("UPDATE api_tokens SET revoked = true WHERE user_id = $1 AND NOT revoked")
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .query("users.set_password revoke tokens")?;
+    revoke_tokens(&mut tx, id, "users.set_password revoke tokens").await?;
     tx.commit().await.query("users.set_password commit")?;
     Ok(())
 }
@@ -289,21 +285,25 @@ pub async fn change_own_password(
         .execute(&mut *tx)
         .await
         .query("users.change_own_password")?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-        .bind(id)
-        .bind(keep_session)
-        .execute(&mut *tx)
-        .await
-        .query("users.change_own_password sessions")?;
-    sqlx::query("UPDATE api_tokens SET revoked = true WHERE user_id = $1 AND NOT revoked")
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .query("users.change_own_password revoke tokens")?;
+    super::sessions::delete_others_of_user(&mut *tx, id, keep_session).await?;
+    revoke_tokens(&mut tx, id, "users.change_own_password revoke tokens").await?;
     tx.commit()
         .await
         .query("users.change_own_password commit")?;
     Ok(())
+}
+
+/// Revokes every API token of user `id` not yet revoked; `name` names the query in errors.
+/// Here rather than in `tokens`, which reads `users`' types (no import circle).
+async fn revoke_tokens(
+    conn: &mut PgConnection,
+    id: i64,
+    name: &'static str,
+) -> Result<u64, StoreError> {
+    let query =
+        sqlx::query("UPDATE api_tokens SET revoked = true WHERE user_id = $1 AND NOT revoked")
+            .bind(id);
+    rows_changed(conn, query, name).await
 }
 
 /// Records a successful login.

@@ -69,25 +69,34 @@ fn pending_of((result, stand, data, parameters, template): PendingRow) -> Pendin
     }
 }
 
+/// The results waiting for their verdicts that `sql` (a `pending!` query) selects with
+/// `value` as `$1`.
+async fn pending_where(
+    pool: &PgPool,
+    sql: &'static str,
+    value: i64,
+    name: &'static str,
+) -> Result<Vec<Pending>, StoreError> {
+    let rows: Vec<PendingRow> = sqlx::query_as(sql)
+        .bind(value)
+        .fetch_all(pool)
+        .await
+        .query(name)?;
+    Ok(rows.into_iter().map(pending_of).collect())
+}
+
 /// Result `id` when it waits for its verdict.
 pub async fn pending_one(pool: &PgPool, id: i64) -> Result<Option<Pending>, StoreError> {
-    let row: Option<PendingRow> = sqlx::query_as(pending!("AND r.id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .query("verdicts.pending_one")?;
-    Ok(row.map(pending_of))
+    let sql = pending!("AND r.id = $1");
+    let mut found = pending_where(pool, sql, id, "verdicts.pending_one").await?;
+    Ok(found.pop())
 }
 
 /// Up to `limit` results waiting for their verdicts, oldest first (the catch-up after a start
 /// or a lost notification).
 pub async fn pending(pool: &PgPool, limit: i64) -> Result<Vec<Pending>, StoreError> {
-    let rows: Vec<PendingRow> = sqlx::query_as(pending!("ORDER BY r.id LIMIT $1"))
-        .bind(limit)
-        .fetch_all(pool)
-        .await
-        .query("verdicts.pending")?;
-    Ok(rows.into_iter().map(pending_of).collect())
+    let sql = pending!("ORDER BY r.id LIMIT $1");
+    pending_where(pool, sql, limit, "verdicts.pending").await
 }
 
 /// Records the evaluation of `pending` (none: the template had no limits), once; notifies its
@@ -114,7 +123,7 @@ pub async fn record(
     .query("verdicts.record")?;
     notify(
         &mut tx,
-        &[Notification::Verdict {
+        [Notification::Verdict {
             result: pending.result,
             stand: pending.stand.clone(),
         }],

@@ -11,6 +11,7 @@
 //! broker delivers such a message with its own topic (`s1/inbound`), so topics are matched
 //! against the filter without its `$share/<group>/` prefix.
 
+use crate::names::named;
 use crate::stand_id::{StandId, StandIdError};
 
 /// The default subscriptions of the spec.
@@ -278,7 +279,7 @@ impl StandTopics {
 
     /// The choice named `raw` ([`Self::as_str`]).
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == raw)
+        named(&Self::ALL, Self::as_str, raw)
     }
 
     /// Whether it is one of the `Testdevice/…` layouts.

@@ -2,6 +2,12 @@
 
 use super::*;
 
+/// The stand `layouts` reads from `topic`, which must match, and whether the topic is legacy.
+fn read(layouts: &TopicLayouts, topic: &str) -> (String, bool) {
+    let m = layouts.match_topic(topic).expect(topic);
+    (m.stand.as_str().to_owned(), m.legacy)
+}
+
 #[test]
 fn the_topic_choices_name_their_outbound_topic_and_are_read_back() {
     let s = StandId::parse("prøvestand_3").expect("id");
@@ -22,14 +28,15 @@ fn the_topic_choices_name_their_outbound_topic_and_are_read_back() {
 #[test]
 fn matches_both_default_layouts() {
     let layouts = TopicLayouts::default();
-    let m = layouts.match_topic("teststand1/inbound").expect("primary");
-    assert_eq!((m.stand.as_str(), m.legacy), ("teststand1", false));
-    let m = layouts
-        .match_topic("Testdevice/rig-2/Inbound")
-        .expect("legacy");
-    assert_eq!((m.stand.as_str(), m.legacy), ("rig-2", true));
-    assert_eq!(outbound_topic(&m.stand, true), "Testdevice/rig-2/Outbound");
-    assert_eq!(outbound_topic(&m.stand, false), "rig-2/outbound");
+    let primary = read(&layouts, "teststand1/inbound");
+    assert_eq!(primary, ("teststand1".into(), false));
+    assert_eq!(
+        read(&layouts, "Testdevice/rig-2/Inbound"),
+        ("rig-2".into(), true)
+    );
+    let rig = StandId::parse("rig-2").expect("id");
+    assert_eq!(outbound_topic(&rig, true), "Testdevice/rig-2/Outbound");
+    assert_eq!(outbound_topic(&rig, false), "rig-2/outbound");
 }
 
 #[test]
@@ -152,12 +159,11 @@ fn shared_subscriptions_read_the_stand_from_the_topic_the_broker_delivers() {
         ["+/inbound", "Testdevice/+/Inbound"]
     );
     // The broker delivers a shared subscription's message with the topic it was published on.
-    let m = layouts.match_topic("rig-1/inbound").expect("primary");
-    assert_eq!((m.stand.as_str(), m.legacy), ("rig-1", false));
-    let m = layouts
-        .match_topic("Testdevice/rig-2/Inbound")
-        .expect("legacy");
-    assert_eq!((m.stand.as_str(), m.legacy), ("rig-2", true));
+    assert_eq!(read(&layouts, "rig-1/inbound"), ("rig-1".into(), false));
+    assert_eq!(
+        read(&layouts, "Testdevice/rig-2/Inbound"),
+        ("rig-2".into(), true)
+    );
     assert!(
         layouts
             .match_topic("$share/handlers/rig-1/inbound")

@@ -22,6 +22,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::names::named;
+
 pub use limit::{
     Limit, LimitError, MAX_NAME_CHARS, MAX_UNIT_CHARS, Measure, Quantity, parse_limits,
     validate_limits,
@@ -113,10 +115,7 @@ impl FromStr for Verdict {
     type Err = UnknownVerdict;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Verdict::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| UnknownVerdict(s.to_owned()))
+        named(&Verdict::ALL, Verdict::as_str, s).ok_or_else(|| UnknownVerdict(s.to_owned()))
     }
 }
 

@@ -273,7 +273,7 @@ pub async fn update(
 /// Tells open pages that a stand changed.
 pub async fn notify_stand(pool: &PgPool, id: &StandId) -> Result<(), StoreError> {
     let mut conn = pool.acquire().await.query("stands.notify")?;
-    notify(&mut conn, &[Notification::Stand { id: id.clone() }]).await
+    notify(&mut conn, [Notification::Stand { id: id.clone() }]).await
 }
 
 /// Marks offline every stand not yet offline whose `last_seen` is before `now - offline_after`
@@ -296,10 +296,10 @@ pub async fn mark_offline(
     .await
     .query("stands.mark_offline")?;
     let count = stands.len() as u64;
-    let notes: Vec<Notification> = stands
-        .into_iter()
-        .map(|id| Notification::Stand { id })
-        .collect();
-    notify(conn, &notes).await?;
+    notify(
+        conn,
+        stands.into_iter().map(|id| Notification::Stand { id }),
+    )
+    .await?;
     Ok(count)
 }
