@@ -282,6 +282,7 @@ async fn work(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use test_support::messages::keys;
 
     fn options(legacy: bool, guide_topics: bool) -> SimulateOptions {
         SimulateOptions {
@@ -291,16 +292,6 @@ mod tests {
             busy_seconds: 1,
             mqtt_url: "mqtt://localhost:1883".parse().expect("url"),
         }
-    }
-
-    /// A message's keys in the order written.
-    fn keys(message: &Value) -> Vec<&str> {
-        message
-            .as_object()
-            .expect("object")
-            .keys()
-            .map(String::as_str)
-            .collect()
     }
 
     #[test]

@@ -68,13 +68,11 @@ async fn a_command_to_the_simulated_legacy_stand_gives_202_a_result_and_200() {
     let codes: Vec<Value> = ready.iter().map(|(_, m)| m["statusCode"].clone()).collect();
     assert_eq!(codes, [json!("600"), json!("200")]);
     for (_, m) in &ready {
-        let keys: Vec<&str> = m
-            .as_object()
-            .expect("object")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(keys, domain::protocol::KEY_ORDER, "{m}");
+        assert_eq!(
+            test_support::messages::keys(m),
+            domain::protocol::KEY_ORDER,
+            "{m}"
+        );
     }
 
     // The handler registered it; a run is started the way the web interface does it.

@@ -2,6 +2,16 @@
 
 use serde_json::{Value, json};
 
+/// A message's keys in the order written (the stand's order: serde_json keeps it).
+pub fn keys(message: &Value) -> Vec<&str> {
+    message
+        .as_object()
+        .expect("a JSON object")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
 /// A status message with `code`, sent by `sent_by`.
 pub fn status(code: &str, sent_by: &str) -> Value {
     json!({"protocolVersion": 1.1, "sentBy": sent_by, "msgType": "status", "statusCode": code})

@@ -53,7 +53,7 @@ async fn a_danish_stand_on_the_module_guides_lowercase_topics_works_end_to_end()
     let (topic, payload) = next_message(&mut inbox).await;
     assert_eq!(topic, format!("Testdevice/{stand}/outbound"));
     let command: Value = serde_json::from_str(&payload).expect("json");
-    assert_eq!(keys_of(&command), KEY_ORDER);
+    assert_eq!(keys(&command), KEY_ORDER);
     assert_eq!(command["dataObj"], json!({}));
     assert_eq!(command["parameterObj"], json!({"gain": "007", "n": 3}));
 
@@ -159,7 +159,7 @@ async fn a_stand_added_with_the_module_guides_topics_gets_its_first_command_on_l
     let (topic, payload) = next_message(&mut inbox).await;
     assert_eq!(topic, "Testdevice/prøvestand_7/outbound");
     let message: Value = serde_json::from_str(&payload).expect("json");
-    assert_eq!(keys_of(&message), KEY_ORDER);
+    assert_eq!(keys(&message), KEY_ORDER);
     let stored = api_until(&app, &token, &format!("/api/runs/{run}"), |_| true).await;
     assert_eq!(stored["confirmed_unheard"], true);
 

@@ -15,6 +15,7 @@ use std::time::Duration;
 use common::{Api, App};
 use domain::protocol::KEY_ORDER;
 use serde_json::Value;
+use test_support::messages::keys;
 
 /// Starts a run on `stand` through the API (answered 201) and returns its id.
 async fn start_run(app: &App, token: &str, stand: &str, body: Value) -> i64 {
@@ -44,15 +45,6 @@ async fn api_until(app: &App, token: &str, path: &str, done: impl Fn(&Value) -> 
     })
     .await;
     found.unwrap_or_else(|_| panic!("{path} never matched; last answer: {last}"))
-}
-
-fn keys_of(message: &Value) -> Vec<&str> {
-    message
-        .as_object()
-        .expect("an object")
-        .keys()
-        .map(String::as_str)
-        .collect()
 }
 
 /// The `Location` of a redirect.

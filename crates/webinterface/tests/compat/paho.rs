@@ -104,7 +104,7 @@ async fn paho_stand_round_trip(python: &str) {
     let command = line_from(&mut lines).await;
     let raw = command.strip_prefix("COMMAND ").expect("a command line");
     let message: Value = serde_json::from_str(raw).expect("json");
-    assert_eq!(keys_of(&message), KEY_ORDER, "{raw}");
+    assert_eq!(keys(&message), KEY_ORDER, "{raw}");
     assert!(raw.ends_with(r#""dataObj":{}}"#), "{raw}");
     assert_eq!(message["msgType"], "command");
     assert_eq!(message["commandList"], json!(["start", "log"]));
