@@ -6,6 +6,7 @@
 //!   language negotiation, messages with arguments, time and number formats (a leaf);
 //! - [`error`]: the one error type of the handlers, its status map and JSON answer with its
 //!   message key as `code`;
+//! - [`api_doc`]: the API documentation's shared parts (path parameters, error answers);
 //! - [`server`]: the HTTP server loop with its bounds: header, body and write time-outs, a
 //!   connection cap (a leaf);
 //! - [`config`]: the `Config` read from the environment (`WEB_BIND`, `SECRET_KEY`, …);
@@ -44,6 +45,7 @@
 //! on a listener until shutdown.
 
 pub mod admin;
+pub mod api_doc;
 pub mod assets;
 pub mod auth;
 pub mod cli;

@@ -14,6 +14,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use domain::store::quarantine;
 
+use crate::api_doc::BadQuery;
 use crate::auth::Viewer;
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::{ApiPath, ApiQuery, location};
@@ -101,10 +102,8 @@ pub struct QuarantineList {
 
 /// Rejected messages, newest first, with the reason each was rejected.
 #[utoipa::path(get, path = "/api/quarantine", tag = "quarantine", params(ApiPage),
-    responses(
-        (status = 200, description = "One page of the quarantine", body = QuarantineList),
-        (status = 400, description = "A query value is not a number", body = ErrorBody),
-    ))]
+    responses((status = 200, description = "One page of the quarantine", body = QuarantineList),
+        BadQuery))]
 async fn list(
     State(state): State<AppState>,
     _u: Viewer,
@@ -247,8 +246,7 @@ fn show_payload(shown: &[u8], kept: i64) -> (&'static str, String) {
         (status = 200, description = "The payload as received",
             content_type = "application/octet-stream", body = String),
         (status = 404, description = "No such message, or it was too large to keep",
-            body = ErrorBody),
-    ))]
+            body = ErrorBody)))]
 async fn payload(
     State(state): State<AppState>,
     _u: Viewer,

@@ -2,6 +2,7 @@
 //! (`POST /api/stands`, `PATCH /api/stands/{id}`), which share the settings' checks.
 
 use super::stand_account::{self, AccountPart};
+use crate::api_doc::{NoSuchStand, StandIdParam};
 use crate::auth::{Admin, Authed};
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, find_stand, stand_id};
@@ -149,13 +150,11 @@ impl StandPatch {
 
 /// Changes a stand's settings.
 #[utoipa::path(patch, path = "/api/stands/{id}", tag = "admin",
-    params(("id" = String, Path, description = "The stand's id", example = "rig1")),
-    request_body = StandPatch,
-    responses(
+    params(StandIdParam), request_body = StandPatch, responses(
         (status = 200, description = "The stand as saved", body = StandDetail),
         (status = 400, description = "The body is not valid (bad camera URL, time limit below 1, \
             an `id`, an unknown field)", body = ErrorBody),
-        (status = 404, description = "No such stand", body = ErrorBody),
+        NoSuchStand,
     ))]
 async fn update_stand(
     State(state): State<AppState>,
@@ -173,14 +172,11 @@ async fn update_stand(
 }
 
 /// Adds a stand.
-#[utoipa::path(post, path = "/api/stands", tag = "admin",
-    request_body = StandPatch,
-    responses(
-        (status = 201, description = "The new stand", body = StandDetail),
+#[utoipa::path(post, path = "/api/stands", tag = "admin", request_body = StandPatch,
+    responses((status = 201, description = "The new stand", body = StandDetail),
         (status = 400, description = "No `id`, a bad id, or another field is not valid",
             body = ErrorBody),
-        (status = 409, description = "A stand with this id exists", body = ErrorBody),
-    ))]
+        (status = 409, description = "A stand with this id exists", body = ErrorBody)))]
 async fn create_stand(
     State(state): State<AppState>,
     _a: Admin,

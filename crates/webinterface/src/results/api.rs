@@ -15,6 +15,7 @@ use serde_json::value::RawValue;
 use super::cache::PlotCache;
 use super::load;
 use super::params::ListParams;
+use crate::api_doc::{NoSuchResult, ResultIdParam};
 use crate::auth::{Operator, Viewer};
 use crate::error::{Context, Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Found};
@@ -100,12 +101,8 @@ pub struct ResultJson<'a> {
 }
 
 /// One result with its series exactly as the stand sent them.
-#[utoipa::path(get, path = "/api/results/{id}", tag = "results",
-    params(("id" = i64, Path, minimum = 1, description = "The result's id", example = 1)),
-    responses(
-        (status = 200, description = "The result", body = ResultJson),
-        (status = 404, description = "No such result", body = ErrorBody),
-    ))]
+#[utoipa::path(get, path = "/api/results/{id}", tag = "results", params(ResultIdParam),
+    responses((status = 200, description = "The result", body = ResultJson), NoSuchResult))]
 async fn api_get(
     State(state): State<AppState>,
     _u: Viewer,
@@ -163,14 +160,11 @@ pub struct KeepAnswer {
 }
 
 /// Sets "keep forever".
-#[utoipa::path(patch, path = "/api/results/{id}", tag = "results",
-    params(("id" = i64, Path, minimum = 1, description = "The result's id", example = 1)),
+#[utoipa::path(patch, path = "/api/results/{id}", tag = "results", params(ResultIdParam),
     request_body = KeepPatch,
-    responses(
-        (status = 200, description = "Saved", body = KeepAnswer),
+    responses((status = 200, description = "Saved", body = KeepAnswer),
         (status = 400, description = "The body is not `{\"keep\": true|false}`", body = ErrorBody),
-        (status = 404, description = "No such result", body = ErrorBody),
-    ))]
+        NoSuchResult))]
 async fn api_patch(
     State(state): State<AppState>,
     _o: Operator,
@@ -187,10 +181,7 @@ async fn api_patch(
 /// Deletes a result with its series.
 #[utoipa::path(delete, path = "/api/results/{id}", tag = "results",
     params(("id" = i64, Path, minimum = 1, description = "The result's id", example = 5)),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 404, description = "No such result", body = ErrorBody),
-    ))]
+    responses((status = 204, description = "Deleted"), NoSuchResult))]
 async fn api_delete(
     State(state): State<AppState>,
     _o: Operator,

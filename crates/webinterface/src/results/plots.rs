@@ -16,6 +16,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::cache::PlotCache;
 use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit};
 use super::signal;
+use crate::api_doc::{NoSuchResult, NoSuchSeries, ResultIdParam};
 use crate::auth::Viewer;
 use crate::error::{Context, Error, ErrorBody, Result};
 use crate::extract::{ApiPath, ApiQuery, Found};
@@ -70,12 +71,8 @@ fn json_bytes(body: axum::body::Bytes) -> Response {
 }
 
 /// Every numeric series of a result downsampled for plotting, with its power spectrum.
-#[utoipa::path(get, path = "/api/results/{id}/plot", tag = "results",
-    params(("id" = i64, Path, minimum = 1, description = "The result's id", example = 1)),
-    responses(
-        (status = 200, description = "The plot data", body = PlotData),
-        (status = 404, description = "No such result", body = ErrorBody),
-    ))]
+#[utoipa::path(get, path = "/api/results/{id}/plot", tag = "results", params(ResultIdParam),
+    responses((status = 200, description = "The plot data", body = PlotData), NoSuchResult))]
 async fn api_plot(
     State(state): State<AppState>,
     _u: Viewer,
@@ -216,11 +213,9 @@ impl SeriesWindow {
 /// at most 2,000 points.
 #[utoipa::path(get, path = "/api/results/{id}/series/{position}", tag = "results",
     params(SeriesPath, Window),
-    responses(
-        (status = 200, description = "The window's points", body = signal::Points),
+    responses((status = 200, description = "The window's points", body = signal::Points),
         (status = 400, description = "`from` or `to` is not a number", body = ErrorBody),
-        (status = 404, description = "No such result or numeric series", body = ErrorBody),
-    ))]
+        NoSuchSeries))]
 async fn api_window(_u: Viewer, w: SeriesWindow) -> Result<Json<signal::Points>> {
     // The whole series is read: the same slots as a plot.
     let (_slot, values) = w.values().await?;
@@ -245,8 +240,7 @@ async fn api_window(_u: Viewer, w: SeriesWindow) -> Result<Json<signal::Points>>
         (status = 200, description = "The spectrum's points (x: frequency, y: dB)",
             body = signal::Points),
         (status = 400, description = "`from` or `to` is not a number", body = ErrorBody),
-        (status = 404, description = "No such result or numeric series", body = ErrorBody),
-    ))]
+        NoSuchSeries))]
 async fn api_spectrum_window(_u: Viewer, w: SeriesWindow) -> Result<Json<signal::Points>> {
     let from = w.from.unwrap_or(f64::NEG_INFINITY);
     let to = w.to.unwrap_or(f64::INFINITY);

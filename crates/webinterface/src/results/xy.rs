@@ -8,6 +8,7 @@ use domain::store::series;
 
 use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit};
 use super::signal::{self, Points};
+use crate::api_doc::{NoSuchSeries, ResultIdParam};
 use crate::auth::Viewer;
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::{ApiPath, ApiQuery};
@@ -60,16 +61,10 @@ pub fn pairs(x: &[f64], y: &[f64], target: usize) -> Points {
 
 /// One numeric series against another (x–y plot): the pairs in sample order, thinned evenly
 /// to at most 2,000; the shorter series sets the length.
-#[utoipa::path(get, path = "/api/results/{id}/xy", tag = "results",
-    params(
-        ("id" = i64, Path, minimum = 1, description = "The result's id", example = 1),
-        Axes,
-    ),
-    responses(
-        (status = 200, description = "The pairs (x, y)", body = signal::Points),
-        (status = 400, description = "`x` or `y` missing or not a series position", body = ErrorBody),
-        (status = 404, description = "No such result or numeric series", body = ErrorBody),
-    ))]
+#[utoipa::path(get, path = "/api/results/{id}/xy", tag = "results", params(ResultIdParam, Axes),
+    responses((status = 200, description = "The pairs (x, y)", body = signal::Points),
+        (status = 400, description = "`x` or `y` missing or not a series position",
+            body = ErrorBody), NoSuchSeries))]
 pub(crate) async fn api_xy(
     State(state): State<AppState>,
     _u: Viewer,

@@ -6,15 +6,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::store::runs;
-use domain::store::stands::StandView;
 
 use super::{StartRun, Started};
+use crate::api_doc::{BadQuery, NoSuchRun, NoSuchStand, RunIdParam, StandIdParam};
 use crate::auth::{Operator, Viewer};
 use crate::error::{Error, ErrorBody, Result};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Found, Lookup, stand_id};
+use crate::extract::{ApiJson, ApiPath, Found, Lookup, stand_id};
 use crate::msg;
 use crate::routes::{OPERATOR, Routes, VIEWER};
-use crate::stands::api::Limit;
+use crate::stands::api::{Limit, StandRows};
 use crate::state::AppState;
 
 /// The run API routes.
@@ -27,27 +27,22 @@ pub fn routes() -> Routes {
 }
 
 /// The stand's latest runs, newest first (`limit` 1–1,000, default 20).
-#[utoipa::path(get, path = "/api/stands/{id}/runs", tag = "runs",
-    params(("id" = String, Path, description = "The stand's id", example = "rig1"), Limit),
-    responses(
-        (status = 200, description = "Runs, newest first", body = Vec<runs::RunSummary>),
-        (status = 400, description = "A query value is not a number", body = ErrorBody),
-        (status = 404, description = "No such stand", body = ErrorBody),
-    ))]
+#[utoipa::path(get, path = "/api/stands/{id}/runs", tag = "runs", params(StandIdParam, Limit),
+    responses((status = 200, description = "Runs, newest first", body = Vec<runs::RunSummary>),
+        BadQuery, NoSuchStand))]
 async fn stand_runs(
     State(state): State<AppState>,
     _u: Viewer,
-    ApiQuery(q): ApiQuery<Limit>,
-    Found(stand): Found<StandView>,
+    rows: StandRows<20, 1000>,
 ) -> Result<impl IntoResponse> {
-    let limit = q.clamped(20, 1000);
-    Ok(Json(runs::recent(state.pool(), &stand.id, limit).await?))
+    let recent = runs::recent(state.pool(), &rows.stand.id, rows.limit);
+    Ok(Json(recent.await?))
 }
 
 /// Starts a test: stores the run, publishes the `command` message at QoS 2 on the stand's
 /// outbound topic and waits for the broker's confirmation (`MQTT_PUBLISH_TIMEOUT_SECONDS`).
 #[utoipa::path(post, path = "/api/stands/{id}/runs", tag = "runs",
-    params(("id" = String, Path, description = "The stand's id", example = "rig1")),
+    params(StandIdParam),
     request_body = StartRun,
     responses(
         (status = 201, description = "The command was confirmed by the broker", body = Started),
@@ -75,12 +70,8 @@ async fn start_run(
 }
 
 /// One run with its parameters, commands, state and result.
-#[utoipa::path(get, path = "/api/runs/{id}", tag = "runs",
-    params(("id" = i64, Path, description = "The run's id", example = 1)),
-    responses(
-        (status = 200, description = "The run", body = runs::Run),
-        (status = 404, description = "No such run", body = ErrorBody),
-    ))]
+#[utoipa::path(get, path = "/api/runs/{id}", tag = "runs", params(RunIdParam),
+    responses((status = 200, description = "The run", body = runs::Run), NoSuchRun))]
 async fn get_run(_u: Viewer, Found(run): Found<runs::Run>) -> Json<runs::Run> {
     Json(run)
 }
@@ -98,13 +89,9 @@ impl Lookup for runs::Run {
 /// Cancels a run that has not ended (a stand that never answers no longer blocks new starts
 /// until `max_test_seconds`), recording who and when. A result the stand sends afterwards is
 /// still stored with the run.
-#[utoipa::path(post, path = "/api/runs/{id}/cancel", tag = "runs",
-    params(("id" = i64, Path, description = "The run's id", example = 1)),
-    responses(
-        (status = 200, description = "The run, now `cancelled`", body = runs::Run),
-        (status = 404, description = "No such run", body = ErrorBody),
-        (status = 409, description = "The run has ended already", body = ErrorBody),
-    ))]
+#[utoipa::path(post, path = "/api/runs/{id}/cancel", tag = "runs", params(RunIdParam),
+    responses((status = 200, description = "The run, now `cancelled`", body = runs::Run), NoSuchRun,
+        (status = 409, description = "The run has ended already", body = ErrorBody)))]
 async fn cancel_run(
     State(state): State<AppState>,
     Operator(by): Operator,

@@ -1,13 +1,15 @@
 //! `GET /api/stands`, `/api/stands/{id}` and `/api/stands/{id}/status`.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use domain::store::stands::{self, StandView};
 
 use super::StandJson;
+use crate::api_doc::{BadQuery, NoSuchStand, StandIdParam};
 use crate::auth::Viewer;
-use crate::error::{ErrorBody, Result};
+use crate::error::{Error, Result};
 use crate::extract::{ApiQuery, Found};
 use crate::routes::{Routes, VIEWER};
 use crate::state::AppState;
@@ -62,12 +64,8 @@ pub fn stand_detail(v: StandView) -> StandDetail {
 }
 
 /// One stand with its settings.
-#[utoipa::path(get, path = "/api/stands/{id}", tag = "stands",
-    params(("id" = String, Path, description = "The stand's id", example = "rig1")),
-    responses(
-        (status = 200, description = "The stand", body = StandDetail),
-        (status = 404, description = "No such stand", body = ErrorBody),
-    ))]
+#[utoipa::path(get, path = "/api/stands/{id}", tag = "stands", params(StandIdParam),
+    responses((status = 200, description = "The stand", body = StandDetail), NoSuchStand))]
 async fn get_stand(_u: Viewer, Found(stand): Found<StandView>) -> Result<Json<StandDetail>> {
     Ok(Json(stand_detail(stand)))
 }
@@ -80,29 +78,37 @@ pub struct Limit {
     pub limit: Option<i64>,
 }
 
-impl Limit {
-    /// The limit asked for, clamped to `1..=max`; `default` when none was.
-    pub fn clamped(&self, default: i64, max: i64) -> i64 {
-        self.limit.unwrap_or(default).clamp(1, max)
+/// What a stand's history list asks for: the stand its path names (or the JSON 404) and
+/// `?limit=` clamped to `1..=MAX`, `DEFAULT` when none was given. The query is read first, so
+/// a bad `limit` is a 400 whether or not the stand exists.
+pub struct StandRows<const DEFAULT: i64, const MAX: i64> {
+    /// The stand.
+    pub stand: StandView,
+    /// How many rows to answer.
+    pub limit: i64,
+}
+
+impl<const DEFAULT: i64, const MAX: i64> FromRequestParts<AppState> for StandRows<DEFAULT, MAX> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let ApiQuery(q) = ApiQuery::<Limit>::from_request_parts(parts, state).await?;
+        let Found(stand) = Found::<StandView>::from_request_parts(parts, state).await?;
+        let limit = q.limit.unwrap_or(DEFAULT).clamp(1, MAX);
+        Ok(Self { stand, limit })
     }
 }
 
 /// The stand's status codes, newest first (`limit` 1–10,000, default 50).
-#[utoipa::path(get, path = "/api/stands/{id}/status", tag = "stands",
-    params(("id" = String, Path, description = "The stand's id", example = "rig1"), Limit),
+#[utoipa::path(get, path = "/api/stands/{id}/status", tag = "stands", params(StandIdParam, Limit),
     responses(
         (status = 200, description = "Status codes received, newest first",
-            body = Vec<domain::store::status_history::StatusEntry>),
-        (status = 400, description = "A query value is not a number", body = ErrorBody),
-        (status = 404, description = "No such stand", body = ErrorBody),
-    ))]
+            body = Vec<domain::store::status_history::StatusEntry>), BadQuery, NoSuchStand))]
 async fn status_history(
     State(state): State<AppState>,
     _u: Viewer,
-    ApiQuery(q): ApiQuery<Limit>,
-    Found(stand): Found<StandView>,
+    rows: StandRows<50, 10_000>,
 ) -> Result<impl IntoResponse> {
-    let limit = q.clamped(50, 10_000);
-    let history = domain::store::status_history::list(state.pool(), &stand.id, limit).await?;
-    Ok(Json(history))
+    let history = domain::store::status_history::list(state.pool(), &rows.stand.id, rows.limit);
+    Ok(Json(history.await?))
 }

@@ -11,6 +11,7 @@ use domain::store::stands::StandView;
 use domain::store::templates::{self, StoredTemplate, TemplateStoreError};
 use domain::template::{Template, TemplateError};
 
+use crate::api_doc::{NoSuchStand, NoSuchTemplate, StandIdParam, VersionIdParam};
 use crate::auth::{Admin, Viewer};
 use crate::error::{Context, Error, ErrorBody, Result};
 use crate::extract::{ApiJson, ApiPath, Found, Lookup, find_stand};
@@ -46,12 +47,9 @@ impl Lookup for StoredTemplate {
 }
 
 /// The stand's current templates (the latest version of each that is not deleted), by name.
-#[utoipa::path(get, path = "/api/stands/{id}/templates", tag = "templates",
-    params(("id" = String, Path, description = "The stand's id", example = "rig1")),
-    responses(
-        (status = 200, description = "The current templates", body = Vec<StoredTemplate>),
-        (status = 404, description = "No such stand", body = ErrorBody),
-    ))]
+#[utoipa::path(get, path = "/api/stands/{id}/templates", tag = "templates", params(StandIdParam),
+    responses((status = 200, description = "The current templates", body = Vec<StoredTemplate>),
+        NoSuchStand))]
 async fn list(
     State(state): State<AppState>,
     _u: Viewer,
@@ -64,13 +62,11 @@ async fn list(
 /// Adds a template to the stand (its version 1). The body is the template's JSON, as
 /// `GET /api/templates/{id}/export` gives it.
 #[utoipa::path(post, path = "/api/stands/{id}/templates", tag = "templates",
-    params(("id" = String, Path, description = "The stand's id", example = "rig1")),
-    request_body = Template,
-    responses(
+    params(StandIdParam), request_body = Template, responses(
         (status = 201, description = "The template as saved", body = StoredTemplate),
         (status = 400, description = "Not a template, or not a valid one: the error names the \
             place (`parameters[1] (duration).max: …`)", body = ErrorBody),
-        (status = 404, description = "No such stand", body = ErrorBody),
+        NoSuchStand,
     ))]
 async fn create(
     State(state): State<AppState>,
@@ -87,12 +83,8 @@ async fn create(
 }
 
 /// One version of a template, with its stand, family and version.
-#[utoipa::path(get, path = "/api/templates/{id}", tag = "templates",
-    params(("id" = i64, Path, description = "The version's id", example = 1)),
-    responses(
-        (status = 200, description = "The version", body = StoredTemplate),
-        (status = 404, description = "No such template", body = ErrorBody),
-    ))]
+#[utoipa::path(get, path = "/api/templates/{id}", tag = "templates", params(VersionIdParam),
+    responses((status = 200, description = "The version", body = StoredTemplate), NoSuchTemplate))]
 async fn get_one(_u: Viewer, Found(version): Found<StoredTemplate>) -> Json<StoredTemplate> {
     Json(version)
 }
@@ -100,13 +92,11 @@ async fn get_one(_u: Viewer, Found(version): Found<StoredTemplate>) -> Json<Stor
 /// Saves the body as the template's next version (of the family of version `id`). Runs
 /// started with an older version keep it.
 #[utoipa::path(put, path = "/api/templates/{id}", tag = "templates",
-    params(("id" = i64, Path, description = "A version's id", example = 1)),
-    request_body = Template,
-    responses(
+    params(VersionIdParam), request_body = Template, responses(
         (status = 200, description = "The new version", body = StoredTemplate),
         (status = 400, description = "Not a template, or not a valid one: the error names the \
             place", body = ErrorBody),
-        (status = 404, description = "No such template", body = ErrorBody),
+        NoSuchTemplate,
         (status = 409, description = "The template was deleted, or saved by someone else at \
             the same moment", body = ErrorBody),
     ))]
@@ -126,12 +116,8 @@ async fn new_version(
 
 /// Deletes the template: every version of it is retired (no longer listed or started); runs
 /// keep the version they used.
-#[utoipa::path(delete, path = "/api/templates/{id}", tag = "templates",
-    params(("id" = i64, Path, description = "A version's id", example = 1)),
-    responses(
-        (status = 204, description = "Retired"),
-        (status = 404, description = "No such template", body = ErrorBody),
-    ))]
+#[utoipa::path(delete, path = "/api/templates/{id}", tag = "templates", params(VersionIdParam),
+    responses((status = 204, description = "Retired"), NoSuchTemplate))]
 async fn retire(
     State(state): State<AppState>,
     _a: Admin,
@@ -146,12 +132,9 @@ async fn retire(
 
 /// The template's portable JSON, as a download (`POST /api/stands/{id}/templates` and the
 /// admin page's import take it).
-#[utoipa::path(get, path = "/api/templates/{id}/export", tag = "templates",
-    params(("id" = i64, Path, description = "The version's id", example = 1)),
-    responses(
-        (status = 200, description = "The template's JSON", body = Template),
-        (status = 404, description = "No such template", body = ErrorBody),
-    ))]
+#[utoipa::path(get, path = "/api/templates/{id}/export", tag = "templates", params(VersionIdParam),
+    responses((status = 200, description = "The template's JSON", body = Template),
+        NoSuchTemplate))]
 async fn export(_u: Viewer, Found(stored): Found<StoredTemplate>) -> Result<Response> {
     let body = serde_json::to_vec_pretty(&stored.template).context("encoding a template")?;
     let file = format!(
