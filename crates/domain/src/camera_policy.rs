@@ -312,11 +312,9 @@ pub fn own_service_from_url(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use test_support::ip;
 
-    fn ip(s: &str) -> IpAddr {
-        s.parse().expect("ip")
-    }
+    use super::*;
 
     #[test]
     fn forbidden_addresses() {

@@ -24,7 +24,7 @@ pub mod pg;
 pub mod runs;
 pub mod web;
 
-use std::net::TcpListener;
+use std::net::{IpAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -61,6 +61,11 @@ pub fn free_ports(n: usize) -> Vec<u16> {
     held.iter()
         .map(|l| l.local_addr().expect("local address").port())
         .collect()
+}
+
+/// The IP address written `s`, for tests of address checks (`ip("::1")`).
+pub fn ip(s: &str) -> IpAddr {
+    s.parse().expect("an IP address")
 }
 
 /// A port nobody listens on right now.

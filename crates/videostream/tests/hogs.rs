@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use domain::address_list::AddressList;
@@ -11,12 +10,9 @@ use test_support::camera::{CameraOptions, FakeCamera};
 use test_support::hogs::{
     get_from, hog, hog_from_loopback, raise_open_file_limit, status_of, wait_served_from,
 };
+use test_support::ip;
 
 const HOGS: usize = 1030;
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().expect("ip")
-}
 
 #[tokio::test]
 async fn a_thousand_idle_sockets_from_one_address_leave_the_relay_to_the_others() {

@@ -25,6 +25,20 @@ pub(crate) trait Part {
     fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q>;
 }
 
+/// [`Part::bind`] for a part whose arrays are its fields: binds `self.<field>` for each field
+/// named, in the order named (the order of the placeholders of [`Part::SQL`]).
+macro_rules! bind_fields {
+    ($($field:ident),+ $(,)?) => {
+        fn bind<'q>(
+            &'q self,
+            query: $crate::store::batch::PgQuery<'q>,
+        ) -> $crate::store::batch::PgQuery<'q> {
+            query$(.bind(&self.$field))+
+        }
+    };
+}
+pub(crate) use bind_fields;
+
 /// `WITH p0 AS (…), p1 AS (…) … <main>`: the parts in order with their placeholders shifted
 /// to follow each other, then `main`, whose placeholders come after all of theirs.
 pub(crate) fn statement(parts: &[(&str, usize)], main: &str) -> String {

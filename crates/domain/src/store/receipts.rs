@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 
-use super::batch::{Part, PgQuery};
+use super::batch::{Part, bind_fields};
 use super::inbound::Incoming;
 use super::steps::rows_changed;
 use super::{QueryContext, StoreError};
@@ -160,15 +160,9 @@ impl Part for ReceiptRows {
         ),
     ];
 
-    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
-        query
-            .bind(&self.moved_id)
-            .bind(&self.moved_connection)
-            .bind(&self.moved_packet)
-            .bind(&self.client_id)
-            .bind(&self.new_connection)
-            .bind(&self.new_packet)
-            .bind(&self.new_hash)
+    bind_fields! {
+        moved_id, moved_connection, moved_packet,
+        client_id, new_connection, new_packet, new_hash
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
-use super::batch::{self, Part, PgQuery};
+use super::batch::{self, Part, bind_fields};
 use super::runs::ActiveRun;
 use super::series::encode_values;
 use super::steps::{rows_changed, stand_latest};
@@ -275,27 +275,9 @@ impl Part for ResultRows<'_> {
         ),
     ];
 
-    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
-        query
-            .bind(&self.id)
-            .bind(&self.stand)
-            .bind(&self.run)
-            .bind(&self.sent_by)
-            .bind(&self.protocol_version)
-            .bind(&self.code)
-            .bind(&self.at)
-            .bind(&self.commands)
-            .bind(&self.parameters)
-            .bind(&self.data)
-            .bind(&self.keep)
-            .bind(&self.points)
-            .bind(&self.s_result)
-            .bind(&self.s_position)
-            .bind(&self.s_name)
-            .bind(&self.s_numeric)
-            .bind(&self.s_len)
-            .bind(&self.s_offset)
-            .bind(&self.flat)
+    bind_fields! {
+        id, stand, run, sent_by, protocol_version, code, at, commands, parameters, data,
+        keep, points, s_result, s_position, s_name, s_numeric, s_len, s_offset, flat
     }
 }
 

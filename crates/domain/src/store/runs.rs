@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
-use super::batch::{Part, PgQuery};
+use super::batch::{Part, bind_fields};
 use super::steps::stand_latest;
 use super::templates::{self, TemplateRef};
 use super::{QueryContext, StoreError, notify};
@@ -338,14 +338,7 @@ impl Part for RunRows {
         5,
     )];
 
-    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
-        query
-            .bind(&self.id)
-            .bind(&self.state)
-            .bind(&self.error)
-            .bind(&self.started)
-            .bind(&self.finished)
-    }
+    bind_fields! { id, state, error, started, finished }
 }
 
 /// Marks `timed_out` every run in progress (`sent` or `running`) for longer than its stand's

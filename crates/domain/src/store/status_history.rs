@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use super::batch::{Part, PgQuery};
+use super::batch::{Part, bind_fields};
 use super::steps::{rows_changed, stand_latest};
 use super::{QueryContext, StoreError};
 use crate::StandId;
@@ -82,13 +82,7 @@ impl Part for StatusRows {
         4,
     )];
 
-    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
-        query
-            .bind(&self.stand)
-            .bind(&self.code)
-            .bind(&self.sent_by)
-            .bind(&self.at)
-    }
+    bind_fields! { stand, code, sent_by, at }
 }
 
 /// Deletes status history received before `now - keep`, except each stand's newest entry.

@@ -181,6 +181,22 @@ pub fn measure_limit(limit: &Limit, data: &Value, parameters: &Value) -> Measure
     }
 }
 
+/// `$target { name: $m.name, …, unit: $m.unit, $rest }`: a measurement and its stored form
+/// share every field but how it came out, moved across as they are.
+macro_rules! with_shared_fields {
+    ($target:ident, $m:ident, $($rest:tt)*) => {
+        $target {
+            name: $m.name,
+            label: $m.label,
+            value: $m.value,
+            low: $m.low,
+            high: $m.high,
+            unit: $m.unit,
+            $($rest)*
+        }
+    };
+}
+
 /// A measurement's stored form: the outcome as text, an error's reason beside it.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -207,16 +223,7 @@ impl From<Measurement> for MeasurementJson {
             Outcome::Error(reason) => (Verdict::Error, Some(reason)),
             other => (other.verdict(), None),
         };
-        MeasurementJson {
-            name: m.name,
-            label: m.label,
-            value: m.value,
-            low: m.low,
-            high: m.high,
-            unit: m.unit,
-            outcome,
-            reason,
-        }
+        with_shared_fields!(MeasurementJson, m, outcome, reason)
     }
 }
 
@@ -231,15 +238,7 @@ impl TryFrom<MeasurementJson> for Measurement {
             (Verdict::Pass, None) => Outcome::Pass,
             (Verdict::Fail, None) => Outcome::Fail,
         };
-        Ok(Measurement {
-            name: m.name,
-            label: m.label,
-            value: m.value,
-            low: m.low,
-            high: m.high,
-            unit: m.unit,
-            outcome,
-        })
+        Ok(with_shared_fields!(Measurement, m, outcome))
     }
 }
 

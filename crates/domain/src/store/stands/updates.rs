@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 
 use crate::StandId;
 use crate::status::{Effect, StatusCode};
-use crate::store::batch::{Part, PgQuery};
+use crate::store::batch::{Part, bind_fields};
 use crate::store::{QueryContext, StoreError};
 
 /// The latest of everything one batch of inbound messages says about one stand.
@@ -222,18 +222,8 @@ impl Part for StandRows<'_> {
         11,
     )];
 
-    fn bind<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
-        query
-            .bind(&self.ids)
-            .bind(&self.status)
-            .bind(&self.effective)
-            .bind(&self.power)
-            .bind(&self.seen)
-            .bind(&self.offline)
-            .bind(&self.legacy)
-            .bind(&self.answer)
-            .bind(&self.status_at)
-            .bind(&self.effective_at)
-            .bind(&self.power_at)
+    bind_fields! {
+        ids, status, effective, power, seen, offline, legacy, answer, status_at,
+        effective_at, power_at
     }
 }

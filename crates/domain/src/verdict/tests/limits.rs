@@ -89,207 +89,221 @@ fn a_limit_reads_back_its_parts() {
 fn every_invalid_form_is_refused_naming_its_field() {
     let long_name = "a".repeat(MAX_NAME_CHARS + 1);
     let long_unit = "u".repeat(MAX_UNIT_CHARS + 1);
-    let cases: Vec<(Value, &str, &str)> = vec![
+    let cases: Vec<(&str, Vec<(Value, &str)>)> = vec![
         (
-            json!({"scalar": "p", "high": 1}),
             "name",
-            "name: is required",
+            vec![
+                (json!({"scalar": "p", "high": 1}), "name: is required"),
+                (
+                    json!({"name": 5, "scalar": "p", "high": 1}),
+                    "name: must be text, not a number",
+                ),
+                (
+                    json!({"name": "", "scalar": "p", "high": 1}),
+                    "name: must not be empty",
+                ),
+                (
+                    json!({"name": long_name, "scalar": "p", "high": 1}),
+                    "name: is 65 characters long; at most 64",
+                ),
+                (
+                    json!({"name": "a b", "scalar": "p", "high": 1}),
+                    "name: may hold only letters, digits, _ and -, not ' '",
+                ),
+                (json!({"name": "x.y", "scalar": "p", "high": 1}), "not '.'"),
+                (json!({"name": "é", "scalar": "p", "high": 1}), "not 'é'"),
+            ],
         ),
         (
-            json!({"name": 5, "scalar": "p", "high": 1}),
-            "name",
-            "name: must be text, not a number",
-        ),
-        (
-            json!({"name": "", "scalar": "p", "high": 1}),
-            "name",
-            "name: must not be empty",
-        ),
-        (
-            json!({"name": long_name, "scalar": "p", "high": 1}),
-            "name",
-            "name: is 65 characters long; at most 64",
-        ),
-        (
-            json!({"name": "a b", "scalar": "p", "high": 1}),
-            "name",
-            "name: may hold only letters, digits, _ and -, not ' '",
-        ),
-        (
-            json!({"name": "x.y", "scalar": "p", "high": 1}),
-            "name",
-            "not '.'",
-        ),
-        (
-            json!({"name": "é", "scalar": "p", "high": 1}),
-            "name",
-            "not 'é'",
-        ),
-        (
-            json!({"name": "a", "label": 1, "scalar": "p", "high": 1}),
             "label",
-            "label: must be text, not a number",
+            vec![(
+                json!({"name": "a", "label": 1, "scalar": "p", "high": 1}),
+                "label: must be text, not a number",
+            )],
         ),
         (
-            json!({"name": "a", "high": 1}),
             "scalar or series",
-            "scalar or series: one is required",
+            vec![
+                (
+                    json!({"name": "a", "high": 1}),
+                    "scalar or series: one is required",
+                ),
+                (
+                    json!({"name": "a", "scalar": "p", "series": "x", "measure": "max", "high": 1}),
+                    "scalar or series: give one of them, not both",
+                ),
+            ],
         ),
         (
-            json!({"name": "a", "scalar": "p", "series": "x", "measure": "max", "high": 1}),
-            "scalar or series",
-            "scalar or series: give one of them, not both",
-        ),
-        (
-            json!({"name": "a", "scalar": "", "high": 1}),
             "scalar",
-            "scalar: must not be empty",
+            vec![
+                (
+                    json!({"name": "a", "scalar": "", "high": 1}),
+                    "scalar: must not be empty",
+                ),
+                (
+                    json!({"name": "a", "scalar": 3, "high": 1}),
+                    "scalar: must be text",
+                ),
+            ],
         ),
         (
-            json!({"name": "a", "scalar": 3, "high": 1}),
-            "scalar",
-            "scalar: must be text",
-        ),
-        (
-            json!({"name": "a", "series": ["x"], "measure": "max", "high": 1}),
             "series",
-            "series: must be text, not a list",
+            vec![(
+                json!({"name": "a", "series": ["x"], "measure": "max", "high": 1}),
+                "series: must be text, not a list",
+            )],
         ),
         (
-            json!({"name": "a", "scalar": "p", "measure": "max", "high": 1}),
             "measure",
-            "measure: goes only with series",
+            vec![
+                (
+                    json!({"name": "a", "scalar": "p", "measure": "max", "high": 1}),
+                    "measure: goes only with series",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "high": 1}),
+                    "measure: is required with series: one of min, max, mean, rms, peak_frequency, \
+                     value_at",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "measure": "avg", "high": 1}),
+                    "measure: \"avg\" is not a measure: one of min, max",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "measure": "RMS", "high": 1}),
+                    "is not a measure",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "measure": 2, "high": 1}),
+                    "measure: must be text",
+                ),
+            ],
         ),
         (
-            json!({"name": "a", "scalar": "p", "index": 1, "high": 1}),
             "index",
-            "index: goes only with measure value_at",
+            vec![
+                (
+                    json!({"name": "a", "scalar": "p", "index": 1, "high": 1}),
+                    "index: goes only with measure value_at",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "measure": "value_at", "high": 1}),
+                    "index: is required with measure value_at",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "measure": "value_at", "index": -1,
+                        "high": 1}),
+                    "index: must be a whole number from 0, not -1",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "measure": "value_at", "index": 1.5,
+                        "high": 1}),
+                    "index: must be a whole number from 0, not 1.5",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "measure": "value_at", "index": "3",
+                        "high": 1}),
+                    "index: must be a whole number from 0, not \"3\"",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "measure": "rms", "index": 3, "high": 1}),
+                    "index: goes only with measure value_at",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "measure": "peak_frequency", "index": 1,
+                        "high": 1}),
+                    "index: goes only with measure value_at",
+                ),
+            ],
         ),
         (
-            json!({"name": "a", "scalar": "p", "sample_rate": "fs", "high": 1}),
             "sample_rate",
-            "sample_rate: goes only with measure peak_frequency",
+            vec![
+                (
+                    json!({"name": "a", "scalar": "p", "sample_rate": "fs", "high": 1}),
+                    "sample_rate: goes only with measure peak_frequency",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "measure": "max", "sample_rate": "fs",
+                        "high": 1}),
+                    "sample_rate: goes only with measure peak_frequency",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "measure": "value_at", "index": 1,
+                        "sample_rate": "fs", "high": 1}),
+                    "sample_rate: goes only with measure peak_frequency",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "measure": "peak_frequency",
+                        "sample_rate": "", "high": 1}),
+                    "sample_rate: must not be empty",
+                ),
+                (
+                    json!({"name": "a", "series": "x", "measure": "peak_frequency",
+                        "sample_rate": 1000, "high": 1}),
+                    "sample_rate: must be text, not a number",
+                ),
+            ],
         ),
         (
-            json!({"name": "a", "series": "x", "high": 1}),
-            "measure",
-            "measure: is required with series: one of min, max, mean, rms, peak_frequency, \
-          value_at",
-        ),
-        (
-            json!({"name": "a", "series": "x", "measure": "avg", "high": 1}),
-            "measure",
-            "measure: \"avg\" is not a measure: one of min, max",
-        ),
-        (
-            json!({"name": "a", "series": "x", "measure": "RMS", "high": 1}),
-            "measure",
-            "is not a measure",
-        ),
-        (
-            json!({"name": "a", "series": "x", "measure": 2, "high": 1}),
-            "measure",
-            "measure: must be text",
-        ),
-        (
-            json!({"name": "a", "series": "x", "measure": "value_at", "high": 1}),
-            "index",
-            "index: is required with measure value_at",
-        ),
-        (
-            json!({"name": "a", "series": "x", "measure": "value_at", "index": -1, "high": 1}),
-            "index",
-            "index: must be a whole number from 0, not -1",
-        ),
-        (
-            json!({"name": "a", "series": "x", "measure": "value_at", "index": 1.5, "high": 1}),
-            "index",
-            "index: must be a whole number from 0, not 1.5",
-        ),
-        (
-            json!({"name": "a", "series": "x", "measure": "value_at", "index": "3", "high": 1}),
-            "index",
-            "index: must be a whole number from 0, not \"3\"",
-        ),
-        (
-            json!({"name": "a", "series": "x", "measure": "rms", "index": 3, "high": 1}),
-            "index",
-            "index: goes only with measure value_at",
-        ),
-        (
-            json!({"name": "a", "series": "x", "measure": "max", "sample_rate": "fs", "high": 1}),
-            "sample_rate",
-            "sample_rate: goes only with measure peak_frequency",
-        ),
-        (
-            json!({"name": "a", "series": "x", "measure": "value_at", "index": 1,
-                "sample_rate": "fs", "high": 1}),
-            "sample_rate",
-            "sample_rate: goes only with measure peak_frequency",
-        ),
-        (
-            json!({"name": "a", "series": "x", "measure": "peak_frequency", "index": 1,
-                "high": 1}),
-            "index",
-            "index: goes only with measure value_at",
-        ),
-        (
-            json!({"name": "a", "series": "x", "measure": "peak_frequency", "sample_rate": "",
-                "high": 1}),
-            "sample_rate",
-            "sample_rate: must not be empty",
-        ),
-        (
-            json!({"name": "a", "series": "x", "measure": "peak_frequency", "sample_rate": 1000,
-                "high": 1}),
-            "sample_rate",
-            "sample_rate: must be text, not a number",
-        ),
-        (
-            json!({"name": "a", "scalar": "p"}),
             "low or high",
-            "low or high: give at least one bound",
+            vec![
+                (
+                    json!({"name": "a", "scalar": "p"}),
+                    "low or high: give at least one bound",
+                ),
+                (
+                    json!({"name": "a", "scalar": "p", "low": null, "high": null}),
+                    "give at least one bound",
+                ),
+            ],
         ),
         (
-            json!({"name": "a", "scalar": "p", "low": null, "high": null}),
-            "low or high",
-            "give at least one bound",
-        ),
-        (
-            json!({"name": "a", "scalar": "p", "low": "0", "high": 1}),
             "low",
-            "low: must be a number, not text",
+            vec![
+                (
+                    json!({"name": "a", "scalar": "p", "low": "0", "high": 1}),
+                    "low: must be a number, not text",
+                ),
+                (
+                    json!({"name": "a", "scalar": "p", "low": 5, "high": 2}),
+                    "low: 5 is above high (2)",
+                ),
+            ],
         ),
         (
-            json!({"name": "a", "scalar": "p", "high": [1]}),
             "high",
-            "high: must be a number, not a list",
+            vec![(
+                json!({"name": "a", "scalar": "p", "high": [1]}),
+                "high: must be a number, not a list",
+            )],
         ),
         (
-            json!({"name": "a", "scalar": "p", "low": 5, "high": 2}),
-            "low",
-            "low: 5 is above high (2)",
-        ),
-        (
-            json!({"name": "a", "scalar": "p", "high": 1, "unit": long_unit}),
             "unit",
-            "unit: is 17 characters long; at most 16",
-        ),
-        (
-            json!({"name": "a", "scalar": "p", "high": 1, "unit": 5}),
-            "unit",
-            "unit: must be text, not a number",
+            vec![
+                (
+                    json!({"name": "a", "scalar": "p", "high": 1, "unit": long_unit}),
+                    "unit: is 17 characters long; at most 16",
+                ),
+                (
+                    json!({"name": "a", "scalar": "p", "high": 1, "unit": 5}),
+                    "unit: must be text, not a number",
+                ),
+            ],
         ),
     ];
-    for (form, field, message) in cases {
-        let e = Limit::from_value(&form).expect_err(&form.to_string());
-        assert_eq!(e.field(), Some(field), "{form}: {e}");
-        let shown = e.to_string();
-        assert!(shown.starts_with(field), "{form}: {shown}");
-        assert!(shown.contains(message), "{form}: {shown}");
-        // The same through serde.
-        let e = serde_json::from_value::<Limit>(form.clone()).expect_err("serde refuses");
-        assert!(e.to_string().contains(message), "{form}: {e}");
+    for (field, forms) in cases {
+        for (form, message) in forms {
+            let e = Limit::from_value(&form).expect_err(&form.to_string());
+            assert_eq!(e.field(), Some(field), "{form}: {e}");
+            let shown = e.to_string();
+            assert!(shown.starts_with(field), "{form}: {shown}");
+            assert!(shown.contains(message), "{form}: {shown}");
+            // The same through serde.
+            let e = serde_json::from_value::<Limit>(form.clone()).expect_err("serde refuses");
+            assert!(e.to_string().contains(message), "{form}: {e}");
+        }
     }
 }
 
