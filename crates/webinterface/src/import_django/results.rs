@@ -8,7 +8,7 @@ use domain::store::imports::{self, ImportedResult};
 use domain::{Message, ProtocolValidator};
 use serde_json::{Map, Value, json};
 
-use super::old::{Import, parse_old_timestamp, read_old};
+use super::old::{Import, parse_old_timestamp};
 use super::summary::progress;
 
 /// A series name not yet in `data`: the old tables allow the same name twice.
@@ -64,24 +64,20 @@ pub(super) async fn import_packages(im: &mut Import<'_>) -> anyhow::Result<()> {
             progress("results", done + 1, total);
             continue;
         }
-        let parameters: Vec<(String, String)> = read_old(
-            im.old,
-            r#"SELECT "Parameter_name"::text, "Parameter_value"::text
-               FROM demo_module_test_stand_parameters
-               WHERE "Inbound_teststand_package_id" = $1 ORDER BY id"#,
-            Some(package.id),
-            "demo_module_test_stand_parameters",
-        )
-        .await?;
-        let series: Vec<(Option<String>, Option<Value>)> = read_old(
-            im.old,
-            r#"SELECT "Data_name"::text, "Data_points"::jsonb
-               FROM demo_module_test_stand_data
-               WHERE "Inbound_teststand_package_id" = $1 ORDER BY id"#,
-            Some(package.id),
-            "demo_module_test_stand_data",
-        )
-        .await?;
+        let parameters: Vec<(String, String)> = im
+            .read_of_package(
+                "demo_module_test_stand_parameters",
+                r#""Parameter_name"::text, "Parameter_value"::text"#,
+                package.id,
+            )
+            .await?;
+        let series: Vec<(Option<String>, Option<Value>)> = im
+            .read_of_package(
+                "demo_module_test_stand_data",
+                r#""Data_name"::text, "Data_points"::jsonb"#,
+                package.id,
+            )
+            .await?;
         // Parameters were stored as text (str() of what the stand sent): read back by the
         // rule the start form uses, so 1000 is a number again and 007 stays text.
         let parameter_obj: Map<String, Value> = parameters
