@@ -7,6 +7,7 @@ use domain::template::{Choice, Field, FieldType, Template, TemplateError};
 use serde_json::Value;
 
 use super::fields::text_of;
+use crate::extract::lines_of;
 use crate::i18n::Msg;
 use crate::msg;
 
@@ -175,11 +176,7 @@ fn field_of(k: usize, row: &Row) -> Result<Field, TemplateError> {
         max: number("max", &row.max)?,
         step: number("step", &row.step)?,
         pattern: optional(&row.pattern),
-        choices: row
-            .choices
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
+        choices: lines_of(&row.choices)
             .map(|l| match l.split_once('=') {
                 Some((v, label)) => Choice {
                     value: choice_value(v.trim()),
@@ -229,13 +226,7 @@ pub(crate) fn build(form: &EditorForm) -> (Vec<Row>, Result<Template, TemplateEr
             limits: limits?,
             name: form.name.trim().to_owned(),
             description: optional(&form.description),
-            commands: form
-                .commands
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            commands: lines_of(&form.commands).map(str::to_owned).collect(),
             parameters,
         };
         t.validate().map(|()| t)
