@@ -34,6 +34,16 @@ fn rebuild(validator: &ProtocolValidator, message: &Value) -> Result<domain::Dat
     }
 }
 
+/// Every row of the old results table `table` (`sql` selects them), saying how many there are.
+async fn read_results<T>(im: &Import<'_>, sql: &'static str, table: &str) -> anyhow::Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let rows: Vec<T> = im.read_all(sql, table).await?;
+    println!("results ({table}): {} in the old database", rows.len());
+    Ok(rows)
+}
+
 #[derive(sqlx::FromRow)]
 struct Package {
     id: i64,
@@ -47,17 +57,16 @@ struct Package {
 /// Imports `demo_module_inbound_teststand_package`: packages that failed validation are
 /// counted, the others rebuilt from their parameters and series.
 pub(super) async fn import_packages(im: &mut Import<'_>) -> anyhow::Result<()> {
-    let packages: Vec<Package> = im
-        .read_all(
-            r#"SELECT id::int8 AS id, "Timestamp"::text AS timestamp, "NODELETE" AS nodelete,
+    let packages: Vec<Package> = read_results(
+        im,
+        r#"SELECT id::int8 AS id, "Timestamp"::text AS timestamp, "NODELETE" AS nodelete,
                   "Sent_by"::text AS sent_by, command_list::text[] AS command_list,
                   "Validation_failed" AS validation_failed
            FROM demo_module_inbound_teststand_package ORDER BY id"#,
-            "demo_module_inbound_teststand_package",
-        )
-        .await?;
+        "demo_module_inbound_teststand_package",
+    )
+    .await?;
     let total = packages.len();
-    println!("results (demo_module_inbound_teststand_package): {total} in the old database");
     for (done, package) in packages.into_iter().enumerate() {
         if package.validation_failed {
             im.summary.failed_validation += 1;
@@ -121,18 +130,17 @@ struct OldResult {
 
 /// Imports `demo_module_result`, the first, obsolete result table.
 pub(super) async fn import_old_results(im: &mut Import<'_>) -> anyhow::Result<()> {
-    let rows: Vec<OldResult> = im
-        .read_all(
-            r#"SELECT id::int8 AS id, job_requested_by::text AS requested_by,
+    let rows: Vec<OldResult> = read_results(
+        im,
+        r#"SELECT id::int8 AS id, job_requested_by::text AS requested_by,
                   job_received_time AS received_time, "job_NODELETE" AS nodelete,
                   command_list::text[] AS command_list, parameter_obj::json AS parameter_obj,
                   data_obj::jsonb AS data_obj
            FROM demo_module_result ORDER BY id"#,
-            "demo_module_result",
-        )
-        .await?;
+        "demo_module_result",
+    )
+    .await?;
     let total = rows.len();
-    println!("results (demo_module_result): {total} in the old database");
     for (done, row) in rows.into_iter().enumerate() {
         let message = old_data_message(
             row.requested_by,
