@@ -168,6 +168,12 @@ pub fn location(path: &str) -> String {
     encode_bytes(path, |b| b.is_ascii_graphic())
 }
 
+/// The lines of a form's text box that say something, trimmed (commands, choices: one per
+/// line, blank lines and surrounding spaces ignored).
+pub fn lines_of(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty())
+}
+
 fn encode_bytes(raw: &str, keep: impl Fn(u8) -> bool) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(raw.len());

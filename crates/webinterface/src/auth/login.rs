@@ -302,11 +302,17 @@ mod tests {
 
     #[test]
     fn only_local_redirects() {
-        assert_eq!(safe_next("/stands/x"), "/stands/x");
-        assert_eq!(safe_next("//evil.example"), "/");
-        assert_eq!(safe_next("https://evil.example"), "/");
-        // `next=/%09/evil.example` arrives decoded: a tab that browsers drop.
+        for local in [
+            "/stands/x",
+            "/results?stand=a&page=2",
+            "/stands/pr%C3%B8vestand_3",
+        ] {
+            assert_eq!(safe_next(local), local);
+        }
         for bad in [
+            "//evil.example",
+            "https://evil.example",
+            // `next=/%09/evil.example` arrives decoded: a tab that browsers drop.
             "/\t/evil.example",
             "/\n/evil.example",
             "/\r/evil.example",
@@ -321,13 +327,5 @@ mod tests {
         ] {
             assert_eq!(safe_next(bad), "/", "{bad:?}");
         }
-        assert_eq!(
-            safe_next("/results?stand=a&page=2"),
-            "/results?stand=a&page=2"
-        );
-        assert_eq!(
-            safe_next("/stands/pr%C3%B8vestand_3"),
-            "/stands/pr%C3%B8vestand_3"
-        );
     }
 }

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use domain::{ProtocolValidator, StandId};
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool, SqlSafeStr};
 
 use super::summary::Summary;
 
@@ -30,6 +30,24 @@ impl Import<'_> {
     {
         read_old(self.old, sql, None, table).await
     }
+
+    /// The rows of the old table `table` that belong to the old package `package`, in the
+    /// order written; `columns` is the select list.
+    pub async fn read_of_package<T>(
+        &self,
+        table: &str,
+        columns: &str,
+        package: i64,
+    ) -> anyhow::Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        let sql = format!(
+            r#"SELECT {columns} FROM {table}
+               WHERE "Inbound_teststand_package_id" = $1 ORDER BY id"#
+        );
+        read_old(self.old, AssertSqlSafe(sql), Some(package), table).await
+    }
 }
 
 /// The old stack's timestamps: `%d/%m/%Y-%H:%M:%S` from the start form, and `%x-%I:%M:%S`
@@ -44,9 +62,9 @@ pub fn parse_old_timestamp(raw: &str) -> Option<DateTime<Utc>> {
 
 /// Reads rows of the old database, bound to the old package `package` when given; `table`
 /// names what was read in the error.
-pub(super) async fn read_old<T>(
+async fn read_old<T>(
     old: &PgPool,
-    sql: &'static str,
+    sql: impl SqlSafeStr,
     package: Option<i64>,
     table: &str,
 ) -> anyhow::Result<Vec<T>>

@@ -8,7 +8,7 @@ use domain::store::imports::{self, ImportedResult};
 use domain::{Message, ProtocolValidator};
 use serde_json::{Map, Value, json};
 
-use super::old::{Import, parse_old_timestamp, read_old};
+use super::old::{Import, parse_old_timestamp};
 use super::summary::progress;
 
 /// A series name not yet in `data`: the old tables allow the same name twice.
@@ -34,6 +34,16 @@ fn rebuild(validator: &ProtocolValidator, message: &Value) -> Result<domain::Dat
     }
 }
 
+/// Every row of the old results table `table` (`sql` selects them), saying how many there are.
+async fn read_results<T>(im: &Import<'_>, sql: &'static str, table: &str) -> anyhow::Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let rows: Vec<T> = im.read_all(sql, table).await?;
+    println!("results ({table}): {} in the old database", rows.len());
+    Ok(rows)
+}
+
 #[derive(sqlx::FromRow)]
 struct Package {
     id: i64,
@@ -47,41 +57,36 @@ struct Package {
 /// Imports `demo_module_inbound_teststand_package`: packages that failed validation are
 /// counted, the others rebuilt from their parameters and series.
 pub(super) async fn import_packages(im: &mut Import<'_>) -> anyhow::Result<()> {
-    let packages: Vec<Package> = im
-        .read_all(
-            r#"SELECT id::int8 AS id, "Timestamp"::text AS timestamp, "NODELETE" AS nodelete,
+    let packages: Vec<Package> = read_results(
+        im,
+        r#"SELECT id::int8 AS id, "Timestamp"::text AS timestamp, "NODELETE" AS nodelete,
                   "Sent_by"::text AS sent_by, command_list::text[] AS command_list,
                   "Validation_failed" AS validation_failed
            FROM demo_module_inbound_teststand_package ORDER BY id"#,
-            "demo_module_inbound_teststand_package",
-        )
-        .await?;
+        "demo_module_inbound_teststand_package",
+    )
+    .await?;
     let total = packages.len();
-    println!("results (demo_module_inbound_teststand_package): {total} in the old database");
     for (done, package) in packages.into_iter().enumerate() {
         if package.validation_failed {
             im.summary.failed_validation += 1;
             progress("results", done + 1, total);
             continue;
         }
-        let parameters: Vec<(String, String)> = read_old(
-            im.old,
-            r#"SELECT "Parameter_name"::text, "Parameter_value"::text
-               FROM demo_module_test_stand_parameters
-               WHERE "Inbound_teststand_package_id" = $1 ORDER BY id"#,
-            Some(package.id),
-            "demo_module_test_stand_parameters",
-        )
-        .await?;
-        let series: Vec<(Option<String>, Option<Value>)> = read_old(
-            im.old,
-            r#"SELECT "Data_name"::text, "Data_points"::jsonb
-               FROM demo_module_test_stand_data
-               WHERE "Inbound_teststand_package_id" = $1 ORDER BY id"#,
-            Some(package.id),
-            "demo_module_test_stand_data",
-        )
-        .await?;
+        let parameters: Vec<(String, String)> = im
+            .read_of_package(
+                "demo_module_test_stand_parameters",
+                r#""Parameter_name"::text, "Parameter_value"::text"#,
+                package.id,
+            )
+            .await?;
+        let series: Vec<(Option<String>, Option<Value>)> = im
+            .read_of_package(
+                "demo_module_test_stand_data",
+                r#""Data_name"::text, "Data_points"::jsonb"#,
+                package.id,
+            )
+            .await?;
         // Parameters were stored as text (str() of what the stand sent): read back by the
         // rule the start form uses, so 1000 is a number again and 007 stays text.
         let parameter_obj: Map<String, Value> = parameters
@@ -125,18 +130,17 @@ struct OldResult {
 
 /// Imports `demo_module_result`, the first, obsolete result table.
 pub(super) async fn import_old_results(im: &mut Import<'_>) -> anyhow::Result<()> {
-    let rows: Vec<OldResult> = im
-        .read_all(
-            r#"SELECT id::int8 AS id, job_requested_by::text AS requested_by,
+    let rows: Vec<OldResult> = read_results(
+        im,
+        r#"SELECT id::int8 AS id, job_requested_by::text AS requested_by,
                   job_received_time AS received_time, "job_NODELETE" AS nodelete,
                   command_list::text[] AS command_list, parameter_obj::json AS parameter_obj,
                   data_obj::jsonb AS data_obj
            FROM demo_module_result ORDER BY id"#,
-            "demo_module_result",
-        )
-        .await?;
+        "demo_module_result",
+    )
+    .await?;
     let total = rows.len();
-    println!("results (demo_module_result): {total} in the old database");
     for (done, row) in rows.into_iter().enumerate() {
         let message = old_data_message(
             row.requested_by,

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::{StartRun, Started};
 use crate::auth::Operator;
 use crate::error::{Error, Result};
-use crate::extract::{find_stand, path_segment, stand_id};
+use crate::extract::{find_stand, lines_of, path_segment, stand_id};
 use crate::i18n::Msg;
 use crate::msg;
 use crate::routes::{OPERATOR, Routes};
@@ -120,13 +120,7 @@ impl StartForm {
                 )));
             }
         }
-        let commands = self
-            .commands
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let commands = lines_of(&self.commands).map(str::to_owned).collect();
         Ok(StartRun {
             parameters: Value::Object(parameters),
             commands,

@@ -7,6 +7,7 @@ use domain::template::{Choice, Field, FieldType, Template, TemplateError};
 use serde_json::Value;
 
 use super::fields::text_of;
+use crate::extract::lines_of;
 use crate::i18n::Msg;
 use crate::msg;
 
@@ -24,23 +25,53 @@ pub(crate) fn kind_index(k: FieldType) -> usize {
     }
 }
 
-/// One parameter row of the editor, as text.
-#[derive(Default, Clone)]
-pub(crate) struct Row {
-    pub(crate) name: String,
-    pub(crate) label: String,
-    pub(crate) help: String,
-    pub(crate) kind: String,
-    pub(crate) unit: String,
-    pub(crate) min: String,
-    pub(crate) max: String,
-    pub(crate) step: String,
-    pub(crate) pattern: String,
-    pub(crate) choices: String,
-    pub(crate) default: String,
-    pub(crate) required: bool,
-    /// Why the row was refused (`key: problem`).
-    pub(crate) error: Option<Msg>,
+/// The editor's text columns, stated once: each `column <- p_field` is a `String` of [`Row`]
+/// and the repeated `p_field` of [`EditorForm`] (one value per row) it is read from.
+macro_rules! editor_columns {
+    ($($column:ident <- $field:ident),+ $(,)?) => {
+        /// One parameter row of the editor, as text.
+        #[derive(Default, Clone)]
+        pub(crate) struct Row {
+            $(pub(crate) $column: String,)+
+            pub(crate) required: bool,
+            /// Why the row was refused (`key: problem`).
+            pub(crate) error: Option<Msg>,
+        }
+
+        /// The editor as posted: repeated `p_*` fields, one per row; `p_required` holds the row
+        /// numbers whose box is ticked.
+        #[derive(serde::Deserialize, Default)]
+        #[serde(default)]
+        pub(crate) struct EditorForm {
+            pub(crate) name: String,
+            pub(crate) description: String,
+            pub(crate) commands: String,
+            /// The limits, a JSON list (empty: none).
+            pub(crate) limits: String,
+            $(pub(crate) $field: Vec<String>,)+
+            pub(crate) p_required: Vec<String>,
+        }
+
+        impl EditorForm {
+            /// The posted rows, blank ones included.
+            pub(crate) fn rows(&self) -> Vec<Row> {
+                let at = |v: &Vec<String>, i: usize| v.get(i).cloned().unwrap_or_default();
+                (0..self.p_name.len())
+                    .map(|i| Row {
+                        $($column: at(&self.$field, i),)+
+                        required: self.p_required.contains(&i.to_string()),
+                        error: None,
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+editor_columns! {
+    name <- p_name, label <- p_label, help <- p_help, kind <- p_type, unit <- p_unit,
+    min <- p_min, max <- p_max, step <- p_step, pattern <- p_pattern, choices <- p_choices,
+    default <- p_default,
 }
 
 impl Row {
@@ -88,69 +119,6 @@ impl Row {
         ]
         .iter()
         .all(|s| s.trim().is_empty())
-    }
-}
-
-/// The editor as posted: repeated `p_*` fields, one per row; `p_required` holds the row
-/// numbers whose box is ticked.
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct EditorForm {
-    #[serde(default)]
-    pub(crate) name: String,
-    #[serde(default)]
-    pub(crate) description: String,
-    #[serde(default)]
-    pub(crate) commands: String,
-    /// The limits, a JSON list (empty: none).
-    #[serde(default)]
-    pub(crate) limits: String,
-    #[serde(default)]
-    pub(crate) p_name: Vec<String>,
-    #[serde(default)]
-    pub(crate) p_label: Vec<String>,
-    #[serde(default)]
-    pub(crate) p_help: Vec<String>,
-    #[serde(default)]
-    pub(crate) p_type: Vec<String>,
-    #[serde(default)]
-    pub(crate) p_unit: Vec<String>,
-    #[serde(default)]
-    pub(crate) p_min: Vec<String>,
-    #[serde(default)]
-    pub(crate) p_max: Vec<String>,
-    #[serde(default)]
-    pub(crate) p_step: Vec<String>,
-    #[serde(default)]
-    pub(crate) p_pattern: Vec<String>,
-    #[serde(default)]
-    pub(crate) p_choices: Vec<String>,
-    #[serde(default)]
-    pub(crate) p_default: Vec<String>,
-    #[serde(default)]
-    pub(crate) p_required: Vec<String>,
-}
-
-impl EditorForm {
-    /// The posted rows, blank ones included.
-    pub(crate) fn rows(&self) -> Vec<Row> {
-        let at = |v: &Vec<String>, i: usize| v.get(i).cloned().unwrap_or_default();
-        (0..self.p_name.len())
-            .map(|i| Row {
-                name: at(&self.p_name, i),
-                label: at(&self.p_label, i),
-                help: at(&self.p_help, i),
-                kind: at(&self.p_type, i),
-                unit: at(&self.p_unit, i),
-                min: at(&self.p_min, i),
-                max: at(&self.p_max, i),
-                step: at(&self.p_step, i),
-                pattern: at(&self.p_pattern, i),
-                choices: at(&self.p_choices, i),
-                default: at(&self.p_default, i),
-                required: self.p_required.contains(&i.to_string()),
-                error: None,
-            })
-            .collect()
     }
 }
 
@@ -208,11 +176,7 @@ fn field_of(k: usize, row: &Row) -> Result<Field, TemplateError> {
         max: number("max", &row.max)?,
         step: number("step", &row.step)?,
         pattern: optional(&row.pattern),
-        choices: row
-            .choices
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
+        choices: lines_of(&row.choices)
             .map(|l| match l.split_once('=') {
                 Some((v, label)) => Choice {
                     value: choice_value(v.trim()),
@@ -262,13 +226,7 @@ pub(crate) fn build(form: &EditorForm) -> (Vec<Row>, Result<Template, TemplateEr
             limits: limits?,
             name: form.name.trim().to_owned(),
             description: optional(&form.description),
-            commands: form
-                .commands
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            commands: lines_of(&form.commands).map(str::to_owned).collect(),
             parameters,
         };
         t.validate().map(|()| t)
