@@ -72,3 +72,7 @@ error_answer!(
     /// 400: a query value (`limit`, `page`, …) is not a number.
     BadQuery, 400, "A query value is not a number"
 );
+error_answer!(
+    /// 400: a series window's `from` or `to` is not a number.
+    BadWindow, 400, "`from` or `to` is not a number"
+);

@@ -45,6 +45,9 @@ pub enum Error {
     /// The path exists but does not take this method (the router adds `Allow`).
     #[error("{}", msg!("error-method-not-allowed", method = .0.as_str()))]
     MethodNotAllowed(axum::http::Method),
+    /// The body is larger than the server takes.
+    #[error("{0}")]
+    TooLarge(Msg),
     /// The request conflicts with the current state (e.g. stand not ready).
     #[error("{0}")]
     Conflict(Msg),
@@ -103,6 +106,7 @@ impl Error {
             Self::Forbidden { .. } | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -120,6 +124,7 @@ impl Error {
             Self::Csrf => msg!("error-csrf"),
             Self::NotFound(m)
             | Self::BadRequest(m)
+            | Self::TooLarge(m)
             | Self::Unprocessable(m)
             | Self::Conflict(m)
             | Self::TokenRefused(m)

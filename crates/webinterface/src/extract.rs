@@ -7,6 +7,7 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use domain::StandId;
 use domain::stand_id::StandIdError;
@@ -31,6 +32,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         // handler sees it.
         let value = match Json::<Value>::from_request(req, state).await {
             Ok(Json(v)) => v,
+            // Over axum's default body limit (2 MB): a 413 that says so, not a 400 with the
+            // framework's text.
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(Error::TooLarge(msg!("api-body-too-large")));
+            }
             Err(e) => {
                 return Err(Error::BadRequest(match e {
                     JsonRejection::MissingJsonContentType(_) => msg!("api-body-not-json"),

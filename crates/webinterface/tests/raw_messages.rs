@@ -363,6 +363,14 @@ async fn text_that_is_not_json_and_messages_the_schema_refuses_are_not_sent() {
     }
     let (status, _) = post_api(&app, Some(&token), r#"{"stand": "rig1", "#).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A body over the API's 2 MB is a 413 that says so (not the framework's 400).
+    let huge = format!(
+        r#"{{"stand": "rig1", "msgType": "command", "statusCode": "200", "parameterObj": {{"note": "{}"}}}}"#,
+        "x".repeat(3 << 20)
+    );
+    let (status, said) = post_api(&app, Some(&token), &huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{said}");
+    assert_eq!(said["code"], "api-body-too-large", "{said}");
     nothing_more(&app, &mut inbox, "a refused message").await;
     assert!(records(&app).await.is_empty());
 }

@@ -22,6 +22,7 @@ docs-schemas = Skemaer
 # En forespørgsel API'et afviser pga. dens form. $reason er webrammeværkets egen tekst (engelsk).
 api-body-not-json = send indholdet som JSON med Content-Type: application/json
 api-body-refused = { $reason }
+api-body-too-large = indholdet er større end API'et tager imod (højst 2 MB)
 api-body-does-not-fit = JSON-indholdet passer ikke: { $reason }
 api-query-refused = { $reason }
 api-path-does-not-fit = stien passer ikke: { $reason }

@@ -22,6 +22,7 @@ docs-schemas = Schemas
 # A request the API refuses for its form. $reason is the web framework's own text (English).
 api-body-not-json = send the body as JSON with Content-Type: application/json
 api-body-refused = { $reason }
+api-body-too-large = the body is larger than the API takes (2 MB at most)
 api-body-does-not-fit = the JSON body does not fit: { $reason }
 api-query-refused = { $reason }
 api-path-does-not-fit = the path does not fit: { $reason }

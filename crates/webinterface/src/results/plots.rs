@@ -16,9 +16,9 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::cache::PlotCache;
 use super::load::{PLOTS, PLOTS_AT_ONCE, find, permit};
 use super::signal;
-use crate::api_doc::{NoSuchResult, NoSuchSeries, ResultIdParam};
+use crate::api_doc::{BadWindow, NoSuchResult, NoSuchSeries, ResultIdParam};
 use crate::auth::Viewer;
-use crate::error::{Context, Error, ErrorBody, Result};
+use crate::error::{Context, Error, Result};
 use crate::extract::{ApiPath, ApiQuery, Found};
 use crate::msg;
 use crate::routes::{Routes, VIEWER};
@@ -214,8 +214,7 @@ impl SeriesWindow {
 #[utoipa::path(get, path = "/api/results/{id}/series/{position}", tag = "results",
     params(SeriesPath, Window),
     responses((status = 200, description = "The window's points", body = signal::Points),
-        (status = 400, description = "`from` or `to` is not a number", body = ErrorBody),
-        NoSuchSeries))]
+        BadWindow, NoSuchSeries))]
 async fn api_window(_u: Viewer, w: SeriesWindow) -> Result<Json<signal::Points>> {
     // The whole series is read: the same slots as a plot.
     let (_slot, values) = w.values().await?;
@@ -239,8 +238,7 @@ async fn api_window(_u: Viewer, w: SeriesWindow) -> Result<Json<signal::Points>>
     responses(
         (status = 200, description = "The spectrum's points (x: frequency, y: dB)",
             body = signal::Points),
-        (status = 400, description = "`from` or `to` is not a number", body = ErrorBody),
-        NoSuchSeries))]
+        BadWindow, NoSuchSeries))]
 async fn api_spectrum_window(_u: Viewer, w: SeriesWindow) -> Result<Json<signal::Points>> {
     let from = w.from.unwrap_or(f64::NEG_INFINITY);
     let to = w.to.unwrap_or(f64::INFINITY);
