@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use sqlx::{PgConnection, PgPool};
 
 use super::runs::{self, ActiveRun, Run};
+use super::steps::rows_changed;
 use super::{QueryContext, StoreError, notify};
 use crate::StandId;
 use crate::notification::Notification;
@@ -47,7 +48,7 @@ pub async fn cancel(pool: &PgPool, id: i64, by: &str) -> Result<Run, CancelError
     let Some(stand) = stand else {
         return Err(CancelError::NotFound(id));
     };
-    let cancelled = sqlx::query(
+    let query = sqlx::query(
         "UPDATE runs SET state = $3::run_state, cancelled_by = $2, cancelled_at = now(),
              finished_at = now(), error = 'cancelled by ' || $2
          WHERE id = $1 AND state = ANY($4::run_state[])",
@@ -55,11 +56,9 @@ pub async fn cancel(pool: &PgPool, id: i64, by: &str) -> Result<Run, CancelError
     .bind(id)
     .bind(by)
     .bind(RunState::Cancelled.as_str())
-    .bind(runs::in_progress())
-    .execute(&mut *tx)
-    .await
-    .query("runs.cancel")?;
-    if cancelled.rows_affected() == 1 {
+    .bind(runs::in_progress());
+    let cancelled = rows_changed(&mut *tx, query, "runs.cancel").await? == 1;
+    if cancelled {
         let notes = [
             Notification::Run {
                 id,
@@ -74,7 +73,7 @@ pub async fn cancel(pool: &PgPool, id: i64, by: &str) -> Result<Run, CancelError
     let run = runs::get(pool, id)
         .await?
         .ok_or(CancelError::NotFound(id))?;
-    if cancelled.rows_affected() == 1 {
+    if cancelled {
         Ok(run)
     } else {
         Err(CancelError::Ended {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use super::status_history::StatusRows;
+use super::steps::rows_changed;
 use super::{QueryContext, StoreError, batch, results, stands};
 use crate::StandId;
 use crate::protocol::DataMessage;
@@ -32,15 +33,12 @@ async fn claim(
     kind: &str,
     old_id: i64,
 ) -> Result<bool, StoreError> {
-    let claimed = sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO django_imports (kind, old_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .bind(kind)
-    .bind(old_id)
-    .execute(&mut **tx)
-    .await
-    .query("django_imports.claim")?;
-    Ok(claimed.rows_affected() == 1)
+    .bind(old_id);
+    Ok(rows_changed(&mut **tx, query, "django_imports.claim").await? == 1)
 }
 
 /// Stores an old result with its series and keep flag, unless it was imported before.

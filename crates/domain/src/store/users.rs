@@ -234,14 +234,11 @@ pub async fn set_role_active(
     active: bool,
 ) -> Result<(), UserError> {
     let mut tx = pool.begin().await.query("users.set_role_active begin")?;
-    let done = sqlx::query("UPDATE users SET role = $2::user_role, active = $3 WHERE id = $1")
+    let query = sqlx::query("UPDATE users SET role = $2::user_role, active = $3 WHERE id = $1")
         .bind(id)
         .bind(role.as_str())
-        .bind(active)
-        .execute(&mut *tx)
-        .await
-        .query("users.set_role_active")?;
-    if done.rows_affected() == 0 {
+        .bind(active);
+    if rows_changed(&mut *tx, query, "users.set_role_active").await? == 0 {
         return Err(UserError::NotFound(id.to_string()));
     }
     if !active {

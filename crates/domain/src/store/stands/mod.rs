@@ -11,6 +11,7 @@ use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres};
 
+use super::steps::rows_changed;
 use super::{QueryContext, StoreError, notify};
 use crate::StandId;
 use crate::camera::CameraUrl;
@@ -244,7 +245,7 @@ pub async fn update(
     id: &StandId,
     settings: &StandSettings,
 ) -> Result<(), StandAdminError> {
-    let done = bind_settings(
+    let query = bind_settings(
         sqlx::query(
             "UPDATE stands SET name = $2, description = $3, camera_url = $4, max_test_seconds = $5,
          legacy_topics = $6,
@@ -258,12 +259,11 @@ pub async fn update(
         id,
         settings,
     )
-    .bind(StandTopics::Guide.outbound(id))
-    .execute(pool)
-    .await
-    .query("stands.update")
-    .map_err(|e| map_err(e, id))?;
-    if done.rows_affected() == 0 {
+    .bind(StandTopics::Guide.outbound(id));
+    let changed = rows_changed(pool, query, "stands.update")
+        .await
+        .map_err(|e| map_err(e, id))?;
+    if changed == 0 {
         return Err(StandAdminError::NotFound(id.to_string()));
     }
     notify_stand(pool, id).await?;
