@@ -38,10 +38,7 @@ fn median(secs: f64, min_runs: usize, mut f: impl FnMut()) -> Duration {
 }
 
 fn main() {
-    let secs: f64 = std::env::var("BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2.0);
+    let secs: f64 = test_support::env_number("BENCH_SECS", 2.0);
     // No cap on series here: the many-series cases measure the parse itself.
     let validator = domain::ProtocolValidator::bundled()
         .expect("bundled schema")

@@ -64,11 +64,7 @@ fn mqtt(url: &str, id: &str) -> (AsyncClient, EventLoop) {
         .set_keep_alive(Duration::from_secs(30))
         .set_max_packet_size(64 << 20, 64 << 20)
         .set_inflight(100);
-    let (client, mut eventloop) = AsyncClient::new(options, 10_000);
-    let mut net = rumqttc::NetworkOptions::new();
-    net.set_tcp_nodelay(true);
-    eventloop.set_network_options(net);
-    (client, eventloop)
+    messagehandler::mqtt::nodelay_client(options, 10_000)
 }
 
 /// A publisher: QoS 2, up to 100 in flight, TCP_NODELAY (a stand's client should set it too).

@@ -71,10 +71,7 @@ fn publisher(url: &str, id: &str) -> AsyncClient {
     options
         .set_keep_alive(Duration::from_secs(30))
         .set_inflight(100);
-    let (client, mut eventloop) = AsyncClient::new(options, 10_000);
-    let mut net = rumqttc::NetworkOptions::new();
-    net.set_tcp_nodelay(true);
-    eventloop.set_network_options(net);
+    let (client, mut eventloop) = messagehandler::mqtt::nodelay_client(options, 10_000);
     tokio::spawn(async move {
         loop {
             match eventloop.poll().await {

@@ -5,6 +5,7 @@
 use std::process::{Command, Stdio};
 
 use test_support::cli::assert_configuration_refused;
+use test_support::run_ok;
 
 const PROGRAM: &str = env!("CARGO_BIN_EXE_messagehandler");
 
@@ -46,12 +47,7 @@ fn zero_or_garbage_quarantine_bounds_are_refused_naming_the_variable() {
 #[test]
 fn help_lists_the_global_quarantine_bounds() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let out = handler(&dir, &[])
-        .arg("--help")
-        .output()
-        .expect("run the binary");
-    assert!(out.status.success());
-    let help = String::from_utf8_lossy(&out.stdout);
+    let help = run_ok(handler(&dir, &[]).arg("--help"), "messagehandler --help");
     for name in ["QUARANTINE_TOTAL_BYTES", "QUARANTINE_MAX_ROWS"] {
         assert!(help.contains(name), "--help must list {name}: {help}");
     }

@@ -8,14 +8,16 @@
 //! The launcher's side is in `tests/launcher/legacy.rs`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use domain::StandId;
 use rumqttc::QoS;
 use test_support::mqtt::{TestClient, mosquitto_bin, try_connect};
 use test_support::pg::TestDb;
-use test_support::{free_port, repo_root, require_tool, spawn_listening, wait_for};
+use test_support::{
+    free_port, output_with_input, repo_root, require_tool, spawn_listening, wait_for,
+};
 
 const HANDLER_PW: &str = "handler-pw-1";
 const WEB_PW: &str = "web-pw-1";
@@ -160,18 +162,17 @@ fn is_root() -> bool {
 
 /// `add-user.sh -f <config>/passwd NAME`, the password on stdin, as an operator adds a stand.
 fn add_user(passwd: &Path, name: &str, password: &str) {
-    use std::io::Write;
-    let mut child = Command::new("sh")
-        .arg(repo_root().join("mosquitto/add-user.sh"))
+    let mut add = Command::new("sh");
+    add.arg(repo_root().join("mosquitto/add-user.sh"))
         .args(["--no-reload", "-f"])
         .arg(passwd)
-        .arg(name)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("add-user.sh");
-    writeln!(child.stdin.take().expect("stdin"), "{password}").expect("password");
-    assert!(child.wait().expect("add-user.sh ends").success());
+        .arg(name);
+    let out = output_with_input(&mut add, &format!("{password}\n"));
+    assert!(
+        out.status.success(),
+        "add-user.sh: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     if is_root() {
         let _ = Command::new("chown").arg("mosquitto:").arg(passwd).status();
     }

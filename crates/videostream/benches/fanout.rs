@@ -109,10 +109,7 @@ async fn install(port: u16, camera: &str) {
 
 #[tokio::main]
 async fn main() {
-    let seconds: f64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3.0);
+    let seconds: f64 = test_support::env_number("BENCH_SECONDS", 3.0);
     let quick = std::env::var("BENCH_QUICK").is_ok();
     let db = TestDb::new().await;
     let port = test_support::free_port();

@@ -26,16 +26,9 @@ use futures::StreamExt;
 use test_support::pg::TestDb;
 use webinterface::{AppState, Config};
 
+/// This process's memory figure `field` in KiB (0 when it cannot be read).
 fn status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    test_support::memory_kib(None, field).unwrap_or(0)
 }
 
 fn reset_peak() -> bool {
@@ -170,11 +163,7 @@ async fn main() {
     }
     let points =
         sizes(&std::env::var("BENCH_POINTS").unwrap_or_else(|_| "10000,100000,1000000".into()));
-    let repeat: usize = std::env::var("BENCH_REPEAT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+    let repeat: usize = test_support::env_number("BENCH_REPEAT", 3).max(1);
     if !reset_peak() {
         eprintln!("note: /proc/self/clear_refs is not writable; memory figures are process peaks");
     }

@@ -224,7 +224,7 @@ pub type TrustedProxies = AddressList;
 
 #[cfg(test)]
 mod tests {
-    use std::net::IpAddr;
+    use test_support::ip;
 
     use super::*;
 
@@ -232,8 +232,7 @@ mod tests {
     fn assert_covers(list: &AddressList, inside: &[&str], outside: &[&str]) {
         for (addresses, expected) in [(inside, true), (outside, false)] {
             for addr in addresses {
-                let ip: IpAddr = addr.parse().expect("ip");
-                assert_eq!(list.contains_net(ip), expected, "{addr}");
+                assert_eq!(list.contains_net(ip(addr)), expected, "{addr}");
             }
         }
     }

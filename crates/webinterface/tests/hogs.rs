@@ -10,13 +10,10 @@ use std::time::Duration;
 use common::{App, PASSWORD};
 use domain::store::users::Role;
 use test_support::hogs::{get_from, hog, hog_from_loopback, raise_open_file_limit, status_of};
+use test_support::ip;
 use webinterface::config::AddressList;
 
 const HOGS: usize = 1030;
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().expect("ip")
-}
 
 fn address(app: &App) -> SocketAddr {
     app.base

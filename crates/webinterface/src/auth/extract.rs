@@ -138,11 +138,9 @@ pub async fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedPro
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use test_support::ip;
 
-    fn ip(s: &str) -> IpAddr {
-        s.parse().expect("ip")
-    }
+    use super::*;
 
     async fn client(peer: &str, real: Option<&str>, xff: &[&str], trusted: &str) -> String {
         let mut h = HeaderMap::new();

@@ -314,14 +314,11 @@ pub async fn assert_nothing_more(
 pub async fn publish_status(broker: &str, stand: &str, code: &str) {
     let id = format!("test-stand-{}", test_support::uuid_like());
     let mut client = test_support::mqtt::TestClient::connect(broker, &id);
-    let message = test_support::messages::status(code, stand).to_string();
+    let topic = format!("{stand}/inbound");
     client
-        .publish_confirmed(
-            &format!("{stand}/inbound"),
-            rumqttc::QoS::ExactlyOnce,
-            message,
-        )
+        .publish_status(&topic, rumqttc::QoS::ExactlyOnce, code, stand)
         .await;
+    client.flush().await;
 }
 
 /// Stores a message on `stand`'s inbound topic through the handler's ingest path (schema
@@ -507,26 +504,11 @@ pub fn run_webinterface(
         .env("DATABASE_URL", db_url)
         .env("MQTT_URL", mqtt)
         .env("RUST_LOG", "warn")
-        .current_dir(std::env::temp_dir())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
+        .current_dir(std::env::temp_dir());
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("run webinterface");
-    if let Some(input) = stdin {
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
-    } else {
-        drop(child.stdin.take());
-    }
-    child.wait_with_output().expect("wait")
+    test_support::output_with_input(&mut cmd, stdin.unwrap_or(""))
 }
 
 /// The text of the file `name` in the zip archive `body` (an xlsx, say).
